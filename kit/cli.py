@@ -1,0 +1,72 @@
+"""The ``kit`` command.
+
+Each area of the kit contributes its subcommands through a small ``register(subparsers)``
+function in a module listed in ``COMMAND_MODULES``. Those modules must stay light: TensorFlow is
+imported inside the handlers only, so ``kit --help`` answers at once.
+
+Errors a user can cause (``ValueError``, ``TypeError``, ``FileNotFoundError``, ``KitError``)
+become one readable line on stderr and exit status 2; an interrupted command exits with 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+# Modules that define ``register(subparsers)``; each adds its own subcommands.
+COMMAND_MODULES = [
+    "kit.commands.catalogue",
+    "kit.commands.demo",
+]
+
+
+class KitError(Exception):
+    """An error meant for the user: printed as one line by the CLI, no traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kit",
+        description="A course kit and model zoo on why neural networks need non-linear activations.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def _quiet_tensorflow() -> None:
+    # TensorFlow's C++ start-up chatter is noise for a command-line user.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def main(argv: list[str] | None = None) -> int:
+    _quiet_tensorflow()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from kit import __version__
+
+        print(f"kit {__version__}")
+        return 0
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 0
+    try:
+        result = args.handler(args)
+    except KeyboardInterrupt:
+        print("kit: interrupted", file=sys.stderr)
+        return 130
+    except (KitError, ValueError, TypeError, FileNotFoundError, PermissionError) as error:
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"kit {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    return int(result or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
