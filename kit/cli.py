@@ -1,8 +1,9 @@
 """The ``kit`` command.
 
 Each area of the kit contributes its subcommands through a small ``register(subparsers)``
-function in a module listed in ``COMMAND_MODULES``. Those modules must stay light: TensorFlow is
-imported inside the handlers only, so ``kit --help`` answers at once.
+function in a module of the ``kit.commands`` package (found automatically, in name order). Those
+modules must stay light: TensorFlow is imported inside the handlers only, so ``kit --help``
+answers at once.
 
 Errors a user can cause (``ValueError``, ``TypeError``, ``FileNotFoundError``, ``KitError``)
 become one readable line on stderr and exit status 2; an interrupted command exits with 130.
@@ -13,13 +14,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import pkgutil
 import sys
 
-# Modules that define ``register(subparsers)``; each adds its own subcommands.
-COMMAND_MODULES = [
-    "kit.commands.catalogue",
-    "kit.commands.demo",
-]
+
+def command_modules() -> list[str]:
+    """The modules of ``kit.commands`` that define ``register(subparsers)``, in name order."""
+    import kit.commands
+
+    return sorted(f"kit.commands.{m.name}" for m in pkgutil.iter_modules(kit.commands.__path__))
 
 
 class KitError(Exception):
@@ -33,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
+    for module_name in command_modules():
         importlib.import_module(module_name).register(subparsers)
     return parser
 

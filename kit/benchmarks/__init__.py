@@ -1,0 +1,7 @@
+"""Benchmarks behind ``kit bench NAME``: one module per benchmark, found automatically.
+
+A benchmark module defines ``NAME`` (the subcommand), ``HELP`` (one line),
+``add_arguments(parser)`` (beyond the shared ``--json``) and ``run(args) -> dict``. ``run``
+measures every figure in one process and one run, against the obvious alternative, and returns
+plain data; ``kit bench NAME --json`` prints it as one JSON object, otherwise as a table.
+"""
