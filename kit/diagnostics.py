@@ -1,0 +1,414 @@
+"""What happens inside a network, as plain numbers: per-layer activations, gradient norms, dead
+and saturated units, and the collapse of an all-linear network into one affine map.
+
+Every function takes a Keras model with one input and Dense layers (``kit.builders.build_mlp``
+makes such models; any functional or Sequential model works) and a probe batch ``x`` of shape
+(n, n_inputs). Layers are keyed by their names (``hidden_1`` …, ``output``). Nothing is trained
+and dropout is off (``training=False``), so the same model and batch always give the same numbers.
+
+Rules and thresholds (the course's definitions, also drawn on TensorBoard by
+``kit.tensorboard.Diagnostics``):
+
+- **dead unit** (ReLU-like hidden layers: ``DEAD_CAPABLE``): its activation is exactly 0 on
+  *every* probe row. Its gradient is then 0 on every row too, so gradient descent can never
+  bring it back (exercise 09's definition).
+- **saturated unit** (squashing hidden layers: ``SATURATION_ZONES``): its activation lies in a
+  flat zone of the activation on at least ``SATURATED_SHARE`` (95 %) of the probe rows. Zones:
+  sigmoid s < 0.01 or s > 0.99 (slope below 4 % of its maximum 0.25); tanh and softsign
+  |a| > 0.99; arctan |a| > 0.99·π/2; the piecewise-linear ones (hard_sigmoid, hard_tanh,
+  sparse_sigmoid) exactly at a bound, where their slope is 0. 95 % rather than "every row"
+  because one noisy outlier row should not hide a unit that learns from almost nothing.
+
+Example:
+    >>> from kit import builders, datasets, diagnostics
+    >>> data = datasets.playground("circle", seed=0)
+    >>> model = builders.build_mlp(2, hidden=[8, 8], activation="relu")
+    >>> sorted(diagnostics.gradient_norms(model, data.x_test, data.y_test))
+    ['hidden_1', 'hidden_2', 'output']
+    >>> diagnostics.dead_fraction(model, data.x_test)["hidden_1"] <= 1.0
+    True
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import weakref
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kit import activations
+from kit.errors import bad_parameter, bad_type
+
+DEAD_CAPABLE = ("relu", "relu6", "sparse_plus", "hard_silu")
+"""Activations that output exactly 0 (with slope 0) on a whole half-line, so a unit can die.
+Leaky ReLU, ELU and the like keep a slope for x < 0 and cannot."""
+
+SATURATION_ZONES = {
+    # name: (low, high): a unit is in its flat zone when a <= low or a >= high.
+    "sigmoid": (0.01, 0.99),
+    "tanh": (-0.99, 0.99),
+    "softsign": (-0.99, 0.99),
+    "arctan": (-0.99 * math.pi / 2, 0.99 * math.pi / 2),
+    "hard_sigmoid": (0.0, 1.0),
+    "hard_tanh": (-1.0, 1.0),
+    "sparse_sigmoid": (0.0, 1.0),
+}
+"""Flat zones of the squashing activations (see the module docstring for why these numbers)."""
+
+SATURATED_SHARE = 0.95
+"""A unit is saturated when it is in its flat zone on at least this share of the probe rows."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+def check_model(model, owner: str):
+    """The model's Dense layers, after checking it is a built single-input Keras model."""
+    if not isinstance(model, keras.Model):
+        raise bad_type("model", owner, "a keras.Model (e.g. from kit.builders.build_mlp)", model)
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        inputs = None
+    if not inputs:
+        raise ValueError(f"The model given to {owner} has no defined input yet. Build it with keras.Input "
+                         "(kit.builders.build_mlp does) or call it once on data first.")
+    if len(inputs) != 1 or len(inputs[0].shape) != 2:
+        raise ValueError(f"{owner} takes models with one input of shape (batch, features); this one has "
+                         f"inputs {[tuple(i.shape) for i in inputs]}.")
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    if not dense:
+        raise ValueError(f"The model given to {owner} has no Dense layer; the diagnostics look at Dense layers.")
+    return dense
+
+
+def check_inputs(model, x, owner: str, parameter: str = "x") -> np.ndarray:
+    """``x`` as a float32 (n, n_inputs) array with finite values, or a clear error."""
+    if isinstance(x, (str, bytes)) or x is None:
+        raise bad_type(parameter, owner, "an array of shape (n, n_inputs)", x)
+    try:
+        array = np.asarray(x, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise bad_type(parameter, owner, "a numeric array of shape (n, n_inputs)", x) from None
+    width = int(model.inputs[0].shape[-1])
+    if array.ndim != 2 or array.shape[0] < 1 or array.shape[1] != width:
+        raise bad_parameter(parameter, owner, f"an array of shape (n, {width}) with n >= 1 (the model takes "
+                            f"{width} features)", f"an array of shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise bad_parameter(parameter, owner, "finite numbers", "an array with NaN or Inf values",
+                            "Remove or impute the non-finite rows.")
+    return array
+
+
+def check_labels(y, n_rows: int, owner: str) -> np.ndarray:
+    """``y`` with one label per probe row: float32, or int32 for class indices."""
+    if isinstance(y, (str, bytes)) or y is None:
+        raise bad_type("y", owner, f"an array of {n_rows} labels", y)
+    try:
+        array = np.asarray(y)
+        if array.dtype.kind not in "biuf":
+            raise TypeError
+    except TypeError:
+        raise bad_type("y", owner, f"a numeric array of {n_rows} labels", y) from None
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1 or array.shape[0] != n_rows:
+        raise bad_parameter("y", owner, f"{n_rows} labels, one per row of x (shape ({n_rows},))",
+                            f"an array of shape {array.shape}")
+    if array.dtype.kind in "biu":
+        return array.astype(np.int32)
+    if not np.all(np.isfinite(array)):
+        raise bad_parameter("y", owner, "finite labels", "labels with NaN or Inf")
+    return array.astype(np.float32)
+
+
+def resolve_loss(model, loss, owner: str):
+    """A callable ``loss(y_true, y_pred) -> scalar``: the given one, or the model's head loss."""
+    if loss is None:
+        from kit import heads
+
+        try:
+            return heads.head_of(model).loss()
+        except ValueError as error:
+            raise ValueError(f"{error} Or pass loss= to {owner} (a Keras loss name or object).") from None
+    if isinstance(loss, str):
+        try:
+            return keras.losses.get(loss)
+        except ValueError:
+            raise ValueError(f"Unknown loss {loss!r} for {owner}; pass a Keras loss name such as "
+                             "'mean_squared_error' or 'binary_crossentropy', or a loss object.") from None
+    if callable(loss):
+        return loss
+    raise bad_type("loss", owner, "None (the model's head loss), a Keras loss name or a callable", loss)
+
+
+def activation_name(layer) -> str:
+    """The catalogue name of a Dense layer's activation (e.g. ``relu``)."""
+    return activations.name_of(layer.activation)
+
+
+# ---------------------------------------------------------------------------------------------
+# The probe pass: one forward and backward pass over a fixed batch.
+
+
+class ProbePass:
+    """One forward/backward pass of a model over a batch, as a reusable compiled function.
+
+    ``run(x, y=None)`` returns a dict of NumPy arrays: per Dense layer (in order) its
+    ``pre_activation`` (x·W + b, computed explicitly from the layer's own kernel and bias),
+    ``activation`` (the layer's activation of it), ``kernel`` and, when labels are given,
+    ``kernel_gradient`` and the batch ``loss``. The model is not copied: the pass reads the
+    model's current weights every time, so one ``ProbePass`` serves a whole training run.
+
+    It runs as a plain (not XLA) ``tf.function``, traced once per batch shape.
+
+    Example:
+        >>> probe = ProbePass(model)  # doctest: +SKIP
+        >>> result = probe.run(data.x_test, data.y_test)  # doctest: +SKIP
+        >>> result["layers"]["hidden_1"]["kernel_gradient"].shape  # doctest: +SKIP
+        (2, 8)
+    """
+
+    def __init__(self, model, loss=None, owner: str = "ProbePass"):
+        self.dense = check_model(model, owner)
+        self.model = model
+        self.owner = owner
+        self._loss_given = loss
+        self._loss = None
+        # A sub-graph of the same model whose outputs are each Dense layer's input and the
+        # model's output: the layers and weights are shared, nothing is rebuilt.
+        self._extractor = keras.Model(model.inputs, [layer.input for layer in self.dense] + [model.outputs[0]])
+        self._forward = tf.function(self._forward_fn, reduce_retracing=True)
+        self._backward = tf.function(self._backward_fn, reduce_retracing=True)
+
+    def _layers(self, x):
+        outputs = self._extractor(x, training=False)
+        layer_inputs, model_output = outputs[:-1], outputs[-1]
+        pre, post = [], []
+        for layer, layer_input in zip(self.dense, layer_inputs):
+            z = tf.matmul(layer_input, layer.kernel)
+            if layer.use_bias:
+                z = z + layer.bias
+            pre.append(z)
+            post.append(layer.activation(z))
+        return pre, post, model_output
+
+    def _forward_fn(self, x):
+        pre, post, _ = self._layers(x)
+        return pre, post
+
+    def _backward_fn(self, x, y):
+        kernels = [layer.kernel for layer in self.dense]
+        with tf.GradientTape() as tape:
+            pre, post, output = self._layers(x)
+            # Loss functions given by name return one value per example: average them, as
+            # Keras loss objects already do.
+            loss = tf.reduce_mean(self._loss(y, output))
+        return pre, post, tape.gradient(loss, kernels), loss
+
+    def run(self, x, y=None) -> dict:
+        x = check_inputs(self.model, x, self.owner)
+        kernels = [np.asarray(layer.kernel) for layer in self.dense]
+        if y is None:
+            pre, post = self._forward(tf.constant(x))
+            gradients, loss = [None] * len(self.dense), None
+        else:
+            y = check_labels(y, x.shape[0], self.owner)
+            if self._loss is None:
+                self._loss = resolve_loss(self.model, self._loss_given, self.owner)
+            pre, post, gradients, loss = self._backward(tf.constant(x), tf.constant(y))
+            gradients = [np.asarray(g) for g in gradients]
+            loss = float(loss)
+        layers = {}
+        for index, layer in enumerate(self.dense):
+            entry = {"pre_activation": np.asarray(pre[index]), "activation": np.asarray(post[index]),
+                     "kernel": kernels[index], "activation_name": activation_name(layer)}
+            if gradients[index] is not None:
+                entry["kernel_gradient"] = gradients[index]
+            layers[layer.name] = entry
+        return {"layers": layers, "loss": loss}
+
+
+_PASSES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _probe_pass(model, owner: str, loss=None) -> ProbePass:
+    # Tracing costs far more than the pass itself: keep one pass per model (and default loss).
+    check_model(model, owner)
+    if loss is not None:
+        return ProbePass(model, loss, owner)
+    probe = _PASSES.get(model)
+    if probe is None or [id(layer) for layer in probe.dense] != [id(layer) for layer in check_model(model, owner)]:
+        probe = ProbePass(model, None, owner)
+        _PASSES[model] = probe
+    probe.owner = owner
+    return probe
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure per-layer functions
+
+
+def layer_outputs(model, x) -> dict[str, dict[str, np.ndarray]]:
+    """Each Dense layer's pre-activation (x·W + b) and activation on a batch.
+
+    Args:
+        model: a built Keras model with one input.
+        x: the batch, shape (n, n_inputs).
+
+    Returns:
+        ``{layer_name: {"pre_activation": (n, units), "activation": (n, units)}}`` in layer order,
+        float32 NumPy arrays.
+
+    Example:
+        >>> outputs = layer_outputs(model, data.x_test)  # doctest: +SKIP
+        >>> outputs["hidden_1"]["activation"].min() >= 0  # ReLU  # doctest: +SKIP
+        True
+    """
+    result = _probe_pass(model, "layer_outputs").run(x)
+    return {name: {"pre_activation": entry["pre_activation"], "activation": entry["activation"]}
+            for name, entry in result["layers"].items()}
+
+
+def gradient_norms(model, x, y, loss=None) -> dict[str, float]:
+    """L2 norm of the loss gradient with respect to each Dense layer's kernel.
+
+    Args:
+        model: a built Keras model with one input.
+        x: the batch, shape (n, n_inputs).
+        y: its labels, shape (n,), in the model head's convention (±1 for the Playground head).
+        loss: None for the model's head loss (``kit.heads.head_of(model).loss()``: the
+            Playground loss ½·mean (ŷ − y)² for a tanh output), or a Keras loss name/object.
+
+    Returns:
+        ``{layer_name: norm}``; in a deep sigmoid network the first layers' norms are orders of
+        magnitude below the last one's (vanishing gradients).
+
+    Example:
+        >>> norms = gradient_norms(model, data.x_test, data.y_test)  # doctest: +SKIP
+        >>> norms["hidden_1"] / norms["output"]  # doctest: +SKIP
+    """
+    result = _probe_pass(model, "gradient_norms", loss).run(x, y)
+    return {name: float(np.linalg.norm(entry["kernel_gradient"].astype(np.float64)))
+            for name, entry in result["layers"].items()}
+
+
+def _hidden(result: dict) -> dict:
+    names = list(result["layers"])
+    return {name: result["layers"][name] for name in names[:-1]}
+
+
+def dead_units(activation: np.ndarray) -> np.ndarray:
+    """Boolean per unit: the unit's activation is exactly 0 on every row of ``activation``."""
+    return np.all(activation == 0, axis=0)
+
+
+def saturated_units(activation: np.ndarray, name: str, share: float = SATURATED_SHARE) -> np.ndarray:
+    """Boolean per unit: in the flat zone of activation ``name`` on at least ``share`` of the rows."""
+    low, high = SATURATION_ZONES[name]
+    flat = (activation <= low) | (activation >= high)
+    return flat.mean(axis=0) >= share
+
+
+def dead_fraction(model, x) -> dict[str, float]:
+    """Share of dead units in each ReLU-like hidden layer (``DEAD_CAPABLE``).
+
+    A unit is dead when its activation is exactly 0 on every row of ``x``. Hidden layers with
+    other activations are left out (leaky ReLU, ELU and tanh cannot die).
+
+    Example:
+        >>> dead_fraction(model, data.x_test)  # doctest: +SKIP
+        {'hidden_1': 0.125, 'hidden_2': 0.0}
+    """
+    result = _probe_pass(model, "dead_fraction").run(x)
+    return {name: float(dead_units(entry["activation"]).mean())
+            for name, entry in _hidden(result).items() if entry["activation_name"] in DEAD_CAPABLE}
+
+
+def saturated_fraction(model, x, share: float = SATURATED_SHARE) -> dict[str, float]:
+    """Share of saturated units in each squashing hidden layer (``SATURATION_ZONES``).
+
+    A unit is saturated when its activation sits in the activation's flat zone (sigmoid
+    s < 0.01 or s > 0.99, tanh |a| > 0.99, …) on at least ``share`` of the rows of ``x``.
+
+    Example:
+        >>> saturated_fraction(model, data.x_test)  # doctest: +SKIP
+        {'hidden_1': 0.0, 'hidden_2': 0.5}
+    """
+    if isinstance(share, bool) or not isinstance(share, numbers.Real) or not 0 < share <= 1:
+        raise bad_parameter("share", "saturated_fraction", "a number in (0, 1]", share)
+    result = _probe_pass(model, "saturated_fraction").run(x)
+    return {name: float(saturated_units(entry["activation"], entry["activation_name"], share).mean())
+            for name, entry in _hidden(result).items() if entry["activation_name"] in SATURATION_ZONES}
+
+
+def activation_statistics(model, x) -> dict[str, dict[str, float]]:
+    """Mean and standard deviation of each Dense layer's activation over a batch.
+
+    Example:
+        >>> activation_statistics(model, data.x_test)["hidden_1"]  # doctest: +SKIP
+        {'mean': 0.41, 'std': 0.52}
+    """
+    result = _probe_pass(model, "activation_statistics").run(x)
+    return {name: {"mean": float(entry["activation"].mean()), "std": float(entry["activation"].std())}
+            for name, entry in result["layers"].items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Linear collapse
+
+
+_PASS_THROUGH = (keras.layers.InputLayer, keras.layers.Dropout)  # identity at inference
+
+
+def collapse_linear(model) -> tuple[np.ndarray, np.ndarray]:
+    """The single affine map (W, b) an all-linear network computes.
+
+    With linear hidden activations, ``x·W1 + b1`` fed through ``·W2 + b2`` … is one affine map
+    ``x·W + b`` with ``W = W1·W2···Wk`` and ``b = (b1·W2 + b2)···``: depth adds nothing.
+    The output layer's own activation (tanh for the Playground head) is not folded in: the
+    model computes ``f(x·W + b)`` with ``f`` that activation, a linear classifier.
+
+    Returns:
+        ``(W, b)`` as float64 arrays of shapes (n_inputs, n_outputs) and (n_outputs,).
+
+    Raises:
+        ValueError: a hidden layer has a non-linear activation (the message names the first),
+            or the model is not a plain chain of Dense (and Dropout) layers.
+
+    Example:
+        >>> model = builders.build_mlp(2, [3, 3], activation="linear", head="linear")  # doctest: +SKIP
+        >>> W, b = collapse_linear(model)  # doctest: +SKIP
+        >>> np.allclose(x @ W + b, model(x))  # doctest: +SKIP
+        True
+    """
+    dense = check_model(model, "collapse_linear")
+    previous = model.inputs[0]
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        if not isinstance(layer, (keras.layers.Dense,) + _PASS_THROUGH):
+            raise ValueError(f"collapse_linear folds chains of Dense layers; layer {layer.name!r} is a "
+                             f"{type(layer).__name__}. Remove it or collapse the Dense part yourself.")
+        if layer.input is not previous:
+            raise ValueError(f"collapse_linear folds a plain chain of layers; layer {layer.name!r} does not take "
+                             "the previous layer's output. Branching models have no single weight chain.")
+        previous = layer.output
+    if previous is not model.outputs[0]:
+        raise ValueError("collapse_linear folds a plain chain of layers ending in the model's output.")
+    for layer in dense[:-1]:
+        name = activation_name(layer)
+        if name != "linear":
+            raise ValueError(f"Hidden layer {layer.name!r} uses the non-linear activation {name!r}, so the network "
+                             "is not one affine map. collapse_linear needs activation='linear' on every hidden layer.")
+    width = int(model.inputs[0].shape[-1])
+    weight, bias = np.eye(width), np.zeros(width)
+    for layer in dense:
+        kernel = np.asarray(layer.kernel, dtype=np.float64)
+        weight = weight @ kernel
+        bias = bias @ kernel + (np.asarray(layer.bias, dtype=np.float64) if layer.use_bias else 0.0)
+    return weight, bias
