@@ -184,6 +184,7 @@ class ProbePass:
         self._extractor = keras.Model(model.inputs, [layer.input for layer in self.dense] + [model.outputs[0]])
         self._forward = tf.function(self._forward_fn, reduce_retracing=True)
         self._backward = tf.function(self._backward_fn, reduce_retracing=True)
+        self.activation_names = [activation_name(layer) for layer in self.dense]
 
     def _layers(self, x):
         outputs = self._extractor(x, training=False)
@@ -199,7 +200,7 @@ class ProbePass:
 
     def _forward_fn(self, x):
         pre, post, _ = self._layers(x)
-        return pre, post
+        return pre, post, [tf.identity(layer.kernel) for layer in self.dense]
 
     def _backward_fn(self, x, y):
         kernels = [layer.kernel for layer in self.dense]
@@ -208,29 +209,46 @@ class ProbePass:
             # Loss functions given by name return one value per example: average them, as
             # Keras loss objects already do.
             loss = tf.reduce_mean(self._loss(y, output))
-        return pre, post, tape.gradient(loss, kernels), loss
+        return pre, post, [tf.identity(k) for k in kernels], tape.gradient(loss, kernels), loss
 
     def run(self, x, y=None) -> dict:
-        x = check_inputs(self.model, x, self.owner)
-        kernels = [np.asarray(layer.kernel) for layer in self.dense]
+        """The pass over ``x`` (and labels ``y``, for gradients and loss), as NumPy arrays."""
+        return self.bind(x, y)()
+
+    def bind(self, x, y=None):
+        """A function of no arguments returning ``run(x, y)`` for the model's current weights.
+
+        Checks the batch and compiles once; each call then costs one graph execution (what a
+        callback calling it every few epochs wants).
+        """
+        x = tf.constant(check_inputs(self.model, x, self.owner))
         if y is None:
-            pre, post = self._forward(tf.constant(x))
-            gradients, loss = [None] * len(self.dense), None
+            compiled = self._forward.get_concrete_function(x)
+            arguments = (x,)
         else:
-            y = check_labels(y, x.shape[0], self.owner)
+            y = tf.constant(check_labels(y, int(x.shape[0]), self.owner))
             if self._loss is None:
                 self._loss = resolve_loss(self.model, self._loss_given, self.owner)
-            pre, post, gradients, loss = self._backward(tf.constant(x), tf.constant(y))
-            gradients = [np.asarray(g) for g in gradients]
-            loss = float(loss)
-        layers = {}
-        for index, layer in enumerate(self.dense):
-            entry = {"pre_activation": np.asarray(pre[index]), "activation": np.asarray(post[index]),
-                     "kernel": kernels[index], "activation_name": activation_name(layer)}
-            if gradients[index] is not None:
-                entry["kernel_gradient"] = gradients[index]
-            layers[layer.name] = entry
-        return {"layers": layers, "loss": loss}
+            compiled = self._backward.get_concrete_function(x, y)
+            arguments = (x, y)
+
+        def run() -> dict:
+            outputs = compiled(*arguments)
+            if y is None:
+                (pre, post, kernels), gradients, loss = outputs, [None] * len(self.dense), None
+            else:
+                pre, post, kernels, gradients, loss = outputs
+                gradients, loss = [g.numpy() for g in gradients], float(loss)
+            layers = {}
+            for index, layer in enumerate(self.dense):
+                entry = {"pre_activation": pre[index].numpy(), "activation": post[index].numpy(),
+                         "kernel": kernels[index].numpy(), "activation_name": self.activation_names[index]}
+                if gradients[index] is not None:
+                    entry["kernel_gradient"] = gradients[index]
+                layers[layer.name] = entry
+            return {"layers": layers, "loss": loss}
+
+        return run
 
 
 _PASSES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()

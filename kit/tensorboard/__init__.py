@@ -1,0 +1,16 @@
+"""TensorBoard for the course: the ``Diagnostics`` callback, its dashboards, and ``kit board``.
+
+- :class:`Diagnostics` (``kit.tensorboard.callback``): the Keras callback writing per-layer
+  gradients, dead/saturated units, activations, decision boundaries, hparams and layouts;
+- ``kit.tensorboard.events``: the NumPy-fed event writer it uses;
+- ``kit.tensorboard.dashboards``: the HParams description and the Custom Scalars layout;
+- ``kit.tensorboard.server``: start the real TensorBoard on a logdir (``kit board``).
+
+Example:
+    >>> from kit.tensorboard import Diagnostics
+    >>> callback = Diagnostics("runs/relu", probe=data)  # doctest: +SKIP
+"""
+
+from kit.tensorboard.callback import Diagnostics
+
+__all__ = ["Diagnostics"]
