@@ -1,0 +1,105 @@
+"""Start the real TensorBoard on a logdir, on the loopback interface (what ``kit board`` runs).
+
+Example:
+    >>> board = start("runs", port=6006)  # doctest: +SKIP
+    >>> board.url  # doctest: +SKIP
+    'http://127.0.0.1:6006/'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+import socket
+from pathlib import Path
+
+from kit.errors import bad_parameter, bad_type
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 6006  # TensorBoard's own default
+
+
+class BoardError(ValueError):
+    """A logdir or port problem, explained in one line (the CLI prints it without a traceback)."""
+
+
+def event_files(logdir) -> list[Path]:
+    """Event files under ``logdir`` (any depth): what TensorBoard would show."""
+    return sorted(p for p in Path(logdir).rglob("events.out.tfevents.*") if p.is_file())
+
+
+def check_logdir(logdir) -> Path:
+    """``logdir`` as a Path, or a clear error when it is missing, not a folder or holds no runs."""
+    if not isinstance(logdir, (str, Path)) or not str(logdir):
+        raise bad_type("logdir", "kit board", "a folder path", logdir)
+    path = Path(logdir)
+    if not path.exists():
+        raise FileNotFoundError(f"Log folder {str(path)!r} does not exist. Train with "
+                                "kit.tensorboard.Diagnostics(logdir=...) first, or pass the folder you used.")
+    if not path.is_dir():
+        raise BoardError(f"{str(path)!r} is a file, not a log folder; pass the folder holding the runs.")
+    if not event_files(path):
+        raise BoardError(f"Log folder {str(path)!r} holds no TensorBoard event files (events.out.tfevents.*); "
+                         "nothing to show yet. Train with kit.tensorboard.Diagnostics(logdir=...) first.")
+    return path
+
+
+def check_port(port) -> int:
+    if isinstance(port, bool) or not isinstance(port, numbers.Integral) or not 0 <= port <= 65535:
+        raise bad_parameter("port", "kit board", "an int from 1 to 65535 (0: any free port)", port)
+    return int(port)
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return True
+    return False
+
+
+@dataclasses.dataclass
+class Board:
+    """A running TensorBoard (it serves from a background thread until the process ends)."""
+
+    url: str
+    logdir: Path
+    program: object
+
+
+def start(logdir, port: int = DEFAULT_PORT, reload_seconds: int = 5) -> Board:
+    """Serve ``logdir`` with TensorBoard on http://127.0.0.1:PORT/ and return at once.
+
+    Args:
+        logdir: a run folder, or a folder of runs (compared side by side).
+        port: the port; 0 picks a free one.
+        reload_seconds: how often TensorBoard rereads the event files.
+
+    Raises:
+        FileNotFoundError, BoardError: the logdir is missing or empty, or the port is taken.
+    """
+    path = check_logdir(logdir)
+    port = check_port(port) or free_port()
+    if port_taken(port):
+        raise BoardError(f"Port {port} on {HOST} is already in use (another TensorBoard?). "
+                         f"Pick another with --port, e.g. --port {free_port()}.")
+    from tensorboard import program
+
+    board = program.TensorBoard()
+    # load_fast=false: the pure-Python reader serves every plugin the kit writes (hparams,
+    # custom scalars) the same way on every machine.
+    board.configure(argv=[None, "--logdir", str(path), "--host", HOST, "--port", str(port),
+                          "--reload_interval", str(int(reload_seconds)), "--load_fast", "false"])
+    try:
+        url = board.launch()
+    except program.TensorBoardPortInUseError:
+        raise BoardError(f"Port {port} on {HOST} is already in use. Pick another with --port.") from None
+    return Board(url=url, logdir=path, program=board)

@@ -1,0 +1,226 @@
+"""kit.tensorboard: what a run's logdir holds (read back with TensorBoard's own event reader), that
+the values mean what they say, and that a real TensorBoard server serves every dashboard."""
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tensorboard.backend.event_processing import plugin_event_accumulator as pea
+from tensorboard.util import tensor_util
+
+from kit import builders, datasets
+from kit.cli import main
+from kit.tensorboard import Diagnostics, server
+
+EPOCHS = 6
+EVERY = 3
+
+
+def _fit(logdir, model, data, **options):
+    builders.compile_model(model, "sgd", 0.03)
+    callback = Diagnostics(logdir, probe=data, every=EVERY, hparams={"seed": 0}, **options)
+    model.fit(data.x_train, data.y_train, validation_data=(data.x_test, data.y_test), epochs=EPOCHS,
+              batch_size=10, verbose=0, callbacks=[callback])
+    return model
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Two runs in one logdir: a ReLU net with a planted dead layer, a depth-10 sigmoid net."""
+    root = tmp_path_factory.mktemp("runs")
+    relu = builders.build_mlp(2, [8, 8], "relu", seed=0)
+    # A bias of -100 keeps every pre-activation of hidden_2 negative (its inputs are below ~10),
+    # and a dead unit gets zero gradient: the layer must stay 100 % dead at every step.
+    relu.get_layer("hidden_2").bias.assign(np.full(8, -100.0, dtype=np.float32))
+    _fit(root / "relu", relu, datasets.playground("spiral", seed=0))
+    _fit(root / "sigmoid", builders.build_mlp(2, [8] * 10, "sigmoid", seed=0), datasets.playground("circle", seed=0))
+    return root
+
+
+def _reader(run):
+    accumulator = pea.EventAccumulator(str(run), size_guidance={pea.TENSORS: 0})  # keep every event
+    accumulator.Reload()
+    return accumulator
+
+
+def _series(accumulator, tag):
+    return {event.step: tensor_util.make_ndarray(event.tensor_proto) for event in accumulator.Tensors(tag)}
+
+
+LAYERS = ["hidden_1", "hidden_2", "output"]
+PROBE_STEPS = [0, 3, 6]  # step 0 = the initialised network, then every EVERY epochs
+
+
+@pytest.mark.slow
+def test_every_family_of_tags_is_written_with_epoch_steps(runs):
+    run = _reader(runs / "relu")
+    scalars = set(run.PluginTagToContent("scalars"))
+    assert {"loss/train", "loss/test", "accuracy/train", "accuracy/test"} <= scalars
+    for family in ("grad_norm", "activation_mean", "activation_std"):
+        assert {f"{family}/{layer}" for layer in LAYERS} <= scalars
+    assert {"dead_fraction/hidden_1", "dead_fraction/hidden_2"} <= scalars
+    assert not any(tag.startswith("saturated_fraction/") for tag in scalars)  # ReLU cannot saturate
+    histograms = set(run.PluginTagToContent("histograms"))
+    for family in ("pre_activation", "activation", "kernel", "kernel_gradient"):
+        assert {f"{family}/{layer}" for layer in LAYERS} <= histograms
+    assert set(run.PluginTagToContent("images")) == {"decision_boundary", "activation_curves"}
+    assert set(run.PluginTagToContent("hparams")) >= {"_hparams_/experiment", "_hparams_/session_start_info"}
+    assert run.PluginTagToContent("custom_scalars")
+
+    # Logged metrics at steps 1..EPOCHS (step k = after k epochs); probe diagnostics at 0, 3, 6.
+    assert sorted(_series(run, "loss/train")) == list(range(1, EPOCHS + 1))
+    for tag in ("grad_norm/hidden_1", "dead_fraction/hidden_2", "kernel_gradient/output", "decision_boundary"):
+        assert sorted(_series(run, tag)) == PROBE_STEPS, tag
+    assert sorted(_series(run, "activation_curves")) == [0]
+
+    sigmoid = set(_reader(runs / "sigmoid").PluginTagToContent("scalars"))
+    assert {f"saturated_fraction/hidden_{i}" for i in range(1, 11)} <= sigmoid
+    assert not any(tag.startswith("dead_fraction/") for tag in sigmoid)
+
+
+@pytest.mark.slow
+def test_the_values_mean_what_they_say(runs):
+    relu = _reader(runs / "relu")
+    assert all(value == 1.0 for value in _series(relu, "dead_fraction/hidden_2").values())
+    # The logged losses are the trainer's own numbers, one per epoch.
+    assert np.isfinite(list(_series(relu, "loss/train").values())).all()
+    # A histogram holds one count per kernel entry (2×8 for hidden_1).
+    buckets = _series(relu, "kernel/hidden_1")[0]
+    assert buckets.shape == (30, 3) and buckets[:, 2].sum() == 16
+
+    sigmoid = _reader(runs / "sigmoid")
+    first, last = _series(sigmoid, "grad_norm/hidden_1"), _series(sigmoid, "grad_norm/output")
+    for step in PROBE_STEPS:
+        # Vanishing gradients, the lesson's figure: first layer ≥ 100× below the last
+        # (exercise 08's first/last ≤ 1e-2; measured ≈ 1e-7 for this network).
+        assert first[step] <= 1e-2 * last[step]
+
+    image = sigmoid.Tensors("decision_boundary")[0].tensor_proto.string_val
+    assert image[0] == b"200" and image[1] == b"200" and image[2].startswith(b"\x89PNG")
+
+
+@pytest.mark.slow
+def test_hparams_record_the_run(runs):
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    content = _reader(runs / "sigmoid").PluginTagToContent("hparams")["_hparams_/session_start_info"]
+    start = plugin_data_pb2.HParamsPluginData.FromString(content).session_start_info
+    values = {name: value.WhichOneof("kind") and getattr(value, value.WhichOneof("kind"))
+              for name, value in start.hparams.items()}
+    assert values["activation"] == "sigmoid" and values["hidden"] == "-".join(["8"] * 10)
+    assert values["depth"] == 10 and values["dataset"] == "circle" and values["optimizer"] == "sgd"
+    assert values["learning_rate"] == pytest.approx(0.03) and values["seed"] == 0
+
+
+def _get(url, data=None, timeout=10):
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"} if data else {})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+def start_board(logdir):
+    """``kit board`` in a child process on a free port; returns (process, base url)."""
+    port = server.free_port()
+    process = subprocess.Popen([sys.executable, "-m", "kit.cli", "board", str(logdir), "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               cwd=Path(__file__).resolve().parents[1])
+    return process, f"http://127.0.0.1:{port}"
+
+
+def wait_for(check, timeout, what):
+    """Poll ``check()`` until it returns a truthy value; fail after ``timeout`` seconds."""
+    deadline, last_error = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+            if value:
+                return value
+        except OSError as error:  # not listening yet
+            last_error = error
+        time.sleep(0.5)
+    pytest.fail(f"TensorBoard did not serve {what} within {timeout} s (last error: {last_error}).")
+
+
+@pytest.mark.slow
+def test_a_real_tensorboard_serves_every_dashboard(runs):
+    process, url = start_board(runs)
+    try:
+        # 60 s: TensorFlow's import plus TensorBoard's first load on a busy 2-core machine.
+        plugins = wait_for(lambda: _get(f"{url}/data/plugins_listing"), 60, "its plugin list")
+        for plugin in ("scalars", "histograms", "images", "hparams", "custom_scalars"):
+            assert plugins[plugin]["enabled"], plugin
+        scalars = wait_for(lambda: _get(f"{url}/data/plugin/scalars/tags").get("relu"), 30, "scalar tags")
+        assert {"grad_norm/hidden_1", "dead_fraction/hidden_2", "loss/test"} <= set(scalars)
+        histograms = _get(f"{url}/data/plugin/histograms/tags")["sigmoid"]
+        assert {"kernel_gradient/hidden_10", "pre_activation/output"} <= set(histograms)
+        assert {"decision_boundary", "activation_curves"} <= set(_get(f"{url}/data/plugin/images/tags")["relu"])
+        experiment = _get(f"{url}/data/plugin/hparams/experiment", data=b'{"experimentName": ""}')
+        assert {"activation", "hidden", "learning_rate", "optimizer", "dataset", "seed"} <= {
+            info["name"] for info in experiment["hparamInfos"]}
+        assert {"loss/test", "accuracy/test"} <= {info["name"]["tag"] for info in experiment["metricInfos"]}
+        layout = _get(f"{url}/data/plugin/custom_scalars/layout")
+        charts = {chart["multiline"]["tag"][0] for category in layout["category"] for chart in category["chart"]}
+        assert {"grad_norm/.*", "dead_fraction/.*", "saturated_fraction/.*"} <= charts
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def test_kit_board_explains_a_missing_or_empty_logdir(tmp_path, capsys):
+    assert main(["board", str(tmp_path / "nowhere")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["board", str(tmp_path)]) == 2
+    assert "no TensorBoard event files" in capsys.readouterr().err
+
+
+def test_kit_board_explains_a_taken_port(tmp_path, capsys):
+    (tmp_path / "events.out.tfevents.0.host").write_bytes(b"")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert main(["board", str(tmp_path), "--port", str(taken.getsockname()[1])]) == 2
+    assert "already in use" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (dict(logdir=3, probe=None), "logdir"),
+    (dict(logdir="runs/x", probe=None), "probe"),
+    (dict(logdir="runs/x", probe="data"), "probe"),
+    (dict(logdir="runs/x", probe=(np.zeros((4, 2)), np.zeros(3))), "one label per row"),
+    (dict(logdir="runs/x", probe=np.zeros((4, 2)), every=0), "every"),
+    (dict(logdir="runs/x", probe=np.zeros((4, 2)), hparams={"seed": [1]}), "hparams"),
+])
+def test_diagnostics_explains_bad_arguments(arguments, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        Diagnostics(**arguments)
+
+
+def test_a_probe_of_the_wrong_width_is_explained_when_training_starts(tmp_path):
+    model = builders.build_mlp(3, [2], "relu")
+    callback = Diagnostics(tmp_path, probe=np.zeros((5, 2)))
+    callback.set_model(model)
+    with pytest.raises(ValueError, match=r"shape \(n, 3\)"):
+        callback.on_train_begin()
+
+
+def test_x_only_probe_writes_no_gradients_and_survives_nan_logs(tmp_path):
+    model = builders.build_mlp(2, [3], "tanh")
+    callback = Diagnostics(tmp_path, probe=np.random.default_rng(0).normal(size=(20, 2)), every=1)
+    callback.set_model(model)
+    callback.set_params({"epochs": 2})
+    callback.on_train_begin()
+    callback.on_epoch_begin(0)
+    callback.on_epoch_end(0, {"loss": float("nan")})  # a diverged epoch must not crash the writer
+    callback.on_epoch_end(1, {"loss": 0.5})
+    callback.on_train_end()
+    run = _reader(tmp_path)
+    scalars = set(run.PluginTagToContent("scalars"))
+    assert "saturated_fraction/hidden_1" in scalars and "loss/train" in scalars
+    assert not any(tag.startswith("grad_norm/") for tag in scalars)
+    assert np.isnan(_series(run, "loss/train")[1])
