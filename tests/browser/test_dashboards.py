@@ -1,0 +1,125 @@
+"""TensorBoard's dashboards, driven in Debian's Chromium: the kit's runs show up as real charts.
+
+Screenshots of each dashboard go to ``test-artifacts/`` (git-ignored) for a person to look at.
+Needs ``/usr/bin/chromium`` (Debian package ``chromium``) and the ``playwright`` Python package;
+without them the test is skipped, except in CI (``CI=true``), where it fails instead.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kit import builders, datasets
+from kit.tensorboard import Diagnostics, server
+
+CHROMIUM = os.environ.get("KIT_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                 "--disable-sync"]
+# TensorBoard's UI loads and draws lazily; 90 s covers a cold start on a busy 2-core CI machine.
+WAIT_MS = int(os.environ.get("KIT_BROWSER_WAIT_MS", 90_000))
+
+
+def _browser_or_skip():
+    problems = []
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        problems.append(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        problems.append("the playwright package is not installed (pip install playwright)")
+    if problems:
+        reason = "browser test needs " + "; ".join(problems)
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason} — CI must run it (.ci/run installs chromium).")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def board(tmp_path_factory):
+    """Two short runs (ReLU with a planted dead layer; depth-10 sigmoid) behind ``kit board``."""
+    _browser_or_skip()
+    root = tmp_path_factory.mktemp("runs")
+    relu = builders.build_mlp(2, [8, 8], "relu", seed=0)
+    relu.get_layer("hidden_2").bias.assign(np.full(8, -100.0, dtype=np.float32))
+    for name, model, data in (("relu", relu, datasets.playground("spiral", seed=0)),
+                              ("sigmoid", builders.build_mlp(2, [8] * 10, "sigmoid", seed=0),
+                               datasets.playground("circle", seed=0))):
+        builders.compile_model(model, "sgd", 0.03)
+        model.fit(data.x_train, data.y_train, validation_data=(data.x_test, data.y_test), epochs=4, batch_size=10,
+                  verbose=0, callbacks=[Diagnostics(root / name, probe=data, every=2)])
+    port = server.free_port()
+    process = subprocess.Popen([sys.executable, "-m", "kit.cli", "board", str(root), "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60  # TensorFlow's import and TensorBoard's first load
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/data/plugin/scalars/tags", timeout=5) as response:
+                    if b"grad_norm" in response.read():
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                pytest.fail("kit board did not serve the runs within 60 s")
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(board):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+# dashboard: (tag filter typed first or None, element holding a drawn chart, texts on the page)
+DASHBOARDS = {
+    "scalars": ("grad_norm|dead_fraction", "tf-scalar-card vz-line-chart2 svg",
+                ["grad_norm/hidden_1", "dead_fraction/hidden_2"]),
+    "histograms": ("kernel_gradient/hidden_(1|10)$", "tf-histogram-loader vz-histogram-timeseries svg",
+                   ["kernel_gradient/hidden_1"]),
+    "custom_scalars": (None, "tf-custom-scalar-multi-line-chart-card vz-line-chart2 svg",
+                       ["Gradient flow", "Dead units", "Saturation"]),
+    "hparams": (None, "tf-hparams-table-view", ["sigmoid", "relu", "learning_rate", "test loss"]),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dashboard", list(DASHBOARDS))
+def test_dashboard_draws_the_kit_runs(board, browser, dashboard):
+    tag_filter, chart, texts = DASHBOARDS[dashboard]
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{board}/#{dashboard}", wait_until="domcontentloaded", timeout=WAIT_MS)
+        if tag_filter:  # the dashboards draw cards lazily; filtering brings the ones we want up
+            search = page.locator("tf-tag-filterer input").first
+            search.wait_for(state="visible", timeout=WAIT_MS)
+            search.fill(tag_filter)
+        page.locator(chart).first.wait_for(state="visible", timeout=WAIT_MS)
+        for text in texts:
+            page.get_by_text(text, exact=False).first.wait_for(state="visible", timeout=WAIT_MS)
+        time.sleep(1)  # let the charts finish drawing before the picture is taken
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"tensorboard-{dashboard}.png"))
+        assert page.locator(chart).count() >= 1
+    finally:
+        page.close()
