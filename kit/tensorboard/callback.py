@@ -22,8 +22,6 @@ Example:
 from __future__ import annotations
 
 import numbers
-import threading
-import warnings
 
 import keras
 import numpy as np
@@ -136,8 +134,6 @@ class Diagnostics(keras.callbacks.Callback):
         self._started = False
         self._last_step = 0
         self._plane = None
-        self._curves: dict = {}
-        self._curves_thread = None
         self.final_logs: dict = {}
 
     # -- Keras hooks -------------------------------------------------------------------------
@@ -152,12 +148,9 @@ class Diagnostics(keras.callbacks.Callback):
         self._last_probe_step = None
         self._plane = self._plane_points()
         self._writer.write(0, [dashboards.custom_scalars_layout(), *dashboards.hparams_summaries(self.hparams())])
-        # Rendering the curves with matplotlib takes ~0.3 s, longer than a short run trains;
-        # it runs beside training (the trainer mostly waits in TensorFlow, outside the GIL)
-        # and is written when training ends.
-        self._curves = {}
-        self._curves_thread = threading.Thread(target=self._render_curves, name="kit-activation-curves", daemon=True)
-        self._curves_thread.start()
+        curves = self._activation_curves()
+        if curves is not None:
+            self._writer.write(0, [curves])
 
     def on_epoch_begin(self, epoch, logs=None):
         if not self._started:  # the network as it starts (initialised, or where a resumed run left it)
@@ -179,11 +172,6 @@ class Diagnostics(keras.callbacks.Callback):
             return
         if self._started and self._last_probe_step != self._last_step:
             self._writer.write(self._last_step, self._probe_values(self._last_step))  # e.g. early stop
-        self._curves_thread.join()
-        if self._curves.get("image") is not None:
-            self._writer.write(0, [self._curves["image"]])
-        elif "error" in self._curves:
-            warnings.warn(f"Diagnostics could not draw the activation curves: {self._curves['error']}", stacklevel=2)
         self._writer.close()
         self._writer = None
 
@@ -293,12 +281,6 @@ class Diagnostics(keras.callbacks.Callback):
         rgb[rows, columns] = colours
         return events.image("decision_boundary", rgb, "Output over [-6, 6]² (orange -1, blue +1) with the "
                             "training points")
-
-    def _render_curves(self):
-        try:
-            self._curves["image"] = self._activation_curves()
-        except Exception as error:  # a drawing problem must not lose the run's other summaries
-            self._curves["error"] = f"{type(error).__name__}: {error}"
 
     def _activation_curves(self):
         from kit import activations

@@ -1,10 +1,10 @@
-"""A light event-file writer: TensorBoard's own protocol buffers and its asynchronous event file
-writer, filled from NumPy arrays.
+"""A light event-file writer: TensorBoard's own protocol buffers, filled from NumPy arrays and
+written as TFRecords by TensorFlow's native writer.
 
 Why not ``tf.summary``: run eagerly, every ``tf.summary.histogram`` call builds and runs its
-bucketing ops (about 10 ms each, measured), which costs more than a whole epoch of the kit's
-compiled trainer. The same summaries built here from ``np.histogram`` take about 50 µs and
-read back identically (``kit bench diagnostics`` measures the whole callback). Steps are plain
+bucketing ops (about 10 ms each on the team's 2-core machine), more than a whole epoch of the
+kit's compiled trainer. The same histogram bucketed with NumPy here costs well under 1 ms and
+reads back identically (``kit bench diagnostics`` measures the whole callback). Steps are plain
 integers given by the caller, so nothing depends on a compiled function's step counter.
 
 Example:
@@ -15,14 +15,19 @@ Example:
 
 from __future__ import annotations
 
+import itertools
+import os
+import socket
 import time
+from pathlib import Path
 
 import numpy as np
 from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
 from tensorboard.plugins.histogram import metadata as histogram_metadata
 from tensorboard.plugins.image import metadata as image_metadata
 from tensorboard.plugins.scalar import metadata as scalar_metadata
-from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+_SERIAL = itertools.count()  # two writers on one logdir in the same second get distinct files
 
 HISTOGRAM_BUCKETS = 30  # TensorBoard's own default bucket count
 
@@ -108,14 +113,25 @@ def figure_rgb(figure) -> np.ndarray:
 class EventWriter:
     """Appends summaries to a new event file in ``logdir`` (created if needed).
 
-    ``write(step, values)`` puts a list of ``Summary.Value`` (or whole ``Summary`` protos)
-    into one event at that step; writing happens on TensorBoard's background thread and is
-    flushed every ``flush_seconds`` and on ``flush()``/``close()``.
+    ``write(step, values)`` puts a list of ``Summary.Value`` (or whole ``Summary`` protos) into
+    one event at that step and flushes it, so a running TensorBoard sees it at once. Records go
+    through TensorFlow's native TFRecord writer: TensorBoard's own Python writer checksums every
+    byte in Python, which costs more than the rest of a write for an image.
     """
 
-    def __init__(self, logdir: str, flush_seconds: float = 5.0):
+    def __init__(self, logdir: str):
+        import tensorflow as tf
+
         self.logdir = str(logdir)
-        self._writer = EventFileWriter(self.logdir, max_queue_size=100, flush_secs=flush_seconds)
+        Path(self.logdir).mkdir(parents=True, exist_ok=True)
+        name = f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}.{os.getpid()}.{next(_SERIAL)}.kit"
+        self.path = str(Path(self.logdir) / name)
+        self._writer = tf.io.TFRecordWriter(self.path)
+        self._add(event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2"))
+
+    def _add(self, event) -> None:
+        self._writer.write(event.SerializeToString())
+        self._writer.flush()
 
     def write(self, step: int, values) -> None:
         summary = summary_pb2.Summary()
@@ -125,7 +141,7 @@ class EventWriter:
             else:
                 summary.value.append(value)
         if summary.value:
-            self._writer.add_event(event_pb2.Event(wall_time=time.time(), step=int(step), summary=summary))
+            self._add(event_pb2.Event(wall_time=time.time(), step=int(step), summary=summary))
 
     def flush(self) -> None:
         self._writer.flush()
