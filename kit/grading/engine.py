@@ -48,6 +48,8 @@ class GradeResult:
     checks: tuple
     seconds: float
     notes: tuple = ()
+    calls: int = 0  # sandboxed calls made (one fork each)
+    child_seconds: float = 0.0  # time those calls ran in the sandbox (the rest is the grader's)
 
     @property
     def score(self) -> float:
@@ -72,7 +74,7 @@ class GradeResult:
         data = {"exercise": self.exercise, "submission": self.submission, "score": self.score,
                 "max_score": self.max_score, "checks": checks, "notes": list(self.notes)}
         if timings:
-            data["seconds"] = round(self.seconds, 3)
+            data.update(seconds=round(self.seconds, 3), calls=self.calls, child_seconds=round(self.child_seconds, 3))
         return data
 
 
@@ -148,7 +150,8 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
     finally:
         if owned:
             zygote.close()
-    return GradeResult(f"{found.id}-{found.slug}", str(path), results, time.monotonic() - started, tuple(notes))
+    return GradeResult(f"{found.id}-{found.slug}", str(path), results, time.monotonic() - started, tuple(notes),
+                       len(session.calls), sum(seconds for _, seconds, _ in session.calls))
 
 
 def _everything_failed(found, path, selected, message, started) -> GradeResult:
