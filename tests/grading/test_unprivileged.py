@@ -1,0 +1,30 @@
+"""The degraded sandbox (grader not root): still survives loops, exits and floods, and says so."""
+
+from pathlib import Path
+
+import pytest
+
+from kit.grading import grade_submission
+from tests.grading.conftest import TEST_LIMITS
+
+HERE = Path(__file__).parent / "submissions"
+BASE = (HERE / "_base.py").read_text()
+
+
+@pytest.mark.slow
+def test_without_root_hostile_calls_cost_only_their_checks(monkeypatch, checks04, tmp_path):
+    from kit.grading.sandbox import Zygote
+
+    monkeypatch.setenv("KIT_SANDBOX_UNPRIVILEGED", "1")  # the zygote inherits it: no namespaces, no user change
+    with Zygote() as zygote:
+        good = tmp_path / "good.py"
+        good.write_text(BASE)
+        result = grade_submission("04", good, zygote=zygote, limits=TEST_LIMITS, checks=checks04)
+        assert result.score == 100 and any("without root" in note for note in result.notes)
+        for name, function in (("infinite_loop.py", "relu"), ("os_exit_mid_call.py", "leaky_relu"),
+                               ("output_flood.py", "tanh_grad")):
+            path = tmp_path / name
+            path.write_text(BASE + "\n\n" + (HERE / name).read_text())
+            result = grade_submission("04", path, zygote=zygote, limits=TEST_LIMITS, checks=checks04)
+            failing = {c.name.split(":")[0].split("(")[0].split(" ")[0] for c in result.checks if not c.passed}
+            assert failing == {function}, (name, failing)
