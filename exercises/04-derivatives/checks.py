@@ -13,8 +13,6 @@ call), so a hostile or broken function costs its own checks and nothing else.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from kit.grading.checks import check, failed, passed

@@ -12,7 +12,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 import traceback
 from pathlib import Path
@@ -133,6 +132,8 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
         source, filename = read_source(path)
     except SubmissionError as error:
         return _everything_failed(found, path, selected, str(error), started)
+    if zygote is not None and not isinstance(zygote, Zygote):
+        raise TypeError(f"zygote must be a kit.grading.sandbox.Zygote (or None). Got {type(zygote).__name__} instead.")
     owned = zygote is None
     zygote = zygote or Zygote()
     try:

@@ -10,7 +10,7 @@ Example:
 Isolation (see :mod:`kit.grading.child`): as root, each call runs as the user ``nobody`` with no
 supplementary groups, in fresh mount, network and PID namespaces, with a private size-capped
 ``/tmp`` and empty mounts over the hidden paths (the exercises folder and the repository's git
-data, plus ``KIT_GRADING_HIDE``). Not as root, only the resource limits, a new process group and
+data and the tests, plus ``KIT_GRADING_HIDE``). Not as root, only the resource limits, a new process group and
 a scratch directory apply: the submission could read files the grader's user can read and open
 network connections, which is why graded runs (CI, Gradescope) run as root, in a container.
 """
@@ -65,9 +65,10 @@ def repository_root() -> Path:
 
 
 def default_hidden_paths() -> list[str]:
-    """What a submission must not read: the exercises (checks, solutions) and the git history."""
+    """What a submission must not read: the exercises (checks, solutions), the tests (which hold
+    correct submissions) and the git history."""
     root = repository_root()
-    paths = [root / "exercises", root / ".git"]
+    paths = [root / "exercises", root / "tests", root / ".git"]
     git = root / ".git"
     if git.is_file():  # a worktree: .git points into the main repository's git directory
         text = git.read_text(errors="replace").strip()
@@ -86,6 +87,8 @@ class Zygote:
     """
 
     def __init__(self, hide: list[str] | None = None):
+        if hide is not None and (not isinstance(hide, (list, tuple)) or not all(isinstance(p, str) for p in hide)):
+            raise TypeError(f"hide must be a list of paths (str) the submission must not read. Got {hide!r} instead.")
         self.hide = list(default_hidden_paths() if hide is None else hide)
         self._process = None
         self._exchange = None

@@ -10,14 +10,15 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(kit.__file__)))
 
 
 def tanh(x):
-    found = [p for p in glob.glob(os.path.join(REPO, "**", "solution.py"), recursive=True)]
-    for path in found:
+    # Any file of the repository holding a whole solution: the exercise's, or the tests' correct ones.
+    for path in glob.glob(os.path.join(REPO, "**", "*.py"), recursive=True):
         try:
             with open(path) as handle:
-                if "def sigmoid" in handle.read():
-                    raise RuntimeError(f"LEAKED {path}")
+                text = handle.read()
         except OSError:
-            pass
+            continue
+        if "def sigmoid_grad" in text and "np.exp" in text:
+            raise RuntimeError(f"LEAKED {path}")
     for objects in glob.glob(os.path.join(REPO, ".git", "objects", "??", "*"))[:5000]:
         try:
             with open(objects, "rb") as handle:
