@@ -258,6 +258,23 @@ class Session:
             raise CallFailed(f"{function} {failure}") from None
         return Answer.from_plain(plain, function)
 
+    def plain(self, function: str, *args, timeout: float | None = None, **keywords):
+        """``function(*args, **keywords)`` when it returns plain data (a recipe dict, a list of
+        feature names …): that value, re-checked by the protocol; CallFailed otherwise."""
+        try:
+            answer = self.run("call", {"function": function, "args": list(args), "keywords": keywords}, timeout)
+        except CallFailed as failure:
+            raise CallFailed(f"{function} {failure}") from None
+        if type(answer) is not dict:
+            raise CallFailed(f"{function} gave the grader no answer it could read")
+        if type(answer.get("error")) is dict:
+            error = answer["error"]
+            raise CallFailed(f"{function} raised {error.get('type', '?')}: {error.get('message', '')}")
+        if "plain" not in answer:
+            raise CallFailed(f"{function} returned a {answer.get('type', '?')}, expected plain data "
+                             "(dict, list, str, int, float, bool or None)")
+        return answer["plain"]
+
     def build_model(self, function: str = "build_model", *args, timeout: float | None = None, **keywords):
         """The submission's model, rebuilt in the parent with ``kit.builders`` (see kit.grading.models)."""
         from kit.grading import models
