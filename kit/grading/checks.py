@@ -133,6 +133,7 @@ class Answer:
     problem: str = ""
     error: str = ""
     warnings: tuple = ()
+    error_type: str = ""
 
     @classmethod
     def from_plain(cls, data, function: str) -> "Answer":
@@ -140,7 +141,8 @@ class Answer:
             return cls(None, problem=f"{function} gave the grader no answer it could read")
         error = data.get("error")
         if type(error) is dict:
-            return cls(None, error=f"{function} raised {error.get('type', '?')}: {error.get('message', '')}".rstrip(": "))
+            kind = str(error.get("type", "?"))
+            return cls(None, error=f"{function} raised {kind}: {error.get('message', '')}".rstrip(": "), error_type=kind)
         value = data.get("value")
         warnings = tuple(str(w) for w in data.get("warnings", []) if type(w) is str)
         type_name = str(data.get("type", "?"))
@@ -153,6 +155,13 @@ class Answer:
     def failure(self) -> str:
         """Why there is no value to compare ('' when there is one)."""
         return self.error or self.problem
+
+    def raised(self, *exception_names: str) -> bool:
+        """True when the call raised one of these exceptions (by class name, e.g. ``"ValueError"``).
+
+        For checks such as "bad input raises ValueError": the parent sees names, never objects.
+        """
+        return bool(self.error_type) and self.error_type in exception_names
 
     def overflow_warnings(self) -> list[str]:
         """The floating-point warnings that mean a wrong or unstable computation (not underflow)."""

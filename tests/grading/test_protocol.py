@@ -78,3 +78,10 @@ def test_mismatch_reveals_location_only_when_asked():
     hidden = answer.mismatch(expected, rtol=1e-6, reveal=False)
     assert "x = 1" in visible and "expected 2" in visible
     assert "expected" not in hidden and "1 of 3" in hidden
+
+
+def test_answer_knows_which_exception_was_raised():
+    answer = Answer.from_plain({"error": {"type": "ValueError", "message": "alpha must be > 0"}}, "elu")
+    assert answer.raised("ValueError") and not answer.raised("TypeError")
+    assert answer.failure == "elu raised ValueError: alpha must be > 0"
+    assert not Answer(np.zeros(2)).raised("ValueError")
