@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 
 from kit.grading import exercises as exercise_folders
-from kit.grading.checks import CallFailed, Outcome, Session, VISIBILITIES
+from kit.grading.checks import VISIBILITIES, CallFailed, Check, Outcome, Session
 from kit.grading.limits import Limits
 from kit.grading.submission import SubmissionError, read_source
 
@@ -125,6 +125,8 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
     found = exercise_folders.find(exercise)
     if limits is not None and not isinstance(limits, Limits):
         raise TypeError(f"limits must be a kit.grading.Limits. Got {type(limits).__name__} instead.")
+    if checks is not None and (not isinstance(checks, (list, tuple)) or not all(isinstance(c, Check) for c in checks)):
+        raise TypeError("checks must be a list of kit.grading.checks.Check (or None for the exercise's own).")
     selected = [c for c in (checks if checks is not None else exercise_folders.load_checks(found))
                 if c.visibility in chosen]
     started = time.monotonic()

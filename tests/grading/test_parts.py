@@ -149,3 +149,17 @@ def test_without_root_the_sandbox_says_what_it_cannot_do(monkeypatch):
     assert child._isolate(["/nowhere"], 64, notes) is False
     assert child.sandbox_user() is None
     assert "not root" in notes[0] and "no network" in notes[0]
+
+
+def test_grade_submission_validates_its_arguments():
+    from kit.grading import grade_submission
+
+    solution = ROOT / "exercises" / "04-derivatives" / "solution.py"
+    with pytest.raises(TypeError, match="list of kit.grading.checks.Check"):
+        grade_submission("04", solution, checks=[1])
+    with pytest.raises(ValueError, match="visibility"):
+        grade_submission("04", solution, visibility="secret")
+    with pytest.raises(TypeError, match="Zygote"):
+        grade_submission("04", solution, zygote=3)
+    with pytest.raises(ValueError, match="Unknown exercise"):
+        grade_submission("99", solution)
