@@ -227,6 +227,7 @@ class Session:
         self.zygote = zygote
         self.limits = limits or Limits()
         self.calls = []  # (driver, seconds, state): for reports and benchmarks
+        self.notes = []  # what the sandbox could not do (e.g. no namespaces in this container)
         self._memo = {}
 
     def run(self, driver: str, arguments: dict, timeout: float | None = None):
@@ -236,6 +237,9 @@ class Session:
         if key not in self._memo:
             outcome = self.zygote.call(self.source, driver, arguments, limits, filename=self.filename)
             self.calls.append((driver, outcome.seconds, outcome.state))
+            for note in outcome.details.get("notes", []):
+                if isinstance(note, str) and note not in self.notes:
+                    self.notes.append(note)
             if outcome.ok:
                 self._memo[key] = (True, outcome.value, outcome.output)
             else:

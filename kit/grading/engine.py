@@ -140,18 +140,15 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
     zygote = zygote or Zygote()
     try:
         session = Session(source, zygote, limits or Limits(), filename)
-        notes = []
         try:
             session.run("names", {}, timeout=IMPORT_TIMEOUT)
         except CallFailed as failure:
             text = str(failure)
             text = text if text.startswith("importing") else f"importing your file {text}"
-            return _everything_failed(found, path, selected, text, started)
+            return _everything_failed(found, path, selected, text, started,
+                                      [f"sandbox: {note} (see docs/grading.md)" for note in session.notes])
         results = tuple(_run_check(check, session) for check in selected)
-        from kit.grading.child import privileged
-
-        if not privileged():
-            notes.append("sandbox without root: resource limits only (see docs/grading.md)")
+        notes = [f"sandbox: {note} (see docs/grading.md)" for note in session.notes]
     finally:
         if owned:
             zygote.close()
@@ -159,6 +156,6 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
                        len(session.calls), sum(seconds for _, seconds, _ in session.calls))
 
 
-def _everything_failed(found, path, selected, message, started) -> GradeResult:
+def _everything_failed(found, path, selected, message, started, notes=()) -> GradeResult:
     results = tuple(CheckResult(c.name, 0.0, c.points, c.visibility, message, 0.0) for c in selected)
-    return GradeResult(f"{found.id}-{found.slug}", str(Path(path)), results, time.monotonic() - started)
+    return GradeResult(f"{found.id}-{found.slug}", str(Path(path)), results, time.monotonic() - started, tuple(notes))

@@ -20,7 +20,7 @@ def test_without_root_hostile_calls_cost_only_their_checks(monkeypatch, checks04
         good = tmp_path / "good.py"
         good.write_text(BASE)
         result = grade_submission("04", good, zygote=zygote, limits=TEST_LIMITS, checks=checks04)
-        assert result.score == 100 and any("without root" in note for note in result.notes)
+        assert result.score == 100 and any("not root" in note for note in result.notes)
         for name, function in (("infinite_loop.py", "relu"), ("os_exit_mid_call.py", "leaky_relu"),
                                ("output_flood.py", "tanh_grad")):
             path = tmp_path / name
