@@ -75,16 +75,29 @@ def _isolate(hide: list[str], tmp_mb: int, notes: list[str]) -> bool:
     except OSError as error:
         notes.append(f"namespaces unavailable ({error}); no network or mount isolation")
         return False
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    try:  # without this, the mounts below would propagate to the host: then mount nothing
+        _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    except OSError as error:
+        notes.append(f"could not make mounts private ({error.strerror or error}); nothing hidden")
+        return True
+    # Each step that fails is reported and skipped: a grade with a note beats no grade at all.
+    steps = []
     # A private, size-capped /tmp: the submission can neither fill the disk nor see other files.
     for path in ("/tmp", "/var/tmp", "/dev/shm"):
         if os.path.isdir(path):
-            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(tmp_mb)}m,mode=1777")
+            steps.append((f"private {path}", lambda path=path: _mount(
+                "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(tmp_mb)}m,mode=1777")))
     for path in hide:
         if os.path.isdir(path):
-            _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555")
+            steps.append((f"hide {path}", lambda path=path: _mount(
+                "tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555")))
         elif os.path.exists(path):
-            _mount("/dev/null", path, None, MS_BIND)
+            steps.append((f"hide {path}", lambda path=path: _mount("/dev/null", path, None, MS_BIND)))
+    for what, step in steps:
+        try:
+            step()
+        except OSError as error:
+            notes.append(f"could not {what} ({error.strerror or error})")
     return True
 
 
