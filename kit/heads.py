@@ -23,6 +23,15 @@ from keras import ops
 from kit.errors import unknown_name
 
 
+def _same_rank(y_true, y_pred):
+    # Labels come as (n,) and outputs as (n, 1): without this, (n,) - (n, 1) broadcasts to (n, n).
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.cast(y_true, y_pred.dtype)
+    if len(y_true.shape) == len(y_pred.shape) - 1:
+        y_true = ops.expand_dims(y_true, -1)
+    return y_true, y_pred
+
+
 @keras.saving.register_keras_serializable(package="kit")
 def playground_loss(y_true, y_pred):
     """The Playground's loss: ½(ŷ − y)² averaged over outputs (and, by Keras, over the batch).
@@ -30,14 +39,14 @@ def playground_loss(y_true, y_pred):
     A constant output of 0 on ±1 labels scores 0.5; the crash course's targets (0.177, 0.2) are
     in these units.
     """
-    y_true = ops.cast(y_true, y_pred.dtype)
+    y_true, y_pred = _same_rank(y_true, y_pred)
     return 0.5 * ops.mean(ops.square(y_pred - y_true), axis=-1)
 
 
 @keras.saving.register_keras_serializable(package="kit")
 def sign_accuracy(y_true, y_pred):
     """Share of examples whose output has the sign of their ±1 label (ŷ ≥ 0 counts as +1)."""
-    y_true = ops.cast(y_true, y_pred.dtype)
+    y_true, y_pred = _same_rank(y_true, y_pred)
     predicted = ops.where(ops.greater_equal(y_pred, 0), 1.0, -1.0)
     return ops.mean(ops.cast(ops.equal(ops.cast(predicted, y_pred.dtype), y_true), "float32"), axis=-1)
 

@@ -1,0 +1,290 @@
+"""Figures (matplotlib, headless): activation curves, decision boundaries, training curves.
+
+Every function returns a ``matplotlib.figure.Figure`` and, given ``path``, also saves it as a
+PNG (creating folders) and closes it.
+
+Example:
+    >>> from kit import plots
+    >>> plots.activation_curves(["sigmoid", "tanh", "relu"], path="activations.png")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+
+if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
+    matplotlib.use("Agg")  # headless unless a notebook asked for inline figures
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
+
+from kit.errors import bad_parameter, bad_type  # noqa: E402
+
+PLAYGROUND_NEGATIVE = "#f59322"  # orange, output −1
+PLAYGROUND_NEUTRAL = "#e8eaeb"  # near-white, output 0
+PLAYGROUND_POSITIVE = "#0877bd"  # blue, output +1
+PLAYGROUND_EXTENT = 6.0  # the Playground draws [−6, 6]²
+
+PLAYGROUND_CMAP = LinearSegmentedColormap.from_list(
+    "playground", [PLAYGROUND_NEGATIVE, PLAYGROUND_NEUTRAL, PLAYGROUND_POSITIVE])
+
+
+def _finish(fig, path):
+    if path is not None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+        plt.close(fig)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Activation curves
+
+
+def activation_curves(names: Sequence[str] = ("sigmoid", "tanh", "relu"), x_range=(-5.0, 5.0),
+                      derivative: bool = True, columns: int | None = None, path=None):
+    """Each activation (solid) with its derivative (dashed), one panel per activation.
+
+    Args:
+        names: catalogue names (``kit activations`` lists them); elementwise ones only.
+        x_range: the x interval drawn.
+        derivative: also draw f'.
+        columns: panels per row (default: up to 4).
+        path: save the figure there as PNG.
+
+    Example:
+        >>> fig = activation_curves(["sigmoid", "relu", "quadratic"])
+    """
+    from kit import activations
+
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, (list, tuple)) or not names:
+        raise bad_parameter("names", "activation_curves", "a non-empty list of activation names", names)
+    entries = [activations.get(name) for name in names]
+    vector = [e.name for e in entries if not e.elementwise]
+    if vector:
+        raise ValueError(f"activation_curves draws elementwise activations; {vector} act on whole vectors. "
+                         "Leave them out.")
+    low, high = _check_range(x_range)
+    columns = columns or min(4, len(entries))
+    rows = math.ceil(len(entries) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.8 * rows), squeeze=False)
+    x = np.linspace(low, high, 801)
+    for ax, entry in zip(axes.flat, entries):
+        ax.axhline(0, color="0.8", lw=0.8)
+        ax.axvline(0, color="0.8", lw=0.8)
+        ax.plot(x, activations.evaluate(entry, x.astype(np.float32)), color=PLAYGROUND_POSITIVE, lw=2,
+                label="f(x)")
+        if derivative:
+            ax.plot(x, activations.derivative(entry, x.astype(np.float32)), color=PLAYGROUND_NEGATIVE, lw=1.6,
+                    ls="--", label="f′(x)")
+        ax.set_title(f"{entry.name}: {entry.formula}", fontsize=10)
+        ax.set_xlim(low, high)
+        _clip_y(ax, entry, low, high)
+        ax.grid(alpha=0.25)
+    for ax in list(axes.flat)[len(entries):]:
+        ax.axis("off")
+    axes.flat[0].legend(loc="upper left", fontsize=8, frameon=False)
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def _check_range(x_range):
+    if (not isinstance(x_range, (list, tuple)) or len(x_range) != 2
+            or not all(isinstance(v, numbers.Real) and math.isfinite(v) for v in x_range) or x_range[0] >= x_range[1]):
+        raise bad_parameter("x_range", "activation_curves", "a pair (low, high) of finite numbers with low < high",
+                            x_range)
+    return float(x_range[0]), float(x_range[1])
+
+
+def _clip_y(ax, entry, low, high):
+    # Unbounded curves (x², eˣ) would squash the others; keep the view near the interesting part.
+    span = high - low
+    ymin, ymax = ax.get_ylim()
+    ax.set_ylim(max(ymin, -span / 2 - 0.2), min(ymax, span / 2 + 0.2))
+
+
+# ---------------------------------------------------------------------------------------------
+# Decision boundaries
+
+
+def decision_grid(model, feature_names: Sequence[str] = ("x1", "x2"), resolution: int = 100,
+                  extent: float = PLAYGROUND_EXTENT) -> np.ndarray:
+    """The model's output over the Playground's square [−extent, extent]², as values in [−1, 1].
+
+    Rows run from top (x2 = +extent) to bottom, columns from left (x1 = −extent) to right, like
+    an image. Outputs are mapped to [−1, 1]: tanh as is, sigmoid p ↦ 2p − 1, linear clipped; a
+    two-class softmax as p₁ − p₀.
+
+    Args:
+        model: a Keras model taking the features named in ``feature_names``.
+        feature_names: the Playground features the model was trained on (crosses included).
+        resolution: grid points per side (the Playground uses 100).
+        extent: half the side of the square.
+    """
+    from kit import datasets, heads
+
+    if isinstance(resolution, bool) or not isinstance(resolution, numbers.Integral) or not 2 <= resolution <= 1000:
+        raise bad_parameter("resolution", "decision_grid", "an int from 2 to 1000", resolution)
+    axis = np.linspace(-extent, extent, int(resolution))
+    x1, x2 = np.meshgrid(axis, axis[::-1])
+    points = np.stack([x1.ravel(), x2.ravel()], 1)
+    inputs = datasets.feature_map(list(feature_names))(points)
+    if int(model.inputs[0].shape[-1]) != inputs.shape[1]:
+        raise ValueError(f"The model takes {model.inputs[0].shape[-1]} inputs but feature_names has "
+                         f"{inputs.shape[1]} ({list(feature_names)}); pass the features it was trained on.")
+    output = np.asarray(model(inputs, training=False))
+    head = heads.head_of(model).name
+    if head == "softmax":
+        if output.shape[1] != 2:
+            raise ValueError("decision_grid draws binary classifiers; this softmax head has "
+                             f"{output.shape[1]} classes.")
+        values = output[:, 1] - output[:, 0]
+    elif head == "logistic":
+        values = 2 * output[:, 0] - 1
+    else:
+        values = output[:, 0]
+    return np.clip(values, -1, 1).reshape(int(resolution), int(resolution))
+
+
+def heatmap_rgb(values: np.ndarray) -> np.ndarray:
+    """Values in [−1, 1] as an RGB image (uint8, H×W×3) in the Playground's colours."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 2:
+        raise bad_parameter("values", "heatmap_rgb", "a 2-D array", values.shape)
+    rgba = PLAYGROUND_CMAP((np.nan_to_num(values) + 1) / 2)
+    return (rgba[..., :3] * 255).round().astype(np.uint8)
+
+
+def decision_boundary(model, data, ax=None, title: str | None = None, resolution: int = 100,
+                      show_test: bool = True, path=None):
+    """The Playground's picture: the output as an orange-white-blue heat map with the points.
+
+    Training points are drawn with white edges, test points with black edges (as the
+    Playground's "show test data" does).
+
+    Args:
+        model: a trained Keras model.
+        data: the Playground ``Dataset`` it was trained on (any features).
+        ax: draw into this axes (for side-by-side figures); otherwise a new figure.
+        title: the panel title (default: the data set's name).
+        resolution: grid points per side.
+        show_test: also draw the test points.
+        path: save the figure there as PNG.
+
+    Example:
+        >>> fig = decision_boundary(model, data, path="boundary.png")  # doctest: +SKIP
+    """
+    from kit import datasets
+
+    if not isinstance(data, datasets.Dataset):
+        raise bad_type("data", "decision_boundary", "a kit.datasets.Dataset", data)
+    train_points, test_points = datasets.playground_points(data)
+    values = decision_grid(model, data.feature_names, resolution)
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4, 4))
+    extent = PLAYGROUND_EXTENT
+    ax.imshow(values, extent=(-extent, extent, -extent, extent), cmap=PLAYGROUND_CMAP, vmin=-1, vmax=1,
+              interpolation="bilinear")
+    positive_label = 1.0 if data.labels == "pm1" else 1.0
+    sets = [(train_points, data.y_train, "white")] + ([(test_points, data.y_test, "black")] if show_test else [])
+    for points, labels, edge in sets:
+        colours = np.where(labels >= positive_label - 0.5, PLAYGROUND_POSITIVE, PLAYGROUND_NEGATIVE)
+        ax.scatter(points[:, 0], points[:, 1], c=colours, s=14, edgecolors=edge, linewidths=0.6)
+    ax.set_xlim(-extent, extent)
+    ax.set_ylim(-extent, extent)
+    ax.set_xticks([-6, 0, 6])
+    ax.set_yticks([-6, 0, 6])
+    ax.set_title(title if title is not None else data.name, fontsize=10)
+    if fig is None:
+        return ax.figure
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def decision_boundaries(panels: Sequence[tuple], columns: int | None = None, path=None):
+    """Several decision boundaries side by side: ``panels`` is a list of ``(title, model, data)``."""
+    if not isinstance(panels, (list, tuple)) or not panels:
+        raise bad_parameter("panels", "decision_boundaries", "a non-empty list of (title, model, data)", panels)
+    columns = columns or min(4, len(panels))
+    rows = math.ceil(len(panels) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 3.5 * rows), squeeze=False)
+    for ax, (title, model, data) in zip(axes.flat, panels):
+        decision_boundary(model, data, ax=ax, title=title)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.axis("off")
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def dataset(data, ax=None, path=None):
+    """A Playground data set's points (train white-edged, test black-edged) on the [−6, 6]² square."""
+    from kit import datasets
+
+    if not isinstance(data, datasets.Dataset):
+        raise bad_type("data", "plots.dataset", "a kit.datasets.Dataset", data)
+    train_points, test_points = datasets.playground_points(data)
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4, 4))
+    if data.task == "regression":
+        values = np.concatenate([data.y_train, data.y_test])
+        points = np.concatenate([train_points, test_points])
+        ax.scatter(points[:, 0], points[:, 1], c=np.clip(values, -1, 1), cmap=PLAYGROUND_CMAP, vmin=-1, vmax=1, s=12)
+    else:
+        for points, labels, edge in ((train_points, data.y_train, "white"), (test_points, data.y_test, "black")):
+            colours = np.where(labels > 0.5 if data.labels == "01" else labels > 0, PLAYGROUND_POSITIVE,
+                               PLAYGROUND_NEGATIVE)
+            ax.scatter(points[:, 0], points[:, 1], c=colours, s=14, edgecolors=edge, linewidths=0.6)
+    ax.set_xlim(-PLAYGROUND_EXTENT, PLAYGROUND_EXTENT)
+    ax.set_ylim(-PLAYGROUND_EXTENT, PLAYGROUND_EXTENT)
+    ax.set_aspect("equal")
+    noise = data.provenance["arguments"].get("noise", 0)
+    ax.set_title(f"{data.name} (noise {noise})", fontsize=10)
+    if fig is None:
+        return ax.figure
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Training curves
+
+
+def training_curves(history, title: str | None = None, path=None):
+    """Loss (and accuracy, when recorded) per epoch, train and test.
+
+    Args:
+        history: a ``keras.callbacks.History`` (from ``model.fit`` or ``kit.training.train``) or
+            its ``.history`` dict with keys such as ``loss``, ``val_loss``, ``accuracy``.
+        title: the figure title.
+        path: save the figure there as PNG.
+    """
+    logs = getattr(history, "history", history)
+    if not isinstance(logs, dict) or "loss" not in logs:
+        raise bad_type("history", "training_curves", "a keras History or a dict with a 'loss' list", history)
+    has_accuracy = "accuracy" in logs
+    fig, axes = plt.subplots(1, 2 if has_accuracy else 1, figsize=(9 if has_accuracy else 4.8, 3.2), squeeze=False)
+    panels = [("loss", axes[0, 0])] + ([("accuracy", axes[0, 1])] if has_accuracy else [])
+    for key, ax in panels:
+        epochs = np.arange(1, len(logs[key]) + 1)
+        ax.plot(epochs, logs[key], color=PLAYGROUND_POSITIVE, label="train")
+        if f"val_{key}" in logs:
+            ax.plot(epochs, logs[f"val_{key}"], color=PLAYGROUND_NEGATIVE, label="test")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(key)
+        ax.grid(alpha=0.25)
+        ax.legend(frameon=False, fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return _finish(fig, path)
