@@ -129,7 +129,8 @@ class EpochRunner:
         self.jit_compile = jit_compile
         self._layout = self._variable_layout(model, optimizer)
         self._loss = head.loss()
-        self._function = tf.function(self._run, jit_compile=jit_compile, reduce_retracing=True)
+        self._function = tf.function(self._run, jit_compile=jit_compile)
+        self._concrete = None  # called directly: skips tf.function's per-call type dispatch
 
     @staticmethod
     def _variable_layout(model, optimizer):
@@ -149,9 +150,12 @@ class EpochRunner:
         variables = ([v.value for v in model.trainable_variables],
                      [v.value for v in model.non_trainable_variables],
                      [v.value for v in optimizer.variables])
-        metrics, done, status = self._function(
-            variables, data_tensors, tf.constant(seed, tf.int32), tf.constant(first_epoch, tf.int32),
-            tf.constant(n_epochs, tf.int32), tf.constant(l1, tf.float32), tf.constant(l2, tf.float32), targets)
+        arguments = (variables, data_tensors, tf.constant(seed, tf.int32), tf.constant(first_epoch, tf.int32),
+                     tf.constant(n_epochs, tf.int32), tf.constant(l1, tf.float32), tf.constant(l2, tf.float32),
+                     targets)
+        if self._concrete is None:
+            self._concrete = self._function.get_concrete_function(*arguments)
+        metrics, done, status = self._concrete(*arguments)
         return metrics.numpy(), int(done), int(status)
 
     # -- traced code ----------------------------------------------------------------------
