@@ -221,3 +221,27 @@ def test_an_optimizer_of_another_model_is_refused(circle):
     train(first, circle, epochs=1, optimizer=optimizer, verbose=0)  # the same model may continue
     with pytest.raises(ValueError, match="another model"):
         train(builders.build_mlp(2, [2], seed=1), circle, epochs=1, optimizer=optimizer, verbose=0)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_not_positive_int = st.one_of(st.integers(max_value=0), st.floats(allow_nan=True), st.text(max_size=3),
+                              st.none(), st.booleans())
+_bad_rate = st.one_of(st.floats(max_value=0.0), st.floats(min_value=10.0, exclude_min=True), st.just(float("nan")),
+                      st.text(max_size=3), st.none())
+
+
+@pytest.fixture(scope="module")
+def untrained():
+    return builders.build_mlp(2, [2])  # arguments are checked before any training starts
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parameter=st.sampled_from(["epochs", "batch_size", "learning_rate", "seed"]), data=st.data())
+def test_any_bad_number_is_refused_with_the_parameter_named(circle, untrained, parameter, data):
+    value = data.draw(_bad_rate if parameter == "learning_rate" else _not_positive_int)
+    if parameter == "seed" and isinstance(value, int) and not isinstance(value, bool) and value == 0:
+        return  # seed 0 is valid
+    with pytest.raises((ValueError, TypeError), match=repr(parameter)):
+        train(untrained, circle, **{parameter: value, "verbose": 0})
