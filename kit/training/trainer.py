@@ -57,10 +57,6 @@ def _targets(stop_when: dict):
     return tf.constant(values), tf.constant(signs)
 
 
-def _run(runner, model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets):
-    return runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets)
-
-
 def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate=0.03, seed=0, l1=0.0, l2=0.0,
           callbacks=None, verbose="auto", shuffle=True, stop_when=None, jit_compile="auto"):
     """Train a Keras model on a kit data set with a compiled whole-epoch loop.
@@ -150,13 +146,13 @@ def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate
             if callbacks:
                 callback_list.on_epoch_begin(epoch)
             try:
-                rows, done, status = _run(runner, model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets)
+                rows, done, status = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets)
             except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError, tf.errors.NotFoundError) as error:
                 if jit_compile != "auto" or not runner.jit_compile or "XLA" not in str(error):
                     raise
                 # The model has an op XLA cannot compile: same loop, plain tf.function.
                 runner = compiled.runner_for(model, optimizer, head, shapes, shuffle, False)
-                rows, done, status = _run(runner, model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets)
+                rows, done, status = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets)
             finished = done - 1 if status == compiled.STATUS_DIVERGED else done
             for offset in range(finished):
                 row = dict(zip(compiled.METRIC_NAMES, rows[offset].tolist()))
