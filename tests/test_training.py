@@ -65,7 +65,7 @@ def test_partial_last_batch_and_penalties_match_model_fit(circle):
 
 def test_same_seed_same_weights_other_seed_other_weights(circle):
     def weights(seed):
-        model = builders.build_mlp(2, [8, 8], "relu", seed=0)
+        model = builders.build_mlp(2, [8, 8], "relu", dropout=0.1, seed=0)  # dropout: seeded state too
         train(model, circle, epochs=5, optimizer="adam", learning_rate=0.01, seed=seed, verbose=0)
         return model.get_weights()
 
@@ -260,3 +260,10 @@ def test_softmax_and_linear_heads_learn():
     assert "accuracy" not in history
     # reg-plane's targets are (x + y)/10, exactly linear: MSE must fall near 0 (it starts ≈ 0.2).
     assert history["val_loss"][-1] < 1e-3
+
+
+def test_verbose_shows_one_progress_tick_per_epoch(circle, capsys):
+    train(builders.build_mlp(2, [2], seed=0), circle, epochs=3, verbose=1)
+    assert "3/3" in capsys.readouterr().out
+    train(builders.build_mlp(2, [2], seed=0), circle, epochs=3, verbose=0)
+    assert capsys.readouterr().out == ""
