@@ -146,7 +146,7 @@ def test_second_train_call_reuses_the_compiled_function(circle):
     assert compiled.cache_info() == before
 
 
-def test_falls_back_to_plain_tf_function_where_xla_cannot_compile(circle):
+def test_falls_back_to_plain_tf_function_where_xla_cannot_compile(circle, monkeypatch):
     @keras.saving.register_keras_serializable(package="tests")
     def tanh_via_python(x):  # EagerPyFunc has no XLA kernel
         y = tf.py_function(tf.tanh, [x], tf.float32)
@@ -154,13 +154,21 @@ def test_falls_back_to_plain_tf_function_where_xla_cannot_compile(circle):
         return y
 
     def built():
-        inputs = keras.Input((2,))
-        hidden = keras.layers.Dense(3, activation=tanh_via_python, kernel_initializer=keras.initializers.Constant(0.3))(inputs)
-        outputs = keras.layers.Dense(1, activation="tanh", kernel_initializer=keras.initializers.Constant(0.2))(hidden)
-        return keras.Model(inputs, outputs)
+        inputs = keras.Input((2,), name="features")  # fixed names: one architecture, one cache key
+        hidden = keras.layers.Dense(3, activation=tanh_via_python, kernel_initializer=keras.initializers.Constant(0.3),
+                                    name="hidden_1")(inputs)
+        outputs = keras.layers.Dense(1, activation="tanh", kernel_initializer=keras.initializers.Constant(0.2),
+                                     name="output")(hidden)
+        return keras.Model(inputs, outputs, name="python_tanh")
 
     auto, plain = built(), built()
     history = train(auto, circle, epochs=2, verbose=0, jit_compile="auto")
+    calls = []
+    original = compiled.EpochRunner.__call__
+    monkeypatch.setattr(compiled.EpochRunner, "__call__",
+                        lambda runner, *args: calls.append(runner.jit_compile) or original(runner, *args))
+    train(built(), circle, epochs=1, verbose=0)
+    assert calls == [False]  # "auto" remembers the refusal: no second XLA attempt
     train(plain, circle, epochs=2, verbose=0, jit_compile=False)
     assert len(history.history["loss"]) == 2
     for a, b in zip(auto.get_weights(), plain.get_weights()):

@@ -80,18 +80,30 @@ class Shapes:
     label_rank: int
 
 
+_xla_refused: set = set()
+"""Keys (without the XLA flag) of models XLA failed to compile: "auto" goes straight to plain."""
+
+
 def runner_for(model, optimizer, head, shapes: Shapes, shuffle: bool, jit_compile: bool) -> "EpochRunner":
     """The cached :class:`EpochRunner` for this architecture, optimizer and data, or a new one."""
-    key = (_architecture_key(model), _optimizer_key(optimizer), head.name, shapes, bool(shuffle),
-           bool(jit_compile))
+    problem = (_architecture_key(model), _optimizer_key(optimizer), head.name, shapes, bool(shuffle))
+    if problem in _xla_refused:
+        jit_compile = False
+    key = problem + (bool(jit_compile),)
     runner = _cache.get(key)
     if runner is None or not runner.fits(model, optimizer):
         runner = EpochRunner(model, optimizer, head, shapes, shuffle, jit_compile)
+        runner.problem = problem
         _cache[key] = runner
     _cache.move_to_end(key)
     while len(_cache) > CACHE_SIZE:
         _cache.popitem(last=False)
     return runner
+
+
+def refuse_xla(runner: "EpochRunner") -> None:
+    """Remember that XLA cannot compile this runner's model (used by ``jit_compile="auto"``)."""
+    _xla_refused.add(runner.problem)
 
 
 def cache_info() -> dict:
@@ -103,6 +115,7 @@ def cache_info() -> dict:
 def clear_cache() -> None:
     """Drop every compiled function (the next ``train`` compiles again)."""
     _cache.clear()
+    _xla_refused.clear()
 
 
 def _clone(model, optimizer):

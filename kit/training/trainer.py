@@ -151,6 +151,7 @@ def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate
                 if jit_compile != "auto" or not runner.jit_compile or "XLA" not in str(error):
                     raise
                 # The model has an op XLA cannot compile: same loop, plain tf.function.
+                compiled.refuse_xla(runner)
                 runner = compiled.runner_for(model, optimizer, head, shapes, shuffle, False)
                 rows, done, status = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets)
             finished = done - 1 if status == compiled.STATUS_DIVERGED else done
