@@ -63,6 +63,7 @@ def test_partial_last_batch_and_penalties_match_model_fit(circle):
     assert not np.allclose(with_l1.get_weights()[0], trained.get_weights()[0], atol=1e-4)
 
 
+@pytest.mark.slow
 def test_same_seed_same_weights_other_seed_other_weights(circle):
     def weights(seed):
         model = builders.build_mlp(2, [8, 8], "relu", dropout=0.1, seed=0)  # dropout: seeded state too
@@ -255,6 +256,7 @@ def test_any_bad_number_is_refused_with_the_parameter_named(circle, untrained, p
         train(untrained, circle, **{parameter: value, "verbose": 0})
 
 
+@pytest.mark.slow
 def test_softmax_and_linear_heads_learn():
     iris = datasets.bundled("iris", seed=0)
     model = builders.build_mlp(iris.n_features, [8], "relu", head="softmax", n_classes=iris.n_classes, seed=0)

@@ -165,8 +165,10 @@ def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate
                     progress.update(epoch + offset + 1, list(logs.items()), finalize=epoch + offset + 1 == epochs)
             epoch += finished
             if status == compiled.STATUS_DIVERGED:
-                loss = rows[done - 1][0]
-                raise TrainingDiverged(epoch + 1, _learning_rate(optimizer), float(loss), history)
+                # Name the train or test loss that went non-finite (NaN when only weights did).
+                losses = rows[done - 1][[0, 2]]
+                loss = next((float(value) for value in losses if not np.isfinite(value)), float("nan"))
+                raise TrainingDiverged(epoch + 1, _learning_rate(optimizer), loss, history)
             if status == compiled.STATUS_TARGET_MET:
                 break
     finally:
