@@ -38,8 +38,8 @@ from kit.errors import bad_type, unknown_name
 LEAKY_RELU_SLOPE = 0.01
 """Slope of the course's leaky ReLU for x < 0 (Keras's own default is 0.2)."""
 
-_SELU_ALPHA = 1.67326324
-_SELU_SCALE = 1.05070098
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
 _SHRINK = 0.5  # Keras's default threshold of soft_shrink and hard_shrink
 _SQUAREPLUS_B = 4.0  # Keras's default b of squareplus
 
@@ -112,8 +112,10 @@ def binary_step(x):
     Example:
         >>> binary_step(np.array([-1.0, 0.0, 2.0]))  # -> [0, 0, 1]
     """
-    x = ops.convert_to_tensor(x)
-    return ops.cast(ops.greater(x, 0), x.dtype)
+    x = _t(x)
+    # "+ 0·x" keeps the output connected to x, so autodiff gives the true derivative 0 rather
+    # than no gradient at all (which Keras optimizers warn about).
+    return ops.cast(ops.greater(x, 0), x.dtype) + 0 * x
 
 
 @keras.saving.register_keras_serializable(package="kit")
@@ -150,11 +152,16 @@ def leaky_relu(x):
 # Derivatives. Each takes x and returns f'(x) with x's dtype.
 
 
+_FLOATS = ("float16", "bfloat16", "float32", "float64")
+
+
 def _t(x):
-    x = ops.convert_to_tensor(x)
-    if not str(x.dtype).startswith("float"):
-        x = ops.cast(x, "float32")
-    return x
+    """x as a floating tensor, keeping its float dtype (Keras would turn float64 NumPy into float32)."""
+    dtype = str(getattr(x, "dtype", ""))
+    if hasattr(dtype, "name"):
+        dtype = dtype.name
+    dtype = dtype.replace("tf.", "").replace("<dtype: '", "").replace("'>", "")
+    return ops.convert_to_tensor(x, dtype=dtype if dtype in _FLOATS else "float32")
 
 
 def _where(condition, a, b, like):
@@ -323,9 +330,9 @@ def _jacobian_log_softmax(x):
 # The catalogue.
 
 INF = math.inf
-_GELU_MIN = -0.16997120  # min of x·Φ(x), at x ≈ −0.7518
-_SILU_MIN = -0.27846454  # min of x·σ(x), at x ≈ −1.2785
-_MISH_MIN = -0.30884341  # min of x·tanh(softplus(x)), at x ≈ −1.1924
+_GELU_MIN = -0.1699712074799037  # min of x·Φ(x), at x ≈ −0.7518
+_SILU_MIN = -0.2784645427610738  # min of x·σ(x), at x ≈ −1.2785
+_MISH_MIN = -0.3088434130172504  # min of x·tanh(softplus(x)), at x ≈ −1.1924
 _SILU_MAX_D = 1.0998393  # sup of d/dx x·σ(x), at x ≈ 2.3994
 _GELU_MAX_D = 1.1289041  # sup of d/dx x·Φ(x), at x = √2
 _MISH_MAX_D = 1.0884982  # sup of d/dx mish, at x ≈ 1.4906
@@ -366,7 +373,7 @@ _CATALOGUE = [
     _entry("leaky_relu", leaky_relu, _d_leaky(LEAKY_RELU_SLOPE), (-INF, INF), True, False, True,
            False, 1.0, r"$\max(0.01x, x)$", "ReLU with slope 0.01 for x<0: cannot die",
            keras_builtin=False),
-    _entry("relu6", _K.relu6, _d_relu6, (0, 6), False, False, True, False, 1.0,
+    _entry("relu6", _K.relu6, _d_relu6, (0, 6), False, True, True, False, 1.0,
            r"$\min(\max(0, x), 6)$", "ReLU capped at 6"),
     _entry("elu", _K.elu, _d_elu, (-1, INF), True, False, True, True, 1.0,
            r"$x$ if $x>0$ else $e^x-1$", "exponential linear unit (alpha 1): smooth, negative outputs"),
@@ -395,7 +402,7 @@ _CATALOGUE = [
            r"$e^x$", "exponential: unbounded derivative, explodes easily"),
     _entry("soft_shrink", _K.soft_shrink, _d_shrink, (-INF, INF), True, False, True, False, 1.0,
            r"$x \mp 0.5$ if $|x|>0.5$ else $0$", "soft thresholding (threshold 0.5)"),
-    _entry("hard_shrink", _K.hard_shrink, _d_shrink, (-INF, INF), True, False, False, False, 1.0,
+    _entry("hard_shrink", _K.hard_shrink, _d_shrink, (-INF, INF), True, False, True, False, 1.0,
            r"$x$ if $|x|>0.5$ else $0$", "hard thresholding (threshold 0.5): discontinuous"),
     _entry("tanh_shrink", _K.tanh_shrink, _d_tanh_shrink, (-INF, INF), True, False, True, True,
            1.0, r"$x - \tanh(x)$", "identity minus tanh: flat near 0"),
@@ -421,11 +428,13 @@ ALIASES = {"identity": "linear", "swish": "silu", "hard_swish": "hard_silu", "st
 
 # Keras built-ins usable by name without a catalogue entry, and why they have none.
 KERAS_ONLY = {
-    "glu": "halves the last axis (not a per-unit activation)",
     "sparsemax": "vector-valued projection onto the simplex",
 }
-# Keras built-ins that need arguments and so cannot be used by name alone.
-NEEDS_ARGUMENTS = {"threshold": "keras.activations.threshold(x, threshold, default_value)"}
+# Keras built-ins that cannot serve as a Dense layer's activation by name alone, and why.
+NEEDS_ARGUMENTS = {"threshold": "it needs arguments: call keras.activations.threshold(x, threshold, default_value) "
+                                "in your own function and pass that function instead",
+                   "glu": "it halves the last axis, so it cannot be a Dense layer's activation; "
+                          "apply keras.activations.glu in a layer of its own"}
 
 
 def names(include_aliases: bool = False) -> list[str]:
@@ -461,10 +470,7 @@ def get(identifier) -> Activation:
     if key in REGISTRY:
         return REGISTRY[key]
     if key in NEEDS_ARGUMENTS:
-        raise ValueError(
-            f"Activation {identifier!r} needs arguments and cannot be used by name alone; "
-            f"call {NEEDS_ARGUMENTS[key]} in your own function and pass that function instead."
-        )
+        raise ValueError(f"Activation {identifier!r} cannot be used by name here: {NEEDS_ARGUMENTS[key]}.")
     raise unknown_name("activation", identifier, names(include_aliases=True))
 
 
@@ -518,7 +524,7 @@ def evaluate(name, x) -> np.ndarray:
         >>> evaluate("relu", [-1.0, 2.0])
         array([0., 2.], dtype=float32)
     """
-    return _as_numpy(get(name).function(_t(np.asarray(x) if not hasattr(x, "dtype") else x)))
+    return _as_numpy(get(name).function(_t(np.asarray(x, dtype=np.float32) if not hasattr(x, "dtype") else x)))
 
 
 def derivative(name, x) -> np.ndarray:
@@ -528,7 +534,7 @@ def derivative(name, x) -> np.ndarray:
         >>> derivative("tanh", [0.0])
         array([1.], dtype=float32)
     """
-    return _as_numpy(get(name).derivative(np.asarray(x) if not hasattr(x, "dtype") else x))
+    return _as_numpy(get(name).derivative(_t(np.asarray(x, dtype=np.float32) if not hasattr(x, "dtype") else x)))
 
 
 def table() -> list[dict]:

@@ -47,6 +47,32 @@ def _quiet_tensorflow() -> None:
     os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow with its C++ start-up lines (printed before its logging is configured,
+    so no environment variable silences them) sent to a temporary file; replay them on failure."""
+    if "tensorflow" in sys.modules:
+        return
+    import tempfile
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow
+
+            # Device discovery prints a CUDA complaint on machines without a GPU: do it here too.
+            tensorflow.config.list_physical_devices()
+        except BaseException:
+            os.dup2(saved, 2)
+            captured.seek(0)
+            sys.stderr.write(captured.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def main(argv: list[str] | None = None) -> int:
     _quiet_tensorflow()
     parser = build_parser()
@@ -60,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
+        if getattr(args, "needs_tensorflow", True):
+            import_tensorflow_quietly()
         result = args.handler(args)
     except KeyboardInterrupt:
         print("kit: interrupted", file=sys.stderr)

@@ -1,0 +1,92 @@
+"""``kit activations``, ``kit datasets`` and ``kit plot``: the catalogues and their figures."""
+
+from __future__ import annotations
+
+import json
+import math
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "-"
+
+
+def _number(value: float) -> str:
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    return f"{value:.4g}"
+
+
+def _print_rows(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
+    line = "  ".join("{:<%d}" % w for w in widths)
+    print(line.format(*header))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print(line.format(*[str(cell) for cell in row]))
+
+
+def _activations(args) -> int:
+    from kit import activations
+
+    table = activations.table()
+    if args.json:
+        print(json.dumps(table, default=str))
+        return 0
+    rows = [[e["name"], f"({_number(e['range'][0])}, {_number(e['range'][1])})", _yes(e["zero_centred"]),
+             _yes(e["saturating"]), _yes(e["monotonic"]), _yes(e["smooth"]), _number(e["max_derivative"]),
+             "keras" if e["keras_builtin"] else "kit", e["summary"]] for e in table]
+    _print_rows(["name", "range", "zero-centred", "saturating", "monotonic", "smooth", "max f'", "from",
+                 "summary"], rows)
+    print(f"\nAliases: {', '.join(f'{a} = {n}' for a, n in sorted(activations.ALIASES.items()))}. "
+          f"Also by name (Keras only): {', '.join(sorted(activations.KERAS_ONLY))}.")
+    return 0
+
+
+def _datasets(args) -> int:
+    from kit import datasets
+
+    rows = datasets.catalogue()
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    _print_rows(["name", "source", "task", "description"], [[r["name"], r["source"], r["task"], r["description"]]
+                                                           for r in rows])
+    print(f"\nPlayground features: {', '.join(datasets.FEATURE_NAMES)}. "
+          "Your own data: kit.datasets.from_csv(path, label=...).")
+    return 0
+
+
+def _plot(args) -> int:
+    from kit import plots
+
+    if args.what == "activations":
+        names = [n.strip() for n in (args.names or "sigmoid,tanh,relu").split(",") if n.strip()]
+        plots.activation_curves(names, path=args.out)
+    else:
+        from kit import datasets
+
+        if not args.names:
+            raise ValueError("kit plot dataset needs a data set name, e.g. 'kit plot dataset spiral --out spiral.png'.")
+        plots.dataset(datasets.playground(args.names, noise=args.noise, seed=args.seed), path=args.out)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("activations", help="the activation catalogue with its properties")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.set_defaults(handler=_activations)
+
+    parser = subparsers.add_parser("datasets", help="the data sets the kit can make or load")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.set_defaults(handler=_datasets, needs_tensorflow=False)
+
+    parser = subparsers.add_parser(
+        "plot", help="draw activation curves or a Playground data set to a PNG",
+        description="kit plot activations [sigmoid,tanh,relu] --out FILE.png | kit plot dataset spiral --out FILE.png")
+    parser.add_argument("what", choices=["activations", "dataset"])
+    parser.add_argument("names", nargs="?", help="comma-separated activations, or one data set name")
+    parser.add_argument("--out", required=True, help="the PNG file to write")
+    parser.add_argument("--noise", type=float, default=0, help="Playground noise 0-50 (dataset only)")
+    parser.add_argument("--seed", type=int, default=0, help="seed (dataset only)")
+    parser.set_defaults(handler=_plot)

@@ -1,0 +1,111 @@
+"""``kit exercises``, ``kit start``, ``kit check``, ``kit grade``: the graded exercises.
+
+Exit codes of ``check`` and ``grade``: 0 every check passed, 1 some failed, 2 a usage or input
+error (unknown exercise, missing file, bad option). TensorFlow loads inside the handlers only.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+FORMATS = ("text", "json", "gradescope")
+
+
+def _exercises(args) -> int:
+    from kit.grading.exercises import all_exercises
+
+    found = all_exercises()
+    if not found:
+        print("No exercises found.")
+        return 0
+    for exercise in found:
+        print(f"{exercise.id}  {exercise.slug:<24} {exercise.summary}")
+    return 0
+
+
+def _start(args) -> int:
+    from kit.grading.exercises import find
+
+    exercise = find(args.exercise)
+    target = Path(args.dir) if args.dir else Path(f"{exercise.id}-{exercise.slug}")
+    files = [exercise.path / "starter.py", exercise.path / "README.md"]
+    figures = exercise.path / "figures"
+    if figures.is_dir():
+        files += [p for p in sorted(figures.iterdir()) if p.suffix == ".png"]
+    plan = [(source, target / source.relative_to(exercise.path)) for source in files if source.is_file()]
+    existing = [str(destination) for _, destination in plan if destination.exists()]
+    if existing:  # never overwrite a student's work
+        raise ValueError(f"{', '.join(existing)} already exist(s); choose another DIR or move them away first.")
+    for source, destination in plan:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, destination)
+    print(f"Copied exercise {exercise.id} ({exercise.slug}) to {target}/. Edit starter.py, then run:")
+    print(f"  kit check {exercise.id} {target / 'starter.py'}")
+    return 0
+
+
+def _grade(args, visibility) -> int:
+    from kit.grading import Limits, grade_submission, report
+
+    limits = Limits(timeout=args.timeout) if getattr(args, "timeout", None) else None
+    result = grade_submission(args.exercise, args.file, visibility=visibility, limits=limits)
+    text = report.render(result, getattr(args, "format", "text"))
+    out = getattr(args, "out", None)
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text + "\n", encoding="utf-8")
+        print(f"{result.exercise}: {result.score:g}/{result.max_score:g} (report written to {out})")
+    else:
+        print(text)
+    return 0 if result.all_passed else 1
+
+
+def _check(args) -> int:
+    return _grade(args, ("visible",))
+
+
+def _grade_all(args) -> int:
+    return _grade(args, ("visible", "hidden", "after_due_date"))
+
+
+def _positive(text: str) -> float:
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds (a positive number), got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("exercises", help="list the graded exercises and what each teaches")
+    parser.set_defaults(handler=_exercises)
+
+    parser = subparsers.add_parser("start", help="copy an exercise's starter and README to DIR")
+    parser.add_argument("exercise", help="number or slug: 4, 04 or derivatives")
+    parser.add_argument("dir", nargs="?", help="where to copy (default: ./NN-slug)")
+    parser.set_defaults(handler=_start)
+
+    epilog = "exit status: 0 all checks passed, 1 some failed, 2 usage or input error"
+    parser = subparsers.add_parser("check", help="run an exercise's public checks on your file", epilog=epilog)
+    parser.add_argument("exercise", help="number or slug: 4, 04 or derivatives")
+    parser.add_argument("file", help="your .py or .ipynb")
+    parser.add_argument("--timeout", type=_positive, help="seconds per sandboxed call (default 10)")
+    parser.set_defaults(handler=_check)
+
+    parser = subparsers.add_parser("grade", help="grade a file with every check, hidden ones included", epilog=epilog)
+    parser.add_argument("exercise", help="number or slug: 4, 04 or derivatives")
+    parser.add_argument("file", help="the submission: a .py or .ipynb")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default text)")
+    parser.add_argument("--out", help="write the report there (e.g. /autograder/results/results.json)")
+    parser.add_argument("--timeout", type=_positive, help="seconds per sandboxed call (default 10)")
+    parser.set_defaults(handler=_grade_all)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use: kit exercises | start | check | grade")

@@ -1,0 +1,134 @@
+"""``kit train``: train a network from the command line with the compiled trainer and print a summary."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+HEAD_LABELS = {"playground": "pm1", "logistic": "01"}
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def _widths(text: str) -> list[int]:
+    """``"8,8"`` → [8, 8]; ``""`` → [] (no hidden layer)."""
+    if not text.strip():
+        return []
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected widths like 8,8 (or '' for none), got {text!r}") from None
+
+
+def _targets(text: str) -> dict:
+    """``"val_loss=0.177,val_accuracy=0.9"`` → a stop_when dict."""
+    targets = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, _, value = part.partition("=")
+        try:
+            targets[key.strip()] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected METRIC=TARGET pairs like val_loss=0.177, got {part!r}") from None
+    return targets
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "train", help="train a network on a data set with the compiled trainer",
+        description="Train an MLP on a Playground or bundled data set and print final train/test loss and "
+                    "accuracy. Example: kit train --dataset spiral --hidden 8,8 --activation relu "
+                    "--optimizer adam --learning-rate 0.01 --epochs 300")
+    parser.add_argument("--dataset", default="circle", help="Playground (circle, xor, gauss, spiral, reg-plane, "
+                        "reg-gauss) or bundled (digits, iris, breast_cancer, wine) data set (default circle)")
+    parser.add_argument("--features", default="x1,x2", help="Playground input features, comma-separated (default x1,x2)")
+    parser.add_argument("--noise", type=_number, default=0.0, help="Playground noise slider, 0-50 (default 0)")
+    parser.add_argument("--data-seed", type=int, default=0, help="seed of the data set (default 0)")
+    parser.add_argument("--hidden", type=_widths, default=[4, 2], help="hidden widths, e.g. 8,8 (default 4,2)")
+    parser.add_argument("--activation", default="tanh", help="hidden activation (see `kit activations`; default tanh)")
+    parser.add_argument("--head", default=None, choices=["playground", "logistic", "softmax", "linear"],
+                        help="output head (default: the data set's natural one)")
+    parser.add_argument("--epochs", type=_positive_int, default=100, help="epochs (default 100)")
+    parser.add_argument("--batch-size", type=_positive_int, default=10, help="batch size (default 10)")
+    parser.add_argument("--learning-rate", type=_number, default=0.03, help="learning rate (default 0.03)")
+    parser.add_argument("--optimizer", default="sgd", help="sgd, adam, rmsprop or adagrad (default sgd)")
+    parser.add_argument("--seed", type=int, default=0, help="seeds the initial weights and the shuffle (default 0)")
+    parser.add_argument("--stop-when", type=_targets, default=None, metavar="METRIC=TARGET[,…]",
+                        help="stop at the first epoch meeting every target, e.g. val_loss=0.177")
+    parser.add_argument("--logdir", default=None, help="write TensorBoard logs there")
+    parser.add_argument("--plot", default=None, metavar="FILE.png", help="save the training curves there")
+    parser.set_defaults(handler=_handle)
+
+
+def _load(args):
+    from kit import datasets, heads
+
+    name = args.dataset.strip().lower()
+    if name.replace("_", "-") in datasets.PLAYGROUND_DATASETS:
+        labels = HEAD_LABELS.get(args.head, "pm1")
+        data = datasets.playground(name, noise=args.noise, seed=args.data_seed, features=args.features, labels=labels)
+    else:
+        data = datasets.load(name, seed=args.data_seed)
+    head = args.head or heads.for_labels(data.labels).name
+    return data, head
+
+
+def _callbacks(logdir):
+    if not logdir:
+        return []
+    try:
+        from kit.tensorboard import Diagnostics
+    except ImportError:  # the full diagnostics are optional; loss/accuracy scalars always work
+        from kit.training.summaries import EpochScalars
+
+        return [EpochScalars(logdir)]
+    return [Diagnostics(logdir)]
+
+
+def _handle(args) -> int:
+    from kit import builders
+    from kit.training import train
+
+    data, head = _load(args)
+    model = builders.build_mlp(data.n_features, args.hidden, args.activation, head=head,
+                               n_classes=data.n_classes if head == "softmax" else None, seed=args.seed)
+    start = time.perf_counter()
+    history = train(model, data, epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
+                    learning_rate=args.learning_rate, seed=args.seed, callbacks=_callbacks(args.logdir),
+                    stop_when=args.stop_when)
+    seconds = time.perf_counter() - start
+    logs = {key: values[-1] for key, values in history.history.items()}
+    widths = "-".join(str(w) for w in [data.n_features, *args.hidden, model.outputs[0].shape[-1]])
+    ran = len(history.history["loss"])
+    print(f"{data.describe()}")
+    print(f"model {widths} {args.activation}, {head} head, {args.optimizer} lr {args.learning_rate:g}, "
+          f"batch {args.batch_size}, seed {args.seed}")
+    stopped = f" (stopped early: {args.stop_when})" if args.stop_when and ran < args.epochs else ""
+    print(f"{ran} epochs in {seconds:.2f} s{stopped}")
+    for split, prefix in (("train", ""), ("test", "val_")):
+        line = f"{split:<5}  loss {logs[prefix + 'loss']:.4f}"
+        if prefix + "accuracy" in logs:
+            line += f"  accuracy {logs[prefix + 'accuracy']:.4f}"
+        print(line)
+    if args.plot:
+        from kit import plots
+
+        plots.training_curves(history, title=f"{data.name}: {widths} {args.activation}", path=args.plot)
+        print(f"curves written to {args.plot}")
+    if args.logdir:
+        print(f"TensorBoard logs in {args.logdir} (tensorboard --logdir {args.logdir})")
+    return 0

@@ -1,0 +1,302 @@
+"""The checks API for exercise authors: named, weighted, visible or hidden judgements in the parent.
+
+A check is a function of a :class:`Session` (the parent's view of one submission) that returns
+an :class:`Outcome`. It asks the sandbox for plain data (``session.evaluate``, ``session.call``,
+``session.build_model`` or any driver) and judges it with the reference, the hidden data and the
+thresholds that never leave the parent. A sandbox failure (timeout, crash, memory, output flood,
+missing function) raises :class:`CallFailed`, which the engine turns into 0 points and a message
+for this check only.
+
+Example (an exercise's ``checks.py``):
+    >>> import numpy as np
+    >>> @check("double: values", points=2, feedback="double(x) must return 2·x.")
+    ... def double_values(session):
+    ...     answer = session.evaluate("double", {"grid": np.arange(5.0)})["grid"]
+    ...     problem = answer.mismatch(np.arange(5.0) * 2, rtol=1e-12, x=np.arange(5.0))
+    ...     return failed(problem) if problem else passed()
+    >>> double_values.points
+    2.0
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import numbers
+from typing import Callable
+
+import numpy as np
+
+from kit.grading import protocol
+from kit.grading.limits import Limits
+
+VISIBILITIES = ("visible", "hidden", "after_due_date")
+FAILURE_TEXT = {
+    "timeout": "ran past the time limit of {timeout:g} s (an endless loop, or something far too slow)",
+    "cpu": "used more than its CPU-time limit (a busy loop, maybe in a thread)",
+    "output": "printed more than {output_kb} KB, so it was stopped (remove prints inside loops)",
+    "answer": "returned more data than the grader accepts",
+    "file_size": "wrote a file larger than {file_mb} MB",
+    "signal": "crashed (the process was killed by {signal}; out of memory?)",
+    "exited": "ended the process (exit status {exit_code}) before answering: remove os._exit/sys.exit calls",
+    "garbled": "wrote into the grader's answer channel, so its answer could not be trusted",
+    "internal": "could not be run because of a grader problem ({message}); please report it",
+}
+
+
+class CallFailed(Exception):
+    """A sandboxed call produced no usable answer; the message is meant for the student."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """A check's verdict: the share of its points earned (0 to 1) and a message for the student."""
+
+    fraction: float
+    message: str = ""
+
+    def __post_init__(self):
+        if isinstance(self.fraction, bool) or not isinstance(self.fraction, numbers.Real) or not 0 <= self.fraction <= 1:
+            raise ValueError(f"An Outcome's fraction must be a number in [0, 1]. Got {self.fraction!r} instead.")
+
+
+def passed(message: str = "") -> Outcome:
+    return Outcome(1.0, message)
+
+
+def failed(message: str) -> Outcome:
+    return Outcome(0.0, message)
+
+
+def partial(fraction: float, message: str) -> Outcome:
+    return Outcome(float(fraction), message)
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    """One graded judgement.
+
+    Attributes:
+        name: shown in every report (unique within an exercise).
+        points: the most it can earn.
+        function: ``function(session) -> Outcome``, run in the trusted parent.
+        visibility: ``visible`` (``kit check`` runs it), ``hidden`` or ``after_due_date``
+            (``kit grade`` only; the Gradescope report carries the visibility).
+        timeout: wall-clock seconds for each sandboxed call it makes.
+        feedback: a hint appended when it fails (the likely mistake, never hidden data).
+    """
+
+    name: str
+    points: float
+    function: Callable
+    visibility: str = "visible"
+    timeout: float = 10.0
+    feedback: str = ""
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(f"A check's name must be a non-empty str. Got {self.name!r} instead.")
+        if isinstance(self.points, bool) or not isinstance(self.points, numbers.Real) or self.points < 0:
+            raise ValueError(f"The points of check {self.name!r} must be a number ≥ 0. Got {self.points!r} instead.")
+        object.__setattr__(self, "points", float(self.points))
+        if self.visibility not in VISIBILITIES:
+            raise ValueError(f"The visibility of check {self.name!r} must be one of {VISIBILITIES}. "
+                             f"Got {self.visibility!r} instead.")
+        if isinstance(self.timeout, bool) or not isinstance(self.timeout, numbers.Real) or self.timeout <= 0:
+            raise ValueError(f"The timeout of check {self.name!r} must be positive seconds. Got {self.timeout!r} instead.")
+        if not callable(self.function):
+            raise TypeError(f"Check {self.name!r} needs a callable function(session) -> Outcome.")
+
+    def __call__(self, session):
+        return self.function(session)
+
+
+def check(name: str, points: float, visibility: str = "visible", timeout: float = 10.0, feedback: str = ""):
+    """Decorator: turn ``function(session) -> Outcome`` into a :class:`Check`."""
+
+    def wrap(function):
+        return Check(name, points, function, visibility, timeout, feedback)
+
+    return wrap
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    """What a submission's function returned for one input, re-validated in the parent.
+
+    ``value`` is a plain ``np.ndarray`` (or None with ``problem`` saying why); dtype and shape
+    are read from that array, never from the child's claims.
+    """
+
+    value: np.ndarray | None
+    type_name: str = ""
+    problem: str = ""
+    error: str = ""
+    warnings: tuple = ()
+    error_type: str = ""
+
+    @classmethod
+    def from_plain(cls, data, function: str) -> "Answer":
+        if type(data) is not dict:
+            return cls(None, problem=f"{function} gave the grader no answer it could read")
+        error = data.get("error")
+        if type(error) is dict:
+            kind = str(error.get("type", "?"))
+            return cls(None, error=f"{function} raised {kind}: {error.get('message', '')}".rstrip(": "), error_type=kind)
+        value = data.get("value")
+        warnings = tuple(str(w) for w in data.get("warnings", []) if type(w) is str)
+        type_name = str(data.get("type", "?"))
+        if type(value) is not np.ndarray:
+            problem = data.get("problem") if type(data.get("problem")) is str else "is not an array"
+            return cls(None, type_name, f"{function} returned a {type_name} that {problem}", warnings=warnings)
+        return cls(value, type_name, warnings=warnings)
+
+    @property
+    def failure(self) -> str:
+        """Why there is no value to compare ('' when there is one)."""
+        return self.error or self.problem
+
+    def raised(self, *exception_names: str) -> bool:
+        """True when the call raised one of these exceptions (by class name, e.g. ``"ValueError"``).
+
+        For checks such as "bad input raises ValueError": the parent sees names, never objects.
+        """
+        return bool(self.error_type) and self.error_type in exception_names
+
+    def overflow_warnings(self) -> list[str]:
+        """The floating-point warnings that mean a wrong or unstable computation (not underflow)."""
+        return [w for w in self.warnings if "overflow" in w or "invalid value" in w or "divide by zero" in w]
+
+    def mismatch(self, expected, rtol: float, atol: float = 0.0, x=None, reveal: bool = True) -> str:
+        """'' when the value matches ``expected`` within tolerance, else what is wrong.
+
+        With ``reveal`` the message names the worst input, the value got and the value
+        expected; without (hidden checks) only the size and count of the errors.
+        """
+        if self.failure:
+            return self.failure
+        expected = np.asarray(expected)
+        got = self.value
+        if got.shape != expected.shape:
+            return f"returned shape {got.shape}, expected {expected.shape} (the input's shape)"
+        got64 = got.astype(np.float64)
+        finite = np.isfinite(got64)
+        if not finite.all():
+            bad = int((~finite).sum())
+            where = f" (first at x = {np.asarray(x).reshape(-1)[np.argmax(~finite.reshape(-1))]:g})" if reveal and x is not None else ""
+            return f"returned {bad} NaN or infinite value(s){where}"
+        error = np.abs(got64 - expected)
+        outside = error > atol + rtol * np.abs(expected)
+        if not outside.any():
+            return ""
+        index = int(np.argmax(np.where(outside, error, -1).reshape(-1)))
+        relative = error.reshape(-1)[index] / max(abs(expected.reshape(-1)[index]), 1e-300)
+        text = (f"{int(outside.sum())} of {outside.size} values outside tolerance; "
+                f"max abs error {error.reshape(-1)[index]:.3g} (relative {relative:.3g})")
+        if reveal:
+            where = f"x = {np.asarray(x).reshape(-1)[index]:.6g}" if x is not None else f"index {np.unravel_index(index, got.shape)}"
+            text += f" at {where}: got {got64.reshape(-1)[index]:.8g}, expected {expected.reshape(-1)[index]:.8g}"
+        return text
+
+
+def describe_failure(state: str, details: dict, limits: Limits, error: dict | None = None) -> str:
+    """The student-facing sentence for a call that gave no answer (see FAILURE_TEXT)."""
+    if error is not None:
+        kind, message = error.get("type", "Error"), str(error.get("message", ""))
+        if error.get("stage") == "import":
+            return f"importing your file raised {kind}: {message}".rstrip(": ")
+        if kind == "MemoryError":
+            return f"ran out of memory (limit {limits.memory_mb} MB)"
+        return f"raised {kind}: {message}".rstrip(": ")
+    template = FAILURE_TEXT.get(state, "failed ({state})")
+    values = dict(limits.as_dict(), signal=details.get("signal", "?"), exit_code=details.get("exit_code", "?"),
+                  message=details.get("message", state), state=state)
+    return template.format(**values)
+
+
+class Session:
+    """The parent's view of one submission: runs drivers in the sandbox, memoises their answers.
+
+    Identical requests (same driver, same arguments) run once per submission, so several checks
+    can judge one call; a failed call fails every check that needs it, and only those.
+    """
+
+    def __init__(self, source: str, zygote, limits: Limits | None = None, filename: str = "submission.py"):
+        self.source = source
+        self.filename = filename
+        self.zygote = zygote
+        self.limits = limits or Limits()
+        self.calls = []  # (driver, seconds, state): for reports and benchmarks
+        self.notes = []  # what the sandbox could not do (e.g. no namespaces in this container)
+        self._memo = {}
+
+    def run(self, driver: str, arguments: dict, timeout: float | None = None):
+        """The driver's plain-data answer, or CallFailed with a message for the student."""
+        limits = self.limits.capped(timeout)
+        key = hashlib.sha256(driver.encode() + b"\0" + protocol.encode(arguments)).hexdigest()
+        if key not in self._memo:
+            outcome = self.zygote.call(self.source, driver, arguments, limits, filename=self.filename)
+            self.calls.append((driver, outcome.seconds, outcome.state))
+            for note in outcome.details.get("notes", []):
+                if isinstance(note, str) and note not in self.notes:
+                    self.notes.append(note)
+            if outcome.ok:
+                self._memo[key] = (True, outcome.value, outcome.output)
+            else:
+                self._memo[key] = (False, describe_failure(outcome.state, outcome.details, limits, outcome.error),
+                                   outcome.output)
+        ok, value, _ = self._memo[key]
+        if not ok:
+            raise CallFailed(value)
+        return value
+
+    def evaluate(self, function: str, cases: dict, keywords: dict | None = None, timeout: float | None = None,
+                 case_keywords: dict | None = None) -> dict[str, Answer]:
+        """``function(x, **keywords)`` for every named input x, as :class:`Answer` objects."""
+        arguments = {"function": function, "cases": cases, "keywords": keywords or {},
+                     "case_keywords": case_keywords or {}}
+        try:
+            plain = self.run("evaluate", arguments, timeout)
+        except CallFailed as failure:
+            raise CallFailed(f"{function} {failure}") from None
+        if type(plain) is not dict:
+            raise CallFailed(f"{function} gave the grader no answer it could read")
+        return {name: Answer.from_plain(plain.get(name), function) for name in cases}
+
+    def call(self, function: str, *args, timeout: float | None = None, **keywords) -> Answer:
+        """``function(*args, **keywords)`` once (plain arguments), as an :class:`Answer`."""
+        try:
+            plain = self.run("call", {"function": function, "args": list(args), "keywords": keywords}, timeout)
+        except CallFailed as failure:
+            raise CallFailed(f"{function} {failure}") from None
+        return Answer.from_plain(plain, function)
+
+    def plain(self, function: str, *args, timeout: float | None = None, **keywords):
+        """``function(*args, **keywords)`` when it returns plain data (a recipe dict, a list of
+        feature names …): that value, re-checked by the protocol; CallFailed otherwise."""
+        try:
+            answer = self.run("call", {"function": function, "args": list(args), "keywords": keywords}, timeout)
+        except CallFailed as failure:
+            raise CallFailed(f"{function} {failure}") from None
+        if type(answer) is not dict:
+            raise CallFailed(f"{function} gave the grader no answer it could read")
+        if type(answer.get("error")) is dict:
+            error = answer["error"]
+            raise CallFailed(f"{function} raised {error.get('type', '?')}: {error.get('message', '')}")
+        if "plain" not in answer:
+            raise CallFailed(f"{function} returned a {answer.get('type', '?')}, expected plain data "
+                             "(dict, list, str, int, float, bool or None)")
+        return answer["plain"]
+
+    def build_model(self, function: str = "build_model", *args, timeout: float | None = None, **keywords):
+        """The submission's model, rebuilt in the parent with ``kit.builders`` (see kit.grading.models)."""
+        from kit.grading import models
+
+        try:
+            plain = self.run("build_model", {"function": function, "args": list(args), "keywords": keywords}, timeout)
+        except CallFailed as failure:
+            raise CallFailed(f"{function} {failure}") from None
+        try:
+            return models.rebuild(plain, plain.get("weights") if type(plain) is dict else None)
+        except models.ModelRejected as rejected:
+            raise CallFailed(f"{function}: {rejected}") from None

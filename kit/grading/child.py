@@ -1,0 +1,375 @@
+"""The forked side of the sandbox (trusted code; the submission only ever runs in the grandchild).
+
+The zygote forks a *keeper* per call. The keeper (still root when the grader is root) reads the
+request file, isolates itself — new session; as root also new mount, network and PID
+namespaces, a private tmpfs for ``/tmp``, empty read-only mounts over the grader's hidden paths
+— and forks the *runner*. The runner drops to the sandbox user, sets its resource limits,
+imports the submission and calls one driver from :mod:`kit.grading.drivers`. The keeper reads
+the runner's answer and output through pipes, enforces the wall-clock and output limits, kills
+what is left (as root the PID namespace dies with its first process, taking every descendant
+with it) and writes status, answer and output tail into the exchange directory for the parent.
+Nothing from the request stays in the zygote's memory, so one submission cannot read another's.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import pwd
+import resource
+import select
+import shutil
+import signal
+import struct
+import sys
+import time
+import traceback
+import types
+
+CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 4096, 16384, 1 << 18
+PR_SET_PDEATHSIG = 1
+OUTPUT_TAIL_BYTES = 8192
+SUBMISSION_NAME = "submission"
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result, what):
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _mount(source, target, fstype, flags, data=None):
+    _check(_libc.mount(source and source.encode(), target.encode(), fstype and fstype.encode(), ctypes.c_ulong(flags),
+                       data and data.encode()), f"mount {target}")
+
+
+def privileged() -> bool:
+    """True when the full sandbox is available: root, unless ``KIT_SANDBOX_UNPRIVILEGED=1`` asks
+    for the degraded path (how the tests exercise it on a root machine)."""
+    return os.geteuid() == 0 and os.environ.get("KIT_SANDBOX_UNPRIVILEGED") != "1"
+
+
+def sandbox_user() -> tuple[int, int] | None:
+    """(uid, gid) of ``nobody`` when the grader runs as root, else None (no privilege to drop)."""
+    if not privileged():
+        return None
+    try:
+        entry = pwd.getpwnam(os.environ.get("KIT_SANDBOX_USER", "nobody"))
+    except KeyError:
+        return 65534, 65534
+    return entry.pw_uid, entry.pw_gid
+
+
+def _isolate(hide: list[str], tmp_mb: int, notes: list[str]) -> bool:
+    """Enter new namespaces as root; returns True when the PID namespace is in place."""
+    if not privileged():
+        notes.append("not root: no network, mount or PID isolation and no separate user "
+                     "(limits, a new session and a scratch directory only)")
+        return False
+    try:
+        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID), "unshare")
+    except OSError as error:
+        notes.append(f"namespaces unavailable ({error}); no network or mount isolation")
+        return False
+    try:  # without this, the mounts below would propagate to the host: then mount nothing
+        _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    except OSError as error:
+        notes.append(f"could not make mounts private ({error.strerror or error}); nothing hidden")
+        return True
+    # Each step that fails is reported and skipped: a grade with a note beats no grade at all.
+    steps = []
+    # A private, size-capped /tmp: the submission can neither fill the disk nor see other files.
+    for path in ("/tmp", "/var/tmp", "/dev/shm"):
+        if os.path.isdir(path):
+            steps.append((f"private {path}", lambda path=path: _mount(
+                "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(tmp_mb)}m,mode=1777")))
+    for path in hide:
+        if os.path.isdir(path):
+            steps.append((f"hide {path}", lambda path=path: _mount(
+                "tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555")))
+        elif os.path.exists(path):
+            steps.append((f"hide {path}", lambda path=path: _mount("/dev/null", path, None, MS_BIND)))
+    for what, step in steps:
+        try:
+            step()
+        except OSError as error:
+            notes.append(f"could not {what} ({error.strerror or error})")
+    return True
+
+
+def _memory_base_kb() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmData:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _cpu_limit(limits: dict) -> int:
+    return int(limits["cpu"] if limits.get("cpu") else limits["timeout"] + 1) + 1
+
+
+def _set_limits(limits: dict, user) -> None:
+    cpu = _cpu_limit(limits)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    data = (_memory_base_kb() + int(limits["memory_mb"]) * 1024) * 1024
+    resource.setrlimit(resource.RLIMIT_DATA, (data, data))
+    size = int(limits["file_mb"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # RLIMIT_NPROC counts every task of the real user: the sandbox user's are all ours; without
+    # root, the grader's user already runs others, which the limit must leave room for.
+    allowed = int(limits["processes"]) + (0 if user is not None else _tasks_of(os.getuid()))
+    resource.setrlimit(resource.RLIMIT_NPROC, (allowed, allowed))
+
+
+def _tasks_of(uid: int) -> int:
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status") as status:
+                    fields = dict(line.split(":", 1) for line in status if ":" in line)
+                if int(fields["Uid"].split()[0]) == uid:
+                    count += int(fields["Threads"])
+            except (OSError, KeyError, ValueError):
+                pass
+    return count
+
+
+def _drop_privileges(user, workdir) -> None:
+    if user is None:
+        return
+    uid, gid = user
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+    if os.getuid() == 0 or os.geteuid() == 0:  # never run a submission as root
+        os._exit(70)
+
+
+def load_submission(source: str, path: str) -> types.ModuleType:
+    """Execute the submission's source as the module ``submission`` (its ``__main__`` block stays off)."""
+    module = types.ModuleType(SUBMISSION_NAME)
+    module.__file__ = path
+    sys.modules[SUBMISSION_NAME] = module
+    exec(compile(source, path, "exec"), module.__dict__)
+    return module
+
+
+def _describe_error(error: BaseException, stage: str) -> dict:
+    frames = traceback.format_exception(type(error), error, error.__traceback__)
+    text = "".join(frames)
+    return {"type": type(error).__name__, "message": str(error)[:2000], "stage": stage, "traceback": text[-4000:]}
+
+
+def _run(request: dict, result_fd: int) -> None:
+    """The runner's work: import, call the driver, send plain data. Never returns."""
+    from kit.grading import drivers, protocol
+
+    stage = "import"
+    try:
+        arguments = protocol.decode(request["arguments"].encode())
+        driver = drivers.get(request["driver"])
+        module = load_submission(request["source"], request["filename"])
+        stage = "call"
+        answer = {"ok": True, "value": driver(module, **arguments)}
+    except BaseException as error:  # SystemExit and KeyboardInterrupt too: they cost this call only
+        answer = {"ok": False, "error": _describe_error(error, stage)}
+    try:
+        payload = protocol.encode(answer)
+    except BaseException as error:
+        payload = protocol.encode({"ok": False, "error": _describe_error(error, "answer")})
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:
+        pass
+    frame = struct.pack("<Q", len(payload)) + payload
+    view = memoryview(frame)
+    while view:
+        written = os.write(result_fd, view)
+        view = view[written:]
+    os._exit(0)
+
+
+def _start_runner(request, limits, user, workdir, result_w, output_w, pidns: bool):
+    pid = os.fork()
+    if pid:
+        return pid
+    try:
+        if not pidns:
+            os.setpgid(0, 0)  # its own group, so every process it forks can be killed together
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(output_w, 1)
+        os.dup2(output_w, 2)
+        keep = {0, 1, 2, result_w}
+        for fd in range(3, 1024):
+            if fd not in keep:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        _set_limits(limits, user)
+        _drop_privileges(user, workdir)
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        os.chdir(workdir)
+        os.environ.clear()
+        os.environ.update({"HOME": workdir, "TMPDIR": workdir, "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "2",
+                           "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"})
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _run(request, result_w)
+    finally:
+        os._exit(71)
+
+
+def _read_some(fd, sink: bytearray, cap: int, tail: bool) -> int:
+    """Read what is available; keep at most ``cap`` bytes (the last ones when ``tail``). Returns bytes read (0 = EOF)."""
+    try:
+        chunk = os.read(fd, 1 << 16)
+    except BlockingIOError:
+        return -1
+    sink.extend(chunk)
+    if tail and len(sink) > cap:
+        del sink[: len(sink) - cap]
+    return len(chunk)
+
+
+def keep(request_path: str, exchange_fd: int, stem: str) -> None:
+    """The keeper: isolate, run the submission once, report. Called in the zygote's fork; never returns."""
+    status = {"state": "internal", "notes": []}
+    output = bytearray()
+    answer = bytearray()
+    workdir = user = None
+    try:
+        os.setsid()
+        with open(request_path) as handle:
+            request = json.load(handle)
+        os.unlink(request_path)
+        limits = request["limits"]
+        user = sandbox_user()
+        pidns = _isolate(request.get("hide", []), limits["file_mb"] * 4, status["notes"])
+        import tempfile
+
+        workdir = tempfile.mkdtemp(prefix="kit-sandbox-")
+        path = os.path.join(workdir, request["filename"])
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(request["source"])
+        if user is not None:
+            os.chown(workdir, *user)
+            os.chown(path, *user)
+        os.chmod(workdir, 0o700)
+        request["filename"] = path
+        result_r, result_w = os.pipe()
+        output_r, output_w = os.pipe()
+        started = time.monotonic()
+        runner = _start_runner(request, limits, user, workdir, result_w, output_w, pidns)
+        os.close(result_w)
+        os.close(output_w)
+        for fd in (result_r, output_r):
+            os.set_blocking(fd, False)
+        status.update(_watch(runner, pidns, limits, started, result_r, output_r, answer, output))
+    except BaseException as error:  # a keeper failure is the grader's, reported as such
+        status.update(state="internal", message=f"{type(error).__name__}: {error}")
+    if workdir and user is None:
+        shutil.rmtree(workdir, ignore_errors=True)  # as root the tmpfs vanishes with the namespace
+    try:
+        _write(exchange_fd, f"{stem}.status.json", json.dumps(status).encode())
+        _write(exchange_fd, f"{stem}.answer", bytes(answer))
+        _write(exchange_fd, f"{stem}.output", bytes(output))
+    finally:
+        os._exit(0)
+
+
+def _watch(runner, pidns, limits, started, result_r, output_r, answer, output) -> dict:
+    deadline = started + float(limits["timeout"])
+    output_cap = int(limits["output_kb"]) * 1024
+    answer_cap = int(limits["result_mb"]) * 1024 * 1024 + 8
+    output_total = 0
+    reason = None
+    open_fds = {result_r, output_r}
+    exit_status = usage = None
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            reason = "timeout"
+            break
+        if open_fds:
+            ready, _, _ = select.select(list(open_fds), [], [], min(remaining, 0.05))
+        else:  # both pipes closed: the runner is ending
+            ready = []
+            time.sleep(min(remaining, 0.002))
+        for fd in ready:
+            count = _read_some(fd, output if fd == output_r else answer, OUTPUT_TAIL_BYTES, tail=fd == output_r)
+            if count == 0:
+                open_fds.discard(fd)
+            elif fd == output_r and count > 0:
+                output_total += count
+        if output_total > output_cap:
+            reason = "output"
+            break
+        if len(answer) > answer_cap:
+            reason = "answer"
+            break
+        pid, exit_status, usage = os.wait4(runner, os.WNOHANG)
+        if pid:
+            break
+    seconds = time.monotonic() - started
+    if reason is not None:
+        _kill(runner, pidns)
+        _, exit_status, usage = os.wait4(runner, 0)
+    else:
+        _kill(runner, pidns)  # stragglers: what the submission forked and left behind
+    for fd in (result_r, output_r):  # drain what was written before the end
+        while fd in open_fds:
+            count = _read_some(fd, output if fd == output_r else answer, OUTPUT_TAIL_BYTES, tail=fd == output_r)
+            if count <= 0 or len(answer) > answer_cap:
+                open_fds.discard(fd)
+            elif fd == output_r:
+                output_total += count
+    cpu_seconds = usage.ru_utime + usage.ru_stime
+    result = {"seconds": round(seconds, 4), "output_bytes": output_total, "cpu_seconds": round(cpu_seconds, 3)}
+    if os.WIFSIGNALED(exit_status):
+        result["signal"] = signal.Signals(os.WTERMSIG(exit_status)).name
+    elif os.WIFEXITED(exit_status):
+        result["exit_code"] = os.WEXITSTATUS(exit_status)
+    if reason is None:
+        if "signal" in result:
+            reason = {"SIGXCPU": "cpu", "SIGXFSZ": "file_size"}.get(result["signal"], "signal")
+            # As the first process of its PID namespace the runner ignores SIGXCPU; the kernel
+            # then kills it at the hard limit, one second later: still the CPU limit's doing.
+            if reason == "signal" and cpu_seconds >= _cpu_limit(limits):
+                reason = "cpu"
+        elif answer:
+            reason = "answered"
+        else:
+            reason = "exited"
+    result["state"] = reason
+    return result
+
+
+def _kill(runner, pidns) -> None:
+    # With a PID namespace, killing its first process takes every descendant with it.
+    for target, kill in ((runner, os.kill), (runner, os.killpg)):
+        if pidns and kill is os.killpg:
+            continue
+        try:
+            kill(target, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _write(directory_fd: int, name: str, data: bytes) -> None:
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600, dir_fd=directory_fd)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)

@@ -1,0 +1,126 @@
+"""Drivers: the kit's public grading helpers that run *inside* the sandbox, next to the submission.
+
+A check that needs more than "call f(x)" names a driver here; the sandbox runs
+``driver(submission_module, **arguments)`` and sends back its plain-data answer. A driver gets
+only the inputs the check chooses to reveal, never expected values or thresholds, and converts
+whatever the submission returns to plain NumPy arrays and Python scalars, recording what it was
+(type, dtype, shape) so that the parent can judge it. Everything here is public: a student may
+read it, and it holds nothing secret.
+
+Example (what the parent asks for; the check then compares the arrays itself):
+    request = ("evaluate", {"function": "relu", "cases": {"grid": np.linspace(-5, 5, 11)}})
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+DRIVERS = {}
+
+
+def driver(function):
+    """Register a driver under its function name."""
+    DRIVERS[function.__name__] = function
+    return function
+
+
+def get(name: str):
+    """The registered driver called ``name`` (only these can be run in the sandbox)."""
+    if name not in DRIVERS:
+        raise ValueError(f"Unknown driver {name!r}. Known drivers: {', '.join(sorted(DRIVERS))}.")
+    return DRIVERS[name]
+
+
+def describe_value(value) -> dict:
+    """What a submission returned, as plain data: the array (when it is one) and its nature.
+
+    ``type`` is the exact type name (``ndarray``, ``float``, ``list`` …); ``value`` is a plain
+    ``np.ndarray`` copy when the value converts to a numeric one, else absent, with ``problem``
+    saying why. Subclasses and objects with tricky ``__eq__`` end up as plain numbers or nothing.
+    """
+    kind = type(value)
+    info = {"type": f"{kind.__module__}.{kind.__qualname__}" if kind.__module__ not in ("builtins", "numpy")
+            else kind.__qualname__}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            array = np.array(value, copy=True)
+    except BaseException as error:
+        info["problem"] = f"cannot be converted to a NumPy array ({type(error).__name__})"
+        return info
+    if array.dtype.kind not in "biuf" or array.dtype.hasobject:
+        info["problem"] = f"is not numeric (converts to dtype {array.dtype})"
+        return info
+    array = np.asarray(array).view(np.ndarray)
+    info.update(value=array, dtype=str(array.dtype), shape=list(array.shape))
+    return info
+
+
+@driver
+def names(module) -> dict:
+    """The submission's top-level callables and other names (its import check)."""
+    callables = sorted(name for name, value in vars(module).items() if callable(value) and not name.startswith("_"))
+    return {"callables": callables}
+
+
+@driver
+def evaluate(module, function: str, cases: dict, keywords: dict | None = None,
+             case_keywords: dict | None = None) -> dict:
+    """Call ``module.function(x, **keywords)`` once per named input; report each answer.
+
+    ``case_keywords`` adds keywords for some cases (e.g. ``{"alpha": {"alpha": 0.2}}``).
+
+    Per case: ``describe_value`` of the return, plus ``warnings`` (the floating-point warnings
+    it raised, e.g. overflow in exp) or ``error`` (type and message) when it raised.
+    """
+    target = getattr(module, function, None)
+    if not callable(target):
+        raise AttributeError(f"the submission defines no function {function!r}")
+    answers = {}
+    for name, x in cases.items():
+        with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+            warnings.simplefilter("always")
+            try:
+                extra = dict(keywords or {}, **(case_keywords or {}).get(name, {}))
+                returned = target(np.array(x, copy=True), **extra)
+            except Exception as error:
+                answers[name] = {"error": {"type": type(error).__name__, "message": str(error)[:500]}}
+                continue
+            info = describe_value(returned)
+        info["warnings"] = sorted({f"{w.category.__name__}: {w.message}"[:200] for w in caught})
+        answers[name] = info
+    return answers
+
+
+@driver
+def call(module, function: str, args: list | None = None, keywords: dict | None = None) -> dict:
+    """Call ``module.function(*args, **keywords)`` once and describe the return (or the error)."""
+    target = getattr(module, function, None)
+    if not callable(target):
+        raise AttributeError(f"the submission defines no function {function!r}")
+    try:
+        returned = target(*(args or []), **(keywords or {}))
+    except Exception as error:
+        return {"error": {"type": type(error).__name__, "message": str(error)[:500]}}
+    if type(returned) is not np.ndarray:
+        from kit.grading import protocol
+
+        try:  # exact plain types (a list of names, a dict of numbers) travel as they are
+            protocol.encode(returned)
+            return {"type": type(returned).__name__, "plain": returned}
+        except (protocol.ProtocolError, RecursionError):
+            pass
+    return describe_value(returned)
+
+
+@driver
+def build_model(module, function: str = "build_model", args: list | None = None, keywords: dict | None = None) -> dict:
+    """Call the submission's model builder; return the model's allow-listed description and weights."""
+    from kit.grading import models
+
+    target = getattr(module, function, None)
+    if not callable(target):
+        raise AttributeError(f"the submission defines no function {function!r}")
+    return models.describe(target(*(args or []), **(keywords or {})))

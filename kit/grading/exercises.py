@@ -1,0 +1,106 @@
+"""The exercises: folders ``exercises/NN-slug/`` holding README.md, starter.py, solution.py, checks.py.
+
+Example:
+    >>> find("4").slug, find("04").slug, find("derivatives").number  # doctest: +SKIP
+    ('derivatives', 'derivatives', 4)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+import re
+from pathlib import Path
+
+from kit.errors import unknown_name
+
+_FOLDER = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Exercise:
+    number: int
+    slug: str
+    path: Path
+    title: str
+    summary: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.number:02d}"
+
+    @property
+    def checks_path(self) -> Path:
+        return self.path / "checks.py"
+
+
+def root() -> Path:
+    """Where exercises live: ``KIT_EXERCISES`` if set, else the repository's ``exercises/``."""
+    configured = os.environ.get("KIT_EXERCISES")
+    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "exercises"
+
+
+def _read_readme(path: Path) -> tuple[str, str]:
+    readme = path / "README.md"
+    if not readme.is_file():
+        return path.name, ""
+    title, summary = path.name, ""
+    lines = readme.read_text(encoding="utf-8", errors="replace").splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith("# "):
+            title = line[2:].strip()
+            paragraph = []
+            for following in lines[index + 1:]:
+                if following.strip() == "" and paragraph:
+                    break
+                if following.strip() and not following.startswith("#"):
+                    paragraph.append(following.strip())
+            summary = " ".join(paragraph)
+            break
+    return title, summary
+
+
+def all_exercises() -> list[Exercise]:
+    """Every exercise folder, in number order."""
+    base = root()
+    found = []
+    if base.is_dir():
+        for entry in sorted(base.iterdir()):
+            match = _FOLDER.match(entry.name)
+            if match and entry.is_dir() and (entry / "checks.py").is_file():
+                title, summary = _read_readme(entry)
+                found.append(Exercise(int(match.group(1)), match.group(2), entry, title, summary))
+    return found
+
+
+def find(identifier) -> Exercise:
+    """The exercise named by its number (``4``, ``"04"``) or slug (``"derivatives"``, ``"04-derivatives"``)."""
+    if isinstance(identifier, Exercise):
+        return identifier
+    if isinstance(identifier, bool) or not isinstance(identifier, (int, str)):
+        raise TypeError(f"An exercise is named by its number or slug (e.g. '04' or 'derivatives'). "
+                        f"Got {identifier!r} of type {type(identifier).__name__} instead.")
+    text = str(identifier).strip().lower()
+    exercises = all_exercises()
+    for exercise in exercises:
+        if text in (exercise.slug, f"{exercise.id}-{exercise.slug}") or (text.isdigit() and int(text) == exercise.number):
+            return exercise
+    raise unknown_name("exercise", identifier, [f"{e.id}-{e.slug}" for e in exercises])
+
+
+def load_checks(exercise) -> list:
+    """The exercise's ``CHECKS`` (a list of kit.grading.checks.Check), imported in the parent only."""
+    from kit.grading.checks import Check
+
+    exercise = find(exercise)
+    spec = importlib.util.spec_from_file_location(f"kit_exercise_{exercise.id}_checks", exercise.checks_path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    checks = getattr(module, "CHECKS", None)
+    if not isinstance(checks, list) or not all(isinstance(c, Check) for c in checks) or not checks:
+        raise ValueError(f"{exercise.checks_path} must define CHECKS, a non-empty list of kit.grading.checks.Check.")
+    names = [c.name for c in checks]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{exercise.checks_path}: check names must be unique.")
+    return checks

@@ -1,0 +1,277 @@
+"""The compiled part of the trainer: a run of whole epochs as one TensorFlow function.
+
+One call runs up to ``CHUNK`` epochs: per epoch a seeded shuffle (argsort of stateless uniform
+noise: ``tf.random.experimental.stateless_shuffle`` does not compile under XLA), every
+mini-batch step, then an evaluation of the loss and accuracy on the full train and test splits.
+After each epoch whose loss and weights are finite, the new state is written to the caller's
+variables; an epoch that goes NaN/Inf is not written, so the model keeps the last finite state.
+
+Compilation is shared: functions are cached by architecture, optimizer settings and data
+shapes. Each cached function runs a private *template* (a clone of the first model and
+optimizer it saw) and copies the caller's variables in at the start of a call and out after
+each epoch, inside the compiled code. So a new model of the same architecture (the 48 runs of a
+sweep, a second ``train`` on the same model) reuses the compiled code instead of paying XLA's
+compile time again.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import json
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kit import heads
+
+CHUNK = 64
+"""Most epochs run by one call. Without callbacks the trainer asks for up to this many per call
+(Python overhead per call is larger than an epoch of a small network); with callbacks, one."""
+
+CACHE_SIZE = 16
+"""Compiled functions kept (least recently used dropped): enough for a sweep's architectures."""
+
+STATUS_RUNNING, STATUS_TARGET_MET, STATUS_DIVERGED = 0, 1, 2
+METRIC_NAMES = ("loss", "accuracy", "val_loss", "val_accuracy")
+"""Columns of the per-epoch metrics the compiled function returns."""
+
+_cache: "collections.OrderedDict[tuple, EpochRunner]" = collections.OrderedDict()
+
+
+def _architecture_key(model) -> str:
+    """The model's config without its initializers (they do not change the computation).
+
+    Models whose config cannot be written (e.g. a lambda activation) get a key of their own.
+    """
+
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if not k.endswith("_initializer")}
+        if isinstance(value, (list, tuple)):
+            return [strip(v) for v in value]
+        return value
+
+    try:
+        config = json.dumps(strip(model.get_config()), sort_keys=True, default=repr)
+    except Exception:  # noqa: BLE001 - any serialisation failure just disables sharing
+        return f"model-{id(model)}"
+    if " at 0x" in config:  # a repr with an address: a function or object config cannot name
+        return f"model-{id(model)}"
+    variables = [(v.path, tuple(v.shape), str(v.dtype)) for v in model.variables]
+    return config + json.dumps(variables)
+
+
+def _optimizer_key(optimizer) -> str:
+    config = dict(optimizer.get_config())
+    config.pop("name", None)
+    config.pop("learning_rate", None)  # a variable: copied in on every call
+    return type(optimizer).__name__ + json.dumps(config, sort_keys=True, default=repr)
+
+
+@dataclasses.dataclass(frozen=True)
+class Shapes:
+    n_train: int
+    n_test: int
+    n_features: int
+    batch_size: int
+    label_dtype: str
+    label_rank: int
+
+
+_xla_refused: set = set()
+"""Keys (without the XLA flag) of models XLA failed to compile: "auto" goes straight to plain."""
+
+
+def runner_for(model, optimizer, head, shapes: Shapes, shuffle: bool, jit_compile: bool) -> "EpochRunner":
+    """The cached :class:`EpochRunner` for this architecture, optimizer and data, or a new one."""
+    problem = (_architecture_key(model), _optimizer_key(optimizer), head.name, shapes, bool(shuffle))
+    if problem in _xla_refused:
+        jit_compile = False
+    key = problem + (bool(jit_compile),)
+    runner = _cache.get(key)
+    if runner is None or not runner.fits(model, optimizer):
+        runner = EpochRunner(model, optimizer, head, shapes, shuffle, jit_compile)
+        runner.problem = problem
+        _cache[key] = runner
+    _cache.move_to_end(key)
+    while len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
+    return runner
+
+
+def refuse_xla(runner: "EpochRunner") -> None:
+    """Remember that XLA cannot compile this runner's model (used by ``jit_compile="auto"``)."""
+    _xla_refused.add(runner.problem)
+
+
+def cache_info() -> dict:
+    """How many compiled functions are cached and how often each was traced (for tests)."""
+    return {"functions": len(_cache),
+            "traces": sum(runner.trace_count() for runner in _cache.values())}
+
+
+def clear_cache() -> None:
+    """Drop every compiled function (the next ``train`` compiles again)."""
+    _cache.clear()
+    _xla_refused.clear()
+
+
+def _clone(model, optimizer):
+    """A private model and optimizer of the same structure; the model itself when it cannot be cloned."""
+    try:
+        template = keras.models.clone_model(model)
+    except Exception:  # noqa: BLE001 - subclassed models: run on the model's own layers
+        template = model
+    if [tuple(v.shape) for v in template.variables] != [tuple(v.shape) for v in model.variables]:
+        template = model
+    template_optimizer = type(optimizer).from_config(optimizer.get_config())
+    template_optimizer.build(template.trainable_variables)
+    return template, template_optimizer
+
+
+class EpochRunner:
+    """One compiled function for one (architecture, optimizer settings, data shapes)."""
+
+    def __init__(self, model, optimizer, head, shapes: Shapes, shuffle: bool, jit_compile: bool):
+        self.template, self.optimizer = _clone(model, optimizer)
+        self.head = head
+        self.shapes = shapes
+        self.shuffle = shuffle
+        self.jit_compile = jit_compile
+        self._layout = self._variable_layout(model, optimizer)
+        self._loss = head.loss()
+        self._function = tf.function(self._run, jit_compile=jit_compile)
+        self._concrete = None  # called directly: skips tf.function's per-call type dispatch
+
+    @staticmethod
+    def _variable_layout(model, optimizer):
+        return ([tuple(v.shape) for v in model.trainable_variables],
+                [tuple(v.shape) for v in model.non_trainable_variables],
+                [tuple(v.shape) for v in optimizer.variables])
+
+    def fits(self, model, optimizer) -> bool:
+        """Whether the caller's variables line up one to one with the template's."""
+        return self._variable_layout(model, optimizer) == self._layout
+
+    def trace_count(self) -> int:
+        return int(self._function.experimental_get_tracing_count())
+
+    def __call__(self, model, optimizer, data_tensors, seed, first_epoch, n_epochs, l1, l2, targets):
+        """Run up to ``n_epochs`` epochs; returns (metrics [CHUNK, 4], epochs run, status)."""
+        variables = ([v.value for v in model.trainable_variables],
+                     [v.value for v in model.non_trainable_variables],
+                     [v.value for v in optimizer.variables])
+        arguments = (variables, data_tensors, tf.constant(seed, tf.int32), tf.constant(first_epoch, tf.int32),
+                     tf.constant(n_epochs, tf.int32), tf.constant(l1, tf.float32), tf.constant(l2, tf.float32),
+                     targets)
+        if self._concrete is None:
+            self._concrete = self._function.get_concrete_function(*arguments)
+        metrics, done, status = self._concrete(*arguments)
+        return metrics.numpy(), int(done), int(status)
+
+    # -- traced code ----------------------------------------------------------------------
+
+    def _penalty(self, l1, l2):
+        # Kernels only, as the Playground regularises weights and not biases.
+        kernels = [v for v in self.template.trainable_variables if v.path.endswith("kernel")]
+        total = tf.constant(0.0)
+        for kernel in kernels:
+            total += l1 * tf.reduce_sum(tf.abs(kernel.value)) + l2 * tf.reduce_sum(tf.square(kernel.value))
+        return total
+
+    def _step(self, x, y, l1, l2):
+        trainable = self.template.trainable_variables
+        with tf.GradientTape() as tape:
+            predictions = self.template(x, training=True)
+            loss = self._loss(y, predictions) + self._penalty(l1, l2)
+            if self.template.losses:  # the model's own regularisers, as model.fit counts them
+                loss += tf.add_n(self.template.losses)
+        gradients = tape.gradient(loss, [v.value for v in trainable])
+        self.optimizer.apply(gradients, trainable)
+
+    def _evaluate(self, x, y):
+        predictions = self.template(x, training=False)
+        loss = self._loss(y, predictions)
+        if self.head.name == "playground":
+            accuracy = tf.reduce_mean(heads.sign_accuracy(y, predictions))
+        elif self.head.name == "logistic":
+            accuracy = tf.reduce_mean(keras.metrics.binary_accuracy(y, predictions))
+        elif self.head.name == "softmax":
+            accuracy = tf.reduce_mean(keras.metrics.sparse_categorical_accuracy(y, predictions))
+        else:
+            accuracy = tf.constant(0.0)
+        return tf.cast(loss, tf.float32), tf.cast(accuracy, tf.float32)
+
+    def _epoch(self, x_train, y_train, seed, epoch, l1, l2):
+        n, size = self.shapes.n_train, self.shapes.batch_size
+        if self.shuffle:
+            noise = tf.random.stateless_uniform([n], tf.stack([seed, epoch]))
+            order = tf.argsort(noise)
+            x_train, y_train = tf.gather(x_train, order), tf.gather(y_train, order)
+        n_full, remainder = divmod(n, size)
+        for batch in tf.range(n_full):
+            start = batch * size  # a fixed batch shape, so XLA compiles one step for all
+            self._step(_rows(x_train, start, size), _rows(y_train, start, size), l1, l2)
+        if remainder:  # the last partial batch, kept as model.fit keeps it
+            self._step(x_train[n - remainder:], y_train[n - remainder:], l1, l2)
+
+    def _run(self, variables, data_tensors, seed, first_epoch, n_epochs, l1, l2, targets):
+        caller_trainable, caller_other, caller_optimizer = variables
+        template_vars = (self.template.trainable_variables, self.template.non_trainable_variables,
+                         self.optimizer.variables)
+        for mine, theirs in zip(template_vars, variables):
+            for own, caller in zip(mine, theirs):
+                own.assign(caller)
+        x_train, y_train, x_test, y_test = data_tensors
+        target_values, target_signs = targets  # sign +1: stop when metric ≤ target; −1: ≥ target
+        metrics = tf.zeros([CHUNK, len(METRIC_NAMES)], tf.float32)
+        done = tf.constant(0)
+        status = tf.constant(STATUS_RUNNING)
+        offset = tf.constant(0)
+        # A while loop, not `for … in tf.range(n)`: autograph gives the latter a maximum
+        # iteration count, which XLA then treats as a compile-time constant (a recompile per n).
+        while offset < n_epochs:
+            self._epoch(x_train, y_train, seed, first_epoch + offset, l1, l2)
+            loss, accuracy = self._evaluate(x_train, y_train)
+            if self.shapes.n_test:
+                val_loss, val_accuracy = self._evaluate(x_test, y_test)
+            else:
+                val_loss, val_accuracy = tf.constant(0.0), tf.constant(0.0)
+            row = tf.stack([loss, accuracy, val_loss, val_accuracy])
+            metrics = tf.tensor_scatter_nd_update(metrics, [[offset]], [row])
+            done = offset + 1
+            offset += 1
+            finite = tf.reduce_all(tf.math.is_finite(row))
+            for variable in self.template.trainable_variables:
+                finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(variable.value)))
+            if not finite:
+                status = tf.constant(STATUS_DIVERGED)
+                break
+            for mine, theirs in zip(template_vars, variables):
+                for own, caller in zip(mine, theirs):
+                    caller.assign(own.value)
+            met = tf.logical_and(tf.reduce_any(target_signs != 0.0),
+                                 tf.reduce_all(target_signs * (row - target_values) <= 0.0))
+            if met:
+                status = tf.constant(STATUS_TARGET_MET)
+                break
+        return metrics, done, status
+
+
+def _rows(tensor, start, count):
+    """``tensor[start:start + count]`` with a static row count (XLA needs static shapes)."""
+    rank = len(tensor.shape)
+    return tf.slice(tensor, [start] + [0] * (rank - 1), [count] + list(tensor.shape[1:]))
+
+
+def data_tensors(data, head) -> tuple:
+    """The data set's splits as tensors in the shapes the head's loss expects."""
+    def labels(y):
+        if head.name == "softmax":
+            return tf.constant(np.asarray(y).astype(np.int32))
+        return tf.constant(np.asarray(y, dtype=np.float32).reshape(-1, 1))
+
+    return (tf.constant(np.asarray(data.x_train, np.float32)), labels(data.y_train),
+            tf.constant(np.asarray(data.x_test, np.float32)), labels(data.y_test))

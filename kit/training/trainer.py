@@ -1,0 +1,176 @@
+"""``train``: the Playground's training loop, compiled, with Keras callbacks at epoch granularity."""
+
+from __future__ import annotations
+
+import sys
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kit.training import checks, compiled
+
+
+class TrainingDiverged(ValueError):
+    """The loss or the weights became NaN/Inf.
+
+    Attributes:
+        epoch: the 1-based epoch that diverged.
+        learning_rate: the optimizer's learning rate at that point.
+        history: the ``keras.callbacks.History`` of the finite epochs before it.
+
+    The model keeps the weights (and the optimizer its state) from the end of the last finite
+    epoch, i.e. the start of the epoch that diverged; never NaN.
+    """
+
+    def __init__(self, epoch: int, learning_rate: float, loss: float, history):
+        self.epoch, self.learning_rate, self.loss, self.history = epoch, learning_rate, loss, history
+        suggestion = f"{learning_rate / 10:.3g}"
+        kept = (f"the end of epoch {epoch - 1}" if epoch > 1 else "their values before training")
+        super().__init__(
+            f"Training diverged at epoch {epoch}: the loss became {loss} with learning rate {learning_rate:.3g}. "
+            f"The model's weights were restored to {kept} (the last finite state). "
+            f"Try a lower learning rate, e.g. learning_rate={suggestion}.")
+
+
+def _learning_rate(optimizer) -> float:
+    try:
+        return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    except Exception:  # noqa: BLE001 - a schedule without a value: report NaN rather than fail
+        return float("nan")
+
+
+def _metric_names(head, data) -> list[str]:
+    names = ["loss"] + (["accuracy"] if head.metrics() else [])
+    if len(data.x_test):
+        names += [f"val_{name}" for name in names]
+    return names
+
+
+def _targets(stop_when: dict):
+    values = np.zeros(len(compiled.METRIC_NAMES), np.float32)
+    signs = np.zeros(len(compiled.METRIC_NAMES), np.float32)
+    for key, target in stop_when.items():
+        index = compiled.METRIC_NAMES.index(key)
+        values[index] = target
+        signs[index] = 1.0 if checks.lower_is_better(key) else -1.0
+    return tf.constant(values), tf.constant(signs)
+
+
+def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate=0.03, seed=0, l1=0.0, l2=0.0,
+          callbacks=None, verbose="auto", shuffle=True, stop_when=None, jit_compile="auto"):
+    """Train a Keras model on a kit data set with a compiled whole-epoch loop.
+
+    The loss is the model head's (Playground ½·MSE, binary or sparse categorical cross-entropy,
+    MSE) plus the model's own regularisation losses plus ``l1·Σ|w| + l2·Σw²`` over the kernels
+    (weights only, not biases, as in the Playground). Mini-batch gradients are averaged over the
+    batch; the last partial batch is kept, as ``model.fit`` does.
+
+    Args:
+        model: a Keras model with one input and one output (uncompiled is fine).
+        data: a kit ``Dataset``; its test split is the validation data (``val_*``).
+        epochs: number of passes over the training split.
+        batch_size: examples per step (larger than the split means full batch).
+        optimizer: ``"sgd"``, ``"adam"``, ``"rmsprop"``, ``"adagrad"`` or a Keras optimizer
+            instance (then its own learning rate is used and ``learning_rate`` is ignored).
+        learning_rate: in (0, 10], for an optimizer given by name.
+        seed: seeds the per-epoch shuffle: the same seed gives the same order, hence the same weights.
+        l1, l2: extra kernel penalties.
+        callbacks: Keras callbacks, called per epoch (``on_epoch_begin/end``, ``on_train_begin/end``;
+            no batch hooks). ``model.stop_training = True`` stops after the current epoch.
+        verbose: ``"auto"`` (a progress bar when stdout is a terminal), 1 (always) or 0 (never).
+        shuffle: True for a seeded shuffle each epoch; False keeps the data set's order.
+        stop_when: stop at the first epoch meeting every target, e.g. ``{"val_loss": 0.177}``;
+            loss-like metrics stop at ≤ target, accuracy-like ones at ≥ target.
+        jit_compile: ``"auto"`` (XLA, falling back to a plain ``tf.function`` where the model does
+            not compile under XLA), True (XLA or fail) or False.
+
+    Returns:
+        A ``keras.callbacks.History``: ``history.history`` holds one value per epoch of ``loss``,
+        ``val_loss`` and, for heads with accuracy, ``accuracy``/``val_accuracy``. Every value is
+        measured on the *full* split after the epoch (as the Playground shows them), not the mean
+        over the epoch's batches that ``model.fit`` reports; ``loss`` is the head's loss without
+        the penalties.
+
+    Raises:
+        TrainingDiverged: the loss became NaN/Inf (the model keeps its last finite weights).
+        ValueError, TypeError: an argument is wrong; the message says how to fix it.
+
+    Example:
+        >>> from kit import builders, datasets
+        >>> from kit.training import train
+        >>> data = datasets.playground("xor", noise=0, seed=0)
+        >>> model = builders.build_mlp(2, hidden=[4, 4], activation="relu", seed=0)
+        >>> history = train(model, data, epochs=50, learning_rate=0.03, verbose=0)
+        >>> len(history.history["val_loss"])
+        50
+    """
+    head = checks.check_model_and_data(model, data)
+    epochs = checks.positive_int(epochs, "epochs")
+    batch_size = checks.positive_int(batch_size, "batch_size", "The Playground offers 1 to 30; 10 is its default.")
+    learning_rate = checks.check_learning_rate(learning_rate)
+    seed = checks.check_seed(seed)
+    l1, l2 = checks.check_rate(l1, "l1"), checks.check_rate(l2, "l2")
+    callbacks = checks.check_callbacks(callbacks)
+    verbose = checks.check_flag(verbose, "verbose", ("auto", 0, 1, True, False), "'auto', 0 or 1")
+    shuffle = checks.check_flag(shuffle, "shuffle", (True, False), "True or False")
+    jit_compile = checks.check_flag(jit_compile, "jit_compile", ("auto", True, False), "'auto', True or False")
+    metric_names = _metric_names(head, data)
+    stop_when = checks.check_stop_when(stop_when, metric_names)
+    optimizer = checks.resolve_optimizer(optimizer, learning_rate, model)
+
+    shapes = compiled.Shapes(len(data.x_train), len(data.x_test), data.n_features,
+                             min(batch_size, len(data.x_train)), str(data.y_train.dtype), data.y_train.ndim)
+    tensors = compiled.data_tensors(data, head)
+    targets = _targets(stop_when)
+    use_xla = jit_compile is not False
+    runner = compiled.runner_for(model, optimizer, head, shapes, shuffle, use_xla)
+
+    model.optimizer = optimizer  # so learning-rate callbacks reach it, as after model.compile
+    model.stop_training = False
+    callback_list = keras.callbacks.CallbackList(callbacks, add_history=True, model=model)
+    steps = -(-shapes.n_train // shapes.batch_size)
+    callback_list.set_params({"epochs": epochs, "steps": steps, "verbose": 0})
+    history = next(c for c in callback_list.callbacks if isinstance(c, keras.callbacks.History))
+    show_progress = verbose == 1 or (verbose == "auto" and sys.stdout.isatty())
+    progress = keras.utils.Progbar(epochs, unit_name="epoch") if show_progress else None
+    # Callbacks of the caller see the model after every epoch, so they get one epoch per call;
+    # otherwise epochs are run in chunks to save per-call overhead.
+    per_call = 1 if callbacks else compiled.CHUNK
+
+    callback_list.on_train_begin()
+    try:
+        epoch = 0
+        while epoch < epochs and not model.stop_training:
+            n_epochs = min(per_call, epochs - epoch)
+            if callbacks:
+                callback_list.on_epoch_begin(epoch)
+            try:
+                rows, done, status = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets)
+            except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError, tf.errors.NotFoundError) as error:
+                if jit_compile != "auto" or not runner.jit_compile or "XLA" not in str(error):
+                    raise
+                # The model has an op XLA cannot compile: same loop, plain tf.function.
+                compiled.refuse_xla(runner)
+                runner = compiled.runner_for(model, optimizer, head, shapes, shuffle, False)
+                rows, done, status = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets)
+            finished = done - 1 if status == compiled.STATUS_DIVERGED else done
+            for offset in range(finished):
+                row = dict(zip(compiled.METRIC_NAMES, rows[offset].tolist()))
+                logs = {name: row[name] for name in metric_names}
+                if not callbacks or offset:
+                    callback_list.on_epoch_begin(epoch + offset)
+                callback_list.on_epoch_end(epoch + offset, logs)
+                if progress is not None:
+                    progress.update(epoch + offset + 1, list(logs.items()), finalize=epoch + offset + 1 == epochs)
+            epoch += finished
+            if status == compiled.STATUS_DIVERGED:
+                # Name the train or test loss that went non-finite (NaN when only weights did).
+                losses = rows[done - 1][[0, 2]]
+                loss = next((float(value) for value in losses if not np.isfinite(value)), float("nan"))
+                raise TrainingDiverged(epoch + 1, _learning_rate(optimizer), loss, history)
+            if status == compiled.STATUS_TARGET_MET:
+                break
+    finally:
+        callback_list.on_train_end()
+    return history

@@ -1,0 +1,1 @@
+"""The model zoo: named networks of the course with their training recipes."""

@@ -1,0 +1,5 @@
+# affects: relu
+# message: time limit
+def relu(x):
+    while True:
+        pass

@@ -1,0 +1,3 @@
+# affects: all
+# message: importing your file raised KeyboardInterrupt
+raise KeyboardInterrupt

@@ -1,0 +1,3 @@
+# affects: elu, elu_grad
+# message: defines no function
+del elu, elu_grad

@@ -1,0 +1,17 @@
+# affects: tanh_grad
+# fails: tanh_grad: values (float64); tanh_grad: extreme and unseen inputs
+# message: outside tolerance
+# Patches TensorFlow's and the kit's activations in the child; the parent's references are its own.
+import keras
+import tensorflow as tf
+
+import kit.activations
+
+tf.math.tanh = lambda t: t
+keras.activations.tanh = lambda t: t
+kit.activations.evaluate = lambda name, x: np.asarray(x)
+kit.activations.derivative = lambda name, x: np.ones_like(np.asarray(x))
+
+
+def tanh_grad(x):
+    return np.ones_like(np.asarray(x))

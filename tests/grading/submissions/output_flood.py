@@ -1,0 +1,6 @@
+# affects: tanh_grad
+# message: printed more than
+def tanh_grad(x):
+    line = "x" * 1_000_000
+    for _ in range(100):  # 100 MB
+        print(line)

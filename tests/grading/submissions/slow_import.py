@@ -1,0 +1,5 @@
+# affects: all
+# message: time limit
+import time
+
+time.sleep(3600)

@@ -1,0 +1,4 @@
+# affects: all
+# message: SyntaxError
+def relu(x)
+    return x

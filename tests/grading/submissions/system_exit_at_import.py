@@ -1,0 +1,3 @@
+# affects: all
+# message: importing your file raised SystemExit
+raise SystemExit(0)

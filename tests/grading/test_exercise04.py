@@ -1,0 +1,125 @@
+"""Exercise 04: the solution earns everything, the starter nothing, typical mistakes what we intend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kit.grading import grade_submission, report
+from kit.grading.exercises import find
+from tests.grading.conftest import TEST_LIMITS
+
+EXERCISE = find("04").path
+BASE = (Path(__file__).parent / "submissions" / "_base.py").read_text()
+
+# Each typical mistake, appended to a correct file, and exactly the checks it must lose, with a
+# word the feedback must contain (the likely mistake named).
+MISTAKES = {
+    "naive_sigmoid": ("def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n",
+                      {"sigmoid: extreme and unseen inputs"}, "overflow"),
+    "relu_grad_one_at_zero": ("def relu_grad(x):\n    return (x >= 0).astype(x.dtype)\n",
+                              {"relu_grad(0) is 0"}, "x > 0"),
+    "float64_for_float32": ("def sigmoid(x):\n    return _stable_sigmoid(np.asarray(x, dtype=float))\n",
+                            {"sigmoid: keeps shape and dtype"}, "float64"),
+    "sigmoid_grad_is_sigmoid": ("def sigmoid_grad(x):\n    return _stable_sigmoid(x)\n",
+                                {"sigmoid_grad: values (float64)", "sigmoid_grad peaks at 0.25",
+                                 "sigmoid_grad: extreme and unseen inputs"}, "σ(x) itself"),
+    "tanh_grad_of_x": ("def tanh_grad(x):\n    return 1 - x * x\n",
+                       {"tanh_grad: values (float64)", "tanh_grad: extreme and unseen inputs"}, "1 − x²"),
+    "elu_where_overflows": ("def elu(x, alpha=1.0):\n    return np.where(x > 0, x, alpha * (np.exp(x) - 1)).astype(x.dtype)\n",
+                            {"elu: extreme and unseen inputs"}, "overflow"),
+    "leaky_ignores_alpha": ("def leaky_relu(x, alpha=0.01):\n    return np.where(x > 0, x, 0.01 * x)\n",
+                            {"leaky_relu: values (float64)"}, "alpha"),
+}
+
+
+def _grade(tmp_path, source, zygote, checks, name="submission.py"):
+    path = tmp_path / name
+    path.write_text(source)
+    return grade_submission("04", path, zygote=zygote, limits=TEST_LIMITS, checks=checks)
+
+
+@pytest.mark.slow
+def test_solution_scores_full_marks(zygote, checks04):
+    result = grade_submission("04", EXERCISE / "solution.py", zygote=zygote, limits=TEST_LIMITS, checks=checks04)
+    assert result.max_score == 100
+    assert result.score == 100, [(c.name, c.message) for c in result.checks if not c.passed]
+
+
+@pytest.mark.slow
+def test_untouched_starter_scores_zero_with_todo_feedback(zygote, checks04):
+    result = grade_submission("04", EXERCISE / "starter.py", zygote=zygote, limits=TEST_LIMITS, checks=checks04)
+    assert result.score == 0
+    assert all("NotImplementedError" in c.message for c in result.checks)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mistake", sorted(MISTAKES))
+def test_typical_mistake_loses_only_its_checks(mistake, zygote, checks04, tmp_path):
+    snippet, lost, word = MISTAKES[mistake]
+    result = _grade(tmp_path, BASE + "\n\n" + snippet, zygote, checks04)
+    failing = {c.name for c in result.checks if not c.passed}
+    assert failing == lost, {c.name: c.message for c in result.checks if not c.passed}
+    assert result.score == 100 - sum(c.max_score for c in result.checks if c.name in lost)
+    # The feedback a student sees in `kit check` (visible checks) names the mistake; when only a
+    # hidden check fails, its own message must.
+    named = [c for c in result.checks if c.name in lost and c.visibility == "visible"] or \
+        [c for c in result.checks if c.name in lost]
+    assert all(word in c.message for c in named), [c.message for c in named]
+
+
+@pytest.mark.slow
+def test_same_submission_graded_twice_gives_identical_results(zygote, checks04, tmp_path):
+    source = BASE + "\n\n" + MISTAKES["naive_sigmoid"][0] + MISTAKES["tanh_grad_of_x"][0]
+    first = _grade(tmp_path, source, zygote, checks04).as_dict(timings=False)
+    second = _grade(tmp_path, source, zygote, checks04).as_dict(timings=False)
+    assert first == second
+
+
+def test_hidden_checks_reveal_no_hidden_values(zygote, checks04, tmp_path):
+    # A wrong tanh fails the hidden check; its message gives error sizes, never an input or expected value.
+    result = _grade(tmp_path, BASE + "\n\ndef tanh(x):\n    return np.tanh(x) * np.asarray(1.001, x.dtype)\n",
+                    zygote, [c for c in checks04 if c.name == "tanh: extreme and unseen inputs"])
+    (only,) = result.checks
+    assert only.score == 0
+    assert "expected" not in only.message and "x =" not in only.message, only.message
+
+
+def test_references_agree_with_tensorflow_autodiff():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("checks04_refs", EXERCISE / "checks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    x = module.GRID[module.GRID != 0]  # the kinks' value at 0 is a convention, checked on its own
+    for function in module.ALL:
+        if function.endswith("_grad"):
+            # Two independent float64 computations of one derivative agree to rounding, except that
+            # 1 − tanh² cancels where tanh ≈ ±1 (relative error up to ~1e-10 on |x| ≤ 10); 1e-9 is
+            # still 1000× tighter than the 1e-6 the checks grant students.
+            np.testing.assert_allclose(module.reference(function, x), module.autodiff(function, x), rtol=1e-9,
+                                       atol=1e-15, err_msg=function)
+
+
+def test_gradescope_results_follow_the_documented_schema(zygote, checks04, tmp_path):
+    result = _grade(tmp_path, BASE + "\n\n" + MISTAKES["relu_grad_one_at_zero"][0], zygote, checks04)
+    data = report.gradescope(result)
+    top = {"score": (int, float), "execution_time": (int, float), "output": str, "output_format": str,
+           "visibility": str, "stdout_visibility": str, "extra_data": dict, "tests": list, "leaderboard": list}
+    for key, kind in top.items():
+        assert isinstance(data[key], kind), key
+    formats = {"text", "html", "simple_format", "md", "ansi"}
+    visibilities = {"hidden", "after_due_date", "after_published", "visible"}
+    assert data["output_format"] in formats and data["visibility"] in visibilities
+    per_test = {"name": str, "score": (int, float), "max_score": (int, float), "status": str, "output": str,
+                "output_format": str, "tags": list, "visibility": str, "number": str, "extra_data": dict}
+    for test in data["tests"]:
+        assert set(test) <= set(per_test), set(test) - set(per_test)
+        for key, kind in per_test.items():
+            assert isinstance(test[key], kind), (key, test)
+        assert test["status"] in ("passed", "failed") and test["output_format"] in formats
+        assert test["visibility"] in visibilities and 0 <= test["score"] <= test["max_score"]
+    assert any(t["visibility"] == "hidden" for t in data["tests"])
+    assert data["score"] == sum(t["score"] for t in data["tests"]) == 95
