@@ -171,3 +171,12 @@ def test_non_kit_output_needs_an_explicit_loss(circle):
     with pytest.raises(ValueError, match="loss="):
         diagnostics.gradient_norms(model, circle.x_test, circle.y_test)
     assert diagnostics.gradient_norms(model, circle.x_test, circle.y_test, loss="mse")
+
+
+def test_networks_of_one_architecture_share_a_pass_but_not_their_weights(circle):
+    # The traced pass is shared by architecture; each model's own weights must still be used.
+    first, second = (builders.build_mlp(2, [4, 4], "tanh", seed=seed) for seed in (1, 2))
+    for model in (first, second, first):
+        norms = diagnostics.gradient_norms(model, circle.x_test, circle.y_test)
+        np.testing.assert_allclose(list(norms.values()), _reference_norms(model, circle.x_test, circle.y_test),
+                                   rtol=1e-4)

@@ -37,6 +37,7 @@ Playground set; enough that "0 on every probe point" rarely happens by chance to
 GRID_RESOLUTION = 100  # the Playground's heat map: 100×100 over [-6, 6]²
 IMAGE_SCALE = 2  # the 100×100 decision grid is drawn at 200×200 so the data points are visible
 OWNER = "Diagnostics"
+_CURVES: dict = {}  # activation names → the rendered curves (matplotlib takes ~0.2 s a figure)
 
 
 def _check_every(value, parameter):
@@ -130,6 +131,7 @@ class Diagnostics(keras.callbacks.Callback):
         self.extra_hparams = dashboards.check_hparams(hparams, OWNER) if hparams is not None else {}
         self._writer = None
         self._probe = None
+        self._pass = None
         self._last_probe_step = None
         self._started = False
         self._last_step = 0
@@ -142,7 +144,8 @@ class Diagnostics(keras.callbacks.Callback):
         self.probe_x = diagnostics.check_inputs(self.model, self.probe_x, OWNER, "probe")
         if self.probe_y is not None:
             self.probe_y = diagnostics.check_labels(self.probe_y, len(self.probe_x), OWNER)
-        self._probe = diagnostics.ProbePass(self.model, owner=OWNER).bind(self.probe_x, self.probe_y)
+        self._pass = diagnostics.ProbePass(self.model, owner=OWNER)
+        self._probe = self._pass.bind(self.probe_x, self.probe_y)
         self._writer = events.EventWriter(self.logdir)
         self._started = False
         self._last_probe_step = None
@@ -255,20 +258,18 @@ class Diagnostics(keras.callbacks.Callback):
         axis = np.linspace(-plots.PLAYGROUND_EXTENT, plots.PLAYGROUND_EXTENT, GRID_RESOLUTION)
         x1, x2 = np.meshgrid(axis, axis[::-1])
         grid = datasets.feature_map(list(data.feature_names))(np.stack([x1.ravel(), x2.ravel()], 1))
-        model = self.model
+        predict = self._pass.predict
 
-        @tf.function(reduce_retracing=True)
         def values(inputs):
-            output = model(inputs, training=False)
+            output = predict(inputs).numpy()
             if head == "softmax":
                 return output[:, 1] - output[:, 0]
             return 2 * output[:, 0] - 1 if head == "logistic" else output[:, 0]
 
         train_points, _ = datasets.playground_points(data)
         positive = np.asarray(data.y_train) > (0.5 if data.labels == "01" else 0.0)
-        grid = tf.constant(grid)
         marks = point_marks(train_points, positive, GRID_RESOLUTION * IMAGE_SCALE)
-        return values.get_concrete_function(grid), grid, marks
+        return values, tf.constant(grid), marks
 
     def _decision_boundary(self):
         if self._plane is None:
@@ -276,7 +277,7 @@ class Diagnostics(keras.callbacks.Callback):
         from kit import plots
 
         values, grid, (rows, columns, colours) = self._plane
-        image = np.clip(values(grid).numpy(), -1, 1).reshape(GRID_RESOLUTION, GRID_RESOLUTION)
+        image = np.clip(values(grid), -1, 1).reshape(GRID_RESOLUTION, GRID_RESOLUTION)
         rgb = np.repeat(np.repeat(plots.heatmap_rgb(image), IMAGE_SCALE, 0), IMAGE_SCALE, 1)
         rgb[rows, columns] = colours
         return events.image("decision_boundary", rgb, "Output over [-6, 6]² (orange -1, blue +1) with the "
@@ -292,10 +293,13 @@ class Diagnostics(keras.callbacks.Callback):
                 names.append(name)
         if not names:
             return None
-        from kit import plots
+        key = tuple(names)
+        if key not in _CURVES:  # the same picture for every run with these activations
+            from kit import plots
 
-        return events.image("activation_curves", events.figure_rgb(plots.activation_curves(names)),
-                            "The network's activations (solid) and their derivatives (dashed)")
+            _CURVES[key] = events.image("activation_curves", events.figure_rgb(plots.activation_curves(names)),
+                                        "The network's activations (solid) and their derivatives (dashed)")
+        return _CURVES[key]
 
 
 def _log_scalars(logs: dict):
