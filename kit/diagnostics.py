@@ -181,6 +181,7 @@ class ProbePass:
         self._loss = None
         self.activation_names = [activation_name(layer) for layer in self.dense]
         self._chain = _plain_chain(model) and all(layer.use_bias for layer in self.dense)
+        self._predict, self._predict_shape = None, None
         if self._chain:
             # A plain chain of Dense layers is computed from the weights passed as arguments,
             # so networks of one architecture share one traced function (tracing costs far
@@ -202,7 +203,12 @@ class ProbePass:
     def predict(self, x):
         """The model's output for a float32 tensor ``x`` (inference), through the same traced pass."""
         kernels, biases = self._weights()
-        return self._forward(x, kernels, biases)[1][-1]
+        if not self._chain:
+            return self._forward(x, kernels, biases)[1][-1]
+        if self._predict_shape != tuple(x.shape):
+            self._predict = self._forward.get_concrete_function(x, kernels, biases)
+            self._predict_shape = tuple(x.shape)
+        return self._predict(x, kernels, biases)[1][-1]
 
     def _layers(self, x):
         outputs = self._extractor(x, training=False)
@@ -251,6 +257,8 @@ class ProbePass:
                 key = ("head", heads_name(self.model)) if self._loss_given is None else None
                 self._backward = _chain_backward(tuple(layer.activation for layer in self.dense), self._loss, key)
             compiled, arguments = self._backward, (x, y, kernels, biases)
+        if self._chain:  # the concrete function skips matching the arguments' types each call
+            compiled = compiled.get_concrete_function(*arguments)
 
         def run() -> dict:
             outputs = compiled(*arguments)

@@ -224,3 +224,18 @@ def test_x_only_probe_writes_no_gradients_and_survives_nan_logs(tmp_path):
     assert "saturated_fraction/hidden_1" in scalars and "loss/train" in scalars
     assert not any(tag.startswith("grad_norm/") for tag in scalars)
     assert np.isnan(_series(run, "loss/train")[1])
+
+
+def test_works_with_the_kits_trainer(tmp_path):
+    from kit.training import train
+
+    data = datasets.playground("xor", seed=0)
+    model = builders.build_mlp(2, [4], "relu", seed=0)
+    history = train(model, data, epochs=5, batch_size=10, learning_rate=0.03, seed=0, verbose=0,
+                    callbacks=[Diagnostics(tmp_path, probe=data, every=2, hparams={"seed": 0})])
+    run = _reader(tmp_path)
+    losses = _series(run, "loss/test")
+    assert sorted(losses) == [1, 2, 3, 4, 5]
+    # The logged values are the trainer's own history, at step = epochs completed.
+    np.testing.assert_allclose([losses[k] for k in range(1, 6)], history.history["val_loss"], rtol=1e-6)
+    assert sorted(_series(run, "grad_norm/hidden_1")) == [0, 2, 4, 5]

@@ -116,7 +116,7 @@ class Diagnostics(keras.callbacks.Callback):
         >>> model.fit(data.x_train, data.y_train, epochs=50, callbacks=[callback])  # doctest: +SKIP
     """
 
-    def __init__(self, logdir, probe, every: int = 10, images_every: int | None = None, hparams: dict | None = None,
+    def __init__(self, logdir, probe, every: int = 25, images_every: int | None = None, hparams: dict | None = None,
                  probe_size: int = PROBE_SIZE):
         super().__init__()
         if not isinstance(logdir, (str, bytes)) and not hasattr(logdir, "__fspath__"):
