@@ -164,7 +164,8 @@ class ProbePass:
     ``kernel_gradient`` and the batch ``loss``. The model is not copied: the pass reads the
     model's current weights every time, so one ``ProbePass`` serves a whole training run.
 
-    It runs as a plain (not XLA) ``tf.function``, traced once per batch shape.
+    It runs as a plain (not XLA) ``tf.function``: for a plain chain of Dense layers, traced once
+    per architecture and batch shape (the weights are arguments), otherwise once per model.
 
     Example:
         >>> probe = ProbePass(model)  # doctest: +SKIP
