@@ -24,9 +24,7 @@ def command_modules() -> list[str]:
 
     return sorted(f"kit.commands.{m.name}" for m in pkgutil.iter_modules(kit.commands.__path__))
 
-
-class KitError(Exception):
-    """An error meant for the user: printed as one line by the CLI, no traceback."""
+from kit.errors import KitError  # noqa: F401  (defined there so `python -m kit.cli` sees one class)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -84,7 +84,8 @@ class Dataset:
 
 def make_again(data: Dataset) -> Dataset:
     """Rebuild a data set from its provenance (the same seed gives the same arrays)."""
-    maker = {"playground": playground, "bundled": bundled, "from_csv": from_csv}[data.provenance["function"]]
+    maker = {"playground": playground, "bundled": bundled, "from_csv": from_csv,
+             "curve": curve}[data.provenance["function"]]
     return maker(**data.provenance["arguments"])
 
 
@@ -525,6 +526,53 @@ def _encode_labels(raw, task, labels, filename, column):
 
 
 # ---------------------------------------------------------------------------------------------
+# One-dimensional curves, for universal approximation and custom activations.
+
+CURVES = {
+    "sin": (np.sin, (-math.pi, math.pi), "sin(x) on [−π, π]"),
+    "parabola": (lambda x: 0.7 * x * x - 0.3, (-2.0, 2.0), "0.7·x² − 0.3 on [−2, 2]"),
+    "abs": (np.abs, (-1.0, 1.0), "|x| on [−1, 1]"),
+    "cubic": (lambda x: x ** 3 - x, (-1.5, 1.5), "x³ − x on [−1.5, 1.5]"),
+}
+
+
+def curve(name: str = "sin", n_samples: int = 400, noise: float = 0.0, seed: int = 0,
+          train_fraction: float = 0.5) -> Dataset:
+    """Samples of a 1-D function, x uniform on its interval, for regression.
+
+    Args:
+        name: ``sin``, ``parabola``, ``abs`` or ``cubic`` (see ``CURVES``).
+        n_samples: number of points (at least 4).
+        noise: standard deviation of Gaussian noise added to the training targets only.
+        seed: seeds x, the noise and the split.
+        train_fraction: share of the points used for training.
+
+    Example:
+        >>> curve("sin").feature_names
+        ('x',)
+    """
+    owner = "kit.datasets.curve"
+    if not isinstance(name, str) or name not in CURVES:
+        raise unknown_name("curve", name, CURVES)
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 4:
+        raise bad_parameter("n_samples", owner, "an int of at least 4", n_samples)
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not (0 <= noise < math.inf):
+        raise bad_parameter("noise", owner, "a non-negative number", noise)
+    seed = _check_seed(seed, owner)
+    train_fraction = _check_fraction(train_fraction, "train_fraction", owner)
+    function, (low, high), _ = CURVES[name]
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(low, high, int(n_samples))
+    y = function(x)
+    train, test = _split(rng, len(x), train_fraction)
+    y_train = y[train] + rng.normal(0, noise, len(train)) if noise else y[train]
+    arguments = dict(name=name, n_samples=int(n_samples), noise=noise, seed=seed, train_fraction=train_fraction)
+    return Dataset(x[train, None].astype(np.float32), y_train.astype(np.float32), x[test, None].astype(np.float32),
+                   y[test].astype(np.float32), ("x",), "real", "regression", name, (),
+                   {"function": "curve", "arguments": arguments})
+
+
+# ---------------------------------------------------------------------------------------------
 # One entry point by name.
 
 
@@ -536,11 +584,13 @@ def catalogue() -> list[dict]:
              for n in PLAYGROUND_REGRESSION]
     rows += [{"name": n, "source": "scikit-learn", "task": "binary" if n == "breast_cancer" else "multiclass",
               "description": d} for n, d in BUNDLED.items()]
+    rows += [{"name": n, "source": "curve", "task": "regression", "description": d} for n, (_, _, d) in CURVES.items()]
     return rows
 
 
 def load(name: str, **options) -> Dataset:
-    """A Playground or bundled data set by name (see :func:`playground` and :func:`bundled`).
+    """A Playground, bundled or curve data set by name (see :func:`playground`, :func:`bundled`
+    and :func:`curve`).
 
     Example:
         >>> load("spiral", noise=5).name
@@ -553,4 +603,6 @@ def load(name: str, **options) -> Dataset:
         return playground(key, **options)
     if key.replace("-", "_") in BUNDLED:
         return bundled(key, **options)
-    raise unknown_name("data set", name, list(PLAYGROUND_DATASETS) + list(BUNDLED))
+    if key in CURVES:
+        return curve(key, **options)
+    raise unknown_name("data set", name, list(PLAYGROUND_DATASETS) + list(BUNDLED) + list(CURVES))

@@ -6,6 +6,10 @@ import difflib
 from typing import Iterable
 
 
+class KitError(Exception):
+    """An error meant for the user: the CLI prints it as one line, no traceback."""
+
+
 def closest(name: str, known: Iterable[str]) -> str:
     """Return ' Did you mean 'x'?' for the closest known name, or '' when nothing is close."""
     matches = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
@@ -15,8 +19,9 @@ def closest(name: str, known: Iterable[str]) -> str:
 def unknown_name(kind: str, name, known: Iterable[str]) -> ValueError:
     """A ValueError for an unknown name that lists the known ones and the closest match."""
     known = sorted(known)
+    plural = kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
     return ValueError(
-        f"Unknown {kind} {name!r}.{closest(name, known)} Known {kind}s: {', '.join(known)}."
+        f"Unknown {kind} {name!r}.{closest(name, known)} Known {plural}: {', '.join(known)}."
     )
 
 

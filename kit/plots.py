@@ -116,13 +116,45 @@ def _clip_y(ax, entry, low, high):
 # Decision boundaries
 
 
+def plane_inputs(feature_names: Sequence[str] = ("x1", "x2"), resolution: int = 100,
+                 extent: float = PLAYGROUND_EXTENT) -> np.ndarray:
+    """A grid over the Playground's square [−extent, extent]², as model inputs (float32, one row
+    per point, the chosen feature columns).
+
+    Points run row by row from the top (x2 = +extent) to the bottom, each row from left
+    (x1 = −extent) to right, like an image, so ``values.reshape(resolution, resolution)`` draws.
+    """
+    from kit import datasets
+
+    if isinstance(resolution, bool) or not isinstance(resolution, numbers.Integral) or not 2 <= resolution <= 1000:
+        raise bad_parameter("resolution", "plane_inputs", "an int from 2 to 1000", resolution)
+    axis = np.linspace(-extent, extent, int(resolution))
+    x1, x2 = np.meshgrid(axis, axis[::-1])
+    return datasets.feature_map(list(feature_names))(np.stack([x1.ravel(), x2.ravel()], 1))
+
+
+def signed_output(output, head: str) -> np.ndarray:
+    """A binary classifier's outputs (n, units) as one value per row in [−1, 1]: tanh as is,
+    sigmoid p ↦ 2p − 1, a two-class softmax as p₁ − p₀, linear clipped."""
+    output = np.asarray(output)
+    if head == "softmax":
+        if output.shape[1] != 2:
+            raise ValueError(f"Decision boundaries are drawn for binary classifiers; this softmax head has "
+                             f"{output.shape[1]} classes.")
+        values = output[:, 1] - output[:, 0]
+    elif head == "logistic":
+        values = 2 * output[:, 0] - 1
+    else:
+        values = output[:, 0]
+    return np.clip(values, -1, 1)
+
+
 def decision_grid(model, feature_names: Sequence[str] = ("x1", "x2"), resolution: int = 100,
                   extent: float = PLAYGROUND_EXTENT) -> np.ndarray:
     """The model's output over the Playground's square [−extent, extent]², as values in [−1, 1].
 
     Rows run from top (x2 = +extent) to bottom, columns from left (x1 = −extent) to right, like
-    an image. Outputs are mapped to [−1, 1]: tanh as is, sigmoid p ↦ 2p − 1, linear clipped; a
-    two-class softmax as p₁ − p₀.
+    an image (see :func:`plane_inputs` and :func:`signed_output`).
 
     Args:
         model: a Keras model taking the features named in ``feature_names``.
@@ -130,29 +162,14 @@ def decision_grid(model, feature_names: Sequence[str] = ("x1", "x2"), resolution
         resolution: grid points per side (the Playground uses 100).
         extent: half the side of the square.
     """
-    from kit import datasets, heads
+    from kit import heads
 
-    if isinstance(resolution, bool) or not isinstance(resolution, numbers.Integral) or not 2 <= resolution <= 1000:
-        raise bad_parameter("resolution", "decision_grid", "an int from 2 to 1000", resolution)
-    axis = np.linspace(-extent, extent, int(resolution))
-    x1, x2 = np.meshgrid(axis, axis[::-1])
-    points = np.stack([x1.ravel(), x2.ravel()], 1)
-    inputs = datasets.feature_map(list(feature_names))(points)
+    inputs = plane_inputs(feature_names, resolution, extent)
     if int(model.inputs[0].shape[-1]) != inputs.shape[1]:
         raise ValueError(f"The model takes {model.inputs[0].shape[-1]} inputs but feature_names has "
                          f"{inputs.shape[1]} ({list(feature_names)}); pass the features it was trained on.")
-    output = np.asarray(model(inputs, training=False))
-    head = heads.head_of(model).name
-    if head == "softmax":
-        if output.shape[1] != 2:
-            raise ValueError("decision_grid draws binary classifiers; this softmax head has "
-                             f"{output.shape[1]} classes.")
-        values = output[:, 1] - output[:, 0]
-    elif head == "logistic":
-        values = 2 * output[:, 0] - 1
-    else:
-        values = output[:, 0]
-    return np.clip(values, -1, 1).reshape(int(resolution), int(resolution))
+    values = signed_output(model(inputs, training=False), heads.head_of(model).name)
+    return values.reshape(int(resolution), int(resolution))
 
 
 def heatmap_rgb(values: np.ndarray) -> np.ndarray:
@@ -195,10 +212,10 @@ def decision_boundary(model, data, ax=None, title: str | None = None, resolution
     extent = PLAYGROUND_EXTENT
     ax.imshow(values, extent=(-extent, extent, -extent, extent), cmap=PLAYGROUND_CMAP, vmin=-1, vmax=1,
               interpolation="bilinear")
-    positive_label = 1.0 if data.labels == "pm1" else 1.0
+    threshold = 0.5 if data.labels == "01" else 0.0  # the positive class: +1, or 1 for 0/1 labels
     sets = [(train_points, data.y_train, "white")] + ([(test_points, data.y_test, "black")] if show_test else [])
     for points, labels, edge in sets:
-        colours = np.where(labels >= positive_label - 0.5, PLAYGROUND_POSITIVE, PLAYGROUND_NEGATIVE)
+        colours = np.where(labels > threshold, PLAYGROUND_POSITIVE, PLAYGROUND_NEGATIVE)
         ax.scatter(points[:, 0], points[:, 1], c=colours, s=14, edgecolors=edge, linewidths=0.6)
     ax.set_xlim(-extent, extent)
     ax.set_ylim(-extent, extent)
@@ -286,5 +303,89 @@ def training_curves(history, title: str | None = None, path=None):
         ax.legend(frameon=False, fontsize=8)
     if title:
         fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inside the network: gradient flow, dead units; and 1-D fits
+
+
+def _check_series(series, owner):
+    if not isinstance(series, dict) or not series or not all(isinstance(v, dict) and v for v in series.values()):
+        raise bad_parameter("series", owner, "a non-empty dict of label -> {layer name: value}", series)
+
+
+def gradient_flow(series: dict, title: str = "Gradient flow: kernel-gradient L2 norm per layer", path=None):
+    """Gradient norm per layer (log scale), one line per network: vanishing gradients at a glance.
+
+    Args:
+        series: ``{"deep sigmoid": {"hidden_1": 1e-9, …, "output": 0.1}, "deep ReLU": {…}}``, as
+            ``kit.diagnostics.gradient_norms`` returns for each network.
+        title: the figure title.
+        path: save the figure there as PNG.
+    """
+    _check_series(series, "gradient_flow")
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    colours = [PLAYGROUND_NEGATIVE, PLAYGROUND_POSITIVE, "0.35", "#6a3d9a"]
+    for index, (label, norms) in enumerate(series.items()):
+        values = np.maximum(np.array(list(norms.values()), dtype=np.float64), 1e-30)
+        ax.semilogy(range(1, len(values) + 1), values, marker="o", lw=2, color=colours[index % len(colours)],
+                    label=label)
+        ax.set_xticks(range(1, len(values) + 1), [name.replace("hidden_", "h") for name in norms], fontsize=8)
+    ax.set_xlabel("layer (input side → output side)")
+    ax.set_ylabel("‖∂loss/∂kernel‖₂")
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.25, which="both")
+    ax.legend(frameon=False, fontsize=9)
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def dead_units(series: dict, title: str = "Dead ReLU units per hidden layer", path=None):
+    """Share of dead units per hidden layer, grouped bars, one colour per network.
+
+    Args:
+        series: ``{"before the fix": {"hidden_1": 0.5, …}, "after the fix": {…}}``, as
+            ``kit.diagnostics.dead_fraction`` returns.
+        title: the figure title.
+        path: save the figure there as PNG.
+    """
+    _check_series(series, "dead_units")
+    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    colours = [PLAYGROUND_NEGATIVE, PLAYGROUND_POSITIVE, "0.35"]
+    width = 0.8 / len(series)
+    for index, (label, fractions) in enumerate(series.items()):
+        positions = np.arange(len(fractions)) + (index - (len(series) - 1) / 2) * width
+        ax.bar(positions, list(fractions.values()), width=width, color=colours[index % len(colours)], label=label)
+        ax.set_xticks(np.arange(len(fractions)), list(fractions), fontsize=8)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("share of units")
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.25, axis="y")
+    ax.legend(frameon=False, fontsize=9)
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def curve_fits(panels: Sequence[tuple], path=None):
+    """1-D regressions against their target curve: ``panels`` is a list of ``(title, model, data)``
+    with ``data`` from ``kit.datasets.curve``."""
+    from kit import datasets
+
+    if not isinstance(panels, (list, tuple)) or not panels:
+        raise bad_parameter("panels", "curve_fits", "a non-empty list of (title, model, data)", panels)
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 2.9), squeeze=False)
+    for ax, (title, model, data) in zip(axes.flat, panels):
+        if data.name not in datasets.CURVES:
+            raise ValueError(f"curve_fits draws kit.datasets.curve data; {data.name!r} is not one.")
+        function, (low, high), _ = datasets.CURVES[data.name]
+        grid = np.linspace(low, high, 600)
+        ax.plot(grid, function(grid), color="0.6", lw=4, label="target")
+        ax.plot(grid, np.asarray(model(grid[:, None].astype(np.float32), training=False))[:, 0],
+                color=PLAYGROUND_POSITIVE, lw=1.6, label="network")
+        ax.set_title(title, fontsize=10)
+        ax.grid(alpha=0.25)
+    axes.flat[0].legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return _finish(fig, path)

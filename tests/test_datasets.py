@@ -157,3 +157,16 @@ def test_unknown_names_suggest_the_closest():
         datasets.playground("xor", features=["x1", "x1x2"])
     with pytest.raises(ValueError, match="Did you mean 'digits'"):
         datasets.load("digit")
+
+
+def test_curves():
+    data = datasets.curve("sin", n_samples=100, seed=2)
+    assert data.feature_names == ("x",) and data.task == "regression" and len(data.x_train) == 50
+    np.testing.assert_allclose(data.y_test, np.sin(data.x_test[:, 0]), atol=1e-6)
+    assert np.all(np.abs(data.x_train) <= math.pi)
+    assert np.array_equal(datasets.make_again(data).x_train, data.x_train)
+    noisy = datasets.curve("parabola", noise=0.1, seed=2)
+    clean = 0.7 * noisy.x_test[:, 0] ** 2 - 0.3
+    np.testing.assert_allclose(noisy.y_test, clean, atol=1e-6)  # test targets stay exact
+    with pytest.raises(ValueError, match="Did you mean 'sin'"):
+        datasets.curve("sinus")

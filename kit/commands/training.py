@@ -87,16 +87,12 @@ def _load(args):
     return data, head
 
 
-def _callbacks(logdir):
+def _callbacks(logdir, data):
     if not logdir:
         return []
-    try:
-        from kit.tensorboard import Diagnostics
-    except ImportError:  # the full diagnostics are optional; loss/accuracy scalars always work
-        from kit.training.summaries import EpochScalars
+    from kit.tensorboard import Diagnostics
 
-        return [EpochScalars(logdir)]
-    return [Diagnostics(logdir)]
+    return [Diagnostics(logdir, probe=data)]
 
 
 def _handle(args) -> int:
@@ -108,7 +104,7 @@ def _handle(args) -> int:
                                n_classes=data.n_classes if head == "softmax" else None, seed=args.seed)
     start = time.perf_counter()
     history = train(model, data, epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
-                    learning_rate=args.learning_rate, seed=args.seed, callbacks=_callbacks(args.logdir),
+                    learning_rate=args.learning_rate, seed=args.seed, callbacks=_callbacks(args.logdir, data),
                     stop_when=args.stop_when)
     seconds = time.perf_counter() - start
     logs = {key: values[-1] for key, values in history.history.items()}

@@ -253,18 +253,13 @@ class Diagnostics(keras.callbacks.Callback):
             return None
         if head == "softmax" and int(self.model.outputs[0].shape[-1]) != 2:
             return None
-        # The same grid and [-1, 1] mapping as kit.plots.decision_grid, predicted by a compiled
-        # function: the eager Keras call costs more than a training epoch.
-        axis = np.linspace(-plots.PLAYGROUND_EXTENT, plots.PLAYGROUND_EXTENT, GRID_RESOLUTION)
-        x1, x2 = np.meshgrid(axis, axis[::-1])
-        grid = datasets.feature_map(list(data.feature_names))(np.stack([x1.ravel(), x2.ravel()], 1))
+        # kit.plots.decision_grid's grid and mapping, predicted by a compiled function: the eager
+        # Keras call costs more than a training epoch.
+        grid = plots.plane_inputs(data.feature_names, GRID_RESOLUTION)
         predict = self._pass.predict
 
         def values(inputs):
-            output = predict(inputs).numpy()
-            if head == "softmax":
-                return output[:, 1] - output[:, 0]
-            return 2 * output[:, 0] - 1 if head == "logistic" else output[:, 0]
+            return plots.signed_output(predict(inputs).numpy(), head)
 
         train_points, _ = datasets.playground_points(data)
         positive = np.asarray(data.y_train) > (0.5 if data.labels == "01" else 0.0)
@@ -277,7 +272,7 @@ class Diagnostics(keras.callbacks.Callback):
         from kit import plots
 
         values, grid, (rows, columns, colours) = self._plane
-        image = np.clip(values(grid), -1, 1).reshape(GRID_RESOLUTION, GRID_RESOLUTION)
+        image = values(grid).reshape(GRID_RESOLUTION, GRID_RESOLUTION)
         rgb = np.repeat(np.repeat(plots.heatmap_rgb(image), IMAGE_SCALE, 0), IMAGE_SCALE, 1)
         rgb[rows, columns] = colours
         return events.image("decision_boundary", rgb, "Output over [-6, 6]² (orange -1, blue +1) with the "

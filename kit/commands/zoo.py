@@ -1,0 +1,104 @@
+"""``kit zoo list|show|train|bench``: the course's named networks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from kit.errors import KitError
+
+RESULTS_FOLDER = Path(__file__).resolve().parents[2] / "models"
+
+
+def _list(args) -> int:
+    from kit import zoo
+
+    selected = zoo.entries(args.pattern)
+    if not selected:
+        raise KitError(f"no zoo entry matches {args.pattern!r}; 'kit zoo list' shows them all.")
+    width = max(len(e.name) for e in selected)
+    for entry in selected:
+        print(f"{entry.name:<{width}}  {entry.describe_data():<28} {entry.describe_model():<32} {entry.claim}")
+    return 0
+
+
+def _show(args) -> int:
+    from kit import zoo
+
+    entry = zoo.get(args.name)
+    print(f"{entry.name}\n\n{entry.card}\n\nClaim: {entry.claim}\nData: {entry.describe_data()}  {entry.data}\n"
+          f"Model: build_mlp(..., {', '.join(f'{k}={v!r}' for k, v in entry.model.items())})\n"
+          f"Recipe: {entry.recipe}\nSeeds: {list(entry.seeds)} (rule: {entry.rule})\n"
+          f"Expected: {entry.expected or 'nothing beyond what the card shows'}")
+    return 0
+
+
+def _train(args) -> int:
+    from kit import zoo
+
+    callbacks = []
+    if args.logdir:
+        from kit.tensorboard import Diagnostics
+
+        callbacks.append(Diagnostics(args.logdir, probe=zoo.dataset(args.name)))
+    result = zoo.train(args.name, seed=args.seed, callbacks=callbacks, verbose="auto")
+    entry = result.entry
+    print(f"{entry.name} (seed {args.seed}): " + ", ".join(
+        f"{k} {v:.4g}" for k, v in result.metrics.items() if k != "epochs") + f"; {result.seconds:.1f} s")
+    for metric, (op, value) in entry.expected.items():
+        print(f"  expected {metric} {op} {value}: {'yes' if zoo.OPERATORS[op](result.metrics[metric], value) else 'no'}")
+    if args.logdir:
+        print(f"TensorBoard: kit board {args.logdir}")
+    return 0
+
+
+def _bench(args) -> int:
+    from kit import zoo
+
+    folder = Path(args.out) if args.out else RESULTS_FOLDER
+    if args.check:
+        problems = zoo.stale_entries(folder)
+        if problems:
+            print("The results table is stale; run 'kit zoo bench' and commit models/RESULTS.*:")
+            for problem in problems:
+                print(f"  {problem}")
+            return 1
+        print(f"{folder / 'RESULTS.md'} is current for all {len(zoo.names())} entries.")
+        return 0
+    rows = zoo.bench(args.pattern, echo=print)
+    if args.pattern == "*":
+        paths = zoo.write_results(rows, folder)
+        print("wrote " + ", ".join(map(str, paths)))
+    failing = [row["name"] for row in rows if row["holds"] is False]
+    if args.json:
+        print(json.dumps(rows))
+    if failing:
+        print(f"expected results not reached: {', '.join(failing)}")
+        return 1
+    return 0
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("zoo", help="the course's named networks: list, show, train, bench")
+    commands = parser.add_subparsers(dest="zoo_command", metavar="ACTION", required=True)
+
+    sub = commands.add_parser("list", help="list the entries (optionally matching a pattern like 'xor-*')")
+    sub.add_argument("pattern", nargs="?", default="*")
+    sub.set_defaults(handler=_list, needs_tensorflow=False)
+
+    sub = commands.add_parser("show", help="an entry's card, data, model, recipe and expected result")
+    sub.add_argument("name")
+    sub.set_defaults(handler=_show, needs_tensorflow=False)
+
+    sub = commands.add_parser("train", help="train an entry with its recipe")
+    sub.add_argument("name")
+    sub.add_argument("--seed", type=int, default=0)
+    sub.add_argument("--logdir", help="write TensorBoard diagnostics there")
+    sub.set_defaults(handler=_train)
+
+    sub = commands.add_parser("bench", help="train every entry on its seeds and write models/RESULTS.csv and .md")
+    sub.add_argument("pattern", nargs="?", default="*", help="only entries matching this (no files written)")
+    sub.add_argument("--check", action="store_true", help="only check that the committed table is current")
+    sub.add_argument("--out", help="folder for RESULTS.* (default: models/)")
+    sub.add_argument("--json", action="store_true", help="also print the summaries as JSON")
+    sub.set_defaults(handler=_bench)

@@ -1,0 +1,402 @@
+"""The model zoo's registry: named networks of the course, their data, recipes and expected results.
+
+An entry is an argument dict over one builder (``kit.builders.build_mlp``) plus the data set, the
+training recipe, and what it should show. The entries themselves live in the ``models`` package,
+one module per theme; importing ``kit.zoo`` registers them all.
+
+Example:
+    >>> from kit import zoo
+    >>> zoo.names("xor-*")
+    ['xor-1-linear', 'xor-2-relu', 'xor-3-relu', 'xor-332-relu', ...]
+    >>> result = zoo.train("xor-3-relu", seed=0)
+    >>> result.metrics["val_loss"] <= 0.177
+    True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import hashlib
+import json
+import math
+import operator
+import statistics
+
+import numpy as np
+
+from kit.errors import bad_parameter, unknown_name
+
+OPERATORS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
+RULES = ("median", "all", "any", "mean")
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One network of the course.
+
+    Attributes:
+        name: the zoo name (lowercase, dashes).
+        card: what it shows, in a sentence or two.
+        claim: the claim of the course it reproduces (REFERENCE.md's wording, shortened).
+        data: arguments of ``kit.datasets.load`` (``name`` and options; the data seed is fixed
+            unless the entry says otherwise, so seeds vary the initialisation and shuffles only).
+        model: arguments of ``kit.builders.build_mlp`` other than ``n_inputs`` and ``seed``.
+        recipe: ``optimizer``, ``learning_rate``, ``epochs``, ``batch_size``.
+        expected: ``{metric: (operator, value)}``: the result it should reach, judged by ``rule``
+            over its seeds. Metrics: ``loss``, ``val_loss``, ``accuracy``, ``val_accuracy`` (final
+            epoch, test = "val") and the measures named in ``measures``.
+        measures: extra figures computed by :data:`MEASURES` (those starting ``init_`` before
+            training, the others after).
+        seeds: the seeds ``kit zoo bench`` trains.
+        rule: ``median`` (the median over seeds meets the expectation), ``all`` (every seed),
+            ``any`` (at least one seed: the course's "not every run converges") or ``mean``.
+        quick: part of the fast subset that the tests train.
+    """
+
+    name: str
+    card: str
+    claim: str
+    data: dict
+    model: dict
+    recipe: dict
+    expected: dict = dataclasses.field(default_factory=dict)
+    measures: tuple = ()
+    seeds: tuple = (0, 1, 2)
+    rule: str = "median"
+    quick: bool = False
+
+    def fingerprint(self) -> str:
+        """A short hash of everything that decides the entry's results (to spot stale tables)."""
+        fields = dataclasses.asdict(self)
+        for key in ("card", "claim", "quick"):
+            fields.pop(key)
+        return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+    def describe_model(self) -> str:
+        hidden = self.model.get("hidden", [])
+        activation = self.model.get("activation", "tanh")
+        if isinstance(activation, (list, tuple)):
+            activation = "/".join(activation)
+        return f"{hidden} {activation if hidden else ''} → {self.model.get('head', 'playground')}".replace("  ", " ")
+
+    def describe_data(self) -> str:
+        options = {k: v for k, v in self.data.items() if k != "name"}
+        features = options.pop("features", None)
+        text = self.data["name"] + (f" ({', '.join(features)})" if features else "")
+        return text + (f" noise {options['noise']}" if options.get("noise") else "")
+
+
+_REGISTRY: dict[str, Entry] = {}
+
+
+def register(entry: Entry) -> Entry:
+    """Add an entry to the zoo (names are unique; the entry is validated first)."""
+    if not isinstance(entry, Entry):
+        raise bad_parameter("entry", "kit.zoo.register", "a kit.zoo.Entry", entry)
+    if entry.name in _REGISTRY:
+        raise ValueError(f"The zoo already has an entry named {entry.name!r}; pick another name.")
+    for metric, condition in entry.expected.items():
+        if not (isinstance(condition, tuple) and len(condition) == 2 and condition[0] in OPERATORS):
+            raise bad_parameter("expected", f"zoo entry {entry.name!r}",
+                                f"a dict of metric -> (operator, value) with operators {list(OPERATORS)}",
+                                {metric: condition})
+    if entry.rule not in RULES:
+        raise bad_parameter("rule", f"zoo entry {entry.name!r}", f"one of {list(RULES)}", entry.rule)
+    unknown = [m for m in entry.measures if m not in MEASURES]
+    if unknown:
+        raise unknown_name("measure", unknown[0], MEASURES)
+    _REGISTRY[entry.name] = entry
+    return entry
+
+
+def _load_models() -> None:
+    import models  # noqa: F401  (its modules register their entries on import)
+
+
+def names(pattern: str = "*") -> list[str]:
+    """Entry names matching a shell pattern (``xor-*``), in registration order."""
+    _load_models()
+    return [name for name in _REGISTRY if fnmatch.fnmatch(name, pattern)]
+
+
+def get(name: str) -> Entry:
+    """The entry called ``name``; an unknown name lists the closest ones."""
+    _load_models()
+    if name not in _REGISTRY:
+        raise unknown_name("zoo entry", name, _REGISTRY)
+    return _REGISTRY[name]
+
+
+def entries(pattern: str = "*") -> list[Entry]:
+    return [_REGISTRY[name] for name in names(pattern)]
+
+
+def dataset(name: str):
+    """The entry's data set (always the same: its data seed is part of the entry)."""
+    from kit import datasets
+
+    entry = get(name)
+    options = dict(entry.data)
+    return datasets.load(options.pop("name"), **options)
+
+
+def create(name: str, seed: int = 0, **overrides):
+    """The entry's untrained Keras model; ``overrides`` replace builder arguments.
+
+    Example:
+        >>> create("xor-3-relu", seed=1, hidden=[4]).get_layer("hidden_1").units
+        4
+    """
+    from kit.builders import build_mlp
+
+    entry = get(name)
+    arguments = {**entry.model, **overrides}
+    return build_mlp(dataset(name).n_features, seed=seed, name=entry.name.replace("-", "_"), **arguments)
+
+
+@dataclasses.dataclass
+class Result:
+    """One trained run of an entry."""
+
+    entry: Entry
+    seed: int
+    model: object
+    data: object
+    history: dict
+    metrics: dict
+    seconds: float
+
+
+def train(name: str, seed: int = 0, callbacks=None, verbose=0, **recipe_overrides) -> Result:
+    """Train an entry with its recipe (the kit's fast trainer) and compute its metrics."""
+    import time
+
+    import keras
+
+    from kit.training import train as fit
+
+    entry = get(name)
+    data = dataset(name)
+    keras.utils.set_random_seed(seed)
+    model = create(name, seed=seed)
+    metrics = {m: MEASURES[m](model, data) for m in entry.measures if m.startswith("init_")}
+    recipe = {**entry.recipe, **recipe_overrides}
+    started = time.perf_counter()
+    history = fit(model, data, seed=seed, callbacks=callbacks, verbose=verbose, **recipe)
+    seconds = time.perf_counter() - started
+    logs = history.history
+    for key in ("loss", "val_loss", "accuracy", "val_accuracy"):
+        if key in logs:
+            metrics[key] = float(logs[key][-1])
+    metrics["epochs"] = len(logs["loss"])
+    metrics.update({m: MEASURES[m](model, data) for m in entry.measures if not m.startswith("init_")})
+    return Result(entry, seed, model, data, logs, metrics, seconds)
+
+
+# ---------------------------------------------------------------------------------------------
+# Measures beyond the loss and accuracy.
+
+
+def _max_abs_error(model, data) -> float:
+    """Largest |f(x) − model(x)| on a 2,001-point grid over the curve's whole interval."""
+    from kit import datasets
+
+    function, (low, high), _ = datasets.CURVES[data.name]
+    grid = np.linspace(low, high, 2001)
+    prediction = np.asarray(model(grid[:, None].astype(np.float32), training=False))[:, 0]
+    return float(np.max(np.abs(prediction - function(grid))))
+
+
+def negative_everywhere(model, x) -> dict[str, float]:
+    """Per hidden layer, the share of units whose pre-activation is ≤ 0 on every row of ``x``.
+
+    For ReLU these units are dead (output 0, gradient 0, forever); for leaky ReLU they are stuck
+    on the 0.01 slope but still learn. Measuring the same thing for both lets the dying-ReLU
+    entries compare a network with its fix.
+    """
+    from kit import diagnostics
+
+    outputs = diagnostics.layer_outputs(model, x)
+    hidden = list(outputs)[:-1]
+    return {name: float(np.mean(np.all(outputs[name]["pre_activation"] <= 0, axis=0))) for name in hidden}
+
+
+def _dead_share(model, data) -> float:
+    """Share of all hidden units whose pre-activation is ≤ 0 on every training example."""
+    from kit.builders import dense_layers
+
+    fractions = negative_everywhere(model, data.x_train)
+    widths = {layer.name: layer.units for layer in dense_layers(model)}
+    total = sum(widths[name] for name in fractions)
+    return float(sum(fractions[name] * widths[name] for name in fractions) / total) if total else 0.0
+
+
+def _gradient_ratio(model, data) -> float:
+    """First hidden layer's kernel-gradient norm over the output layer's, on the training set."""
+    from kit import diagnostics
+
+    norms = list(diagnostics.gradient_norms(model, data.x_train, data.y_train).values())
+    return float(norms[0] / norms[-1]) if norms[-1] > 0 else math.inf
+
+
+def _collapse_error(model, data) -> float:
+    """Largest |x·W + b − model(x)| on the test set, for the single affine map the network equals."""
+    from kit import diagnostics
+
+    kernel, bias = diagnostics.collapse_linear(model)
+    # The output unit's own activation (tanh for the Playground head) is applied to the one affine map.
+    affine = np.asarray(model.layers[-1].activation(data.x_test.astype(np.float64) @ kernel + bias))
+    return float(np.max(np.abs(affine - np.asarray(model(data.x_test, training=False), dtype=np.float64))))
+
+
+MEASURES = {
+    "max_abs_error": _max_abs_error,
+    "dead_share": _dead_share,
+    "init_dead_share": _dead_share,
+    "init_gradient_ratio": _gradient_ratio,
+    "gradient_ratio": _gradient_ratio,
+    "collapse_error": _collapse_error,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Several seeds, summaries, and the results table.
+
+
+def summarise(entry: Entry, results: list[Result]) -> dict:
+    """Per metric: the values by seed, median, mean, spread; and whether the expectation holds."""
+    row = {"name": entry.name, "seeds": [r.seed for r in results], "fingerprint": entry.fingerprint(),
+           "seconds": round(sum(r.seconds for r in results), 2), "metrics": {}}
+    keys = [k for k in results[0].metrics if k != "epochs"]
+    for key in keys:
+        values = [float(r.metrics[key]) for r in results]
+        row["metrics"][key] = {"values": [float(f"{v:.6g}") for v in values], "median": statistics.median(values),
+                               "mean": statistics.fmean(values), "min": min(values), "max": max(values)}
+    verdicts = {}
+    for metric, (op, target) in entry.expected.items():
+        stats = row["metrics"][metric]
+        meets = [OPERATORS[op](v, target) for v in stats["values"]]
+        stats["seeds_meeting"] = f"{sum(meets)}/{len(meets)}"
+        if entry.rule in ("all", "any"):
+            holds = all(meets) if entry.rule == "all" else any(meets)
+        else:
+            holds = OPERATORS[op](stats[entry.rule], target)
+        verdicts[metric] = holds
+    row["holds"] = all(verdicts.values()) if verdicts else None
+    row["verdicts"] = verdicts
+    return row
+
+
+def bench(pattern: str = "*", echo=None) -> list[dict]:
+    """Train every matching entry on each of its seeds; one summary row per entry."""
+    rows = []
+    selected = entries(pattern)
+    for index, entry in enumerate(selected, start=1):
+        results = [train(entry.name, seed=seed) for seed in entry.seeds]
+        rows.append(summarise(entry, results))
+        if echo:
+            verdict = {True: "holds", False: "DOES NOT HOLD", None: "(no expectation)"}[rows[-1]["holds"]]
+            echo(f"[{index}/{len(selected)}] {entry.name:<22} {len(entry.seeds)} seeds  {rows[-1]['seconds']:6.1f} s  {verdict}")
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# models/RESULTS.csv and models/RESULTS.md: generated, never hand-edited.
+
+RESULT_METRICS = ("val_loss", "val_accuracy", "max_abs_error", "dead_share", "init_gradient_ratio", "collapse_error")
+
+
+def _format(value: float) -> str:
+    if value == 0 or 1e-3 <= abs(value) < 1e4:
+        return f"{value:.3f}"
+    return f"{value:.2e}"
+
+
+def results_csv(rows: list[dict]) -> str:
+    """One line per (entry, metric): values by seed, median, min, max, expectation, verdict."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["entry", "fingerprint", "metric", "seeds", "values", "median", "min", "max", "expected", "rule", "holds"])
+    for row in rows:
+        entry = get(row["name"])
+        for metric, stats in row["metrics"].items():
+            expected = entry.expected.get(metric)
+            writer.writerow([row["name"], row["fingerprint"], metric, " ".join(map(str, row["seeds"])),
+                             " ".join(f"{v:.6g}" for v in stats["values"]), f"{stats['median']:.6g}",
+                             f"{stats['min']:.6g}", f"{stats['max']:.6g}",
+                             f"{expected[0]} {expected[1]}" if expected else "", entry.rule if expected else "",
+                             row["verdicts"].get(metric, "")])
+    return buffer.getvalue()
+
+
+def results_markdown(rows: list[dict]) -> str:
+    """The zoo's results table (median over seeds, with the range), for people to read."""
+    lines = ["# Model zoo results", "",
+             "Generated by `kit zoo bench` from the registry in `models/`; do not edit by hand "
+             "(`kit zoo bench --check` fails when this table is stale). Each entry is trained with its "
+             "recipe on each listed seed; figures are the median over seeds with [min, max]. "
+             "\"val\" is the data set's test split.", "",
+             "| entry | data | model | recipe | seeds | result: median [min, max] | expected | holds |",
+             "|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        entry = get(row["name"])
+        recipe = entry.recipe
+        recipe_text = f"{recipe['optimizer']} {recipe['learning_rate']}, batch {recipe['batch_size']}, {recipe['epochs']} epochs"
+        shown = [m for m in RESULT_METRICS if m in row["metrics"]]
+        result = "<br>".join(f"{m} {_format(row['metrics'][m]['median'])} [{_format(row['metrics'][m]['min'])}, "
+                             f"{_format(row['metrics'][m]['max'])}]" for m in shown)
+        expected = "<br>".join(
+            f"{m} {op} {value} ({entry.rule}; {row['metrics'][m]['seeds_meeting']} seeds)"
+            for m, (op, value) in entry.expected.items()) or "—"
+        holds = {True: "yes", False: "**no**", None: "—"}[row["holds"]]
+        lines.append(f"| `{entry.name}` | {entry.describe_data()} | {entry.describe_model()} | {recipe_text} | "
+                     f"{', '.join(map(str, row['seeds']))} | {result} | {expected} | {holds} |")
+    lines += ["", "## Cards", ""]
+    for row in rows:
+        entry = get(row["name"])
+        lines += [f"- **`{entry.name}`** — {entry.card} *Claim:* {entry.claim}. *Fingerprint:* `{row['fingerprint']}`."]
+    return "\n".join(lines) + "\n"
+
+
+def write_results(rows: list[dict], folder) -> list:
+    """Write RESULTS.csv and RESULTS.md into ``folder``; return their paths."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    paths = [folder / "RESULTS.csv", folder / "RESULTS.md"]
+    paths[0].write_text(results_csv(rows))
+    paths[1].write_text(results_markdown(rows))
+    return paths
+
+
+def stale_entries(folder) -> list[str]:
+    """Why the committed results table no longer matches the registry ([] when it is current).
+
+    An entry is stale when it has no rows, or its rows carry another fingerprint (its data, model,
+    recipe, expectation or seeds changed since the table was generated); rows of entries that no
+    longer exist are stale too.
+    """
+    import csv
+    from pathlib import Path
+
+    path = Path(folder) / "RESULTS.csv"
+    if not path.exists():
+        return [f"{path} does not exist; run 'kit zoo bench' to generate it."]
+    recorded = {}
+    with path.open(newline="") as handle:
+        for record in csv.DictReader(handle):
+            recorded[record["entry"]] = record["fingerprint"]
+    problems = []
+    for entry in entries():
+        if entry.name not in recorded:
+            problems.append(f"{entry.name}: not in the table")
+        elif recorded[entry.name] != entry.fingerprint():
+            problems.append(f"{entry.name}: changed since the table was generated")
+    problems += [f"{name}: in the table but no longer in the zoo" for name in recorded if name not in _REGISTRY]
+    if not (Path(folder) / "RESULTS.md").exists():
+        problems.append("RESULTS.md is missing")
+    return problems

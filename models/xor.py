@@ -1,0 +1,79 @@
+"""The crash course's XOR ladder and its initialisation exercise."""
+
+from kit.zoo import Entry, register
+
+# The Playground exercise: XOR, noise 0, learning rate 0.03, batch 10, SGD.
+PLAYGROUND_XOR = {"optimizer": "sgd", "learning_rate": 0.03, "batch_size": 10, "epochs": 1000}
+EIGHT_SEEDS = tuple(range(8))
+TARGET = 0.177  # the crash course's target Playground test loss
+
+register(Entry(
+    name="xor-1-linear",
+    card="One hidden neuron with linear activation: underfits, train and test loss near 0.5.",
+    claim="crash course XOR exercise 1: one linear neuron underfits",
+    data={"name": "xor", "noise": 0},
+    model={"hidden": [1], "activation": "linear", "head": "playground"},
+    recipe=PLAYGROUND_XOR,
+    expected={"val_loss": (">", 0.4)},
+    quick=True,
+))
+
+register(Entry(
+    name="xor-2-relu",
+    card="Two ReLU neurons: two half-planes are not enough for XOR's four quadrants; no seed reaches "
+         "the target.",
+    claim="crash course XOR exercise 2: two ReLU neurons still underfit",
+    data={"name": "xor", "noise": 0},
+    model={"hidden": [2], "activation": "relu", "head": "playground"},
+    recipe=PLAYGROUND_XOR,
+    expected={"val_loss": (">", TARGET)},
+    seeds=EIGHT_SEEDS,
+    rule="all",
+))
+
+register(Entry(
+    name="xor-3-relu",
+    card="Three ReLU neurons: XOR is a combination of three half-planes, so they can reach the 0.177 "
+         "target, but not every run converges: about half the seeds end in a two-half-plane minimum.",
+    claim="crash course XOR exercise 3: three ReLU neurons are enough (not every run converges)",
+    data={"name": "xor", "noise": 0},
+    model={"hidden": [3], "activation": "relu", "head": "playground"},
+    recipe=PLAYGROUND_XOR,
+    expected={"val_loss": ("<=", TARGET)},
+    seeds=EIGHT_SEEDS,
+    rule="any",
+    quick=True,
+))
+
+register(Entry(
+    name="xor-332-relu",
+    card="Hidden layers [3, 3, 2] with ReLU, the course's suggested network for test loss ≤ 0.177.",
+    claim="crash course XOR exercise 4: try [3, 3, 2]",
+    data={"name": "xor", "noise": 0},
+    model={"hidden": [3, 3, 2], "activation": "relu", "head": "playground"},
+    recipe=PLAYGROUND_XOR,
+    expected={"val_loss": ("<=", TARGET)},
+    seeds=(0, 1, 2, 3, 4),
+    rule="all",
+))
+
+register(Entry(
+    name="xor-small-init",
+    card="The initialisation exercise's small net ([3] ReLU on noisy xor), five seeds: the converged "
+         "test loss varies a lot from seed to seed.",
+    claim="initialisation: a small net's result depends on its initial weights",
+    data={"name": "xor", "noise": 20},
+    model={"hidden": [3], "activation": "relu", "head": "playground"},
+    recipe={**PLAYGROUND_XOR, "epochs": 200},
+    seeds=(0, 1, 2, 3, 4),
+))
+
+register(Entry(
+    name="xor-large-init",
+    card="The same exercise with a larger net ([8, 8, 8] ReLU), five seeds: more repeatable results.",
+    claim="initialisation: a larger net gives more repeatable results",
+    data={"name": "xor", "noise": 20},
+    model={"hidden": [8, 8, 8], "activation": "relu", "head": "playground"},
+    recipe={**PLAYGROUND_XOR, "epochs": 200},
+    seeds=(0, 1, 2, 3, 4),
+))
