@@ -75,8 +75,10 @@ def test_every_family_of_tags_is_written_with_epoch_steps(runs):
 
     # Logged metrics at steps 1..EPOCHS (step k = after k epochs); probe diagnostics at 0, 3, 6.
     assert sorted(_series(run, "loss/train")) == list(range(1, EPOCHS + 1))
-    for tag in ("grad_norm/hidden_1", "dead_fraction/hidden_2", "kernel_gradient/output", "decision_boundary"):
+    for tag in ("grad_norm/hidden_1", "dead_fraction/hidden_2", "kernel_gradient/output"):
         assert sorted(_series(run, tag)) == PROBE_STEPS, tag
+    # The decision boundary is drawn every 2 × EVERY epochs by default (and at the start and end).
+    assert sorted(_series(run, "decision_boundary")) == [0, 2 * EVERY]
     assert sorted(_series(run, "activation_curves")) == [0]
 
     sigmoid = set(_reader(runs / "sigmoid").PluginTagToContent("scalars"))
@@ -239,3 +241,39 @@ def test_works_with_the_kits_trainer(tmp_path):
     # The logged values are the trainer's own history, at step = epochs completed.
     np.testing.assert_allclose([losses[k] for k in range(1, 6)], history.history["val_loss"], rtol=1e-6)
     assert sorted(_series(run, "grad_norm/hidden_1")) == [0, 2, 4, 5]
+
+
+@pytest.mark.slow
+def test_trainer_runs_chunks_between_probes_with_the_same_result(tmp_path):
+    """With Diagnostics the trainer compiles several epochs per call between the epochs the
+    callback probes, then replays their logs: the weights and history are bitwise those of a run
+    without callbacks, the loss scalars are per epoch, the probes where the callback asked."""
+    from kit.training import train
+    from kit.training import compiled
+
+    data = datasets.playground("xor", seed=0)
+    plain = builders.build_mlp(2, [4], "relu", seed=3)
+    plain_history = train(plain, data, epochs=12, seed=5, verbose=0)
+    model = builders.build_mlp(2, [4], "relu", seed=3)
+    callback = Diagnostics(tmp_path / "run", probe=data, every=5)
+    calls = []
+    original = compiled.EpochRunner.__call__
+
+    def counting(self, *args, **kwargs):
+        calls.append(args[5])  # n_epochs of this call (after model, optimizer, data, seed, first epoch)
+        return original(self, *args, **kwargs)
+
+    compiled.EpochRunner.__call__ = counting
+    try:
+        history = train(model, data, epochs=12, seed=5, verbose=0, callbacks=[callback])
+    finally:
+        compiled.EpochRunner.__call__ = original
+    assert calls == [5, 5, 2]  # chunks end where the callback probes: after epochs 5, 10 and 12
+    for a, b in zip(plain.get_weights(), model.get_weights()):
+        assert np.array_equal(a, b)
+    assert history.history == plain_history.history
+    run = _reader(tmp_path / "run")
+    assert sorted(_series(run, "loss/train")) == list(range(1, 13))
+    np.testing.assert_allclose([_series(run, "loss/train")[s] for s in range(1, 13)], history.history["loss"],
+                               rtol=1e-6)
+    assert sorted(_series(run, "grad_norm/hidden_1")) == [0, 5, 10, 12]

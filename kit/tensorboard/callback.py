@@ -92,7 +92,8 @@ class Diagnostics(keras.callbacks.Callback):
         every: write the probe diagnostics (per-layer scalars and histograms) every this many
             epochs, plus at step 0 and after the last epoch. Losses and accuracies from the
             trainer's logs are written every epoch.
-        images_every: draw the decision boundary every this many epochs (default: ``every``);
+        images_every: draw the decision boundary every this many epochs (default: ``2 × every``, as
+            the picture costs more than the rest of a probe);
             only for Playground data sets given as ``probe``.
         hparams: hyperparameters to record beside the ones read off the model (activation,
             hidden widths, depth, optimizer, learning rate, data set), e.g. ``{"seed": 0}``;
@@ -125,7 +126,7 @@ class Diagnostics(keras.callbacks.Callback):
         if not self.logdir:
             raise bad_parameter("logdir", OWNER, "a non-empty folder path", logdir)
         self.every = _check_every(every, "every")
-        self.images_every = self.every if images_every is None else _check_every(images_every, "images_every")
+        self.images_every = 2 * self.every if images_every is None else _check_every(images_every, "images_every")
         probe_size = _check_every(probe_size, "probe_size")
         self.probe_x, self.probe_y, self.dataset = resolve_probe(probe, probe_size)
         self.extra_hparams = dashboards.check_hparams(hparams, OWNER) if hparams is not None else {}
@@ -160,13 +161,22 @@ class Diagnostics(keras.callbacks.Callback):
             self._started = True
             self._write_probe(int(epoch))
 
+    def needs_model_after(self, epoch) -> bool:
+        """Whether ``on_epoch_end(epoch)`` looks at the model, not only at the logs.
+
+        ``kit.training.train`` runs the epochs between such epochs in one compiled call and then
+        replays ``on_epoch_end`` with each epoch's logs, so the loss scalars stay per epoch.
+        """
+        step = int(epoch) + 1
+        return step % self.every == 0 or step == self._epochs()
+
     def on_epoch_end(self, epoch, logs=None):
         step = int(epoch) + 1
         self._last_step = step
         logs = dict(logs or {})
         self.final_logs = logs
         values = [events.scalar(tag, value) for tag, value in _log_scalars(logs)]
-        if step % self.every == 0 or step == self._epochs():
+        if self.needs_model_after(epoch):
             values += self._probe_values(step)
         self._writer.write(step, values)
 

@@ -134,15 +134,28 @@ def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate
     history = next(c for c in callback_list.callbacks if isinstance(c, keras.callbacks.History))
     show_progress = verbose == 1 or (verbose == "auto" and sys.stdout.isatty())
     progress = keras.utils.Progbar(epochs, unit_name="epoch") if show_progress else None
-    # Callbacks of the caller see the model after every epoch, so they get one epoch per call;
-    # otherwise epochs are run in chunks to save per-call overhead.
-    per_call = 1 if callbacks else compiled.CHUNK
+    # Epochs run in compiled chunks to save per-call overhead. A callback sees the live model only
+    # at the end of a chunk, so a chunk ends wherever some callback needs the model: after every
+    # epoch for ordinary Keras callbacks; for callbacks with ``needs_model_after(epoch)`` (the
+    # kit's Diagnostics) only at the epochs it names, other epochs' logs being replayed.
+    selective = all(callable(getattr(c, "needs_model_after", None)) for c in callbacks)
+
+    def epochs_in_next_call(start):
+        if not callbacks:
+            return min(compiled.CHUNK, epochs - start)
+        if not selective:
+            return 1
+        count = 1
+        while (count < compiled.CHUNK and start + count < epochs
+               and not any(c.needs_model_after(start + count - 1) for c in callbacks)):
+            count += 1
+        return count
 
     callback_list.on_train_begin()
     try:
         epoch = 0
         while epoch < epochs and not model.stop_training:
-            n_epochs = min(per_call, epochs - epoch)
+            n_epochs = epochs_in_next_call(epoch)
             if callbacks:
                 callback_list.on_epoch_begin(epoch)
             try:
