@@ -28,7 +28,8 @@ from kit import heads
 
 CHUNK = 64
 """Most epochs run by one call. Without callbacks the trainer asks for up to this many per call
-(Python overhead per call is larger than an epoch of a small network); with callbacks, one."""
+(Python overhead per call is larger than an epoch of a small network); with callbacks, as many
+as run before the next epoch a callback needs the model at (one for ordinary Keras callbacks)."""
 
 CACHE_SIZE = 16
 """Compiled functions kept (least recently used dropped): enough for a sweep's architectures."""
