@@ -7,7 +7,12 @@ from pathlib import Path
 
 from kit.errors import KitError
 
-RESULTS_FOLDER = Path(__file__).resolve().parents[2] / "models"
+
+def _results_folder() -> Path:
+    """Where the zoo's registry lives, and so its RESULTS.* files (the ``models`` package)."""
+    import models
+
+    return Path(models.__file__).resolve().parent
 
 
 def _list(args) -> int:
@@ -55,7 +60,7 @@ def _train(args) -> int:
 def _bench(args) -> int:
     from kit import zoo
 
-    folder = Path(args.out) if args.out else RESULTS_FOLDER
+    folder = Path(args.out) if args.out else _results_folder()
     if args.check:
         problems = zoo.stale_entries(folder)
         if problems:
