@@ -450,6 +450,12 @@ def names(include_aliases: bool = False) -> list[str]:
     return sorted(known)
 
 
+def _key(name: str) -> str:
+    """A name as the registry spells it: trimmed, lower case, underscores, aliases resolved."""
+    key = name.strip().lower().replace("-", "_")
+    return ALIASES.get(key, key)
+
+
 def get(identifier) -> Activation:
     """The catalogue entry for a name (or alias), or for an :class:`Activation` itself.
 
@@ -465,8 +471,7 @@ def get(identifier) -> Activation:
         return identifier
     if not isinstance(identifier, str):
         raise bad_type("identifier", "kit.activations.get", "an activation name (str)", identifier)
-    key = identifier.strip().lower().replace("-", "_")
-    key = ALIASES.get(key, key)
+    key = _key(identifier)
     if key in REGISTRY:
         return REGISTRY[key]
     if key in NEEDS_ARGUMENTS:
@@ -490,9 +495,8 @@ def resolve(identifier):
     if callable(identifier) and not isinstance(identifier, (str, Activation)):
         return identifier
     if isinstance(identifier, str):
-        key = ALIASES.get(identifier.strip().lower().replace("-", "_"), identifier.strip().lower().replace("-", "_"))
-        if key in KERAS_ONLY:
-            return key
+        if _key(identifier) in KERAS_ONLY:
+            return _key(identifier)
     entry = get(identifier)
     return entry.name if entry.keras_builtin else entry.function
 
