@@ -164,8 +164,11 @@ class ProbePass:
     ``kernel_gradient`` and the batch ``loss``. The model is not copied: the pass reads the
     model's current weights every time, so one ``ProbePass`` serves a whole training run.
 
-    It runs as a plain (not XLA) ``tf.function``: for a plain chain of Dense layers, traced once
-    per architecture and batch shape (the weights are arguments), otherwise once per model.
+    For a plain chain of Dense layers (what ``kit.builders.build_mlp`` makes) the pass is one
+    XLA-compiled function of the weights, traced and compiled once per architecture and batch
+    shape and shared by every model of that architecture, whose output is one packed vector
+    (one graph execution and one copy to NumPy per pass). Activations XLA cannot compile fall
+    back to a plain ``tf.function``. Other graphs run a plain ``tf.function`` per model.
 
     Example:
         >>> probe = ProbePass(model)  # doctest: +SKIP
@@ -182,34 +185,22 @@ class ProbePass:
         self._loss = None
         self.activation_names = [activation_name(layer) for layer in self.dense]
         self._chain = _plain_chain(model) and all(layer.use_bias for layer in self.dense)
-        self._predict, self._predict_shape = None, None
         if self._chain:
-            # A plain chain of Dense layers is computed from the weights passed as arguments,
-            # so networks of one architecture share one traced function (tracing costs far
-            # more than a pass; a class comparing 12 runs pays it once).
-            self._forward = _chain_forward(tuple(layer.activation for layer in self.dense))
-            self._backward = None  # made when labels first come (it needs the loss)
+            self._activations = tuple(layer.activation for layer in self.dense)
             return
         # Any other graph: a sub-graph of the same model whose outputs are each Dense layer's
         # input and the model's output (layers and weights shared, nothing rebuilt).
         self._extractor = keras.Model(model.inputs, [layer.input for layer in self.dense] + [model.outputs[0]])
-        forward, backward = tf.function(self._forward_fn, reduce_retracing=True), tf.function(
-            self._backward_fn, reduce_retracing=True)
-        self._forward = lambda x, kernels, biases: forward(x)
-        self._backward = lambda x, y, kernels, biases: backward(x, y)
+        self._forward = tf.function(self._forward_fn, reduce_retracing=True)
+        self._backward = tf.function(self._backward_fn, reduce_retracing=True)
 
-    def _weights(self):
-        return [layer.kernel for layer in self.dense], [layer.bias for layer in self.dense] if self._chain else []
+    def _weights(self) -> list:
+        return [variable.value for layer in self.dense for variable in (layer.kernel, layer.bias)]
 
-    def predict(self, x):
-        """The model's output for a float32 tensor ``x`` (inference), through the same traced pass."""
-        kernels, biases = self._weights()
-        if not self._chain:
-            return self._forward(x, kernels, biases)[1][-1]
-        if self._predict_shape != tuple(x.shape):
-            self._predict = self._forward.get_concrete_function(x, kernels, biases)
-            self._predict_shape = tuple(x.shape)
-        return self._predict(x, kernels, biases)[1][-1]
+    def _loss_function(self):
+        if self._loss is None:
+            self._loss = resolve_loss(self.model, self._loss_given, self.owner)
+        return self._loss
 
     def _layers(self, x):
         outputs = self._extractor(x, training=False)
@@ -240,47 +231,71 @@ class ProbePass:
         """The pass over ``x`` (and labels ``y``, for gradients and loss), as NumPy arrays."""
         return self.bind(x, y)()
 
-    def bind(self, x, y=None):
-        """A function of no arguments returning ``run(x, y)`` for the model's current weights.
+    def bind(self, x, y=None, grid=None) -> "BoundProbe":
+        """A ``BoundProbe``: ``bound()`` returns ``run(x, y)`` for the model's current weights.
 
         Checks the batch and compiles once; each call then costs one graph execution (what a
-        callback calling it every few epochs wants).
+        callback calling it every few epochs wants). With ``grid`` (an (m, n_inputs) batch, e.g.
+        a plane of points for a decision boundary), ``bound(with_grid=True)`` also returns the
+        model's output on it as ``result["grid"]``, computed in the same execution.
         """
         x = tf.constant(check_inputs(self.model, x, self.owner))
-        kernels, biases = self._weights()
-        if y is None:
-            compiled, arguments = self._forward, (x, kernels, biases)
-        else:
+        if y is not None:
             y = tf.constant(check_labels(y, int(x.shape[0]), self.owner))
-            if self._loss is None:
-                self._loss = resolve_loss(self.model, self._loss_given, self.owner)
-            if self._backward is None:
-                key = ("head", heads_name(self.model)) if self._loss_given is None else None
-                self._backward = _chain_backward(tuple(layer.activation for layer in self.dense), self._loss, key)
-            compiled, arguments = self._backward, (x, y, kernels, biases)
-        if self._chain:  # the concrete function skips matching the arguments' types each call
-            compiled = compiled.get_concrete_function(*arguments)
-
-        def run() -> dict:
-            outputs = compiled(*arguments)
-            if y is None:
-                (pre, post, kernels), gradients, loss = outputs, [None] * len(self.dense), None
-            else:
-                pre, post, kernels, gradients, loss = outputs
-                gradients, loss = [g.numpy() for g in gradients], float(loss)
-            layers = {}
-            for index, layer in enumerate(self.dense):
-                entry = {"pre_activation": pre[index].numpy(), "activation": post[index].numpy(),
-                         "kernel": kernels[index].numpy(), "activation_name": self.activation_names[index]}
-                if gradients[index] is not None:
-                    entry["kernel_gradient"] = gradients[index]
-                layers[layer.name] = entry
-            return {"layers": layers, "loss": loss}
-
-        return run
+            self._loss_function()
+        if grid is not None:
+            grid = tf.constant(check_inputs(self.model, grid, self.owner, "grid"))
+        return BoundProbe(self, x, y, grid)
 
 
-_CHAIN_FUNCTIONS: dict = {}
+class BoundProbe:
+    """A ``ProbePass`` bound to one batch (see ``ProbePass.bind``).
+
+    ``bound(with_grid=False)`` runs the pass on the model's current weights.
+    """
+
+    def __init__(self, probe: ProbePass, x, y, grid):
+        self.probe, self.x, self.y, self.grid = probe, x, y, grid
+        self.names = [layer.name for layer in probe.dense]
+        if probe._chain:
+            loss_key = ("head", heads_name(probe.model)) if probe._loss_given is None else None
+            self._programs = {
+                with_grid: _chain_program(probe._activations, probe._loss if y is not None else None, loss_key,
+                                          labels=y is not None, grid=with_grid)
+                for with_grid in ((False, True) if grid is not None else (False,))}
+
+    def __call__(self, with_grid: bool = False) -> dict:
+        if with_grid and self.grid is None:
+            raise ValueError("This probe was bound without a grid; pass grid= to ProbePass.bind().")
+        if not self.probe._chain:
+            return self._run_graph(with_grid)
+        grid = self.grid if with_grid else None
+        packed = self._programs[bool(with_grid)].run(self.probe._weights(), self.x, self.y, grid)
+        layers = {}
+        for index, name in enumerate(self.names):
+            entry = {"pre_activation": packed["pre"][index], "activation": packed["post"][index],
+                     "kernel": packed["kernels"][index], "activation_name": self.probe.activation_names[index]}
+            if self.y is not None:
+                entry["kernel_gradient"] = packed["gradients"][index]
+            layers[name] = entry
+        return {"layers": layers, "loss": packed.get("loss"), "grid": packed.get("grid")}
+
+    def _run_graph(self, with_grid: bool) -> dict:
+        probe = self.probe
+        if self.y is None:
+            (pre, post, kernels), gradients, loss = probe._forward(self.x), [None] * len(self.names), None
+        else:
+            pre, post, kernels, gradients, loss = probe._backward(self.x, self.y)
+            gradients, loss = [g.numpy() for g in gradients], float(loss)
+        layers = {}
+        for index, name in enumerate(self.names):
+            entry = {"pre_activation": pre[index].numpy(), "activation": post[index].numpy(),
+                     "kernel": kernels[index].numpy(), "activation_name": probe.activation_names[index]}
+            if gradients[index] is not None:
+                entry["kernel_gradient"] = gradients[index]
+            layers[name] = entry
+        output = probe._extractor(self.grid, training=False)[-1].numpy() if with_grid else None
+        return {"layers": layers, "loss": loss, "grid": output}
 
 
 def heads_name(model) -> str:
@@ -301,6 +316,90 @@ def _plain_chain(model) -> bool:
     return previous is model.outputs[0]
 
 
+_XLA_ERRORS = (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError, tf.errors.NotFoundError)
+
+
+class _ChainProgram:
+    """The probe pass of a plain Dense chain: (weights, x[, y][, grid]) → one packed float32 vector.
+
+    Packed, in order: each layer's pre-activations, then activations, kernels, kernel gradients
+    (with labels), the loss (with labels) and the output on the grid (with a grid). Concrete
+    functions are kept per argument shapes: looking one up through ``tf.function`` costs more
+    than the pass.
+    """
+
+    def __init__(self, activations_list, loss_function, labels: bool, grid: bool):
+        self.activations_list, self.loss_function = activations_list, loss_function
+        self.labels, self.grid = labels, grid
+        self.jit_compile = True  # until XLA refuses an activation
+        self._functions = {}
+        self._concrete = {}
+
+    def _pass(self, *arguments):
+        count = 2 * len(self.activations_list)
+        weights, rest = arguments[:count], list(arguments[count:])
+        x = rest.pop(0)
+        y = rest.pop(0) if self.labels else None
+        grid = rest.pop(0) if self.grid else None
+        kernels, biases = list(weights[0::2]), list(weights[1::2])
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch(kernels)
+            pre, post = _chain_layers(x, self.activations_list, kernels, biases)
+            # Losses given by name return one value per example: average them, as Keras loss
+            # objects already do.
+            loss = tf.reduce_mean(self.loss_function(y, post[-1])) if self.labels else None
+        parts = pre + post + kernels
+        if self.labels:
+            parts += tape.gradient(loss, kernels) + [loss]
+        if self.grid:
+            parts.append(_chain_layers(grid, self.activations_list, kernels, biases)[1][-1])
+        return tf.concat([tf.reshape(tf.cast(part, tf.float32), [-1]) for part in parts], 0)
+
+    def _function(self):
+        if self.jit_compile not in self._functions:
+            self._functions[self.jit_compile] = tf.function(self._pass, jit_compile=self.jit_compile)
+        return self._functions[self.jit_compile]
+
+    def run(self, weights, x, y=None, grid=None) -> dict:
+        arguments = [*weights, x] + ([y] if self.labels else []) + ([grid] if self.grid else [])
+        key = (self.jit_compile, tuple((tuple(a.shape), a.dtype) for a in arguments))
+        concrete = self._concrete.get(key)
+        if concrete is None:
+            concrete = self._concrete[key] = self._function().get_concrete_function(*arguments)
+        try:
+            packed = concrete(*arguments).numpy()
+        except _XLA_ERRORS as error:
+            if not self.jit_compile or "XLA" not in str(error):
+                raise
+            self.jit_compile = False  # an activation XLA cannot compile: the plain function
+            return self.run(weights, x, y, grid)
+        return self._unpack(packed, weights, int(x.shape[0]), None if grid is None else int(grid.shape[0]))
+
+    def _unpack(self, packed, weights, rows, grid_rows) -> dict:
+        kernel_shapes = [tuple(weight.shape) for weight in weights[0::2]]
+        offset = 0
+
+        def take(shape):
+            nonlocal offset
+            size = math.prod(shape)
+            part = packed[offset:offset + size].reshape(shape)
+            offset += size
+            return part
+
+        result = {"pre": [take((rows, shape[1])) for shape in kernel_shapes]}
+        result["post"] = [take((rows, shape[1])) for shape in kernel_shapes]
+        result["kernels"] = [take(shape) for shape in kernel_shapes]
+        if self.labels:
+            result["gradients"] = [take(shape) for shape in kernel_shapes]
+            result["loss"] = float(take((1,))[0])
+        if self.grid:
+            result["grid"] = take((grid_rows, kernel_shapes[-1][1]))
+        return result
+
+
+_CHAIN_PROGRAMS: dict = {}
+
+
 def _chain_layers(x, activations_list, kernels, biases):
     pre, post, a = [], [], x
     for activation, kernel, bias in zip(activations_list, kernels, biases):
@@ -311,35 +410,14 @@ def _chain_layers(x, activations_list, kernels, biases):
     return pre, post
 
 
-def _chain_forward(activations_list):
-    key = ("forward", activations_list)
-    if key not in _CHAIN_FUNCTIONS:
-        @tf.function(reduce_retracing=True)
-        def forward(x, kernels, biases):
-            pre, post = _chain_layers(x, activations_list, kernels, biases)
-            return pre, post, [tf.identity(k) for k in kernels]
-
-        _CHAIN_FUNCTIONS[key] = forward
-    return _CHAIN_FUNCTIONS[key]
-
-
-def _chain_backward(activations_list, loss_function, loss_key):
-    key = ("backward", activations_list, loss_key)
-    if loss_key is None or key not in _CHAIN_FUNCTIONS:
-        @tf.function(reduce_retracing=True)
-        def backward(x, y, kernels, biases):
-            with tf.GradientTape() as tape:
-                tape.watch(kernels)
-                pre, post = _chain_layers(x, activations_list, kernels, biases)
-                # Losses given by name return one value per example: average them, as Keras
-                # loss objects already do.
-                loss = tf.reduce_mean(loss_function(y, post[-1]))
-            return pre, post, [tf.identity(k) for k in kernels], tape.gradient(loss, kernels), loss
-
-        if loss_key is None:
-            return backward
-        _CHAIN_FUNCTIONS[key] = backward
-    return _CHAIN_FUNCTIONS[key]
+def _chain_program(activations_list, loss_function, loss_key, labels: bool, grid: bool) -> _ChainProgram:
+    """The shared program for these activations, loss and outputs (a loss without a key is not shared)."""
+    if labels and loss_key is None:
+        return _ChainProgram(activations_list, loss_function, labels, grid)
+    key = (activations_list, loss_key if labels else None, labels, grid)
+    if key not in _CHAIN_PROGRAMS:
+        _CHAIN_PROGRAMS[key] = _ChainProgram(activations_list, loss_function, labels, grid)
+    return _CHAIN_PROGRAMS[key]
 
 
 _PASSES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()

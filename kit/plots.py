@@ -172,13 +172,31 @@ def decision_grid(model, feature_names: Sequence[str] = ("x1", "x2"), resolution
     return values.reshape(int(resolution), int(resolution))
 
 
+HEATMAP_LEVELS = 255
+"""Shades of the Playground's colour scale in heat-map images: an odd count, so output 0 has its
+own shade (the neutral colour), and few enough to fit an 8-bit palette beside white."""
+
+
+def heatmap_palette() -> np.ndarray:
+    """The ``HEATMAP_LEVELS`` colours (uint8, levels×3) from output −1 (orange) to +1 (blue)."""
+    return (PLAYGROUND_CMAP(np.linspace(0.0, 1.0, HEATMAP_LEVELS))[:, :3] * 255).round().astype(np.uint8)
+
+
+def heatmap_indices(values: np.ndarray) -> np.ndarray:
+    """Values in [−1, 1] (clipped; NaN as 0) as uint8 indices into ``heatmap_palette()``."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 2:
+        raise bad_parameter("values", "heatmap_indices", "a 2-D array", values.shape)
+    scaled = (np.clip(np.nan_to_num(values), -1.0, 1.0) + 1.0) * ((HEATMAP_LEVELS - 1) / 2)
+    return np.rint(scaled).astype(np.uint8)
+
+
 def heatmap_rgb(values: np.ndarray) -> np.ndarray:
     """Values in [−1, 1] as an RGB image (uint8, H×W×3) in the Playground's colours."""
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 2:
         raise bad_parameter("values", "heatmap_rgb", "a 2-D array", values.shape)
-    rgba = PLAYGROUND_CMAP((np.nan_to_num(values) + 1) / 2)
-    return (rgba[..., :3] * 255).round().astype(np.uint8)
+    return heatmap_palette()[heatmap_indices(values)]
 
 
 def decision_boundary(model, data, ax=None, title: str | None = None, resolution: int = 100,

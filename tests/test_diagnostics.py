@@ -180,3 +180,33 @@ def test_networks_of_one_architecture_share_a_pass_but_not_their_weights(circle)
         norms = diagnostics.gradient_norms(model, circle.x_test, circle.y_test)
         np.testing.assert_allclose(list(norms.values()), _reference_norms(model, circle.x_test, circle.y_test),
                                    rtol=1e-4)
+
+
+def test_a_bound_probe_predicts_a_grid_in_the_same_pass(circle):
+    model = builders.build_mlp(2, [6, 5], "tanh", seed=4)
+    grid = np.random.default_rng(0).uniform(-6, 6, size=(500, 2)).astype(np.float32)
+    bound = diagnostics.ProbePass(model).bind(circle.x_test[:64], circle.y_test[:64], grid=grid)
+    with_grid, without = bound(with_grid=True), bound()
+    # 1e-5: float32 round-off between XLA's fused pass and Keras's layer-by-layer call.
+    np.testing.assert_allclose(with_grid["grid"], model(grid, training=False).numpy(), atol=1e-5)
+    assert without["grid"] is None
+    for name, entry in with_grid["layers"].items():  # the grid leaves the probe's own numbers alone
+        for key in ("pre_activation", "activation", "kernel", "kernel_gradient"):
+            np.testing.assert_array_equal(entry[key], without["layers"][name][key])
+    with pytest.raises(ValueError, match="without a grid"):
+        diagnostics.ProbePass(model).bind(circle.x_test[:8])(with_grid=True)
+
+
+def test_activations_xla_cannot_compile_fall_back_to_a_plain_function(circle):
+    @keras.saving.register_keras_serializable(package="tests")
+    def softsign_via_python(x):  # EagerPyFunc has no XLA kernel
+        y = tf.py_function(tf.math.softsign, [x], tf.float32)
+        y.set_shape(x.shape)
+        return y
+
+    model = builders.build_mlp(2, [4], softsign_via_python, seed=1)
+    norms = diagnostics.gradient_norms(model, circle.x_test, circle.y_test)
+    np.testing.assert_allclose(list(norms.values()), _reference_norms(model, circle.x_test, circle.y_test),
+                               rtol=1e-4)
+    key = next(key for key in diagnostics._CHAIN_PROGRAMS if key[0][0] is model.layers[1].activation)
+    assert diagnostics._CHAIN_PROGRAMS[key].jit_compile is False  # remembered: no second XLA attempt

@@ -10,6 +10,9 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 import pytest
 from tensorboard.backend.event_processing import plugin_event_accumulator as pea
 from tensorboard.util import tensor_util
@@ -277,3 +280,58 @@ def test_trainer_runs_chunks_between_probes_with_the_same_result(tmp_path):
     np.testing.assert_allclose([_series(run, "loss/train")[s] for s in range(1, 13)], history.history["loss"],
                                rtol=1e-6)
     assert sorted(_series(run, "grad_norm/hidden_1")) == [0, 5, 10, 12]
+
+
+@given(st.lists(hnp.arrays(np.float32, hnp.array_shapes(max_dims=2, max_side=40),
+                           elements=st.floats(-1e6, 1e6, width=32) | st.sampled_from([np.nan, np.inf, 0.0])),
+                min_size=1, max_size=6))
+@settings(max_examples=60, deadline=None)
+def test_histograms_are_bucketed_as_tensorboard_buckets_them(arrays):
+    """Several arrays bucketed in one pass give TensorBoard's own histogram of each (its
+    summary_v2.histogram_pb, with the non-finite values left out as a diverged run needs)."""
+    from tensorboard.plugins.histogram import summary_v2
+
+    from kit.tensorboard import events
+
+    values = events.histograms([(f"h{i}", array) for i, array in enumerate(arrays)])
+    for array, value in zip(arrays, values):
+        finite = array[np.isfinite(array)].astype(np.float64)
+        expected = tensor_util.make_ndarray(summary_v2.histogram_pb("t", finite, buckets=30).value[0].tensor)
+        mine = tensor_util.make_ndarray(value.tensor)
+        if finite.size == 0:  # TensorBoard writes an empty (0, 3) tensor; the kit all-zero rows
+            assert not mine[:, 2].any()
+            continue
+        assert mine[:, 2].sum() == finite.size
+        np.testing.assert_allclose(mine[:, :2], expected[:, :2], rtol=1e-12, atol=1e-9)
+        # Counts agree except where float round-off puts a value exactly on an edge.
+        assert np.abs(mine[:, 2] - expected[:, 2]).sum() <= 2
+
+
+def test_the_decision_boundary_picture_is_the_models_output(tmp_path):
+    import io
+
+    from PIL import Image
+
+    from kit import plots
+    from kit.tensorboard import callback as callback_module
+    from kit.training import train
+
+    data = datasets.playground("xor", seed=0)
+    model = builders.build_mlp(2, [4], "tanh", seed=0)
+    train(model, data, epochs=4, verbose=0, callbacks=[Diagnostics(tmp_path, probe=data, every=2)])
+    run = _reader(tmp_path)
+    images = {event.step: event.tensor_proto.string_val for event in run.Tensors("decision_boundary")}
+    assert sorted(images) == [0, 4]  # images_every = 2 × every, and the last epoch
+    width, height, png = images[4]
+    picture = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    assert (width, height) == (b"200", b"200") and picture.shape == (200, 200, 3)
+    expected = plots.heatmap_rgb(plots.decision_grid(model, data.feature_names, 100))
+    expected = np.repeat(np.repeat(expected, 2, 0), 2, 1)
+    rows, columns, _ = callback_module._plane(data)[1]
+    free = np.ones((200, 200), bool)
+    free[rows, columns] = False  # the training points drawn over the heat map
+    difference = np.abs(picture.astype(int) - expected.astype(int)).max(axis=2)[free]
+    # The same colour everywhere, but for neighbouring shades where XLA's and Keras's float32
+    # round-off fall on either side of a shade boundary.
+    assert (difference == 0).mean() > 0.99 and difference.max() <= 3
+    assert free.mean() < 0.9  # and the points are there

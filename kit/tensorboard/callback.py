@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import keras
@@ -37,6 +38,7 @@ Playground set; enough that "0 on every probe point" rarely happens by chance to
 GRID_RESOLUTION = 100  # the Playground's heat map: 100×100 over [-6, 6]²
 IMAGE_SCALE = 2  # the 100×100 decision grid is drawn at 200×200 so the data points are visible
 OWNER = "Diagnostics"
+FLUSH_SECONDS = 2.0  # between probes, the loss scalars reach the event file at least this often
 _CURVES: dict = {}  # activation names → the rendered curves (matplotlib takes ~0.2 s a figure)
 
 
@@ -91,7 +93,9 @@ class Diagnostics(keras.callbacks.Callback):
             test points), an ``(x, y)`` pair, or ``x`` alone (then no gradients are written).
         every: write the probe diagnostics (per-layer scalars and histograms) every this many
             epochs, plus at step 0 and after the last epoch. Losses and accuracies from the
-            trainer's logs are written every epoch.
+            trainer's logs are written every epoch. The default, 50, keeps the callback's cost
+            to about a fifth of ``kit.training.train``'s on a Playground-sized network (one
+            probe costs a few epochs of the compiled trainer; ``kit bench diagnostics``).
         images_every: draw the decision boundary every this many epochs (default: ``2 × every``, as
             the picture costs more than the rest of a probe);
             only for Playground data sets given as ``probe``.
@@ -117,7 +121,7 @@ class Diagnostics(keras.callbacks.Callback):
         >>> model.fit(data.x_train, data.y_train, epochs=50, callbacks=[callback])  # doctest: +SKIP
     """
 
-    def __init__(self, logdir, probe, every: int = 25, images_every: int | None = None, hparams: dict | None = None,
+    def __init__(self, logdir, probe, every: int = 50, images_every: int | None = None, hparams: dict | None = None,
                  probe_size: int = PROBE_SIZE):
         super().__init__()
         if not isinstance(logdir, (str, bytes)) and not hasattr(logdir, "__fspath__"):
@@ -146,15 +150,17 @@ class Diagnostics(keras.callbacks.Callback):
         if self.probe_y is not None:
             self.probe_y = diagnostics.check_labels(self.probe_y, len(self.probe_x), OWNER)
         self._pass = diagnostics.ProbePass(self.model, owner=OWNER)
-        self._probe = self._pass.bind(self.probe_x, self.probe_y)
+        self._plane = self._plane_points()
+        grid = None if self._plane is None else self._plane[1]
+        self._probe = self._pass.bind(self.probe_x, self.probe_y, grid=grid)
         self._writer = events.EventWriter(self.logdir)
         self._started = False
         self._last_probe_step = None
-        self._plane = self._plane_points()
         self._writer.write(0, [dashboards.custom_scalars_layout(), *dashboards.hparams_summaries(self.hparams())])
         curves = self._activation_curves()
         if curves is not None:
             self._writer.write(0, [curves])
+        self._writer.flush()
 
     def on_epoch_begin(self, epoch, logs=None):
         if not self._started:  # the network as it starts (initialised, or where a resumed run left it)
@@ -175,18 +181,29 @@ class Diagnostics(keras.callbacks.Callback):
         self._last_step = step
         logs = dict(logs or {})
         self.final_logs = logs
-        values = [events.scalar(tag, value) for tag, value in _log_scalars(logs)]
+        scalars = _log_scalars(logs)
         if self.needs_model_after(epoch):
-            values += self._probe_values(step)
-        self._writer.write(step, values)
+            self._write_probe(step, scalars)
+        else:
+            self._writer.write(step, scalars=scalars, flush=False)
+            self._writer.flush_every(FLUSH_SECONDS)
 
     def on_train_end(self, logs=None):
         if self._writer is None:
             return
-        if self._started and self._last_probe_step != self._last_step:
-            self._writer.write(self._last_step, self._probe_values(self._last_step))  # e.g. early stop
-        self._writer.close()
-        self._writer = None
+        try:
+            if self._started and self._last_probe_step != self._last_step:
+                self._write_probe(self._last_step)  # e.g. an early stop
+        finally:
+            self._writer.close()
+            self._writer = None
+
+    def _write_probe(self, step, scalars=()):
+        """Look at the model after ``step`` epochs and write it all, with ``scalars`` (the logs)."""
+        self._last_probe_step = step
+        image = self._plane is not None and (step % self.images_every == 0 or step == self._epochs())
+        values, probe_scalars = self._summaries(self._probe(with_grid=image), image)
+        self._writer.write(step, values, [*scalars, *probe_scalars])
 
     # -- what is written ----------------------------------------------------------------------
 
@@ -214,48 +231,44 @@ class Diagnostics(keras.callbacks.Callback):
         values.update(self.extra_hparams)
         return values
 
-    def _write_probe(self, step):
-        self._writer.write(step, self._probe_values(step))
-
-    def _probe_values(self, step) -> list:
-        self._last_probe_step = step
-        result = self._probe()
+    def _summaries(self, result, image: bool) -> tuple[list, list]:
+        """A probe's summaries: (histogram and image protos, (tag, number) scalars)."""
         layers = result["layers"]
         names = list(layers)
-        values = []
+        scalars, histograms = [], []
         for index, (name, entry) in enumerate(layers.items()):
             hidden = index < len(names) - 1
             activation = entry["activation"]
-            values.append(events.scalar(f"activation_mean/{name}", activation.mean()))
-            values.append(events.scalar(f"activation_std/{name}", activation.std()))
+            scalars += [(f"activation_mean/{name}", activation.mean()), (f"activation_std/{name}", activation.std())]
             if hidden and entry["activation_name"] in diagnostics.DEAD_CAPABLE:
-                values.append(events.scalar(f"dead_fraction/{name}", diagnostics.dead_units(activation).mean()))
+                scalars.append((f"dead_fraction/{name}", diagnostics.dead_units(activation).mean()))
             if hidden and entry["activation_name"] in diagnostics.SATURATION_ZONES:
                 saturated = diagnostics.saturated_units(activation, entry["activation_name"])
-                values.append(events.scalar(f"saturated_fraction/{name}", saturated.mean()))
-            values.append(events.histogram(f"pre_activation/{name}", entry["pre_activation"]))
-            values.append(events.histogram(f"activation/{name}", activation))
-            values.append(events.histogram(f"kernel/{name}", entry["kernel"]))
+                scalars.append((f"saturated_fraction/{name}", saturated.mean()))
+            histograms += [(f"pre_activation/{name}", entry["pre_activation"]), (f"activation/{name}", activation),
+                           (f"kernel/{name}", entry["kernel"])]
             if "kernel_gradient" in entry:
                 gradient = entry["kernel_gradient"]
-                values.append(events.scalar(f"grad_norm/{name}", np.linalg.norm(gradient.astype(np.float64))))
-                values.append(events.histogram(f"kernel_gradient/{name}", gradient))
+                scalars.append((f"grad_norm/{name}", np.linalg.norm(gradient.astype(np.float64))))
+                histograms.append((f"kernel_gradient/{name}", gradient))
+        values = events.histograms(histograms)
         if result["loss"] is not None:
-            values.append(events.scalar("probe_loss", result["loss"]))
-        if self._plane is not None and (step % self.images_every == 0 or step == self._epochs()):
-            boundary = self._decision_boundary()
-            if boundary is not None:
-                values.append(boundary)
-        return values
+            scalars.append(("probe_loss", result["loss"]))
+        if image:
+            values.append(self._decision_boundary(result["grid"]))
+        return values, scalars
 
     def _plane_points(self):
-        # The decision boundary is drawn for two-class Playground data only (the plane is known).
+        """``(signed, grid, marks)`` for drawing the decision boundary, or None where there is none.
+
+        Drawn for two-class Playground data only (the plane is known): ``grid`` is
+        ``kit.plots.decision_grid``'s plane, predicted in the probe's own compiled pass,
+        ``signed`` maps the outputs to the Playground's [-1, 1] colour scale.
+        """
         data = self.dataset
         if data is None or data.provenance.get("function") != "playground" or data.task != "binary":
             return None
-        import tensorflow as tf
-
-        from kit import datasets, heads, plots
+        from kit import heads, plots
 
         try:
             head = heads.head_of(self.model).name
@@ -263,30 +276,21 @@ class Diagnostics(keras.callbacks.Callback):
             return None
         if head == "softmax" and int(self.model.outputs[0].shape[-1]) != 2:
             return None
-        # kit.plots.decision_grid's grid and mapping, predicted by a compiled function: the eager
-        # Keras call costs more than a training epoch.
-        grid = plots.plane_inputs(data.feature_names, GRID_RESOLUTION)
-        predict = self._pass.predict
 
-        def values(inputs):
-            return plots.signed_output(predict(inputs).numpy(), head)
+        def signed(outputs):
+            return plots.signed_output(outputs, head)
 
-        train_points, _ = datasets.playground_points(data)
-        positive = np.asarray(data.y_train) > (0.5 if data.labels == "01" else 0.0)
-        marks = point_marks(train_points, positive, GRID_RESOLUTION * IMAGE_SCALE)
-        return values, tf.constant(grid), marks
+        return (signed, *_plane(data))
 
-    def _decision_boundary(self):
-        if self._plane is None:
-            return None
+    def _decision_boundary(self, outputs):
         from kit import plots
 
-        values, grid, (rows, columns, colours) = self._plane
-        image = values(grid).reshape(GRID_RESOLUTION, GRID_RESOLUTION)
-        rgb = np.repeat(np.repeat(plots.heatmap_rgb(image), IMAGE_SCALE, 0), IMAGE_SCALE, 1)
-        rgb[rows, columns] = colours
-        return events.image("decision_boundary", rgb, "Output over [-6, 6]² (orange -1, blue +1) with the "
-                            "training points")
+        signed, _, (rows, columns, shades) = self._plane
+        indices = plots.heatmap_indices(signed(outputs).reshape(GRID_RESOLUTION, GRID_RESOLUTION))
+        indices = np.repeat(np.repeat(indices, IMAGE_SCALE, 0), IMAGE_SCALE, 1)
+        indices[rows, columns] = shades
+        return events.image("decision_boundary", indices, "Output over [-6, 6]² (orange -1, blue +1) with the "
+                            "training points", palette=_palette())
 
     def _activation_curves(self):
         from kit import activations
@@ -309,34 +313,69 @@ class Diagnostics(keras.callbacks.Callback):
 
 def _log_scalars(logs: dict):
     """``(tag, value)`` for the numeric entries of a trainer's logs: ``val_x`` → ``x/test``."""
+    pairs = []
     for key, value in logs.items():
         try:
-            number = float(np.asarray(value))
+            number = value if type(value) is float else float(np.asarray(value))
         except (TypeError, ValueError):
             continue
-        if key.startswith("val_"):
-            yield f"{key[4:]}/test", number
-        else:
-            yield f"{key}/train", number
+        pairs.append((_log_tag(key), number))
+    return pairs
+
+
+@functools.lru_cache(maxsize=256)
+def _log_tag(key: str) -> str:
+    return f"{key[4:]}/test" if key.startswith("val_") else f"{key}/train"
+
+
+_PLANES: dict = {}  # a Playground data set's plane grid and point marks, the same for every run on it
+
+
+def _plane(data):
+    """(grid, marks) for drawing ``data``'s decision boundary: the plane's points as model inputs
+    (``kit.plots.plane_inputs``) and the training points as pixels (``point_marks``)."""
+    import json
+
+    from kit import datasets, plots
+
+    key = (json.dumps(data.provenance["arguments"], sort_keys=True, default=str), tuple(data.feature_names),
+           np.asarray(data.y_train).tobytes())
+    if key not in _PLANES:
+        if len(_PLANES) >= 32:
+            _PLANES.clear()
+        grid = plots.plane_inputs(data.feature_names, GRID_RESOLUTION)
+        train_points, _ = datasets.playground_points(data)
+        positive = np.asarray(data.y_train) > (0.5 if data.labels == "01" else 0.0)
+        _PLANES[key] = grid, point_marks(train_points, positive, GRID_RESOLUTION * IMAGE_SCALE)
+    return _PLANES[key]
 
 
 def point_marks(points: np.ndarray, positive: np.ndarray, size: int, extent: float = 6.0):
-    """Pixel rows, columns and colours that draw Playground points on a size×size image of
-    [−extent, extent]²: a 3×3 dot (blue positive, orange negative) in a white 5×5 rim."""
+    """Pixel rows, columns and palette indices (see ``_palette``) that draw Playground points on a
+    size×size image of [−extent, extent]²: a 3×3 dot (blue positive, orange negative) in a white
+    5×5 rim. Each pixel appears once; where points overlap, dots cover rims."""
     from kit import plots
 
     columns = np.round((points[:, 0] + extent) / (2 * extent) * (size - 1)).astype(int)
     rows = np.round((extent - points[:, 1]) / (2 * extent) * (size - 1)).astype(int)
-    colours = np.where(positive[:, None], _rgb(plots.PLAYGROUND_POSITIVE), _rgb(plots.PLAYGROUND_NEGATIVE))
-    all_rows, all_columns, all_colours = [], [], []
-    for radius, fill in ((2, np.full_like(colours, 255)), (1, colours)):  # rim first, dot over it
-        for dr in range(-radius, radius + 1):
-            for dc in range(-radius, radius + 1):
-                all_rows.append(np.clip(rows + dr, 0, size - 1))
-                all_columns.append(np.clip(columns + dc, 0, size - 1))
-                all_colours.append(fill)
-    return np.concatenate(all_rows), np.concatenate(all_columns), np.concatenate(all_colours)
+    dot = np.where(positive, plots.HEATMAP_LEVELS - 1, 0)  # the colour scale's two ends
+    canvas = np.full((size, size), -1)
+    for radius, shade in ((2, np.full_like(dot, WHITE)), (1, dot)):  # rims first, then every dot
+        offsets = np.arange(-radius, radius + 1)
+        d_row, d_column = np.repeat(offsets, offsets.size)[:, None], np.tile(offsets, offsets.size)[:, None]
+        canvas[np.clip(rows + d_row, 0, size - 1), np.clip(columns + d_column, 0, size - 1)] = shade
+    marked_rows, marked_columns = np.nonzero(canvas >= 0)
+    return marked_rows, marked_columns, canvas[marked_rows, marked_columns].astype(np.uint8)
 
 
-def _rgb(colour: str) -> np.ndarray:
-    return np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=np.uint8)
+WHITE = 255  # the palette index after the heat map's kit.plots.HEATMAP_LEVELS shades
+
+
+@functools.lru_cache(maxsize=1)
+def _palette() -> np.ndarray:
+    """The heat map's shades (kit.plots.heatmap_palette) then white, for the point rims."""
+    from kit import plots
+
+    shades = plots.heatmap_palette()
+    assert len(shades) == WHITE, "WHITE must be the index after the heat map's shades"
+    return np.concatenate([shades, [[255, 255, 255]]]).astype(np.uint8)

@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 from tensorboard.compat.proto import summary_pb2
@@ -40,8 +41,8 @@ LAYOUT = [
 ]
 
 
-def custom_scalars_layout() -> summary_pb2.Summary:
-    """The Custom Scalars layout of ``LAYOUT`` as a summary (written once per run)."""
+@functools.lru_cache(maxsize=1)
+def _layout() -> bytes:
     categories = []
     for title, charts in LAYOUT:
         categories.append(layout_pb2.Category(title=title, chart=[
@@ -54,7 +55,12 @@ def custom_scalars_layout() -> summary_pb2.Summary:
         metadata=custom_scalar_metadata.create_summary_metadata(),
         tensor=_string_tensor(layout.SerializeToString()),
     )
-    return summary
+    return summary.SerializeToString()
+
+
+def custom_scalars_layout() -> summary_pb2.Summary:
+    """The Custom Scalars layout of ``LAYOUT`` as a summary (written once per run)."""
+    return summary_pb2.Summary.FromString(_layout())  # a fresh copy: callers may change theirs
 
 
 def _string_tensor(payload: bytes):

@@ -100,6 +100,7 @@ DASHBOARDS = {
     "custom_scalars": (None, "tf-custom-scalar-multi-line-chart-card vz-line-chart2 svg",
                        ["Gradient flow", "Dead units", "Saturation"]),
     "hparams": (None, "tf-hparams-table-view", ["sigmoid", "relu", "learning_rate", "test loss"]),
+    "images": ("decision_boundary", "tf-image-loader img", ["decision_boundary"]),
 }
 
 
