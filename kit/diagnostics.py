@@ -259,18 +259,19 @@ class BoundProbe:
         self.names = [layer.name for layer in probe.dense]
         if probe._chain:
             loss_key = ("head", heads_name(probe.model)) if probe._loss_given is None else None
-            self._programs = {
-                with_grid: _chain_program(probe._activations, probe._loss if y is not None else None, loss_key,
-                                          labels=y is not None, grid=with_grid)
-                for with_grid in ((False, True) if grid is not None else (False,))}
+            weights = probe._weights()
+            self._runs = {}
+            for with_grid in (False, True) if grid is not None else (False,):
+                program = _chain_program(probe._activations, probe._loss if y is not None else None, loss_key,
+                                         labels=y is not None, grid=with_grid)
+                self._runs[with_grid] = program.prepare(weights, x, y, grid if with_grid else None)
 
     def __call__(self, with_grid: bool = False) -> dict:
         if with_grid and self.grid is None:
             raise ValueError("This probe was bound without a grid; pass grid= to ProbePass.bind().")
         if not self.probe._chain:
             return self._run_graph(with_grid)
-        grid = self.grid if with_grid else None
-        packed = self._programs[bool(with_grid)].run(self.probe._weights(), self.x, self.y, grid)
+        packed = self._runs[bool(with_grid)](self.probe._weights())
         layers = {}
         for index, name in enumerate(self.names):
             entry = {"pre_activation": packed["pre"][index], "activation": packed["post"][index],
@@ -360,41 +361,59 @@ class _ChainProgram:
             self._functions[self.jit_compile] = tf.function(self._pass, jit_compile=self.jit_compile)
         return self._functions[self.jit_compile]
 
-    def run(self, weights, x, y=None, grid=None) -> dict:
-        arguments = [*weights, x] + ([y] if self.labels else []) + ([grid] if self.grid else [])
+    def prepare(self, weights, x, y=None, grid=None):
+        """The pass over these batches as a function of the weights (of these shapes), returning
+        the parts unpacked into NumPy views. The concrete function and the unpacking layout are
+        found once, so each call is one graph execution."""
+        tail = [x] + ([y] if self.labels else []) + ([grid] if self.grid else [])
+        layout = self._layout([tuple(weight.shape) for weight in weights[0::2]], int(x.shape[0]),
+                              None if grid is None else int(grid.shape[0]))
+        resolved = {}
+
+        def run(current_weights) -> dict:
+            arguments = [*current_weights, *tail]
+            if resolved.get("jit") is not self.jit_compile:
+                resolved["jit"], resolved["concrete"] = self.jit_compile, self._concrete_function(arguments)
+            try:
+                packed = resolved["concrete"](*arguments).numpy()
+            except _XLA_ERRORS as error:
+                if not self.jit_compile or "XLA" not in str(error):
+                    raise
+                self.jit_compile = False  # an activation XLA cannot compile: the plain function
+                return run(current_weights)
+            result = {}
+            for name, start, stop, shape in layout:
+                part = packed[start:stop].reshape(shape)
+                if name == "loss":
+                    result[name] = float(part[0])
+                elif name == "grid":
+                    result[name] = part
+                else:
+                    result.setdefault(name, []).append(part)
+            return result
+
+        return run
+
+    def _concrete_function(self, arguments):
         key = (self.jit_compile, tuple((tuple(a.shape), a.dtype) for a in arguments))
-        concrete = self._concrete.get(key)
-        if concrete is None:
-            concrete = self._concrete[key] = self._function().get_concrete_function(*arguments)
-        try:
-            packed = concrete(*arguments).numpy()
-        except _XLA_ERRORS as error:
-            if not self.jit_compile or "XLA" not in str(error):
-                raise
-            self.jit_compile = False  # an activation XLA cannot compile: the plain function
-            return self.run(weights, x, y, grid)
-        return self._unpack(packed, weights, int(x.shape[0]), None if grid is None else int(grid.shape[0]))
+        if key not in self._concrete:
+            self._concrete[key] = self._function().get_concrete_function(*arguments)
+        return self._concrete[key]
 
-    def _unpack(self, packed, weights, rows, grid_rows) -> dict:
-        kernel_shapes = [tuple(weight.shape) for weight in weights[0::2]]
-        offset = 0
-
-        def take(shape):
-            nonlocal offset
-            size = math.prod(shape)
-            part = packed[offset:offset + size].reshape(shape)
-            offset += size
-            return part
-
-        result = {"pre": [take((rows, shape[1])) for shape in kernel_shapes]}
-        result["post"] = [take((rows, shape[1])) for shape in kernel_shapes]
-        result["kernels"] = [take(shape) for shape in kernel_shapes]
+    def _layout(self, kernel_shapes, rows, grid_rows) -> list:
+        """``(name, start, stop, shape)`` of each packed part, in ``_pass``'s order."""
+        shapes = [("pre", (rows, shape[1])) for shape in kernel_shapes]
+        shapes += [("post", (rows, shape[1])) for shape in kernel_shapes]
+        shapes += [("kernels", shape) for shape in kernel_shapes]
         if self.labels:
-            result["gradients"] = [take(shape) for shape in kernel_shapes]
-            result["loss"] = float(take((1,))[0])
+            shapes += [("gradients", shape) for shape in kernel_shapes] + [("loss", (1,))]
         if self.grid:
-            result["grid"] = take((grid_rows, kernel_shapes[-1][1]))
-        return result
+            shapes.append(("grid", (grid_rows, kernel_shapes[-1][1])))
+        layout, offset = [], 0
+        for name, shape in shapes:
+            layout.append((name, offset, offset + math.prod(shape), shape))
+            offset += math.prod(shape)
+        return layout
 
 
 _CHAIN_PROGRAMS: dict = {}

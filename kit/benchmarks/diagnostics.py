@@ -2,8 +2,8 @@
 
 Same model (2-8-8-1 ReLU, Playground initialisation, seed 0), data (spiral, 250 train / 250 test
 points), batch size (10) and epochs (100) everywhere; each condition trains a fresh model from
-the same initial weights, and is timed from the training call to its return (compilation
-included, as a user waits for it):
+the same initial weights, and is timed from making the callback to the training call's return
+(tracing included, as a user waits for it):
 
 - ``trainer``: ``kit.training.train`` alone;
 - ``trainer_diagnostics_default``: with ``Diagnostics`` at its default cadence;
@@ -16,7 +16,9 @@ Reported ratios: ``overhead_default`` and ``overhead_every_epoch`` (extra time o
 alone, as fractions) and ``speedup_vs_keras_tensorboard`` (peer time / trainer-with-every-epoch
 time). The ``*_steady`` figures time only epochs 2..N (after compiling and tracing), the cost
 per epoch of a long run. A warm-up run (trainer alone, then with Diagnostics) first pays the
-once-per-process start-up (TensorFlow, matplotlib), which no condition is charged.
+once-per-process start-up (TensorFlow, matplotlib) and the XLA compilation of the trainer's and
+the probe's programs for this architecture, which later runs of it share; no condition is
+charged for them.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import numbers
+import time
 
 import keras
 import numpy as np
@@ -38,7 +39,7 @@ Playground set; enough that "0 on every probe point" rarely happens by chance to
 GRID_RESOLUTION = 100  # the Playground's heat map: 100×100 over [-6, 6]²
 IMAGE_SCALE = 2  # the 100×100 decision grid is drawn at 200×200 so the data points are visible
 OWNER = "Diagnostics"
-FLUSH_SECONDS = 2.0  # between probes, the loss scalars reach the event file at least this often
+FLUSH_SECONDS = 2.0  # between probes, the per-epoch scalars reach the event file at least this often
 _CURVES: dict = {}  # activation names → the rendered curves (matplotlib takes ~0.2 s a figure)
 
 
@@ -156,6 +157,7 @@ class Diagnostics(keras.callbacks.Callback):
         self._writer = events.EventWriter(self.logdir)
         self._started = False
         self._last_probe_step = None
+        self._pending, self._written = [], time.monotonic()
         self._writer.write(0, [dashboards.custom_scalars_layout(), *dashboards.hparams_summaries(self.hparams())])
         curves = self._activation_curves()
         if curves is not None:
@@ -183,20 +185,32 @@ class Diagnostics(keras.callbacks.Callback):
         self.final_logs = logs
         scalars = _log_scalars(logs)
         if self.needs_model_after(epoch):
+            self._write_pending()
             self._write_probe(step, scalars)
         else:
-            self._writer.write(step, scalars=scalars, flush=False)
-            self._writer.flush_every(FLUSH_SECONDS)
+            # Kept until the next probe (the trainer replays a chunk's epochs in a burst), or
+            # written once FLUSH_SECONDS have passed (model.fit's slower epochs).
+            self._pending.append((step, scalars))
+            if time.monotonic() - self._written > FLUSH_SECONDS:
+                self._write_pending()
 
     def on_train_end(self, logs=None):
         if self._writer is None:
             return
         try:
+            self._write_pending()
             if self._started and self._last_probe_step != self._last_step:
                 self._write_probe(self._last_step)  # e.g. an early stop
         finally:
             self._writer.close()
             self._writer = None
+
+    def _write_pending(self):
+        for step, scalars in self._pending:
+            self._writer.write(step, scalars=scalars, flush=False)
+        self._pending = []
+        self._writer.flush()
+        self._written = time.monotonic()
 
     def _write_probe(self, step, scalars=()):
         """Look at the model after ``step`` epochs and write it all, with ``scalars`` (the logs)."""

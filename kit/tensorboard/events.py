@@ -185,7 +185,6 @@ class EventWriter:
         self.path = str(Path(self.logdir) / name)
         self._writer = tf.io.TFRecordWriter(self.path)
         self._scalar_tags: set = set()
-        self._flushed = time.monotonic()
         self._templates: dict = {}
         self._add(event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2"))
 
@@ -210,18 +209,12 @@ class EventWriter:
             value.tensor.float_val[0] = float(number)
         return event
 
-    def flush_every(self, seconds: float) -> None:
-        """Flush if the last flush is more than ``seconds`` old (a running TensorBoard sees the
-        events then)."""
-        if time.monotonic() - self._flushed > seconds:
-            self.flush()
-
     def write(self, step: int, values=(), scalars=(), flush: bool = True) -> None:
         """One event at ``step`` holding ``values`` (``Summary.Value`` or ``Summary`` protos) and
         ``scalars`` (``(tag, number)`` pairs, the cheap way to log many scalars: a tag's plugin
         metadata is written with its first value only, as TensorBoard's own writer does).
 
-        ``flush=False`` leaves the event in the writer's buffer (see ``flush_every``)."""
+        ``flush=False`` leaves the event in the writer's buffer until the next ``flush``."""
         if not values and scalars and all(tag in self._scalar_tags for tag, _ in scalars):
             self._add(self._scalar_event(step, scalars), flush)  # the per-epoch case, kept cheap
             return
@@ -241,7 +234,6 @@ class EventWriter:
 
     def flush(self) -> None:
         self._writer.flush()
-        self._flushed = time.monotonic()
 
     def close(self) -> None:
         self._writer.close()
