@@ -41,6 +41,7 @@ import tensorflow as tf
 
 from kit import activations
 from kit.errors import bad_parameter, bad_type
+from kit.training import compiled
 
 DEAD_CAPABLE = ("relu", "relu6", "sparse_plus", "hard_silu")
 """Activations that output exactly 0 (with slope 0) on a whole half-line, so a unit can die.
@@ -317,9 +318,6 @@ def _plain_chain(model) -> bool:
     return previous is model.outputs[0]
 
 
-_XLA_ERRORS = (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError, tf.errors.NotFoundError)
-
-
 class _ChainProgram:
     """The probe pass of a plain Dense chain: (weights, x[, y][, grid]) → one packed float32 vector.
 
@@ -376,8 +374,8 @@ class _ChainProgram:
                 resolved["jit"], resolved["concrete"] = self.jit_compile, self._concrete_function(arguments)
             try:
                 packed = resolved["concrete"](*arguments).numpy()
-            except _XLA_ERRORS as error:
-                if not self.jit_compile or "XLA" not in str(error):
+            except compiled.XLA_ERRORS as error:
+                if not self.jit_compile or not compiled.xla_refused(error):
                     raise
                 self.jit_compile = False  # an activation XLA cannot compile: the plain function
                 return run(current_weights)

@@ -54,21 +54,16 @@ def scalar(tag: str, value, metadata: bool = True) -> summary_pb2.Summary.Value:
     return summary_pb2.Summary.Value(tag=tag, tensor=tensor)
 
 
-def histogram_buckets(values, buckets: int = HISTOGRAM_BUCKETS) -> np.ndarray:
-    """(buckets, 3) rows of [left edge, right edge, count] over the finite values.
+def _bucket_rows(arrays, buckets: int) -> np.ndarray:
+    """Each array's histogram as (buckets, 3) rows of [left edge, right edge, count], stacked
+    into (arrays, buckets, 3), in one vectorised pass (np.histogram's generality costs ~10x more
+    per call on these small arrays, and a probe has a dozen of them).
 
     TensorBoard's bucketing: equal widths from the minimum to the maximum, the maximum in the
     last bucket. Non-finite values (a diverged run) are left out rather than failing; an empty
-    input gives all-zero rows and a single repeated value one full last bucket, as TensorBoard's
+    array gives all-zero rows and a single repeated value one full last bucket, as TensorBoard's
     own histogram does.
     """
-    return _bucket_rows([values], buckets)[0]
-
-
-def _bucket_rows(arrays, buckets: int) -> np.ndarray:
-    """``histogram_buckets`` of several arrays in one vectorised pass, as (arrays, buckets, 3)
-    (np.histogram's generality costs ~10x more per call on these small arrays, and a probe has a
-    dozen of them)."""
     arrays = [np.asarray(values).ravel() for values in arrays]
     sizes = np.array([array.size for array in arrays])
     flat = np.concatenate(arrays).astype(np.float64) if arrays else np.zeros(0)

@@ -102,6 +102,16 @@ def runner_for(model, optimizer, head, shapes: Shapes, shuffle: bool, jit_compil
     return runner
 
 
+XLA_ERRORS = (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError, tf.errors.NotFoundError)
+"""What running a function XLA cannot compile (an op without an XLA kernel) raises."""
+
+
+def xla_refused(error: Exception) -> bool:
+    """Whether ``error`` (one of ``XLA_ERRORS``) says XLA could not compile the function, so a
+    plain ``tf.function`` should run it instead."""
+    return isinstance(error, XLA_ERRORS) and "XLA" in str(error)
+
+
 def refuse_xla(runner: "EpochRunner") -> None:
     """Remember that XLA cannot compile this runner's model (used by ``jit_compile="auto"``)."""
     _xla_refused.add(runner.problem)

@@ -160,8 +160,8 @@ def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate
                 callback_list.on_epoch_begin(epoch)
             try:
                 rows, done, status = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets)
-            except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError, tf.errors.NotFoundError) as error:
-                if jit_compile != "auto" or not runner.jit_compile or "XLA" not in str(error):
+            except compiled.XLA_ERRORS as error:
+                if jit_compile != "auto" or not runner.jit_compile or not compiled.xla_refused(error):
                     raise
                 # The model has an op XLA cannot compile: same loop, plain tf.function.
                 compiled.refuse_xla(runner)
