@@ -273,31 +273,29 @@ class BoundProbe:
         if not self.probe._chain:
             return self._run_graph(with_grid)
         packed = self._runs[bool(with_grid)](self.probe._weights())
-        layers = {}
-        for index, name in enumerate(self.names):
-            entry = {"pre_activation": packed["pre"][index], "activation": packed["post"][index],
-                     "kernel": packed["kernels"][index], "activation_name": self.probe.activation_names[index]}
-            if self.y is not None:
-                entry["kernel_gradient"] = packed["gradients"][index]
-            layers[name] = entry
-        return {"layers": layers, "loss": packed.get("loss"), "grid": packed.get("grid")}
+        return self._result(packed["pre"], packed["post"], packed["kernels"], packed.get("gradients"),
+                            packed.get("loss"), packed.get("grid"))
 
     def _run_graph(self, with_grid: bool) -> dict:
-        probe = self.probe
+        probe, gradients, loss = self.probe, None, None
         if self.y is None:
-            (pre, post, kernels), gradients, loss = probe._forward(self.x), [None] * len(self.names), None
+            pre, post, kernels = probe._forward(self.x)
         else:
             pre, post, kernels, gradients, loss = probe._backward(self.x, self.y)
             gradients, loss = [g.numpy() for g in gradients], float(loss)
+        output = probe._extractor(self.grid, training=False)[-1].numpy() if with_grid else None
+        return self._result([t.numpy() for t in pre], [t.numpy() for t in post], [t.numpy() for t in kernels],
+                            gradients, loss, output)
+
+    def _result(self, pre, post, kernels, gradients, loss, grid) -> dict:
+        """The pass's NumPy arrays as ``run`` returns them: per layer name, then loss and grid."""
         layers = {}
         for index, name in enumerate(self.names):
-            entry = {"pre_activation": pre[index].numpy(), "activation": post[index].numpy(),
-                     "kernel": kernels[index].numpy(), "activation_name": probe.activation_names[index]}
-            if gradients[index] is not None:
-                entry["kernel_gradient"] = gradients[index]
-            layers[name] = entry
-        output = probe._extractor(self.grid, training=False)[-1].numpy() if with_grid else None
-        return {"layers": layers, "loss": loss, "grid": output}
+            layers[name] = {"pre_activation": pre[index], "activation": post[index], "kernel": kernels[index],
+                            "activation_name": self.probe.activation_names[index]}
+            if gradients is not None:
+                layers[name]["kernel_gradient"] = gradients[index]
+        return {"layers": layers, "loss": loss, "grid": grid}
 
 
 def heads_name(model) -> str:

@@ -210,3 +210,20 @@ def test_activations_xla_cannot_compile_fall_back_to_a_plain_function(circle):
                                rtol=1e-4)
     key = next(key for key in diagnostics._CHAIN_PROGRAMS if key[0][0] is model.layers[1].activation)
     assert diagnostics._CHAIN_PROGRAMS[key].jit_compile is False  # remembered: no second XLA attempt
+
+
+def test_models_outside_the_dense_chain_path_give_the_same_numbers(circle):
+    # No biases: the pass runs on a sub-graph of the model itself, not the shared chain program.
+    inputs = keras.Input((2,))
+    hidden = keras.layers.Dense(4, activation="tanh", use_bias=False, name="hidden_1")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="tanh", name="output")(hidden))
+    loss = keras.losses.MeanSquaredError()
+    norms = diagnostics.gradient_norms(model, circle.x_test, circle.y_test, loss=loss)
+    with tf.GradientTape() as tape:
+        value = loss(circle.y_test.reshape(-1, 1), model(circle.x_test, training=False))
+    reference = tape.gradient(value, [layer.kernel for layer in builders.dense_layers(model)])
+    np.testing.assert_allclose(list(norms.values()), [np.linalg.norm(g) for g in reference], rtol=1e-4)
+    bound = diagnostics.ProbePass(model).bind(circle.x_test[:16], grid=circle.x_test[:5])
+    result = bound(with_grid=True)
+    assert result["loss"] is None and "kernel_gradient" not in result["layers"]["hidden_1"]
+    np.testing.assert_allclose(result["grid"], model(circle.x_test[:5], training=False).numpy(), atol=1e-6)
