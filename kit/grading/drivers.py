@@ -124,3 +124,30 @@ def build_model(module, function: str = "build_model", args: list | None = None,
     if not callable(target):
         raise AttributeError(f"the submission defines no function {function!r}")
     return models.describe(target(*(args or []), **(keywords or {})))
+
+
+@driver
+def call_cases(module, function: str, cases: dict) -> dict:
+    """Call ``module.function(*arguments)`` once per named case; describe each return.
+
+    ``cases`` maps a name to the list of positional arguments of that call (plain data, e.g. a
+    list of weight arrays). Per case, as :func:`call` but for functions that return several
+    arrays: a tuple or list return (such as ``(W, b)``) comes back item by item as
+    ``{"type": "tuple", "items": [describe_value(item), …]}``; any other return as
+    :func:`describe_value`; an exception as ``{"error": {"type", "message"}}``.
+    """
+    target = getattr(module, function, None)
+    if not callable(target):
+        raise AttributeError(f"the submission defines no function {function!r}")
+    answers = {}
+    for name, arguments in cases.items():
+        try:
+            returned = target(*arguments)
+        except Exception as error:
+            answers[name] = {"error": {"type": type(error).__name__, "message": str(error)[:500]}}
+            continue
+        if type(returned) in (tuple, list):
+            answers[name] = {"type": type(returned).__name__, "items": [describe_value(item) for item in returned]}
+        else:
+            answers[name] = describe_value(returned)
+    return answers
