@@ -83,14 +83,14 @@ def _structure_problem(description: dict, n_inputs: int) -> str:
     hidden, output = dense[:-1], dense[-1]
     if hidden:
         listed = ", ".join(f"{layer['units']} {layer['activation']}" for layer in hidden)
-        bend = any(layer["activation"] != "linear" for layer in hidden)
-        why = ("a non-linear activation makes the model non-linear (exercise 03 is about that)" if bend else
+        bent = sorted({layer["activation"] for layer in hidden} - {"linear"})
+        why = (f"a {' or '.join(bent)} layer bends the boundary (that is exercise 03)" if bent else
                "linear hidden layers add weights but no power (exercise 02 shows why)")
         return (f"build_linear_model({n_inputs}) has {len(hidden)} hidden layer{'s' * (len(hidden) != 1)} "
                 f"({listed}); a linear model has none: the input goes straight into the one tanh output unit, "
                 f"and {why}.")
     if output["activation"] != "tanh" or output["units"] != 1:
-        return (f"the output layer is {output['units']} {output['activation']} unit{'s' * (output['units'] != 1)}; "
+        return (f"The output layer is {output['units']} {output['activation']} unit{'s' * (output['units'] != 1)}; "
                 "this exercise asks for 1 tanh unit, the Playground's classifier (labels −1/+1, loss ½(ŷ − y)²).")
     if description["n_inputs"] != n_inputs:
         return (f"build_linear_model({n_inputs}) takes {description['n_inputs']} input features; build its input "
@@ -188,21 +188,21 @@ def _features_hint(features: list[str]) -> str:
 def linear_model(session):
     descriptions = {n: _linear_description(session, n) for n in WIDTHS}
     accuracy = _gauss_accuracy(descriptions[2], VISIBLE_SEED, 0)
-    expect(accuracy >= GAUSS_BAR, f"trained on gauss (two clouds a line separates), your model reaches test accuracy "
+    expect(accuracy >= GAUSS_BAR, f"Trained on gauss (two clouds a line separates), your model reaches test accuracy "
                                   f"{accuracy:.3f}; a linear model reaches ≥ {GAUSS_BAR}.")
-    return passed(f"trained on gauss: test accuracy {accuracy:.3f}.")
+    return passed(f"Trained on gauss: test accuracy {accuracy:.3f}.")
 
 
 @check("build_linear_model: learns unseen gauss data", points=10, visibility="hidden", timeout=TIMEOUT)
 def linear_model_unseen(session):
     description = _linear_description(session, 2)
     accuracies = [_gauss_accuracy(description, seed, noise) for seed, noise in HIDDEN_GAUSS]
-    expect(min(accuracies) >= GAUSS_BAR, f"on {len(accuracies)} unseen gauss data sets (one noisier) the lowest test "
+    expect(min(accuracies) >= GAUSS_BAR, f"On {len(accuracies)} unseen gauss data sets (one noisier) the lowest test "
                                          f"accuracy is {min(accuracies):.3f}; a linear model reaches ≥ {GAUSS_BAR}.")
 
 
 @check("linear model on circle: no better than a half-plane", points=25, timeout=TIMEOUT,
-       feedback="this check passes for the linear model of the first check: remove any hidden layer.")
+       feedback="this check passes once build_linear_model builds what the first check asks for.")
 def circle_half_plane(session):
     description = _description(session, 2)
     problem = _structure_problem(description, 2)
@@ -218,8 +218,8 @@ def circle_half_plane(session):
                   if accuracy > line + HALF_PLANE_SLACK else "")
         fail(f"On circle your model reaches {scores}.{beaten} But {problem}")
     expect(accuracy <= line + HALF_PLANE_SLACK and accuracy < CIRCLE_BAR,
-           f"your linear model reaches {scores}; no straight line should do better. Please report this.")
-    return passed(f"{scores}: a line cannot separate the disc from the ring.")
+           f"Your linear model reaches {scores}; no straight line should do better. Please report this.")
+    return passed(f"{scores[0].upper()}{scores[1:]}: a line cannot separate the disc from the ring.")
 
 
 @check("circle_features: a linear model separates circle", points=25, timeout=TIMEOUT,
@@ -227,16 +227,16 @@ def circle_half_plane(session):
 def features_rescue(session):
     features = _features(session)
     loss = _features_loss(features, VISIBLE_SEED, 0)
-    expect(loss < LOSS_BAR, f"a linear model on circle from {', '.join(features)} ends at test loss {loss:.3f} "
+    expect(loss < LOSS_BAR, f"A linear model on circle from {', '.join(features)} ends at test loss {loss:.3f} "
                             f"(the target is < {LOSS_BAR}). {_features_hint(features)}")
-    return passed(f"a linear model on circle from {', '.join(features)}: test loss {loss:.4f}.")
+    return passed(f"A linear model on circle from {', '.join(features)}: test loss {loss:.4f}.")
 
 
 @check("circle_features: unseen and noisier circle data", points=15, visibility="hidden", timeout=TIMEOUT)
 def features_rescue_unseen(session):
     features = _features(session)
     losses = [_features_loss(features, seed, noise) for seed, noise in HIDDEN_CIRCLE]
-    expect(max(losses) < LOSS_BAR, f"on {len(losses)} unseen circle data sets (one noisier) a linear model from "
+    expect(max(losses) < LOSS_BAR, f"On {len(losses)} unseen circle data sets (one noisier) a linear model from "
                                    f"{', '.join(features)} reaches test loss {max(losses):.3f} on the worst "
                                    f"(target < {LOSS_BAR}). {_features_hint(features)}")
 

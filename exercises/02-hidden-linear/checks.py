@@ -1,0 +1,379 @@
+"""Checks of exercise 02 (hidden-linear): 100 points, 4 visible checks (75) and 2 hidden ones (25).
+
+- ``build_deep_linear`` (visible, 15): for three ``(n_inputs, hidden)`` requests, the model has
+  exactly the asked hidden widths, every hidden activation linear, one tanh output unit and
+  ``n_inputs`` inputs. Hidden (5): three more requests (deeper, wider, none).
+- the deep linear network on xor (visible, 25): ``build_deep_linear(2, [8, 8])`` trained by the
+  grader on xor scores test accuracy below 0.8 (the contract's bar) and no higher than the best
+  half-plane on the same test points, measured here
+  (:func:`kit.grading.baselines.best_half_plane_accuracy`): the lesson, checked so that it could
+  fail. A network with a non-linear hidden layer earns nothing here, whatever it scores.
+- ``collapse`` (visible, 25): on five weight lists of depths 1 to 5 (float64, Keras layout),
+  ``x @ W + b`` equals the network's output on random x (relative 1e-6); W has shape
+  (n_inputs, n_outputs) and b (n_outputs,). Hidden (20): ten unseen lists of random depths
+  1-5 and widths 1-8.
+- ``collapse`` of a trained Keras network (visible, 10): the weights of a [8, 8] linear network
+  the grader trained on xor (float32, from ``model.get_weights()``); tanh(x @ W + b) must
+  reproduce the network's output.
+
+For ``build_deep_linear`` the structure is the whole of the task (the parent rebuilds the
+network from it, weights and all), so its checks ask for several requests, and the behaviour
+it leads to (one straight boundary, whatever the depth) is measured in the xor check. A failed
+``collapse`` is diagnosed against the usual mistakes (biases ignored or not carried through the
+later kernels, the last layer only, the kernels multiplied in the wrong order, W transposed).
+
+Thresholds, measured with ``RECIPE``:
+- collapse, float64: 1e-6 relative to the output's scale (the contract's). On the 15 lists a
+  correct fold agrees with the layer-by-layer output to 7e-16, and the same fold in float32 to
+  1.6e-7; each wrong formula above is off by 0.04 or more on every list of depth ≥ 2 (biases
+  ignored ≥ 0.04, the last bias only ≥ 0.12, summed biases 0.13, the reversed product 1.15
+  where it can be computed; elsewhere it raises).
+- collapse, float32 weights: 1e-5 relative. The student's W and b are float32 (the weights'
+  dtype); float32 carries ~7 digits, and a product of three kernels loses a few roundings.
+- xor < 0.8 and ≤ best half-plane + ``HALF_PLANE_SLACK``: over xor seeds 0-9 (noise 0 and 15) the
+  best half-plane scores 0.716 to 0.780 (0.728 on the visible seed 0); [8, 8] and [4, 4, 4]
+  linear networks score 0.376 to 0.716, never above it; the same [8, 8] with relu, tanh or
+  sigmoid scores ≥ 0.936, 0.2 or more above the line.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from kit.grading import models
+from kit.grading.baselines import best_half_plane_accuracy
+from kit.grading.checks import Answer, CallFailed, check, expect, fail, passed
+
+RECIPE = {"optimizer": "adam", "learning_rate": 0.03, "epochs": 50, "batch_size": 10}  # as the zoo's, 50 epochs
+TIMEOUT = 30.0  # a Keras model builds in about a second in the sandbox; 30 s only stops a hang
+XOR_BAR = 0.8
+# 2 test points of 250: the float32 model may label a point on the line differently from the
+# float64 search; a non-linear [8, 8] network beats the line by 0.2 or more on xor.
+HALF_PLANE_SLACK = 0.008
+RTOL64 = 1e-6
+RTOL32 = 1e-5
+VISIBLE_SEED = 0
+
+BUILD_VISIBLE = ((2, [8, 8]), (3, [4]), (2, [5, 1, 3]))
+BUILD_HIDDEN = ((4, [2, 7, 3, 6]), (2, [8, 8, 8, 8, 8, 8]), (1, []))
+
+# Layer widths (n_0, n_1, …, n_k) of the visible weight lists: depths 1 to 5, several outputs (so
+# that a transposed W shows), a square chain (so that the reversed product can be computed and
+# named), and a bottleneck of one unit.
+VISIBLE_SHAPES = {"depth 1": (3, 2), "depth 2": (2, 8, 1), "depth 3, square": (3, 3, 3, 3),
+                  "depth 4, bottleneck": (4, 5, 1, 6, 2), "depth 5": (2, 8, 8, 8, 8, 1)}
+N_HIDDEN_LISTS = 10
+
+
+def _chain(rng, widths) -> list[np.ndarray]:
+    """[W1, b1, …, Wk, bk] (float64) for layer widths (n_0, …, n_k); outputs of order 1."""
+    weights = []
+    for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+        weights += [rng.normal(0.0, 1.0 / np.sqrt(fan_in), (fan_in, fan_out)), rng.normal(0.0, 1.0, fan_out)]
+    return weights
+
+
+def _weight_lists() -> tuple[dict, dict]:
+    rng = np.random.default_rng(2)
+    visible = {name: _chain(rng, widths) for name, widths in VISIBLE_SHAPES.items()}
+    rng = np.random.default_rng(20_202)
+    hidden = {}
+    for index in range(N_HIDDEN_LISTS):
+        depth = int(rng.integers(1, 6))
+        widths = [int(rng.integers(1, 7))] + [int(w) for w in rng.integers(1, 9, depth)]
+        hidden[f"unseen {index + 1}"] = _chain(rng, widths)
+    return visible, hidden
+
+
+VISIBLE_LISTS, HIDDEN_LISTS = _weight_lists()
+
+
+def forward(weights, x) -> np.ndarray:
+    """The stack's output, layer by layer in float64: (…(x·W1 + b1)·W2 + b2…)·Wk + bk."""
+    h = np.asarray(x, dtype=np.float64)
+    for kernel, bias in zip(weights[0::2], weights[1::2]):
+        h = h @ np.asarray(kernel, dtype=np.float64) + np.asarray(bias, dtype=np.float64)
+    return h
+
+
+def _inputs(weights, seed: int) -> np.ndarray:
+    """Random points on which x @ W + b is compared with the stack (never sent to the child)."""
+    return np.random.default_rng(seed).normal(0.0, 3.0, (64, weights[0].shape[0]))
+
+
+# ---------------------------------------------------------------------------------------------
+# build_deep_linear: built in the sandbox, judged as a rebuilt model here.
+
+
+def _description(session, n_inputs: int, hidden: list) -> dict:
+    """The allow-listed description of ``build_deep_linear(n_inputs, hidden)`` (validated)."""
+    session.build_model("build_deep_linear", n_inputs, list(hidden), timeout=TIMEOUT)
+    return session.run("build_model", {"function": "build_deep_linear", "args": [n_inputs, list(hidden)],
+                                       "keywords": {}}, timeout=TIMEOUT)
+
+
+def _dense(description: dict) -> list[dict]:
+    return [layer for layer in models.check_description(description) if layer["kind"] == "Dense"]
+
+
+def _structure_problem(description: dict, n_inputs: int, hidden: list, reveal: bool = True) -> str:
+    """Why the model is not the deep linear network asked for ('' when it is); without ``reveal``
+    (hidden requests) the message does not quote the request."""
+    dense = _dense(description)
+    layers, output = dense[:-1], dense[-1]
+    call = f"build_deep_linear({n_inputs}, {list(hidden)})" if reveal else "For an unseen request, build_deep_linear"
+    for index, layer in enumerate(layers, 1):
+        if layer["activation"] != "linear":
+            return (f"{call}: hidden layer {index} uses {layer['activation']}; this exercise asks for linear (no "
+                    f"activation) in every hidden layer ({layer['activation']} bends the boundary: that is the "
+                    "next lesson).")
+    widths = [layer["units"] for layer in layers]
+    if widths != list(hidden):
+        return ((f"{call} has hidden widths {widths}; expected {list(hidden)}" if reveal else
+                 f"{call} does not have the asked hidden widths") +
+                ": one Dense layer per entry of hidden, in order, with that many units.")
+    if output["activation"] != "tanh" or output["units"] != 1:
+        return (f"{call}: the output layer is {output['units']} {output['activation']} "
+                f"unit{'s' * (output['units'] != 1)}; the Playground's classifier ends in 1 tanh unit.")
+    if description["n_inputs"] != n_inputs:
+        return (f"{call} takes {description['n_inputs'] if reveal else 'another number of'} input features; use "
+                "keras.Input(shape=(n_inputs,)).")
+    return ""
+
+
+def _expect_built(session, requests, reveal: bool) -> None:
+    for n_inputs, hidden in requests:
+        problem = _structure_problem(_description(session, n_inputs, hidden), n_inputs, hidden, reveal)
+        expect(not problem, problem)
+
+
+def _train(model, data, seed: int) -> dict:
+    """Test loss and accuracy of ``model`` after the kit's trainer ran the grader's recipe.
+
+    Read from the trainer's last epoch, which it measures on the full test split, rather than
+    through ``models.train_and_evaluate``: that recompiles the model and runs ``model.evaluate``,
+    about 0.4 s per model for the same two numbers, and a grading trains up to 2 models.
+    """
+    from kit.training import TrainingDiverged, train
+
+    try:
+        history = train(model, data, epochs=RECIPE["epochs"], batch_size=RECIPE["batch_size"],
+                        optimizer=RECIPE["optimizer"], learning_rate=RECIPE["learning_rate"], seed=seed, verbose=0)
+    except TrainingDiverged as diverged:
+        raise CallFailed(f"the grader's training of this model diverged at epoch {diverged.epoch} (the loss became "
+                         f"{diverged.loss}); a linear model trained with Adam 0.03 does not.") from None
+    return {"loss": history.history["val_loss"][-1], "accuracy": history.history["val_accuracy"][-1]}
+
+
+def _xor(seed: int):
+    from kit import datasets
+
+    return datasets.playground("xor", noise=0, seed=seed)
+
+
+# ---------------------------------------------------------------------------------------------
+# collapse: every weight list in one sandboxed call; the diagnosis of the usual mistakes.
+
+
+@functools.lru_cache(maxsize=1)
+def _trained_network():
+    """A [8, 8] linear network (tanh output) the grader trained on xor: its model and float32 weights."""
+    from kit import builders
+
+    model = builders.build_mlp(2, hidden=[8, 8], activation="linear", head="playground", seed=VISIBLE_SEED)
+    _train(model, _xor(VISIBLE_SEED), VISIBLE_SEED)
+    return model, [np.asarray(w, dtype=np.float32) for w in model.get_weights()]
+
+
+def _collapse_answers(session) -> dict:
+    """collapse(weights) for every list, in one sandboxed call (hidden lists only when hidden checks run)."""
+    lists = dict(VISIBLE_LISTS, keras=_trained_network()[1])
+    if session.sends_hidden:
+        lists.update(HIDDEN_LISTS)
+    try:
+        plain = session.run("call_cases", {"function": "collapse", "cases": {n: [w] for n, w in lists.items()}},
+                            timeout=TIMEOUT)
+    except CallFailed as failure:
+        raise CallFailed(f"collapse {failure}") from None
+    expect(type(plain) is dict, "collapse gave the grader no answer it could read.")
+    return plain
+
+
+def _close(got, expected, rtol: float) -> bool:
+    return got.shape == expected.shape and np.allclose(got, expected, rtol=rtol,
+                                                       atol=rtol * max(1.0, float(np.abs(expected).max(initial=0))))
+
+
+def _folded(weights) -> tuple[np.ndarray, np.ndarray]:
+    """The right (W, b), computed by the grader (float64)."""
+    kernels = [np.asarray(w, dtype=np.float64) for w in weights[0::2]]
+    biases = [np.asarray(b, dtype=np.float64) for b in weights[1::2]]
+    W, b = kernels[0], biases[0]
+    for kernel, bias in zip(kernels[1:], biases[1:]):
+        W, b = W @ kernel, b @ kernel + bias
+    return W, b
+
+
+def _diagnosis(W, b, weights) -> str:
+    """The likely mistake behind a wrong (W, b) of the right shapes, or ''."""
+    kernels = [np.asarray(w, dtype=np.float64) for w in weights[0::2]]
+    biases = [np.asarray(v, dtype=np.float64) for v in weights[1::2]]
+    right_W, right_b = _folded(weights)
+    near = functools.partial(_close, rtol=1e-6)
+    if len(kernels) > 1 and near(W, kernels[-1]) and near(b, biases[-1]):
+        return "You returned the last layer's (Wk, bk) only: every layer contributes, W = W1·W2···Wk."
+    if len(kernels) > 1 and near(W, kernels[0]) and near(b, biases[0]):
+        return "You returned the first layer's (W1, b1) only: every layer contributes, W = W1·W2···Wk."
+    if near(W, right_W):
+        if near(b, np.zeros_like(right_b)):
+            return ("W is right but your collapse ignores the biases: each layer's bias reaches the output through "
+                    "the kernels after it, b = (…(b1·W2 + b2)·W3 + …)·Wk + bk.")
+        if len(biases) > 1 and near(b, biases[-1]):
+            return ("W is right but b is the last layer's bias only: the earlier biases reach the output through "
+                    "the kernels after them, b = (…(b1·W2 + b2)·W3 + …)·Wk + bk.")
+        if len({v.shape for v in biases}) == 1 and near(b, np.sum(biases, axis=0)):
+            return ("W is right but you added the biases as they are: each must first pass through the kernels "
+                    "after it, b = (…(b1·W2 + b2)·W3 + …)·Wk + bk.")
+        return "W is right but b is not: fold each bias through the later kernels, b ← b·Wi + bi."
+    try:
+        backwards = functools.reduce(np.matmul, kernels[::-1])
+    except ValueError:
+        backwards = None
+    if backwards is not None and len(kernels) > 1 and near(W, backwards):
+        return ("You multiplied the kernels in the wrong order (Wk···W1): x meets W1 first, so W = W1·W2···Wk "
+                "(Keras kernels have shape (inputs, units)).")
+    if near(W.T, right_W):
+        return "W is the transpose of the right one: Keras kernels have shape (inputs, units), so x @ W needs W1·W2···Wk."
+    return ""
+
+
+def _case_problem(answer, weights, x, rtol: float, reveal: bool) -> tuple[str, bool]:
+    """What is wrong with collapse's answer for one weight list ('' when right), and whether that
+    names a likely mistake (a transpose, the wrong order, the biases …)."""
+    if type(answer) is not dict:
+        return "collapse gave the grader no answer it could read", False
+    if type(answer.get("error")) is dict:
+        error = answer["error"]  # the message may quote hidden shapes: only visible checks show it
+        text = f"collapse raised {error.get('type', '?')}" + (f": {error.get('message', '')}" if reveal else "")
+        if error.get("type") == "ValueError":
+            text += (" (Keras kernels have shape (inputs, units): fold them in order, W1·W2···Wk; a size mismatch "
+                     "usually means the order or a transpose is wrong)")
+        return text, False
+    items = answer.get("items")
+    if answer.get("type") not in ("tuple", "list") or type(items) is not list or len(items) != 2:
+        return f"collapse returned a {answer.get('type', '?')}; return the pair (W, b) of NumPy arrays", False
+    W, b = (Answer.from_plain(item, "collapse") for item in items)
+    for name, part in (("W", W), ("b", b)):
+        if part.failure:
+            return part.failure.replace("collapse returned", f"collapse returned as {name}"), False
+    W, b = W.value.astype(np.float64), b.value.astype(np.float64)
+    right_W, right_b = _folded(weights)
+    n_in, n_out = right_W.shape
+    if W.shape != right_W.shape:
+        last = np.asarray(weights[-2], dtype=np.float64)
+        if len(weights) > 2 and W.shape == last.shape and np.allclose(W, last):
+            return "W is the last layer's kernel: every layer contributes, W = W1·W2···Wk", True
+        if W.shape == (n_out, n_in):
+            return ("W has the shape of its transpose (outputs, inputs): Keras kernels have shape (inputs, units), "
+                    "so x @ W needs W of shape (n_inputs, n_outputs)" + (f" = ({n_in}, {n_out})" if reveal else "")), True
+        return (f"W has shape {W.shape}; expected (n_inputs, n_outputs) = ({n_in}, {n_out})" if reveal else
+                "W does not have the shape (n_inputs, n_outputs)"), False
+    if b.shape != right_b.shape:
+        return (f"b has shape {b.shape}; expected ({n_out},), one value per output like a Keras bias" if reveal else
+                "b does not have the shape (n_outputs,) of a Keras bias"), False
+    if not (np.isfinite(W).all() and np.isfinite(b).all()):
+        return "W or b holds NaN or infinite values", False
+    got, expected = x @ W + b, forward(weights, x)
+    if _close(got, expected, rtol):
+        return "", False
+    error = float(np.abs(got - expected).max()) / max(1.0, float(np.abs(expected).max()))
+    diagnosis = _diagnosis(W, b, weights)
+    return (f"x @ W + b differs from the network's output by up to {error:.2g} (relative to its scale)"
+            + (f". {diagnosis}" if diagnosis else "")), bool(diagnosis)
+
+
+def _expect_collapses(session, lists: dict, rtol: float, reveal: bool) -> None:
+    answers = _collapse_answers(session)
+    problems = {}
+    for index, (name, weights) in enumerate(lists.items()):
+        problem, named = _case_problem(answers.get(name), weights, _inputs(weights, 100 + index), rtol, reveal)
+        if problem:
+            problems[name] = (problem.rstrip(". "), named)
+    if problems:
+        # Show a list whose failure names the likely mistake, when one does: it says the most.
+        name = next((n for n, (_, named) in problems.items() if named), next(iter(problems)))
+        problem = problems[name][0]
+        if reveal:
+            count = f" ({len(problems)} of {len(lists)} lists fail.)" if len(problems) > 1 else ""
+            fail(f"For the weight list '{name}' (layer widths {VISIBLE_SHAPES[name]}): {problem}.{count}")
+        fail(f"On {len(problems)} of {len(lists)} unseen weight lists: {problem}.")
+
+
+# ---------------------------------------------------------------------------------------------
+# The checks
+
+
+@check("build_deep_linear: the asked widths, linear hidden layers, tanh output", points=15, timeout=TIMEOUT,
+       feedback="one keras.layers.Dense(width, activation='linear') per entry of hidden, then Dense(1, "
+                "activation='tanh'), from keras.Input(shape=(n_inputs,)).")
+def deep_linear_structure(session):
+    _expect_built(session, BUILD_VISIBLE, reveal=True)
+
+
+@check("build_deep_linear: other depths and widths", points=5, visibility="hidden", timeout=TIMEOUT)
+def deep_linear_structure_unseen(session):
+    _expect_built(session, BUILD_HIDDEN, reveal=False)
+
+
+@check("deep linear network on xor: no better than a half-plane", points=25, timeout=TIMEOUT,
+       feedback="this check passes once build_deep_linear builds what the first check asks for.")
+def xor_half_plane(session):
+    description = _description(session, 2, [8, 8])
+    problem = _structure_problem(description, 2, [8, 8])
+    output = _dense(description)[-1]
+    if problem and (output["activation"], output["units"], description["n_inputs"]) != ("tanh", 1, 2):
+        fail(problem)  # another output or input width: nothing the grader can train on xor's x1, x2
+    data = _xor(VISIBLE_SEED)
+    accuracy = _train(models.rebuild(description, seed=VISIBLE_SEED), data, VISIBLE_SEED)["accuracy"]
+    line = best_half_plane_accuracy(data.x_test, data.y_test)
+    scores = f"test accuracy {accuracy:.3f}; the best half-plane on the same points scores {line:.3f}"
+    if problem:
+        beaten = (" It beats every straight line, so it is not one affine map."
+                  if accuracy > line + HALF_PLANE_SLACK else "")
+        fail(f"Trained on xor, build_deep_linear(2, [8, 8]) reaches {scores}.{beaten} But {problem}")
+    expect(accuracy <= line + HALF_PLANE_SLACK and accuracy < XOR_BAR,
+           f"Your deep linear network reaches {scores}; no straight line should do better. Please report this.")
+    return passed(f"{scores[0].upper()}{scores[1:]}: 16 hidden units, and still one straight boundary.")
+
+
+@check("collapse: x·W + b equals the network (depths 1 to 5)", points=25, timeout=TIMEOUT,
+       feedback="start from (W, b) = (W1, b1); for each next layer, x·W + b becomes (x·W + b)·Wi + bi = "
+                "x·(W·Wi) + (b·Wi + bi).")
+def collapse_values(session):
+    _expect_collapses(session, VISIBLE_LISTS, RTOL64, reveal=True)
+
+
+@check("collapse: unseen depths and widths", points=20, visibility="hidden", timeout=TIMEOUT)
+def collapse_values_unseen(session):
+    _expect_collapses(session, HIDDEN_LISTS, RTOL64, reveal=False)
+
+
+@check("collapse of a trained Keras network", points=10, timeout=TIMEOUT,
+       feedback="model.get_weights() is [W1, b1, …, Wk, bk] with kernels of shape (inputs, units): the layout "
+                "collapse receives.")
+def collapse_keras(session):
+    model, weights = _trained_network()
+    answers = _collapse_answers(session)
+    x = _inputs(weights, 7).astype(np.float32)
+    problem, _ = _case_problem(answers.get("keras"), weights, x, RTOL32, reveal=True)
+    expect(not problem, f"For the weights of a [8, 8] linear network trained on xor: {problem.rstrip('. ')}.")
+    W, b = (Answer.from_plain(item, "collapse").value.astype(np.float64) for item in answers["keras"]["items"])
+    gap = float(np.abs(np.tanh(x @ W + b) - np.asarray(model(x), dtype=np.float64)).max())
+    return passed(f"tanh(x·W + b) with your {W.size + b.size} numbers reproduces the {model.count_params()}-weight "
+                  f"network to {gap:.1e}.")
+
+
+CHECKS = [deep_linear_structure, deep_linear_structure_unseen, xor_half_plane, collapse_values,
+          collapse_values_unseen, collapse_keras]
