@@ -67,10 +67,9 @@ SUBMISSIONS = {
     "no_squares": LINEAR + "\n\ndef circle_features():\n    return ['x1', 'x2', 'x1_x2']\n",
     "one_square": LINEAR + "\n\ndef circle_features():\n    return ['x1', 'x2', 'x1_sq']\n",
     "unknown_feature": LINEAR + "\n\ndef circle_features():\n    return ['x1^2', 'x2^2']\n",
-    # Trivial answers: the Playground's default network and its default inputs.
-    "trivial": "from kit.builders import build_mlp\n\n\ndef build_linear_model(n_inputs):\n"
-               "    return build_mlp(n_inputs)\n\n\ndef circle_features():\n    return ['x1', 'x2']\n",
 }
+# Trivial: a network with a hidden layer where none is asked, and the Playground's default inputs.
+SUBMISSIONS["trivial"] = SUBMISSIONS["hidden_relu"].replace('["x1_sq", "x2_sq"]', "['x1', 'x2']")
 
 # Each typical mistake: the checks it must lose and a word its (first visible) message must hold.
 MISTAKES = {
@@ -156,6 +155,15 @@ def test_a_hidden_relu_layer_is_caught_by_what_it_does_too(graded):
 def test_trivial_answers_score_zero(graded):
     result = graded("trivial")
     assert result.score == 0, [(c.name, c.score) for c in result.checks if c.score]
+
+
+@pytest.mark.slow
+def test_the_same_submission_graded_twice_gets_the_same_grade(graded, zygote, tmp_path):
+    path = tmp_path / "again.py"
+    path.write_text(SUBMISSIONS["one_square"])
+    again = grade_submission("01", path, zygote=zygote, limits=LIMITS, checks=load_checks("01"))
+    first = graded("one_square").as_dict(timings=False)
+    assert {**again.as_dict(timings=False), "submission": first["submission"]} == first
 
 
 @pytest.mark.slow

@@ -200,6 +200,15 @@ def test_hidden_messages_reveal_no_hidden_request_or_shape(graded):
 
 
 @pytest.mark.slow
+def test_the_same_submission_graded_twice_gets_the_same_grade(graded, zygote, checks02, tmp_path):
+    path = tmp_path / "again.py"
+    path.write_text(SUBMISSIONS["bias_ignored"])
+    again = grade_submission("02", path, zygote=zygote, limits=LIMITS, checks=checks02)
+    first = graded("bias_ignored").as_dict(timings=False)
+    assert {**again.as_dict(timings=False), "submission": first["submission"]} == first
+
+
+@pytest.mark.slow
 def test_gradescope_report_follows_the_schema(graded):
     data = report.gradescope(graded("bias_ignored"))
     assert_gradescope_results(data)
