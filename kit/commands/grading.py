@@ -10,6 +10,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from kit.errors import KitError, writing
+
 FORMATS = ("text", "json", "gradescope")
 
 
@@ -37,10 +39,11 @@ def _start(args) -> int:
     plan = [(source, target / source.relative_to(exercise.path)) for source in files if source.is_file()]
     existing = [str(destination) for _, destination in plan if destination.exists()]
     if existing:  # never overwrite a student's work
-        raise ValueError(f"{', '.join(existing)} already exist(s); choose another DIR or move them away first.")
-    for source, destination in plan:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, destination)
+        raise KitError(f"{', '.join(existing)} already exist(s); choose another DIR or move them away first.")
+    with writing(target, "the exercise into"):
+        for source, destination in plan:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, destination)
     print(f"Copied exercise {exercise.id} ({exercise.slug}) to {target}/. Edit starter.py, then run:")
     print(f"  kit check {exercise.id} {target / 'starter.py'}")
     return 0
@@ -50,12 +53,18 @@ def _grade(args, visibility) -> int:
     from kit.grading import Limits, grade_submission, report
 
     limits = Limits(timeout=args.timeout) if getattr(args, "timeout", None) else None
-    result = grade_submission(args.exercise, args.file, visibility=visibility, limits=limits)
+    try:
+        result = grade_submission(args.exercise, args.file, visibility=visibility, limits=limits)
+    except FileNotFoundError as error:
+        if error.errno is not None:  # raised by the OS, not kit.grading's "No submission file …": a bug
+            raise
+        raise KitError(str(error)) from None  # the path the user gave (until kit.grading raises KitError itself)
     text = report.render(result, getattr(args, "format", "text"))
     out = getattr(args, "out", None)
     if out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(text + "\n", encoding="utf-8")
+        with writing(out, "the report"):
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+            Path(out).write_text(text + "\n", encoding="utf-8")
         print(f"{result.exercise}: {result.score:g}/{result.max_score:g} (report written to {out})")
     else:
         print(text)
