@@ -33,7 +33,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from kit.errors import InstanceOf, InvalidParameter, Text, check, unknown_name
+from kit.errors import FLAG, InstanceOf, InvalidParameter, Text, check, unknown_name, validate_params
 
 LEAKY_RELU_SLOPE = 0.01
 """Slope of the course's leaky ReLU for x < 0 (Keras's own default is 0.2)."""
@@ -437,6 +437,7 @@ NEEDS_ARGUMENTS = {"threshold": "it needs arguments: call keras.activations.thre
                           "apply keras.activations.glu in a layer of its own"}
 
 
+@validate_params(include_aliases=FLAG)
 def names(include_aliases: bool = False) -> list[str]:
     """Names accepted by :func:`get`, sorted.
 

@@ -15,7 +15,7 @@ from typing import Sequence
 import keras
 
 from kit import activations, heads
-from kit.errors import (COUNT, DROPOUT, LEARNING_RATE, NAME, PENALTY, SEED, Function, InstanceOf, Interval, ListOf,
+from kit.errors import (COUNT, DROPOUT, LEARNING_RATE, MODEL, NAME, PENALTY, SEED, Function, InstanceOf, Interval, ListOf,
                         Options, Text, check, invalid, unknown_name, validate_params)
 
 PLAYGROUND_MAX_LAYERS = 6
@@ -39,7 +39,6 @@ biases 0.1; the others use zero biases, as Keras does. Every layer gets its own 
 
 OWNER = "kit.builders.build_mlp"
 
-MODEL = InstanceOf(keras.Model, "a keras.Model (e.g. from kit.builders.build_mlp)")
 
 HIDDEN = [ListOf(COUNT, fix="Give one width per hidden layer, e.g. [8, 8]; [] for none."), COUNT]
 """Hidden widths: a list of unit counts, or one count for a single hidden layer."""
@@ -129,11 +128,13 @@ def build_mlp(n_inputs: int, hidden: Sequence[int] = (4, 2), activation="tanh", 
     return keras.Model(inputs, outputs, name=name)
 
 
+@validate_params(model=MODEL)
 def dense_layers(model) -> list:
     """The model's Dense layers, in order (hidden layers, then the output)."""
     return [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
 
 
+@validate_params(model=MODEL)
 def hidden_activations(model) -> dict[str, str]:
     """Each hidden Dense layer's activation name, by layer name.
 
@@ -144,6 +145,7 @@ def hidden_activations(model) -> dict[str, str]:
     return {layer.name: activations.name_of(layer.activation) for layer in dense_layers(model)[:-1]}
 
 
+@validate_params(model=MODEL)
 def playground_limits_problem(model) -> str | None:
     """Why a model breaks the Playground's limits (≤ 6 hidden layers of ≤ 8 units), or None."""
     widths = [int(layer.units) for layer in dense_layers(model)[:-1]]
@@ -167,6 +169,7 @@ def make_optimizer(optimizer: str = "sgd", learning_rate: float = 0.03):
     return OPTIMIZERS[optimizer.lower()](learning_rate=float(learning_rate))
 
 
+@validate_params(model=MODEL, optimizer=Text("an optimizer name"), learning_rate=LEARNING_RATE)
 def compile_model(model, optimizer: str = "sgd", learning_rate: float = 0.03):
     """Compile a model for ``model.fit`` with the loss and accuracy of its head; returns the model.
 

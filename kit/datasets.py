@@ -86,6 +86,7 @@ class Dataset:
 DATASET = InstanceOf(Dataset, "a kit Dataset (e.g. kit.datasets.playground('spiral'))")
 
 
+@validate_params(data=DATASET)
 def make_again(data: Dataset) -> Dataset:
     """Rebuild a data set from its provenance (the same seed gives the same arrays)."""
     maker = {"playground": playground, "bundled": bundled, "from_csv": from_csv,

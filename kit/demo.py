@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kit.errors import PATH, validate_params, writing
+from kit.errors import PATH, Function, validate_params, writing
 
 # The entries the demo trains, in the order of the course.
 STAGES = [
@@ -34,6 +34,7 @@ STAGES = [
 ]
 
 
+@validate_params(out=PATH, echo=Function("a function printing a line, e.g. print"))
 def train_stages(out: Path, echo=print) -> dict:
     """Train every stage's entries on all their seeds; the first seed logs to TensorBoard."""
     from kit import zoo
@@ -73,6 +74,7 @@ def _first_meeting(runs, metric, op, target):
     return runs[0]
 
 
+@validate_params(figures=PATH)
 def draw_figures(results: dict, figures: Path) -> list[Path]:
     """The demo's figures, from the trained models (first seed unless said otherwise)."""
     from kit import diagnostics, plots, zoo
@@ -230,7 +232,7 @@ def claims_text(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-@validate_params(out_dir=PATH)
+@validate_params(out_dir=PATH, echo=Function("a function printing a line, e.g. print"))
 def run(out_dir: str | Path = "runs", echo=print) -> list[dict]:
     """The whole demo; returns the claims rows."""
     started = time.perf_counter()

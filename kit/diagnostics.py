@@ -40,8 +40,7 @@ import numpy as np
 import tensorflow as tf
 
 from kit import activations
-from kit.builders import MODEL
-from kit.errors import Function, Interval, InvalidParameter, Options, Text, check, invalid, validate_params
+from kit.errors import MODEL, Function, Interval, InvalidParameter, Options, Text, check, invalid, validate_params
 from kit.training import compiled
 
 DEAD_CAPABLE = ("relu", "relu6", "sparse_plus", "hard_silu")

@@ -44,6 +44,7 @@ import functools
 import inspect
 import math
 import os
+import sys
 import types
 from numbers import Integral, Real
 from typing import Iterable
@@ -359,22 +360,38 @@ def _plural(description: str) -> str:
     return description
 
 
+def _resolve(kind):
+    """A type, or the type a dotted name such as ``"keras.Model"`` names among the modules already
+    imported (None when its module is not: then no value can be an instance of it)."""
+    if not isinstance(kind, str):
+        return kind
+    root, *path = kind.split(".")
+    target = sys.modules.get(root)
+    for name in path:
+        target = getattr(target, name, None)
+    return target if isinstance(target, type) else None
+
+
 @dataclasses.dataclass(frozen=True)
 class InstanceOf(Constraint):
     """An instance of a type (or of one of a tuple of types), described in the user's words.
+
+    A type may be given by its dotted name (``"keras.Model"``), so that a constraint on Keras
+    objects needs no Keras import: a value can only be a Keras model once Keras is loaded.
 
     Example:
         >>> InstanceOf(dict, "a dict of name → value").describe()
         'a dict of name → value'
     """
 
-    types: type | tuple
+    types: type | str | tuple
     description: str
     fix: str = ""
     plural: str = ""
 
     def is_satisfied_by(self, value) -> bool:
-        return isinstance(value, self.types)
+        kinds = tuple(k for k in map(_resolve, self.types if isinstance(self.types, tuple) else (self.types,)) if k)
+        return bool(kinds) and isinstance(value, kinds)
 
     def describe(self) -> str:
         return self.description
@@ -610,6 +627,8 @@ SECONDS = Interval(Real, 0, None, closed="neither")
 PORT = Interval(Integral, 0, 65535, fix="0 picks a free port.")
 
 FLAG = Boolean()
+
+MODEL = InstanceOf("keras.Model", "a keras.Model (e.g. from kit.builders.build_mlp)")
 
 NAME = Text()
 

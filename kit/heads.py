@@ -20,7 +20,7 @@ import dataclasses
 import keras
 from keras import ops
 
-from kit.errors import InvalidParameter, unknown_name
+from kit.errors import MODEL, InvalidParameter, unknown_name, validate_params
 
 
 def _same_rank(y_true, y_pred):
@@ -115,6 +115,7 @@ def for_labels(labels: str) -> Head:
     raise unknown_name("label convention", labels, [h.labels for h in HEADS.values()])
 
 
+@validate_params(model=MODEL)
 def head_of(model) -> Head:
     """Read a model's head off its last layer's activation and width.
 

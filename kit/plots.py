@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
 
 from kit.datasets import DATASET  # noqa: E402
-from kit.errors import (COUNT, FLAG, PATH, InstanceOf, Interval, InvalidParameter, ListOf, Options,  # noqa: E402
+from kit.errors import (COUNT, FLAG, MODEL, PATH, InstanceOf, Interval, InvalidParameter, ListOf, Options,  # noqa: E402
                         check, invalid, validate_params, writing)
 
 PLAYGROUND_NEGATIVE = "#f59322"  # orange, output −1
@@ -168,7 +168,7 @@ def signed_output(output, head: str) -> np.ndarray:
     return np.clip(values, -1, 1)
 
 
-@validate_params(resolution=RESOLUTION, extent=Interval(Real, 0, None, closed="neither"))
+@validate_params(model=MODEL, resolution=RESOLUTION, extent=Interval(Real, 0, None, closed="neither"))
 def decision_grid(model, feature_names: Sequence[str] = ("x1", "x2"), resolution: int = 100,
                   extent: float = PLAYGROUND_EXTENT) -> np.ndarray:
     """The model's output over the Playground's square [−extent, extent]², as values in [−1, 1].
@@ -219,7 +219,7 @@ def heatmap_rgb(values: np.ndarray) -> np.ndarray:
     return heatmap_palette()[heatmap_indices(values)]
 
 
-@validate_params(data=DATASET, title=TITLE, resolution=RESOLUTION, show_test=FLAG, path=OUTPUT)
+@validate_params(model=MODEL, data=DATASET, title=TITLE, resolution=RESOLUTION, show_test=FLAG, path=OUTPUT)
 def decision_boundary(model, data, ax=None, title: str | None = None, resolution: int = 100,
                       show_test: bool = True, path=None):
     """The Playground's picture: the output as an orange-white-blue heat map with the points.

@@ -25,7 +25,7 @@ import statistics
 
 import numpy as np
 
-from kit.errors import (PATH, SEED, InstanceOf, InvalidParameter, Options, Text, check, invalid, unknown_name,
+from kit.errors import (MODEL, PATH, SEED, Function, InstanceOf, InvalidParameter, ListOf, Options, Text, check, invalid, unknown_name,
                         validate_params, writing)
 
 OPERATORS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
@@ -137,6 +137,7 @@ def entries(pattern: str = "*") -> list[Entry]:
     return [_REGISTRY[name] for name in names(pattern)]
 
 
+@validate_params(name=ENTRY_NAME)
 def dataset(name: str):
     """The entry's data set (always the same: its data seed is part of the entry)."""
     from kit import datasets
@@ -215,6 +216,7 @@ def _max_abs_error(model, data) -> float:
     return float(np.max(np.abs(prediction - function(grid))))
 
 
+@validate_params(model=MODEL)
 def negative_everywhere(model, x) -> dict[str, float]:
     """Per hidden layer, the share of units whose pre-activation is ≤ 0 on every row of ``x``.
 
@@ -271,6 +273,8 @@ MEASURES = {
 # Several seeds, summaries, and the results table.
 
 
+@validate_params(entry=InstanceOf(Entry, "a kit.zoo.Entry"),
+                 results=ListOf(InstanceOf(Result, "a kit.zoo.Result"), min_length=1))
 def summarise(entry: Entry, results: list[Result]) -> dict:
     """Per metric: the values by seed, median, mean, spread; and whether the expectation holds."""
     row = {"name": entry.name, "seeds": [r.seed for r in results], "fingerprint": entry.fingerprint(),
@@ -295,6 +299,7 @@ def summarise(entry: Entry, results: list[Result]) -> dict:
     return row
 
 
+@validate_params(pattern=PATTERN, echo=[Function("a function printing a line, e.g. print"), None])
 def bench(pattern: str = "*", echo=None) -> list[dict]:
     """Train every matching entry on each of its seeds; one summary row per entry."""
     rows = []

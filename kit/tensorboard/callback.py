@@ -58,6 +58,7 @@ def _array(value, parameter, ndim):
     return array
 
 
+@validate_params(owner=OWNER, probe_size=COUNT)
 def resolve_probe(probe, probe_size: int = PROBE_SIZE):
     """``(x, y or None, dataset or None)`` for a probe given as a Dataset, ``(x, y)`` or ``x``."""
     from kit import datasets

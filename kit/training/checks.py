@@ -11,9 +11,9 @@ import keras
 import numpy as np
 
 from kit import heads
-from kit.builders import MODEL, OPTIMIZERS
+from kit.builders import OPTIMIZERS
 from kit.datasets import DATASET
-from kit.errors import (BATCH_SIZE, COUNT, FLAG, LEARNING_RATE, PENALTY, SEED, InstanceOf, Interval, InvalidParameter,
+from kit.errors import (BATCH_SIZE, COUNT, FLAG, LEARNING_RATE, MODEL, PENALTY, SEED, InstanceOf, Interval, InvalidParameter,
                         ListOf, Options, Text, check, invalid, unknown_name)
 
 OWNER = "kit.training.train"
