@@ -2,20 +2,25 @@
 
 Per function (sigmoid, tanh, relu, leaky_relu, elu and each ``*_grad``):
 - values on a grid and random arrays match float64 references (4 points, visible);
-- float32 and float64 inputs of several shapes come back with the same shape and dtype (2, visible);
+- float32 and float64 inputs of several shapes come back with the same shape and dtype, and the
+  right values (2, visible);
 - extreme inputs (|x| up to 1e4) give no overflow warning, NaN or Inf and still the right values,
   and hidden random inputs match (derivatives: TensorFlow's autodiff) (3, hidden);
 plus ``relu_grad(0) == 0`` (5, visible) and ``max sigmoid_grad == 0.25`` at x = 0 (5, visible).
 
+Points count only for correct values: the shape/dtype, special-value and stability checks also
+compare the function's values, so zeros, the identity or the untouched starter score 0.
+
 Each function is called once per submission with every input its checks need (one sandboxed
-call), so a hostile or broken function costs its own checks and nothing else.
+call; the hidden inputs only when hidden checks run, never in ``kit check``), so a hostile or
+broken function costs its own checks and nothing else.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from kit.grading.checks import check, failed, passed
+from kit.grading.checks import check, check_each, expect, expect_close
 
 FUNCTIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 ALL = tuple(name for f in FUNCTIONS for name in (f, f + "_grad"))
@@ -36,22 +41,23 @@ EXTREME = np.array([-1e4, -5e3, -1e3, -800.0, -710.0, -100.0, -30.0, -1.0, -1e-8
                     1e-8, 1.0, 30.0, 100.0, 710.0, 800.0, 1e3, 5e3, 1e4])  # exp overflows past ±709.8
 
 
-def _inputs() -> dict:
+def _inputs() -> tuple[dict, dict]:
     rng = np.random.default_rng(4)
-    return {
-        "grid64": GRID, "random64": rng.normal(0.0, 4.0, (40, 25)),
-        "grid32": GRID.astype(np.float32), "random32": rng.normal(0.0, 4.0, (3, 5, 7)).astype(np.float32),
-        "extreme64": EXTREME, "extreme32": EXTREME.astype(np.float32),
-        "hidden64": np.random.default_rng(40_404).uniform(-50.0, 50.0, (997,)),
-    }
+    visible = {"grid64": GRID, "random64": rng.normal(0.0, 4.0, (40, 25)),
+               "grid32": GRID.astype(np.float32), "random32": rng.normal(0.0, 4.0, (3, 5, 7)).astype(np.float32)}
+    hidden = {"extreme64": EXTREME, "extreme32": EXTREME.astype(np.float32),
+              "hidden64": np.random.default_rng(40_404).uniform(-50.0, 50.0, (997,))}
+    return visible, hidden
 
 
-INPUTS = _inputs()
+VISIBLE, HIDDEN = _inputs()
+INPUTS = {**VISIBLE, **HIDDEN}
 
 
-def _cases(function: str) -> tuple[dict, dict]:
-    cases = dict(INPUTS)
-    keywords = {}
+def _answers(session, function):
+    """Every answer of ``function`` this grading needs, from one sandboxed call (hidden inputs
+    only when hidden checks run)."""
+    cases, keywords = dict(VISIBLE), {}
     base = function.removesuffix("_grad")
     if base in ALPHA:
         cases["alpha64"] = GRID
@@ -60,12 +66,7 @@ def _cases(function: str) -> tuple[dict, dict]:
         cases["zeros"] = np.zeros(4)
     if function == "sigmoid_grad":
         cases["fine"] = FINE
-    return cases, keywords
-
-
-def _answers(session, function):
-    cases, keywords = _cases(function)
-    return session.evaluate(function, cases, case_keywords=keywords, timeout=TIMEOUT)
+    return session.evaluate(function, cases, case_keywords=keywords, hidden=HIDDEN, timeout=TIMEOUT)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -148,121 +149,112 @@ def _diagnosis(function: str, answer) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# The checks, generated per function
+# The checks. Points count only for correct values: the shape/dtype, special-value and
+# stability checks also compare the values they look at.
+
+KINKS = ("relu_grad", "leaky_relu_grad", "elu_grad")  # their value at 0 is graded by its own check only
 
 
-def _values_check(function: str):
-    kink = function in ("relu_grad", "leaky_relu_grad", "elu_grad")  # graded at 0 by its own check only
-    base = function.removesuffix("_grad")
-
-    @check(f"{function}: values (float64)", points=4, timeout=TIMEOUT,
-           feedback=f"compare your {function} with its formula in the README, on a few values by hand.")
-    def values(session):
-        answers = _answers(session, function)
-        mask = GRID != 0 if kink else np.ones(GRID.shape, bool)
-        grid = answers["grid64"]
-        if not grid.failure:
-            grid = type(grid)(grid.value[mask] if grid.value.shape == GRID.shape else grid.value, grid.type_name)
-        problem = grid.mismatch(reference(function, GRID)[mask], RTOL64, ATOL64, x=GRID[mask])
-        if problem:
-            return failed(f"On the grid −10…10: {problem}.{_diagnosis(function, answers['grid64'])}")
-        problem = answers["random64"].mismatch(reference(function, INPUTS["random64"]), RTOL64, ATOL64,
-                                               x=INPUTS["random64"])
-        if problem:
-            return failed(f"On a random 40×25 array: {problem}.")
-        if "alpha64" in answers:
-            alpha = ALPHA[base]
-            answer = answers["alpha64"]
-            if not answer.failure and answer.value.shape == GRID.shape:
-                answer = type(answer)(answer.value[mask], answer.type_name)
-            problem = answer.mismatch(reference(function, GRID, alpha)[mask], RTOL64, ATOL64, x=GRID[mask])
-            if problem:
-                return failed(f"With alpha={alpha}: {problem}. Use the alpha argument, do not hard-code the default.")
-        return passed()
-
-    return values
+def _grid_mask(function: str) -> np.ndarray:
+    return GRID != 0 if function in KINKS else np.ones(GRID.shape, bool)
 
 
-def _structure_check(function: str):
-    @check(f"{function}: keeps shape and dtype", points=2, timeout=TIMEOUT,
-           feedback="return np.ndarray of x's dtype: avoid np.asarray(x, dtype=float), Python float lists, "
-                    "or float64 constants made with np.array(…); NumPy keeps float32 when you combine x with Python numbers.")
-    def structure(session):
-        answers = _answers(session, function)
-        for name in ("grid32", "random32", "grid64", "random64"):
-            x, answer = INPUTS[name], answers[name]
-            if answer.failure:
-                return failed(f"For a {x.dtype} input of shape {x.shape}: {answer.failure}.")
-            if answer.type_name not in ("ndarray",) and answer.value.shape != ():
-                return failed(f"returned a {answer.type_name}, expected a numpy.ndarray.")
-            if answer.value.dtype != x.dtype or answer.value.shape != x.shape:
-                return failed(f"For a {x.dtype} input of shape {x.shape} it returned {answer.value.dtype} of shape "
-                              f"{answer.value.shape}.")
-        return passed()
+def _expect_grid_values(answers, function: str, hint: str = "") -> None:
+    expect_close(answers["grid64"], reference(function, GRID), RTOL64, ATOL64, x=GRID, where=_grid_mask(function),
+                 on="On the grid −10…10", hint=hint)
 
-    return structure
+
+@check_each(ALL, "{}: values (float64)", points=4, timeout=TIMEOUT,
+            feedback="compare your {} with its formula in the README, on a few values by hand.")
+def values(session, parameter):
+    function = parameter
+    answers = _answers(session, function)
+    _expect_grid_values(answers, function, _diagnosis(function, answers["grid64"]))
+    expect_close(answers["random64"], reference(function, VISIBLE["random64"]), RTOL64, ATOL64,
+                 x=VISIBLE["random64"], on="On a random 40×25 array")
+    if "alpha64" in answers:
+        alpha = ALPHA[function.removesuffix("_grad")]
+        expect_close(answers["alpha64"], reference(function, GRID, alpha), RTOL64, ATOL64, x=GRID,
+                     where=_grid_mask(function), on=f"With alpha={alpha}",
+                     hint="Use the alpha argument, do not hard-code the default.")
+
+
+@check_each(ALL, "{}: keeps shape and dtype", points=2, timeout=TIMEOUT,
+            feedback="return np.ndarray of x's dtype: avoid np.asarray(x, dtype=float), Python float lists, "
+                     "or float64 constants made with np.array(…); NumPy keeps float32 when you combine x with "
+                     "Python numbers.")
+def structure(session, parameter):
+    function = parameter
+    answers = _answers(session, function)
+    _expect_grid_values(answers, function, _diagnosis(function, answers["grid64"])
+                        + " Shape and dtype earn their points only with correct values.")
+    for name in ("grid32", "random32", "grid64", "random64"):
+        x, answer = VISIBLE[name], answers[name]
+        expect(not answer.failure, f"For a {x.dtype} input of shape {x.shape}: {answer.failure}.")
+        expect(answer.type_name == "ndarray" or answer.value.shape == (),
+               f"returned a {answer.type_name}, expected a numpy.ndarray.")
+        expect(answer.value.dtype == x.dtype and answer.value.shape == x.shape,
+               f"For a {x.dtype} input of shape {x.shape} it returned {answer.value.dtype} of shape "
+               f"{answer.value.shape}.")
+        rtol, atol = (RTOL32, ATOL32) if x.dtype == np.float32 else (RTOL64, ATOL64)
+        expect_close(answer, reference(function, x), rtol, atol, x=x, where=x != 0 if function in KINKS else None,
+                     on=f"For a {x.dtype} input of shape {x.shape}",
+                     hint="Shape and dtype earn their points only with correct values.")
 
 
 OVERFLOW_HINT = ("np.exp overflows past |x| ≈ 709 (float64) and 88 (float32). For σ use e^−|x| only; np.where "
                  "evaluates both branches, so clip the argument first (np.exp(np.minimum(x, 0))).")
 
 
-def _robust_check(function: str):
-    @check(f"{function}: extreme and unseen inputs", points=3, visibility="hidden", timeout=TIMEOUT)
-    def robust(session):
-        answers = _answers(session, function)
-        for name, rtol, atol in (("extreme64", RTOL64, ATOL64), ("extreme32", RTOL32, ATOL32)):
-            answer = answers[name]
-            if answer.failure:
-                return failed(f"On inputs with |x| up to 1e4: {answer.failure}.")
-            warned = answer.overflow_warnings()
-            if warned:
-                return failed(f"NumPy warned on inputs with |x| up to 1e4 ({INPUTS[name].dtype}): {warned[0]}. "
-                              + OVERFLOW_HINT)
-            problem = answer.mismatch(reference(function, INPUTS[name]), rtol, atol, reveal=False)
-            if problem:
-                hint = OVERFLOW_HINT if "NaN" in problem else "Make the visible values check pass first."
-                return failed(f"On inputs with |x| up to 1e4 ({INPUTS[name].dtype}): {problem}. {hint}")
-        expected = autodiff(function, INPUTS["hidden64"]) if function.endswith("_grad") else \
-            reference(function, INPUTS["hidden64"])
-        problem = answers["hidden64"].mismatch(expected, RTOL64, ATOL64, reveal=False)
-        if problem:
-            source = "TensorFlow's autodiff" if function.endswith("_grad") else "the float64 reference"
-            return failed(f"On hidden random inputs, compared with {source}: {problem}.")
-        return passed()
-
-    return robust
-
-
 @check("relu_grad(0) is 0", points=5, timeout=TIMEOUT,
        feedback="use x > 0, not x >= 0: TensorFlow and the Playground take relu'(0) = 0.")
 def relu_grad_at_zero(session):
-    answer = _answers(session, "relu_grad")["zeros"]
-    if answer.failure:
-        return failed(answer.failure)
+    answers = _answers(session, "relu_grad")
+    answer = answers["zeros"]
+    expect(not answer.failure, answer.failure)
     got = answer.value.astype(np.float64)
-    if got.shape != (4,) or not np.all(got == 0.0):
-        return failed(f"relu_grad(np.zeros(4)) returned {np.array2string(got, precision=4)}, expected [0. 0. 0. 0.].")
-    return passed()
+    expect(got.shape == (4,) and np.all(got == 0.0),
+           f"relu_grad(np.zeros(4)) returned {np.array2string(got, precision=4)}, expected [0. 0. 0. 0.].")
+    _expect_grid_values(answers, "relu_grad", "The value at 0 earns its points only with correct values elsewhere.")
 
 
 @check("sigmoid_grad peaks at 0.25", points=5, timeout=TIMEOUT,
        feedback="σ'(x) = σ(x)(1 − σ(x)) is largest at x = 0, where σ = 0.5: 0.5 · 0.5 = 0.25. This bound is why "
                 "gradients vanish through many sigmoid layers.")
 def sigmoid_grad_peak(session):
-    answer = _answers(session, "sigmoid_grad")["fine"]
-    if answer.failure:
-        return failed(answer.failure)
+    answers = _answers(session, "sigmoid_grad")
+    answer = answers["fine"]
+    expect(not answer.failure, answer.failure)
     got = answer.value.astype(np.float64)
-    if got.shape != FINE.shape or not np.isfinite(got).all():
-        return failed(f"sigmoid_grad on 20,001 points in [−1, 1] returned shape {got.shape} or non-finite values.")
+    expect(got.shape == FINE.shape and np.isfinite(got).all(),
+           f"sigmoid_grad on 20,001 points in [−1, 1] returned shape {got.shape} or non-finite values.")
     peak, where = float(got.max()), float(FINE[int(np.argmax(got))])
     # 1e-12: σ(0) = 0.5 exactly in binary floating point, so a correct σ' gives 0.25 to the last bit.
-    if abs(peak - 0.25) > 1e-12 or where != 0.0:
-        return failed(f"the largest value on [−1, 1] is {peak:.6g} at x = {where:g}; expected 0.25 at x = 0."
-                      f"{_diagnosis('sigmoid_grad', _answers(session, 'sigmoid_grad')['grid64'])}")
-    return passed()
+    expect(abs(peak - 0.25) <= 1e-12 and where == 0.0,
+           f"the largest value on [−1, 1] is {peak:.6g} at x = {where:g}; expected 0.25 at x = 0."
+           f"{_diagnosis('sigmoid_grad', answers['grid64'])}")
+    _expect_grid_values(answers, "sigmoid_grad", "The peak earns its points only with correct values elsewhere.")
 
 
-CHECKS = ([_values_check(f) for f in ALL] + [_structure_check(f) for f in ALL]
-          + [relu_grad_at_zero, sigmoid_grad_peak] + [_robust_check(f) for f in ALL])
+@check_each(ALL, "{}: extreme and unseen inputs", points=3, visibility="hidden", timeout=TIMEOUT)
+def robust(session, parameter):
+    function = parameter
+    answers = _answers(session, function)
+    for name, rtol, atol in (("extreme64", RTOL64, ATOL64), ("extreme32", RTOL32, ATOL32)):
+        answer = answers[name]
+        expect(not answer.failure, f"On inputs with |x| up to 1e4: {answer.failure}.")
+        warned = answer.overflow_warnings()
+        expect(not warned, f"NumPy warned on inputs with |x| up to 1e4 ({HIDDEN[name].dtype}): "
+                           f"{warned[0] if warned else ''}. " + OVERFLOW_HINT)
+        problem = answer.mismatch(reference(function, HIDDEN[name]), rtol, atol, reveal=False)
+        expect(not problem, f"On inputs with |x| up to 1e4 ({HIDDEN[name].dtype}): {problem}. "
+                            + (OVERFLOW_HINT if "NaN" in problem else "Make the visible values check pass first."))
+    expected = autodiff(function, HIDDEN["hidden64"]) if function.endswith("_grad") else \
+        reference(function, HIDDEN["hidden64"])
+    source = "TensorFlow's autodiff" if function.endswith("_grad") else "the float64 reference"
+    expect_close(answers["hidden64"], expected, RTOL64, ATOL64, reveal=False,
+                 on=f"On hidden random inputs, compared with {source}")
+    _expect_grid_values(answers, function, "Stability earns its points only with correct values.")
+
+
+CHECKS = [*values, *structure, relu_grad_at_zero, sigmoid_grad_peak, *robust]

@@ -1,78 +1,175 @@
 # %% [markdown]
-# # Exercise 04: activation functions and their derivatives (reference solution)
+# # Exercise 04: activation functions and their derivatives
 #
-# Every function takes a NumPy array `x` (float32 or float64, any shape) and returns a new
-# array of the same shape and dtype. Stable for |x| up to 1e4: no overflow warning, NaN or Inf.
+# Write each activation and its derivative in NumPy. Backpropagation multiplies one derivative
+# per layer, so these few lines decide whether a deep network can learn at all.
+#
+# Rules for every function (the checks test each one):
+# - `x` is a NumPy array of dtype float32 or float64 and any shape;
+# - return a new `np.ndarray` with the same shape and the same dtype as `x`;
+# - no overflow warning, NaN or Inf for |x| up to 1e4 (`np.exp(1000)` overflows!).
+#
+# Replace each `raise NotImplementedError` by your code, then check your work with
+# `kit check 04 starter.py` (see README.md).
 
 # %%
 import numpy as np
 
 
 def sigmoid(x):
-    """σ(x) = 1 / (1 + e^−x), computed with e^−|x| so that exp never overflows."""
+    """σ(x) = 1 / (1 + e^−x), in (0, 1).
+
+    Args:
+        x: np.ndarray, float32 or float64, any shape.
+    Returns:
+        np.ndarray, same shape and dtype as x. Must not overflow for x = −1000.
+    """
+    # BEGIN SOLUTION: compute σ without evaluating e^−x for very negative x (hint: e^−|x| is always ≤ 1)
     x = np.asarray(x)
     z = np.exp(-np.abs(x))  # in (0, 1]: no overflow for any x
     return np.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(x.dtype, copy=False)
+    # END SOLUTION
 
 
 def sigmoid_grad(x):
-    """σ'(x) = σ(x)·(1 − σ(x)); at most 0.25, at x = 0."""
+    """σ'(x) = σ(x)·(1 − σ(x)); its largest value is 0.25, at x = 0.
+
+    Args:
+        x: np.ndarray, float32 or float64, any shape.
+    Returns:
+        np.ndarray, same shape and dtype as x.
+    """
+    # BEGIN SOLUTION: implement sigmoid_grad (you may call sigmoid)
     s = sigmoid(x)
     return s * (1 - s)
+    # END SOLUTION
 
 
 def tanh(x):
-    """tanh(x) = (e^x − e^−x) / (e^x + e^−x); NumPy's np.tanh is stable."""
+    """tanh(x) = (e^x − e^−x) / (e^x + e^−x), in (−1, 1), zero-centred.
+
+    Args:
+        x: np.ndarray, float32 or float64, any shape.
+    Returns:
+        np.ndarray, same shape and dtype as x.
+    """
+    # BEGIN SOLUTION: implement tanh (NumPy's np.tanh is stable)
     return np.tanh(x)
+    # END SOLUTION
 
 
 def tanh_grad(x):
-    """tanh'(x) = 1 − tanh²(x)."""
+    """tanh'(x) = 1 − tanh²(x).
+
+    Args:
+        x: np.ndarray, float32 or float64, any shape.
+    Returns:
+        np.ndarray, same shape and dtype as x.
+    """
+    # BEGIN SOLUTION: implement tanh_grad
     t = np.tanh(x)
     return 1 - t * t
+    # END SOLUTION
 
 
 def relu(x):
-    """max(0, x)."""
+    """relu(x) = max(0, x).
+
+    Args:
+        x: np.ndarray, float32 or float64, any shape.
+    Returns:
+        np.ndarray, same shape and dtype as x.
+    """
+    # BEGIN SOLUTION: implement relu
     x = np.asarray(x)
     return np.maximum(x, np.zeros((), dtype=x.dtype))
+    # END SOLUTION
 
 
 def relu_grad(x):
-    """1 for x > 0, else 0 (the convention at 0 of TensorFlow and the Playground)."""
+    """relu'(x) = 1 for x > 0, 0 for x < 0, and 0 at x = 0 (TensorFlow's and the Playground's convention).
+
+    Args:
+        x: np.ndarray, float32 or float64, any shape.
+    Returns:
+        np.ndarray of 0s and 1s, same shape and dtype as x.
+    """
+    # BEGIN SOLUTION: implement relu_grad
     x = np.asarray(x)
     return (x > 0).astype(x.dtype)
+    # END SOLUTION
 
 
 def leaky_relu(x, alpha=0.01):
-    """x for x > 0, alpha·x otherwise."""
+    """x for x > 0, alpha·x otherwise.
+
+    Args:
+        x: np.ndarray, float32 or float64, any shape.
+        alpha: the slope for x ≤ 0 (a Python float).
+    Returns:
+        np.ndarray, same shape and dtype as x.
+    """
+    # BEGIN SOLUTION: implement leaky_relu
     x = np.asarray(x)
     return np.where(x > 0, x, x * np.asarray(alpha, dtype=x.dtype)).astype(x.dtype, copy=False)
+    # END SOLUTION
 
 
 def leaky_relu_grad(x, alpha=0.01):
-    """1 for x > 0, alpha otherwise."""
+    """1 for x > 0, alpha for x < 0 (either at 0: it is not graded there).
+
+    Args:
+        x: np.ndarray, float32 or float64, any shape.
+        alpha: the slope for x ≤ 0.
+    Returns:
+        np.ndarray, same shape and dtype as x.
+    """
+    # BEGIN SOLUTION: implement leaky_relu_grad
     x = np.asarray(x)
     return np.where(x > 0, np.ones((), x.dtype), np.asarray(alpha, dtype=x.dtype)).astype(x.dtype, copy=False)
+    # END SOLUTION
 
 
 def elu(x, alpha=1.0):
-    """x for x > 0, alpha·(e^x − 1) otherwise; exp of min(x, 0) only, so it never overflows."""
+    """x for x > 0, alpha·(e^x − 1) otherwise.
+
+    Args:
+        x: np.ndarray, float32 or float64, any shape.
+        alpha: the scale of the negative part.
+    Returns:
+        np.ndarray, same shape and dtype as x. Must not overflow for x = 1000 (np.where
+        computes both branches!).
+    """
+    # BEGIN SOLUTION: implement elu without overflow (np.where evaluates both branches: clip first)
     x = np.asarray(x)
     negative = np.asarray(alpha, dtype=x.dtype) * np.expm1(np.minimum(x, 0))
     return np.where(x > 0, x, negative).astype(x.dtype, copy=False)
+    # END SOLUTION
 
 
 def elu_grad(x, alpha=1.0):
-    """1 for x > 0, alpha·e^x otherwise."""
+    """1 for x > 0, alpha·e^x for x < 0 (either at 0: it is not graded there).
+
+    Args:
+        x: np.ndarray, float32 or float64, any shape.
+        alpha: the scale of the negative part.
+    Returns:
+        np.ndarray, same shape and dtype as x.
+    """
+    # BEGIN SOLUTION: implement elu_grad
     x = np.asarray(x)
     negative = np.asarray(alpha, dtype=x.dtype) * np.exp(np.minimum(x, 0))
     return np.where(x > 0, np.ones((), x.dtype), negative).astype(x.dtype, copy=False)
+    # END SOLUTION
 
 
 # %%
 if __name__ == "__main__":
+    # Runs as a script: prints what is done so far.
     grid = np.linspace(-3, 3, 7)
     for name in ("sigmoid", "tanh", "relu", "leaky_relu", "elu"):
-        print(f"{name:>10}: {np.round(globals()[name](grid), 3)}")
-        print(f"{name + '_grad':>10}: {np.round(globals()[name + '_grad'](grid), 3)}")
+        for function in (name, name + "_grad"):
+            try:
+                print(f"{function:>16}: {np.round(globals()[function](grid), 3)}")
+            except NotImplementedError as todo:
+                print(f"{function:>16}: {todo}")

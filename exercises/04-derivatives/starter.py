@@ -9,7 +9,8 @@
 # - return a new `np.ndarray` with the same shape and the same dtype as `x`;
 # - no overflow warning, NaN or Inf for |x| up to 1e4 (`np.exp(1000)` overflows!).
 #
-# Check your work with `kit check 04 starter.py` (see README.md).
+# Replace each `raise NotImplementedError` by your code, then check your work with
+# `kit check 04 starter.py` (see README.md).
 
 # %%
 import numpy as np
@@ -23,8 +24,8 @@ def sigmoid(x):
     Returns:
         np.ndarray, same shape and dtype as x. Must not overflow for x = −1000.
     """
-    # TODO: compute it without evaluating e^−x for very negative x (hint: e^−|x| is always ≤ 1).
-    raise NotImplementedError("TODO: implement sigmoid")
+    # TODO: compute σ without evaluating e^−x for very negative x (hint: e^−|x| is always ≤ 1)
+    raise NotImplementedError('TODO: compute σ without evaluating e^−x for very negative x (hint: e^−|x| is always ≤ 1)')
 
 
 def sigmoid_grad(x):
@@ -35,8 +36,8 @@ def sigmoid_grad(x):
     Returns:
         np.ndarray, same shape and dtype as x.
     """
-    # TODO
-    raise NotImplementedError("TODO: implement sigmoid_grad")
+    # TODO: implement sigmoid_grad (you may call sigmoid)
+    raise NotImplementedError('TODO: implement sigmoid_grad (you may call sigmoid)')
 
 
 def tanh(x):
@@ -47,8 +48,8 @@ def tanh(x):
     Returns:
         np.ndarray, same shape and dtype as x.
     """
-    # TODO
-    raise NotImplementedError("TODO: implement tanh")
+    # TODO: implement tanh (NumPy's np.tanh is stable)
+    raise NotImplementedError("TODO: implement tanh (NumPy's np.tanh is stable)")
 
 
 def tanh_grad(x):
@@ -59,8 +60,8 @@ def tanh_grad(x):
     Returns:
         np.ndarray, same shape and dtype as x.
     """
-    # TODO
-    raise NotImplementedError("TODO: implement tanh_grad")
+    # TODO: implement tanh_grad
+    raise NotImplementedError('TODO: implement tanh_grad')
 
 
 def relu(x):
@@ -71,8 +72,8 @@ def relu(x):
     Returns:
         np.ndarray, same shape and dtype as x.
     """
-    # TODO
-    raise NotImplementedError("TODO: implement relu")
+    # TODO: implement relu
+    raise NotImplementedError('TODO: implement relu')
 
 
 def relu_grad(x):
@@ -83,8 +84,8 @@ def relu_grad(x):
     Returns:
         np.ndarray of 0s and 1s, same shape and dtype as x.
     """
-    # TODO
-    raise NotImplementedError("TODO: implement relu_grad")
+    # TODO: implement relu_grad
+    raise NotImplementedError('TODO: implement relu_grad')
 
 
 def leaky_relu(x, alpha=0.01):
@@ -96,8 +97,8 @@ def leaky_relu(x, alpha=0.01):
     Returns:
         np.ndarray, same shape and dtype as x.
     """
-    # TODO
-    raise NotImplementedError("TODO: implement leaky_relu")
+    # TODO: implement leaky_relu
+    raise NotImplementedError('TODO: implement leaky_relu')
 
 
 def leaky_relu_grad(x, alpha=0.01):
@@ -109,8 +110,8 @@ def leaky_relu_grad(x, alpha=0.01):
     Returns:
         np.ndarray, same shape and dtype as x.
     """
-    # TODO
-    raise NotImplementedError("TODO: implement leaky_relu_grad")
+    # TODO: implement leaky_relu_grad
+    raise NotImplementedError('TODO: implement leaky_relu_grad')
 
 
 def elu(x, alpha=1.0):
@@ -123,8 +124,8 @@ def elu(x, alpha=1.0):
         np.ndarray, same shape and dtype as x. Must not overflow for x = 1000 (np.where
         computes both branches!).
     """
-    # TODO
-    raise NotImplementedError("TODO: implement elu")
+    # TODO: implement elu without overflow (np.where evaluates both branches: clip first)
+    raise NotImplementedError('TODO: implement elu without overflow (np.where evaluates both branches: clip first)')
 
 
 def elu_grad(x, alpha=1.0):
@@ -136,8 +137,8 @@ def elu_grad(x, alpha=1.0):
     Returns:
         np.ndarray, same shape and dtype as x.
     """
-    # TODO
-    raise NotImplementedError("TODO: implement elu_grad")
+    # TODO: implement elu_grad
+    raise NotImplementedError('TODO: implement elu_grad')
 
 
 # %%

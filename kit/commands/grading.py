@@ -29,22 +29,30 @@ def _exercises(args) -> int:
 
 def _start(args) -> int:
     from kit.grading.exercises import find
+    from kit.grading.starters import starter_text, notebook
 
     exercise = find(args.exercise)
     target = Path(args.dir) if args.dir else Path(f"{exercise.id}-{exercise.slug}")
-    files = [exercise.path / "starter.py", exercise.path / "README.md"]
+    files = [exercise.path / "README.md"]
     figures = exercise.path / "figures"
     if figures.is_dir():
         files += [p for p in sorted(figures.iterdir()) if p.suffix == ".png"]
     plan = [(source, target / source.relative_to(exercise.path)) for source in files if source.is_file()]
-    existing = [str(destination) for _, destination in plan if destination.exists()]
+    starter = [target / "starter.py", target / "starter.ipynb"]
+    existing = [str(destination) for destination in [d for _, d in plan] + starter if destination.exists()]
     if existing:  # never overwrite a student's work
         raise KitError(f"{', '.join(existing)} already exist(s); choose another DIR or move them away first.")
+    text = starter_text(exercise)  # generated from the exercise's one source before anything is written
+    book = notebook(text)
     with writing(target, "the exercise into"):
         for source, destination in plan:
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, destination)
-    print(f"Copied exercise {exercise.id} ({exercise.slug}) to {target}/. Edit starter.py, then run:")
+        target.mkdir(parents=True, exist_ok=True)
+        starter[0].write_text(text, encoding="utf-8")
+        starter[1].write_text(book, encoding="utf-8")
+    print(f"Copied exercise {exercise.id} ({exercise.slug}) to {target}/: starter.py (also as starter.ipynb), "
+          "README.md. Edit the starter, then run:")
     print(f"  kit check {exercise.id} {target / 'starter.py'}")
     return 0
 

@@ -1,19 +1,19 @@
 """The checks API for exercise authors: named, weighted, visible or hidden judgements in the parent.
 
-A check is a function of a :class:`Session` (the parent's view of one submission) that returns
-an :class:`Outcome`. It asks the sandbox for plain data (``session.evaluate``, ``session.call``,
-``session.build_model`` or any driver) and judges it with the reference, the hidden data and the
-thresholds that never leave the parent. A sandbox failure (timeout, crash, memory, output flood,
-missing function) raises :class:`CallFailed`, which the engine turns into 0 points and a message
-for this check only.
+A check is a plain function of a :class:`Session` (the parent's view of one submission). It asks
+the sandbox for plain data (``session.evaluate``, ``session.call``, ``session.build_model`` or
+any driver) and judges it with the reference, the hidden data and the thresholds that never
+leave the parent, with the asserts of :mod:`kit.grading.expect`: a failed ``expect…`` is the
+student's message; returning nothing means passed; ``partial(fraction, message)`` gives part
+marks. A sandbox failure (timeout, crash, memory, output flood, missing function) raises
+:class:`CallFailed` (a :class:`CheckFailed`), which costs this check only.
 
 Example (an exercise's ``checks.py``):
     >>> import numpy as np
     >>> @check("double: values", points=2, feedback="double(x) must return 2·x.")
     ... def double_values(session):
     ...     answer = session.evaluate("double", {"grid": np.arange(5.0)})["grid"]
-    ...     problem = answer.mismatch(np.arange(5.0) * 2, rtol=1e-12, x=np.arange(5.0))
-    ...     return failed(problem) if problem else passed()
+    ...     expect_close(answer, np.arange(5.0) * 2, rtol=1e-12, x=np.arange(5.0), on="On 0…4")
     >>> double_values.points
     2.0
 """
@@ -21,6 +21,7 @@ Example (an exercise's ``checks.py``):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import numbers
 from typing import Callable
@@ -28,6 +29,7 @@ from typing import Callable
 import numpy as np
 
 from kit.grading import protocol
+from kit.grading.expect import CheckFailed, expect, expect_close, expect_equal, expect_layers, fail  # noqa: F401
 from kit.grading.limits import Limits
 
 VISIBILITIES = ("visible", "hidden", "after_due_date")
@@ -44,7 +46,7 @@ FAILURE_TEXT = {
 }
 
 
-class CallFailed(Exception):
+class CallFailed(CheckFailed):
     """A sandboxed call produced no usable answer; the message is meant for the student."""
 
 
@@ -79,7 +81,8 @@ class Check:
     Attributes:
         name: shown in every report (unique within an exercise).
         points: the most it can earn.
-        function: ``function(session) -> Outcome``, run in the trusted parent.
+        function: ``function(session)``, run in the trusted parent: returns None (passed) or an
+            :class:`Outcome`, or raises :class:`CheckFailed` (0 points, its message).
         visibility: ``visible`` (``kit check`` runs it), ``hidden`` or ``after_due_date``
             (``kit grade`` only; the Gradescope report carries the visibility).
         timeout: wall-clock seconds for each sandboxed call it makes.
@@ -105,17 +108,48 @@ class Check:
         if isinstance(self.timeout, bool) or not isinstance(self.timeout, numbers.Real) or self.timeout <= 0:
             raise ValueError(f"The timeout of check {self.name!r} must be positive seconds. Got {self.timeout!r} instead.")
         if not callable(self.function):
-            raise TypeError(f"Check {self.name!r} needs a callable function(session) -> Outcome.")
+            raise TypeError(f"Check {self.name!r} needs a callable function(session).")
 
-    def __call__(self, session):
-        return self.function(session)
+    def __call__(self, session) -> Outcome:
+        """The verdict: None → passed, CheckFailed → failed with its message, an Outcome as it is."""
+        try:
+            outcome = self.function(session)
+        except CheckFailed as failure:
+            return Outcome(0.0, str(failure))
+        if outcome is None:
+            return passed()
+        if not isinstance(outcome, Outcome):
+            raise TypeError(f"check {self.name!r} returned {type(outcome).__name__}; return None (passed), "
+                            "partial(...) or raise CheckFailed (expect_…).")
+        return outcome
 
 
 def check(name: str, points: float, visibility: str = "visible", timeout: float = 10.0, feedback: str = ""):
-    """Decorator: turn ``function(session) -> Outcome`` into a :class:`Check`."""
+    """Decorator: turn ``function(session)`` (asserts with ``expect…``; None = passed) into a :class:`Check`."""
 
     def wrap(function):
         return Check(name, points, function, visibility, timeout, feedback)
+
+    return wrap
+
+
+def check_each(parameters, name: str, points: float, visibility: str = "visible", timeout: float = 10.0,
+               feedback: str = ""):
+    """Decorator: one :class:`Check` per parameter from ``function(session, parameter)``.
+
+    ``name`` and ``feedback`` are formatted with the parameter (``"{}: values"``).
+
+    Example:
+        >>> @check_each(("relu", "tanh"), "{}: values", points=4)
+        ... def values(session, function):
+        ...     pass
+        >>> [c.name for c in values]
+        ['relu: values', 'tanh: values']
+    """
+
+    def wrap(function):
+        return [Check(name.format(parameter), points, functools.partial(function, parameter=parameter),
+                      visibility, timeout, feedback.format(parameter)) for parameter in parameters]
 
     return wrap
 
@@ -167,11 +201,12 @@ class Answer:
         """The floating-point warnings that mean a wrong or unstable computation (not underflow)."""
         return [w for w in self.warnings if "overflow" in w or "invalid value" in w or "divide by zero" in w]
 
-    def mismatch(self, expected, rtol: float, atol: float = 0.0, x=None, reveal: bool = True) -> str:
+    def mismatch(self, expected, rtol: float, atol: float = 0.0, x=None, reveal: bool = True, where=None) -> str:
         """'' when the value matches ``expected`` within tolerance, else what is wrong.
 
         With ``reveal`` the message names the worst input, the value got and the value
-        expected; without (hidden checks) only the size and count of the errors.
+        expected; without (hidden checks) only the size and count of the errors. ``where`` (a
+        boolean mask of ``expected``'s shape) limits the comparison to those elements.
         """
         if self.failure:
             return self.failure
@@ -179,6 +214,10 @@ class Answer:
         got = self.value
         if got.shape != expected.shape:
             return f"returned shape {got.shape}, expected {expected.shape} (the input's shape)"
+        if where is not None:
+            where = np.broadcast_to(np.asarray(where, dtype=bool), expected.shape)
+            got, expected = got[where], expected[where]
+            x = np.broadcast_to(np.asarray(x), where.shape)[where] if x is not None else None
         got64 = got.astype(np.float64)
         finite = np.isfinite(got64)
         if not finite.all():
@@ -194,8 +233,8 @@ class Answer:
         text = (f"{int(outside.sum())} of {outside.size} values outside tolerance; "
                 f"max abs error {error.reshape(-1)[index]:.3g} (relative {relative:.3g})")
         if reveal:
-            where = f"x = {np.asarray(x).reshape(-1)[index]:.6g}" if x is not None else f"index {np.unravel_index(index, got.shape)}"
-            text += f" at {where}: got {got64.reshape(-1)[index]:.8g}, expected {expected.reshape(-1)[index]:.8g}"
+            place = f"x = {np.asarray(x).reshape(-1)[index]:.6g}" if x is not None else f"index {np.unravel_index(index, got.shape)}"
+            text += f" at {place}: got {got64.reshape(-1)[index]:.8g}, expected {expected.reshape(-1)[index]:.8g}"
         return text
 
 
@@ -221,11 +260,15 @@ class Session:
     can judge one call; a failed call fails every check that needs it, and only those.
     """
 
-    def __init__(self, source: str, zygote, limits: Limits | None = None, filename: str = "submission.py"):
+    def __init__(self, source: str, zygote, limits: Limits | None = None, filename: str = "submission.py",
+                 visibility=VISIBILITIES):
         self.source = source
         self.filename = filename
         self.zygote = zygote
         self.limits = limits or Limits()
+        # Which checks this grading runs: inputs meant for hidden checks are sent to the child
+        # only when hidden checks run (a `kit check` never hands them to the submission).
+        self.sends_hidden = any(v != "visible" for v in ((visibility,) if isinstance(visibility, str) else visibility))
         self.calls = []  # (driver, seconds, state): for reports and benchmarks
         self.notes = []  # what the sandbox could not do (e.g. no namespaces in this container)
         self._memo = {}
@@ -251,10 +294,21 @@ class Session:
         return value
 
     def evaluate(self, function: str, cases: dict, keywords: dict | None = None, timeout: float | None = None,
-                 case_keywords: dict | None = None) -> dict[str, Answer]:
-        """``function(x, **keywords)`` for every named input x, as :class:`Answer` objects."""
+                 case_keywords: dict | None = None, hidden: dict | None = None) -> dict[str, Answer]:
+        """``function(x, **keywords)`` for every named input x, as :class:`Answer` objects.
+
+        ``hidden`` holds the inputs only hidden checks may see: they join the same sandboxed call
+        when this session runs hidden checks, and are never sent otherwise (then their names
+        are absent from the result). Give every check of one function the same ``cases`` and
+        ``hidden``, so that one call serves them all.
+        """
+        if hidden and self.sends_hidden:
+            clash = set(cases) & set(hidden)
+            if clash:
+                raise ValueError(f"inputs {sorted(clash)} are named both in cases and in hidden.")
+            cases = {**cases, **hidden}
         arguments = {"function": function, "cases": cases, "keywords": keywords or {},
-                     "case_keywords": case_keywords or {}}
+                     "case_keywords": {k: v for k, v in (case_keywords or {}).items() if k in cases}}
         try:
             plain = self.run("evaluate", arguments, timeout)
         except CallFailed as failure:

@@ -88,11 +88,7 @@ def _check_visibility(visibility) -> tuple:
 def _run_check(check, session: Session) -> CheckResult:
     started = time.monotonic()
     try:
-        outcome = check(session)
-        if not isinstance(outcome, Outcome):
-            raise TypeError(f"check {check.name!r} returned {type(outcome).__name__}, not an Outcome")
-    except CallFailed as failure:
-        outcome = Outcome(0.0, str(failure))
+        outcome = check(session)  # CheckFailed (CallFailed included) is already a failed Outcome
     except Exception:  # a bug in a check is the grader's: the student sees it named as such
         outcome = Outcome(0.0, "grader error in this check (not your fault; please report it): "
                                + traceback.format_exc(limit=3).strip().splitlines()[-1])
@@ -139,7 +135,7 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
     owned = zygote is None
     zygote = zygote or Zygote()
     try:
-        session = Session(source, zygote, limits or Limits(), filename)
+        session = Session(source, zygote, limits or Limits(), filename, visibility=chosen)
         try:
             session.run("names", {}, timeout=IMPORT_TIMEOUT)
         except CallFailed as failure:

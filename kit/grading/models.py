@@ -96,8 +96,13 @@ def check_description(description) -> list[dict]:
     return kept
 
 
-def rebuild(description, weights=None):
-    """Parent side: rebuild the described network with ``kit.builders.build_mlp`` (+ its weights)."""
+def rebuild(description, weights=None, seed: int = 0):
+    """Parent side: rebuild the described network with ``kit.builders.build_mlp`` (+ its weights).
+
+    Without ``weights`` the network starts from the Playground's initialisation drawn with
+    ``seed`` (U(−0.5, 0.5) kernels, biases 0.1): multi-seed checks train the student's
+    architecture from several initialisations, as the Playground's "regenerate" button does.
+    """
     from kit import builders
 
     layers = check_description(description)
@@ -113,7 +118,7 @@ def rebuild(description, weights=None):
     head = heads[output["activation"]]
     model = builders.build_mlp(description["n_inputs"], hidden=[layer["units"] for layer in dense[:-1]],
                                activation=[layer["activation"] for layer in dense[:-1]], head=head,
-                               n_classes=output["units"] if head == "softmax" else None, dropout=rate)
+                               n_classes=output["units"] if head == "softmax" else None, dropout=rate, seed=seed)
     if weights is not None:
         expected = [tuple(w.shape) for w in model.get_weights()]
         if type(weights) is not list or any(type(w) is not np.ndarray for w in weights) or \

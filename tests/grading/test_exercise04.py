@@ -25,9 +25,11 @@ MISTAKES = {
                             {"sigmoid: keeps shape and dtype"}, "float64"),
     "sigmoid_grad_is_sigmoid": ("def sigmoid_grad(x):\n    return _stable_sigmoid(x)\n",
                                 {"sigmoid_grad: values (float64)", "sigmoid_grad peaks at 0.25",
+                                 "sigmoid_grad: keeps shape and dtype",  # structure counts only with values
                                  "sigmoid_grad: extreme and unseen inputs"}, "σ(x) itself"),
     "tanh_grad_of_x": ("def tanh_grad(x):\n    return 1 - x * x\n",
-                       {"tanh_grad: values (float64)", "tanh_grad: extreme and unseen inputs"}, "1 − x²"),
+                       {"tanh_grad: values (float64)", "tanh_grad: keeps shape and dtype",
+                        "tanh_grad: extreme and unseen inputs"}, "1 − x²"),
     "elu_where_overflows": ("def elu(x, alpha=1.0):\n    return np.where(x > 0, x, alpha * (np.exp(x) - 1)).astype(x.dtype)\n",
                             {"elu: extreme and unseen inputs"}, "overflow"),
     "leaky_ignores_alpha": ("def leaky_relu(x, alpha=0.01):\n    return np.where(x > 0, x, 0.01 * x)\n",
@@ -123,3 +125,67 @@ def test_gradescope_results_follow_the_documented_schema(zygote, checks04, tmp_p
         assert test["visibility"] in visibilities and 0 <= test["score"] <= test["max_score"]
     assert any(t["visibility"] == "hidden" for t in data["tests"])
     assert data["score"] == sum(t["score"] for t in data["tests"]) == 95
+
+
+TRIVIAL = {
+    "zeros": "    return np.zeros_like(x)\n",
+    "identity": "    return x\n",
+    "ones": "    return np.ones_like(x)\n",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("answer", sorted(TRIVIAL))
+def test_trivial_answers_score_zero(answer, zygote, checks04, tmp_path):
+    # Structural points (shape, dtype, relu_grad(0) == 0, stability) count only with correct values.
+    names = [f for base in ("sigmoid", "tanh", "relu", "leaky_relu", "elu") for f in (base, base + "_grad")]
+    source = "import numpy as np\n\n" + "".join(f"def {name}(x, alpha=1.0):\n{TRIVIAL[answer]}\n\n" for name in names)
+    result = _grade(tmp_path, source, zygote, checks04)
+    assert result.score == 0, [(c.name, c.score) for c in result.checks if c.score]
+
+
+def _spy(zygote):
+    """A zygote that records every argument the parent sends to the child."""
+    from kit.grading.sandbox import Zygote
+
+    class Spy(Zygote):
+        def __init__(self):  # wraps the started zygote; starts nothing
+            self.sent = []
+
+        def call(self, source, driver, arguments, limits, filename="submission.py"):
+            self.sent.append(arguments)
+            return zygote.call(source, driver, arguments, limits, filename=filename)
+
+        def close(self):
+            pass
+
+    return Spy()
+
+
+def _arrays(value):
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _arrays(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _arrays(item)
+
+
+@pytest.mark.slow
+def test_kit_check_sends_no_hidden_input_to_the_child(zygote, checks04):
+    hidden = list(checks04[0].function.func.__globals__["HIDDEN"].values())
+    spy = _spy(zygote)
+    visible = grade_submission("04", EXERCISE / "solution.py", visibility="visible", zygote=spy,
+                               limits=TEST_LIMITS, checks=checks04)
+    assert visible.score == visible.max_score == 70
+    sent = [array for arguments in spy.sent for array in _arrays(arguments)]
+    assert sent, "the spy saw no input"
+    leaked = [a for a in sent for h in hidden if a.shape == h.shape and np.array_equal(a, h)]
+    assert not leaked, f"{len(leaked)} hidden input(s) sent by a visible-only run"
+    # The same spy sees them in a full grade, so the test can fail.
+    spy.sent.clear()
+    grade_submission("04", EXERCISE / "solution.py", zygote=spy, limits=TEST_LIMITS, checks=checks04)
+    sent = [array for arguments in spy.sent for array in _arrays(arguments)]
+    assert all(any(a.shape == h.shape and np.array_equal(a, h) for a in sent) for h in hidden)

@@ -1,5 +1,4 @@
 # affects: tanh_grad
-# fails: tanh_grad: values (float64); tanh_grad: extreme and unseen inputs
 # message: outside tolerance
 # Patches TensorFlow's and the kit's activations in the child; the parent's references are its own.
 import keras

@@ -1,5 +1,4 @@
 # affects: sigmoid
-# fails: sigmoid: values (float64); sigmoid: extreme and unseen inputs
 # message: outside tolerance
 # Makes NumPy's comparisons always agree, then returns zeros: the parent must not be fooled.
 np.allclose = lambda *a, **k: True
