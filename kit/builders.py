@@ -15,8 +15,8 @@ from typing import Sequence
 import keras
 
 from kit import activations, heads
-from kit.errors import (COUNT, DROPOUT, LEARNING_RATE, MODEL, NAME, PENALTY, SEED, Function, InstanceOf, Interval, ListOf,
-                        Options, Text, check, invalid, unknown_name, validate_params)
+from kit.errors import (COUNT, DROPOUT, LEARNING_RATE, MODEL, NAME, PENALTY, SEED, Function, InstanceOf, Interval,
+                        ListOf, Options, Text, check, invalid, unknown_name, validate_params)
 
 PLAYGROUND_MAX_LAYERS = 6
 PLAYGROUND_MAX_WIDTH = 8

@@ -26,8 +26,8 @@ from typing import Sequence
 
 import numpy as np
 
-from kit.errors import (FLAG, NAME, PATH, SEED, SPLIT_FRACTION, InstanceOf, Interval, InvalidParameter, ListOf, MissingFile,
-                        Options, Text, check, invalid, unknown_name, validate_params)
+from kit.errors import (FLAG, NAME, PATH, SEED, SPLIT_FRACTION, InstanceOf, Interval, InvalidParameter, ListOf,
+                        MissingFile, Options, Text, check, invalid, unknown_name, validate_params)
 
 # ---------------------------------------------------------------------------------------------
 # The record
@@ -212,7 +212,8 @@ def _split(rng, n, train_fraction):
     return order[:n_train], order[n_train:]
 
 
-@validate_params(name=NAME, noise=NOISE, seed=SEED, train_fraction=SPLIT_FRACTION, labels=LABELS, n_samples=[N_SAMPLES, None])
+@validate_params(name=NAME, noise=NOISE, seed=SEED, train_fraction=SPLIT_FRACTION, labels=LABELS,
+                 n_samples=[N_SAMPLES, None])
 def playground(name: str = "circle", noise: float = 0, seed: int = 0, train_fraction: float = 0.5,
                features: Sequence[str] = ("x1", "x2"), labels: str = "pm1",
                n_samples: int | None = None) -> Dataset:

@@ -79,10 +79,10 @@ def check_model(model, owner: str):
         inputs = None
     if not inputs:
         raise InvalidParameter(f"The model given to {owner} has no defined input yet. Build it with keras.Input "
-                         "(kit.builders.build_mlp does) or call it once on data first.")
+                               "(kit.builders.build_mlp does) or call it once on data first.")
     if len(inputs) != 1 or len(inputs[0].shape) != 2:
         raise InvalidParameter(f"{owner} takes models with one input of shape (batch, features); this one has "
-                         f"inputs {[tuple(i.shape) for i in inputs]}.")
+                               f"inputs {[tuple(i.shape) for i in inputs]}.")
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
     if not dense:
         raise InvalidParameter(f"The model given to {owner} has no Dense layer; the diagnostics look at Dense layers.")
@@ -600,18 +600,19 @@ def collapse_linear(model) -> tuple[np.ndarray, np.ndarray]:
             continue
         if not isinstance(layer, (keras.layers.Dense,) + _PASS_THROUGH):
             raise InvalidParameter(f"collapse_linear folds chains of Dense layers; layer {layer.name!r} is a "
-                             f"{type(layer).__name__}. Remove it or collapse the Dense part yourself.")
+                                   f"{type(layer).__name__}. Remove it or collapse the Dense part yourself.")
         if layer.input is not previous:
             raise InvalidParameter(f"collapse_linear folds a plain chain of layers; layer {layer.name!r} does not take "
-                             "the previous layer's output. Branching models have no single weight chain.")
+                                   "the previous layer's output. Branching models have no single weight chain.")
         previous = layer.output
     if previous is not model.outputs[0]:
         raise InvalidParameter("collapse_linear folds a plain chain of layers ending in the model's output.")
     for layer in dense[:-1]:
         name = activation_name(layer)
         if name != "linear":
-            raise InvalidParameter(f"Hidden layer {layer.name!r} uses the non-linear activation {name!r}, so the network "
-                             "is not one affine map. collapse_linear needs activation='linear' on every hidden layer.")
+            raise InvalidParameter(f"Hidden layer {layer.name!r} uses the non-linear activation {name!r}, so the "
+                                   "network is not one affine map. collapse_linear needs activation='linear' on every "
+                                   "hidden layer.")
     width = int(model.inputs[0].shape[-1])
     weight, bias = np.eye(width), np.zeros(width)
     for layer in dense:

@@ -29,10 +29,11 @@ Example:
     Traceback (most recent call last):
     ...
     kit.errors.InvalidParameter: The 'epochs' parameter of train must be an int ≥ 1. Got True of type bool instead.
-    >>> check("pm", Options("pm1", "01"), "labels", "playground")
-    Traceback (most recent call last):
-    ...
-    kit.errors.InvalidParameter: The 'labels' parameter of playground must be one of 'pm1', '01'. Got 'pm' instead. Did you mean 'pm1'?
+    >>> try:
+    ...     check("pm", Options("pm1", "01"), "labels", "f")
+    ... except InvalidParameter as error:  # also a ValueError and a TypeError
+    ...     print(error)
+    The 'labels' parameter of f must be one of 'pm1', '01'. Got 'pm' instead. Did you mean 'pm1'?
 """
 
 from __future__ import annotations
@@ -142,10 +143,11 @@ def invalid(parameter: str, owner: str, expected: str, value=None, *, got: str |
     array's shape that depends on the model).
 
     Example:
-        >>> print(invalid("x", "kit.diagnostics.layer_outputs", "an array of shape (n, 2)", got="an array of shape (4, 3)"))
-        The 'x' parameter of kit.diagnostics.layer_outputs must be an array of shape (n, 2). Got an array of shape (4, 3) instead.
+        >>> print(invalid("x", "layer_outputs", "an array of shape (n, 2)", got="an array of shape (4, 3)"))
+        The 'x' parameter of layer_outputs must be an array of shape (n, 2). Got an array of shape (4, 3) instead.
     """
-    message = f"The {parameter!r} parameter of {owner} must be {expected}. Got {shown(value) if got is None else got} instead."
+    got = shown(value) if got is None else got
+    message = f"The {parameter!r} parameter of {owner} must be {expected}. Got {got} instead."
     return InvalidParameter(message + (f" {fix.strip()}" if fix.strip() else ""), parameter, owner)
 
 

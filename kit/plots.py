@@ -67,8 +67,8 @@ def _panels(panels, owner: str) -> list:
 # Activation curves
 
 
-@validate_params(names=[ListOf(InstanceOf(str, "activation names"), min_length=1), InstanceOf(str, "an activation name")],
-                 derivative=FLAG, columns=COLUMNS, path=OUTPUT)
+@validate_params(names=[ListOf(InstanceOf(str, "activation names"), min_length=1),
+                        InstanceOf(str, "an activation name")], derivative=FLAG, columns=COLUMNS, path=OUTPUT)
 def activation_curves(names: Sequence[str] = ("sigmoid", "tanh", "relu"), x_range=(-5.0, 5.0),
                       derivative: bool = True, columns: int | None = None, path=None):
     """Each activation (solid) with its derivative (dashed), one panel per activation.
@@ -91,7 +91,7 @@ def activation_curves(names: Sequence[str] = ("sigmoid", "tanh", "relu"), x_rang
     vector = [e.name for e in entries if not e.elementwise]
     if vector:
         raise InvalidParameter(f"activation_curves draws elementwise activations; {vector} act on whole vectors. "
-                         "Leave them out.")
+                               "Leave them out.")
     low, high = _check_range(x_range)
     columns = columns or min(4, len(entries))
     rows = math.ceil(len(entries) / columns)

@@ -25,8 +25,8 @@ import statistics
 
 import numpy as np
 
-from kit.errors import (MODEL, PATH, SEED, Function, InstanceOf, InvalidParameter, ListOf, Options, Text, check, invalid, unknown_name,
-                        validate_params, writing)
+from kit.errors import (MODEL, PATH, SEED, Function, InstanceOf, InvalidParameter, ListOf, Options, Text, check,
+                        invalid, unknown_name, validate_params, writing)
 
 OPERATORS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
 RULES = ("median", "all", "any", "mean")

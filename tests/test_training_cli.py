@@ -71,7 +71,8 @@ def test_kit_train_refuses_bad_flags_before_loading_tensorflow():
             "    with contextlib.redirect_stderr(stderr):\n        try:\n"
             "            status = main(['train', *arguments])\n        except SystemExit as exit:\n"
             "            status = exit.code\n    results.append([status, stderr.getvalue().splitlines()[-1]])\n"
-            "print(json.dumps({'results': results, 'heavy': [m for m in ('tensorflow', 'keras') if m in sys.modules]}))")
+            "heavy = [m for m in ('tensorflow', 'keras') if m in sys.modules]\n"
+            "print(json.dumps({'results': results, 'heavy': heavy}))")
     arguments = json.dumps([arguments for arguments, _ in BEFORE_TENSORFLOW])
     environment = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3")
     result = subprocess.run([sys.executable, "-c", code, arguments], capture_output=True, text=True, timeout=120,

@@ -147,7 +147,8 @@ def image(tag: str, pixels: np.ndarray, description: str | None = None,
     shape = "(H, W) uint8 palette indices" if palette is not None else "an (H, W, 3) uint8 array"
     if pixels.dtype != np.uint8 or pixels.ndim != (2 if palette is not None else 3) or (
             palette is None and pixels.shape[2] != 3):
-        raise invalid("pixels", "kit.tensorboard.events.image", shape, got=f"{pixels.shape} {pixels.dtype} (image {tag!r})")
+        raise invalid("pixels", "kit.tensorboard.events.image", shape,
+                      got=f"{pixels.shape} {pixels.dtype} (image {tag!r})")
     height, width = pixels.shape[:2]
     tensor = tensor_pb2.TensorProto(dtype=types_pb2.DT_STRING, tensor_shape=_shape(3),
                                     string_val=[str(width).encode(), str(height).encode(),

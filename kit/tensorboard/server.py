@@ -33,7 +33,7 @@ def check_logdir(logdir) -> Path:
     path = Path(logdir)
     if not path.exists():
         raise MissingFile(f"Log folder {str(path)!r} does not exist. Train with "
-                                "kit.tensorboard.Diagnostics(logdir=...) first, or pass the folder you used.")
+                          "kit.tensorboard.Diagnostics(logdir=...) first, or pass the folder you used.")
     if not path.is_dir():
         raise BoardError(f"{str(path)!r} is a file, not a log folder; pass the folder holding the runs.")
     if not event_files(path):

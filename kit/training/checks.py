@@ -13,8 +13,8 @@ import numpy as np
 from kit import heads
 from kit.builders import OPTIMIZERS
 from kit.datasets import DATASET
-from kit.errors import (BATCH_SIZE, COUNT, FLAG, LEARNING_RATE, MODEL, PENALTY, SEED, InstanceOf, Interval, InvalidParameter,
-                        ListOf, Options, Text, check, invalid, unknown_name)
+from kit.errors import (BATCH_SIZE, COUNT, FLAG, LEARNING_RATE, MODEL, PENALTY, SEED, InstanceOf, Interval,
+                        InvalidParameter, ListOf, Options, Text, check, invalid, unknown_name)
 
 OWNER = "kit.training.train"
 
@@ -61,7 +61,7 @@ def check_model_and_data(model, data):
     inputs = getattr(model, "inputs", None)
     if not inputs or len(inputs) != 1 or len(model.outputs) != 1:
         raise InvalidParameter("kit.training.train needs a built model with one input and one output; "
-                         "build it with kit.builders.build_mlp or keras.Input(shape=(n_features,)).")
+                               "build it with kit.builders.build_mlp or keras.Input(shape=(n_features,)).")
     n_inputs = inputs[0].shape[-1]
     if len(inputs[0].shape) != 2 or n_inputs != data.n_features:
         raise InvalidParameter(
@@ -78,8 +78,8 @@ def check_model_and_data(model, data):
         n_outputs = int(model.outputs[0].shape[-1])
         n_classes = int(max(np.max(data.y_train), np.max(data.y_test))) + 1
         if n_classes > n_outputs:
-            raise InvalidParameter(f"The data set {data.name!r} has labels up to {n_classes - 1} but the softmax output has "
-                             f"{n_outputs} units. Build the model with n_classes={n_classes}.")
+            raise InvalidParameter(f"The data set {data.name!r} has labels up to {n_classes - 1} but the softmax "
+                                   f"output has {n_outputs} units. Build the model with n_classes={n_classes}.")
     for split in ("x_train", "y_train", "x_test", "y_test"):
         if not np.all(np.isfinite(getattr(data, split))):
             raise InvalidParameter(f"The data set {data.name!r} has NaN or infinite values in {split}; "
@@ -119,7 +119,7 @@ def resolve_optimizer(optimizer, learning_rate, model):
         built_for = [id(v) for v in getattr(optimizer, "_trainable_variables", [])]
         if built_for != [id(v) for v in model.trainable_variables]:
             raise InvalidParameter("This optimizer instance was already used with another model; pass a fresh "
-                             "optimizer (or its name, e.g. optimizer='adam').")
+                                   "optimizer (or its name, e.g. optimizer='adam').")
     else:
         optimizer.build(model.trainable_variables)
     return optimizer
