@@ -356,9 +356,11 @@ class Boolean(Constraint):
 
 
 def _plural(description: str) -> str:
+    """ "a kit Dataset (e.g. …)" → "kit Datasets (e.g. …)"; descriptions without an article stay."""
     for article in ("a ", "an "):
         if description.startswith(article):
-            return description[len(article):] + "s"
+            noun, bracket, rest = description[len(article):].partition(" (")
+            return noun + "s" + bracket + rest
     return description
 
 
@@ -488,9 +490,8 @@ class ListOf(Constraint):
         return not self.unique or len(set(value)) == len(value)
 
     def describe(self) -> str:
-        size = "a non-empty list" if self.min_length == 1 else (
-            f"a list of at least {self.min_length}" if self.min_length > 1 else "a list")
-        return f"{size} of {self.item.describe_plural()}" + (" without repeats" if self.unique else "")
+        size = {0: "a list of", 1: "a non-empty list of"}.get(self.min_length, f"a list of at least {self.min_length}")
+        return f"{size} {self.item.describe_plural()}" + (" without repeats" if self.unique else "")
 
     def describe_plural(self) -> str:
         return f"lists of {self.item.describe_plural()}"
