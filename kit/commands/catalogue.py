@@ -6,7 +6,7 @@ import json
 import math
 from numbers import Real
 
-from kit.commands import api_defaults, option
+from kit.commands import api_defaults, import_tensorflow_quietly, option
 from kit.errors import SEED, Interval, KitError
 
 
@@ -61,13 +61,14 @@ def _datasets(args) -> int:
 
 
 def _plot(args) -> int:
-    from kit import plots
-
     if args.what == "activations":
+        import_tensorflow_quietly()  # the activations are Keras functions
+        from kit import plots
+
         names = [n.strip() for n in (args.names or "sigmoid,tanh,relu").split(",") if n.strip()]
         plots.activation_curves(names, path=args.out)
-    else:
-        from kit import datasets
+    else:  # NumPy and matplotlib only
+        from kit import datasets, plots
 
         if not args.names:
             raise KitError("kit plot dataset needs a data set name, e.g. 'kit plot dataset spiral --out spiral.png'.")
@@ -96,4 +97,4 @@ def register(subparsers) -> None:
                         help="Playground noise 0-50 (dataset only; default %(default)s)")
     parser.add_argument("--seed", type=option(SEED), default=playground["seed"],
                         help="seed (dataset only; default %(default)s)")
-    parser.set_defaults(handler=_plot)
+    parser.set_defaults(handler=_plot, needs_tensorflow=False)  # loaded for activation curves only
