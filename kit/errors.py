@@ -156,8 +156,11 @@ def invalid(parameter: str, owner: str, expected: str, value=None, *, got: str |
 
 
 class Constraint:
-    """What a parameter accepts. Subclasses define ``is_satisfied_by`` and ``describe``."""
+    """What a parameter accepts. Subclasses define ``is_satisfied_by`` and either a
+    ``description`` (with its article: "an activation name") or their own ``describe``."""
 
+    description: str = ""
+    plural: str = ""
     fix: str = ""
 
     def is_satisfied_by(self, value) -> bool:
@@ -169,11 +172,11 @@ class Constraint:
 
     def describe(self) -> str:
         """The expectation in words, with its article: "an int ≥ 1"."""
-        raise NotImplementedError
+        return self.description
 
     def describe_plural(self) -> str:
         """The expectation for the items of a list: "ints ≥ 1"."""
-        raise NotImplementedError
+        return self.plural or _plural(self.description)
 
     def hint(self, value) -> str:
         """A fix for this particular value ('' for none), e.g. " Did you mean 'relu'?"."""
@@ -343,16 +346,12 @@ class Options(Constraint):
 class Boolean(Constraint):
     """True or False (NumPy's bool too); 0 and 1 are not."""
 
+    description: str = "True or False"
+    plural: str = "bools"
     fix: str = ""
 
     def is_satisfied_by(self, value) -> bool:
         return isinstance(value, bool) or type(value).__name__ == "bool_"
-
-    def describe(self) -> str:
-        return "True or False"
-
-    def describe_plural(self) -> str:
-        return "bools"
 
 
 def _plural(description: str) -> str:
@@ -397,12 +396,6 @@ class InstanceOf(Constraint):
         kinds = tuple(k for k in map(_resolve, self.types if isinstance(self.types, tuple) else (self.types,)) if k)
         return bool(kinds) and isinstance(value, kinds)
 
-    def describe(self) -> str:
-        return self.description
-
-    def describe_plural(self) -> str:
-        return self.plural or _plural(self.description)
-
 
 @dataclasses.dataclass(frozen=True)
 class Text(Constraint):
@@ -417,17 +410,12 @@ class Text(Constraint):
     def is_satisfied_by(self, value) -> bool:
         return isinstance(value, str) and bool(value.strip())
 
-    def describe(self) -> str:
-        return self.description
-
-    def describe_plural(self) -> str:
-        return _plural(self.description)
-
 
 @dataclasses.dataclass(frozen=True)
 class PathLike(Constraint):
     """A file or folder path: a non-empty str or an ``os.PathLike`` such as ``pathlib.Path``."""
 
+    description: str = "a path (a non-empty str or a pathlib.Path)"
     fix: str = ""
 
     def accepts_type(self, value) -> bool:
@@ -435,12 +423,6 @@ class PathLike(Constraint):
 
     def is_satisfied_by(self, value) -> bool:
         return isinstance(value, os.PathLike) or (isinstance(value, str) and bool(value.strip()))
-
-    def describe(self) -> str:
-        return "a path (a non-empty str or a pathlib.Path)"
-
-    def describe_plural(self) -> str:
-        return "paths"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -452,12 +434,6 @@ class Function(Constraint):
 
     def is_satisfied_by(self, value) -> bool:
         return callable(value)
-
-    def describe(self) -> str:
-        return self.description
-
-    def describe_plural(self) -> str:
-        return _plural(self.description)
 
 
 @dataclasses.dataclass(frozen=True)
