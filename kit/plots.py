@@ -92,7 +92,7 @@ def activation_curves(names: Sequence[str] = ("sigmoid", "tanh", "relu"), x_rang
     if vector:
         raise InvalidParameter(f"activation_curves draws elementwise activations; {vector} act on whole vectors. "
                                "Leave them out.")
-    low, high = _check_range(x_range)
+    low, high = _x_range(x_range)
     columns = columns or min(4, len(entries))
     rows = math.ceil(len(entries) / columns)
     fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.8 * rows), squeeze=False)
@@ -116,7 +116,7 @@ def activation_curves(names: Sequence[str] = ("sigmoid", "tanh", "relu"), x_rang
     return _finish(fig, path)
 
 
-def _check_range(x_range):
+def _x_range(x_range):
     pair = ListOf(Interval(Real), min_length=2)
     if not pair.is_satisfied_by(x_range) or len(x_range) != 2 or x_range[0] >= x_range[1]:
         raise invalid("x_range", "kit.plots.activation_curves", "a pair (low, high) of finite numbers with low < high",
@@ -348,7 +348,7 @@ def training_curves(history, title: str | None = None, path=None):
 # Inside the network: gradient flow, dead units; and 1-D fits
 
 
-def _check_series(series, owner):
+def _require_series(series, owner):
     if not series or not all(isinstance(v, dict) and v for v in series.values()):
         raise invalid("series", owner, SERIES.description, series)
 
@@ -363,7 +363,7 @@ def gradient_flow(series: dict, title: str = "Gradient flow: kernel-gradient L2 
         title: the figure title.
         path: save the figure there as PNG.
     """
-    _check_series(series, "kit.plots.gradient_flow")
+    _require_series(series, "kit.plots.gradient_flow")
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     colours = [PLAYGROUND_NEGATIVE, PLAYGROUND_POSITIVE, "0.35", "#6a3d9a"]
     for index, (label, norms) in enumerate(series.items()):
@@ -390,7 +390,7 @@ def dead_units(series: dict, title: str = "Dead ReLU units per hidden layer", pa
         title: the figure title.
         path: save the figure there as PNG.
     """
-    _check_series(series, "kit.plots.dead_units")
+    _require_series(series, "kit.plots.dead_units")
     fig, ax = plt.subplots(figsize=(7.5, 3.4))
     colours = [PLAYGROUND_NEGATIVE, PLAYGROUND_POSITIVE, "0.35"]
     width = 0.8 / len(series)
