@@ -11,13 +11,14 @@ import keras
 import numpy as np
 
 from kit import heads
-from kit.builders import OPTIMIZERS
+from kit.builders import OPTIMIZERS, make_optimizer
 from kit.datasets import DATASET
 from kit.errors import (BATCH_SIZE, COUNT, FLAG, LEARNING_RATE, MODEL, PENALTY, SEED, InstanceOf, Interval,
-                        InvalidParameter, ListOf, Options, Text, check, invalid, unknown_name)
+                        InvalidParameter, ListOf, Options, Text, invalid, unknown_name)
 
 OWNER = "kit.training.train"
 
+FINITE = Interval(Real)
 CALLBACK = InstanceOf(keras.callbacks.Callback, "a keras.callbacks.Callback")
 
 PARAMETERS = {
@@ -103,14 +104,14 @@ def check_stop_when(stop_when, metric_names) -> dict:
     for key, target in stop_when.items():
         if key not in metric_names:
             raise unknown_name("stop_when metric", key, metric_names)
-        check(target, Interval(Real), "stop_when", OWNER, fix=f"Give a finite number as the target of {key!r}.")
+        if not FINITE.is_satisfied_by(target):
+            raise invalid("stop_when", OWNER, "a dict of metric → finite number, e.g. {'val_loss': 0.177}",
+                          {key: target})
     return {key: float(target) for key, target in stop_when.items()}
 
 
 def resolve_optimizer(optimizer, learning_rate, model):
     """An optimizer built for ``model``: a fresh one by name, or the given instance."""
-    from kit.builders import make_optimizer
-
     if isinstance(optimizer, str):
         if optimizer.lower() not in OPTIMIZERS:
             raise unknown_name("optimizer", optimizer, OPTIMIZERS)
