@@ -93,9 +93,9 @@ def writing(path, what: str = "the file"):
     """Turn the operating system refusing to write ``path`` into a one-line :class:`CannotWrite`.
 
     Example:
-        >>> with writing("/proc/kit.png", "the figure"):  # doctest: +SKIP
-        ...     figure.savefig("/proc/kit.png")
-        kit.errors.CannotWrite: Cannot write the figure '/proc/kit.png': No such file or directory.
+        >>> with writing("/etc/kit.png", "the figure"):  # doctest: +SKIP
+        ...     figure.savefig("/etc/kit.png")
+        kit.errors.CannotWrite: Cannot write the figure '/etc/kit.png': Permission denied. Choose a folder …
     """
     try:
         yield

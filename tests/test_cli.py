@@ -104,7 +104,8 @@ def test_user_errors_from_the_library_are_one_line(tmp_path, capsys):
     blocker.write_text("not a folder")
     assert main(["plot", "dataset", "xor", "--out", str(blocker / "xor.png")]) == 2
     lines = capsys.readouterr().err.splitlines()  # the OS's reason: "File exists" (mkdir) or "Not a directory"
-    assert len(lines) == 1 and lines[0].startswith(f"kit plot: error: Cannot write the figure '{blocker / 'xor.png'}': ")
+    assert len(lines) == 1
+    assert lines[0].startswith(f"kit plot: error: Cannot write the figure '{blocker / 'xor.png'}': ")
     assert lines[0].endswith(". Choose a folder you can write to.")
 
 

@@ -101,5 +101,6 @@ def test_number_flags_use_the_api_functions_constraints(parser):
         assert _action(train_flags, dest).type.constraint is trainer.train.parameter_constraints[parameter]
     assert _action(train_flags, "data_seed").type.constraint is datasets.playground.parameter_constraints["seed"]
     assert _action(_subparser(parser, ("plot",)), "seed").type.constraint is SEED
-    assert _action(_subparser(parser, ("zoo", "train")), "seed").type.constraint is zoo.train.parameter_constraints["seed"]
+    zoo_seed = _action(_subparser(parser, ("zoo", "train")), "seed")
+    assert zoo_seed.type.constraint is zoo.train.parameter_constraints["seed"]
     assert _action(_subparser(parser, ("board",)), "port").type.constraint is server.start.parameter_constraints["port"]
