@@ -6,6 +6,8 @@ Each submission is graded once per module (``graded``). Those with a valid struc
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from kit.grading import grade_submission, report
@@ -19,6 +21,9 @@ CLEAN = "spiral, noise 0: median test accuracy over 3 seeds ≥ 0.9"
 NOISY = "noisier spiral: median test accuracy over 3 seeds ≥ 0.85"
 ALL = {STRUCTURE, CLEAN, NOISY}
 SEVEN = ["x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2"]
+# The child builds a Keras model (≈ 0.3 s alone, seconds on a loaded 2-core machine): more room than
+# the 3 s that suffice for exercise 04's NumPy calls, still far below the checks' own 20 s.
+LIMITS = dataclasses.replace(TEST_LIMITS, timeout=15)
 
 
 def submission(features=SEVEN, hidden=(8, 8), activation="relu", recipe=None, inputs="n_inputs") -> str:
@@ -48,7 +53,8 @@ MISTAKES = {
     "too_few_epochs": (submission(features=["x1", "x2"], hidden=[8, 8, 8], recipe=_adam(30)), {CLEAN, NOISY},
                        "underfits"),
     # Learns the spiral (≈ 0.98 with the seven features) but is not the lesson: every check refuses it.
-    "sigmoid_hidden": (submission(activation="sigmoid"), ALL, "hidden layer 1 uses sigmoid; this exercise asks for relu"),
+    "sigmoid_hidden": (submission(activation="sigmoid"), ALL,
+                       "hidden layer 1 uses sigmoid; this exercise asks for relu"),
     "unknown_feature": (submission(features=["x1", "x2", "x1x2"]), ALL, "'x1x2', which is not a Playground feature"),
     "over_the_step_budget": (submission(recipe=_adam(500, batch_size=1)), ALL, "the budget is 100000"),
     "wider_than_the_playground": (submission(hidden=[16, 8]), ALL, "at most 8 units"),
@@ -125,7 +131,7 @@ def graded(spy, checks07, tmp_path_factory):
             if path is None:
                 path = folder / f"{name}.py"
                 path.write_text(source)
-            cache[name] = grade_submission("07", path, zygote=spy, limits=TEST_LIMITS, checks=checks07)
+            cache[name] = grade_submission("07", path, zygote=spy, limits=LIMITS, checks=checks07)
         return cache[name]
 
     return grade
@@ -184,6 +190,18 @@ def test_hidden_check_names_no_noise_level_or_seed(graded):
     message = _failing(graded("too_few_epochs", MISTAKES["too_few_epochs"][0]))[NOISY]
     secrets = [str(hidden["noise"])] + [str(seed) for seed in hidden["seeds"]]
     assert not any(secret in message for secret in secrets), message
+
+
+@pytest.mark.slow
+def test_same_submission_graded_twice_gives_identical_results(graded, spy, checks07, tmp_path):
+    # Training is seeded: a fresh grade of the same file (new session, same seeds) repeats the first.
+    first = graded("too_few_epochs", MISTAKES["too_few_epochs"][0])
+    path = tmp_path / "too_few_epochs.py"
+    path.write_text(MISTAKES["too_few_epochs"][0])
+    second = grade_submission("07", path, zygote=spy, limits=LIMITS, checks=checks07)
+    first, second = first.as_dict(timings=False), second.as_dict(timings=False)
+    assert first.pop("submission") != second.pop("submission")  # two files, one content
+    assert first == second
 
 
 @pytest.mark.slow
