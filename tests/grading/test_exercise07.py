@@ -7,6 +7,7 @@ Each submission is graded once per module (``graded``). Those with a valid struc
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
@@ -188,8 +189,9 @@ def test_alternative_solution_scores_full_marks(graded):
 def test_hidden_check_names_no_noise_level_or_seed(graded):
     hidden = load_checks("07")[0].function.__globals__["HIDDEN"]
     message = _failing(graded("too_few_epochs", MISTAKES["too_few_epochs"][0]))[NOISY]
-    secrets = [str(hidden["noise"])] + [str(seed) for seed in hidden["seeds"]]
-    assert not any(secret in message for secret in secrets), message
+    secrets = [hidden["noise"], *hidden["seeds"]]
+    assert not any(re.search(rf"(?<![\d.]){secret}(?![\d.])", message) for secret in secrets), message
+    assert not re.search(r"noise\W*\d", message), message  # no "noise 30", "noise: 0.3" …
 
 
 @pytest.mark.slow
