@@ -42,6 +42,7 @@ epochs (test loss 0.48-0.51: the network barely moved).
 from __future__ import annotations
 
 import functools
+import textwrap
 
 from kit.grading import models, trials
 from kit.grading.checks import check, expect_layers, fail
@@ -97,10 +98,12 @@ def _diagnosis(runs: trials.Runs, widths: list[int]) -> str:
     if train_loss < LOSS_BELOW / 2 and train_loss < test_loss / 2:
         return (f"It fits its training points (training loss {train_loss:.2f}) far better than unseen ones: it "
                 "overfits. Use fewer units or fewer epochs.")
-    units = sum(widths)
-    return (f"The network underfits: its training loss is {train_loss:.2f} as well, so it has not learned the "
-            f"circle even on the points it trains on. Train longer or with a larger learning rate; one closed "
-            f"boundary needs at least 3 sigmoid units (each draws one soft half-plane; yours has {units}).")
+    underfits = (f"The network underfits: its training loss is {train_loss:.2f} as well, so it has not learned "
+                 "the circle even on the points it trains on.")
+    if len(widths) == 1 and widths[0] < 3:
+        return (f"{underfits} With one hidden layer, a closed boundary needs at least 3 sigmoid units (each draws "
+                f"one soft half-plane); yours has {widths[0]}: add units.")
+    return f"{underfits} Train longer or with a larger learning rate, or give the network more units."
 
 
 def _expect_learns(session, variant, what: str, reveal: bool, hint: str = "") -> None:
@@ -108,10 +111,14 @@ def _expect_learns(session, variant, what: str, reveal: bool, hint: str = "") ->
     loss, accuracy = runs.median("loss"), runs.median("accuracy")
     if loss < LOSS_BELOW and accuracy >= ACCURACY_AT_LEAST:
         return
-    listing = f" (test loss per run: {runs.listing('loss')})" if reveal else ""
-    fail(f"{what}: median test loss {loss:.3f} (needs < {LOSS_BELOW}) and median accuracy {accuracy:.3f} "
-         f"(needs ≥ {ACCURACY_AT_LEAST}) over {len(runs.runs)} runs{listing}. {_diagnosis(runs, widths)}"
-         + (f" {hint}" if hint else ""))
+    fail(_paragraphs(f"{what}: median test loss {loss:.3f} (needs < {LOSS_BELOW}) and median accuracy "
+                     f"{accuracy:.3f} (needs ≥ {ACCURACY_AT_LEAST}) over {len(runs.runs)} runs.",
+                     f"Test loss per run: {runs.listing('loss')}." if reveal else "", _diagnosis(runs, widths), hint))
+
+
+def _paragraphs(*parts: str) -> str:
+    """The message as short lines (the terminal table shows 100 characters of each line)."""
+    return "\n".join(textwrap.fill(part, 96) for part in parts if part)
 
 
 @check("sigmoid hidden layers within the Playground's limits", points=20, timeout=TIMEOUT)

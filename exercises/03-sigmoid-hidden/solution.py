@@ -32,7 +32,7 @@ def build_model(n_inputs):
         rebuilds this architecture and starts it from the Playground's initialisation, so the
         initializers you choose do not matter.
     """
-    # BEGIN SOLUTION: build the network: sigmoid hidden layer(s), then Dense(1, activation="tanh")
+    # BEGIN SOLUTION: build the network: sigmoid hidden layers, tanh output
     inputs = keras.Input(shape=(n_inputs,))
     hidden = keras.layers.Dense(4, activation="sigmoid")(inputs)
     outputs = keras.layers.Dense(1, activation="tanh")(hidden)

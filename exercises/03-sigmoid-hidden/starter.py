@@ -32,8 +32,8 @@ def build_model(n_inputs):
         rebuilds this architecture and starts it from the Playground's initialisation, so the
         initializers you choose do not matter.
     """
-    # TODO: build the network: sigmoid hidden layer(s), then Dense(1, activation="tanh")
-    raise NotImplementedError('TODO: build the network: sigmoid hidden layer(s), then Dense(1, activation="tanh")')
+    # TODO: build the network: sigmoid hidden layers, tanh output
+    raise NotImplementedError('TODO: build the network: sigmoid hidden layers, tanh output')
 
 
 def recipe():

@@ -46,6 +46,7 @@ of 120 with adam or SGD 0.1); narrow deep ones less so ([4, 4]: 108 of 120; [3, 
 from __future__ import annotations
 
 import functools
+import textwrap
 
 from kit.grading import models, trials
 from kit.grading.checks import check, expect, expect_layers, fail
@@ -99,14 +100,19 @@ def _diagnosis(runs: trials.Runs, widths: list[int]) -> str:
             "more). Widen or deepen the network so that more starts find three, or train longer.")
 
 
+def _paragraphs(*parts: str) -> str:
+    """The message as short lines (the terminal table shows 100 characters of each line)."""
+    return "\n".join(textwrap.fill(part, 96) for part in parts if part)
+
+
 def _expect_reaches(session, variant, what: str, reveal: bool, hint: str = "") -> tuple[trials.Runs, list[int]]:
     widths = _expect_structure(session)
     runs = trials.student_runs(session, _data(**variant["data"]), variant["seeds"], N_INPUTS, TIMEOUT)
     reached = runs.count("loss", at_most=TARGET)
     if reached < REACHING:
-        listing = f" (test loss per run: {runs.listing('loss')})" if reveal else ""
-        fail(f"{what}: {reached} of {len(runs.runs)} runs reached test loss ≤ {TARGET}, at least {REACHING} must"
-             f"{listing}. {_diagnosis(runs, widths)}" + (f" {hint}" if hint else ""))
+        fail(_paragraphs(f"{what}: {reached} of {len(runs.runs)} runs reached test loss ≤ {TARGET}, at least "
+                         f"{REACHING} must.", f"Test loss per run: {runs.listing('loss')}." if reveal else "",
+                         _diagnosis(runs, widths), hint))
     return runs, widths
 
 
@@ -131,8 +137,8 @@ def reaches_unseen(session):
 def small_network(session):
     widths = _expect_structure(session)
     neurons = sum(widths)
-    expect(neurons <= BONUS_NEURONS, f"your network has {neurons} hidden neurons ({widths}); the bonus asks for at "
-                                     f"most {BONUS_NEURONS} that still reach the target.")
+    expect(neurons <= BONUS_NEURONS, _paragraphs(f"your network has {neurons} hidden neurons ({widths}); the bonus "
+                                                 f"asks for at most {BONUS_NEURONS} that still reach the target."))
     for variant, what in ((PUBLIC, "On the public XOR runs"), (UNSEEN, "On unseen XOR data")):
         _expect_reaches(session, variant, what, reveal=False,
                         hint="The bonus counts only for a small network that reaches the target reliably.")

@@ -33,7 +33,7 @@ def build_model(n_inputs):
         rebuilds this architecture and starts it from the Playground's initialisation, so the
         initializers you choose do not matter. At most 8 hidden neurons in all earn the bonus.
     """
-    # BEGIN SOLUTION: build the network: ReLU hidden layer(s), then Dense(1, activation="tanh")
+    # BEGIN SOLUTION: build the network: ReLU hidden layers, tanh output
     inputs = keras.Input(shape=(n_inputs,))
     hidden = keras.layers.Dense(6, activation="relu")(inputs)
     outputs = keras.layers.Dense(1, activation="tanh")(hidden)

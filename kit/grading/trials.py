@@ -26,6 +26,7 @@ import dataclasses
 import json
 import math
 import statistics
+import textwrap
 
 from kit.grading import models
 
@@ -102,12 +103,12 @@ def student_runs(session, data, seeds, n_inputs: int, timeout: float | None = No
     except models.ModelRejected as rejected:
         raise CallFailed(f"build_model: {rejected}") from None
     if layers["n_inputs"] != data.n_features:
-        fail(f"build_model({n_inputs}) made a model with {layers['n_inputs']} inputs; use "
-             "keras.Input(shape=(n_inputs,)).")
+        fail(f"build_model({n_inputs}) made a model with {layers['n_inputs']} inputs;\n"
+             "use keras.Input(shape=(n_inputs,)).")
     try:
         return train_runs(layers, data, recipe, seeds)
     except models.ModelRejected as rejected:
-        fail(f"recipe(): {rejected}")
+        fail(textwrap.fill(f"recipe(): {rejected}", 96))  # the terminal table shows 100 characters a line
 
 
 def architecture(description) -> dict:

@@ -54,7 +54,7 @@ MISTAKES = {
     "relu_not_sigmoid": (network([4], ["relu"], REFERENCE_RECIPE), "hidden layer 1 uses relu"),
     "too_few_steps": (network([4], ["sigmoid"], {"optimizer": "sgd", "learning_rate": 0.03, "epochs": 50,
                                                  "batch_size": 10}), "underfits"),
-    "two_units": (network([2], ["sigmoid"], REFERENCE_RECIPE), "at least 3 sigmoid units"),
+    "two_units": (network([2], ["sigmoid"], REFERENCE_RECIPE), "a closed boundary needs at least 3 sigmoid units"),
     "over_budget": (network([4], ["sigmoid"], {"optimizer": "sgd", "learning_rate": 0.03, "epochs": 500,
                                                "batch_size": 1}), "the budget is 100000"),  # 125,000 steps
     "seven_layers": (network([4] * 7, ["sigmoid"] * 7, REFERENCE_RECIPE), "at most 6"),
@@ -76,7 +76,8 @@ def graded(zygote, tmp_path_factory):
 
 
 def _failing(result) -> dict:
-    return {c.name: c.message for c in result.checks if not c.passed}
+    """The failed checks' messages, each on one line (the checks wrap them for the terminal)."""
+    return {c.name: " ".join(c.message.split()) for c in result.checks if not c.passed}
 
 
 @pytest.mark.slow
@@ -103,7 +104,7 @@ def test_trivial_answers_score_zero(answer, graded):
     source, phrase = TRIVIAL[answer]
     result = graded(answer, source)
     assert result.score == 0
-    assert all(phrase in c.message for c in result.checks), _failing(result)
+    assert all(phrase in message for message in _failing(result).values()) and len(_failing(result)) == 4
 
 
 @pytest.mark.parametrize("mistake", [pytest.param(name, marks=pytest.mark.slow) if name in TRAINED else name
@@ -114,13 +115,15 @@ def test_typical_mistake_scores_zero_and_names_the_mistake(mistake, graded):
     failing = _failing(result)
     assert set(failing) == ALL and result.score == 0, failing
     assert all(phrase in message for message in failing.values()), failing
+    # Every line fits the terminal table (`kit check` shows 100 characters of each).
+    assert all(len(line) <= 100 for c in result.checks for line in c.message.splitlines()), failing
 
 
 @pytest.mark.slow
 def test_feedback_lists_public_runs_but_not_hidden_ones(graded):
     failing = _failing(graded("too_few_steps", MISTAKES["too_few_steps"][0]))
-    assert "test loss per run" in failing[PUBLIC]
-    assert "test loss per run" not in failing[UNSEEN] and "test loss per run" not in failing[NOISY]
+    assert "Test loss per run" in failing[PUBLIC]
+    assert "Test loss per run" not in failing[UNSEEN] and "Test loss per run" not in failing[NOISY]
     assert "noise 15" not in " ".join(failing.values())  # the hidden noise level is never shown
 
 

@@ -71,7 +71,8 @@ def graded(zygote, tmp_path_factory):
 
 
 def _failing(result) -> dict:
-    return {c.name: c.message for c in result.checks if not c.passed}
+    """The failed checks' messages, each on one line (the checks wrap them for the terminal)."""
+    return {c.name: " ".join(c.message.split()) for c in result.checks if not c.passed}
 
 
 @pytest.mark.slow
@@ -98,7 +99,7 @@ def test_trivial_answers_score_zero(answer, graded):
     source, phrase = TRIVIAL[answer]
     result = graded(answer, source)
     assert result.score == 0
-    assert all(phrase in c.message for c in result.checks), _failing(result)
+    assert all(phrase in message for message in _failing(result).values()) and len(_failing(result)) == 4
 
 
 @pytest.mark.parametrize("mistake", [pytest.param(name, marks=pytest.mark.slow) if name in TRAINED else name
@@ -109,14 +110,17 @@ def test_typical_mistake_loses_its_checks_and_names_the_mistake(mistake, graded)
     failing = _failing(result)
     assert set(failing) == lost, failing
     assert result.score == 100 - sum(c.max_score for c in result.checks if c.name in lost)
-    named = [c.message for c in result.checks if c.name in lost and c.visibility == "visible"] or list(failing.values())
+    named = [failing[c.name] for c in result.checks if c.name in lost and c.visibility == "visible"] or \
+        list(failing.values())
     assert all(phrase in message for message in named), failing
+    # Every line fits the terminal table (`kit check` shows 100 characters of each).
+    assert all(len(line) <= 100 for c in result.checks for line in c.message.splitlines()), failing
 
 
 @pytest.mark.slow
 def test_three_units_feedback_shows_public_runs_only(graded):
     failing = _failing(graded("three_units", MISTAKES["three_units"][0]))
-    assert "test loss per run" in failing[PUBLIC] and "test loss per run" not in failing[UNSEEN]
+    assert "Test loss per run" in failing[PUBLIC] and "Test loss per run" not in failing[UNSEEN]
     assert "seed 15" not in " ".join(failing.values())  # the hidden data seed is never shown
 
 

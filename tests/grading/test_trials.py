@@ -13,7 +13,7 @@ from kit.grading import models, trials
 SIGMOID_4 = {"n_inputs": 2, "layers": [{"kind": "Dense", "units": 4, "activation": "sigmoid", "name": "a"},
                                        {"kind": "Dense", "units": 1, "activation": "tanh", "name": "b"}],
              "weights": []}
-SHORT = {"optimizer": "adam", "learning_rate": 0.03, "epochs": 5, "batch_size": 25}  # 50 steps: the maths, not the learning
+SHORT = {"optimizer": "adam", "learning_rate": 0.03, "epochs": 5, "batch_size": 25}  # 50 steps: tests the plumbing
 
 
 @pytest.fixture(scope="module")
