@@ -4,10 +4,11 @@ A check that grades *how reliably* a network learns (exercise 03's circle, 06's 
 child once for the model's description, then trains that architecture from the Playground's
 initialisation (:func:`kit.grading.models.rebuild` with ``seed=s``: the student's own weights
 are not used) with the student's recipe on data the child never sees, once per seed, and
-judges the runs together. :func:`train_runs` does the training and returns a :class:`Runs`;
-results are cached by everything that decides them (layers, recipe, data, seed), so the
-several checks of one submission that look at the same runs train them once, and identical
-architectures in a batch are trained once per grading process.
+judges the runs together. :func:`student_runs` does it for a check (sandboxed calls, then
+training); :func:`train_runs` is the training part and returns a :class:`Runs`. Runs are cached
+by everything that decides them (layers, recipe, data, seed), so the several checks of one
+submission that look at the same runs train them once, and submissions with the same
+architecture and recipe in a batch are trained once per grading process.
 
 Example (parent side):
     >>> from kit import datasets
