@@ -33,7 +33,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from kit.errors import bad_type, unknown_name
+from kit.errors import FLAG, InstanceOf, InvalidParameter, Text, check, unknown_name, validate_params
 
 LEAKY_RELU_SLOPE = 0.01
 """Slope of the course's leaky ReLU for x < 0 (Keras's own default is 0.2)."""
@@ -437,6 +437,7 @@ NEEDS_ARGUMENTS = {"threshold": "it needs arguments: call keras.activations.thre
                           "apply keras.activations.glu in a layer of its own"}
 
 
+@validate_params(include_aliases=FLAG)
 def names(include_aliases: bool = False) -> list[str]:
     """Names accepted by :func:`get`, sorted.
 
@@ -469,13 +470,13 @@ def get(identifier) -> Activation:
     """
     if isinstance(identifier, Activation):
         return identifier
-    if not isinstance(identifier, str):
-        raise bad_type("identifier", "kit.activations.get", "an activation name (str)", identifier)
+    check(identifier, [Text("an activation name"), InstanceOf(Activation, "a kit Activation")], "identifier",
+          "kit.activations.get")
     key = _key(identifier)
     if key in REGISTRY:
         return REGISTRY[key]
     if key in NEEDS_ARGUMENTS:
-        raise ValueError(f"Activation {identifier!r} cannot be used by name here: {NEEDS_ARGUMENTS[key]}.")
+        raise InvalidParameter(f"Activation {identifier!r} cannot be used by name here: {NEEDS_ARGUMENTS[key]}.")
     raise unknown_name("activation", identifier, names(include_aliases=True))
 
 

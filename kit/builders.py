@@ -9,13 +9,14 @@ Example:
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral
 from typing import Sequence
 
 import keras
 
 from kit import activations, heads
-from kit.errors import bad_parameter, bad_type, unknown_name
+from kit.errors import (COUNT, DROPOUT, LEARNING_RATE, MODEL, NAME, PENALTY, SEED, Function, InstanceOf, Interval,
+                        ListOf, Options, Text, check, invalid, unknown_name, validate_params)
 
 PLAYGROUND_MAX_LAYERS = 6
 PLAYGROUND_MAX_WIDTH = 8
@@ -36,46 +37,29 @@ INITIALIZERS = {
 """Kernel initializers by name. ``playground`` is the Playground's: weights U(−0.5, 0.5) and
 biases 0.1; the others use zero biases, as Keras does. Every layer gets its own seed."""
 
-OWNER = "build_mlp"
+OWNER = "kit.builders.build_mlp"
 
 
-def _check_hidden(hidden):
-    if isinstance(hidden, numbers.Integral) and not isinstance(hidden, bool):
-        hidden = [hidden]
-    if not isinstance(hidden, (list, tuple)) or not all(
-        isinstance(h, numbers.Integral) and not isinstance(h, bool) and h > 0 for h in hidden
-    ):
-        raise bad_parameter("hidden", OWNER, "a list of positive ints (one width per hidden layer; [] for none)",
-                            hidden)
-    return [int(h) for h in hidden]
+HIDDEN = [ListOf(COUNT, fix="Give one width per hidden layer, e.g. [8, 8]; [] for none."), COUNT]
+"""Hidden widths: a list of unit counts, or one count for a single hidden layer."""
+ACTIVATION = [Text("an activation name"), InstanceOf(activations.Activation, "a kit Activation"),
+              Function("a callable"), InstanceOf((list, tuple), "a list of them (one per hidden layer)")]
 
 
-def _check_activations(activation, n_hidden):
+def _activations(activation, n_hidden):
     if isinstance(activation, (list, tuple)):
         if len(activation) != n_hidden:
-            raise bad_parameter("activation", OWNER, f"one activation or a list of {n_hidden} (one per hidden layer)",
-                                activation)
+            raise invalid("activation", OWNER, f"one activation or a list of {n_hidden} (one per hidden layer)",
+                          activation)
         chosen = list(activation)
     else:
         chosen = [activation] * n_hidden
-    resolved = []
     for item in chosen:
-        if not (isinstance(item, (str, activations.Activation)) or callable(item)):
-            raise bad_type("activation", OWNER, "an activation name, a callable, or a list of them", item)
-        resolved.append(activations.resolve(item))  # unknown names raise with the known list
-    return resolved
-
-
-def _check_rate(value, parameter, upper=None):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0 or (upper is not None and value >= upper):
-        expected = f"a number in [0, {upper})" if upper is not None else "a non-negative number"
-        raise bad_parameter(parameter, OWNER, expected, value)
-    return float(value)
+        check(item, ACTIVATION[:3], "activation", OWNER)
+    return [activations.resolve(item) for item in chosen]  # unknown names raise with the known list
 
 
 def _initializers(initializer, seed):
-    if not isinstance(initializer, str):
-        raise bad_type("initializer", OWNER, f"one of {sorted(INITIALIZERS)}", initializer)
     if initializer not in INITIALIZERS:
         raise unknown_name("initializer", initializer, INITIALIZERS)
     cls, kwargs, bias = INITIALIZERS[initializer]
@@ -86,6 +70,9 @@ def _initializers(initializer, seed):
     return make
 
 
+@validate_params(owner=OWNER, n_inputs=COUNT.with_fix("It is the number of input features."), hidden=HIDDEN,
+                 activation=ACTIVATION, head=Text("a head name"), n_classes=[COUNT, None],
+                 initializer=Text("an initializer name"), l1=PENALTY, l2=PENALTY, dropout=DROPOUT, seed=SEED, name=NAME)
 def build_mlp(n_inputs: int, hidden: Sequence[int] = (4, 2), activation="tanh", head: str = "playground",
               n_classes: int | None = None, initializer: str = "playground", l1: float = 0.0, l2: float = 0.0,
               dropout: float = 0.0, seed: int = 0, name: str = "mlp") -> keras.Model:
@@ -113,29 +100,18 @@ def build_mlp(n_inputs: int, hidden: Sequence[int] = (4, 2), activation="tanh", 
         >>> model.get_layer("hidden_2").activation.__name__
         'tanh'
     """
-    if isinstance(n_inputs, bool) or not isinstance(n_inputs, numbers.Integral) or n_inputs < 1:
-        raise bad_parameter("n_inputs", OWNER, "a positive int (the number of input features)", n_inputs)
-    hidden = _check_hidden(hidden)
-    hidden_activations = _check_activations(activation, len(hidden))
-    chosen_head = heads.get(head) if isinstance(head, str) else None
-    if chosen_head is None:
-        raise bad_type("head", OWNER, f"one of {sorted(heads.HEADS)}", head)
+    hidden = [int(width) for width in ([hidden] if isinstance(hidden, Integral) else hidden)]
+    hidden_activations = _activations(activation, len(hidden))
+    chosen_head = heads.get(head)
     if chosen_head.name == "softmax":
-        if isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral) or n_classes < 2:
-            raise bad_parameter("n_classes", OWNER, "an int of at least 2 for the softmax head", n_classes)
-        n_outputs = int(n_classes)
+        n_outputs = int(check(n_classes, Interval(Integral, 2, None), "n_classes", OWNER,
+                              fix="The softmax head needs the number of classes, e.g. n_classes=10."))
     else:
-        if n_classes not in (None, 1, 2):
-            raise bad_parameter("n_classes", OWNER, f"None for the {chosen_head.name} head (one output unit)",
-                                n_classes, "Use head='softmax' for more than two classes.")
+        check(n_classes, [Options(1, 2), None], "n_classes", OWNER,
+              fix=f"The {chosen_head.name} head has one output unit; use head='softmax' for more than two classes.")
         n_outputs = 1
-    l1, l2 = _check_rate(l1, "l1"), _check_rate(l2, "l2")
-    dropout = _check_rate(dropout, "dropout", upper=1.0)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise bad_parameter("seed", OWNER, "a non-negative int", seed)
+    l1, l2, dropout = float(l1), float(l2), float(dropout)
     make_initializers = _initializers(initializer, int(seed))
-    if not isinstance(name, str) or not name:
-        raise bad_type("name", OWNER, "a non-empty str", name)
 
     regularizer = keras.regularizers.L1L2(l1=l1, l2=l2) if (l1 or l2) else None
     inputs = keras.Input(shape=(int(n_inputs),), name="features")
@@ -152,11 +128,13 @@ def build_mlp(n_inputs: int, hidden: Sequence[int] = (4, 2), activation="tanh", 
     return keras.Model(inputs, outputs, name=name)
 
 
+@validate_params(model=MODEL)
 def dense_layers(model) -> list:
     """The model's Dense layers, in order (hidden layers, then the output)."""
     return [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
 
 
+@validate_params(model=MODEL)
 def hidden_activations(model) -> dict[str, str]:
     """Each hidden Dense layer's activation name, by layer name.
 
@@ -167,6 +145,7 @@ def hidden_activations(model) -> dict[str, str]:
     return {layer.name: activations.name_of(layer.activation) for layer in dense_layers(model)[:-1]}
 
 
+@validate_params(model=MODEL)
 def playground_limits_problem(model) -> str | None:
     """Why a model breaks the Playground's limits (≤ 6 hidden layers of ≤ 8 units), or None."""
     widths = [int(layer.units) for layer in dense_layers(model)[:-1]]
@@ -182,16 +161,15 @@ OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam, "rmspr
               "adagrad": keras.optimizers.Adagrad}
 
 
+@validate_params(optimizer=Text("an optimizer name"), learning_rate=LEARNING_RATE)
 def make_optimizer(optimizer: str = "sgd", learning_rate: float = 0.03):
     """A fresh Keras optimizer by name (``sgd``, ``adam``, ``rmsprop``, ``adagrad``)."""
-    if not isinstance(optimizer, str) or optimizer.lower() not in OPTIMIZERS:
+    if optimizer.lower() not in OPTIMIZERS:
         raise unknown_name("optimizer", optimizer, OPTIMIZERS)
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) or not (0 < learning_rate <= 10):
-        raise bad_parameter("learning_rate", "make_optimizer", "a number in (0, 10]", learning_rate,
-                            "The Playground offers 0.00001 to 10; 0.03 is its default.")
     return OPTIMIZERS[optimizer.lower()](learning_rate=float(learning_rate))
 
 
+@validate_params(model=MODEL, optimizer=Text("an optimizer name"), learning_rate=LEARNING_RATE)
 def compile_model(model, optimizer: str = "sgd", learning_rate: float = 0.03):
     """Compile a model for ``model.fit`` with the loss and accuracy of its head; returns the model.
 

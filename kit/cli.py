@@ -2,20 +2,25 @@
 
 Each area of the kit contributes its subcommands through a small ``register(subparsers)``
 function in a module of the ``kit.commands`` package (found automatically, in name order). Those
-modules must stay light: TensorFlow is imported inside the handlers only, so ``kit --help``
-answers at once.
+modules must stay light: TensorFlow is imported inside the handlers only, so ``kit --help`` and
+a refused flag answer at once. Flags take their defaults from the API functions' signatures
+(``kit.commands.api_defaults``).
 
-Errors a user can cause (``ValueError``, ``TypeError``, ``FileNotFoundError``, ``KitError``)
-become one readable line on stderr and exit status 2; an interrupted command exits with 130.
+The kit's own errors (``kit.errors.KitError`` and its subclasses: invalid parameters, unknown
+names, missing files, a diverging run) are what a user can cause: they become one readable line
+on stderr and exit status 2. Any other exception is a bug in the kit and keeps its traceback.
+An interrupted command exits with 130.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import pkgutil
 import sys
+
+from kit.commands import import_tensorflow_quietly, quiet_tensorflow
+from kit.errors import KitError
 
 
 def command_modules() -> list[str]:
@@ -23,8 +28,6 @@ def command_modules() -> list[str]:
     import kit.commands
 
     return sorted(f"kit.commands.{m.name}" for m in pkgutil.iter_modules(kit.commands.__path__))
-
-from kit.errors import KitError  # noqa: F401  (defined there so `python -m kit.cli` sees one class)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,40 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _quiet_tensorflow() -> None:
-    # TensorFlow's C++ start-up chatter is noise for a command-line user.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("MPLBACKEND", "Agg")
-
-
-def import_tensorflow_quietly() -> None:
-    """Import TensorFlow with its C++ start-up lines (printed before its logging is configured,
-    so no environment variable silences them) sent to a temporary file; replay them on failure."""
-    if "tensorflow" in sys.modules:
-        return
-    import tempfile
-
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile(mode="w+b") as captured:
-        os.dup2(captured.fileno(), 2)
-        try:
-            import tensorflow
-
-            # Device discovery prints a CUDA complaint on machines without a GPU: do it here too.
-            tensorflow.config.list_physical_devices()
-        except BaseException:
-            os.dup2(saved, 2)
-            captured.seek(0)
-            sys.stderr.write(captured.read().decode(errors="replace"))
-            raise
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
 def main(argv: list[str] | None = None) -> int:
-    _quiet_tensorflow()
+    quiet_tensorflow()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:
@@ -90,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kit: interrupted", file=sys.stderr)
         return 130
-    except (KitError, ValueError, TypeError, FileNotFoundError, PermissionError) as error:
+    except KitError as error:  # the user's input; anything else is a bug and keeps its traceback
         message = " ".join(str(error).split()) or type(error).__name__
         print(f"kit {args.command}: error: {message}", file=sys.stderr)
         return 2

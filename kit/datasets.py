@@ -20,13 +20,14 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
-import numbers
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from kit.errors import bad_parameter, bad_type, unknown_name
+from kit.errors import (FLAG, NAME, PATH, SEED, SPLIT_FRACTION, InstanceOf, Interval, InvalidParameter, ListOf,
+                        MissingFile, Options, Text, check, invalid, unknown_name, validate_params)
 
 # ---------------------------------------------------------------------------------------------
 # The record
@@ -82,6 +83,10 @@ class Dataset:
                 f"features {', '.join(self.feature_names)}, labels {self.labels}")
 
 
+DATASET = InstanceOf(Dataset, "a kit Dataset (e.g. kit.datasets.playground('spiral'))")
+
+
+@validate_params(data=DATASET)
 def make_again(data: Dataset) -> Dataset:
     """Rebuild a data set from its provenance (the same seed gives the same arrays)."""
     maker = {"playground": playground, "bundled": bundled, "from_csv": from_csv,
@@ -180,31 +185,21 @@ _GENERATORS = {"circle": _circle, "xor": _xor, "gauss": _gauss, "spiral": _spira
                "reg-plane": _reg_plane, "reg-gauss": _reg_gauss}
 
 
-def _check_fraction(value, parameter, owner):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (0 < float(value) < 1):
-        raise bad_parameter(parameter, owner, "a number strictly between 0 and 1", value,
-                            "Use e.g. 0.5 for half of the points.")
-    return float(value)
+N_SAMPLES = Interval(Integral, 4, None, fix="A train/test split needs at least 4 points.")
+NOISE = Interval(Real, 0, 50, fix="The Playground's noise slider runs from 0 to 50.")
+CURVE_NOISE = Interval(Real, 0, None, closed="left", fix="It is the standard deviation of the targets' noise.")
+LABELS = Options("pm1", "01", fix="'pm1' gives −1/+1 labels (a tanh output), '01' gives 0/1 (a sigmoid output).")
 
 
-def _check_seed(seed, owner):
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise bad_parameter("seed", owner, "a non-negative int", seed)
-    return int(seed)
-
-
-def _check_features(features, owner, known=FEATURE_NAMES):
+def _features(features, owner, known=FEATURE_NAMES) -> tuple:
+    """The chosen feature columns: a list of known names without repeats (or one comma-separated
+    string); an unknown name is reported with the known ones and the closest."""
     if isinstance(features, str):
         features = [part.strip() for part in features.split(",") if part.strip()]
-    if not isinstance(features, (list, tuple)) or not features:
-        raise bad_parameter("features", owner, f"a non-empty list of names from {list(known)}", features)
+    check(features, ListOf(Text(), min_length=1, unique=True), "features", owner)
     for feature in features:
-        if not isinstance(feature, str):
-            raise bad_parameter("features", owner, "a list of feature names (str)", features)
         if feature not in known:
             raise unknown_name("feature", feature, known)
-    if len(set(features)) != len(features):
-        raise bad_parameter("features", owner, "a list without repeats", features)
     return tuple(features)
 
 
@@ -212,11 +207,13 @@ def _split(rng, n, train_fraction):
     order = rng.permutation(n)
     n_train = int(math.floor(n * train_fraction))
     if n_train < 1 or n_train >= n:
-        raise ValueError(f"A train fraction of {train_fraction} of {n} points leaves an empty train or "
-                         "test set; choose a fraction that keeps at least one point in each.")
+        raise InvalidParameter(f"A train fraction of {train_fraction} of {n} points leaves an empty train or "
+                               "test set; choose a fraction that keeps at least one point in each.")
     return order[:n_train], order[n_train:]
 
 
+@validate_params(name=NAME, noise=NOISE, seed=SEED, train_fraction=SPLIT_FRACTION, labels=LABELS,
+                 n_samples=[N_SAMPLES, None])
 def playground(name: str = "circle", noise: float = 0, seed: int = 0, train_fraction: float = 0.5,
                features: Sequence[str] = ("x1", "x2"), labels: str = "pm1",
                n_samples: int | None = None) -> Dataset:
@@ -239,24 +236,12 @@ def playground(name: str = "circle", noise: float = 0, seed: int = 0, train_frac
         >>> data.x_train.shape
         (250, 3)
     """
-    owner = "kit.datasets.playground"
-    if not isinstance(name, str):
-        raise bad_type("name", owner, f"one of {list(PLAYGROUND_DATASETS)}", name)
-    key = name.strip().lower().replace("_", "-")
-    if key not in _GENERATORS:
-        raise unknown_name("Playground data set", name, PLAYGROUND_DATASETS)
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not (0 <= noise <= 50):
-        raise bad_parameter("noise", owner, "a number from 0 to 50 (the Playground's slider)", noise)
-    seed = _check_seed(seed, owner)
-    train_fraction = _check_fraction(train_fraction, "train_fraction", owner)
-    features = _check_features(features, owner)
-    if labels not in ("pm1", "01"):
-        raise bad_parameter("labels", owner, "'pm1' (−1/+1) or '01' (0/1)", labels)
+    key = _known_name(name, "Playground data set", PLAYGROUND_DATASETS, lambda text: text.replace("_", "-"))
+    seed, train_fraction = int(seed), float(train_fraction)
+    features = _features(features, "kit.datasets.playground")
     regression = key in PLAYGROUND_REGRESSION
     if n_samples is None:
         n_samples = DEFAULT_SAMPLES["regression" if regression else "classification"]
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 4:
-        raise bad_parameter("n_samples", owner, "an int of at least 4", n_samples)
 
     rng = np.random.default_rng(seed)
     points, target = _GENERATORS[key](rng, int(n_samples), float(noise) / 100.0)
@@ -276,13 +261,23 @@ def playground(name: str = "circle", noise: float = 0, seed: int = 0, train_frac
                    {"function": "playground", "arguments": arguments})
 
 
+def _known_name(name: str, kind: str, known, normalise=lambda text: text) -> str:
+    """``name`` trimmed, lower-cased and normalised, when it is one of ``known``."""
+    key = normalise(name.strip().lower())
+    if key not in known:
+        raise unknown_name(kind, name, known)
+    return key
+
+
+@validate_params(data=DATASET)
 def playground_points(data: Dataset) -> tuple[np.ndarray, np.ndarray]:
     """The raw (x, y) plane coordinates of a Playground data set's train and test points.
 
     Works whatever features were chosen, by making the same points again with x1, x2.
     """
     if data.provenance.get("function") != "playground":
-        raise ValueError(f"{data.name!r} is not a Playground data set; it has no plane coordinates.")
+        raise invalid("data", "kit.datasets.playground_points", "a Playground data set", got=repr(data.name),
+                      fix="Only kit.datasets.playground data sets have plane coordinates.")
     arguments = dict(data.provenance["arguments"], features=["x1", "x2"])
     plane = playground(**arguments)
     return plane.x_train, plane.x_test
@@ -293,7 +288,7 @@ def feature_map(features: Sequence[str]):
 
     Used to draw decision boundaries of networks trained on feature crosses.
     """
-    features = _check_features(features, "kit.datasets.feature_map")
+    features = _features(features, "kit.datasets.feature_map")
 
     def apply(points):
         points = np.asarray(points, dtype=np.float64)
@@ -313,6 +308,8 @@ BUNDLED = {
 }
 
 
+@validate_params(name=NAME, seed=SEED, test_fraction=SPLIT_FRACTION, standardize=FLAG,
+                 labels=[Options("01", "pm1", "index"), None])
 def bundled(name: str, seed: int = 0, test_fraction: float = 0.25, standardize: bool = True,
             labels: str | None = None) -> Dataset:
     """A small real data set that ships inside scikit-learn, split with a stratified seed.
@@ -330,16 +327,8 @@ def bundled(name: str, seed: int = 0, test_fraction: float = 0.25, standardize: 
         >>> bundled("iris").n_classes
         3
     """
-    owner = "kit.datasets.bundled"
-    if not isinstance(name, str):
-        raise bad_type("name", owner, f"one of {list(BUNDLED)}", name)
-    key = name.strip().lower().replace("-", "_")
-    if key not in BUNDLED:
-        raise unknown_name("bundled data set", name, BUNDLED)
-    seed = _check_seed(seed, owner)
-    test_fraction = _check_fraction(test_fraction, "test_fraction", owner)
-    if not isinstance(standardize, bool):
-        raise bad_type("standardize", owner, "True or False", standardize)
+    key = _known_name(name, "bundled data set", BUNDLED, lambda text: text.replace("-", "_"))
+    seed, test_fraction = int(seed), float(test_fraction)
 
     from sklearn import datasets as sk_datasets
     from sklearn.model_selection import train_test_split
@@ -349,9 +338,8 @@ def bundled(name: str, seed: int = 0, test_fraction: float = 0.25, standardize: 
     classes = tuple(str(c) for c in loaded.target_names)
     binary = len(classes) == 2
     allowed = ("01", "pm1") if binary else ("index",)
-    labels = labels or allowed[0]
-    if labels not in allowed:
-        raise bad_parameter("labels", owner, f"one of {list(allowed)} for {key}", labels)
+    labels = check(labels or allowed[0], Options(*allowed), "labels", "kit.datasets.bundled",
+                   fix=f"The {key} data set has {'two' if binary else len(classes)} classes.")
     x_train, x_test, y_train, y_test = train_test_split(
         x, y, test_size=test_fraction, random_state=seed, stratify=y)
     if standardize:
@@ -381,10 +369,12 @@ def _encode_binary(index_labels, labels):
 TASKS = ("auto", "binary", "multiclass", "regression")
 
 
-class CSVError(ValueError):
+class CSVError(InvalidParameter):
     """A CSV file the kit cannot use; the message names the file, row and column."""
 
 
+@validate_params(path=PATH, label=Text(fix="Name the label column as the header row spells it."),
+                 test_fraction=SPLIT_FRACTION, seed=SEED, task=Options(*TASKS), labels=[LABELS, None], standardize=FLAG)
 def from_csv(path, label: str, features: Sequence[str] | None = None, test_fraction: float = 0.5,
              seed: int = 0, task: str = "auto", labels: str | None = None,
              standardize: bool = False) -> Dataset:
@@ -412,17 +402,10 @@ def from_csv(path, label: str, features: Sequence[str] | None = None, test_fract
     owner = "kit.datasets.from_csv"
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"CSV file {str(path)!r} does not exist; check the path.")
+        raise MissingFile(f"CSV file {str(path)!r} does not exist; check the path.")
     if not path.is_file():
         raise CSVError(f"{str(path)!r} is not a file; give the path of a .csv file.")
-    if not isinstance(label, str) or not label:
-        raise bad_type("label", owner, "the name of the label column (str)", label)
-    test_fraction = _check_fraction(test_fraction, "test_fraction", owner)
-    seed = _check_seed(seed, owner)
-    if task not in TASKS:
-        raise bad_parameter("task", owner, f"one of {list(TASKS)}", task)
-    if labels not in (None, "pm1", "01"):
-        raise bad_parameter("labels", owner, "None, 'pm1' or '01'", labels)
+    test_fraction, seed = float(test_fraction), int(seed)
 
     header, rows = _read_csv(path)
     if label not in header:
@@ -430,7 +413,7 @@ def from_csv(path, label: str, features: Sequence[str] | None = None, test_fract
     if features is None:
         features = [c for c in header if c != label]
     else:
-        features = list(_check_features(features, owner, known=[c for c in header if c != label]))
+        features = list(_features(features, owner, known=[c for c in header if c != label]))
     if not features:
         raise CSVError(f"{path.name}: no feature columns besides the label {label!r}.")
     columns = {name: index for index, name in enumerate(header)}
@@ -463,6 +446,8 @@ def _read_csv(path: Path):
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise CSVError(f"{path.name} is not UTF-8 text (byte {error.start}); save it as UTF-8 CSV.") from None
+    except OSError as error:  # e.g. no permission to read it
+        raise CSVError(f"{path.name} cannot be read: {error.strerror or error}.") from None
     lines = [row for row in csv.reader(text.splitlines())]
     lines = [row for row in lines if any(cell.strip() for cell in row)]
     if not lines:
@@ -536,6 +521,7 @@ CURVES = {
 }
 
 
+@validate_params(name=NAME, n_samples=N_SAMPLES, noise=CURVE_NOISE, seed=SEED, train_fraction=SPLIT_FRACTION)
 def curve(name: str = "sin", n_samples: int = 400, noise: float = 0.0, seed: int = 0,
           train_fraction: float = 0.5) -> Dataset:
     """Samples of a 1-D function, x uniform on its interval, for regression.
@@ -551,15 +537,8 @@ def curve(name: str = "sin", n_samples: int = 400, noise: float = 0.0, seed: int
         >>> curve("sin").feature_names
         ('x',)
     """
-    owner = "kit.datasets.curve"
-    if not isinstance(name, str) or name not in CURVES:
-        raise unknown_name("curve", name, CURVES)
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 4:
-        raise bad_parameter("n_samples", owner, "an int of at least 4", n_samples)
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not (0 <= noise < math.inf):
-        raise bad_parameter("noise", owner, "a non-negative number", noise)
-    seed = _check_seed(seed, owner)
-    train_fraction = _check_fraction(train_fraction, "train_fraction", owner)
+    name = _known_name(name, "curve", CURVES)
+    seed, train_fraction = int(seed), float(train_fraction)
     function, (low, high), _ = CURVES[name]
     rng = np.random.default_rng(seed)
     x = rng.uniform(low, high, int(n_samples))
@@ -596,9 +575,7 @@ def load(name: str, **options) -> Dataset:
         >>> load("spiral", noise=5).name
         'spiral'
     """
-    if not isinstance(name, str):
-        raise bad_type("name", "kit.datasets.load", "a data set name (str)", name)
-    key = name.strip().lower()
+    key = check(name, NAME, "name", "kit.datasets.load").strip().lower()
     if key.replace("_", "-") in _GENERATORS:
         return playground(key, **options)
     if key.replace("-", "_") in BUNDLED:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from kit.errors import PATH, Function, validate_params, writing
+
 # The entries the demo trains, in the order of the course.
 STAGES = [
     ("Why non-linear activations: the same circle, four networks",
@@ -32,6 +34,7 @@ STAGES = [
 ]
 
 
+@validate_params(out=PATH, echo=Function("a function printing a line, e.g. print"))
 def train_stages(out: Path, echo=print) -> dict:
     """Train every stage's entries on all their seeds; the first seed logs to TensorBoard."""
     from kit import zoo
@@ -71,6 +74,7 @@ def _first_meeting(runs, metric, op, target):
     return runs[0]
 
 
+@validate_params(figures=PATH)
 def draw_figures(results: dict, figures: Path) -> list[Path]:
     """The demo's figures, from the trained models (first seed unless said otherwise)."""
     from kit import diagnostics, plots, zoo
@@ -228,6 +232,7 @@ def claims_text(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+@validate_params(out_dir=PATH, echo=Function("a function printing a line, e.g. print"))
 def run(out_dir: str | Path = "runs", echo=print) -> list[dict]:
     """The whole demo; returns the claims rows."""
     started = time.perf_counter()
@@ -238,8 +243,9 @@ def run(out_dir: str | Path = "runs", echo=print) -> list[dict]:
     for path in draw_figures(results, figures):
         echo(f"  {path}")
     rows = claims(results)
-    (out / "claims.md").write_text("# The course's claims, measured\n\n" + claims_markdown(rows))
-    (out / "claims.json").write_text(json.dumps(rows, indent=1))
+    with writing(out, "the claims table into"):
+        (out / "claims.md").write_text("# The course's claims, measured\n\n" + claims_markdown(rows))
+        (out / "claims.json").write_text(json.dumps(rows, indent=1))
     echo("\n== Claims\n" + claims_text(rows))
     held = sum(row["holds"] for row in rows)
     echo(f"\n{held}/{len(rows)} claims hold. Table: {out / 'claims.md'} and {out / 'claims.json'}. "

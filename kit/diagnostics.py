@@ -32,15 +32,15 @@ Example:
 from __future__ import annotations
 
 import math
-import numbers
 import weakref
+from numbers import Real
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from kit import activations
-from kit.errors import bad_parameter, bad_type
+from kit.errors import MODEL, Function, Interval, InvalidParameter, Options, Text, check, invalid, validate_params
 from kit.training import compiled
 
 DEAD_CAPABLE = ("relu", "relu6", "sparse_plus", "hard_silu")
@@ -62,6 +62,9 @@ SATURATION_ZONES = {
 SATURATED_SHARE = 0.95
 """A unit is saturated when it is in its flat zone on at least this share of the probe rows."""
 
+SHARE = Interval(Real, 0, 1, closed="right", fix=f"The course's rule is {SATURATED_SHARE} of the rows.")
+"""A share of rows: 0 would call every unit saturated."""
+
 
 # ---------------------------------------------------------------------------------------------
 # Validation
@@ -69,62 +72,65 @@ SATURATED_SHARE = 0.95
 
 def check_model(model, owner: str):
     """The model's Dense layers, after checking it is a built single-input Keras model."""
-    if not isinstance(model, keras.Model):
-        raise bad_type("model", owner, "a keras.Model (e.g. from kit.builders.build_mlp)", model)
+    check(model, MODEL, "model", owner)
     try:
         inputs = model.inputs
     except (AttributeError, ValueError):
         inputs = None
     if not inputs:
-        raise ValueError(f"The model given to {owner} has no defined input yet. Build it with keras.Input "
-                         "(kit.builders.build_mlp does) or call it once on data first.")
+        raise InvalidParameter(f"The model given to {owner} has no defined input yet. Build it with keras.Input "
+                               "(kit.builders.build_mlp does) or call it once on data first.")
     if len(inputs) != 1 or len(inputs[0].shape) != 2:
-        raise ValueError(f"{owner} takes models with one input of shape (batch, features); this one has "
-                         f"inputs {[tuple(i.shape) for i in inputs]}.")
+        raise InvalidParameter(f"{owner} takes models with one input of shape (batch, features); this one has "
+                               f"inputs {[tuple(i.shape) for i in inputs]}.")
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
     if not dense:
-        raise ValueError(f"The model given to {owner} has no Dense layer; the diagnostics look at Dense layers.")
+        raise InvalidParameter(f"The model given to {owner} has no Dense layer; the diagnostics look at Dense layers.")
     return dense
 
 
 def check_inputs(model, x, owner: str, parameter: str = "x") -> np.ndarray:
     """``x`` as a float32 (n, n_inputs) array with finite values, or a clear error."""
+    width = int(model.inputs[0].shape[-1])
+    expected = f"a numeric array of shape (n, {width}) with n >= 1 (the model takes {width} features)"
     if isinstance(x, (str, bytes)) or x is None:
-        raise bad_type(parameter, owner, "an array of shape (n, n_inputs)", x)
+        raise invalid(parameter, owner, expected, got=f"{x!r} of type {type(x).__name__}")
     try:
         array = np.asarray(x, dtype=np.float32)
     except (TypeError, ValueError):
-        raise bad_type(parameter, owner, "a numeric array of shape (n, n_inputs)", x) from None
-    width = int(model.inputs[0].shape[-1])
+        raise invalid(parameter, owner, expected, x) from None
     if array.ndim != 2 or array.shape[0] < 1 or array.shape[1] != width:
-        raise bad_parameter(parameter, owner, f"an array of shape (n, {width}) with n >= 1 (the model takes "
-                            f"{width} features)", f"an array of shape {array.shape}")
+        raise invalid(parameter, owner, expected, got=f"an array of shape {array.shape}")
     if not np.all(np.isfinite(array)):
-        raise bad_parameter(parameter, owner, "finite numbers", "an array with NaN or Inf values",
-                            "Remove or impute the non-finite rows.")
+        raise invalid(parameter, owner, "finite numbers", got="an array with NaN or Inf values",
+                      fix="Remove or impute the non-finite rows.")
     return array
 
 
 def check_labels(y, n_rows: int, owner: str) -> np.ndarray:
     """``y`` with one label per probe row: float32, or int32 for class indices."""
+    expected = f"a numeric array of {n_rows} labels, one per row of x (shape ({n_rows},))"
     if isinstance(y, (str, bytes)) or y is None:
-        raise bad_type("y", owner, f"an array of {n_rows} labels", y)
+        raise invalid("y", owner, expected, got=f"{y!r} of type {type(y).__name__}")
     try:
         array = np.asarray(y)
-        if array.dtype.kind not in "biuf":
-            raise TypeError
-    except TypeError:
-        raise bad_type("y", owner, f"a numeric array of {n_rows} labels", y) from None
+    except (TypeError, ValueError):
+        raise invalid("y", owner, expected, y) from None
+    if array.dtype.kind not in "biuf":
+        raise invalid("y", owner, expected, y)
     if array.ndim == 2 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 1 or array.shape[0] != n_rows:
-        raise bad_parameter("y", owner, f"{n_rows} labels, one per row of x (shape ({n_rows},))",
-                            f"an array of shape {array.shape}")
+        raise invalid("y", owner, expected, got=f"an array of shape {array.shape}")
     if array.dtype.kind in "biu":
         return array.astype(np.int32)
     if not np.all(np.isfinite(array)):
-        raise bad_parameter("y", owner, "finite labels", "labels with NaN or Inf")
+        raise invalid("y", owner, "finite labels", got="labels with NaN or Inf")
     return array.astype(np.float32)
+
+
+LOSS = [None, Text("a Keras loss name"), Function("a loss function or object")]
+"""None stands for the model's head loss."""
 
 
 def resolve_loss(model, loss, owner: str):
@@ -134,17 +140,16 @@ def resolve_loss(model, loss, owner: str):
 
         try:
             return heads.head_of(model).loss()
-        except ValueError as error:
-            raise ValueError(f"{error} Or pass loss= to {owner} (a Keras loss name or object).") from None
+        except InvalidParameter as error:
+            raise InvalidParameter(f"{error} Or pass loss= to {owner} (a Keras loss name or object).") from None
+    check(loss, LOSS, "loss", owner)
     if isinstance(loss, str):
         try:
             return keras.losses.get(loss)
         except ValueError:
-            raise ValueError(f"Unknown loss {loss!r} for {owner}; pass a Keras loss name such as "
-                             "'mean_squared_error' or 'binary_crossentropy', or a loss object.") from None
-    if callable(loss):
-        return loss
-    raise bad_type("loss", owner, "None (the model's head loss), a Keras loss name or a callable", loss)
+            raise InvalidParameter(f"Unknown loss {loss!r} for {owner}; pass a Keras loss name such as "
+                                   "'mean_squared_error' or 'binary_crossentropy', or a loss object.") from None
+    return loss
 
 
 def activation_name(layer) -> str:
@@ -178,7 +183,7 @@ class ProbePass:
         (2, 8)
     """
 
-    def __init__(self, model, loss=None, owner: str = "ProbePass"):
+    def __init__(self, model, loss=None, owner: str = "kit.diagnostics.ProbePass"):
         self.dense = check_model(model, owner)
         self.model = model
         self.owner = owner
@@ -269,7 +274,7 @@ class BoundProbe:
 
     def __call__(self, with_grid: bool = False) -> dict:
         if with_grid and self.grid is None:
-            raise ValueError("This probe was bound without a grid; pass grid= to ProbePass.bind().")
+            raise InvalidParameter("This probe was bound without a grid; pass grid= to ProbePass.bind().")
         if not self.probe._chain:
             return self._run_graph(with_grid)
         packed = self._runs[bool(with_grid)](self.probe._weights())
@@ -471,7 +476,7 @@ def layer_outputs(model, x) -> dict[str, dict[str, np.ndarray]]:
         >>> outputs["hidden_1"]["activation"].min() >= 0  # ReLU  # doctest: +SKIP
         True
     """
-    result = _probe_pass(model, "layer_outputs").run(x)
+    result = _probe_pass(model, "kit.diagnostics.layer_outputs").run(x)
     return {name: {"pre_activation": entry["pre_activation"], "activation": entry["activation"]}
             for name, entry in result["layers"].items()}
 
@@ -494,7 +499,7 @@ def gradient_norms(model, x, y, loss=None) -> dict[str, float]:
         >>> norms = gradient_norms(model, data.x_test, data.y_test)  # doctest: +SKIP
         >>> norms["hidden_1"] / norms["output"]  # doctest: +SKIP
     """
-    result = _probe_pass(model, "gradient_norms", loss).run(x, y)
+    result = _probe_pass(model, "kit.diagnostics.gradient_norms", loss).run(x, y)
     return {name: float(np.linalg.norm(entry["kernel_gradient"].astype(np.float64)))
             for name, entry in result["layers"].items()}
 
@@ -509,6 +514,7 @@ def dead_units(activation: np.ndarray) -> np.ndarray:
     return np.all(activation == 0, axis=0)
 
 
+@validate_params(name=Options(*SATURATION_ZONES), share=SHARE)
 def saturated_units(activation: np.ndarray, name: str, share: float = SATURATED_SHARE) -> np.ndarray:
     """Boolean per unit: in the flat zone of activation ``name`` on at least ``share`` of the rows."""
     low, high = SATURATION_ZONES[name]
@@ -526,11 +532,12 @@ def dead_fraction(model, x) -> dict[str, float]:
         >>> dead_fraction(model, data.x_test)  # doctest: +SKIP
         {'hidden_1': 0.125, 'hidden_2': 0.0}
     """
-    result = _probe_pass(model, "dead_fraction").run(x)
+    result = _probe_pass(model, "kit.diagnostics.dead_fraction").run(x)
     return {name: float(dead_units(entry["activation"]).mean())
             for name, entry in _hidden(result).items() if entry["activation_name"] in DEAD_CAPABLE}
 
 
+@validate_params(share=SHARE)
 def saturated_fraction(model, x, share: float = SATURATED_SHARE) -> dict[str, float]:
     """Share of saturated units in each squashing hidden layer (``SATURATION_ZONES``).
 
@@ -541,9 +548,7 @@ def saturated_fraction(model, x, share: float = SATURATED_SHARE) -> dict[str, fl
         >>> saturated_fraction(model, data.x_test)  # doctest: +SKIP
         {'hidden_1': 0.0, 'hidden_2': 0.5}
     """
-    if isinstance(share, bool) or not isinstance(share, numbers.Real) or not 0 < share <= 1:
-        raise bad_parameter("share", "saturated_fraction", "a number in (0, 1]", share)
-    result = _probe_pass(model, "saturated_fraction").run(x)
+    result = _probe_pass(model, "kit.diagnostics.saturated_fraction").run(x)
     return {name: float(saturated_units(entry["activation"], entry["activation_name"], share).mean())
             for name, entry in _hidden(result).items() if entry["activation_name"] in SATURATION_ZONES}
 
@@ -555,7 +560,7 @@ def activation_statistics(model, x) -> dict[str, dict[str, float]]:
         >>> activation_statistics(model, data.x_test)["hidden_1"]  # doctest: +SKIP
         {'mean': 0.41, 'std': 0.52}
     """
-    result = _probe_pass(model, "activation_statistics").run(x)
+    result = _probe_pass(model, "kit.diagnostics.activation_statistics").run(x)
     return {name: {"mean": float(entry["activation"].mean()), "std": float(entry["activation"].std())}
             for name, entry in result["layers"].items()}
 
@@ -579,7 +584,7 @@ def collapse_linear(model) -> tuple[np.ndarray, np.ndarray]:
         ``(W, b)`` as float64 arrays of shapes (n_inputs, n_outputs) and (n_outputs,).
 
     Raises:
-        ValueError: a hidden layer has a non-linear activation (the message names the first),
+        InvalidParameter: a hidden layer has a non-linear activation (the message names the first),
             or the model is not a plain chain of Dense (and Dropout) layers.
 
     Example:
@@ -588,25 +593,26 @@ def collapse_linear(model) -> tuple[np.ndarray, np.ndarray]:
         >>> np.allclose(x @ W + b, model(x))  # doctest: +SKIP
         True
     """
-    dense = check_model(model, "collapse_linear")
+    dense = check_model(model, "kit.diagnostics.collapse_linear")
     previous = model.inputs[0]
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):
             continue
         if not isinstance(layer, (keras.layers.Dense,) + _PASS_THROUGH):
-            raise ValueError(f"collapse_linear folds chains of Dense layers; layer {layer.name!r} is a "
-                             f"{type(layer).__name__}. Remove it or collapse the Dense part yourself.")
+            raise InvalidParameter(f"collapse_linear folds chains of Dense layers; layer {layer.name!r} is a "
+                                   f"{type(layer).__name__}. Remove it or collapse the Dense part yourself.")
         if layer.input is not previous:
-            raise ValueError(f"collapse_linear folds a plain chain of layers; layer {layer.name!r} does not take "
-                             "the previous layer's output. Branching models have no single weight chain.")
+            raise InvalidParameter(f"collapse_linear folds a plain chain of layers; layer {layer.name!r} does not take "
+                                   "the previous layer's output. Branching models have no single weight chain.")
         previous = layer.output
     if previous is not model.outputs[0]:
-        raise ValueError("collapse_linear folds a plain chain of layers ending in the model's output.")
+        raise InvalidParameter("collapse_linear folds a plain chain of layers ending in the model's output.")
     for layer in dense[:-1]:
         name = activation_name(layer)
         if name != "linear":
-            raise ValueError(f"Hidden layer {layer.name!r} uses the non-linear activation {name!r}, so the network "
-                             "is not one affine map. collapse_linear needs activation='linear' on every hidden layer.")
+            raise InvalidParameter(f"Hidden layer {layer.name!r} uses the non-linear activation {name!r}, so the "
+                                   "network is not one affine map. collapse_linear needs activation='linear' on every "
+                                   "hidden layer.")
     width = int(model.inputs[0].shape[-1])
     weight, bias = np.eye(width), np.zeros(width)
     for layer in dense:

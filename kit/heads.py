@@ -20,7 +20,7 @@ import dataclasses
 import keras
 from keras import ops
 
-from kit.errors import unknown_name
+from kit.errors import MODEL, InvalidParameter, unknown_name, validate_params
 
 
 def _same_rank(y_true, y_pred):
@@ -102,7 +102,7 @@ def get(name) -> Head:
     """The head called ``name`` (``playground``, ``logistic``, ``softmax`` or ``linear``)."""
     if isinstance(name, Head):
         return name
-    if name not in HEADS:
+    if not isinstance(name, str) or name not in HEADS:
         raise unknown_name("head", name, HEADS)
     return HEADS[name]
 
@@ -115,11 +115,12 @@ def for_labels(labels: str) -> Head:
     raise unknown_name("label convention", labels, [h.labels for h in HEADS.values()])
 
 
+@validate_params(model=MODEL)
 def head_of(model) -> Head:
     """Read a model's head off its last layer's activation and width.
 
     Raises:
-        ValueError: the output is not one of the four heads (e.g. ReLU output, or softmax over
+        InvalidParameter: the output is not one of the four heads (e.g. ReLU output, or softmax over
             one unit); the message says what was found.
     """
     from kit import activations
@@ -132,7 +133,7 @@ def head_of(model) -> Head:
             if (head.name == "softmax") != (units > 1):
                 break
             return head
-    raise ValueError(
+    raise InvalidParameter(
         f"The model's output layer {layer.name!r} has {units} unit(s) with activation {activation!r}; "
         "expected 1 tanh (playground), 1 sigmoid (logistic), k>1 softmax, or 1 linear unit. "
         "Build the model with kit.builders.build_mlp(head=...) or change its last layer."

@@ -11,7 +11,7 @@ Example:
 from __future__ import annotations
 
 import math
-import numbers
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Sequence
 
@@ -24,7 +24,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
 
-from kit.errors import bad_parameter, bad_type  # noqa: E402
+from kit.datasets import DATASET  # noqa: E402
+from kit.errors import (COUNT, FLAG, MODEL, PATH, InstanceOf, Interval, InvalidParameter, ListOf, Options,  # noqa: E402
+                        check, invalid, validate_params, writing)
 
 PLAYGROUND_NEGATIVE = "#f59322"  # orange, output −1
 PLAYGROUND_NEUTRAL = "#e8eaeb"  # near-white, output 0
@@ -35,19 +37,38 @@ PLAYGROUND_CMAP = LinearSegmentedColormap.from_list(
     "playground", [PLAYGROUND_NEGATIVE, PLAYGROUND_NEUTRAL, PLAYGROUND_POSITIVE])
 
 
+OUTPUT = [PATH, None]
+"""Where to save a figure as PNG (folders are created), or None to only return it."""
+TITLE = [InstanceOf(str, "a str"), None]
+COLUMNS = [COUNT, None]
+RESOLUTION = Interval(Integral, 2, 1000, fix="The Playground draws 100 points per side.")
+PANELS = ListOf(InstanceOf((list, tuple), "a (title, model, data) triple"), min_length=1)
+SERIES = InstanceOf(dict, "a non-empty dict of label → {layer name: value}")
+
+
 def _finish(fig, path):
     if path is not None:
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110, bbox_inches="tight")
+        with writing(path, "the figure"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(fig)
     return fig
+
+
+def _panels(panels, owner: str) -> list:
+    for panel in panels:
+        if len(panel) != 3:
+            raise invalid("panels", owner, "a non-empty list of (title, model, data) triples", panels)
+    return list(panels)
 
 
 # ---------------------------------------------------------------------------------------------
 # Activation curves
 
 
+@validate_params(names=[ListOf(InstanceOf(str, "activation names"), min_length=1),
+                        InstanceOf(str, "an activation name")], derivative=FLAG, columns=COLUMNS, path=OUTPUT)
 def activation_curves(names: Sequence[str] = ("sigmoid", "tanh", "relu"), x_range=(-5.0, 5.0),
                       derivative: bool = True, columns: int | None = None, path=None):
     """Each activation (solid) with its derivative (dashed), one panel per activation.
@@ -66,14 +87,12 @@ def activation_curves(names: Sequence[str] = ("sigmoid", "tanh", "relu"), x_rang
 
     if isinstance(names, str):
         names = [names]
-    if not isinstance(names, (list, tuple)) or not names:
-        raise bad_parameter("names", "activation_curves", "a non-empty list of activation names", names)
     entries = [activations.get(name) for name in names]
     vector = [e.name for e in entries if not e.elementwise]
     if vector:
-        raise ValueError(f"activation_curves draws elementwise activations; {vector} act on whole vectors. "
-                         "Leave them out.")
-    low, high = _check_range(x_range)
+        raise InvalidParameter(f"activation_curves draws elementwise activations; {vector} act on whole vectors. "
+                               "Leave them out.")
+    low, high = _x_range(x_range)
     columns = columns or min(4, len(entries))
     rows = math.ceil(len(entries) / columns)
     fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.8 * rows), squeeze=False)
@@ -97,11 +116,11 @@ def activation_curves(names: Sequence[str] = ("sigmoid", "tanh", "relu"), x_rang
     return _finish(fig, path)
 
 
-def _check_range(x_range):
-    if (not isinstance(x_range, (list, tuple)) or len(x_range) != 2
-            or not all(isinstance(v, numbers.Real) and math.isfinite(v) for v in x_range) or x_range[0] >= x_range[1]):
-        raise bad_parameter("x_range", "activation_curves", "a pair (low, high) of finite numbers with low < high",
-                            x_range)
+def _x_range(x_range):
+    pair = ListOf(Interval(Real), min_length=2)
+    if not pair.is_satisfied_by(x_range) or len(x_range) != 2 or x_range[0] >= x_range[1]:
+        raise invalid("x_range", "kit.plots.activation_curves", "a pair (low, high) of finite numbers with low < high",
+                      x_range)
     return float(x_range[0]), float(x_range[1])
 
 
@@ -116,6 +135,7 @@ def _clip_y(ax, entry, low, high):
 # Decision boundaries
 
 
+@validate_params(resolution=RESOLUTION, extent=Interval(Real, 0, None, closed="neither"))
 def plane_inputs(feature_names: Sequence[str] = ("x1", "x2"), resolution: int = 100,
                  extent: float = PLAYGROUND_EXTENT) -> np.ndarray:
     """A grid over the Playground's square [−extent, extent]², as model inputs (float32, one row
@@ -126,21 +146,20 @@ def plane_inputs(feature_names: Sequence[str] = ("x1", "x2"), resolution: int = 
     """
     from kit import datasets
 
-    if isinstance(resolution, bool) or not isinstance(resolution, numbers.Integral) or not 2 <= resolution <= 1000:
-        raise bad_parameter("resolution", "plane_inputs", "an int from 2 to 1000", resolution)
     axis = np.linspace(-extent, extent, int(resolution))
     x1, x2 = np.meshgrid(axis, axis[::-1])
     return datasets.feature_map(list(feature_names))(np.stack([x1.ravel(), x2.ravel()], 1))
 
 
+@validate_params(head=Options("playground", "logistic", "softmax", "linear"))
 def signed_output(output, head: str) -> np.ndarray:
     """A binary classifier's outputs (n, units) as one value per row in [−1, 1]: tanh as is,
     sigmoid p ↦ 2p − 1, a two-class softmax as p₁ − p₀, linear clipped."""
     output = np.asarray(output)
     if head == "softmax":
         if output.shape[1] != 2:
-            raise ValueError(f"Decision boundaries are drawn for binary classifiers; this softmax head has "
-                             f"{output.shape[1]} classes.")
+            raise InvalidParameter(f"Decision boundaries are drawn for binary classifiers; this softmax head has "
+                                   f"{output.shape[1]} classes.")
         values = output[:, 1] - output[:, 0]
     elif head == "logistic":
         values = 2 * output[:, 0] - 1
@@ -149,6 +168,7 @@ def signed_output(output, head: str) -> np.ndarray:
     return np.clip(values, -1, 1)
 
 
+@validate_params(model=MODEL, resolution=RESOLUTION, extent=Interval(Real, 0, None, closed="neither"))
 def decision_grid(model, feature_names: Sequence[str] = ("x1", "x2"), resolution: int = 100,
                   extent: float = PLAYGROUND_EXTENT) -> np.ndarray:
     """The model's output over the Playground's square [−extent, extent]², as values in [−1, 1].
@@ -166,8 +186,8 @@ def decision_grid(model, feature_names: Sequence[str] = ("x1", "x2"), resolution
 
     inputs = plane_inputs(feature_names, resolution, extent)
     if int(model.inputs[0].shape[-1]) != inputs.shape[1]:
-        raise ValueError(f"The model takes {model.inputs[0].shape[-1]} inputs but feature_names has "
-                         f"{inputs.shape[1]} ({list(feature_names)}); pass the features it was trained on.")
+        raise InvalidParameter(f"The model takes {model.inputs[0].shape[-1]} inputs but feature_names has "
+                               f"{inputs.shape[1]} ({list(feature_names)}); pass the features it was trained on.")
     values = signed_output(model(inputs, training=False), heads.head_of(model).name)
     return values.reshape(int(resolution), int(resolution))
 
@@ -186,7 +206,7 @@ def heatmap_indices(values: np.ndarray) -> np.ndarray:
     """Values in [−1, 1] (clipped; NaN as 0) as uint8 indices into ``heatmap_palette()``."""
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 2:
-        raise bad_parameter("values", "heatmap_indices", "a 2-D array", values.shape)
+        raise invalid("values", "kit.plots.heatmap_indices", "a 2-D array", got=f"an array of shape {values.shape}")
     scaled = (np.clip(np.nan_to_num(values), -1.0, 1.0) + 1.0) * ((HEATMAP_LEVELS - 1) / 2)
     return np.rint(scaled).astype(np.uint8)
 
@@ -195,10 +215,11 @@ def heatmap_rgb(values: np.ndarray) -> np.ndarray:
     """Values in [−1, 1] as an RGB image (uint8, H×W×3) in the Playground's colours."""
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 2:
-        raise bad_parameter("values", "heatmap_rgb", "a 2-D array", values.shape)
+        raise invalid("values", "kit.plots.heatmap_rgb", "a 2-D array", got=f"an array of shape {values.shape}")
     return heatmap_palette()[heatmap_indices(values)]
 
 
+@validate_params(model=MODEL, data=DATASET, title=TITLE, resolution=RESOLUTION, show_test=FLAG, path=OUTPUT)
 def decision_boundary(model, data, ax=None, title: str | None = None, resolution: int = 100,
                       show_test: bool = True, path=None):
     """The Playground's picture: the output as an orange-white-blue heat map with the points.
@@ -220,8 +241,6 @@ def decision_boundary(model, data, ax=None, title: str | None = None, resolution
     """
     from kit import datasets
 
-    if not isinstance(data, datasets.Dataset):
-        raise bad_type("data", "decision_boundary", "a kit.datasets.Dataset", data)
     train_points, test_points = datasets.playground_points(data)
     values = decision_grid(model, data.feature_names, resolution)
     fig = None
@@ -246,10 +265,10 @@ def decision_boundary(model, data, ax=None, title: str | None = None, resolution
     return _finish(fig, path)
 
 
+@validate_params(panels=PANELS, columns=COLUMNS, path=OUTPUT)
 def decision_boundaries(panels: Sequence[tuple], columns: int | None = None, path=None):
     """Several decision boundaries side by side: ``panels`` is a list of ``(title, model, data)``."""
-    if not isinstance(panels, (list, tuple)) or not panels:
-        raise bad_parameter("panels", "decision_boundaries", "a non-empty list of (title, model, data)", panels)
+    panels = _panels(panels, "kit.plots.decision_boundaries")
     columns = columns or min(4, len(panels))
     rows = math.ceil(len(panels) / columns)
     fig, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 3.5 * rows), squeeze=False)
@@ -261,12 +280,11 @@ def decision_boundaries(panels: Sequence[tuple], columns: int | None = None, pat
     return _finish(fig, path)
 
 
+@validate_params(data=DATASET, path=OUTPUT)
 def dataset(data, ax=None, path=None):
     """A Playground data set's points (train white-edged, test black-edged) on the [−6, 6]² square."""
     from kit import datasets
 
-    if not isinstance(data, datasets.Dataset):
-        raise bad_type("data", "plots.dataset", "a kit.datasets.Dataset", data)
     train_points, test_points = datasets.playground_points(data)
     fig = None
     if ax is None:
@@ -295,6 +313,7 @@ def dataset(data, ax=None, path=None):
 # Training curves
 
 
+@validate_params(title=TITLE, path=OUTPUT)
 def training_curves(history, title: str | None = None, path=None):
     """Loss (and accuracy, when recorded) per epoch, train and test.
 
@@ -306,7 +325,7 @@ def training_curves(history, title: str | None = None, path=None):
     """
     logs = getattr(history, "history", history)
     if not isinstance(logs, dict) or "loss" not in logs:
-        raise bad_type("history", "training_curves", "a keras History or a dict with a 'loss' list", history)
+        raise invalid("history", "kit.plots.training_curves", "a keras History or a dict with a 'loss' list", history)
     has_accuracy = "accuracy" in logs
     fig, axes = plt.subplots(1, 2 if has_accuracy else 1, figsize=(9 if has_accuracy else 4.8, 3.2), squeeze=False)
     panels = [("loss", axes[0, 0])] + ([("accuracy", axes[0, 1])] if has_accuracy else [])
@@ -329,11 +348,12 @@ def training_curves(history, title: str | None = None, path=None):
 # Inside the network: gradient flow, dead units; and 1-D fits
 
 
-def _check_series(series, owner):
-    if not isinstance(series, dict) or not series or not all(isinstance(v, dict) and v for v in series.values()):
-        raise bad_parameter("series", owner, "a non-empty dict of label -> {layer name: value}", series)
+def _require_series(series, owner):
+    if not series or not all(isinstance(v, dict) and v for v in series.values()):
+        raise invalid("series", owner, SERIES.description, series)
 
 
+@validate_params(series=SERIES, title=TITLE, path=OUTPUT)
 def gradient_flow(series: dict, title: str = "Gradient flow: kernel-gradient L2 norm per layer", path=None):
     """Gradient norm per layer (log scale), one line per network: vanishing gradients at a glance.
 
@@ -343,7 +363,7 @@ def gradient_flow(series: dict, title: str = "Gradient flow: kernel-gradient L2 
         title: the figure title.
         path: save the figure there as PNG.
     """
-    _check_series(series, "gradient_flow")
+    _require_series(series, "kit.plots.gradient_flow")
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     colours = [PLAYGROUND_NEGATIVE, PLAYGROUND_POSITIVE, "0.35", "#6a3d9a"]
     for index, (label, norms) in enumerate(series.items()):
@@ -360,6 +380,7 @@ def gradient_flow(series: dict, title: str = "Gradient flow: kernel-gradient L2 
     return _finish(fig, path)
 
 
+@validate_params(series=SERIES, title=TITLE, path=OUTPUT)
 def dead_units(series: dict, title: str = "Dead ReLU units per hidden layer", path=None):
     """Share of dead units per hidden layer, grouped bars, one colour per network.
 
@@ -369,7 +390,7 @@ def dead_units(series: dict, title: str = "Dead ReLU units per hidden layer", pa
         title: the figure title.
         path: save the figure there as PNG.
     """
-    _check_series(series, "dead_units")
+    _require_series(series, "kit.plots.dead_units")
     fig, ax = plt.subplots(figsize=(7.5, 3.4))
     colours = [PLAYGROUND_NEGATIVE, PLAYGROUND_POSITIVE, "0.35"]
     width = 0.8 / len(series)
@@ -386,17 +407,18 @@ def dead_units(series: dict, title: str = "Dead ReLU units per hidden layer", pa
     return _finish(fig, path)
 
 
+@validate_params(panels=PANELS, path=OUTPUT)
 def curve_fits(panels: Sequence[tuple], path=None):
     """1-D regressions against their target curve: ``panels`` is a list of ``(title, model, data)``
     with ``data`` from ``kit.datasets.curve``."""
     from kit import datasets
 
-    if not isinstance(panels, (list, tuple)) or not panels:
-        raise bad_parameter("panels", "curve_fits", "a non-empty list of (title, model, data)", panels)
+    panels = _panels(panels, "kit.plots.curve_fits")
     fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 2.9), squeeze=False)
     for ax, (title, model, data) in zip(axes.flat, panels):
-        if data.name not in datasets.CURVES:
-            raise ValueError(f"curve_fits draws kit.datasets.curve data; {data.name!r} is not one.")
+        if not isinstance(data, datasets.Dataset) or data.name not in datasets.CURVES:
+            raise InvalidParameter("curve_fits draws kit.datasets.curve data; "
+                                   f"{getattr(data, 'name', data)!r} is not one.")
         function, (low, high), _ = datasets.CURVES[data.name]
         grid = np.linspace(low, high, 600)
         ax.plot(grid, function(grid), color="0.6", lw=4, label="target")

@@ -25,7 +25,8 @@ import statistics
 
 import numpy as np
 
-from kit.errors import bad_parameter, unknown_name
+from kit.errors import (MODEL, PATH, SEED, Function, InstanceOf, InvalidParameter, ListOf, Options, Text, check,
+                        invalid, unknown_name, validate_params, writing)
 
 OPERATORS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
 RULES = ("median", "all", "any", "mean")
@@ -90,19 +91,16 @@ class Entry:
 _REGISTRY: dict[str, Entry] = {}
 
 
+@validate_params(entry=InstanceOf(Entry, "a kit.zoo.Entry"))
 def register(entry: Entry) -> Entry:
     """Add an entry to the zoo (names are unique; the entry is validated first)."""
-    if not isinstance(entry, Entry):
-        raise bad_parameter("entry", "kit.zoo.register", "a kit.zoo.Entry", entry)
     if entry.name in _REGISTRY:
-        raise ValueError(f"The zoo already has an entry named {entry.name!r}; pick another name.")
+        raise InvalidParameter(f"The zoo already has an entry named {entry.name!r}; pick another name.")
     for metric, condition in entry.expected.items():
         if not (isinstance(condition, tuple) and len(condition) == 2 and condition[0] in OPERATORS):
-            raise bad_parameter("expected", f"zoo entry {entry.name!r}",
-                                f"a dict of metric -> (operator, value) with operators {list(OPERATORS)}",
-                                {metric: condition})
-    if entry.rule not in RULES:
-        raise bad_parameter("rule", f"zoo entry {entry.name!r}", f"one of {list(RULES)}", entry.rule)
+            raise invalid("expected", f"zoo entry {entry.name!r}",
+                          f"a dict of metric → (operator, value) with operators {list(OPERATORS)}", {metric: condition})
+    check(entry.rule, Options(*RULES), "rule", f"zoo entry {entry.name!r}")
     unknown = [m for m in entry.measures if m not in MEASURES]
     if unknown:
         raise unknown_name("measure", unknown[0], MEASURES)
@@ -114,12 +112,18 @@ def _load_models() -> None:
     import models  # noqa: F401  (its modules register their entries on import)
 
 
+PATTERN = Text("a name or shell pattern such as 'xor-*'")
+ENTRY_NAME = Text("a zoo entry name (kit zoo list shows them)")
+
+
+@validate_params(pattern=PATTERN)
 def names(pattern: str = "*") -> list[str]:
     """Entry names matching a shell pattern (``xor-*``), in registration order."""
     _load_models()
     return [name for name in _REGISTRY if fnmatch.fnmatch(name, pattern)]
 
 
+@validate_params(name=ENTRY_NAME)
 def get(name: str) -> Entry:
     """The entry called ``name``; an unknown name lists the closest ones."""
     _load_models()
@@ -128,10 +132,12 @@ def get(name: str) -> Entry:
     return _REGISTRY[name]
 
 
+@validate_params(pattern=PATTERN)
 def entries(pattern: str = "*") -> list[Entry]:
     return [_REGISTRY[name] for name in names(pattern)]
 
 
+@validate_params(name=ENTRY_NAME)
 def dataset(name: str):
     """The entry's data set (always the same: its data seed is part of the entry)."""
     from kit import datasets
@@ -141,6 +147,7 @@ def dataset(name: str):
     return datasets.load(options.pop("name"), **options)
 
 
+@validate_params(name=ENTRY_NAME, seed=SEED)
 def create(name: str, seed: int = 0, **overrides):
     """The entry's untrained Keras model; ``overrides`` replace builder arguments.
 
@@ -168,6 +175,7 @@ class Result:
     seconds: float
 
 
+@validate_params(name=ENTRY_NAME, seed=SEED)
 def train(name: str, seed: int = 0, callbacks=None, verbose=0, **recipe_overrides) -> Result:
     """Train an entry with its recipe (the kit's fast trainer) and compute its metrics."""
     import time
@@ -208,6 +216,7 @@ def _max_abs_error(model, data) -> float:
     return float(np.max(np.abs(prediction - function(grid))))
 
 
+@validate_params(model=MODEL)
 def negative_everywhere(model, x) -> dict[str, float]:
     """Per hidden layer, the share of units whose pre-activation is ≤ 0 on every row of ``x``.
 
@@ -264,6 +273,8 @@ MEASURES = {
 # Several seeds, summaries, and the results table.
 
 
+@validate_params(entry=InstanceOf(Entry, "a kit.zoo.Entry"),
+                 results=ListOf(InstanceOf(Result, "a kit.zoo.Result"), min_length=1))
 def summarise(entry: Entry, results: list[Result]) -> dict:
     """Per metric: the values by seed, median, mean, spread; and whether the expectation holds."""
     row = {"name": entry.name, "seeds": [r.seed for r in results], "fingerprint": entry.fingerprint(),
@@ -288,6 +299,7 @@ def summarise(entry: Entry, results: list[Result]) -> dict:
     return row
 
 
+@validate_params(pattern=PATTERN, echo=[Function("a function printing a line, e.g. print"), None])
 def bench(pattern: str = "*", echo=None) -> list[dict]:
     """Train every matching entry on each of its seeds; one summary row per entry."""
     rows = []
@@ -362,17 +374,20 @@ def results_markdown(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+@validate_params(folder=PATH)
 def write_results(rows: list[dict], folder) -> list:
     """Write RESULTS.csv and RESULTS.md into ``folder``; return their paths."""
     from pathlib import Path
 
     folder = Path(folder)
     paths = [folder / "RESULTS.csv", folder / "RESULTS.md"]
-    paths[0].write_text(results_csv(rows))
-    paths[1].write_text(results_markdown(rows))
+    with writing(folder, "the results table into"):
+        paths[0].write_text(results_csv(rows))
+        paths[1].write_text(results_markdown(rows))
     return paths
 
 
+@validate_params(folder=PATH)
 def stale_entries(folder) -> list[str]:
     """Why the committed results table no longer matches the registry ([] when it is current).
 

@@ -1,8 +1,13 @@
-"""The command line: fast help without TensorFlow, readable one-line errors, working commands."""
+"""The command line: fast help without TensorFlow, readable one-line errors for the user's mistakes (the
+kit's own errors) and tracebacks for the kit's bugs, working commands."""
 
 import os
 import subprocess
 import sys
+
+import pytest
+
+from kit.errors import InvalidParameter, KitError, MissingFile
 
 KIT = [sys.executable, "-m", "kit.cli"]
 
@@ -43,3 +48,70 @@ def test_datasets_lists_every_source():
     assert result.returncode == 0
     for name in ("circle", "spiral", "reg-gauss", "digits", "breast_cancer"):
         assert name in result.stdout
+
+
+# Only the kit's own errors are one line: a bug inside a command keeps its traceback.
+
+
+def _broken_datasets_command(monkeypatch, error):
+    from kit.commands import catalogue
+
+    def broken(args):
+        raise error
+
+    monkeypatch.setattr(catalogue, "_datasets", broken)  # `kit datasets` needs no TensorFlow: quick
+
+
+@pytest.mark.parametrize("error", [KeyError("features"), AttributeError("'NoneType' object has no attribute 'x_train'"),
+                                   ValueError("operands could not be broadcast"), TypeError("unhashable type: 'list'")],
+                         ids=lambda error: type(error).__name__)
+def test_a_bug_inside_a_command_is_not_turned_into_one_line(monkeypatch, capsys, error):
+    from kit.cli import main
+
+    _broken_datasets_command(monkeypatch, error)
+    with pytest.raises(type(error)) as raised:
+        main(["datasets"])
+    assert raised.value is error and capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("error", [InvalidParameter("The 'x' parameter of f must be an int ≥ 1. Got 0 instead."),
+                                   MissingFile("CSV file 'x.csv' does not exist; check the path."),
+                                   KitError("no zoo entry matches 'q*'")], ids=lambda error: type(error).__name__)
+def test_the_kits_own_errors_are_one_line_and_exit_2(monkeypatch, capsys, error):
+    from kit.cli import main
+
+    _broken_datasets_command(monkeypatch, error)
+    assert main(["datasets"]) == 2
+    assert capsys.readouterr().err == f"kit datasets: error: {error}\n"
+
+
+def test_a_bug_shows_its_traceback_on_the_terminal():
+    code = ("import sys\nfrom kit.commands import catalogue\n"
+            "catalogue._datasets = lambda args: {}['a missing key']\n"
+            "from kit.cli import main\nsys.exit(main(['datasets']))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Traceback (most recent call last)" in result.stderr and "KeyError: 'a missing key'" in result.stderr
+
+
+def test_user_errors_from_the_library_are_one_line(tmp_path, capsys):
+    from kit.cli import main
+
+    assert main(["zoo", "show", "xor-3-relo"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kit zoo: error: Unknown zoo entry 'xor-3-relo'. Did you mean")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert main(["plot", "dataset", "xor", "--out", str(blocker / "xor.png")]) == 2
+    lines = capsys.readouterr().err.splitlines()  # the OS's reason: "File exists" (mkdir) or "Not a directory"
+    assert len(lines) == 1
+    assert lines[0].startswith(f"kit plot: error: Cannot write the figure '{blocker / 'xor.png'}': ")
+    assert lines[0].endswith(". Choose a folder you can write to.")
+
+
+def test_train_help_does_not_import_tensorflow():
+    code = ("import sys\nfrom kit.cli import main\ntry:\n    main(['train', '--help'])\nexcept SystemExit:\n    pass\n"
+            "print('HEAVY', [m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "HEAVY []" in result.stdout, result.stdout + result.stderr
+    assert "epochs (default 100)" in result.stdout and "learning rate, in (0, 10] (default 0.03)" in result.stdout

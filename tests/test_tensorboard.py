@@ -199,6 +199,10 @@ def test_kit_board_explains_a_taken_port(tmp_path, capsys):
     (dict(logdir="runs/x", probe="data"), "probe"),
     (dict(logdir="runs/x", probe=(np.zeros((4, 2)), np.zeros(3))), "one label per row"),
     (dict(logdir="runs/x", probe=np.zeros((4, 2)), every=0), "every"),
+    (dict(logdir="runs/x", probe=np.zeros((4, 2)), probe_size=0), r"^The 'probe_size' parameter of kit\.tensorboard\."
+     r"Diagnostics must be an int ≥ 1\. Got 0 instead\. It is the number of rows of a Dataset probe\.$"),
+    (dict(logdir="runs/x", probe=np.zeros((4, 2)), images_every=True), r"'images_every' .* an int ≥ 1 or None\. "
+     r"Got True of type bool instead\. It is a number of epochs\."),
     (dict(logdir="runs/x", probe=np.zeros((4, 2)), hparams={"seed": [1]}), "hparams"),
 ])
 def test_diagnostics_explains_bad_arguments(arguments, message):

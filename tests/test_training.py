@@ -181,7 +181,7 @@ def test_falls_back_to_plain_tf_function_where_xla_cannot_compile(circle, monkey
 
 
 @pytest.mark.parametrize("arguments, pattern", [
-    ({"epochs": 0}, "'epochs' parameter .* positive int. Got 0"),
+    ({"epochs": 0}, "'epochs' parameter .* an int ≥ 1. Got 0 instead"),
     ({"epochs": 2.5}, "'epochs'"),
     ({"batch_size": -1}, "'batch_size'.*Playground offers 1 to 30"),
     ({"learning_rate": 0}, r"'learning_rate'.*\(0, 10\]"),

@@ -33,8 +33,15 @@ HELP = "cost of the TensorBoard Diagnostics callback vs the fast trainer alone a
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--epochs", type=int, default=100, help="epochs per condition (default 100)")
-    parser.add_argument("--repeats", type=int, default=1,
+    from numbers import Integral
+
+    from kit.commands import option
+    from kit.errors import COUNT, Interval
+
+    # Two epochs at least: the steady-state figures leave the first epoch out.
+    parser.add_argument("--epochs", type=option(Interval(Integral, 2, None)), default=100,
+                        help="epochs per condition (default 100)")
+    parser.add_argument("--repeats", type=option(COUNT), default=1,
                         help="runs per condition, taken in turns; medians are reported (default 1)")
     parser.add_argument("--quick", action="store_true", help="3 epochs, one run: checks the benchmark works, "
                         "its timings mean nothing")
@@ -76,16 +83,11 @@ def run(args) -> dict:
     import keras
 
     from kit import builders, datasets
-    from kit.errors import bad_parameter
     from kit.tensorboard import Diagnostics
     from kit.training import train  # the kit's compiled trainer
 
     epochs = 2 if args.quick else args.epochs
     repeats = 1 if args.quick else args.repeats
-    if epochs < 2:
-        raise bad_parameter("epochs", "kit bench diagnostics", "an int of at least 2", epochs)
-    if repeats < 1:
-        raise bad_parameter("repeats", "kit bench diagnostics", "a positive int", repeats)
     data = datasets.playground("spiral", noise=0, seed=0)
     keras.utils.set_random_seed(0)
 

@@ -26,7 +26,10 @@ VARIANTS = [
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--submissions", type=int, default=20, help="how many submissions (default 20)")
+    from kit.commands import option
+    from kit.errors import COUNT
+
+    parser.add_argument("--submissions", type=option(COUNT), default=20, help="how many submissions (default 20)")
     parser.add_argument("--quick", action="store_true", help="2 submissions: checks that the benchmark runs")
 
 
@@ -47,9 +50,7 @@ def run(args) -> dict:
     from kit.grading.exercises import load_checks
     from kit.grading.sandbox import Zygote
 
-    count = 2 if args.quick else args.submissions
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValueError(f"--submissions must be a positive int. Got {count!r} instead.")
+    count = 2 if args.quick else args.submissions  # checked by its argparse type
     checks = load_checks("04")
     with tempfile.TemporaryDirectory(prefix="kit-bench-grade-") as folder:
         paths = _submissions(Path(folder), count)

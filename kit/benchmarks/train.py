@@ -27,7 +27,10 @@ STEPS_PER_EXECUTION = (1, 5, 10, 25)  # 25 = one whole epoch of 250 points in ba
 def add_arguments(parser) -> None:
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: 3 epochs, fewer steps_per_execution values, a 4-run sweep")
-    parser.add_argument("--epochs", type=int, default=100, help="epochs per timed run (default 100)")
+    from kit.commands import option
+    from kit.errors import COUNT
+
+    parser.add_argument("--epochs", type=option(COUNT), default=100, help="epochs per timed run (default 100)")
 
 
 def _timed(function) -> float:
@@ -93,9 +96,7 @@ def run(args) -> dict:
 
     from kit import datasets
 
-    epochs = args.epochs
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"--epochs must be a positive int. Got {epochs!r} instead.")
+    epochs = args.epochs  # checked by its argparse type
     spe_values = (1, 25) if args.quick else STEPS_PER_EXECUTION
     if args.quick:
         epochs = min(epochs, 3)

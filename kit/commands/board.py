@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from kit.commands import api_defaults, option
+from kit.errors import PORT
+
 
 def _handle(args) -> int:
     import sys
@@ -9,7 +12,7 @@ def _handle(args) -> int:
 
     from kit.tensorboard import server
 
-    board = server.start(args.logdir, port=args.port)  # BoardError is a ValueError: one line, exit 2
+    board = server.start(args.logdir, port=args.port)  # MissingFile, BoardError: kit errors, one line, exit 2
     print(f"TensorBoard for {board.logdir} at {board.url} (Ctrl-C to stop)", flush=True)
     sys.stdout.flush()
     while True:  # TensorBoard serves from its own thread; Ctrl-C ends the command (exit 130)
@@ -22,5 +25,6 @@ def register(subparsers) -> None:
         description="Start TensorBoard on LOGDIR (a run, or a folder of runs to compare) on 127.0.0.1 "
                     "and print its address.")
     parser.add_argument("logdir", nargs="?", default="runs", help="the log folder (default: runs)")
-    parser.add_argument("--port", type=int, default=6006, help="the port (default 6006; 0 picks a free one)")
+    parser.add_argument("--port", type=option(PORT), default=api_defaults("kit.tensorboard.server", "start")["port"],
+                        help="the port (default %(default)s; 0 picks a free one)")
     parser.set_defaults(handler=_handle)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+from numbers import Real
+
+from kit.commands import api_defaults, import_tensorflow_quietly, option
+from kit.errors import SEED, Interval, KitError
 
 
 def _yes(flag: bool) -> str:
@@ -57,16 +61,17 @@ def _datasets(args) -> int:
 
 
 def _plot(args) -> int:
-    from kit import plots
-
     if args.what == "activations":
+        import_tensorflow_quietly()  # the activations are Keras functions
+        from kit import plots
+
         names = [n.strip() for n in (args.names or "sigmoid,tanh,relu").split(",") if n.strip()]
         plots.activation_curves(names, path=args.out)
-    else:
-        from kit import datasets
+    else:  # NumPy and matplotlib only
+        from kit import datasets, plots
 
         if not args.names:
-            raise ValueError("kit plot dataset needs a data set name, e.g. 'kit plot dataset spiral --out spiral.png'.")
+            raise KitError("kit plot dataset needs a data set name, e.g. 'kit plot dataset spiral --out spiral.png'.")
         plots.dataset(datasets.playground(args.names, noise=args.noise, seed=args.seed), path=args.out)
     print(f"wrote {args.out}")
     return 0
@@ -87,6 +92,9 @@ def register(subparsers) -> None:
     parser.add_argument("what", choices=["activations", "dataset"])
     parser.add_argument("names", nargs="?", help="comma-separated activations, or one data set name")
     parser.add_argument("--out", required=True, help="the PNG file to write")
-    parser.add_argument("--noise", type=float, default=0, help="Playground noise 0-50 (dataset only)")
-    parser.add_argument("--seed", type=int, default=0, help="seed (dataset only)")
-    parser.set_defaults(handler=_plot)
+    playground = api_defaults("kit.datasets", "playground")
+    parser.add_argument("--noise", type=option(Interval(Real)), default=playground["noise"],
+                        help="Playground noise 0-50 (dataset only; default %(default)s)")
+    parser.add_argument("--seed", type=option(SEED), default=playground["seed"],
+                        help="seed (dataset only; default %(default)s)")
+    parser.set_defaults(handler=_plot, needs_tensorflow=False)  # loaded for activation curves only

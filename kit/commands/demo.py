@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kit.commands import api_defaults
+
 
 def _demo(args) -> int:
     from kit import demo
@@ -15,5 +17,6 @@ def register(subparsers) -> None:
         "demo", help="the course end to end: linear -> hidden linear -> sigmoid -> ReLU and the claims table",
         description="Trains the zoo's course networks, writes TensorBoard runs, figures and the claims table. "
                     "Exit status 1 when a claim does not hold.")
-    parser.add_argument("--out", default="runs", help="folder for TensorBoard runs, figures and claims (default: runs)")
+    parser.add_argument("--out", default=api_defaults("kit.demo", "run")["out_dir"],
+                        help="folder for TensorBoard runs, figures and claims (default: %(default)s)")
     parser.set_defaults(handler=_demo)

@@ -10,6 +10,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from kit.errors import KitError, writing
+
 FORMATS = ("text", "json", "gradescope")
 
 
@@ -39,15 +41,16 @@ def _start(args) -> int:
     starter = [target / "starter.py", target / "starter.ipynb"]
     existing = [str(destination) for destination in [d for _, d in plan] + starter if destination.exists()]
     if existing:  # never overwrite a student's work
-        raise ValueError(f"{', '.join(existing)} already exist(s); choose another DIR or move them away first.")
+        raise KitError(f"{', '.join(existing)} already exist(s); choose another DIR or move them away first.")
     text = starter_text(exercise)  # generated from the exercise's one source before anything is written
     book = notebook(text)
-    for source, destination in plan:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, destination)
-    target.mkdir(parents=True, exist_ok=True)
-    starter[0].write_text(text, encoding="utf-8")
-    starter[1].write_text(book, encoding="utf-8")
+    with writing(target, "the exercise into"):
+        for source, destination in plan:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, destination)
+        target.mkdir(parents=True, exist_ok=True)
+        starter[0].write_text(text, encoding="utf-8")
+        starter[1].write_text(book, encoding="utf-8")
     print(f"Copied exercise {exercise.id} ({exercise.slug}) to {target}/: starter.py (also as starter.ipynb), "
           "README.md. Edit the starter, then run:")
     print(f"  kit check {exercise.id} {target / 'starter.py'}")
@@ -58,12 +61,18 @@ def _grade(args, visibility) -> int:
     from kit.grading import Limits, grade_submission, report
 
     limits = Limits(timeout=args.timeout) if getattr(args, "timeout", None) else None
-    result = grade_submission(args.exercise, args.file, visibility=visibility, limits=limits)
+    try:
+        result = grade_submission(args.exercise, args.file, visibility=visibility, limits=limits)
+    except FileNotFoundError as error:
+        if error.errno is not None:  # raised by the OS, not kit.grading's "No submission file …": a bug
+            raise
+        raise KitError(str(error)) from None  # the path the user gave (until kit.grading raises KitError itself)
     text = report.render(result, getattr(args, "format", "text"))
     out = getattr(args, "out", None)
     if out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(text + "\n", encoding="utf-8")
+        with writing(out, "the report"):
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+            Path(out).write_text(text + "\n", encoding="utf-8")
         print(f"{result.exercise}: {result.score:g}/{result.max_score:g} (report written to {out})")
     else:
         print(text)

@@ -1,28 +1,24 @@
-"""``kit train``: train a network from the command line with the compiled trainer and print a summary."""
+"""``kit train``: train a network from the command line with the compiled trainer and print a summary.
+
+The flags' defaults are those of ``kit.datasets.playground``, ``kit.builders.build_mlp`` and
+``kit.training.train`` (read from their signatures); numbers are checked against the same shared
+constraints those functions use, before TensorFlow loads, and so is the data set.
+"""
 
 from __future__ import annotations
 
 import argparse
 import time
+from numbers import Real
+
+from kit.commands import api_defaults, import_tensorflow_quietly, option
+from kit.errors import BATCH_SIZE, COUNT, LEARNING_RATE, SEED, Interval
 
 HEAD_LABELS = {"playground": "pm1", "logistic": "01"}
 
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}")
-    return value
-
-
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+# The API functions whose parameters the flags stand for (module, function): their defaults are
+# the flags' defaults. tests/test_cli_defaults.py checks each against inspect.signature.
+DATA, MODEL, TRAINING = ("kit.datasets", "playground"), ("kit.builders", "build_mlp"), ("kit.training.trainer", "train")
 
 
 def _widths(text: str) -> list[int]:
@@ -48,43 +44,52 @@ def _targets(text: str) -> dict:
 
 
 def register(subparsers) -> None:
+    data, model, training = api_defaults(*DATA), api_defaults(*MODEL), api_defaults(*TRAINING)
     parser = subparsers.add_parser(
         "train", help="train a network on a data set with the compiled trainer",
         description="Train an MLP on a Playground or bundled data set and print final train/test loss and "
                     "accuracy. Example: kit train --dataset spiral --hidden 8,8 --activation relu "
                     "--optimizer adam --learning-rate 0.01 --epochs 300")
-    parser.add_argument("--dataset", default="circle", help="Playground (circle, xor, gauss, spiral, reg-plane, "
-                        "reg-gauss) or bundled (digits, iris, breast_cancer, wine) data set (default circle)")
-    parser.add_argument("--features", default="x1,x2", help="Playground input features, comma-separated (default x1,x2)")
-    parser.add_argument("--noise", type=_number, default=0.0, help="Playground noise slider, 0-50 (default 0)")
-    parser.add_argument("--data-seed", type=int, default=0, help="seed of the data set (default 0)")
-    parser.add_argument("--hidden", type=_widths, default=[4, 2], help="hidden widths, e.g. 8,8 (default 4,2)")
-    parser.add_argument("--activation", default="tanh", help="hidden activation (see `kit activations`; default tanh)")
+    parser.add_argument("--dataset", default=data["name"], help="Playground (circle, xor, gauss, spiral, reg-plane, "
+                        "reg-gauss) or bundled (digits, iris, breast_cancer, wine) data set (default %(default)s)")
+    parser.add_argument("--features", default=",".join(data["features"]),
+                        help="Playground input features, comma-separated (default %(default)s)")
+    # Its 0-50 range is kit.datasets.playground's to check (before TensorFlow: the data loads first).
+    parser.add_argument("--noise", type=option(Interval(Real)), default=data["noise"],
+                        help="Playground noise slider, 0-50 (default %(default)s)")
+    parser.add_argument("--data-seed", type=option(SEED), default=data["seed"],
+                        help="seed of the data set (default %(default)s)")
+    parser.add_argument("--hidden", type=_widths, default=list(model["hidden"]),
+                        help=f"hidden widths, e.g. 8,8 (default {','.join(map(str, model['hidden']))})")
+    parser.add_argument("--activation", default=model["activation"],
+                        help="hidden activation (see `kit activations`; default %(default)s)")
     parser.add_argument("--head", default=None, choices=["playground", "logistic", "softmax", "linear"],
                         help="output head (default: the data set's natural one)")
-    parser.add_argument("--epochs", type=_positive_int, default=100, help="epochs (default 100)")
-    parser.add_argument("--batch-size", type=_positive_int, default=10, help="batch size (default 10)")
-    parser.add_argument("--learning-rate", type=_number, default=0.03, help="learning rate (default 0.03)")
-    parser.add_argument("--optimizer", default="sgd", help="sgd, adam, rmsprop or adagrad (default sgd)")
-    parser.add_argument("--seed", type=int, default=0, help="seeds the initial weights and the shuffle (default 0)")
+    parser.add_argument("--epochs", type=option(COUNT), default=training["epochs"], help="epochs (default %(default)s)")
+    parser.add_argument("--batch-size", type=option(BATCH_SIZE), default=training["batch_size"],
+                        help="batch size (default %(default)s)")
+    parser.add_argument("--learning-rate", type=option(LEARNING_RATE), default=training["learning_rate"],
+                        help="learning rate, in (0, 10] (default %(default)s)")
+    parser.add_argument("--optimizer", default=training["optimizer"],
+                        help="sgd, adam, rmsprop or adagrad (default %(default)s)")
+    parser.add_argument("--seed", type=option(SEED), default=training["seed"],
+                        help="seeds the initial weights and the shuffle (default %(default)s)")
     parser.add_argument("--stop-when", type=_targets, default=None, metavar="METRIC=TARGET[,…]",
                         help="stop at the first epoch meeting every target, e.g. val_loss=0.177")
     parser.add_argument("--logdir", default=None, help="write TensorBoard logs there")
     parser.add_argument("--plot", default=None, metavar="FILE.png", help="save the training curves there")
-    parser.set_defaults(handler=_handle)
+    parser.set_defaults(handler=_handle, needs_tensorflow=False)  # the data set is checked first
 
 
 def _load(args):
-    from kit import datasets, heads
+    """The data set (NumPy and scikit-learn only, no TensorFlow)."""
+    from kit import datasets
 
     name = args.dataset.strip().lower()
     if name.replace("_", "-") in datasets.PLAYGROUND_DATASETS:
         labels = HEAD_LABELS.get(args.head, "pm1")
-        data = datasets.playground(name, noise=args.noise, seed=args.data_seed, features=args.features, labels=labels)
-    else:
-        data = datasets.load(name, seed=args.data_seed)
-    head = args.head or heads.for_labels(data.labels).name
-    return data, head
+        return datasets.playground(name, noise=args.noise, seed=args.data_seed, features=args.features, labels=labels)
+    return datasets.load(name, seed=args.data_seed)
 
 
 def _callbacks(logdir, data):
@@ -96,10 +101,12 @@ def _callbacks(logdir, data):
 
 
 def _handle(args) -> int:
-    from kit import builders
+    data = _load(args)  # a bad data set, noise or feature is refused before TensorFlow loads
+    import_tensorflow_quietly()
+    from kit import builders, heads
     from kit.training import train
 
-    data, head = _load(args)
+    head = args.head or heads.for_labels(data.labels).name
     model = builders.build_mlp(data.n_features, args.hidden, args.activation, head=head,
                                n_classes=data.n_classes if head == "softmax" else None, seed=args.seed)
     start = time.perf_counter()

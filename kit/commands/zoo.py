@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kit.errors import KitError
+from kit.commands import api_defaults, option
+from kit.errors import SEED, KitError
 
 
 def _results_folder() -> Path:
@@ -97,7 +98,8 @@ def register(subparsers) -> None:
 
     sub = commands.add_parser("train", help="train an entry with its recipe")
     sub.add_argument("name")
-    sub.add_argument("--seed", type=int, default=0)
+    sub.add_argument("--seed", type=option(SEED), default=api_defaults("kit.zoo", "train")["seed"],
+                     help="seeds the weights and the shuffle (default %(default)s)")
     sub.add_argument("--logdir", help="write TensorBoard diagnostics there")
     sub.set_defaults(handler=_train)
 

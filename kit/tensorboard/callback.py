@@ -22,14 +22,13 @@ Example:
 from __future__ import annotations
 
 import functools
-import numbers
 import time
 
 import keras
 import numpy as np
 
 from kit import diagnostics
-from kit.errors import bad_parameter, bad_type
+from kit.errors import COUNT, PATH, invalid, validate_params
 from kit.tensorboard import dashboards, events
 
 PROBE_SIZE = 256
@@ -38,30 +37,28 @@ Playground set; enough that "0 on every probe point" rarely happens by chance to
 
 GRID_RESOLUTION = 100  # the Playground's heat map: 100×100 over [-6, 6]²
 IMAGE_SCALE = 2  # the 100×100 decision grid is drawn at 200×200 so the data points are visible
-OWNER = "Diagnostics"
+OWNER = "kit.tensorboard.Diagnostics"
 FLUSH_SECONDS = 2.0  # between probes, the per-epoch scalars reach the event file at least this often
 _CURVES: dict = {}  # activation names → the rendered curves (matplotlib takes ~0.2 s a figure)
 
 
-def _check_every(value, parameter):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise bad_parameter(parameter, OWNER, "a positive int (a number of epochs)", value)
-    return int(value)
+EPOCHS = COUNT.with_fix("It is a number of epochs.")
 
 
-def _check_array(value, parameter, ndim):
+def _array(value, parameter, ndim):
+    expected = f"a non-empty numeric array with {ndim} dimension(s)"
     if isinstance(value, (str, bytes)) or value is None:
-        raise bad_type(parameter, OWNER, f"a numeric array with {ndim} dimension(s)", value)
+        raise invalid(parameter, OWNER, expected, got=f"{value!r} of type {type(value).__name__}")
     try:
         array = np.asarray(value)
     except (TypeError, ValueError):
-        raise bad_type(parameter, OWNER, f"a numeric array with {ndim} dimension(s)", value) from None
+        raise invalid(parameter, OWNER, expected, value) from None
     if array.dtype.kind not in "biuf" or array.ndim != ndim or array.shape[0] < 1:
-        raise bad_parameter(parameter, OWNER, f"a non-empty numeric array with {ndim} dimension(s)",
-                            f"an array of shape {array.shape} and dtype {array.dtype}")
+        raise invalid(parameter, OWNER, expected, got=f"an array of shape {array.shape} and dtype {array.dtype}")
     return array
 
 
+@validate_params(owner=OWNER, probe_size=COUNT)
 def resolve_probe(probe, probe_size: int = PROBE_SIZE):
     """``(x, y or None, dataset or None)`` for a probe given as a Dataset, ``(x, y)`` or ``x``."""
     from kit import datasets
@@ -71,17 +68,17 @@ def resolve_probe(probe, probe_size: int = PROBE_SIZE):
         return np.asarray(x[:probe_size], np.float32), np.asarray(y[:probe_size]), probe
     if isinstance(probe, tuple):
         if len(probe) != 2:
-            raise bad_parameter("probe", OWNER, "a Dataset, an (x, y) pair or an x array", f"a tuple of {len(probe)}")
-        x, y = _check_array(probe[0], "probe x", 2), _check_array(probe[1], "probe y", 1 if np.ndim(probe[1]) == 1 else 2)
+            raise invalid("probe", OWNER, "a Dataset, an (x, y) pair or an x array", got=f"a tuple of {len(probe)}")
+        x, y = _array(probe[0], "probe x", 2), _array(probe[1], "probe y", 1 if np.ndim(probe[1]) == 1 else 2)
         if len(y) != len(x):
-            raise bad_parameter("probe", OWNER, "an (x, y) pair with one label per row of x",
-                                f"{len(x)} rows and {len(y)} labels")
+            raise invalid("probe", OWNER, "an (x, y) pair with one label per row of x",
+                          got=f"{len(x)} rows and {len(y)} labels")
         return x.astype(np.float32), y, None
     if probe is None:
-        raise bad_parameter("probe", OWNER, "the batch to look at: a kit Dataset (its first "
-                            f"{PROBE_SIZE} test points are used), an (x, y) pair, or an x array", probe,
-                            "Pass probe=data, the data set you train on.")
-    return _check_array(probe, "probe", 2).astype(np.float32), None, None
+        raise invalid("probe", OWNER, "the batch to look at: a kit Dataset (its first "
+                      f"{PROBE_SIZE} test points are used), an (x, y) pair, or an x array", probe,
+                      fix="Pass probe=data, the data set you train on.")
+    return _array(probe, "probe", 2).astype(np.float32), None, None
 
 
 class Diagnostics(keras.callbacks.Callback):
@@ -122,17 +119,14 @@ class Diagnostics(keras.callbacks.Callback):
         >>> model.fit(data.x_train, data.y_train, epochs=50, callbacks=[callback])  # doctest: +SKIP
     """
 
+    @validate_params(owner=OWNER, logdir=PATH, every=EPOCHS, images_every=[EPOCHS, None],
+                     probe_size=COUNT.with_fix("It is the number of rows of a Dataset probe."))
     def __init__(self, logdir, probe, every: int = 50, images_every: int | None = None, hparams: dict | None = None,
                  probe_size: int = PROBE_SIZE):
         super().__init__()
-        if not isinstance(logdir, (str, bytes)) and not hasattr(logdir, "__fspath__"):
-            raise bad_type("logdir", OWNER, "a folder path (str or pathlib.Path)", logdir)
         self.logdir = str(logdir)
-        if not self.logdir:
-            raise bad_parameter("logdir", OWNER, "a non-empty folder path", logdir)
-        self.every = _check_every(every, "every")
-        self.images_every = 2 * self.every if images_every is None else _check_every(images_every, "images_every")
-        probe_size = _check_every(probe_size, "probe_size")
+        self.every = int(every)
+        self.images_every = 2 * self.every if images_every is None else int(images_every)
         self.probe_x, self.probe_y, self.dataset = resolve_probe(probe, probe_size)
         self.extra_hparams = dashboards.check_hparams(hparams, OWNER) if hparams is not None else {}
         self._writer = None

@@ -9,14 +9,14 @@ Example:
 from __future__ import annotations
 
 import functools
-import numbers
+from numbers import Integral, Real
 
 from tensorboard.compat.proto import summary_pb2
 from tensorboard.plugins.custom_scalar import layout_pb2
 from tensorboard.plugins.custom_scalar import metadata as custom_scalar_metadata
 from tensorboard.plugins.hparams import api as hp
 
-from kit.errors import bad_parameter
+from kit.errors import FLAG, InstanceOf, Interval, check, invalid
 
 METRICS = {
     "loss/train": "train loss",
@@ -70,21 +70,23 @@ def _string_tensor(payload: bytes):
                                   string_val=[payload])
 
 
-def check_hparams(values, owner: str = "Diagnostics") -> dict:
+HPARAMS = "a dict of name → bool, number or str"
+HPARAM_VALUE = (FLAG, Interval(Real), InstanceOf(str, "a str"))
+
+
+def check_hparams(values, owner: str = "kit.tensorboard.Diagnostics") -> dict:
     """``values`` as a dict of str → bool/int/float/str, or a clear error."""
-    if not isinstance(values, dict):
-        raise bad_parameter("hparams", owner, "a dict of name → bool, number or str", values)
+    check(values, InstanceOf(dict, HPARAMS), "hparams", owner)
     clean = {}
     for name, value in values.items():
         if not isinstance(name, str) or not name:
-            raise bad_parameter("hparams", owner, "a dict whose keys are non-empty strings", values)
+            raise invalid("hparams", owner, "a dict whose keys are non-empty strings", values)
         if hasattr(value, "item") and getattr(value, "shape", None) == ():
             value = value.item()  # NumPy scalars
-        if not isinstance(value, (bool, numbers.Real, str)):
-            raise bad_parameter("hparams", owner, "a dict of name → bool, number or str",
-                                f"{name}={value!r} of type {type(value).__name__}")
+        if not any(kind.is_satisfied_by(value) for kind in HPARAM_VALUE):
+            raise invalid("hparams", owner, HPARAMS, got=f"{name}={value!r} of type {type(value).__name__}")
         clean[name] = value if isinstance(value, (bool, str)) else (
-            int(value) if isinstance(value, numbers.Integral) else float(value))
+            int(value) if isinstance(value, Integral) else float(value))
     return clean
 
 

@@ -27,6 +27,8 @@ from tensorboard.plugins.histogram import metadata as histogram_metadata
 from tensorboard.plugins.image import metadata as image_metadata
 from tensorboard.plugins.scalar import metadata as scalar_metadata
 
+from kit.errors import invalid, writing
+
 _SERIAL = itertools.count()  # two writers on one logdir in the same second get distinct files
 
 HISTOGRAM_BUCKETS = 30  # TensorBoard's own default bucket count
@@ -125,9 +127,11 @@ def encode_png(pixels: np.ndarray, palette: np.ndarray | None = None) -> bytes:
     else:
         palette = np.asarray(palette, dtype=np.uint8)
         if palette.ndim != 2 or palette.shape[1] != 3 or not 1 <= len(palette) <= 256:
-            raise ValueError(f"a palette is up to 256 RGB colours (n, 3); got shape {palette.shape}")
+            raise invalid("palette", "kit.tensorboard.events.encode_png", "up to 256 RGB colours, shape (n, 3)",
+                          got=f"an array of shape {palette.shape}")
         if pixels.size and int(pixels.max()) >= len(palette):
-            raise ValueError(f"index {int(pixels.max())} is outside the palette of {len(palette)} colours")
+            raise invalid("pixels", "kit.tensorboard.events.encode_png",
+                          f"indices into the palette of {len(palette)} colours", got=f"index {int(pixels.max())}")
         picture = Image.fromarray(pixels, "P")
         picture.putpalette(palette.ravel().tolist())
     buffer = io.BytesIO()
@@ -143,7 +147,8 @@ def image(tag: str, pixels: np.ndarray, description: str | None = None,
     shape = "(H, W) uint8 palette indices" if palette is not None else "an (H, W, 3) uint8 array"
     if pixels.dtype != np.uint8 or pixels.ndim != (2 if palette is not None else 3) or (
             palette is None and pixels.shape[2] != 3):
-        raise ValueError(f"image {tag!r} must be {shape}; got {pixels.shape} {pixels.dtype}.")
+        raise invalid("pixels", "kit.tensorboard.events.image", shape,
+                      got=f"{pixels.shape} {pixels.dtype} (image {tag!r})")
     height, width = pixels.shape[:2]
     tensor = tensor_pb2.TensorProto(dtype=types_pb2.DT_STRING, tensor_shape=_shape(3),
                                     string_val=[str(width).encode(), str(height).encode(),
@@ -175,7 +180,8 @@ class EventWriter:
         import tensorflow as tf
 
         self.logdir = str(logdir)
-        Path(self.logdir).mkdir(parents=True, exist_ok=True)
+        with writing(self.logdir, "TensorBoard logs into"):
+            Path(self.logdir).mkdir(parents=True, exist_ok=True)
         name = f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}.{os.getpid()}.{next(_SERIAL)}.kit"
         self.path = str(Path(self.logdir) / name)
         self._writer = tf.io.TFRecordWriter(self.path)

@@ -9,17 +9,16 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import numbers
 import socket
 from pathlib import Path
 
-from kit.errors import bad_parameter, bad_type
+from kit.errors import COUNT, PATH, PORT, KitError, MissingFile, validate_params
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 6006  # TensorBoard's own default
 
 
-class BoardError(ValueError):
+class BoardError(KitError, ValueError):
     """A logdir or port problem, explained in one line (the CLI prints it without a traceback)."""
 
 
@@ -28,26 +27,19 @@ def event_files(logdir) -> list[Path]:
     return sorted(p for p in Path(logdir).rglob("events.out.tfevents.*") if p.is_file())
 
 
+@validate_params(logdir=PATH)
 def check_logdir(logdir) -> Path:
     """``logdir`` as a Path, or a clear error when it is missing, not a folder or holds no runs."""
-    if not isinstance(logdir, (str, Path)) or not str(logdir):
-        raise bad_type("logdir", "kit board", "a folder path", logdir)
     path = Path(logdir)
     if not path.exists():
-        raise FileNotFoundError(f"Log folder {str(path)!r} does not exist. Train with "
-                                "kit.tensorboard.Diagnostics(logdir=...) first, or pass the folder you used.")
+        raise MissingFile(f"Log folder {str(path)!r} does not exist. Train with "
+                          "kit.tensorboard.Diagnostics(logdir=...) first, or pass the folder you used.")
     if not path.is_dir():
         raise BoardError(f"{str(path)!r} is a file, not a log folder; pass the folder holding the runs.")
     if not event_files(path):
         raise BoardError(f"Log folder {str(path)!r} holds no TensorBoard event files (events.out.tfevents.*); "
                          "nothing to show yet. Train with kit.tensorboard.Diagnostics(logdir=...) first.")
     return path
-
-
-def check_port(port) -> int:
-    if isinstance(port, bool) or not isinstance(port, numbers.Integral) or not 0 <= port <= 65535:
-        raise bad_parameter("port", "kit board", "an int from 1 to 65535 (0: any free port)", port)
-    return int(port)
 
 
 def free_port() -> int:
@@ -75,6 +67,7 @@ class Board:
     program: object
 
 
+@validate_params(logdir=PATH, port=PORT, reload_seconds=COUNT)
 def start(logdir, port: int = DEFAULT_PORT, reload_seconds: int = 5) -> Board:
     """Serve ``logdir`` with TensorBoard on http://127.0.0.1:PORT/ and return at once.
 
@@ -84,10 +77,10 @@ def start(logdir, port: int = DEFAULT_PORT, reload_seconds: int = 5) -> Board:
         reload_seconds: how often TensorBoard rereads the event files.
 
     Raises:
-        FileNotFoundError, BoardError: the logdir is missing or empty, or the port is taken.
+        MissingFile, BoardError: the logdir is missing or empty, or the port is taken.
     """
     path = check_logdir(logdir)
-    port = check_port(port) or free_port()
+    port = int(port) or free_port()
     if port_taken(port):
         raise BoardError(f"Port {port} on {HOST} is already in use (another TensorBoard?). "
                          f"Pick another with --port, e.g. --port {free_port()}.")

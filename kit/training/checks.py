@@ -1,19 +1,44 @@
-"""Argument checks for :func:`kit.training.train`: each failure says what was received, what
-was expected and how to fix it."""
+"""Argument checks for :func:`kit.training.train`: its parameters' constraints as data
+(``PARAMETERS``), and the checks that look at several arguments together (model and data, the
+metrics ``stop_when`` may name, an optimizer already built for another model). Each failure says
+what was received, what was expected and how to fix it."""
 
 from __future__ import annotations
 
-import math
-import numbers
+from numbers import Real
 
 import keras
 import numpy as np
 
 from kit import heads
-from kit.datasets import Dataset
-from kit.errors import bad_parameter, bad_type, unknown_name
+from kit.builders import OPTIMIZERS, make_optimizer
+from kit.datasets import DATASET
+from kit.errors import (BATCH_SIZE, COUNT, FLAG, LEARNING_RATE, MODEL, PENALTY, SEED, InstanceOf, Interval,
+                        InvalidParameter, ListOf, Options, Text, invalid, unknown_name)
 
 OWNER = "kit.training.train"
+
+FINITE = Interval(Real)
+CALLBACK = InstanceOf(keras.callbacks.Callback, "a keras.callbacks.Callback")
+
+PARAMETERS = {
+    "model": MODEL,
+    "data": DATASET,
+    "epochs": COUNT,
+    "batch_size": BATCH_SIZE,
+    "optimizer": [Text(f"an optimizer name ({', '.join(sorted(OPTIMIZERS))})"),
+                  InstanceOf(keras.optimizers.Optimizer, "a keras.optimizers.Optimizer")],
+    "learning_rate": LEARNING_RATE,
+    "seed": SEED,
+    "l1": PENALTY,
+    "l2": PENALTY,
+    "callbacks": [ListOf(CALLBACK), CALLBACK, None],
+    "verbose": Options("auto", 0, 1, True, False),
+    "shuffle": FLAG,
+    "stop_when": [InstanceOf(dict, "a dict of metric → target, e.g. {'val_loss': 0.177}"), None],
+    "jit_compile": Options("auto", True, False),
+}
+"""``train``'s parameters and what each accepts (checked before anything else happens)."""
 
 HEAD_LABELS = {
     "playground": ("pm1",),
@@ -32,35 +57,21 @@ LABEL_FIX = {
 }
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def positive_int(value, parameter: str, fix: str = "") -> int:
-    if not _is_int(value) or value < 1:
-        raise bad_parameter(parameter, OWNER, "a positive int", value, fix)
-    return int(value)
-
-
 def check_model_and_data(model, data):
     """The model's head, after checking that model and data fit together."""
-    if not isinstance(model, keras.Model):
-        raise bad_type("model", OWNER, "a keras.Model (e.g. from kit.builders.build_mlp)", model)
-    if not isinstance(data, Dataset):
-        raise bad_type("data", OWNER, "a kit Dataset (e.g. kit.datasets.playground('spiral'))", data)
     inputs = getattr(model, "inputs", None)
     if not inputs or len(inputs) != 1 or len(model.outputs) != 1:
-        raise ValueError("kit.training.train needs a built model with one input and one output; "
-                         "build it with kit.builders.build_mlp or keras.Input(shape=(n_features,)).")
+        raise InvalidParameter("kit.training.train needs a built model with one input and one output; "
+                               "build it with kit.builders.build_mlp or keras.Input(shape=(n_features,)).")
     n_inputs = inputs[0].shape[-1]
     if len(inputs[0].shape) != 2 or n_inputs != data.n_features:
-        raise ValueError(
+        raise InvalidParameter(
             f"The model takes inputs of shape {tuple(inputs[0].shape)} but the data set {data.name!r} has "
             f"{data.n_features} feature(s) ({', '.join(data.feature_names)}). Build the model with "
             f"n_inputs={data.n_features}, or choose the features the model expects.")
-    head = heads.head_of(model)  # raises a clear ValueError for an output no head explains
+    head = heads.head_of(model)  # raises a clear InvalidParameter for an output no head explains
     if data.labels not in HEAD_LABELS[head.name]:
-        raise ValueError(
+        raise InvalidParameter(
             f"The model has the {head.name} head (output {head.output_activation}), which learns "
             f"{' or '.join(HEAD_LABELS[head.name])} labels, but the data set {data.name!r} has "
             f"{data.labels!r} labels. {LABEL_FIX[head.name]}")
@@ -68,54 +79,15 @@ def check_model_and_data(model, data):
         n_outputs = int(model.outputs[0].shape[-1])
         n_classes = int(max(np.max(data.y_train), np.max(data.y_test))) + 1
         if n_classes > n_outputs:
-            raise ValueError(f"The data set {data.name!r} has labels up to {n_classes - 1} but the softmax output has "
-                             f"{n_outputs} units. Build the model with n_classes={n_classes}.")
+            raise InvalidParameter(f"The data set {data.name!r} has labels up to {n_classes - 1} but the softmax "
+                                   f"output has {n_outputs} units. Build the model with n_classes={n_classes}.")
     for split in ("x_train", "y_train", "x_test", "y_test"):
         if not np.all(np.isfinite(getattr(data, split))):
-            raise ValueError(f"The data set {data.name!r} has NaN or infinite values in {split}; "
-                             "clean or drop those rows before training.")
+            raise InvalidParameter(f"The data set {data.name!r} has NaN or infinite values in {split}; "
+                                   "clean or drop those rows before training.")
     if len(data.x_train) == 0:
-        raise ValueError(f"The data set {data.name!r} has no training rows.")
+        raise InvalidParameter(f"The data set {data.name!r} has no training rows.")
     return head
-
-
-def check_rate(value, parameter: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-        raise bad_parameter(parameter, OWNER, "a non-negative number", value,
-                            "0 turns the penalty off; the Playground offers 0.001 to 10.")
-    return float(value)
-
-
-def check_learning_rate(value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (0 < value <= 10):
-        raise bad_parameter("learning_rate", OWNER, "a number in (0, 10]", value,
-                            "The Playground offers 0.00001 to 10; 0.03 is its default.")
-    return float(value)
-
-
-def check_seed(value) -> int:
-    if not _is_int(value) or not 0 <= value < 2**31:
-        raise bad_parameter("seed", OWNER, "an int from 0 to 2**31 - 1", value)
-    return int(value)
-
-
-def check_flag(value, parameter: str, allowed: tuple, expected: str):
-    if not any(value is a or (type(value) is type(a) and value == a) for a in allowed):
-        raise bad_parameter(parameter, OWNER, expected, value)
-    return value
-
-
-def check_callbacks(callbacks) -> list:
-    if callbacks is None:
-        return []
-    if isinstance(callbacks, keras.callbacks.Callback):
-        callbacks = [callbacks]
-    if not isinstance(callbacks, (list, tuple)):
-        raise bad_type("callbacks", OWNER, "a list of keras.callbacks.Callback (or None)", callbacks)
-    for callback in callbacks:
-        if not isinstance(callback, keras.callbacks.Callback):
-            raise bad_type("callbacks", OWNER, "a list of keras.callbacks.Callback objects", callback)
-    return list(callbacks)
 
 
 def lower_is_better(metric: str) -> bool:
@@ -124,34 +96,31 @@ def lower_is_better(metric: str) -> bool:
 
 
 def check_stop_when(stop_when, metric_names) -> dict:
+    """``stop_when`` (a dict, or None: already checked) naming only ``metric_names``, with finite targets."""
     if stop_when is None:
         return {}
-    if not isinstance(stop_when, dict) or not stop_when:
-        raise bad_type("stop_when", OWNER, "a dict of metric → target, e.g. {'val_loss': 0.177}", stop_when)
+    if not stop_when:
+        raise invalid("stop_when", OWNER, "None or a dict of metric → target, e.g. {'val_loss': 0.177}", stop_when)
     for key, target in stop_when.items():
         if key not in metric_names:
             raise unknown_name("stop_when metric", key, metric_names)
-        if isinstance(target, bool) or not isinstance(target, numbers.Real) or not math.isfinite(target):
-            raise bad_parameter("stop_when", OWNER, f"a finite number as the target of {key!r}", target)
+        if not FINITE.is_satisfied_by(target):
+            raise invalid("stop_when", OWNER, "a dict of metric → finite number, e.g. {'val_loss': 0.177}",
+                          {key: target})
     return {key: float(target) for key, target in stop_when.items()}
 
 
 def resolve_optimizer(optimizer, learning_rate, model):
     """An optimizer built for ``model``: a fresh one by name, or the given instance."""
-    from kit.builders import OPTIMIZERS, make_optimizer
-
     if isinstance(optimizer, str):
         if optimizer.lower() not in OPTIMIZERS:
             raise unknown_name("optimizer", optimizer, OPTIMIZERS)
         optimizer = make_optimizer(optimizer, learning_rate)
-    elif not isinstance(optimizer, keras.optimizers.Optimizer):
-        raise bad_type("optimizer", OWNER, f"an optimizer name ({', '.join(sorted(OPTIMIZERS))}) or a "
-                       "keras.optimizers.Optimizer", optimizer)
     if optimizer.built:
         built_for = [id(v) for v in getattr(optimizer, "_trainable_variables", [])]
         if built_for != [id(v) for v in model.trainable_variables]:
-            raise ValueError("This optimizer instance was already used with another model; pass a fresh "
-                             "optimizer (or its name, e.g. optimizer='adam').")
+            raise InvalidParameter("This optimizer instance was already used with another model; pass a fresh "
+                                   "optimizer (or its name, e.g. optimizer='adam').")
     else:
         optimizer.build(model.trainable_variables)
     return optimizer

@@ -8,10 +8,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kit.errors import KitError, validate_params
 from kit.training import checks, compiled
 
 
-class TrainingDiverged(ValueError):
+class TrainingDiverged(KitError, ValueError):
     """The loss or the weights became NaN/Inf.
 
     Attributes:
@@ -57,6 +58,7 @@ def _targets(stop_when: dict):
     return tf.constant(values), tf.constant(signs)
 
 
+@validate_params(checks.PARAMETERS, owner=checks.OWNER)
 def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate=0.03, seed=0, l1=0.0, l2=0.0,
           callbacks=None, verbose="auto", shuffle=True, stop_when=None, jit_compile="auto"):
     """Train a Keras model on a kit data set with a compiled whole-epoch loop.
@@ -94,7 +96,8 @@ def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate
 
     Raises:
         TrainingDiverged: the loss became NaN/Inf (the model keeps its last finite weights).
-        ValueError, TypeError: an argument is wrong; the message says how to fix it.
+        kit.errors.InvalidParameter (a ValueError and TypeError): an argument is wrong; the message
+            says how to fix it.
 
     Example:
         >>> from kit import builders, datasets
@@ -106,15 +109,9 @@ def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate
         50
     """
     head = checks.check_model_and_data(model, data)
-    epochs = checks.positive_int(epochs, "epochs")
-    batch_size = checks.positive_int(batch_size, "batch_size", "The Playground offers 1 to 30; 10 is its default.")
-    learning_rate = checks.check_learning_rate(learning_rate)
-    seed = checks.check_seed(seed)
-    l1, l2 = checks.check_rate(l1, "l1"), checks.check_rate(l2, "l2")
-    callbacks = checks.check_callbacks(callbacks)
-    verbose = checks.check_flag(verbose, "verbose", ("auto", 0, 1, True, False), "'auto', 0 or 1")
-    shuffle = checks.check_flag(shuffle, "shuffle", (True, False), "True or False")
-    jit_compile = checks.check_flag(jit_compile, "jit_compile", ("auto", True, False), "'auto', True or False")
+    epochs, batch_size, seed = int(epochs), int(batch_size), int(seed)
+    learning_rate, l1, l2 = float(learning_rate), float(l1), float(l2)
+    callbacks = [callbacks] if isinstance(callbacks, keras.callbacks.Callback) else list(callbacks or [])
     metric_names = _metric_names(head, data)
     stop_when = checks.check_stop_when(stop_when, metric_names)
     optimizer = checks.resolve_optimizer(optimizer, learning_rate, model)

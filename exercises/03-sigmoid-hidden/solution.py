@@ -1,0 +1,76 @@
+# %% [markdown]
+# # Exercise 03: sigmoid hidden layers learn the circle
+#
+# A linear model draws one straight line, so it cannot separate the Playground's circle (a disc
+# of one class inside a ring of the other) from x1 and x2. Put a *non-linear* activation on the
+# hidden units and the network can bend its boundary round the disc. Here you use the sigmoid.
+#
+# Write two functions:
+# - `build_model(n_inputs)`: a Keras network with sigmoid hidden layers and one tanh output unit,
+#   within the Playground's limits (1 to 6 hidden layers of 1 to 8 units);
+# - `recipe()`: how the grader should train it (optimizer, learning rate, epochs, batch size).
+#
+# The grader trains your *architecture* with your recipe itself, from the Playground's random
+# initialisation, on several seeds and on data you never see. Check your work with
+# `kit check 03 starter.py` (see README.md).
+
+# %%
+import keras
+
+
+def build_model(n_inputs):
+    """A network for the Playground's circle: sigmoid hidden layers, one tanh output unit.
+
+    Args:
+        n_inputs: int, the number of input features (the grader passes 2: x1 and x2).
+    Returns:
+        keras.Model from a (batch, n_inputs) float32 input to a (batch, 1) output in (−1, 1):
+        - 1 to 6 hidden ``keras.layers.Dense`` layers of 1 to 8 units, each with
+          ``activation="sigmoid"``;
+        - then ``keras.layers.Dense(1, activation="tanh")``: the Playground's output unit (labels ±1).
+        Use ``keras.Input`` and ``Dense`` layers only (``Dropout`` is accepted too). The grader
+        rebuilds this architecture and starts it from the Playground's initialisation, so the
+        initializers you choose do not matter.
+    """
+    # BEGIN SOLUTION: build the network: sigmoid hidden layers, tanh output
+    inputs = keras.Input(shape=(n_inputs,))
+    hidden = keras.layers.Dense(4, activation="sigmoid")(inputs)
+    outputs = keras.layers.Dense(1, activation="tanh")(hidden)
+    return keras.Model(inputs, outputs)
+    # END SOLUTION
+
+
+def recipe():
+    """How the grader trains your network (on the Playground's 250 training points).
+
+    Returns:
+        dict with exactly these keys:
+        - ``"optimizer"``: ``"sgd"`` or ``"adam"``;
+        - ``"learning_rate"``: a float in (0, 10];
+        - ``"epochs"``: an int ≥ 1;
+        - ``"batch_size"``: an int ≥ 1.
+        One epoch takes ceil(250 / batch_size) optimizer steps; epochs × steps may not exceed
+        100,000.
+    """
+    # BEGIN SOLUTION: choose the optimizer, learning rate, epochs and batch size
+    return {"optimizer": "adam", "learning_rate": 0.03, "epochs": 150, "batch_size": 10}
+    # END SOLUTION
+
+
+# %%
+if __name__ == "__main__":
+    # Runs as a script: trains your network once on the circle with your recipe (a few seconds)
+    # and prints its test loss and accuracy. `kit check 03 FILE` trains it as the grader does.
+    from kit import datasets
+    from kit.training import train
+
+    try:
+        model, chosen = build_model(2), recipe()
+    except NotImplementedError as todo:
+        print(todo)
+    else:
+        model.summary()
+        data = datasets.playground("circle", noise=0, seed=0)
+        history = train(model, data, verbose=0, **chosen)  # recipe()'s keys are train's arguments
+        print(f"test loss {history.history['val_loss'][-1]:.3f} (the checks ask < 0.2), "
+              f"test accuracy {history.history['val_accuracy'][-1]:.3f} (≥ 0.9)")

@@ -1,0 +1,192 @@
+"""Train a submission's architecture on several seeds in the parent, for multi-seed checks.
+
+A check that grades *how reliably* a network learns (exercise 03's circle, 06's XOR) asks the
+child once for the model's description, then trains that architecture from the Playground's
+initialisation (:func:`kit.grading.models.rebuild` with ``seed=s``: the student's own weights
+are not used) with the student's recipe on data the child never sees, once per seed, and
+judges the runs together. :func:`student_runs` does it for a check (sandboxed calls, then
+training); :func:`train_runs` is the training part and returns a :class:`Runs`. Runs are cached
+by everything that decides them (layers, recipe, data, seed), so the several checks of one
+submission that look at the same runs train them once, and submissions with the same
+architecture and recipe in a batch are trained once per grading process.
+
+Example (parent side):
+    >>> from kit import datasets
+    >>> description = {"n_inputs": 2, "layers": [{"kind": "Dense", "units": 4, "activation": "sigmoid"},
+    ...                                          {"kind": "Dense", "units": 1, "activation": "tanh"}]}
+    >>> recipe = {"optimizer": "adam", "learning_rate": 0.03, "epochs": 150, "batch_size": 10}
+    >>> runs = train_runs(description, datasets.playground("circle", seed=0), recipe, seeds=(0, 1, 2))
+    >>> runs.median("loss") < 0.2                                                  # doctest: +SKIP
+    True
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import json
+import math
+import statistics
+import textwrap
+
+from kit.grading import models
+
+CACHE_SIZE = 1024
+"""Runs kept (least recently used dropped): a few floats each."""
+
+_cache: "collections.OrderedDict[str, Run]" = collections.OrderedDict()
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """One training run: the metrics after the last epoch (Playground units for a tanh output).
+
+    ``loss``/``accuracy`` are on the data's test split, ``train_loss`` on its training split;
+    a run whose loss became NaN/Inf has ``diverged`` set and infinite losses.
+    """
+
+    seed: int
+    loss: float
+    accuracy: float
+    train_loss: float
+    diverged: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Runs:
+    """The runs of one architecture and recipe on one data set, one per seed."""
+
+    runs: tuple
+
+    def values(self, metric: str) -> list[float]:
+        """``metric`` (``loss``, ``accuracy`` or ``train_loss``) of every run, in seed order."""
+        if metric not in ("loss", "accuracy", "train_loss"):
+            raise ValueError(f"The 'metric' parameter of Runs.values must be 'loss', 'accuracy' or 'train_loss'. "
+                             f"Got {metric!r} instead.")
+        return [getattr(run, metric) for run in self.runs]
+
+    def median(self, metric: str) -> float:
+        return float(statistics.median(self.values(metric)))
+
+    def count(self, metric: str, at_most: float | None = None, at_least: float | None = None) -> int:
+        """How many runs have ``metric ≤ at_most`` (or ``≥ at_least``)."""
+        if (at_most is None) == (at_least is None):
+            raise ValueError("Runs.count needs exactly one of at_most or at_least.")
+        if at_most is not None:
+            return sum(value <= at_most for value in self.values(metric))
+        return sum(value >= at_least for value in self.values(metric))
+
+    @property
+    def diverged(self) -> int:
+        return sum(run.diverged for run in self.runs)
+
+    def listing(self, metric: str = "loss") -> str:
+        """The runs' values as text, e.g. ``'0.012, 0.298, 0.001'`` (diverged runs: ``'diverged'``)."""
+        return ", ".join("diverged" if run.diverged else f"{getattr(run, metric):.3f}" for run in self.runs)
+
+
+def student_runs(session, data, seeds, n_inputs: int, timeout: float | None = None) -> Runs:
+    """The submission's ``build_model(n_inputs)`` architecture trained with its ``recipe()``, per seed.
+
+    Asks the sandbox for the model's description (the same request as
+    ``session.build_model("build_model", n_inputs)``, so one call serves both) and the recipe, then
+    :func:`train_runs`. A model or recipe the grader does not accept fails the check with the
+    reason (``CheckFailed``).
+    """
+    from kit.grading.checks import CallFailed
+    from kit.grading.expect import fail
+
+    recipe = session.plain("recipe", timeout=timeout)
+    description = session.run("build_model", {"function": "build_model", "args": [n_inputs], "keywords": {}},
+                              timeout=timeout)
+    try:
+        layers = architecture(description)
+    except models.ModelRejected as rejected:
+        raise CallFailed(f"build_model: {rejected}") from None
+    if layers["n_inputs"] != data.n_features:
+        fail(f"build_model({n_inputs}) made a model with {layers['n_inputs']} inputs;\n"
+             "use keras.Input(shape=(n_inputs,)).")
+    try:
+        return train_runs(layers, data, recipe, seeds)
+    except models.ModelRejected as rejected:
+        fail(textwrap.fill(f"recipe(): {rejected}", 96))  # the terminal table shows 100 characters a line
+
+
+def architecture(description) -> dict:
+    """The parts of a model description that decide training (widths, activations, dropout).
+
+    Raises :class:`kit.grading.models.ModelRejected` for a description the grader does not
+    accept. Layer names, initializers and weights are left out: every run starts from the
+    Playground's initialisation.
+    """
+    layers = models.check_description(description)
+    kept = []
+    for layer in layers:
+        if layer["kind"] == "Dense":
+            kept.append({"kind": "Dense", "units": layer["units"], "activation": layer["activation"]})
+        else:
+            kept.append({"kind": layer["kind"], "rate": float(layer.get("rate", 0.0))})
+    return {"n_inputs": description["n_inputs"], "layers": kept}
+
+
+def _key(layers: dict, data, recipe: dict, seed: int) -> str:
+    return json.dumps([layers, data.provenance, recipe, seed], sort_keys=True, default=repr)
+
+
+def train_runs(description, data, recipe, seeds) -> Runs:
+    """Train the described architecture once per seed with ``recipe`` on ``data``; the runs.
+
+    Each run is what :func:`kit.grading.models.train_and_evaluate` does (the Playground's
+    initialisation drawn with the seed, :func:`kit.training.train` with the recipe and the seed),
+    but the metrics are read from the trainer's own evaluation of the full splits after the last
+    epoch instead of a separate ``model.evaluate``: the same numbers (they agree to ~1e-8), without
+    compiling an evaluation function for every new model, which costs several times the training
+    of a Playground-sized network.
+
+    Args:
+        description: a model description (``Session.run("build_model", …)``'s answer, weights
+            ignored).
+        data: a kit ``Dataset`` with a test split (its provenance identifies it in the cache).
+        recipe: a student's ``recipe()`` dict (validated by :func:`models.check_recipe`).
+        seeds: a non-empty list of ints ≥ 0; each sets the initialisation and the shuffle of one run.
+
+    Raises:
+        kit.grading.models.ModelRejected: the description or the recipe is not accepted (the
+            message says why, for the student).
+    """
+    import keras
+
+    from kit import datasets
+    from kit.training import TrainingDiverged, train
+
+    if not isinstance(data, datasets.Dataset) or not len(data.x_test):
+        raise TypeError(f"The 'data' parameter of train_runs must be a kit.datasets.Dataset with a test split. "
+                        f"Got {type(data).__name__} instead.")
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, (list, tuple)) or not seeds or \
+            not all(type(seed) is int and seed >= 0 for seed in seeds):
+        raise ValueError(f"The 'seeds' parameter of train_runs must be a non-empty list of ints >= 0. "
+                         f"Got {seeds!r} instead.")
+    layers = architecture(description)
+    recipe = models.check_recipe(recipe, len(data.x_train))
+    runs = []
+    for seed in seeds:
+        key = _key(layers, data, recipe, seed)
+        run = _cache.get(key)
+        if run is None:
+            model = models.rebuild(layers, seed=seed)
+            keras.utils.set_random_seed(seed)
+            try:
+                history = train(model, data, epochs=recipe["epochs"], batch_size=recipe["batch_size"],
+                                optimizer=recipe["optimizer"], learning_rate=recipe["learning_rate"], seed=seed,
+                                verbose=0).history
+            except TrainingDiverged:
+                run = Run(seed, math.inf, 0.0, math.inf, diverged=True)
+            else:
+                last = {name: float(values[-1]) for name, values in history.items()}
+                run = Run(seed, last["val_loss"], last.get("val_accuracy", math.nan), last["loss"])
+            _cache[key] = run
+        _cache.move_to_end(key)
+        runs.append(run)
+    while len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
+    return Runs(tuple(runs))

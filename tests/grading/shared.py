@@ -1,0 +1,55 @@
+"""Helpers the exercise tests share: the Gradescope schema, submissions of a given network, a
+module-wide grader that grades each submission once."""
+
+from __future__ import annotations
+
+FORMATS = {"text", "html", "simple_format", "md", "ansi"}
+VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
+TOP = {"score": (int, float), "execution_time": (int, float), "output": str, "output_format": str,
+       "visibility": str, "stdout_visibility": str, "extra_data": dict, "tests": list, "leaderboard": list}
+PER_TEST = {"name": str, "score": (int, float), "max_score": (int, float), "status": str, "output": str,
+            "output_format": str, "tags": list, "visibility": str, "number": str, "extra_data": dict}
+
+
+def assert_gradescope_schema(data: dict) -> None:
+    """Fail unless ``data`` (``kit.grading.report.gradescope(result)``) follows Gradescope's schema
+    and its score is the sum of its tests' scores."""
+    for key, kind in TOP.items():
+        assert isinstance(data[key], kind), key
+    assert data["output_format"] in FORMATS and data["visibility"] in VISIBILITIES
+    for test in data["tests"]:
+        assert set(test) <= set(PER_TEST), set(test) - set(PER_TEST)
+        for key, kind in PER_TEST.items():
+            assert isinstance(test[key], kind), (key, test)
+        assert test["status"] in ("passed", "failed") and test["output_format"] in FORMATS
+        assert test["visibility"] in VISIBILITIES and 0 <= test["score"] <= test["max_score"]
+    assert abs(data["score"] - sum(t["score"] for t in data["tests"])) < 1e-9
+
+
+def network(hidden, activations, recipe) -> str:
+    """A submission's source: Dense layers of the ``hidden`` widths with ``activations`` (one per
+    layer; None is Keras's default, linear), then a tanh output unit, and ``recipe()``."""
+    return (f"import keras\n\n\ndef build_model(n_inputs):\n    inputs = keras.Input(shape=(n_inputs,))\n"
+            f"    x = inputs\n    for units, activation in zip({list(hidden)!r}, {list(activations)!r}):\n"
+            f"        x = keras.layers.Dense(units, activation=activation)(x)\n"
+            f"    return keras.Model(inputs, keras.layers.Dense(1, activation='tanh')(x))\n\n\n"
+            f"def recipe():\n    return {recipe!r}\n")
+
+
+def module_grader(exercise: str, zygote, folder, limits):
+    """``grade(name, source=None, path=None)``: grades each named submission once (for a module fixture)."""
+    from kit.grading import grade_submission
+    from kit.grading.exercises import load_checks
+
+    checks = load_checks(exercise)
+    results = {}
+
+    def grade(name, source=None, path=None):
+        if name not in results:
+            if path is None:
+                path = folder / f"{name}.py"
+                path.write_text(source)
+            results[name] = grade_submission(exercise, path, zygote=zygote, limits=limits, checks=checks)
+        return results[name]
+
+    return grade

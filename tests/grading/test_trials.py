@@ -1,0 +1,79 @@
+"""kit.grading.trials: the grader's multi-seed training agrees with train_and_evaluate, is cached,
+deterministic, reports divergence per run and refuses bad arguments."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from kit import datasets
+from kit.grading import models, trials
+
+SIGMOID_4 = {"n_inputs": 2, "layers": [{"kind": "Dense", "units": 4, "activation": "sigmoid", "name": "a"},
+                                       {"kind": "Dense", "units": 1, "activation": "tanh", "name": "b"}],
+             "weights": []}
+SHORT = {"optimizer": "adam", "learning_rate": 0.03, "epochs": 5, "batch_size": 25}  # 50 steps: tests the plumbing
+
+
+@pytest.fixture(scope="module")
+def circle():
+    return datasets.playground("circle", noise=0, seed=0)
+
+
+@pytest.mark.slow
+def test_runs_match_train_and_evaluate_and_are_cached(circle, monkeypatch):
+    trials._cache.clear()
+    runs = trials.train_runs(SIGMOID_4, circle, SHORT, seeds=[0, 1])
+    assert [run.seed for run in runs.runs] == [0, 1] and not runs.diverged
+    # The trainer's own end-of-epoch evaluation is what model.evaluate computes.
+    test = models.train_and_evaluate(models.rebuild(trials.architecture(SIGMOID_4), seed=1), circle, SHORT, seed=1)
+    assert runs.runs[1].loss == pytest.approx(test["loss"], rel=1e-5)
+    assert runs.runs[1].accuracy == pytest.approx(test["accuracy"], abs=1e-6)
+    # Names, initializers and weights do not change the runs, so a second submission of the same
+    # architecture is not trained again.
+    import kit.training
+
+    monkeypatch.setattr(kit.training, "train", lambda *a, **k: pytest.fail("trained again"))
+    renamed = dict(SIGMOID_4, layers=[dict(layer, name=f"other_{i}") for i, layer in enumerate(SIGMOID_4["layers"])])
+    assert trials.train_runs(renamed, circle, SHORT, seeds=[0, 1]) == runs
+
+
+def test_same_seed_same_run_without_the_cache(circle):
+    trials._cache.clear()
+    first = trials.train_runs(SIGMOID_4, circle, SHORT, seeds=[3])
+    trials._cache.clear()
+    assert trials.train_runs(SIGMOID_4, circle, SHORT, seeds=[3]) == first
+
+
+@pytest.mark.slow
+def test_a_diverging_run_is_reported_not_raised(circle):
+    relu = {"n_inputs": 2, "layers": [{"kind": "Dense", "units": 8, "activation": "relu"}] * 3
+            + [{"kind": "Dense", "units": 1, "activation": "linear"}]}
+    data = datasets.playground("reg-plane", seed=0, n_samples=100)
+    runs = trials.train_runs(relu, data, {"optimizer": "sgd", "learning_rate": 10.0, "epochs": 3, "batch_size": 10},
+                             seeds=[0])
+    assert runs.diverged == 1 and math.isinf(runs.runs[0].loss) and runs.listing() == "diverged"
+
+
+def test_summaries():
+    runs = trials.Runs((trials.Run(0, 0.1, 0.9, 0.05), trials.Run(1, 0.3, 0.7, 0.2), trials.Run(2, 0.2, 0.8, 0.1)))
+    assert runs.median("loss") == 0.2 and runs.count("loss", at_most=0.2) == 2
+    assert runs.count("accuracy", at_least=0.8) == 2 and runs.listing() == "0.100, 0.300, 0.200"
+    with pytest.raises(ValueError, match="exactly one"):
+        runs.count("loss")
+    with pytest.raises(ValueError, match="'metric'"):
+        runs.values("val_loss")
+
+
+def test_bad_arguments_say_what_to_give(circle):
+    with pytest.raises(ValueError, match="'seeds'"):
+        trials.train_runs(SIGMOID_4, circle, SHORT, seeds=[])
+    with pytest.raises(ValueError, match="'seeds'"):
+        trials.train_runs(SIGMOID_4, circle, SHORT, seeds=[1.5])
+    with pytest.raises(TypeError, match="'data'"):
+        trials.train_runs(SIGMOID_4, circle.x_train, SHORT, seeds=[0])
+    with pytest.raises(models.ModelRejected, match="budget"):
+        trials.train_runs(SIGMOID_4, circle, dict(SHORT, epochs=100_000, batch_size=1), seeds=[0])
+    with pytest.raises(models.ModelRejected, match="Lambda"):
+        trials.train_runs({"n_inputs": 2, "layers": [{"kind": "Lambda"}]}, circle, SHORT, seeds=[0])
