@@ -14,7 +14,10 @@
 
 Every judgement is made here, in the parent: the child only builds the model (rebuilt by
 ``kit.grading.models`` from its allow-listed description) and names the features; the grader
-trains with its own recipe (``RECIPE``) on data the child never sees. The model checks earn
+trains with its own recipe (``RECIPE``; the student writes none) on data the child never sees:
+the student's architecture from the Playground's initialisation with the data's seed
+(``kit.grading.trials.train_runs``, cached by architecture, data and seed), the features with
+its own linear model. The model checks earn
 points only for a linear model (structure and behaviour together): a model with a hidden
 layer, another output, or an input that ignores ``n_inputs`` scores 0 on them, and the
 untouched starter scores 0 on everything.
@@ -37,9 +40,11 @@ said otherwise):
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
-from kit.grading import models
+from kit.grading import models, trials
 from kit.grading.baselines import best_half_plane_accuracy
 from kit.grading.checks import CallFailed, check, expect, fail, passed
 
@@ -60,6 +65,11 @@ VISIBLE_SEED = 0  # public: the starter's __main__ trains on the same data
 HIDDEN_GAUSS = ((1, 0), (2, 0), (3, 10))  # (data seed, noise): unseen seeds and a noisier variant
 HIDDEN_CIRCLE = ((1, 0), (2, 0), (3, 15))
 CANONICAL = ("x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2")
+
+
+def _paragraphs(*parts: str) -> str:
+    """The message as short lines (the terminal table shows 100 characters of each line)."""
+    return "\n".join(textwrap.fill(part, 96) for part in parts if part)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -90,8 +100,9 @@ def _structure_problem(description: dict, n_inputs: int) -> str:
                 f"({listed}); a linear model has none: the input goes straight into the one tanh output unit, "
                 f"and {why}.")
     if output["activation"] != "tanh" or output["units"] != 1:
-        return (f"The output layer is {output['units']} {output['activation']} unit{'s' * (output['units'] != 1)}; "
-                "this exercise asks for 1 tanh unit, the Playground's classifier (labels −1/+1, loss ½(ŷ − y)²).")
+        units = f"{output['units']} {output['activation']} unit{'s' * (output['units'] != 1)}"
+        return (f"The output layer is {units}; this exercise asks for 1 tanh unit, the Playground's classifier "
+                "(labels −1/+1, loss ½(ŷ − y)²).")
     if description["n_inputs"] != n_inputs:
         return (f"build_linear_model({n_inputs}) takes {description['n_inputs']} input features; build its input "
                 "with keras.Input(shape=(n_inputs,)).")
@@ -102,26 +113,8 @@ def _linear_description(session, n_inputs: int = 2) -> dict:
     """The description of a correct linear model, or CheckFailed naming what is wrong."""
     description = _description(session, n_inputs)
     problem = _structure_problem(description, n_inputs)
-    expect(not problem, problem)
+    expect(not problem, _paragraphs(problem))
     return description
-
-
-def _train(model, data, seed: int) -> dict:
-    """Test loss and accuracy of ``model`` after the kit's trainer ran the grader's recipe.
-
-    Read from the trainer's last epoch, which it measures on the full test split, rather than
-    through ``models.train_and_evaluate``: that recompiles the model and runs ``model.evaluate``,
-    about 0.4 s per model for the same two numbers, and a grading trains up to 9 models.
-    """
-    from kit.training import TrainingDiverged, train
-
-    try:
-        history = train(model, data, epochs=RECIPE["epochs"], batch_size=RECIPE["batch_size"],
-                        optimizer=RECIPE["optimizer"], learning_rate=RECIPE["learning_rate"], seed=seed, verbose=0)
-    except TrainingDiverged as diverged:
-        raise CallFailed(f"the grader's training of this model diverged at epoch {diverged.epoch} (the loss became "
-                         f"{diverged.loss}); a linear model trained with Adam 0.03 does not.") from None
-    return {"loss": history.history["val_loss"][-1], "accuracy": history.history["val_accuracy"][-1]}
 
 
 def _playground(name: str, noise: float, seed: int, features=("x1", "x2")):
@@ -130,9 +123,12 @@ def _playground(name: str, noise: float, seed: int, features=("x1", "x2")):
     return datasets.playground(name, noise=noise, seed=seed, features=list(features))
 
 
-def _gauss_accuracy(description: dict, seed: int, noise: float) -> float:
-    model = models.rebuild(description, seed=seed)
-    return _train(model, _playground("gauss", noise, seed), seed)["accuracy"]
+def _trained(description: dict, data, seed: int) -> trials.Run:
+    """The described architecture from the Playground's initialisation (seed), trained with RECIPE."""
+    (run,) = trials.train_runs(description, data, RECIPE, [seed]).runs
+    if run.diverged:
+        raise CallFailed("the grader's training of this model diverged (its loss became NaN or infinite).")
+    return run
 
 
 # ---------------------------------------------------------------------------------------------
@@ -142,12 +138,13 @@ def _gauss_accuracy(description: dict, seed: int, noise: float) -> float:
 def _features(session) -> list[str]:
     features = session.plain("circle_features", timeout=TIMEOUT)
     expect(type(features) is list and features and all(type(f) is str for f in features),
-           f"circle_features() returned {features!r}; return a non-empty list of feature names (str), "
-           f"e.g. ['x1', 'x2'].")
+           _paragraphs(f"circle_features() returned {features!r}; return a non-empty list of feature names "
+                       "(str), e.g. ['x1', 'x2']."))
     unknown = [f for f in features if f not in CANONICAL]
-    expect(not unknown, f"circle_features() names {unknown}, which the Playground does not have; use names among "
-                        f"{', '.join(CANONICAL)}.")
-    expect(len(set(features)) == len(features), f"circle_features() repeats a name: {features}; name each feature once.")
+    expect(not unknown, _paragraphs(f"circle_features() names {unknown}, which the Playground does not have; "
+                                    f"use names among {', '.join(CANONICAL)}."))
+    expect(len(set(features)) == len(features),
+           _paragraphs(f"circle_features() repeats a name: {features}; name each feature once."))
     return features
 
 
@@ -158,13 +155,20 @@ def _features_loss(features: list[str], seed: int, noise: float) -> float:
     circle, so a random start can put the score deep in tanh's flat tail, where float32 rounds
     the gradient to exactly 0 and training never moves (measured: 2 of 12 seeds stuck at loss
     ≥ 0.92 for correct feature sets). From zero the result depends on the features alone, which
-    is what this check grades.
+    is what this check grades. The metrics are the trainer's own, after the last epoch.
     """
     from kit import builders
+    from kit.training import TrainingDiverged, train
 
     model = builders.build_mlp(len(features), hidden=[], head="playground", seed=seed)
     model.set_weights([np.zeros_like(weight) for weight in model.get_weights()])
-    return _train(model, _playground("circle", noise, seed, features), seed)["loss"]
+    try:
+        history = train(model, _playground("circle", noise, seed, features), epochs=RECIPE["epochs"],
+                        batch_size=RECIPE["batch_size"], optimizer=RECIPE["optimizer"],
+                        learning_rate=RECIPE["learning_rate"], seed=seed, verbose=0)
+    except TrainingDiverged:
+        return float("inf")
+    return float(history.history["val_loss"][-1])
 
 
 def _features_hint(features: list[str]) -> str:
@@ -184,21 +188,23 @@ def _features_hint(features: list[str]) -> str:
 
 
 @check("build_linear_model: no hidden layer, one tanh unit, learns gauss", points=25, timeout=TIMEOUT,
-       feedback="build keras.Input(shape=(n_inputs,)) → keras.layers.Dense(1, activation='tanh'), nothing else.")
+       feedback="keras.Input(shape=(n_inputs,)) → keras.layers.Dense(1, activation='tanh'), no more.")
 def linear_model(session):
     descriptions = {n: _linear_description(session, n) for n in WIDTHS}
-    accuracy = _gauss_accuracy(descriptions[2], VISIBLE_SEED, 0)
-    expect(accuracy >= GAUSS_BAR, f"Trained on gauss (two clouds a line separates), your model reaches test accuracy "
-                                  f"{accuracy:.3f}; a linear model reaches ≥ {GAUSS_BAR}.")
+    accuracy = _trained(descriptions[2], _playground("gauss", 0, VISIBLE_SEED), VISIBLE_SEED).accuracy
+    expect(accuracy >= GAUSS_BAR, _paragraphs(f"Trained on gauss (two clouds a line separates), your model reaches "
+                                              f"test accuracy {accuracy:.3f}; a linear model reaches ≥ {GAUSS_BAR}."))
     return passed(f"Trained on gauss: test accuracy {accuracy:.3f}.")
 
 
 @check("build_linear_model: learns unseen gauss data", points=10, visibility="hidden", timeout=TIMEOUT)
 def linear_model_unseen(session):
     description = _linear_description(session, 2)
-    accuracies = [_gauss_accuracy(description, seed, noise) for seed, noise in HIDDEN_GAUSS]
-    expect(min(accuracies) >= GAUSS_BAR, f"On {len(accuracies)} unseen gauss data sets (one noisier) the lowest test "
-                                         f"accuracy is {min(accuracies):.3f}; a linear model reaches ≥ {GAUSS_BAR}.")
+    accuracies = [_trained(description, _playground("gauss", noise, seed), seed).accuracy
+                  for seed, noise in HIDDEN_GAUSS]
+    expect(min(accuracies) >= GAUSS_BAR,
+           _paragraphs(f"On {len(accuracies)} unseen gauss data sets (one noisier) the lowest test accuracy is "
+                       f"{min(accuracies):.3f}; a linear model reaches ≥ {GAUSS_BAR}."))
 
 
 @check("linear model on circle: no better than a half-plane", points=25, timeout=TIMEOUT,
@@ -208,17 +214,18 @@ def circle_half_plane(session):
     problem = _structure_problem(description, 2)
     output = _dense(description)[-1]
     if problem and (output["activation"], output["units"], description["n_inputs"]) != ("tanh", 1, 2):
-        fail(problem)  # another output or input width: nothing the grader can train on circle's x1, x2
+        fail(_paragraphs(problem))  # another output or input width: nothing to train on circle's x1, x2
     data = _playground("circle", 0, VISIBLE_SEED)
-    accuracy = _train(models.rebuild(description, seed=VISIBLE_SEED), data, VISIBLE_SEED)["accuracy"]
+    accuracy = _trained(description, data, VISIBLE_SEED).accuracy
     line = best_half_plane_accuracy(data.x_test, data.y_test)
     scores = f"test accuracy {accuracy:.3f}; the best half-plane on the same points scores {line:.3f}"
     if problem:  # hidden layers: even when they do no better, this check is about the model without any
         beaten = (" It beats every straight line: that is what a non-linear hidden layer buys."
                   if accuracy > line + HALF_PLANE_SLACK else "")
-        fail(f"On circle your model reaches {scores}.{beaten} But {problem}")
+        fail(_paragraphs(f"On circle your model reaches {scores}.{beaten}", f"But {problem}"))
     expect(accuracy <= line + HALF_PLANE_SLACK and accuracy < CIRCLE_BAR,
-           f"Your linear model reaches {scores}; no straight line should do better. Please report this.")
+           _paragraphs(f"Your linear model reaches {scores}; no straight line should do better. Please report "
+                       "this."))
     return passed(f"{scores[0].upper()}{scores[1:]}: a line cannot separate the disc from the ring.")
 
 
@@ -227,8 +234,8 @@ def circle_half_plane(session):
 def features_rescue(session):
     features = _features(session)
     loss = _features_loss(features, VISIBLE_SEED, 0)
-    expect(loss < LOSS_BAR, f"A linear model on circle from {', '.join(features)} ends at test loss {loss:.3f} "
-                            f"(the target is < {LOSS_BAR}). {_features_hint(features)}")
+    expect(loss < LOSS_BAR, _paragraphs(f"A linear model on circle from {', '.join(features)} ends at test loss "
+                                        f"{loss:.3f} (the target is < {LOSS_BAR}).", _features_hint(features)))
     return passed(f"A linear model on circle from {', '.join(features)}: test loss {loss:.4f}.")
 
 
@@ -236,9 +243,10 @@ def features_rescue(session):
 def features_rescue_unseen(session):
     features = _features(session)
     losses = [_features_loss(features, seed, noise) for seed, noise in HIDDEN_CIRCLE]
-    expect(max(losses) < LOSS_BAR, f"On {len(losses)} unseen circle data sets (one noisier) a linear model from "
-                                   f"{', '.join(features)} reaches test loss {max(losses):.3f} on the worst "
-                                   f"(target < {LOSS_BAR}). {_features_hint(features)}")
+    expect(max(losses) < LOSS_BAR,
+           _paragraphs(f"On {len(losses)} unseen circle data sets (one noisier) a linear model from "
+                       f"{', '.join(features)} reaches test loss {max(losses):.3f} on the worst (target < "
+                       f"{LOSS_BAR}).", _features_hint(features)))
 
 
 CHECKS = [linear_model, linear_model_unseen, circle_half_plane, features_rescue, features_rescue_unseen]

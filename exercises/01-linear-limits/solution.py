@@ -31,7 +31,7 @@ def build_linear_model(n_inputs):
         >>> model(np.zeros((3, 2))).shape
         TensorShape([3, 1])
     """
-    # BEGIN SOLUTION: return a keras.Model with an Input of n_inputs features and one Dense(1) tanh unit, no hidden layer
+    # BEGIN SOLUTION: one tanh unit on the inputs, no hidden layer
     features = keras.Input(shape=(n_inputs,))
     score = keras.layers.Dense(1, activation="tanh")(features)
     return keras.Model(features, score)
@@ -52,7 +52,7 @@ def circle_features():
         >>> circle_features()  # doctest: +SKIP
         ['x1', 'x2']           # the default inputs: not enough (the check fails)
     """
-    # BEGIN SOLUTION: return the feature names that turn the circle's boundary into a straight line
+    # BEGIN SOLUTION: name the features that make the circle linear
     return ["x1_sq", "x2_sq"]  # x1² + x2² < 2.5² is linear in (x1², x2²)
     # END SOLUTION
 

@@ -31,8 +31,8 @@ def build_linear_model(n_inputs):
         >>> model(np.zeros((3, 2))).shape
         TensorShape([3, 1])
     """
-    # TODO: return a keras.Model with an Input of n_inputs features and one Dense(1) tanh unit, no hidden layer
-    raise NotImplementedError('TODO: return a keras.Model with an Input of n_inputs features and one Dense(1) tanh unit, no hidden layer')
+    # TODO: one tanh unit on the inputs, no hidden layer
+    raise NotImplementedError('TODO: one tanh unit on the inputs, no hidden layer')
 
 
 def circle_features():
@@ -49,8 +49,8 @@ def circle_features():
         >>> circle_features()  # doctest: +SKIP
         ['x1', 'x2']           # the default inputs: not enough (the check fails)
     """
-    # TODO: return the feature names that turn the circle's boundary into a straight line
-    raise NotImplementedError("TODO: return the feature names that turn the circle's boundary into a straight line")
+    # TODO: name the features that make the circle linear
+    raise NotImplementedError('TODO: name the features that make the circle linear')
 
 
 # %%

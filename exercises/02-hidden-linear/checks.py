@@ -39,10 +39,11 @@ Thresholds, measured with ``RECIPE``:
 from __future__ import annotations
 
 import functools
+import textwrap
 
 import numpy as np
 
-from kit.grading import models
+from kit.grading import models, trials
 from kit.grading.baselines import best_half_plane_accuracy
 from kit.grading.checks import Answer, CallFailed, check, expect, fail, passed
 
@@ -88,6 +89,11 @@ def _weight_lists() -> tuple[dict, dict]:
 
 
 VISIBLE_LISTS, HIDDEN_LISTS = _weight_lists()
+
+
+def _paragraphs(*parts: str) -> str:
+    """The message as short lines (the terminal table shows 100 characters of each line)."""
+    return "\n".join(textwrap.fill(part, 96) for part in parts if part)
 
 
 def forward(weights, x) -> np.ndarray:
@@ -146,25 +152,15 @@ def _structure_problem(description: dict, n_inputs: int, hidden: list, reveal: b
 def _expect_built(session, requests, reveal: bool) -> None:
     for n_inputs, hidden in requests:
         problem = _structure_problem(_description(session, n_inputs, hidden), n_inputs, hidden, reveal)
-        expect(not problem, problem)
+        expect(not problem, _paragraphs(problem))
 
 
-def _train(model, data, seed: int) -> dict:
-    """Test loss and accuracy of ``model`` after the kit's trainer ran the grader's recipe.
+def _train(model, data, seed: int) -> None:
+    """Train the grader's own network with RECIPE (the kit's trainer)."""
+    from kit.training import train
 
-    Read from the trainer's last epoch, which it measures on the full test split, rather than
-    through ``models.train_and_evaluate``: that recompiles the model and runs ``model.evaluate``,
-    about 0.4 s per model for the same two numbers, and a grading trains up to 2 models.
-    """
-    from kit.training import TrainingDiverged, train
-
-    try:
-        history = train(model, data, epochs=RECIPE["epochs"], batch_size=RECIPE["batch_size"],
-                        optimizer=RECIPE["optimizer"], learning_rate=RECIPE["learning_rate"], seed=seed, verbose=0)
-    except TrainingDiverged as diverged:
-        raise CallFailed(f"the grader's training of this model diverged at epoch {diverged.epoch} (the loss became "
-                         f"{diverged.loss}); a linear model trained with Adam 0.03 does not.") from None
-    return {"loss": history.history["val_loss"][-1], "accuracy": history.history["val_accuracy"][-1]}
+    train(model, data, epochs=RECIPE["epochs"], batch_size=RECIPE["batch_size"], optimizer=RECIPE["optimizer"],
+          learning_rate=RECIPE["learning_rate"], seed=seed, verbose=0)
 
 
 def _xor(seed: int):
@@ -245,7 +241,8 @@ def _diagnosis(W, b, weights) -> str:
         return ("You multiplied the kernels in the wrong order (Wk···W1): x meets W1 first, so W = W1·W2···Wk "
                 "(Keras kernels have shape (inputs, units)).")
     if near(W.T, right_W):
-        return "W is the transpose of the right one: Keras kernels have shape (inputs, units), so x @ W needs W1·W2···Wk."
+        return ("W is the transpose of the right one: Keras kernels have shape (inputs, units), so x @ W needs "
+                "W1·W2···Wk.")
     return ""
 
 
@@ -276,8 +273,9 @@ def _case_problem(answer, weights, x, rtol: float, reveal: bool) -> tuple[str, b
         if len(weights) > 2 and W.shape == last.shape and np.allclose(W, last):
             return "W is the last layer's kernel: every layer contributes, W = W1·W2···Wk", True
         if W.shape == (n_out, n_in):
+            shape = f" = ({n_in}, {n_out})" if reveal else ""
             return ("W has the shape of its transpose (outputs, inputs): Keras kernels have shape (inputs, units), "
-                    "so x @ W needs W of shape (n_inputs, n_outputs)" + (f" = ({n_in}, {n_out})" if reveal else "")), True
+                    f"so x @ W needs W of shape (n_inputs, n_outputs){shape}"), True
         return (f"W has shape {W.shape}; expected (n_inputs, n_outputs) = ({n_in}, {n_out})" if reveal else
                 "W does not have the shape (n_inputs, n_outputs)"), False
     if b.shape != right_b.shape:
@@ -307,8 +305,8 @@ def _expect_collapses(session, lists: dict, rtol: float, reveal: bool) -> None:
         problem = problems[name][0]
         if reveal:
             count = f" ({len(problems)} of {len(lists)} lists fail.)" if len(problems) > 1 else ""
-            fail(f"For the weight list '{name}' (layer widths {VISIBLE_SHAPES[name]}): {problem}.{count}")
-        fail(f"On {len(problems)} of {len(lists)} unseen weight lists: {problem}.")
+            fail(_paragraphs(f"For the weight list '{name}' (layer widths {VISIBLE_SHAPES[name]}): {problem}.{count}"))
+        fail(_paragraphs(f"On {len(problems)} of {len(lists)} unseen weight lists: {problem}."))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,8 +314,7 @@ def _expect_collapses(session, lists: dict, rtol: float, reveal: bool) -> None:
 
 
 @check("build_deep_linear: the asked widths, linear hidden layers, tanh output", points=15, timeout=TIMEOUT,
-       feedback="one keras.layers.Dense(width, activation='linear') per entry of hidden, then Dense(1, "
-                "activation='tanh'), from keras.Input(shape=(n_inputs,)).")
+       feedback="a Dense(width, activation='linear') per entry of hidden, then Dense(1, activation='tanh').")
 def deep_linear_structure(session):
     _expect_built(session, BUILD_VISIBLE, reveal=True)
 
@@ -334,23 +331,27 @@ def xor_half_plane(session):
     problem = _structure_problem(description, 2, [8, 8])
     output = _dense(description)[-1]
     if problem and (output["activation"], output["units"], description["n_inputs"]) != ("tanh", 1, 2):
-        fail(problem)  # another output or input width: nothing the grader can train on xor's x1, x2
+        fail(_paragraphs(problem))  # another output or input width: nothing to train on xor's x1, x2
     data = _xor(VISIBLE_SEED)
-    accuracy = _train(models.rebuild(description, seed=VISIBLE_SEED), data, VISIBLE_SEED)["accuracy"]
+    (run,) = trials.train_runs(description, data, RECIPE, [VISIBLE_SEED]).runs
+    if run.diverged:
+        raise CallFailed("the grader's training of this network diverged (its loss became NaN or infinite).")
+    accuracy = run.accuracy
     line = best_half_plane_accuracy(data.x_test, data.y_test)
     scores = f"test accuracy {accuracy:.3f}; the best half-plane on the same points scores {line:.3f}"
     if problem:
         beaten = (" It beats every straight line, so it is not one affine map."
                   if accuracy > line + HALF_PLANE_SLACK else "")
-        fail(f"Trained on xor, build_deep_linear(2, [8, 8]) reaches {scores}.{beaten} But {problem}")
+        fail(_paragraphs(f"Trained on xor, build_deep_linear(2, [8, 8]) reaches {scores}.{beaten}",
+                         f"But {problem}"))
     expect(accuracy <= line + HALF_PLANE_SLACK and accuracy < XOR_BAR,
-           f"Your deep linear network reaches {scores}; no straight line should do better. Please report this.")
+           _paragraphs(f"Your deep linear network reaches {scores}; no straight line should do better. Please "
+                       "report this."))
     return passed(f"{scores[0].upper()}{scores[1:]}: 16 hidden units, and still one straight boundary.")
 
 
 @check("collapse: x·W + b equals the network (depths 1 to 5)", points=25, timeout=TIMEOUT,
-       feedback="start from (W, b) = (W1, b1); for each next layer, x·W + b becomes (x·W + b)·Wi + bi = "
-                "x·(W·Wi) + (b·Wi + bi).")
+       feedback="fold layer by layer: (x·W + b)·Wi + bi = x·(W·Wi) + (b·Wi + bi).")
 def collapse_values(session):
     _expect_collapses(session, VISIBLE_LISTS, RTOL64, reveal=True)
 
@@ -361,14 +362,14 @@ def collapse_values_unseen(session):
 
 
 @check("collapse of a trained Keras network", points=10, timeout=TIMEOUT,
-       feedback="model.get_weights() is [W1, b1, …, Wk, bk] with kernels of shape (inputs, units): the layout "
-                "collapse receives.")
+       feedback="model.get_weights() is [W1, b1, …, Wk, bk], kernels of shape (inputs, units).")
 def collapse_keras(session):
     model, weights = _trained_network()
     answers = _collapse_answers(session)
     x = _inputs(weights, 7).astype(np.float32)
     problem, _ = _case_problem(answers.get("keras"), weights, x, RTOL32, reveal=True)
-    expect(not problem, f"For the weights of a [8, 8] linear network trained on xor: {problem.rstrip('. ')}.")
+    expect(not problem, _paragraphs(f"For the weights of a [8, 8] linear network trained on xor: "
+                                    f"{problem.rstrip('. ')}."))
     W, b = (Answer.from_plain(item, "collapse").value.astype(np.float64) for item in answers["keras"]["items"])
     gap = float(np.abs(np.tanh(x @ W + b) - np.asarray(model(x), dtype=np.float64)).max())
     return passed(f"tanh(x·W + b) with your {W.size + b.size} numbers reproduces the {model.count_params()}-weight "

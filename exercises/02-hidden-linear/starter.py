@@ -29,8 +29,8 @@ def build_deep_linear(n_inputs, hidden):
         >>> [layer.units for layer in build_deep_linear(2, [8, 8]).layers[1:]]
         [8, 8, 1]
     """
-    # TODO: one Dense(width, activation="linear") per entry of hidden, then one Dense(1) tanh output unit
-    raise NotImplementedError('TODO: one Dense(width, activation="linear") per entry of hidden, then one Dense(1) tanh output unit')
+    # TODO: linear hidden layers, then one tanh unit
+    raise NotImplementedError('TODO: linear hidden layers, then one tanh unit')
 
 
 def collapse(weights):
@@ -50,8 +50,8 @@ def collapse(weights):
         (array([[2., 0.],
                [0., 2.]]), array([2., 2.]))
     """
-    # TODO: fold the layers in order: x·W + b through the next layer is x·(W·Wi) + (b·Wi + bi)
-    raise NotImplementedError('TODO: fold the layers in order: x·W + b through the next layer is x·(W·Wi) + (b·Wi + bi)')
+    # TODO: fold the layers into one (W, b)
+    raise NotImplementedError('TODO: fold the layers into one (W, b)')
 
 
 # %%
@@ -72,7 +72,8 @@ if __name__ == "__main__":
         layer_by_layer = x
         for layer_kernel, layer_bias in zip(stack[0::2], stack[1::2]):
             layer_by_layer = layer_by_layer @ layer_kernel + layer_bias
-        print(f"max |layer by layer − (x·W + b)| on 5 points: {np.max(np.abs(layer_by_layer - (x @ kernel + offset))):.2e}")
+        gap = np.max(np.abs(layer_by_layer - (x @ kernel + offset)))
+        print(f"max |layer by layer − (x·W + b)| on 5 points: {gap:.2e}")
         if model is not None:
             gap = np.max(np.abs(np.asarray(model(x)) - np.tanh(x @ kernel + offset)))
             print(f"max |network(x) − tanh(x·W + b)| on 5 points: {gap:.2e}")

@@ -13,13 +13,13 @@ Example:
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral
 
 import numpy as np
 
-from kit.errors import bad_parameter
+from kit.errors import Interval, check, invalid
 
-OWNER = "best_half_plane_accuracy"
+OWNER = "kit.grading.baselines.best_half_plane_accuracy"
 
 
 def best_half_plane_accuracy(points, labels, directions: int = 3600) -> float:
@@ -48,12 +48,12 @@ def best_half_plane_accuracy(points, labels, directions: int = 3600) -> float:
     points = np.asarray(points, dtype=np.float64)
     labels = np.asarray(labels, dtype=np.float64)
     if points.ndim != 2 or points.shape[1] != 2 or len(points) == 0 or not np.isfinite(points).all():
-        raise bad_parameter("points", OWNER, "a finite array of shape (n, 2) with n ≥ 1", points.shape)
+        raise invalid("points", OWNER, "a finite array of shape (n, 2) with n ≥ 1",
+                      got=f"an array of shape {points.shape}" + ("" if np.isfinite(points).all() else " with NaN/Inf"))
     if labels.shape != (len(points),) or not np.isin(labels, (-1.0, 1.0)).all():
-        raise bad_parameter("labels", OWNER, f"an array of shape ({len(points)},) holding only −1 and +1",
-                            f"shape {labels.shape} with values {np.unique(labels)[:5]}")
-    if isinstance(directions, bool) or not isinstance(directions, numbers.Integral) or directions < 4:
-        raise bad_parameter("directions", OWNER, "an int of at least 4", directions)
+        raise invalid("labels", OWNER, f"an array of shape ({len(points)},) holding only −1 and +1",
+                      got=f"shape {labels.shape} with values {np.unique(labels)[:5]}")
+    directions = check(directions, Interval(Integral, 4, None), "directions", OWNER)
     positive = labels > 0
     n = len(points)
     best = 0

@@ -1,5 +1,6 @@
 """Helpers the exercise tests share: the Gradescope schema, submissions of a given network, a
-module-wide grader that grades each submission once."""
+module-wide grader that grades each submission once, a zygote that records what it sends, and
+the ``kit`` command run as a student runs it."""
 
 from __future__ import annotations
 
@@ -53,3 +54,51 @@ def module_grader(exercise: str, zygote, folder, limits):
         return results[name]
 
     return grade
+
+
+def spy_zygote(zygote):
+    """A zygote that wraps a started one (it starts nothing) and records, in ``.sent``, the
+    arguments of every sandboxed call: to check what a visible-only grading hands the child."""
+    from kit.grading.sandbox import Zygote
+
+    class Spy(Zygote):
+        def __init__(self):
+            self.sent = []
+
+        def call(self, source, driver, arguments, limits, filename="submission.py"):
+            self.sent.append(arguments)
+            return zygote.call(source, driver, arguments, limits, filename=filename)
+
+        def close(self):
+            pass
+
+        def __getattr__(self, name):  # anything else (e.g. what the sandbox learned) is the wrapped one's
+            return getattr(zygote, name)
+
+    return Spy()
+
+
+def arrays(value):
+    """Every NumPy array inside nested dicts, lists and tuples."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from arrays(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from arrays(item)
+
+
+def run_kit(*args):
+    """``python -m kit.cli ARGS`` from the repository root, as a student's shell would run it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    environment = {"PYTHONPATH": str(root), "TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin"}
+    return subprocess.run([sys.executable, "-m", "kit.cli", *args], cwd=root, capture_output=True, text=True,
+                          timeout=600, env=environment)

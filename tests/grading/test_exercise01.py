@@ -12,7 +12,7 @@ import pytest
 
 from kit.grading import Limits, grade_submission, report
 from kit.grading.exercises import find, load_checks
-from tests.grading.helpers import assert_gradescope_results, run_kit
+from tests.grading.shared import assert_gradescope_schema, module_grader, run_kit
 
 EXERCISE = find("01").path
 # Building a Keras model in a fresh sandbox child takes about a second, more on a loaded 2-core
@@ -50,13 +50,15 @@ def _model(body: str) -> str:
 SUBMISSIONS = {
     # Alternatives written differently from the reference: the Sequential API, the kit's builder,
     # and other feature sets that make circle linearly separable.
-    "sequential": _model("    return keras.Sequential([keras.Input(shape=(n_inputs,)), keras.layers.Dense(1, activation='tanh')])\n")
+    "sequential": _model("    layers = [keras.Input(shape=(n_inputs,)), keras.layers.Dense(1, activation='tanh')]\n"
+                         "    return keras.Sequential(layers)\n")
     .replace('["x1_sq", "x2_sq"]', '["x1", "x2", "x1_sq", "x2_sq"]'),
     "kit_builder": "from kit.builders import build_mlp\n\n\ndef build_linear_model(n_inputs):\n"
                    "    return build_mlp(n_inputs, hidden=[], head='playground')\n\n\n"
                    "def circle_features():\n    return ('x1_sq', 'x2_sq', 'x1_x2')\n",  # a tuple is fine too
     # Typical mistakes.
-    "hidden_relu": _model("    x = keras.Input(shape=(n_inputs,))\n    h = keras.layers.Dense(4, activation='relu')(x)\n"
+    "hidden_relu": _model("    x = keras.Input(shape=(n_inputs,))\n"
+                          "    h = keras.layers.Dense(4, activation='relu')(x)\n"
                           "    return keras.Model(x, keras.layers.Dense(1, activation='tanh')(h))\n"),
     "hidden_linear": _model("    x = keras.Input(shape=(n_inputs,))\n    h = keras.layers.Dense(4)(x)\n"
                             "    return keras.Model(x, keras.layers.Dense(1, activation='tanh')(h))\n"),
@@ -85,26 +87,20 @@ MISTAKES = {
 
 @pytest.fixture(scope="module")
 def graded(zygote, tmp_path_factory):
-    """Grade a named submission once per module (all checks), then reuse the result."""
-    checks = load_checks("01")
-    folder = tmp_path_factory.mktemp("ex01")
-    results = {}
+    """grade(name): each submission (solution, starter or one of SUBMISSIONS) graded once per module."""
+    grade = module_grader("01", zygote, tmp_path_factory.mktemp("exercise01"), LIMITS)
 
-    def grade(name: str):
-        if name not in results:
-            if name in ("solution", "starter"):
-                path = EXERCISE / f"{name}.py"
-            else:
-                path = folder / f"{name}.py"
-                path.write_text(SUBMISSIONS[name])
-            results[name] = grade_submission("01", path, zygote=zygote, limits=LIMITS, checks=checks)
-        return results[name]
+    def by_name(name: str):
+        if name in ("solution", "starter"):
+            return grade(name, path=EXERCISE / f"{name}.py")
+        return grade(name, SUBMISSIONS[name])
 
-    return grade
+    return by_name
 
 
 def _failing(result) -> dict:
-    return {c.name: c.message for c in result.checks if not c.passed}
+    """The failed checks' messages, each on one line (the checks wrap them for the terminal)."""
+    return {c.name: " ".join(c.message.split()) for c in result.checks if not c.passed}
 
 
 @pytest.mark.slow
@@ -137,7 +133,7 @@ def test_typical_mistake_loses_only_its_checks(mistake, graded):
     failing = _failing(result)
     assert set(failing) == lost, failing
     assert result.score == 100 - sum(c.max_score for c in result.checks if c.name in lost)
-    shown = [c.message for c in result.checks if c.name in lost and c.visibility == "visible"]
+    shown = [" ".join(c.message.split()) for c in result.checks if c.name in lost and c.visibility == "visible"]
     assert shown and all(word in message for message in shown), shown
 
 
@@ -169,7 +165,7 @@ def test_the_same_submission_graded_twice_gets_the_same_grade(graded, zygote, tm
 @pytest.mark.slow
 def test_gradescope_report_follows_the_schema(graded):
     data = report.gradescope(graded("one_square"))
-    assert_gradescope_results(data)
+    assert_gradescope_schema(data)
     assert data["score"] == 60 and any(t["visibility"] == "hidden" for t in data["tests"])
     json.dumps(data)
 

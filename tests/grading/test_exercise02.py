@@ -12,7 +12,7 @@ import pytest
 
 from kit.grading import Limits, grade_submission, report
 from kit.grading.exercises import find, load_checks
-from tests.grading.helpers import SpyZygote, arrays, assert_gradescope_results, run_kit
+from tests.grading.shared import arrays, assert_gradescope_schema, module_grader, run_kit, spy_zygote
 
 EXERCISE = find("02").path
 # As in test_exercise01: Keras builds in the sandbox need more than the corpus's 3 s and 64 processes.
@@ -119,26 +119,21 @@ def checks02():
 
 
 @pytest.fixture(scope="module")
-def graded(zygote, checks02, tmp_path_factory):
-    """Grade a named submission once per module (all checks), then reuse the result."""
-    folder = tmp_path_factory.mktemp("ex02")
-    results = {}
+def graded(zygote, tmp_path_factory):
+    """grade(name): each submission (solution, starter or one of SUBMISSIONS) graded once per module."""
+    grade = module_grader("02", zygote, tmp_path_factory.mktemp("exercise02"), LIMITS)
 
-    def grade(name: str):
-        if name not in results:
-            if name in ("solution", "starter"):
-                path = EXERCISE / f"{name}.py"
-            else:
-                path = folder / f"{name}.py"
-                path.write_text(SUBMISSIONS[name])
-            results[name] = grade_submission("02", path, zygote=zygote, limits=LIMITS, checks=checks02)
-        return results[name]
+    def by_name(name: str):
+        if name in ("solution", "starter"):
+            return grade(name, path=EXERCISE / f"{name}.py")
+        return grade(name, SUBMISSIONS[name])
 
-    return grade
+    return by_name
 
 
 def _failing(result) -> dict:
-    return {c.name: c.message for c in result.checks if not c.passed}
+    """The failed checks' messages, each on one line (the checks wrap them for the terminal)."""
+    return {c.name: " ".join(c.message.split()) for c in result.checks if not c.passed}
 
 
 @pytest.mark.slow
@@ -171,7 +166,7 @@ def test_typical_mistake_loses_only_its_checks(mistake, graded):
     failing = _failing(result)
     assert set(failing) == lost, failing
     assert result.score == 100 - sum(c.max_score for c in result.checks if c.name in lost)
-    shown = [c.message for c in result.checks if c.name in lost and c.visibility == "visible"]
+    shown = [" ".join(c.message.split()) for c in result.checks if c.name in lost and c.visibility == "visible"]
     assert shown and all(word in message for message in shown), shown
 
 
@@ -211,14 +206,14 @@ def test_the_same_submission_graded_twice_gets_the_same_grade(graded, zygote, ch
 @pytest.mark.slow
 def test_gradescope_report_follows_the_schema(graded):
     data = report.gradescope(graded("bias_ignored"))
-    assert_gradescope_results(data)
+    assert_gradescope_schema(data)
     assert data["score"] == 45 and any(t["visibility"] == "hidden" for t in data["tests"])
 
 
 @pytest.mark.slow
 def test_kit_check_sends_no_hidden_weight_list_to_the_child(zygote, checks02):
     hidden = [w for weights in checks02[0].function.__globals__["HIDDEN_LISTS"].values() for w in weights]
-    spy = SpyZygote(zygote)
+    spy = spy_zygote(zygote)
     visible = grade_submission("02", EXERCISE / "solution.py", visibility="visible", zygote=spy, limits=LIMITS,
                                checks=checks02)
     assert visible.score == visible.max_score == 75
