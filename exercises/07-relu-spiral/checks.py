@@ -59,7 +59,6 @@ HIGH_RATE = {"adam": 0.1, "sgd": 1.0}  # above these, feedback suggests a lower 
 KNOWN = FEATURE_NAMES  # x1, x2, x1_sq, x2_sq, x1_x2, sin_x1, sin_x2
 
 _prepared = weakref.WeakKeyDictionary()  # session → the submission's features, description, recipe
-_trained = weakref.WeakKeyDictionary()  # session → {variant: [(test accuracy, train accuracy), …]}
 
 
 class Submission:
@@ -128,45 +127,22 @@ def _prepare(session) -> Submission:
     return Submission(chosen, description, settings, widths)
 
 
-def train(description, features, recipe: dict, noise: float, seed: int) -> tuple[float, float]:
-    """(test accuracy, train accuracy) of the architecture trained from the Playground's initialisation.
-
-    As ``kit.grading.models.train_and_evaluate`` (same validation, seeding and trainer), but the
-    accuracies are read from the trainer's history, measured on the full splits after the last
-    epoch, which saves a Keras ``evaluate`` per training (≈ 0.4 s each, 6 per submission).
-    """
-    import keras
-
-    from kit import datasets
-    from kit.grading import models
-    from kit.training import train as fit
-
-    data = datasets.playground("spiral", noise=noise, seed=seed, features=features)
-    model = models.rebuild(description, seed=seed)
-    recipe = models.check_recipe(recipe, len(data.x_train))
-    keras.utils.set_random_seed(seed)
-    history = fit(model, data, epochs=recipe["epochs"], batch_size=recipe["batch_size"], optimizer=recipe["optimizer"],
-                  learning_rate=recipe["learning_rate"], seed=seed, verbose=0).history
-    return float(history["val_accuracy"][-1]), float(history["accuracy"][-1])
-
-
 def results(session, variant: dict) -> list[tuple[float, float]]:
-    """(test accuracy, train accuracy) per seed of ``variant``, trained in the parent; memoised per session."""
-    from kit.training import TrainingDiverged
+    """(test accuracy, train accuracy) per seed of ``variant``: the architecture trained in the
+    parent from the Playground's initialisation with the seed, on a spiral drawn with that seed
+    (``kit.grading.trials``, which caches the runs of one submission's checks)."""
+    from kit import datasets
+    from kit.grading import trials
 
     submission = prepare(session)
-    done = _trained.setdefault(session, {})
-    key = (variant["noise"], variant["seeds"])
-    if key not in done:
-        try:
-            done[key] = [train(submission.description, submission.features, submission.recipe, variant["noise"], seed)
-                         for seed in variant["seeds"]]
-        except TrainingDiverged:
-            done[key] = (f"training diverged (the loss became NaN or infinite): lower the learning rate "
-                         f"({submission.recipe['learning_rate']:g}).")
-    if isinstance(done[key], str):
-        fail(done[key])
-    return done[key]
+    runs = [trials.train_runs(submission.description,
+                              datasets.playground("spiral", noise=variant["noise"], seed=seed,
+                                                  features=submission.features),
+                              submission.recipe, (seed,)).runs[0] for seed in variant["seeds"]]
+    if any(run.diverged for run in runs):
+        fail(f"training diverged (the loss became NaN or infinite): lower the learning rate "
+             f"({submission.recipe['learning_rate']:g}).")
+    return [(run.accuracy, run.train_accuracy) for run in runs]
 
 
 def _per_seed(scores) -> str:

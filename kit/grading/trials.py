@@ -31,6 +31,7 @@ import textwrap
 
 from kit.grading import models
 
+METRICS = ("loss", "accuracy", "train_loss", "train_accuracy")
 CACHE_SIZE = 1024
 """Runs kept (least recently used dropped): a few floats each."""
 
@@ -41,8 +42,8 @@ _cache: "collections.OrderedDict[str, Run]" = collections.OrderedDict()
 class Run:
     """One training run: the metrics after the last epoch (Playground units for a tanh output).
 
-    ``loss``/``accuracy`` are on the data's test split, ``train_loss`` on its training split;
-    a run whose loss became NaN/Inf has ``diverged`` set and infinite losses.
+    ``loss``/``accuracy`` are on the data's test split, ``train_loss``/``train_accuracy`` on its
+    training split; a run whose loss became NaN/Inf has ``diverged`` set and infinite losses.
     """
 
     seed: int
@@ -50,6 +51,7 @@ class Run:
     accuracy: float
     train_loss: float
     diverged: bool = False
+    train_accuracy: float = math.nan
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,10 +61,9 @@ class Runs:
     runs: tuple
 
     def values(self, metric: str) -> list[float]:
-        """``metric`` (``loss``, ``accuracy`` or ``train_loss``) of every run, in seed order."""
-        if metric not in ("loss", "accuracy", "train_loss"):
-            raise ValueError(f"The 'metric' parameter of Runs.values must be 'loss', 'accuracy' or 'train_loss'. "
-                             f"Got {metric!r} instead.")
+        """``metric`` (``loss``, ``accuracy``, ``train_loss`` or ``train_accuracy``) of every run, in seed order."""
+        if metric not in METRICS:
+            raise ValueError(f"The 'metric' parameter of Runs.values must be one of {METRICS}. Got {metric!r} instead.")
         return [getattr(run, metric) for run in self.runs]
 
     def median(self, metric: str) -> float:
@@ -180,10 +181,11 @@ def train_runs(description, data, recipe, seeds) -> Runs:
                                 optimizer=recipe["optimizer"], learning_rate=recipe["learning_rate"], seed=seed,
                                 verbose=0).history
             except TrainingDiverged:
-                run = Run(seed, math.inf, 0.0, math.inf, diverged=True)
+                run = Run(seed, math.inf, 0.0, math.inf, diverged=True, train_accuracy=0.0)
             else:
                 last = {name: float(values[-1]) for name, values in history.items()}
-                run = Run(seed, last["val_loss"], last.get("val_accuracy", math.nan), last["loss"])
+                run = Run(seed, last["val_loss"], last.get("val_accuracy", math.nan), last["loss"],
+                          train_accuracy=last.get("accuracy", math.nan))
             _cache[key] = run
         _cache.move_to_end(key)
         runs.append(run)

@@ -12,7 +12,7 @@ import pytest
 from kit.grading import grade_submission, report
 from kit.grading.exercises import find, load_checks
 from tests.grading.conftest import TEST_LIMITS
-from tests.grading.gradescope_schema import assert_gradescope_schema
+from tests.grading.shared import assert_gradescope_schema
 
 EXERCISE = find("05").path
 STEP = "step network: XOR truth table"
