@@ -10,7 +10,6 @@ import pytest
 
 @pytest.mark.slow
 def test_quick_benchmark_reports_every_figure(capsys):
-    pytest.importorskip("kit.training", reason="the benchmark times kit.training.train, not merged on this branch yet")
     from kit.cli import main
 
     assert main(["bench", "diagnostics", "--quick", "--json"]) == 0

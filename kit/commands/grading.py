@@ -1,7 +1,8 @@
 """``kit exercises``, ``kit start``, ``kit check``, ``kit grade``: the graded exercises.
 
 Exit codes of ``check`` and ``grade``: 0 every check passed, 1 some failed, 2 a usage or input
-error (unknown exercise, missing file, bad option). TensorFlow loads inside the handlers only.
+error (unknown exercise, missing file, bad option) or, with ``--require-isolation``, a sandbox
+that cannot isolate. TensorFlow loads inside the handlers only, after those checks.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from kit.errors import KitError, writing
+from kit.errors import KitError, MissingFile, writing
 
 FORMATS = ("text", "json", "gradescope")
 
@@ -58,16 +59,41 @@ def _start(args) -> int:
 
 
 def _grade(args, visibility) -> int:
+    # Everything that needs no TensorFlow first: the arguments, the file, and whether the sandbox
+    # can isolate here (so --require-isolation refuses in a fraction of a second).
+    from kit.grading import sandbox
+    from kit.grading.child import isolation_problems
+    from kit.grading.exercises import find
+
+    command = "check" if visibility == ("visible",) else "grade"
+    find(args.exercise)
+    if not Path(args.file).is_file():
+        raise MissingFile(f"No submission file {args.file!r}. Give the path of a .py or .ipynb file.")
+    require = args.require_isolation or sandbox.isolation_required()
+    if require:
+        problems = isolation_problems(sandbox.default_hidden_paths())
+        if problems:
+            return _refuse(command, sandbox.IsolationRequired(problems))
+
+    from kit.commands import import_tensorflow_quietly
     from kit.grading import Limits, grade_submission, report
 
+    import_tensorflow_quietly()
     limits = Limits(timeout=args.timeout) if getattr(args, "timeout", None) else None
     try:
-        result = grade_submission(args.exercise, args.file, visibility=visibility, limits=limits)
-    except FileNotFoundError as error:
-        if error.errno is not None:  # raised by the OS, not kit.grading's "No submission file …": a bug
-            raise
-        raise KitError(str(error)) from None  # the path the user gave (until kit.grading raises KitError itself)
+        result = grade_submission(args.exercise, args.file, visibility=visibility, limits=limits,
+                                  require_isolation=require)
+    except sandbox.IsolationRequired as refused:
+        return _refuse(command, refused)
     text = report.render(result, getattr(args, "format", "text"))
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a character gets an escape
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    if not result.isolated:
+        problems = " ".join("; ".join(result.isolation).split())
+        print(f"kit {command}: warning: the sandbox could not isolate the submission ({problems}); its code could "
+              "read your files and use the network. Fine for checking your own work; to grade others', run as root "
+              "in a container (docs/grading.md) or pass --require-isolation to refuse.", file=sys.stderr)
     out = getattr(args, "out", None)
     if out:
         with writing(out, "the report"):
@@ -77,6 +103,11 @@ def _grade(args, visibility) -> int:
     else:
         print(text)
     return 0 if result.all_passed else 1
+
+
+def _refuse(command: str, refused) -> int:
+    print(f"kit {command}: error: {' '.join(str(refused).split())}", file=sys.stderr)
+    return 2
 
 
 def _check(args) -> int:
@@ -108,12 +139,14 @@ def register(subparsers) -> None:
     parser.add_argument("dir", nargs="?", help="where to copy (default: ./NN-slug)")
     parser.set_defaults(handler=_start)
 
-    epilog = "exit status: 0 all checks passed, 1 some failed, 2 usage or input error"
+    epilog = "exit status: 0 all checks passed, 1 some failed, 2 usage or input error, or no isolation with " \
+             "--require-isolation"
     parser = subparsers.add_parser("check", help="run an exercise's public checks on your file", epilog=epilog)
     parser.add_argument("exercise", help="number or slug: 4, 04 or derivatives")
     parser.add_argument("file", help="your .py or .ipynb")
     parser.add_argument("--timeout", type=_positive, help="seconds per sandboxed call (default 10)")
-    parser.set_defaults(handler=_check)
+    _isolation_flag(parser)
+    parser.set_defaults(handler=_check, needs_tensorflow=False)  # imported after the checks above
 
     parser = subparsers.add_parser("grade", help="grade a file with every check, hidden ones included", epilog=epilog)
     parser.add_argument("exercise", help="number or slug: 4, 04 or derivatives")
@@ -121,7 +154,14 @@ def register(subparsers) -> None:
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default text)")
     parser.add_argument("--out", help="write the report there (e.g. /autograder/results/results.json)")
     parser.add_argument("--timeout", type=_positive, help="seconds per sandboxed call (default 10)")
-    parser.set_defaults(handler=_grade_all)
+    _isolation_flag(parser)
+    parser.set_defaults(handler=_grade_all, needs_tensorflow=False)  # imported after the checks above
+
+
+def _isolation_flag(parser) -> None:
+    parser.add_argument("--require-isolation", action="store_true",
+                        help="refuse (exit status 2) where the sandbox cannot isolate the submission: not root, "
+                             "or no namespaces (default: KIT_REQUIRE_ISOLATION=1, else grade with a warning)")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -33,6 +33,11 @@ from kit.grading.expect import CheckFailed, expect, expect_close, expect_equal, 
 from kit.grading.limits import Limits
 
 VISIBILITIES = ("visible", "hidden", "after_due_date")
+# What a student reads of a child's exception or refusal: enough for any real message (the child
+# already cuts them at 2000 characters), never a 64 MB report.
+MESSAGE_CHARACTERS = 2000
+NAME_CHARACTERS = 200
+MAX_WARNINGS = 50
 FAILURE_TEXT = {
     "timeout": "ran past the time limit of {timeout:g} s (an endless loop, or something far too slow)",
     "cpu": "used more than its CPU-time limit (a busy loop, maybe in a thread)",
@@ -171,17 +176,24 @@ class Answer:
 
     @classmethod
     def from_plain(cls, data, function: str) -> "Answer":
+        """The child's description of one return value (see ``kit.grading.drivers.describe_value``)
+        → an Answer. Total: any other data becomes an Answer whose ``failure`` says so."""
         if type(data) is not dict:
             return cls(None, problem=f"{function} gave the grader no answer it could read")
         error = data.get("error")
-        if type(error) is dict:
-            kind = str(error.get("type", "?"))
-            return cls(None, error=f"{function} raised {kind}: {error.get('message', '')}".rstrip(": "), error_type=kind)
+        if error is not None:
+            if type(error) is not dict:
+                return cls(None, problem=f"{function} gave the grader no answer it could read")
+            kind = _text(error.get("type"), "?", NAME_CHARACTERS)
+            message = _text(error.get("message"), "", MESSAGE_CHARACTERS)
+            return cls(None, error=f"{function} raised {kind}: {message}".rstrip(": "), error_type=kind)
         value = data.get("value")
-        warnings = tuple(str(w) for w in data.get("warnings", []) if type(w) is str)
-        type_name = str(data.get("type", "?"))
-        if type(value) is not np.ndarray:
-            problem = data.get("problem") if type(data.get("problem")) is str else "is not an array"
+        raw_warnings = data.get("warnings")
+        warnings = tuple(_text(w, "", 200) for w in raw_warnings[:MAX_WARNINGS] if type(w) is str) \
+            if type(raw_warnings) is list else ()
+        type_name = _text(data.get("type"), "?", NAME_CHARACTERS)
+        if type(value) is not np.ndarray or value.dtype.kind not in protocol.ALLOWED_KINDS:
+            problem = _text(data.get("problem"), "is not an array", MESSAGE_CHARACTERS)
             return cls(None, type_name, f"{function} returned a {type_name} that {problem}", warnings=warnings)
         return cls(value, type_name, warnings=warnings)
 
@@ -239,18 +251,36 @@ class Answer:
 
 
 def describe_failure(state: str, details: dict, limits: Limits, error: dict | None = None) -> str:
-    """The student-facing sentence for a call that gave no answer (see FAILURE_TEXT)."""
-    if error is not None:
-        kind, message = error.get("type", "Error"), str(error.get("message", ""))
+    """The student-facing sentence for a call that gave no answer (see FAILURE_TEXT).
+
+    Total: ``details`` and ``error`` come from the sandbox, so any field may hold any plain value;
+    what is not the expected type reads as unknown, and text is cleaned and shortened.
+    """
+    if not isinstance(limits, Limits):
+        raise TypeError(f"limits must be a kit.grading.Limits. Got {type(limits).__name__} instead.")
+    details = details if type(details) is dict else {}
+    if type(error) is dict:
+        kind = _text(error.get("type"), "Error", NAME_CHARACTERS)
+        message = _text(error.get("message"), "", MESSAGE_CHARACTERS)
         if error.get("stage") == "import":
             return f"importing your file raised {kind}: {message}".rstrip(": ")
         if kind == "MemoryError":
             return f"ran out of memory (limit {limits.memory_mb} MB)"
         return f"raised {kind}: {message}".rstrip(": ")
+    if error is not None:
+        return FAILURE_TEXT["garbled"]
+    state = _text(state, "internal", NAME_CHARACTERS)
     template = FAILURE_TEXT.get(state, "failed ({state})")
-    values = dict(limits.as_dict(), signal=details.get("signal", "?"), exit_code=details.get("exit_code", "?"),
-                  message=details.get("message", state), state=state)
+    exit_code = details.get("exit_code")
+    values = dict(limits.as_dict(), signal=_text(details.get("signal"), "?", NAME_CHARACTERS),
+                  exit_code=exit_code if type(exit_code) is int else "?",
+                  message=_text(details.get("message"), state, MESSAGE_CHARACTERS), state=state)
     return template.format(**values)
+
+
+def _text(value, default: str, limit: int) -> str:
+    """A str field from the sandbox, cleaned for any UTF-8 writer; ``default`` when it is not a str."""
+    return protocol.clean_text(value, limit) if type(value) is str else default
 
 
 class Session:
@@ -280,8 +310,10 @@ class Session:
         if key not in self._memo:
             outcome = self.zygote.call(self.source, driver, arguments, limits, filename=self.filename)
             self.calls.append((driver, outcome.seconds, outcome.state))
-            for note in outcome.details.get("notes", []):
-                if isinstance(note, str) and note not in self.notes:
+            notes = outcome.details.get("notes") if type(outcome.details) is dict else None
+            for note in notes if type(notes) is list else []:
+                note = _text(note, "", MESSAGE_CHARACTERS)
+                if note and note not in self.notes:
                     self.notes.append(note)
             if outcome.ok:
                 self._memo[key] = (True, outcome.value, outcome.output)

@@ -1,14 +1,17 @@
 """The forked side of the sandbox (trusted code; the submission only ever runs in the grandchild).
 
-The zygote forks a *keeper* per call. The keeper (still root when the grader is root) reads the
-request file, isolates itself — new session; as root also new mount, network and PID
-namespaces, a private tmpfs for ``/tmp``, empty read-only mounts over the grader's hidden paths
-— and forks the *runner*. The runner drops to the sandbox user, sets its resource limits,
-imports the submission and calls one driver from :mod:`kit.grading.drivers`. The keeper reads
-the runner's answer and output through pipes, enforces the wall-clock and output limits, kills
-what is left (as root the PID namespace dies with its first process, taking every descendant
-with it) and writes status, answer and output tail into the exchange directory for the parent.
-Nothing from the request stays in the zygote's memory, so one submission cannot read another's.
+The zygote forks a *keeper* per call and hands it the call's own socket (a fresh socket pair the
+parent made for this call alone). The keeper reads the request from it, isolates itself — new
+session, child subreaper; as root also new mount, network and PID namespaces, a private tmpfs
+for ``/tmp``, empty read-only mounts over the grader's hidden paths — and forks the *runner*.
+The runner drops to the sandbox user, sets its resource limits, imports the submission and calls
+one driver from :mod:`kit.grading.drivers`. The keeper reads the runner's answer and output
+through pipes, enforces the wall-clock and output limits, kills what is left (as root the PID
+namespace dies with its first process; otherwise every process the runner left behind, even
+one that called ``setsid``, is re-parented to the keeper, which kills it) and sends status,
+answer and output tail back on the call's socket. Nothing from the request stays in the
+zygote's memory, so one submission cannot read another's, and nothing a call leaves behind can
+reach a later call's socket (see :mod:`kit.grading.sandbox`).
 """
 
 from __future__ import annotations
@@ -29,7 +32,10 @@ import types
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 4096, 16384, 1 << 18
-PR_SET_PDEATHSIG = 1
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_CHILD_SUBREAPER = 1, 4, 24, 36
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+REPORT_HEADER = struct.Struct("<QQQ")  # lengths of status JSON, answer frame, output tail
+LEFTOVER_KILL_SECONDS = 2.0  # SIGKILL takes effect in microseconds; this only bounds a fork race
 OUTPUT_TAIL_BYTES = 8192
 SUBMISSION_NAME = "submission"
 
@@ -62,6 +68,28 @@ def sandbox_user() -> tuple[int, int] | None:
     except KeyError:
         return 65534, 65534
     return entry.pw_uid, entry.pw_gid
+
+
+def make_undumpable() -> None:
+    """Mark this process (and what it forks) non-dumpable: a process of the same user without
+    privileges can then neither open its ``/proc/PID/fd`` entries, read or write its memory, nor
+    ``ptrace`` it. The zygote and the grading process call it when the sandbox has no user of
+    its own, so that a process a submission left behind cannot reach the next call's data."""
+    _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl(PR_SET_DUMPABLE)")
+
+
+def _drop_capabilities() -> None:
+    """Give up every capability (bounding set included), keeping the user id.
+
+    Only for ``KIT_SANDBOX_UNPRIVILEGED=1`` on a root machine: the runner then stays uid 0 but
+    can do only what a process of the grader's own user could, which is what that switch
+    simulates (without it, root's capabilities would pass every check a real user fails)."""
+    for capability in range(64):
+        if _libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            break  # EINVAL: past the last capability this kernel knows
+    header = (ctypes.c_uint32 * 2)(_LINUX_CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable × 2 words: all empty
+    _check(_libc.capset(header, data), "capset")
 
 
 def _isolate(hide: list[str], tmp_mb: int, notes: list[str]) -> bool:
@@ -99,6 +127,46 @@ def _isolate(hide: list[str], tmp_mb: int, notes: list[str]) -> bool:
         except OSError as error:
             notes.append(f"could not {what} ({error.strerror or error})")
     return True
+
+
+def isolation_problems(hide: list[str], tmp_mb: int = 64) -> list[str]:
+    """What the sandbox cannot do here ([] when it isolates fully), found by trying it.
+
+    Forks a child that enters the namespaces and mounts the hidden paths exactly as a call's
+    keeper does, then exits; the namespaces die with it. Cheap (a few milliseconds) and free of
+    TensorFlow, so ``kit grade --require-isolation`` can refuse before importing it.
+
+    Example:
+        >>> isolation_problems([])   # as root with namespaces: nothing missing  # doctest: +SKIP
+        []
+    """
+    if not isinstance(hide, (list, tuple)) or not all(isinstance(p, str) for p in hide):
+        raise TypeError(f"The 'hide' parameter of isolation_problems must be a list of paths (str). Got {hide!r} instead.")
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the forked child
+        notes = []
+        try:
+            os.close(read_end)
+            _isolate(list(hide), tmp_mb, notes)
+        except BaseException as error:
+            notes.append(f"the isolation probe failed ({type(error).__name__}: {error})")
+        os.write(write_end, json.dumps(notes).encode()[:60000])
+        os._exit(0)
+    os.close(write_end)
+    data = bytearray()
+    while True:
+        chunk = os.read(read_end, 65536)
+        if not chunk:
+            break
+        data.extend(chunk)
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    try:
+        notes = json.loads(bytes(data))
+    except ValueError:
+        return ["the isolation probe gave no answer"]
+    return [str(note) for note in notes] if type(notes) is list else ["the isolation probe gave no answer"]
 
 
 def _memory_base_kb() -> int:
@@ -209,7 +277,7 @@ def _start_runner(request, limits, user, workdir, result_w, output_w, pidns: boo
         os.dup2(output_w, 1)
         os.dup2(output_w, 2)
         keep = {0, 1, 2, result_w}
-        for fd in range(3, 1024):
+        for fd in range(3, 1024):  # the call's socket among them: only the keeper may write it
             if fd not in keep:
                 try:
                     os.close(fd)
@@ -217,6 +285,8 @@ def _start_runner(request, limits, user, workdir, result_w, output_w, pidns: boo
                     pass
         _set_limits(limits, user)
         _drop_privileges(user, workdir)
+        if user is None and os.geteuid() == 0:  # KIT_SANDBOX_UNPRIVILEGED=1 as root
+            _drop_capabilities()
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         os.chdir(workdir)
         os.environ.clear()
@@ -241,20 +311,50 @@ def _read_some(fd, sink: bytearray, cap: int, tail: bool) -> int:
     return len(chunk)
 
 
-def keep(request_path: str, exchange_fd: int, stem: str) -> None:
-    """The keeper: isolate, run the submission once, report. Called in the zygote's fork; never returns."""
+def _receive(fd: int, count: int) -> bytes:
+    data = bytearray()
+    while len(data) < count:
+        chunk = os.read(fd, min(count - len(data), 1 << 20))
+        if not chunk:
+            raise EOFError("the grader closed the call's socket")
+        data.extend(chunk)
+    return bytes(data)
+
+
+def send_report(fd: int, status: dict, answer: bytes = b"", output: bytes = b"") -> None:
+    """Status JSON, answer frame and output tail on the call's socket, each with its length."""
+    blob = json.dumps(status).encode()
+    data = memoryview(REPORT_HEADER.pack(len(blob), len(answer), len(output)) + blob + answer + output)
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def keep(call_fd: int, control_fd: int | None = None) -> None:
+    """The keeper: isolate, run the submission once, report. Called in the zygote's fork; never returns.
+
+    ``call_fd`` is this call's socket: the request (its length as 8 bytes, then JSON) comes in on
+    it and the report (see :func:`send_report`) goes out on it. ``control_fd``, the zygote's own
+    channel, is closed first: it is not the keeper's to use.
+    """
     status = {"state": "internal", "notes": []}
     output = bytearray()
     answer = bytearray()
     workdir = user = None
     try:
+        if control_fd is not None:
+            os.close(control_fd)
         os.setsid()
-        with open(request_path) as handle:
-            request = json.load(handle)
-        os.unlink(request_path)
+        # Whatever the runner leaves behind, setsid or not, becomes the keeper's child when its
+        # parent ends (instead of init's), so the keeper can find it and kill it.
+        _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        length = struct.unpack("<Q", _receive(call_fd, 8))[0]
+        request = json.loads(_receive(call_fd, length))
         limits = request["limits"]
         user = sandbox_user()
         pidns = _isolate(request.get("hide", []), limits["file_mb"] * 4, status["notes"])
+        if request.get("probe"):  # only asked what isolation is possible: no runner
+            status["state"] = "probed"
+            raise SystemExit
         import tempfile
 
         workdir = tempfile.mkdtemp(prefix="kit-sandbox-")
@@ -275,14 +375,14 @@ def keep(request_path: str, exchange_fd: int, stem: str) -> None:
         for fd in (result_r, output_r):
             os.set_blocking(fd, False)
         status.update(_watch(runner, pidns, limits, started, result_r, output_r, answer, output))
+    except SystemExit:
+        pass
     except BaseException as error:  # a keeper failure is the grader's, reported as such
         status.update(state="internal", message=f"{type(error).__name__}: {error}")
     if workdir and user is None:
         shutil.rmtree(workdir, ignore_errors=True)  # as root the tmpfs vanishes with the namespace
     try:
-        _write(exchange_fd, f"{stem}.status.json", json.dumps(status).encode())
-        _write(exchange_fd, f"{stem}.answer", bytes(answer))
-        _write(exchange_fd, f"{stem}.output", bytes(output))
+        send_report(call_fd, status, bytes(answer), bytes(output))
     finally:
         os._exit(0)
 
@@ -326,6 +426,8 @@ def _watch(runner, pidns, limits, started, result_r, output_r, answer, output) -
         _, exit_status, usage = os.wait4(runner, 0)
     else:
         _kill(runner, pidns)  # stragglers: what the submission forked and left behind
+    if not pidns:
+        kill_leftovers()
     for fd in (result_r, output_r):  # drain what was written before the end
         while fd in open_fds:
             count = _read_some(fd, output if fd == output_r else answer, OUTPUT_TAIL_BYTES, tail=fd == output_r)
@@ -365,11 +467,48 @@ def _kill(runner, pidns) -> None:
             pass
 
 
-def _write(directory_fd: int, name: str, data: bytes) -> None:
-    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600, dir_fd=directory_fd)
+def _children() -> list[int]:
+    """This process's children, re-parented orphans included."""
+    found = []
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    finally:
-        os.close(fd)
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/children") as handle:
+                found += [int(pid) for pid in handle.read().split()]
+    except OSError:  # a kernel without CONFIG_PROC_CHILDREN: scan every process's parent
+        me = str(os.getpid())
+        for entry in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+                if fields[1] == me:
+                    found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return found
+
+
+def kill_leftovers(deadline_seconds: float = LEFTOVER_KILL_SECONDS) -> int:
+    """Kill and reap every remaining child of this (subreaper) keeper; returns how many it killed.
+
+    Without a PID namespace this is what stops a process that left the runner's process group
+    (``setsid``, a double fork): as an orphan it became the keeper's child, and it dies here,
+    before the keeper reports, so it can never touch a later call.
+    """
+    killed = 0
+    deadline = time.monotonic() + deadline_seconds
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return killed  # no child at all: nothing is left
+        if pid:
+            continue
+        for child in _children():
+            try:
+                os.kill(child, signal.SIGKILL)
+                killed += 1
+            except (ProcessLookupError, PermissionError):
+                pass
+        if time.monotonic() > deadline:
+            return killed
+        time.sleep(0.001)

@@ -49,6 +49,12 @@ class GradeResult:
     notes: tuple = ()
     calls: int = 0  # sandboxed calls made (one fork each)
     child_seconds: float = 0.0  # time those calls ran in the sandbox (the rest is the grader's)
+    isolation: tuple = ()  # what the sandbox could not do while grading it; () = fully isolated
+
+    @property
+    def isolated(self) -> bool:
+        """False when the submission's code ran without full isolation (see ``isolation``)."""
+        return not self.isolation
 
     @property
     def score(self) -> float:
@@ -71,7 +77,8 @@ class GradeResult:
                 entry.pop("seconds")
             checks.append(entry)
         data = {"exercise": self.exercise, "submission": self.submission, "score": self.score,
-                "max_score": self.max_score, "checks": checks, "notes": list(self.notes)}
+                "max_score": self.max_score, "checks": checks, "notes": list(self.notes),
+                "isolated": self.isolated, "isolation_problems": list(self.isolation)}
         if timings:
             data.update(seconds=round(self.seconds, 3), calls=self.calls, child_seconds=round(self.child_seconds, 3))
         return data
@@ -100,7 +107,7 @@ def _run_check(check, session: Session) -> CheckResult:
 
 
 def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limits: Limits | None = None,
-                     checks: list | None = None) -> GradeResult:
+                     checks: list | None = None, require_isolation: bool | None = None) -> GradeResult:
     """Grade the file ``path`` (``.py`` or ``.ipynb``) against an exercise's checks.
 
     Args:
@@ -111,47 +118,62 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
             when None, one is started and closed here.
         limits: per-call limits; each check's own timeout is applied on top (the smaller wins).
         checks: the checks to run (default: the exercise's ``CHECKS``).
+        require_isolation: True refuses to grade (:class:`kit.grading.sandbox.IsolationRequired`,
+            before any of the submission's code runs) where the sandbox cannot isolate it, and
+            discards a grade during which isolation failed; None reads ``KIT_REQUIRE_ISOLATION``.
 
     Never raises for anything the submission does; a file that cannot be read at all scores 0
-    on every check with a message saying why.
+    on every check with a message saying why. Without isolation the result says so
+    (``result.isolated``, ``result.isolation``).
     """
-    from kit.grading.sandbox import Zygote
+    from kit.grading.sandbox import IsolationRequired, Zygote, isolation_required
 
     chosen = _check_visibility(visibility)
+    require = isolation_required(require_isolation)
     found = exercise_folders.find(exercise)
     if limits is not None and not isinstance(limits, Limits):
         raise TypeError(f"limits must be a kit.grading.Limits. Got {type(limits).__name__} instead.")
     if checks is not None and (not isinstance(checks, (list, tuple)) or not all(isinstance(c, Check) for c in checks)):
         raise TypeError("checks must be a list of kit.grading.checks.Check (or None for the exercise's own).")
+    if zygote is not None and not isinstance(zygote, Zygote):
+        raise TypeError(f"zygote must be a kit.grading.sandbox.Zygote (or None). Got {type(zygote).__name__} instead.")
     selected = [c for c in (checks if checks is not None else exercise_folders.load_checks(found))
                 if c.visibility in chosen]
     started = time.monotonic()
-    try:
-        source, filename = read_source(path)
-    except SubmissionError as error:
-        return _everything_failed(found, path, selected, str(error), started)
-    if zygote is not None and not isinstance(zygote, Zygote):
-        raise TypeError(f"zygote must be a kit.grading.sandbox.Zygote (or None). Got {type(zygote).__name__} instead.")
     owned = zygote is None
     zygote = zygote or Zygote()
     try:
+        if require:
+            zygote.start()
+            if zygote.isolation:
+                raise IsolationRequired(zygote.isolation)
+        try:
+            source, filename = read_source(path)
+        except SubmissionError as error:
+            return _everything_failed(found, path, selected, str(error), started)
         session = Session(source, zygote, limits or Limits(), filename, visibility=chosen)
         try:
             session.run("names", {}, timeout=IMPORT_TIMEOUT)
         except CallFailed as failure:
             text = str(failure)
             text = text if text.startswith("importing") else f"importing your file {text}"
-            return _everything_failed(found, path, selected, text, started,
-                                      [f"sandbox: {note} (see docs/grading.md)" for note in session.notes])
-        results = tuple(_run_check(check, session) for check in selected)
-        notes = [f"sandbox: {note} (see docs/grading.md)" for note in session.notes]
+            results = None
+        else:
+            results = tuple(_run_check(check, session) for check in selected)
     finally:
         if owned:
             zygote.close()
-    return GradeResult(f"{found.id}-{found.slug}", str(path), results, time.monotonic() - started, tuple(notes),
-                       len(session.calls), sum(seconds for _, seconds, _ in session.calls))
+    isolation = tuple(dict.fromkeys(zygote.isolation + session.notes))
+    if require and isolation:
+        raise IsolationRequired(isolation)
+    notes = tuple(f"sandbox: {note} (see docs/grading.md)" for note in isolation)
+    if results is None:
+        return _everything_failed(found, path, selected, text, started, notes, isolation)
+    return GradeResult(f"{found.id}-{found.slug}", str(path), results, time.monotonic() - started, notes,
+                       len(session.calls), sum(seconds for _, seconds, _ in session.calls), isolation)
 
 
-def _everything_failed(found, path, selected, message, started, notes=()) -> GradeResult:
+def _everything_failed(found, path, selected, message, started, notes=(), isolation=()) -> GradeResult:
     results = tuple(CheckResult(c.name, 0.0, c.points, c.visibility, message, 0.0) for c in selected)
-    return GradeResult(f"{found.id}-{found.slug}", str(Path(path)), results, time.monotonic() - started, tuple(notes))
+    return GradeResult(f"{found.id}-{found.slug}", str(Path(path)), results, time.monotonic() - started, tuple(notes),
+                       isolation=tuple(isolation))

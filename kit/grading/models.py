@@ -5,7 +5,7 @@ layer kinds (``InputLayer``, ``Dense``, ``Dropout``), widths, activation and ini
 and the weights as arrays. In the parent, :func:`rebuild` checks that description against the
 allow-list and rebuilds the network with :func:`kit.builders.build_mlp`, then loads the weights;
 it never deserialises a Keras config from the child. :func:`train_and_evaluate` trains a rebuilt
-model with a student's recipe on data the child never saw.
+model with a student's recipe on data the child never saw, with :func:`kit.training.train`.
 
 Example (parent side):
     >>> model = rebuild({"n_inputs": 2, "layers": [{"kind": "Dense", "units": 3, "activation": "relu"},
@@ -19,6 +19,8 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+
+from kit.grading.protocol import clean_text
 
 ALLOWED_LAYERS = ("InputLayer", "Dense", "Dropout")
 MAX_UNITS = 4096
@@ -69,25 +71,33 @@ def check_description(description) -> list[dict]:
         raise ModelRejected("the model description is malformed (expected a dict with a 'layers' list).")
     n_inputs = description.get("n_inputs")
     if type(n_inputs) is not int or not 0 < n_inputs <= MAX_UNITS:
-        raise ModelRejected(f"the model's input must be one vector of features (keras.Input(shape=(n,))); got {n_inputs!r}.")
+        raise ModelRejected("the model's input must be one vector of features (keras.Input(shape=(n,))); "
+                            f"got {_shown(n_inputs)}.")
     if len(description["layers"]) > MAX_LAYERS:
         raise ModelRejected(f"the model has {len(description['layers'])} layers; at most {MAX_LAYERS} are accepted.")
     known = set(activations.names(include_aliases=True))
     kept = []
     for index, layer in enumerate(description["layers"]):
-        kind = layer.get("kind") if type(layer) is dict else None
-        label = f"layer {index} ({layer.get('name', '?') if type(layer) is dict else '?'})"
+        # Every field is the child's: compare only exact types (an array would compare element-wise).
+        kind = layer.get("kind") if type(layer) is dict and type(layer.get("kind")) is str else None
+        name = layer.get("name") if type(layer) is dict and type(layer.get("name")) is str else "?"
+        label = f"layer {index} ({clean_text(name, 100)})"
         if kind not in ALLOWED_LAYERS:
-            raise ModelRejected(f"{label} is a {kind!r} layer; the grader accepts only {', '.join(ALLOWED_LAYERS)}.")
+            shown = clean_text(repr(layer.get("kind")), 100) if type(layer) is dict else "malformed"
+            raise ModelRejected(f"{label} is a {shown} layer; the grader accepts only {', '.join(ALLOWED_LAYERS)}.")
         if kind == "Dense":
             units, activation = layer.get("units"), layer.get("activation")
             if type(units) is not int or not 0 < units <= MAX_UNITS:
-                raise ModelRejected(f"{label} has {units!r} units; expected 1 to {MAX_UNITS}.")
+                raise ModelRejected(f"{label} has {_shown(units)} units; expected 1 to {MAX_UNITS}.")
             if type(activation) is not str or activation not in known:
-                raise ModelRejected(f"{label} uses activation {activation!r}, which the grader does not know; "
+                raise ModelRejected(f"{label} uses activation {clean_text(repr(activation), 100)}, which the grader does not know; "
                                     "use one of kit's activation names (kit activations).")
             if layer.get("use_bias") is False:
                 raise ModelRejected(f"{label} has no bias; the exercises' networks use biases (use_bias=True).")
+        if kind == "Dropout":
+            rate = layer.get("rate")
+            if type(rate) not in (int, float) or not 0 <= rate < 1:
+                raise ModelRejected(f"{label} has dropout rate {clean_text(repr(rate), 100)}; expected a number in [0, 1).")
         if kind != "InputLayer":
             kept.append(layer)
     dense = [layer for layer in kept if layer["kind"] == "Dense"]
@@ -134,13 +144,13 @@ def check_recipe(recipe, n_train: int) -> dict:
         raise ModelRejected(f"recipe() must return a dict; got {type(recipe).__name__}.")
     optimizer, rate = recipe.get("optimizer"), recipe.get("learning_rate")
     epochs, batch = recipe.get("epochs"), recipe.get("batch_size")
-    if optimizer not in OPTIMIZERS:
-        raise ModelRejected(f"recipe()['optimizer'] must be one of {OPTIMIZERS}; got {optimizer!r}.")
+    if type(optimizer) is not str or optimizer not in OPTIMIZERS:
+        raise ModelRejected(f"recipe()['optimizer'] must be one of {OPTIMIZERS}; got {_shown(optimizer)}.")
     if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 < rate <= 10:
-        raise ModelRejected(f"recipe()['learning_rate'] must be a number in (0, 10]; got {rate!r}.")
+        raise ModelRejected(f"recipe()['learning_rate'] must be a number in (0, 10]; got {_shown(rate)}.")
     for key, value in (("epochs", epochs), ("batch_size", batch)):
         if type(value) is not int or value < 1:
-            raise ModelRejected(f"recipe()[{key!r}] must be a positive int; got {value!r}.")
+            raise ModelRejected(f"recipe()[{key!r}] must be a positive int; got {_shown(value)}.")
     steps = epochs * -(-n_train // batch)
     if steps > STEP_BUDGET:
         raise ModelRejected(f"the recipe takes {steps} optimizer steps; the budget is {STEP_BUDGET} "
@@ -148,28 +158,30 @@ def check_recipe(recipe, n_train: int) -> dict:
     return {"optimizer": optimizer, "learning_rate": float(rate), "epochs": epochs, "batch_size": batch}
 
 
+def _shown(value) -> str:
+    return clean_text(repr(value), 100)
+
+
 def train_and_evaluate(model, data, recipe: dict, seed: int = 0) -> dict:
-    """Train ``model`` in the parent with the kit's trainer (``model.fit`` until it exists); test metrics.
+    """Train ``model`` in the parent with the kit's trainer (:func:`kit.training.train`); test metrics.
 
     Returns ``{"loss": …, "accuracy": …}`` on ``data``'s test split, in the model head's units.
+    A recipe whose training diverges (the loss became NaN or infinite) raises
+    :class:`ModelRejected` saying so: that is the student's learning rate, not a grader fault.
     """
     import keras
 
     from kit import builders
+    from kit.training import TrainingDiverged, train
 
     recipe = check_recipe(recipe, len(data.x_train))
     keras.utils.set_random_seed(seed)
     try:
-        from kit.training import train
-    except ImportError:
-        train = None
-    if train is not None:
         train(model, data, epochs=recipe["epochs"], batch_size=recipe["batch_size"], optimizer=recipe["optimizer"],
-              learning_rate=recipe["learning_rate"], seed=seed)
-        builders.compile_model(model, recipe["optimizer"], recipe["learning_rate"])
-    else:
-        builders.compile_model(model, recipe["optimizer"], recipe["learning_rate"])
-        model.fit(data.x_train, data.y_train, epochs=recipe["epochs"], batch_size=recipe["batch_size"], verbose=0,
-                  shuffle=True)
+              learning_rate=recipe["learning_rate"], seed=seed, verbose=0)
+    except TrainingDiverged as diverged:
+        raise ModelRejected(f"training with this recipe diverged at epoch {diverged.epoch} (the loss became "
+                            f"{diverged.loss}); try a lower learning rate than {recipe['learning_rate']:g}.") from None
+    builders.compile_model(model, recipe["optimizer"], recipe["learning_rate"])
     values = model.evaluate(data.x_test, data.y_test, verbose=0, return_dict=True)
     return {key: float(value) for key, value in values.items()}

@@ -9,32 +9,84 @@ Example:
 
 Isolation (see :mod:`kit.grading.child`): as root, each call runs as the user ``nobody`` with no
 supplementary groups, in fresh mount, network and PID namespaces, with a private size-capped
-``/tmp`` and empty mounts over the hidden paths (the exercises folder and the repository's git
-data and the tests, plus ``KIT_GRADING_HIDE``). Not as root, only the resource limits, a new process group and
-a scratch directory apply: the submission could read files the grader's user can read and open
-network connections, which is why graded runs (CI, Gradescope) run as root, in a container.
+``/tmp`` and empty mounts over the hidden paths (:func:`default_hidden_paths`). Not as root,
+only the resource limits, a new process group, the keeper's reaping of leftovers and a scratch
+directory apply: the submission could read files the grader's user can read and open network
+connections, which is why graded runs (CI, Gradescope) run as root, in a container.
+:attr:`Zygote.isolation` says, after :meth:`Zygote.start`, what is missing.
+
+Channels: the grader talks to the zygote over a ``SOCK_SEQPACKET`` socket pair, and each call
+gets a fresh ``SOCK_STREAM`` pair, one end passed to the call's keeper. Sockets cannot be
+reopened through ``/proc/PID/fd`` (pipes and files can), the zygote and its keepers are not
+dumpable, and so is the grading process when the sandbox has no user of its own: a process a
+submission managed to leave behind can write nothing the grader reads for a later call.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
+import math
 import os
 import select
-import shutil
+import socket
+import struct
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from kit.grading import protocol
+from kit.errors import KitError
+from kit.grading import child, protocol
 from kit.grading.limits import Limits
 
 READY_TIMEOUT = 180.0  # TensorFlow's import takes 5-15 s, longer on a loaded 2-core machine
 BACKSTOP_MARGIN = 10.0
+GRADESCOPE_SOURCE = Path("/autograder/source")  # Gradescope's copy of the autograder: checks, solutions
+STATES = ("answered", "timeout", "cpu", "output", "answer", "file_size", "signal", "exited", "internal", "probed")
+MAX_STATUS_BYTES = 1 << 20  # the keeper's status is a few hundred bytes
+MAX_NOTES = 20
+NOTE_CHARACTERS = 500
+PROBE_LIMITS = Limits(timeout=10)
+
+
+class SandboxError(KitError, RuntimeError):
+    """The sandbox itself cannot run (the zygote did not start); the message says why."""
+
+
+class IsolationRequired(SandboxError):
+    """Isolation was required (``require_isolation``, ``--require-isolation``,
+    ``KIT_REQUIRE_ISOLATION=1``) and the sandbox cannot provide it here."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("refusing to grade: the sandbox cannot isolate submissions here ("
+                         + "; ".join(self.problems) + "). Grade as root in a container that allows namespaces "
+                         "(docs/grading.md, Isolation), or drop --require-isolation / KIT_REQUIRE_ISOLATION.")
+
+
+def isolation_required(value=None) -> bool:
+    """Whether grading must refuse without isolation: ``value`` when a bool, else the
+    environment's ``KIT_REQUIRE_ISOLATION`` (``1``/``true``/``yes`` or ``0``/``false``/``no``/unset).
+
+    Example:
+        >>> isolation_required(True), isolation_required(False)
+        (True, False)
+    """
+    if isinstance(value, bool):
+        return value
+    if value is not None:
+        raise TypeError(f"The 'require_isolation' parameter must be True, False or None (read KIT_REQUIRE_ISOLATION). "
+                        f"Got {value!r} instead.")
+    text = os.environ.get("KIT_REQUIRE_ISOLATION", "").strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError(f"The KIT_REQUIRE_ISOLATION environment variable must be 1 or 0. Got {text!r} instead.")
 
 
 @dataclasses.dataclass
@@ -43,9 +95,11 @@ class CallOutcome:
 
     ``state``: ``answered`` (the driver sent plain data), ``timeout``, ``cpu``, ``output``,
     ``answer`` (too large), ``file_size``, ``signal`` (crashed), ``exited`` (the process ended
-    without answering), ``internal`` (a grader failure). ``value`` is the decoded answer when
-    the driver succeeded; ``error`` is ``{"type", "message", "stage", "traceback"}`` when the
-    submission raised (``stage`` is ``import`` or ``call``).
+    without answering), ``garbled`` (the answer could not be decoded), ``internal`` (a grader
+    failure). ``value`` is the decoded answer when the driver succeeded; ``error`` is
+    ``{"type", "message", "stage", "traceback"}`` when the submission raised (``stage`` is
+    ``import`` or ``call``). ``details`` holds only checked fields: ``seconds``,
+    ``cpu_seconds``, ``output_bytes``, ``exit_code``, ``signal``, ``message``, ``notes``.
     """
 
     state: str
@@ -64,11 +118,41 @@ def repository_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
+def _kept_paths() -> list[Path]:
+    """What every child must still read: the kit's package and Python's own libraries."""
+    paths = {Path(__file__).resolve().parents[1], Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix)}
+    paths.update(Path(p) for key, p in sysconfig.get_paths().items() if key in ("stdlib", "platstdlib", "purelib",
+                                                                                   "platlib"))
+    return sorted({p.resolve() for p in paths})
+
+
+def _hide_around(path: Path, keep: list[Path]) -> list[Path]:
+    """``path``, or, when it holds something in ``keep``, its other entries (recursively)."""
+    if not any(k == path or path in k.parents for k in keep):
+        return [path]
+    if path in keep:
+        return []
+    try:
+        entries = sorted(path.iterdir())
+    except OSError:
+        return []
+    # A symbolic link inside is not followed: what it points to lies outside and stays as it is.
+    return [hidden for entry in entries if not entry.is_symlink() for hidden in _hide_around(entry, keep)]
+
+
 def default_hidden_paths() -> list[str]:
-    """What a submission must not read: the exercises (checks, solutions), the tests (which hold
-    correct submissions) and the git history."""
+    """What a submission must not read: the folder the checks and solutions are loaded from
+    (``kit.grading.exercises.root()``, so ``KIT_EXERCISES`` too) and the repository's
+    ``exercises``, the tests (which hold correct submissions), the git history, Gradescope's
+    ``/autograder/source`` when it exists, and ``KIT_GRADING_HIDE`` (``:``-separated).
+
+    A folder that holds the kit or Python itself (``/autograder/source`` often does) is hidden
+    around them: every entry except the path that leads to them.
+    """
+    from kit.grading import exercises
+
     root = repository_root()
-    paths = [root / "exercises", root / "tests", root / ".git"]
+    paths = [exercises.root(), root / "exercises", root / "tests", root / ".git", GRADESCOPE_SOURCE]
     git = root / ".git"
     if git.is_file():  # a worktree: .git points into the main repository's git directory
         text = git.read_text(errors="replace").strip()
@@ -77,59 +161,145 @@ def default_hidden_paths() -> list[str]:
             paths.append(worktree_git.parent.parent)
     extra = os.environ.get("KIT_GRADING_HIDE", "")
     paths += [Path(p) for p in extra.split(os.pathsep) if p]
-    return [str(p.resolve()) for p in paths if p.exists()]
+    keep = _kept_paths()
+    hidden = []
+    for path in paths:
+        if path.exists():
+            for found in _hide_around(path.resolve(), keep):
+                if str(found) not in hidden:
+                    hidden.append(str(found))
+    return hidden
+
+
+def outcome_from_report(status: bytes, answer: bytes, output: bytes) -> CallOutcome:
+    """A keeper's report (status JSON, answer frame, output tail) → a :class:`CallOutcome`.
+
+    Total: any bytes give an outcome. Fields of the wrong type are dropped, text is cleaned
+    (lone surrogates, length), and an answer that does not decode becomes ``garbled``.
+    """
+    try:
+        raw = json.loads(bytes(status).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raw = None
+    raw = raw if type(raw) is dict else {"message": "the sandbox's report could not be read"}
+    state = raw.get("state") if raw.get("state") in STATES else "internal"
+    details = {}
+    for key in ("seconds", "cpu_seconds"):
+        if type(raw.get(key)) in (int, float) and math.isfinite(raw[key]) and raw[key] >= 0:
+            details[key] = float(raw[key])
+    for key in ("exit_code", "output_bytes"):
+        if type(raw.get(key)) is int and abs(raw[key]) < 2 ** 63:
+            details[key] = raw[key]
+    for key in ("signal", "message"):
+        if type(raw.get(key)) is str:
+            details[key] = protocol.clean_text(raw[key], NOTE_CHARACTERS)
+    notes = raw.get("notes")
+    details["notes"] = [protocol.clean_text(n, NOTE_CHARACTERS) for n in notes[:MAX_NOTES] if type(n) is str] \
+        if type(notes) is list else []
+    if state == "internal" and "message" not in details:
+        details["message"] = "the sandbox's report could not be read"
+    text = bytes(output).decode("utf-8", errors="replace")  # replace: never a lone surrogate
+    outcome = CallOutcome(state, output=text, seconds=details.get("seconds", 0.0), details=details)
+    return decode_answer(bytes(answer), outcome) if state == "answered" else outcome
+
+
+def decode_answer(answer: bytes, outcome: CallOutcome) -> CallOutcome:
+    """The runner's answer frame (8-byte length, then the protocol's JSON) into ``outcome``.
+
+    Total: a frame that is damaged, does not decode, or is not a driver's message
+    (``{"ok": bool, "value" | "error": …}``) makes the outcome ``garbled``, with the reason.
+    """
+    length = int.from_bytes(answer[:8], "little") if len(answer) >= 8 else -1
+    try:
+        if length != len(answer) - 8:
+            raise protocol.ProtocolError("the answer frame is damaged")
+        message = protocol.decode(answer[8:])
+        if type(message) is not dict or type(message.get("ok")) is not bool:
+            raise protocol.ProtocolError("the answer is not a driver's message")
+    except protocol.ProtocolError as error:
+        outcome.state = "garbled"
+        outcome.details["message"] = protocol.clean_text(str(error), NOTE_CHARACTERS)
+        return outcome
+    if message["ok"]:
+        outcome.value = message.get("value")
+    else:
+        error = message.get("error")
+        outcome.error = error if type(error) is dict else {"type": "Error", "message": "unknown", "stage": "call"}
+    return outcome
 
 
 class Zygote:
     """A long-lived process with TensorFlow imported, that forks one sandboxed child per call.
 
     Not thread-safe by design: one call at a time (a batch runs one zygote per worker).
+    ``isolation`` lists, once started, what the sandbox cannot do here ([] = fully isolated).
     """
 
     def __init__(self, hide: list[str] | None = None):
         if hide is not None and (not isinstance(hide, (list, tuple)) or not all(isinstance(p, str) for p in hide)):
             raise TypeError(f"hide must be a list of paths (str) the submission must not read. Got {hide!r} instead.")
         self.hide = list(default_hidden_paths() if hide is None else hide)
+        self.isolation: list[str] = []
         self._process = None
-        self._exchange = None
-        self._counter = itertools.count()
+        self._control = None
+        self._stderr = None
         self._lock = threading.Lock()
         self.start_seconds = 0.0
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
 
     def start(self) -> "Zygote":
         if self._process is not None and self._process.poll() is None:
             return self
         started = time.monotonic()
-        self._exchange = tempfile.mkdtemp(prefix="kit-grading-")
-        os.chmod(self._exchange, 0o700)  # requests hold the submission: only the grader's user reads them
+        if not child.privileged():
+            # The runner will share this process's user: without this, a process it left behind
+            # could attach to the grader, or open its sockets and files through /proc/PID/fd.
+            child.make_undumpable()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._stderr = tempfile.TemporaryFile()  # why it did not start, should it not
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(repository_root()) + os.pathsep
                    + os.environ.get("PYTHONPATH", ""))
-        self._process = subprocess.Popen([sys.executable, "-m", "kit.grading.zygote"], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-                                         cwd=self._exchange, start_new_session=True)
-        line = self._read_line(READY_TIMEOUT)
-        if not line or not json.loads(line).get("ready"):
+        with theirs:
+            self._process = subprocess.Popen([sys.executable, "-m", "kit.grading.zygote", str(theirs.fileno())],
+                                             pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                                             stdout=subprocess.DEVNULL, stderr=self._stderr, env=env, cwd="/",
+                                             start_new_session=True)
+        self._control = ours
+        ready = self._receive(READY_TIMEOUT)
+        if not ready.get("ready"):
+            reason = self._stderr_tail()
             self.close()
-            raise RuntimeError("the grading zygote did not start (is TensorFlow importable?)")
+            raise SandboxError("the grading zygote did not start" + (f": {reason}" if reason else
+                                                                    " (is TensorFlow importable?)"))
         self.start_seconds = time.monotonic() - started
+        probe = self._exchange({"probe": True, "hide": self.hide, "limits": PROBE_LIMITS.as_dict()},
+                               PROBE_LIMITS.timeout + BACKSTOP_MARGIN, PROBE_LIMITS)
+        self.isolation = list(probe.details.get("notes", []))
+        if probe.state != "probed":
+            self.isolation.append(f"the isolation probe failed ({probe.details.get('message', probe.state)})")
         return self
 
-    def _read_line(self, timeout: float) -> str | None:
-        stream = self._process.stdout
-        deadline = time.monotonic() + timeout
-        buffer = b""
-        while not buffer.endswith(b"\n"):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            ready, _, _ = select.select([stream], [], [], remaining)
+    def _stderr_tail(self) -> str:
+        try:
+            self._stderr.seek(0)
+            lines = [line for line in self._stderr.read().decode(errors="replace").splitlines() if line.strip()]
+        except (OSError, AttributeError):
+            return ""
+        return lines[-1].strip()[:500] if lines else ""
+
+    def _receive(self, timeout: float) -> dict:
+        """The zygote's next packet as a dict ({} when it ended, hung or sent something else)."""
+        try:
+            ready, _, _ = select.select([self._control], [], [], max(timeout, 0))
             if not ready:
-                return None
-            chunk = os.read(stream.fileno(), 4096)
-            if not chunk:
-                return None
-            buffer += chunk
-        return buffer.decode()
+                return {}
+            message = json.loads(self._control.recv(65536) or b"{}")
+        except (OSError, ValueError):
+            return {}
+        return message if type(message) is dict else {}
 
     def call(self, source: str, driver: str, arguments: dict, limits: Limits,
              filename: str = "submission.py") -> CallOutcome:
@@ -140,87 +310,66 @@ class Zygote:
             raise TypeError(f"limits must be a kit.grading.Limits; got {type(limits).__name__}.")
         with self._lock:
             self.start()
-            stem = f"call-{next(self._counter)}"
             request = {"source": source, "filename": os.path.basename(filename) or "submission.py",
                        "driver": driver, "arguments": protocol.encode(arguments).decode(),
                        "limits": limits.as_dict(), "hide": self.hide}
-            path = os.path.join(self._exchange, f"{stem}.request.json")
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                json.dump(request, handle)
-            backstop = limits.timeout + BACKSTOP_MARGIN
-            message = {"request": path, "exchange": self._exchange, "stem": stem, "backstop": backstop}
-            try:
-                self._process.stdin.write((json.dumps(message) + "\n").encode())
-                self._process.stdin.flush()
-                line = self._read_line(backstop + BACKSTOP_MARGIN)
-            except (BrokenPipeError, OSError):
-                line = None
-            if line is None:  # the zygote died or hung: restart it for the next call
-                self.close()
-                return CallOutcome("internal", details={"message": "the grading zygote stopped responding"})
-            return self._collect(stem)
+            return self._exchange(request, limits.timeout + BACKSTOP_MARGIN, limits)
 
-    def _collect(self, stem: str) -> CallOutcome:
-        def take(suffix):
-            path = os.path.join(self._exchange, stem + suffix)
+    def _exchange(self, request: dict, backstop: float, limits: Limits) -> CallOutcome:
+        """One keeper: send it ``request`` on a fresh socket, read its report from that socket only."""
+        deadline = time.monotonic() + backstop + BACKSTOP_MARGIN
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        report = None
+        with ours:
             try:
-                with open(path, "rb") as handle:
-                    return handle.read()
-            except FileNotFoundError:
-                return b""
-            finally:
-                try:
-                    os.unlink(path)
-                except FileNotFoundError:
-                    pass
-
-        try:
-            status = json.loads(take(".status.json") or b"{}")
-        except json.JSONDecodeError:
-            status = {}
-        answer, output = take(".answer"), take(".output").decode("utf-8", errors="replace")
-        state = status.get("state", "internal")
-        outcome = CallOutcome(state, output=output, seconds=float(status.get("seconds", 0.0)), details=status)
-        if state == "answered":
-            outcome = self._decode(answer, outcome)
-        return outcome
+                with theirs:
+                    socket.send_fds(self._control, [json.dumps({"backstop": backstop}).encode()], [theirs.fileno()])
+                payload = json.dumps(request).encode()
+                ours.settimeout(max(deadline - time.monotonic(), 0.001))
+                ours.sendall(struct.pack("<Q", len(payload)) + payload)
+                report = self._read_report(ours, deadline, limits)
+            except OSError:  # the zygote or the keeper died: reported below
+                pass
+        done = self._receive(deadline - time.monotonic())
+        if not done.get("done"):  # the zygote died or hung: restart it for the next call
+            self.close()
+        if report is None:
+            return CallOutcome("internal", details={"message": "the grading zygote stopped responding", "notes": []})
+        return outcome_from_report(*report)
 
     @staticmethod
-    def _decode(answer: bytes, outcome: CallOutcome) -> CallOutcome:
-        length = int.from_bytes(answer[:8], "little") if len(answer) >= 8 else -1
-        try:
-            if length != len(answer) - 8:
-                raise protocol.ProtocolError("the answer frame is damaged")
-            message = protocol.decode(answer[8:])
-            if type(message) is not dict or type(message.get("ok")) is not bool:
-                raise protocol.ProtocolError("the answer is not a driver's message")
-        except protocol.ProtocolError as error:
-            outcome.state = "garbled"
-            outcome.details["message"] = f"the answer channel held something else than the driver's answer ({error})"
-            return outcome
-        if message["ok"]:
-            outcome.value = message.get("value")
-        else:
-            error = message.get("error")
-            outcome.error = error if type(error) is dict else {"type": "Error", "message": "unknown", "stage": "call"}
-        return outcome
+    def _read_report(connection: socket.socket, deadline: float, limits: Limits):
+        def exactly(count: int) -> bytes:
+            data = bytearray()
+            while len(data) < count:
+                connection.settimeout(max(deadline - time.monotonic(), 0.001))
+                chunk = connection.recv(min(count - len(data), 1 << 20))
+                if not chunk:
+                    raise ConnectionError("the keeper ended before its report was complete")
+                data.extend(chunk)
+            return bytes(data)
+
+        sizes = child.REPORT_HEADER.unpack(exactly(child.REPORT_HEADER.size))
+        # The keeper enforces these caps; reading no more than them keeps the parent's memory bounded.
+        caps = (MAX_STATUS_BYTES, limits.result_mb * 1024 * 1024 + 8 + (1 << 16), 2 * child.OUTPUT_TAIL_BYTES)
+        if any(size > cap for size, cap in zip(sizes, caps)):
+            return b"", b"", b""  # an unreadable report: outcome_from_report says so
+        return tuple(exactly(size) for size in sizes)
 
     def close(self) -> None:
+        if self._control is not None:
+            self._control.close()
+            self._control = None
         if self._process is not None:
-            try:
-                self._process.stdin.close()
-            except OSError:
-                pass
             try:
                 self._process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
             self._process = None
-        if self._exchange:
-            shutil.rmtree(self._exchange, ignore_errors=True)
-            self._exchange = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
 
     def __enter__(self):
         return self.start()

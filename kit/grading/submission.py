@@ -13,6 +13,8 @@ import json
 import re
 from pathlib import Path
 
+from kit.grading.protocol import clean_text
+
 MAX_BYTES = 2_000_000  # a hand-written exercise is a few KB; anything this big is not one
 _MAGIC = re.compile(r"^(\s*)(%|!)")
 
@@ -36,6 +38,9 @@ def notebook_source(text: str, name: str = "notebook") -> str:
     except json.JSONDecodeError as error:
         raise SubmissionError(f"{name} is not a valid notebook: its JSON is broken ({error.msg}, line {error.lineno}). "
                               "Save it again from Jupyter, or submit a .py file.") from None
+    except (ValueError, RecursionError) as error:  # nested too deep, a number Python cannot hold
+        raise SubmissionError(f"{name} is not a valid notebook: its JSON cannot be read ({type(error).__name__}). "
+                              "Save it again from Jupyter, or submit a .py file.") from None
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(cells, list):
         raise SubmissionError(f"{name} is not a valid notebook: no list of cells (nbformat 4 expected). "
@@ -49,7 +54,8 @@ def notebook_source(text: str, name: str = "notebook") -> str:
             source = "".join(source)
         if not isinstance(source, str):
             raise SubmissionError(f"{name} is not a valid notebook: code cell {index} has no text source.")
-        parts.append(f"# cell {index}\n{_strip_magics(source)}\n")
+        # A notebook's JSON may escape lone surrogates ("\ud800"), which no UTF-8 file can hold.
+        parts.append(f"# cell {index}\n{clean_text(_strip_magics(source))}\n")
     return "\n".join(parts)
 
 

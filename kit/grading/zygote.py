@@ -1,9 +1,11 @@
 """The zygote: a process that has imported TensorFlow, Keras, NumPy and the kit's public modules,
 and nothing secret, so that each sandboxed call starts with a fork instead of a 5-15 s import.
 
-Run by :class:`kit.grading.sandbox.Zygote` as ``python -m kit.grading.zygote``. It speaks JSON
-lines on stdin/stdout: ``{"request": PATH, "exchange": DIR, "stem": NAME, "backstop": SECONDS}``
-→ ``{"done": true}``. It never reads the request file itself (the forked keeper does), so no
+Run by :class:`kit.grading.sandbox.Zygote` as ``python -m kit.grading.zygote FD``, where ``FD``
+is its end of a ``SOCK_SEQPACKET`` socket pair. Each packet from the grader is
+``{"backstop": SECONDS}`` carrying one file descriptor, the call's own socket; the zygote forks a
+keeper with it (:func:`kit.grading.child.keep`), closes its copy, waits and answers
+``{"done": true}``. It never reads the call's socket itself (the keeper does), so no
 submission's code or answers ever sit in the memory that the next submission's child inherits.
 """
 
@@ -12,23 +14,22 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sys
 import time
 
 PRELOAD = ("numpy", "tensorflow", "keras", "kit.activations", "kit.builders", "kit.datasets", "kit.heads",
-           "kit.grading.drivers", "kit.grading.models", "kit.grading.protocol", "kit.grading.child")
+           "kit.training", "kit.grading.drivers", "kit.grading.models", "kit.grading.protocol", "kit.grading.child")
 """What every child starts with. Only the kit's public modules: no checks, no solutions."""
+PACKET_BYTES = 65536
 
 
 def preload(modules=PRELOAD) -> None:
+    """Import what every child needs; an import that fails stops the zygote (the grader says so)."""
     import importlib
 
     for name in modules:
         importlib.import_module(name)
-    try:  # optional: present once the fast trainer lands
-        importlib.import_module("kit.training")
-    except ImportError:
-        pass
 
 
 def _wait(pid: int, backstop: float) -> None:
@@ -49,27 +50,38 @@ def _wait(pid: int, backstop: float) -> None:
         delay = min(delay * 2, 0.01)
 
 
-def serve(stdin=None, stdout=None) -> None:
+def serve(control: socket.socket) -> None:
+    """Answer the grader's packets until it closes the control socket."""
     from kit.grading import child
 
-    stdin = stdin or sys.stdin
-    stdout = stdout or sys.stdout
-    stdout.write(json.dumps({"ready": True, "pid": os.getpid()}) + "\n")
-    stdout.flush()
-    for line in stdin:
-        message = json.loads(line)
-        exchange_fd = os.open(message["exchange"], os.O_RDONLY | os.O_DIRECTORY)
+    control.send(json.dumps({"ready": True, "pid": os.getpid()}).encode())
+    while True:
+        message, fds, _, _ = socket.recv_fds(control, PACKET_BYTES, 1)
+        if not message:
+            return  # the grader closed its end
+        if len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            control.send(json.dumps({"done": False, "error": "a call needs exactly one socket"}).encode())
+            continue
         pid = os.fork()
         if pid == 0:
-            child.keep(message["request"], exchange_fd, message["stem"])
-        os.close(exchange_fd)
-        _wait(pid, float(message["backstop"]))
-        stdout.write(json.dumps({"done": True}) + "\n")
-        stdout.flush()
+            child.keep(fds[0], control.fileno())
+        os.close(fds[0])
+        _wait(pid, float(json.loads(message)["backstop"]))
+        control.send(json.dumps({"done": True}).encode())
+
+
+def main(argv: list[str]) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when the zygote ends
+    control = socket.socket(fileno=int(argv[1]))
+    from kit.grading import child
+
+    child.make_undumpable()  # no process of the sandbox's user may open /proc/<zygote or keeper>/fd
+    preload()
+    serve(control)
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when the zygote ends
-    preload()
-    serve()
+    main(sys.argv)
