@@ -46,7 +46,8 @@ FAILURE_TEXT = {
     "file_size": "wrote a file larger than {file_mb} MB",
     "signal": "crashed (the process was killed by {signal}; out of memory?)",
     "exited": "ended the process (exit status {exit_code}) before answering: remove os._exit/sys.exit calls",
-    "garbled": "wrote into the grader's answer channel, so its answer could not be trusted",
+    "garbled": "gave an answer the grader could not read ({message}): return NumPy arrays or plain numbers, "
+               "and never write into the grader's answer channel",
     "internal": "could not be run because of a grader problem ({message}); please report it",
 }
 
@@ -267,8 +268,8 @@ def describe_failure(state: str, details: dict, limits: Limits, error: dict | No
         if kind == "MemoryError":
             return f"ran out of memory (limit {limits.memory_mb} MB)"
         return f"raised {kind}: {message}".rstrip(": ")
-    if error is not None:
-        return FAILURE_TEXT["garbled"]
+    if error is not None:  # an error report that is not a dict: the child's, and malformed
+        return FAILURE_TEXT["garbled"].format(message="its error report is malformed")
     state = _text(state, "internal", NAME_CHARACTERS)
     template = FAILURE_TEXT.get(state, "failed ({state})")
     exit_code = details.get("exit_code")

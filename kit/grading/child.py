@@ -78,12 +78,12 @@ def make_undumpable() -> None:
     _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl(PR_SET_DUMPABLE)")
 
 
-def _drop_capabilities() -> None:
+def drop_capabilities() -> None:
     """Give up every capability (bounding set included), keeping the user id.
 
-    Only for ``KIT_SANDBOX_UNPRIVILEGED=1`` on a root machine: the runner then stays uid 0 but
-    can do only what a process of the grader's own user could, which is what that switch
-    simulates (without it, root's capabilities would pass every check a real user fails)."""
+    For ``KIT_SANDBOX_UNPRIVILEGED=1`` on a root machine: the zygote calls it, so that its
+    keepers and runners stay uid 0 but can do only what a plain user's processes could, which is
+    what that switch simulates (root's capabilities would pass every check a plain user fails)."""
     for capability in range(64):
         if _libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
             break  # EINVAL: past the last capability this kernel knows
@@ -285,8 +285,6 @@ def _start_runner(request, limits, user, workdir, result_w, output_w, pidns: boo
                     pass
         _set_limits(limits, user)
         _drop_privileges(user, workdir)
-        if user is None and os.geteuid() == 0:  # KIT_SANDBOX_UNPRIVILEGED=1 as root
-            _drop_capabilities()
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         os.chdir(workdir)
         os.environ.clear()

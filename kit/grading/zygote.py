@@ -79,6 +79,8 @@ def main(argv: list[str]) -> None:
     from kit.grading import child
 
     child.make_undumpable()  # no process of the sandbox's user may open /proc/<zygote or keeper>/fd
+    if os.geteuid() == 0 and not child.privileged():  # KIT_SANDBOX_UNPRIVILEGED=1 on root: act as a plain user
+        child.drop_capabilities()
     preload()
     serve(control)
 

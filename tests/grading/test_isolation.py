@@ -1,0 +1,168 @@
+"""Hidden stays hidden, and isolation loss is loud and can be refused.
+
+What the child must not read is computed from where the checks really are loaded from
+(``KIT_EXERCISES`` included) and Gradescope's layout; ``--require-isolation`` and
+``KIT_REQUIRE_ISOLATION=1`` refuse before TensorFlow is imported when the sandbox cannot isolate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from kit.grading import grade_submission, sandbox
+from tests.grading.conftest import TEST_LIMITS
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = (Path(__file__).parent / "submissions" / "_base.py").read_text()
+EXERCISE = ROOT / "exercises" / "04-derivatives"
+
+
+def test_the_folder_checks_are_loaded_from_is_hidden(monkeypatch, tmp_path):
+    moved = tmp_path / "course"
+    monkeypatch.setenv("KIT_EXERCISES", str(moved))
+    moved.mkdir()
+    assert str(moved.resolve()) in sandbox.default_hidden_paths()
+    monkeypatch.delenv("KIT_EXERCISES")
+    assert str(moved.resolve()) not in sandbox.default_hidden_paths()
+    assert str((ROOT / "exercises").resolve()) in sandbox.default_hidden_paths()
+
+
+def test_gradescope_source_is_hidden_around_the_kit(monkeypatch, tmp_path):
+    # /autograder/source may hold the kit itself: everything in it is hidden except the path to
+    # the kit's package (and Python's), which every child needs to import.
+    monkeypatch.setattr(sandbox, "GRADESCOPE_SOURCE", ROOT)
+    hidden = sandbox.default_hidden_paths()
+    assert str(ROOT) not in hidden and str(ROOT / "kit") not in hidden
+    for entry in ("exercises", "tests", "README.md", "docs", "pyproject.toml"):
+        assert str(ROOT / entry) in hidden, entry
+    outside = tmp_path / "autograder-source"
+    (outside / "exercises").mkdir(parents=True)
+    monkeypatch.setattr(sandbox, "GRADESCOPE_SOURCE", outside)
+    assert str(outside.resolve()) in sandbox.default_hidden_paths()
+
+
+READ_MOVED_CHECKS = '''
+
+def sigmoid(x):
+    try:
+        with open({path!r}) as handle:
+            text = handle.read()
+    except OSError:
+        text = ""
+    if "RTOL64" in text:
+        raise RuntimeError("LEAKED the moved checks")
+    return _stable_sigmoid(x)
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="hiding paths needs the full sandbox (root)")
+def test_checks_moved_with_kit_exercises_are_unreadable_from_the_child(monkeypatch, zygote, tmp_path):
+    # Outside /tmp (every child gets a private /tmp anyway) and outside the folders hidden by
+    # default: <repo>/tmp/ is git-ignored scratch space.
+    parent = ROOT / "tmp"
+    created = not parent.exists()
+    parent.mkdir(exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="moved-exercises-", dir=parent))
+    try:
+        os.chmod(scratch, 0o755)  # readable by the sandbox user unless hidden
+        shutil.copytree(EXERCISE, scratch / "04-derivatives")
+        checks = scratch / "04-derivatives" / "checks.py"
+        submission = tmp_path / "reader.py"
+        submission.write_text(BASE + READ_MOVED_CHECKS.format(path=str(checks)))
+        monkeypatch.setenv("KIT_EXERCISES", str(scratch))
+        from kit.grading.exercises import find, load_checks
+
+        assert find("04").path == scratch / "04-derivatives"
+        moved_checks = load_checks("04")
+        # Control: a zygote started before KIT_EXERCISES pointed there does not hide the copy,
+        # so the probe reads it (the path is reachable, the sandbox user may read it).
+        leaked = grade_submission("04", submission, zygote=zygote, limits=TEST_LIMITS, checks=moved_checks)
+        assert any("LEAKED" in c.message for c in leaked.checks), [c.message for c in leaked.checks]
+        with sandbox.Zygote() as hiding:
+            assert str(scratch) in hiding.hide and hiding.isolation == []
+            result = grade_submission("04", submission, zygote=hiding, limits=TEST_LIMITS, checks=moved_checks)
+        assert result.score == 100, [(c.name, c.message) for c in result.checks if not c.passed]
+    finally:
+        shutil.rmtree(scratch if not created else parent, ignore_errors=True)
+
+
+def _kit_in_process(*args, env=None):
+    """Run the CLI in a fresh interpreter; report its exit status and whether TensorFlow was imported."""
+    script = ("import sys\nfrom kit.cli import main\nstatus = main(sys.argv[1:])\n"
+              "print('TENSORFLOW_IMPORTED' if 'tensorflow' in sys.modules else 'TENSORFLOW_NOT_IMPORTED')\n"
+              "sys.exit(status)\n")
+    environment = {"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin", **(env or {})}
+    return subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, env=environment)
+
+
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_require_isolation_refuses_before_tensorflow_with_one_line(how):
+    arguments = ["grade", "04", str(EXERCISE / "solution.py")] + (["--require-isolation"] if how == "flag" else [])
+    env = {"KIT_SANDBOX_UNPRIVILEGED": "1"} | ({"KIT_REQUIRE_ISOLATION": "1"} if how == "environment" else {})
+    completed = _kit_in_process(*arguments, env=env)
+    assert completed.returncode == 2, completed.stderr
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kit grade: error: refusing to grade"), lines
+    assert "not root" in lines[0]
+    assert completed.stdout.strip() == "TENSORFLOW_NOT_IMPORTED"
+
+
+def test_a_wrong_kit_require_isolation_value_is_a_usage_error():
+    completed = _kit_in_process("check", "04", str(EXERCISE / "solution.py"), env={"KIT_REQUIRE_ISOLATION": "maybe"})
+    assert completed.returncode == 2 and "KIT_REQUIRE_ISOLATION" in completed.stderr
+    with pytest.raises(TypeError, match="require_isolation"):
+        grade_submission("04", EXERCISE / "solution.py", require_isolation="yes")
+
+
+@pytest.mark.slow
+def test_kit_check_without_isolation_warns_once_on_stderr_and_in_the_report():
+    completed = _kit_in_process("check", "04", str(EXERCISE / "solution.py"), env={"KIT_SANDBOX_UNPRIVILEGED": "1"})
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    warnings = [line for line in completed.stderr.splitlines() if line.strip()]
+    assert len(warnings) == 1 and warnings[0].startswith("kit check: warning: the sandbox could not isolate"), warnings
+    header = completed.stdout.splitlines()[1]
+    assert header.startswith("WARNING: the sandbox could not isolate") and "not root" in header
+
+
+def test_as_root_the_sandbox_reports_full_isolation(zygote):
+    if os.geteuid() != 0:
+        pytest.skip("not root: the sandbox cannot isolate (docs/grading.md)")
+    from kit.grading.child import isolation_problems
+
+    assert zygote.isolation == []
+    assert isolation_problems(zygote.hide) == []
+
+
+def test_isolation_problems_name_what_is_missing(monkeypatch):
+    from kit.grading.child import isolation_problems
+
+    monkeypatch.setenv("KIT_SANDBOX_UNPRIVILEGED", "1")
+    problems = isolation_problems([])
+    assert len(problems) == 1 and "not root" in problems[0]
+    with pytest.raises(TypeError, match="hide"):
+        isolation_problems("/tmp")
+
+
+def test_gradescope_report_without_isolation_warns_in_the_top_level_output():
+    from kit.grading.engine import CheckResult, GradeResult
+    from kit.grading.report import gradescope, render
+
+    result = GradeResult("04-derivatives", "a.py", (CheckResult("one", 1.0, 1.0, "visible", "", 0.0),), 1.0,
+                         ("sandbox: not root (see docs/grading.md)",), isolation=("not root",))
+    data = gradescope(result)
+    assert "WARNING" in data["output"] and "not root" in data["output"]
+    assert data["extra_data"]["isolated"] is False
+    assert json.loads(render(result, "json"))["isolated"] is False
+    assert render(result, "text").splitlines()[1].startswith("WARNING")
+    isolated = GradeResult("04-derivatives", "a.py", result.checks, 1.0)
+    assert "WARNING" not in gradescope(isolated)["output"] and "WARNING" not in render(isolated, "text")
