@@ -337,7 +337,6 @@ def keep(call_fd: int, control_fd: int | None = None) -> None:
     status = {"state": "internal", "notes": []}
     output = bytearray()
     answer = bytearray()
-    workdir = user = None
     try:
         if control_fd is not None:
             os.close(control_fd)
@@ -347,15 +346,27 @@ def keep(call_fd: int, control_fd: int | None = None) -> None:
         _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
         length = struct.unpack("<Q", _receive(call_fd, 8))[0]
         request = json.loads(_receive(call_fd, length))
-        limits = request["limits"]
-        user = sandbox_user()
-        pidns = _isolate(request.get("hide", []), limits["file_mb"] * 4, status["notes"])
-        if request.get("probe"):  # only asked what isolation is possible: no runner
+        pidns = _isolate(request.get("hide", []), request["limits"]["file_mb"] * 4, status["notes"])
+        if request.get("probe"):  # only asked what isolation is possible here: no runner
             status["state"] = "probed"
-            raise SystemExit
-        import tempfile
+        else:
+            status.update(_run_once(request, pidns, answer, output))
+    except BaseException as error:  # a keeper failure is the grader's, reported as such
+        status.update(state="internal", message=f"{type(error).__name__}: {error}")
+    try:
+        send_report(call_fd, status, bytes(answer), bytes(output))
+    finally:
+        os._exit(0)
 
-        workdir = tempfile.mkdtemp(prefix="kit-sandbox-")
+
+def _run_once(request: dict, pidns: bool, answer: bytearray, output: bytearray) -> dict:
+    """Write the submission into a fresh scratch folder, run the runner once, watch it; its status."""
+    import tempfile
+
+    limits = request["limits"]
+    user = sandbox_user()
+    workdir = tempfile.mkdtemp(prefix="kit-sandbox-")
+    try:
         path = os.path.join(workdir, request["filename"])
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(request["source"])
@@ -372,17 +383,10 @@ def keep(call_fd: int, control_fd: int | None = None) -> None:
         os.close(output_w)
         for fd in (result_r, output_r):
             os.set_blocking(fd, False)
-        status.update(_watch(runner, pidns, limits, started, result_r, output_r, answer, output))
-    except SystemExit:
-        pass
-    except BaseException as error:  # a keeper failure is the grader's, reported as such
-        status.update(state="internal", message=f"{type(error).__name__}: {error}")
-    if workdir and user is None:
-        shutil.rmtree(workdir, ignore_errors=True)  # as root the tmpfs vanishes with the namespace
-    try:
-        send_report(call_fd, status, bytes(answer), bytes(output))
+        return _watch(runner, pidns, limits, started, result_r, output_r, answer, output)
     finally:
-        os._exit(0)
+        if user is None:
+            shutil.rmtree(workdir, ignore_errors=True)  # as root the tmpfs vanishes with the namespace
 
 
 def _watch(runner, pidns, limits, started, result_r, output_r, answer, output) -> dict:

@@ -21,16 +21,19 @@ from kit.grading.protocol import clean_text
 
 FORMATS = ("text", "json", "gradescope")
 MESSAGE_CHARACTERS = 20_000  # a check's message is a few lines; a flood would bury the report
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")  # all but newline and tab
+_CONTROL_OR_BREAK = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _clean(value, limit: int = MESSAGE_CHARACTERS) -> str:
     return clean_text(value if type(value) is str else str(value), limit)
 
 
-def _visible(value, limit: int = MESSAGE_CHARACTERS) -> str:
-    """For a terminal: cleaned, and control characters (except newline and tab) as escapes."""
-    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], _clean(value, limit))
+def _visible(value, limit: int = MESSAGE_CHARACTERS, one_line: bool = False) -> str:
+    """For a terminal: cleaned, and control characters (but newline and tab, unless
+    ``one_line``) as escapes, so that no text can start a line of its own."""
+    pattern = _CONTROL_OR_BREAK if one_line else _CONTROL
+    return pattern.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), _clean(value, limit))
 
 
 def isolation_warning(result: GradeResult) -> str:
@@ -45,19 +48,19 @@ def isolation_warning(result: GradeResult) -> str:
 def text(result: GradeResult, width: int = 100) -> str:
     """A readable table: one line per check, failure messages indented under it, then the total."""
     name_width = min(max((len(c.name) for c in result.checks), default=10), 48)
-    lines = [f"{_visible(result.exercise)}: {_visible(result.submission)}"]
+    lines = [f"{_visible(result.exercise, one_line=True)}: {_visible(result.submission, one_line=True)}"]
     if not result.isolated:
-        lines.append(_visible(isolation_warning(result)))
+        lines.append(_visible(isolation_warning(result), one_line=True))
     lines.append("")
     for c in result.checks:
         mark = "PASS" if c.passed else ("PART" if c.score > 0 else "FAIL")
         hidden = "" if c.visibility == "visible" else f" [{c.visibility}]"
-        lines.append(f"{mark}  {_visible(c.name):<{name_width}}  {c.score:g}/{c.max_score:g}{hidden}")
+        lines.append(f"{mark}  {_visible(c.name, one_line=True):<{name_width}}  {c.score:g}/{c.max_score:g}{hidden}")
         if not c.passed and c.message:
             for message_line in _visible(c.message).splitlines():
                 lines.append(f"      {message_line[:width]}")
     lines += ["", f"Total: {result.score:g}/{result.max_score:g}"]
-    lines += [f"Note: {_visible(note)}" for note in result.notes]
+    lines += [f"Note: {_visible(note, one_line=True)}" for note in result.notes]
     return "\n".join(lines)
 
 

@@ -263,6 +263,8 @@ RESULTS = st.builds(
 @given(RESULTS)
 @example(GradeResult("04", "a.py", (CheckResult("x\ud800", 0.0, 1.0, "visible", "\rTotal: 100/100\x1b[2J\udcff", 0.0),),
                      1.0, ("sandbox: \ud800",), isolation=("not root",)))
+@example(GradeResult("04", "\n", (CheckResult("x\nTotal: 100/100", 0.0, 1.0, "visible", "a\u2028Total: 1/1", 0.0),),
+                     1.0, ("n\x85Total: 9/9",), isolation=("0",)))
 def test_every_report_format_writes_any_characters(result):
     for format in report.FORMATS:
         rendered = report.render(result, format)
