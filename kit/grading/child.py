@@ -73,8 +73,9 @@ def sandbox_user() -> tuple[int, int] | None:
 def make_undumpable() -> None:
     """Mark this process (and what it forks) non-dumpable: a process of the same user without
     privileges can then neither open its ``/proc/PID/fd`` entries, read or write its memory, nor
-    ``ptrace`` it. The zygote and the grading process call it when the sandbox has no user of
-    its own, so that a process a submission left behind cannot reach the next call's data."""
+    ``ptrace`` it. The zygote calls it (its keepers and runners inherit it), and so does the
+    grading process when the sandbox has no user of its own, so that a process a submission
+    left behind cannot reach the next call's data."""
     _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl(PR_SET_DUMPABLE)")
 
 
@@ -141,7 +142,8 @@ def isolation_problems(hide: list[str], tmp_mb: int = 64) -> list[str]:
         []
     """
     if not isinstance(hide, (list, tuple)) or not all(isinstance(p, str) for p in hide):
-        raise TypeError(f"The 'hide' parameter of isolation_problems must be a list of paths (str). Got {hide!r} instead.")
+        raise TypeError("The 'hide' parameter of isolation_problems must be a list of paths (str). "
+                        f"Got {hide!r} instead.")
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the forked child

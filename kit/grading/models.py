@@ -83,21 +83,21 @@ def check_description(description) -> list[dict]:
         name = layer.get("name") if type(layer) is dict and type(layer.get("name")) is str else "?"
         label = f"layer {index} ({clean_text(name, 100)})"
         if kind not in ALLOWED_LAYERS:
-            shown = clean_text(repr(layer.get("kind")), 100) if type(layer) is dict else "malformed"
+            shown = _shown(layer.get("kind")) if type(layer) is dict else "malformed"
             raise ModelRejected(f"{label} is a {shown} layer; the grader accepts only {', '.join(ALLOWED_LAYERS)}.")
         if kind == "Dense":
             units, activation = layer.get("units"), layer.get("activation")
             if type(units) is not int or not 0 < units <= MAX_UNITS:
                 raise ModelRejected(f"{label} has {_shown(units)} units; expected 1 to {MAX_UNITS}.")
             if type(activation) is not str or activation not in known:
-                raise ModelRejected(f"{label} uses activation {clean_text(repr(activation), 100)}, which the grader does not know; "
+                raise ModelRejected(f"{label} uses activation {_shown(activation)}, which the grader does not know; "
                                     "use one of kit's activation names (kit activations).")
             if layer.get("use_bias") is False:
                 raise ModelRejected(f"{label} has no bias; the exercises' networks use biases (use_bias=True).")
         if kind == "Dropout":
             rate = layer.get("rate")
             if type(rate) not in (int, float) or not 0 <= rate < 1:
-                raise ModelRejected(f"{label} has dropout rate {clean_text(repr(rate), 100)}; expected a number in [0, 1).")
+                raise ModelRejected(f"{label} has dropout rate {_shown(rate)}; expected a number in [0, 1).")
         if kind != "InputLayer":
             kept.append(layer)
     dense = [layer for layer in kept if layer["kind"] == "Dense"]

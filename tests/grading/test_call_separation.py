@@ -64,7 +64,7 @@ def test_a_same_user_process_cannot_write_into_any_later_call(graded):
     # The control: the same technique does reopen a dumpable process's pipe, so nothing below
     # passes for lack of a working attack.
     assert attempts["control"], "the attacker could not reopen even a dumpable process's pipe"
-    assert attempts["loops"] >= 5 and attempts["refused"] > 0, attempts
+    assert attempts["loops"] > attacked["loops_before"] and attempts["refused"] > 0, attempts  # it ran meanwhile
     assert attempts["opened"] == [], attempts["opened"][:5]
     assert _checks(attacked["grade"]) == _checks(graded["clean"])
 

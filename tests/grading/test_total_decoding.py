@@ -47,8 +47,8 @@ ARRAY_PAYLOADS = st.one_of(
                                      np.array(["text"]), np.array([1 + 2j]), np.array([object()], dtype=object),
                                      np.zeros((2, 0)), np.zeros(2, dtype=[("a", "<f8")])])),
     st.builds(_forged_npy, st.binary(max_size=80)),
-    st.just(base64.b64encode(b"\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (10000000000,), }"
-                             + b" " * 52 + b"\n").decode()),
+    st.just(base64.b64encode(b"\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, "
+                             b"'shape': (10000000000,), }" + b" " * 52 + b"\n").decode()),
     TEXT, st.integers(), st.none(),
 )
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(10 ** 40), max_value=10 ** 40),
