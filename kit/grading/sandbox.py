@@ -39,7 +39,7 @@ import threading
 import time
 from pathlib import Path
 
-from kit.errors import KitError
+from kit.errors import InvalidParameter, KitError, invalid
 from kit.grading import child, protocol
 from kit.grading.limits import Limits
 
@@ -79,14 +79,15 @@ def isolation_required(value=None) -> bool:
     if isinstance(value, bool):
         return value
     if value is not None:
-        raise TypeError(f"The 'require_isolation' parameter must be True, False or None (read KIT_REQUIRE_ISOLATION). "
-                        f"Got {value!r} instead.")
+        raise invalid("require_isolation", "grade_submission", "True, False or None (read KIT_REQUIRE_ISOLATION)",
+                      value)
     text = os.environ.get("KIT_REQUIRE_ISOLATION", "").strip().lower()
     if text in ("1", "true", "yes", "on"):
         return True
     if text in ("", "0", "false", "no", "off"):
         return False
-    raise ValueError(f"The KIT_REQUIRE_ISOLATION environment variable must be 1 or 0. Got {text!r} instead.")
+    raise InvalidParameter(f"The KIT_REQUIRE_ISOLATION environment variable must be 1 or 0. Got {text!r} instead. "
+                           "Set it to 1 to refuse grading without isolation, or unset it.")
 
 
 @dataclasses.dataclass

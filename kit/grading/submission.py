@@ -13,6 +13,7 @@ import json
 import re
 from pathlib import Path
 
+from kit.errors import MissingFile
 from kit.grading.protocol import clean_text
 
 MAX_BYTES = 2_000_000  # a hand-written exercise is a few KB; anything this big is not one
@@ -65,7 +66,7 @@ def read_source(path) -> tuple[str, str]:
         raise TypeError(f"The submission path must be a str or Path. Got {path!r} of type {type(path).__name__} instead.")
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"No submission file {str(path)!r}. Give the path of a .py or .ipynb file.")
+        raise MissingFile(f"No submission file {str(path)!r}. Give the path of a .py or .ipynb file.")
     if path.suffix not in (".py", ".ipynb"):
         raise SubmissionError(f"{path.name}: expected a .py or .ipynb file, got {path.suffix or 'no extension'!r}.")
     if path.stat().st_size > MAX_BYTES:
