@@ -106,6 +106,7 @@ def _spy(zygote):
     class Spy(Zygote):
         def __init__(self):  # wraps the started zygote; starts nothing
             self.sent = []
+            self.isolation = zygote.isolation
 
         def call(self, source, driver, arguments, limits, filename="submission.py"):
             self.sent.append((driver, arguments))
