@@ -23,11 +23,12 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import numbers
 from typing import Callable
 
 import numpy as np
 
+from kit.errors import FRACTION, NAME, POINTS, SECONDS, Function, Options
+from kit.errors import check as check_value
 from kit.grading import protocol
 from kit.grading.expect import CheckFailed, expect, expect_close, expect_equal, expect_layers, fail  # noqa: F401
 from kit.grading.limits import Limits
@@ -64,8 +65,7 @@ class Outcome:
     message: str = ""
 
     def __post_init__(self):
-        if isinstance(self.fraction, bool) or not isinstance(self.fraction, numbers.Real) or not 0 <= self.fraction <= 1:
-            raise ValueError(f"An Outcome's fraction must be a number in [0, 1]. Got {self.fraction!r} instead.")
+        check_value(self.fraction, FRACTION, "fraction", "kit.grading.checks.Outcome")
 
 
 def passed(message: str = "") -> Outcome:
@@ -103,18 +103,13 @@ class Check:
     feedback: str = ""
 
     def __post_init__(self):
-        if not isinstance(self.name, str) or not self.name:
-            raise TypeError(f"A check's name must be a non-empty str. Got {self.name!r} instead.")
-        if isinstance(self.points, bool) or not isinstance(self.points, numbers.Real) or self.points < 0:
-            raise ValueError(f"The points of check {self.name!r} must be a number ≥ 0. Got {self.points!r} instead.")
+        check_value(self.name, NAME, "name", "kit.grading.checks.Check")
+        owner = f"check {self.name!r}"
+        check_value(self.points, POINTS, "points", owner)
         object.__setattr__(self, "points", float(self.points))
-        if self.visibility not in VISIBILITIES:
-            raise ValueError(f"The visibility of check {self.name!r} must be one of {VISIBILITIES}. "
-                             f"Got {self.visibility!r} instead.")
-        if isinstance(self.timeout, bool) or not isinstance(self.timeout, numbers.Real) or self.timeout <= 0:
-            raise ValueError(f"The timeout of check {self.name!r} must be positive seconds. Got {self.timeout!r} instead.")
-        if not callable(self.function):
-            raise TypeError(f"Check {self.name!r} needs a callable function(session).")
+        check_value(self.visibility, Options(*VISIBILITIES), "visibility", owner)
+        check_value(self.timeout, SECONDS, "timeout", owner)
+        check_value(self.function, Function(), "function", owner, "Pass function(session), as @check does.")
 
     def __call__(self, session) -> Outcome:
         """The verdict: None → passed, CheckFailed → failed with its message, an Outcome as it is."""

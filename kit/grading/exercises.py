@@ -11,9 +11,12 @@ import dataclasses
 import importlib.util
 import os
 import re
+from numbers import Integral
 from pathlib import Path
 
-from kit.errors import unknown_name
+from kit.errors import Interval, Text, check, unknown_name
+
+IDENTIFIER = [Interval(Integral, 0, None), Text("an exercise number or slug")]
 
 _FOLDER = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)$")
 
@@ -78,9 +81,8 @@ def find(identifier) -> Exercise:
     """The exercise named by its number (``4``, ``"04"``) or slug (``"derivatives"``, ``"04-derivatives"``)."""
     if isinstance(identifier, Exercise):
         return identifier
-    if isinstance(identifier, bool) or not isinstance(identifier, (int, str)):
-        raise TypeError(f"An exercise is named by its number or slug (e.g. '04' or 'derivatives'). "
-                        f"Got {identifier!r} of type {type(identifier).__name__} instead.")
+    check(identifier, IDENTIFIER, "identifier", "kit.grading.exercises.find",
+          "Name an exercise by its number or slug, e.g. '04' or 'derivatives' (kit exercises lists them).")
     text = str(identifier).strip().lower()
     exercises = all_exercises()
     for exercise in exercises:

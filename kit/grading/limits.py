@@ -8,7 +8,10 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import numbers
+
+from kit.errors import COUNT, SECONDS, check
+
+OWNER = "kit.grading.Limits"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,13 +39,10 @@ class Limits:
     result_mb: int = 64
 
     def __post_init__(self):
-        for name in ("timeout", "memory_mb", "processes", "output_kb", "file_mb", "result_mb"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-                raise ValueError(f"The {name!r} limit must be a positive number. Got {value!r} instead.")
-        if self.cpu is not None and (isinstance(self.cpu, bool) or not isinstance(self.cpu, numbers.Real)
-                                     or not self.cpu > 0):
-            raise ValueError(f"The 'cpu' limit must be a positive number or None. Got {self.cpu!r} instead.")
+        check(self.timeout, SECONDS, "timeout", OWNER)
+        check(self.cpu, [SECONDS, None], "cpu", OWNER)
+        for name in ("memory_mb", "processes", "output_kb", "file_mb", "result_mb"):
+            check(getattr(self, name), COUNT, name, OWNER)
 
     @property
     def cpu_seconds(self) -> float:

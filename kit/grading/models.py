@@ -16,10 +16,10 @@ Example (parent side):
 
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
+from kit.errors import BATCH_SIZE, COUNT, LEARNING_RATE
 from kit.grading.protocol import clean_text
 
 ALLOWED_LAYERS = ("InputLayer", "Dense", "Dropout")
@@ -146,11 +146,10 @@ def check_recipe(recipe, n_train: int) -> dict:
     epochs, batch = recipe.get("epochs"), recipe.get("batch_size")
     if type(optimizer) is not str or optimizer not in OPTIMIZERS:
         raise ModelRejected(f"recipe()['optimizer'] must be one of {OPTIMIZERS}; got {_shown(optimizer)}.")
-    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 < rate <= 10:
-        raise ModelRejected(f"recipe()['learning_rate'] must be a number in (0, 10]; got {_shown(rate)}.")
-    for key, value in (("epochs", epochs), ("batch_size", batch)):
-        if type(value) is not int or value < 1:
-            raise ModelRejected(f"recipe()[{key!r}] must be a positive int; got {_shown(value)}.")
+    # The trainer's own rules (kit.errors), so a recipe the grader accepts is one train() accepts.
+    for key, constraint in (("learning_rate", LEARNING_RATE), ("epochs", COUNT), ("batch_size", BATCH_SIZE)):
+        if type(recipe.get(key)) not in (int, float) or not constraint.is_satisfied_by(recipe[key]):
+            raise ModelRejected(f"recipe()[{key!r}] must be {constraint.describe()}; got {_shown(recipe.get(key))}.")
     steps = epochs * -(-n_train // batch)
     if steps > STEP_BUDGET:
         raise ModelRejected(f"the recipe takes {steps} optimizer steps; the budget is {STEP_BUDGET} "

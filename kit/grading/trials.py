@@ -29,6 +29,7 @@ import math
 import statistics
 import textwrap
 
+from kit.errors import SEED, ListOf, check
 from kit.grading import models
 
 METRICS = ("loss", "accuracy", "train_loss", "train_accuracy")
@@ -163,10 +164,7 @@ def train_runs(description, data, recipe, seeds) -> Runs:
     if not isinstance(data, datasets.Dataset) or not len(data.x_test):
         raise TypeError(f"The 'data' parameter of train_runs must be a kit.datasets.Dataset with a test split. "
                         f"Got {type(data).__name__} instead.")
-    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, (list, tuple)) or not seeds or \
-            not all(type(seed) is int and seed >= 0 for seed in seeds):
-        raise ValueError(f"The 'seeds' parameter of train_runs must be a non-empty list of ints >= 0. "
-                         f"Got {seeds!r} instead.")
+    check(seeds, ListOf(SEED, min_length=1), "seeds", "kit.grading.trials.train_runs")
     layers = architecture(description)
     recipe = models.check_recipe(recipe, len(data.x_train))
     runs = []
