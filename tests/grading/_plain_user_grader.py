@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -198,6 +199,7 @@ def main(out: str) -> None:
         except IsolationRequired as refused:
             found["refused"] = {"raised": True, "message": str(refused), "code_ran": marker.exists()}
     Path(out).write_text(json.dumps(found))
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
