@@ -11,7 +11,11 @@ import shutil
 import sys
 from pathlib import Path
 
-from kit.errors import KitError, MissingFile, writing
+from kit.commands import option
+from kit.errors import SECONDS, KitError, MissingFile, writing
+from kit.grading.limits import Limits
+
+TIMEOUT = Limits.timeout  # the default wall time per sandboxed call
 
 FORMATS = ("text", "json", "gradescope")
 
@@ -118,18 +122,6 @@ def _grade_all(args) -> int:
     return _grade(args, ("visible", "hidden", "after_due_date"))
 
 
-def _positive(text: str) -> float:
-    import argparse
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds (a positive number), got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
-    return value
-
-
 def register(subparsers) -> None:
     parser = subparsers.add_parser("exercises", help="list the graded exercises and what each teaches")
     parser.set_defaults(handler=_exercises)
@@ -144,7 +136,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("check", help="run an exercise's public checks on your file", epilog=epilog)
     parser.add_argument("exercise", help="number or slug: 4, 04 or derivatives")
     parser.add_argument("file", help="your .py or .ipynb")
-    parser.add_argument("--timeout", type=_positive, help="seconds per sandboxed call (default 10)")
+    parser.add_argument("--timeout", type=option(SECONDS), help=f"seconds per sandboxed call (default {TIMEOUT:g})")
     _isolation_flag(parser)
     parser.set_defaults(handler=_check, needs_tensorflow=False)  # imported after the checks above
 
@@ -153,7 +145,7 @@ def register(subparsers) -> None:
     parser.add_argument("file", help="the submission: a .py or .ipynb")
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default text)")
     parser.add_argument("--out", help="write the report there (e.g. /autograder/results/results.json)")
-    parser.add_argument("--timeout", type=_positive, help="seconds per sandboxed call (default 10)")
+    parser.add_argument("--timeout", type=option(SECONDS), help=f"seconds per sandboxed call (default {TIMEOUT:g})")
     _isolation_flag(parser)
     parser.set_defaults(handler=_grade_all, needs_tensorflow=False)  # imported after the checks above
 
