@@ -42,13 +42,13 @@ said otherwise):
 
 from __future__ import annotations
 
-import textwrap
 
 import numpy as np
 
 from kit.grading import models, trials
 from kit.grading.baselines import best_half_plane_accuracy
 from kit.grading.checks import CallFailed, check, expect, fail, passed
+from kit.grading.expect import paragraphs as _paragraphs
 
 # The grader's own training recipe (the student writes no recipe in this exercise): the zoo's
 # linear entries use Adam 0.03, batch 10; 50 epochs (1,250 steps) already reach the figures in
@@ -67,11 +67,6 @@ VISIBLE_SEED = 0  # public: the starter's __main__ trains on the same data
 HIDDEN_GAUSS = ((1, 0), (2, 0), (3, 10))  # (data seed, noise): unseen seeds and a noisier variant
 HIDDEN_CIRCLE = ((1, 0), (2, 0), (3, 15))
 CANONICAL = ("x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2")
-
-
-def _paragraphs(*parts: str) -> str:
-    """The message as short lines (the terminal table shows 100 characters of each line)."""
-    return "\n".join(textwrap.fill(part, 96) for part in parts if part)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -39,13 +39,13 @@ Thresholds, measured with ``RECIPE``:
 from __future__ import annotations
 
 import functools
-import textwrap
 
 import numpy as np
 
 from kit.grading import models, trials
 from kit.grading.baselines import best_half_plane_accuracy
 from kit.grading.checks import Answer, CallFailed, check, expect, fail, passed
+from kit.grading.expect import paragraphs as _paragraphs
 
 RECIPE = {"optimizer": "adam", "learning_rate": 0.03, "epochs": 50, "batch_size": 10}  # as the zoo's, 50 epochs
 TIMEOUT = 30.0  # a Keras model builds in about a second in the sandbox; 30 s only stops a hang
@@ -89,11 +89,6 @@ def _weight_lists() -> tuple[dict, dict]:
 
 
 VISIBLE_LISTS, HIDDEN_LISTS = _weight_lists()
-
-
-def _paragraphs(*parts: str) -> str:
-    """The message as short lines (the terminal table shows 100 characters of each line)."""
-    return "\n".join(textwrap.fill(part, 96) for part in parts if part)
 
 
 def forward(weights, x) -> np.ndarray:

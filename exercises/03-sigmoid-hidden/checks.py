@@ -42,10 +42,10 @@ epochs (test loss 0.48-0.51: the network barely moved).
 from __future__ import annotations
 
 import functools
-import textwrap
 
 from kit.grading import models, trials
 from kit.grading.checks import check, expect_layers, fail
+from kit.grading.expect import paragraphs as _paragraphs
 
 EXERCISE = "exercise 03"
 N_INPUTS = 2  # x1, x2
@@ -114,11 +114,6 @@ def _expect_learns(session, variant, what: str, reveal: bool, hint: str = "") ->
     fail(_paragraphs(f"{what}: median test loss {loss:.3f} (needs < {LOSS_BELOW}) and median accuracy "
                      f"{accuracy:.3f} (needs ≥ {ACCURACY_AT_LEAST}) over {len(runs.runs)} runs.",
                      f"Test loss per run: {runs.listing('loss')}." if reveal else "", _diagnosis(runs, widths), hint))
-
-
-def _paragraphs(*parts: str) -> str:
-    """The message as short lines (the terminal table shows 100 characters of each line)."""
-    return "\n".join(textwrap.fill(part, 96) for part in parts if part)
 
 
 @check("sigmoid hidden layers within the Playground's limits", points=20, timeout=TIMEOUT)

@@ -46,10 +46,10 @@ of 120 with adam or SGD 0.1); narrow deep ones less so ([4, 4]: 108 of 120; [3, 
 from __future__ import annotations
 
 import functools
-import textwrap
 
 from kit.grading import models, trials
 from kit.grading.checks import check, expect, expect_layers, fail
+from kit.grading.expect import paragraphs as _paragraphs
 
 EXERCISE = "exercise 06"
 N_INPUTS = 2  # x1, x2
@@ -98,11 +98,6 @@ def _diagnosis(runs: trials.Runs, widths: list[int]) -> str:
                 "initialisation finds three half-planes (the course tries [3, 3, 2]).")
     return ("No run found the three half-planes XOR needs: each settled for fewer (a test loss of about 0.2 or "
             "more). Widen or deepen the network so that more starts find three, or train longer.")
-
-
-def _paragraphs(*parts: str) -> str:
-    """The message as short lines (the terminal table shows 100 characters of each line)."""
-    return "\n".join(textwrap.fill(part, 96) for part in parts if part)
 
 
 def _expect_reaches(session, variant, what: str, reveal: bool, hint: str = "") -> tuple[trials.Runs, list[int]]:

@@ -27,11 +27,22 @@ starter scores 0 on it. The tests of each exercise pin those trivial answers at 
 
 from __future__ import annotations
 
-__all__ = ["CheckFailed", "fail", "expect", "expect_equal", "expect_close", "expect_layers"]
+__all__ = ["CheckFailed", "fail", "expect", "expect_equal", "expect_close", "expect_layers", "paragraphs"]
 
 
 class CheckFailed(Exception):
     """The check failed; the message is meant for the student (the engine scores the check 0)."""
+
+
+def paragraphs(*parts: str) -> str:
+    """A message of several paragraphs (empty parts left out); the reports wrap long lines.
+
+    Example:
+        >>> print(paragraphs("The loss is 0.48.", "", "Train longer."))
+        The loss is 0.48.
+        Train longer.
+    """
+    return "\n".join(part for part in parts if part)
 
 
 def fail(message: str):

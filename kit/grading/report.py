@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import json
+import textwrap
 import re
 
 from kit.grading.engine import GradeResult
@@ -46,7 +47,8 @@ def isolation_warning(result: GradeResult) -> str:
 
 
 def text(result: GradeResult, width: int = 100) -> str:
-    """A readable table: one line per check, failure messages indented under it, then the total."""
+    """A readable table: one line per check, failure messages indented under it (wrapped at
+    ``width`` characters), then the total."""
     name_width = min(max((len(c.name) for c in result.checks), default=10), 48)
     lines = [f"{_visible(result.exercise, one_line=True)}: {_visible(result.submission, one_line=True)}"]
     if not result.isolated:
@@ -56,9 +58,10 @@ def text(result: GradeResult, width: int = 100) -> str:
         mark = "PASS" if c.passed else ("PART" if c.score > 0 else "FAIL")
         hidden = "" if c.visibility == "visible" else f" [{c.visibility}]"
         lines.append(f"{mark}  {_visible(c.name, one_line=True):<{name_width}}  {c.score:g}/{c.max_score:g}{hidden}")
-        if not c.passed and c.message:
+        if not c.passed and c.message:  # wrapped, never cut: the end of a message is often the fix
             for message_line in _visible(c.message).splitlines():
-                lines.append(f"      {message_line[:width]}")
+                lines += textwrap.wrap(message_line, width, initial_indent="      ", subsequent_indent="      ",
+                                       break_on_hyphens=False) or [""]
     lines += ["", f"Total: {result.score:g}/{result.max_score:g}"]
     lines += [f"Note: {_visible(note, one_line=True)}" for note in result.notes]
     return "\n".join(lines)

@@ -27,7 +27,6 @@ import dataclasses
 import json
 import math
 import statistics
-import textwrap
 
 from kit.errors import SEED, ListOf, check
 from kit.grading import models
@@ -111,7 +110,7 @@ def student_runs(session, data, seeds, n_inputs: int, timeout: float | None = No
     try:
         return train_runs(layers, data, recipe, seeds)
     except models.ModelRejected as rejected:
-        fail(textwrap.fill(f"recipe(): {rejected}", 96))  # the terminal table shows 100 characters a line
+        fail(f"recipe(): {rejected}")
 
 
 def architecture(description) -> dict:

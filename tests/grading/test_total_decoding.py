@@ -296,3 +296,15 @@ def test_big_numbers_and_forged_headers_are_refused_by_name():
     with pytest.raises(protocol.ProtocolError, match="values"):
         protocol.decode(b"[" + b"0," * protocol.MAX_VALUES + b"0]")
     assert protocol.decode(b'{"k\\udcff": "\\ud800"}') == {"k\ufffd": "\ufffd"}
+
+
+def test_text_report_wraps_long_messages_and_cuts_nothing():
+    from kit.grading.engine import CheckResult, GradeResult
+    from kit.grading.report import text
+
+    message = "On the grid: " + "word " * 60 + "and the fix comes last: use x > 0."
+    result = GradeResult("04-derivatives", "s.py", (CheckResult("relu_grad(0) is 0", 0.0, 5.0, "visible", message, 0.0),),
+                         0.1)
+    rendered = text(result, width=100)
+    assert all(len(line) <= 100 for line in rendered.splitlines()), rendered
+    assert "use x > 0." in rendered and " ".join(message.split()) in " ".join(rendered.split())
