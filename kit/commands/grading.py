@@ -124,12 +124,12 @@ def _grade_all(args) -> int:
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("exercises", help="list the graded exercises and what each teaches")
-    parser.set_defaults(handler=_exercises)
+    parser.set_defaults(handler=_exercises, needs_tensorflow=False)  # reads README files only
 
     parser = subparsers.add_parser("start", help="copy an exercise's starter and README to DIR")
     parser.add_argument("exercise", help="number or slug: 4, 04 or derivatives")
     parser.add_argument("dir", nargs="?", help="where to copy (default: ./NN-slug)")
-    parser.set_defaults(handler=_start)
+    parser.set_defaults(handler=_start, needs_tensorflow=False)  # copies and converts text only
 
     epilog = "exit status: 0 all checks passed, 1 some failed, 2 usage or input error, or no isolation with " \
              "--require-isolation"

@@ -164,3 +164,14 @@ def test_grade_submission_validates_its_arguments():
         grade_submission("04", solution, zygote=3)
     with pytest.raises(ValueError, match="Unknown exercise"):
         grade_submission("99", solution)
+
+
+@pytest.mark.parametrize("arguments", [["exercises"], ["start", "03", "{tmp}/work"]])
+def test_listing_and_starting_exercises_never_import_tensorflow(arguments, tmp_path):
+    arguments = [a.format(tmp=tmp_path) for a in arguments]
+    script = ("import sys\nfrom kit import cli\nsys.argv = ['kit', *sys.argv[1:]]\ncode = cli.main()\n"
+              "print('tensorflow' in sys.modules)\nsys.exit(code)")
+    completed = subprocess.run([sys.executable, "-c", script, *arguments], cwd=ROOT, capture_output=True, text=True,
+                               timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip().splitlines()[-1] == "False"
