@@ -32,6 +32,7 @@ import types
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 4096, 16384, 1 << 18
+PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")  # each call gets its own empty tmpfs there
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_CHILD_SUBREAPER = 1, 4, 24, 36
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 REPORT_HEADER = struct.Struct("<QQQ")  # lengths of status JSON, answer frame, output tail
@@ -111,17 +112,19 @@ def _isolate(hide: list[str], tmp_mb: int, notes: list[str]) -> bool:
         return True
     # Each step that fails is reported and skipped: a grade with a note beats no grade at all.
     steps = []
-    # A private, size-capped /tmp: the submission can neither fill the disk nor see other files.
-    for path in ("/tmp", "/var/tmp", "/dev/shm"):
-        if os.path.isdir(path):
-            steps.append((f"private {path}", lambda path=path: _mount(
-                "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(tmp_mb)}m,mode=1777")))
+    # The hidden paths first: a repository cloned under /tmp (as CI may do) is still there to
+    # be hidden, and the private /tmp mounted next covers it all the same.
     for path in hide:
         if os.path.isdir(path):
             steps.append((f"hide {path}", lambda path=path: _mount(
                 "tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555")))
         elif os.path.exists(path):
             steps.append((f"hide {path}", lambda path=path: _mount("/dev/null", path, None, MS_BIND)))
+    # A private, size-capped /tmp: the submission can neither fill the disk nor see other files.
+    for path in PRIVATE_TMP:
+        if os.path.isdir(path):
+            steps.append((f"private {path}", lambda path=path: _mount(
+                "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(tmp_mb)}m,mode=1777")))
     for what, step in steps:
         try:
             step()
