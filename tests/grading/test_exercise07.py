@@ -213,22 +213,6 @@ def test_gradescope_results_follow_the_documented_schema(graded):
     assert_gradescope_schema(data)
     assert any(t["visibility"] == "hidden" for t in data["tests"]) and data["score"] == 20
 
-
-@pytest.mark.slow
-def test_kit_check_passes_the_solution_with_a_readable_table():
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    completed = subprocess.run([sys.executable, "-m", "kit.cli", "check", "07", str(EXERCISE / "solution.py")],
-                               cwd=root, capture_output=True, text=True, timeout=600,
-                               env={"PYTHONPATH": str(root), "TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin"})
-    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
-    assert f"PASS  {CLEAN}" in completed.stdout and "Total: 70/70" in completed.stdout
-    assert "[hidden]" not in completed.stdout
-
-
 def test_hidden_variant_is_another_draw_and_noisier():
     checks = load_checks("07")[0].function.__globals__
     assert checks["HIDDEN"]["noise"] > checks["VISIBLE"]["noise"] == 0
