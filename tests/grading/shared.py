@@ -58,7 +58,7 @@ def module_grader(exercise: str, zygote, folder, limits):
 
 def spy_zygote(zygote):
     """A zygote that wraps a started one (it starts nothing) and records, in ``.sent``, the
-    arguments of every sandboxed call: to check what a visible-only grading hands the child."""
+    ``(driver, arguments)`` of every sandboxed call: to check what a grading hands the child."""
     from kit.grading.sandbox import Zygote
 
     class Spy(Zygote):
@@ -66,7 +66,7 @@ def spy_zygote(zygote):
             self.sent = []
 
         def call(self, source, driver, arguments, limits, filename="submission.py"):
-            self.sent.append(arguments)
+            self.sent.append((driver, arguments))
             return zygote.call(source, driver, arguments, limits, filename=filename)
 
         def close(self):

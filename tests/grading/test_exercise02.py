@@ -217,12 +217,12 @@ def test_kit_check_sends_no_hidden_weight_list_to_the_child(zygote, checks02):
     visible = grade_submission("02", EXERCISE / "solution.py", visibility="visible", zygote=spy, limits=LIMITS,
                                checks=checks02)
     assert visible.score == visible.max_score == 75
-    sent = [array for arguments in spy.sent for array in arrays(arguments)]
+    sent = [array for _, arguments in spy.sent for array in arrays(arguments)]
     assert sent and not [a for a in sent for h in hidden if a.shape == h.shape and np.array_equal(a, h)]
     # The same spy sees them in a full grade, so the test can fail.
     spy.sent.clear()
     grade_submission("02", EXERCISE / "solution.py", zygote=spy, limits=LIMITS, checks=checks02)
-    sent = [array for arguments in spy.sent for array in arrays(arguments)]
+    sent = [array for _, arguments in spy.sent for array in arrays(arguments)]
     assert all(any(a.shape == h.shape and np.array_equal(a, h) for a in sent) for h in hidden)
 
 

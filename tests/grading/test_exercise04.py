@@ -10,6 +10,7 @@ import pytest
 from kit.grading import grade_submission, report
 from kit.grading.exercises import find
 from tests.grading.conftest import TEST_LIMITS
+from tests.grading.shared import arrays, assert_gradescope_schema, spy_zygote
 
 EXERCISE = find("04").path
 BASE = (Path(__file__).parent / "submissions" / "_base.py").read_text()
@@ -108,21 +109,7 @@ def test_references_agree_with_tensorflow_autodiff():
 def test_gradescope_results_follow_the_documented_schema(zygote, checks04, tmp_path):
     result = _grade(tmp_path, BASE + "\n\n" + MISTAKES["relu_grad_one_at_zero"][0], zygote, checks04)
     data = report.gradescope(result)
-    top = {"score": (int, float), "execution_time": (int, float), "output": str, "output_format": str,
-           "visibility": str, "stdout_visibility": str, "extra_data": dict, "tests": list, "leaderboard": list}
-    for key, kind in top.items():
-        assert isinstance(data[key], kind), key
-    formats = {"text", "html", "simple_format", "md", "ansi"}
-    visibilities = {"hidden", "after_due_date", "after_published", "visible"}
-    assert data["output_format"] in formats and data["visibility"] in visibilities
-    per_test = {"name": str, "score": (int, float), "max_score": (int, float), "status": str, "output": str,
-                "output_format": str, "tags": list, "visibility": str, "number": str, "extra_data": dict}
-    for test in data["tests"]:
-        assert set(test) <= set(per_test), set(test) - set(per_test)
-        for key, kind in per_test.items():
-            assert isinstance(test[key], kind), (key, test)
-        assert test["status"] in ("passed", "failed") and test["output_format"] in formats
-        assert test["visibility"] in visibilities and 0 <= test["score"] <= test["max_score"]
+    assert_gradescope_schema(data)
     assert any(t["visibility"] == "hidden" for t in data["tests"])
     assert data["score"] == sum(t["score"] for t in data["tests"]) == 95
 
@@ -144,49 +131,19 @@ def test_trivial_answers_score_zero(answer, zygote, checks04, tmp_path):
     assert result.score == 0, [(c.name, c.score) for c in result.checks if c.score]
 
 
-def _spy(zygote):
-    """A zygote that records every argument the parent sends to the child."""
-    from kit.grading.sandbox import Zygote
-
-    class Spy(Zygote):
-        def __init__(self):  # wraps the started zygote; starts nothing
-            self.sent = []
-            self.isolation = zygote.isolation
-
-        def call(self, source, driver, arguments, limits, filename="submission.py"):
-            self.sent.append(arguments)
-            return zygote.call(source, driver, arguments, limits, filename=filename)
-
-        def close(self):
-            pass
-
-    return Spy()
-
-
-def _arrays(value):
-    if isinstance(value, np.ndarray):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _arrays(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _arrays(item)
-
-
 @pytest.mark.slow
 def test_kit_check_sends_no_hidden_input_to_the_child(zygote, checks04):
     hidden = list(checks04[0].function.func.__globals__["HIDDEN"].values())
-    spy = _spy(zygote)
+    spy = spy_zygote(zygote)
     visible = grade_submission("04", EXERCISE / "solution.py", visibility="visible", zygote=spy,
                                limits=TEST_LIMITS, checks=checks04)
     assert visible.score == visible.max_score == 70
-    sent = [array for arguments in spy.sent for array in _arrays(arguments)]
+    sent = [array for _, arguments in spy.sent for array in arrays(arguments)]
     assert sent, "the spy saw no input"
     leaked = [a for a in sent for h in hidden if a.shape == h.shape and np.array_equal(a, h)]
     assert not leaked, f"{len(leaked)} hidden input(s) sent by a visible-only run"
     # The same spy sees them in a full grade, so the test can fail.
     spy.sent.clear()
     grade_submission("04", EXERCISE / "solution.py", zygote=spy, limits=TEST_LIMITS, checks=checks04)
-    sent = [array for arguments in spy.sent for array in _arrays(arguments)]
+    sent = [array for _, arguments in spy.sent for array in arrays(arguments)]
     assert all(any(a.shape == h.shape and np.array_equal(a, h) for a in sent) for h in hidden)

@@ -14,7 +14,7 @@ import pytest
 from kit.grading import grade_submission, report
 from kit.grading.exercises import find, load_checks
 from tests.grading.conftest import TEST_LIMITS
-from tests.grading.shared import assert_gradescope_schema
+from tests.grading.shared import assert_gradescope_schema, spy_zygote
 
 EXERCISE = find("07").path
 STRUCTURE = "model: ReLU hidden layers within the Playground's limits, and it learns"
@@ -99,28 +99,9 @@ def checks07():
     return load_checks("07")
 
 
-def _spy(zygote):
-    """A zygote that records what the parent sends to the child."""
-    from kit.grading.sandbox import Zygote
-
-    class Spy(Zygote):
-        def __init__(self):  # wraps the started zygote; starts nothing
-            self.sent = []
-            self.isolation = zygote.isolation
-
-        def call(self, source, driver, arguments, limits, filename="submission.py"):
-            self.sent.append((driver, arguments))
-            return zygote.call(source, driver, arguments, limits, filename=filename)
-
-        def close(self):
-            pass
-
-    return Spy()
-
-
 @pytest.fixture(scope="module")
 def spy(zygote):
-    return _spy(zygote)
+    return spy_zygote(zygote)
 
 
 @pytest.fixture(scope="module")
