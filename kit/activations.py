@@ -110,7 +110,8 @@ def binary_step(x):
     it: it is the threshold unit of the XOR-by-hand exercise, not a trainable activation.
 
     Example:
-        >>> binary_step(np.array([-1.0, 0.0, 2.0]))  # -> [0, 0, 1]
+        >>> np.asarray(binary_step(np.array([-1.0, 0.0, 2.0])))
+        array([0., 0., 1.])
     """
     x = _t(x)
     # "+ 0·x" keeps the output connected to x, so autodiff gives the true derivative 0 rather

@@ -11,7 +11,10 @@ Rules and thresholds (the course's definitions, also drawn on TensorBoard by
 
 - **dead unit** (ReLU-like hidden layers: ``DEAD_CAPABLE``): its activation is exactly 0 on
   *every* probe row. Its gradient is then 0 on every row too, so gradient descent can never
-  bring it back (exercise 09's definition).
+  bring it back. The kit's one definition of dead (the zoo, the demo and the TensorBoard
+  scalars use it). A unit whose *pre-activation* is ≤ 0 on every row is called *inactive*
+  (``kit.zoo.inactive_fraction``): for ReLU the same thing, for leaky ReLU or ELU a unit on
+  its negative branch that still has a gradient and can recover, so it is not dead.
 - **saturated unit** (squashing hidden layers: ``SATURATION_ZONES``): its activation lies in a
   flat zone of the activation on at least ``SATURATED_SHARE`` (95 %) of the probe rows. Zones:
   sigmoid s < 0.01 or s > 0.99 (slope below 4 % of its maximum 0.25); tanh and softsign

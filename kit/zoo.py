@@ -7,9 +7,9 @@ one module per theme; importing ``kit.zoo`` registers them all.
 Example:
     >>> from kit import zoo
     >>> zoo.names("xor-*")
-    ['xor-1-linear', 'xor-2-relu', 'xor-3-relu', 'xor-332-relu', ...]
-    >>> result = zoo.train("xor-3-relu", seed=0)
-    >>> result.metrics["val_loss"] <= 0.177
+    ['xor-hidden-linear', 'xor-1-linear', 'xor-2-relu', 'xor-3-relu', 'xor-332-relu', 'xor-small-init', 'xor-large-init']
+    >>> result = zoo.train("circle-linear-crosses", seed=0, epochs=20)
+    >>> result.metrics["val_accuracy"] >= 0.9  # the feature crosses make circle linearly separable
     True
 """
 
@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
 import hashlib
+import importlib.util
 import json
 import math
 import operator
@@ -68,10 +70,13 @@ class Entry:
     quick: bool = False
 
     def fingerprint(self) -> str:
-        """A short hash of everything that decides the entry's results (to spot stale tables)."""
+        """A short hash of everything that decides the entry's results (to spot stale tables):
+        its data, model, recipe, expectation, measures, seeds and rule, and :func:`code_fingerprint`
+        (the source of the kit code that makes, trains and measures it)."""
         fields = dataclasses.asdict(self)
         for key in ("card", "claim", "quick"):
             fields.pop(key)
+        fields["code"] = code_fingerprint()
         return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
     def describe_model(self) -> str:
@@ -89,6 +94,43 @@ class Entry:
 
 
 _REGISTRY: dict[str, Entry] = {}
+
+CODE_MODULES = ("kit.datasets", "kit.builders", "kit.heads", "kit.activations", "kit.training", "kit.diagnostics",
+                "kit.zoo")
+"""The modules whose source decides the zoo's numbers: the data, the models (builders, heads,
+activations), the trainer (every module of the package), and the measures (diagnostics and this module, which trains and
+measures an entry). A change to any of them, even a comment, marks every entry's results stale:
+a false alarm costs one ``kit zoo bench``; a missed change would leave a table the code no
+longer reproduces. Validation (``kit.errors``), plots and the CLI do not change the numbers."""
+
+
+def _module_source(module: str) -> bytes:
+    """The source of a module (of every module of a package), read from the files without
+    importing them, so that ``kit zoo bench --check`` stays fast."""
+    from pathlib import Path
+
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.origin:
+        raise InvalidParameter(f"kit.zoo.CODE_MODULES names {module!r}, which cannot be found; fix the list.")
+    if spec.submodule_search_locations:
+        files = sorted(path for folder in spec.submodule_search_locations for path in Path(folder).glob("*.py"))
+    else:
+        files = [Path(spec.origin)]
+    return b"".join(path.name.encode() + b"\0" + path.read_bytes() for path in files)
+
+
+@functools.lru_cache(maxsize=None)
+def code_fingerprint() -> str:
+    """A short hash of the source of :data:`CODE_MODULES` (part of every entry's fingerprint).
+
+    Example:
+        >>> len(code_fingerprint())
+        12
+    """
+    digest = hashlib.sha256()
+    for module in CODE_MODULES:
+        digest.update(module.encode() + b"\0" + _module_source(module) + b"\0")
+    return digest.hexdigest()[:12]
 
 
 @validate_params(entry=InstanceOf(Entry, "a kit.zoo.Entry"))
@@ -202,6 +244,52 @@ def train(name: str, seed: int = 0, callbacks=None, verbose=0, **recipe_override
     return Result(entry, seed, model, data, logs, metrics, seconds)
 
 
+def _evaluate(model, x, y) -> tuple[float, float | None]:
+    """The head's loss and accuracy (None for regression) of ``model`` on (x, y), as the trainer
+    computes them at the end of an epoch."""
+    from kit import heads
+
+    head = heads.head_of(model)
+    prediction = model(x, training=False)
+    loss = float(head.loss()(y, prediction))
+    prediction = np.asarray(prediction)
+    if head.name == "playground":
+        return loss, float(np.mean(np.sign(prediction[:, 0]) == np.sign(y)))
+    if head.name == "logistic":
+        return loss, float(np.mean((prediction[:, 0] > 0.5) == (y > 0.5)))
+    if head.name == "softmax":
+        return loss, float(np.mean(np.argmax(prediction, axis=1) == y))
+    return loss, None
+
+
+@validate_params(name=ENTRY_NAME, seed=SEED)
+def untrained(name: str, seed: int = 0) -> Result:
+    """An entry's network as initialised, with the metrics :func:`train` reports (no training).
+
+    What a claim measured on trained networks must not hold for: ``tests/test_demo.py`` feeds
+    these to :func:`kit.demo.claims`. Cheap: one forward pass per split, no compiled trainer.
+
+    Example:
+        >>> untrained("xor-3-relu", seed=0).metrics["val_loss"] > 0.177
+        True
+    """
+    import keras
+
+    entry = get(name)
+    data = dataset(name)
+    keras.utils.set_random_seed(seed)
+    model = create(name, seed=seed)
+    metrics = {}
+    for prefix, x, y in (("", data.x_train, data.y_train), ("val_", data.x_test, data.y_test)):
+        loss, accuracy = _evaluate(model, x, y)
+        metrics[prefix + "loss"] = loss
+        if accuracy is not None:
+            metrics[prefix + "accuracy"] = accuracy
+    metrics["epochs"] = 0
+    metrics.update({m: MEASURES[m](model, data) for m in entry.measures})
+    return Result(entry, seed, model, data, {}, metrics, 0.0)
+
+
 # ---------------------------------------------------------------------------------------------
 # Measures beyond the loss and accuracy.
 
@@ -217,12 +305,14 @@ def _max_abs_error(model, data) -> float:
 
 
 @validate_params(model=MODEL)
-def negative_everywhere(model, x) -> dict[str, float]:
-    """Per hidden layer, the share of units whose pre-activation is ≤ 0 on every row of ``x``.
+def inactive_fraction(model, x) -> dict[str, float]:
+    """Per hidden layer, the share of *inactive* units: pre-activation ≤ 0 on every row of ``x``.
 
-    For ReLU these units are dead (output 0, gradient 0, forever); for leaky ReLU they are stuck
-    on the 0.01 slope but still learn. Measuring the same thing for both lets the dying-ReLU
-    entries compare a network with its fix.
+    Not the same as dead (:func:`kit.diagnostics.dead_fraction`: activation exactly 0 on every
+    row, so zero gradient forever). For ReLU the two agree; a leaky ReLU or ELU unit can be
+    inactive, on its negative branch for every input, yet keeps a gradient (slope 0.01, eˣ) and
+    can come back. Measuring it for every activation shows how far a high learning rate pushes
+    units negative whatever the activation does with them.
     """
     from kit import diagnostics
 
@@ -231,14 +321,27 @@ def negative_everywhere(model, x) -> dict[str, float]:
     return {name: float(np.mean(np.all(outputs[name]["pre_activation"] <= 0, axis=0))) for name in hidden}
 
 
-def _dead_share(model, data) -> float:
-    """Share of all hidden units whose pre-activation is ≤ 0 on every training example."""
+def _share_of_units(model, fractions: dict) -> float:
+    """Per-layer shares → share of all hidden units (layers missing from ``fractions`` count 0)."""
     from kit.builders import dense_layers
 
-    fractions = negative_everywhere(model, data.x_train)
-    widths = {layer.name: layer.units for layer in dense_layers(model)}
-    total = sum(widths[name] for name in fractions)
-    return float(sum(fractions[name] * widths[name] for name in fractions) / total) if total else 0.0
+    hidden = dense_layers(model)[:-1]
+    total = sum(layer.units for layer in hidden)
+    return float(sum(fractions.get(layer.name, 0.0) * layer.units for layer in hidden) / total) if total else 0.0
+
+
+def _dead_share(model, data) -> float:
+    """Share of all hidden units that are dead on the training set, by the one definition of
+    :func:`kit.diagnostics.dead_fraction` (activation exactly 0 on every row); units of layers
+    whose activation cannot die (leaky ReLU, ELU, tanh …) count as alive."""
+    from kit import diagnostics
+
+    return _share_of_units(model, diagnostics.dead_fraction(model, data.x_train))
+
+
+def _inactive_share(model, data) -> float:
+    """Share of all hidden units that are inactive (pre-activation ≤ 0) on every training example."""
+    return _share_of_units(model, inactive_fraction(model, data.x_train))
 
 
 def _gradient_ratio(model, data) -> float:
@@ -263,6 +366,7 @@ MEASURES = {
     "max_abs_error": _max_abs_error,
     "dead_share": _dead_share,
     "init_dead_share": _dead_share,
+    "inactive_share": _inactive_share,
     "init_gradient_ratio": _gradient_ratio,
     "gradient_ratio": _gradient_ratio,
     "collapse_error": _collapse_error,
@@ -278,6 +382,7 @@ MEASURES = {
 def summarise(entry: Entry, results: list[Result]) -> dict:
     """Per metric: the values by seed, median, mean, spread; and whether the expectation holds."""
     row = {"name": entry.name, "seeds": [r.seed for r in results], "fingerprint": entry.fingerprint(),
+           "code": code_fingerprint(),
            "seconds": round(sum(r.seconds for r in results), 2), "metrics": {}}
     keys = [k for k in results[0].metrics if k != "epochs"]
     for key in keys:
@@ -316,7 +421,8 @@ def bench(pattern: str = "*", echo=None) -> list[dict]:
 # ---------------------------------------------------------------------------------------------
 # models/RESULTS.csv and models/RESULTS.md: generated, never hand-edited.
 
-RESULT_METRICS = ("val_loss", "val_accuracy", "max_abs_error", "dead_share", "init_gradient_ratio", "collapse_error")
+RESULT_METRICS = ("val_loss", "val_accuracy", "max_abs_error", "init_dead_share", "dead_share", "inactive_share",
+                  "init_gradient_ratio", "collapse_error")
 
 
 def _format(value: float) -> str:
@@ -332,12 +438,13 @@ def results_csv(rows: list[dict]) -> str:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["entry", "fingerprint", "metric", "seeds", "values", "median", "min", "max", "expected", "rule", "holds"])
+    writer.writerow(["entry", "fingerprint", "code", "metric", "seeds", "values", "median", "min", "max", "expected",
+                     "rule", "holds"])
     for row in rows:
         entry = get(row["name"])
         for metric, stats in row["metrics"].items():
             expected = entry.expected.get(metric)
-            writer.writerow([row["name"], row["fingerprint"], metric, " ".join(map(str, row["seeds"])),
+            writer.writerow([row["name"], row["fingerprint"], row.get("code", ""), metric, " ".join(map(str, row["seeds"])),
                              " ".join(f"{v:.6g}" for v in stats["values"]), f"{stats['median']:.6g}",
                              f"{stats['min']:.6g}", f"{stats['max']:.6g}",
                              f"{expected[0]} {expected[1]}" if expected else "", entry.rule if expected else "",
@@ -391,9 +498,10 @@ def write_results(rows: list[dict], folder) -> list:
 def stale_entries(folder) -> list[str]:
     """Why the committed results table no longer matches the registry ([] when it is current).
 
-    An entry is stale when it has no rows, or its rows carry another fingerprint (its data, model,
-    recipe, expectation or seeds changed since the table was generated); rows of entries that no
-    longer exist are stale too.
+    An entry is stale when it has no rows, or its rows carry another fingerprint: its data, model,
+    recipe, expectation or seeds changed since the table was generated, or the kit code that
+    makes, trains and measures it (:data:`CODE_MODULES`) did. Rows of entries that no longer exist
+    are stale too.
     """
     import csv
     from pathlib import Path
@@ -401,15 +509,20 @@ def stale_entries(folder) -> list[str]:
     path = Path(folder) / "RESULTS.csv"
     if not path.exists():
         return [f"{path} does not exist; run 'kit zoo bench' to generate it."]
-    recorded = {}
+    recorded, codes = {}, set()
     with path.open(newline="") as handle:
         for record in csv.DictReader(handle):
             recorded[record["entry"]] = record["fingerprint"]
+            codes.add(record.get("code") or "")
     problems = []
+    code_changed = codes != {code_fingerprint()}
+    if code_changed:
+        problems.append(f"the kit code that makes, trains and measures the entries ({', '.join(CODE_MODULES)}) "
+                        "changed since the table was generated")
     for entry in entries():
         if entry.name not in recorded:
             problems.append(f"{entry.name}: not in the table")
-        elif recorded[entry.name] != entry.fingerprint():
+        elif recorded[entry.name] != entry.fingerprint() and not code_changed:
             problems.append(f"{entry.name}: changed since the table was generated")
     problems += [f"{name}: in the table but no longer in the zoo" for name in recorded if name not in _REGISTRY]
     if not (Path(folder) / "RESULTS.md").exists():

@@ -7,6 +7,10 @@ PLAYGROUND_XOR = {"optimizer": "sgd", "learning_rate": 0.03, "batch_size": 10, "
 EIGHT_SEEDS = tuple(range(8))
 TARGET = 0.177  # the crash course's target Playground test loss
 
+SPREAD_RATIO = 2.0
+"""The small net's spread of test loss over seeds (max − min) is at least this many times the
+large net's: measured 0.228 vs 0.006 (38×) on seeds 0-4, so 2× is a wide margin."""
+
 register(Entry(
     name="xor-1-linear",
     card="One hidden neuron with linear activation: underfits, train and test loss near 0.5.",
@@ -20,8 +24,10 @@ register(Entry(
 
 register(Entry(
     name="xor-2-relu",
-    card="Two ReLU neurons: two half-planes are not enough for XOR's four quadrants; no seed reaches "
-         "the target.",
+    card="Two ReLU neurons: two half-planes are not enough for XOR's four quadrants. On this data set "
+         "(data seed 0) none of model seeds 0-7 reaches the 0.177 target (best 0.189). Measured on other "
+         "draws of the data (data seeds 1-5, model seeds 0-7, 1000 epochs): on 4 of the 5 some seeds do "
+         "(data seed 3, model seed 3: 0.151), so two units are borderline, not impossible.",
     claim="crash course XOR exercise 2: two ReLU neurons still underfit",
     data={"name": "xor", "noise": 0},
     model={"hidden": [2], "activation": "relu", "head": "playground"},
@@ -76,4 +82,6 @@ register(Entry(
     model={"hidden": [8, 8, 8], "activation": "relu", "head": "playground"},
     recipe={**PLAYGROUND_XOR, "epochs": 200},
     seeds=(0, 1, 2, 3, 4),
+    # It learns: measured test loss 0.116-0.122 (noise 20 keeps it above 0; an untrained net is ≈ 0.5).
+    expected={"val_loss": ("<", 0.2)},
 ))

@@ -1,4 +1,4 @@
-"""``kit demo`` end to end: every claim holds, the figures and TensorBoard runs are written."""
+"""``kit demo``: every claim holds end to end; and every counted claim can fail, fed untrained networks."""
 
 import json
 import os
@@ -7,7 +7,64 @@ import sys
 
 import pytest
 
-from kit import demo
+from kit import demo, zoo
+
+
+@pytest.fixture(scope="module")
+def untrained_results():
+    """Every demo entry as initialised, one seed each (a forward pass per split: a few seconds)."""
+    return {name: [zoo.untrained(name, seed=zoo.get(name).seeds[0])] for _, names in demo.STAGES for name in names}
+
+
+def _checks(row):
+    return {check["what"]: check["holds"] for check in row["checks"]}
+
+
+def test_no_counted_claim_holds_for_untrained_networks(untrained_results):
+    rows = demo.claims(untrained_results)
+    counted = [row for row in rows if row["kind"] == "result"]
+    assert len(counted) >= 15
+    assert [row["claim"] for row in counted if row["holds"]] == []
+    # The rows fail for the right reason: the "succeeds" side flips, the "fails" side (an untrained
+    # linear model fails too) does not, which is why each row needs its non-linear counterpart.
+    circle = _checks(counted[0])
+    assert circle["sigmoid and ReLU ≥ best half-plane + 0.2"] is False
+    assert next(v for k, v in circle.items() if k.startswith("linear and hidden linear ≤ best half-plane")) is True
+    ladder = _checks(next(row for row in counted if row["claim"].startswith("XOR: 3 ReLU units can reach")))
+    assert ladder == {"xor-2-relu: val_loss > 0.177 (every seed)": True,
+                      "xor-3-relu: val_loss <= 0.177 (some seed)": False}
+    dying = _checks(next(row for row in counted if row["claim"].startswith("Dying ReLU: too high")))
+    assert not any(dying.values())  # at initialisation only ~0.1 of the units are dead
+    # Facts are identities: they hold for any network, and are not counted.
+    assert all(row["holds"] for row in rows if row["kind"] == "fact")
+
+
+def test_a_linear_model_that_beats_the_half_plane_breaks_its_row(untrained_results):
+    results = dict(untrained_results)
+    [run] = results["circle-linear"]
+    results["circle-linear"] = [zoo.Result(run.entry, run.seed, run.model, run.data, run.history,
+                                           {**run.metrics, "val_accuracy": 0.99}, 0.0)]
+    row = demo.claims(results)[0]
+    assert next(v for k, v in _checks(row).items() if k.startswith("linear and hidden linear ≤")) is False
+
+
+def test_claims_markdown_escapes_pipes_and_splits_facts(untrained_results):
+    text = demo.claims_markdown(demo.claims(untrained_results))
+    assert "## Course results, measured on trained networks: 0/" in text and "## Facts checked" in text
+    for line in text.splitlines():
+        if line.startswith("| "):
+            cells = line.replace("\\|", "").strip("|").split("|")
+            assert len(cells) == 7, line
+
+
+def test_clopper_pearson_matches_the_exact_binomial():
+    # Reference values: scipy.stats.binomtest(k, n).proportion_ci("exact").
+    low, high = demo.clopper_pearson(4, 8)
+    assert (round(low, 4), round(high, 4)) == (0.1570, 0.8430)
+    assert demo.clopper_pearson(0, 8) == (0.0, pytest.approx(0.3694, abs=1e-4))
+    assert demo.clopper_pearson(8, 8)[1] == 1.0
+    with pytest.raises(ValueError, match="successes"):
+        demo.clopper_pearson(9, 8)
 
 
 @pytest.mark.slow
@@ -18,10 +75,10 @@ def test_demo_end_to_end(tmp_path):
                             text=True, timeout=900, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     rows = json.loads((out / "claims.json").read_text())
-    assert len(rows) >= 15
-    assert all({"claim", "measured", "expected", "holds"} <= row.keys() for row in rows)
+    assert len([row for row in rows if row["kind"] == "result"]) >= 15
+    assert all({"claim", "measured", "expected", "holds", "checks", "statistic", "kind"} <= row.keys() for row in rows)
     assert [row["claim"] for row in rows if not row["holds"]] == []
-    assert "| claim | measured | expected |" in (out / "claims.md").read_text()
+    assert "| claim | measured | statistic |" in (out / "claims.md").read_text()
     for figure in ("activations", "progression", "xor_ladder", "feature_crosses", "gradient_flow", "dead_units",
                    "approximation"):
         assert (out / "figures" / f"{figure}.png").stat().st_size > 10_000, figure

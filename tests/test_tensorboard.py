@@ -103,7 +103,7 @@ def test_the_values_mean_what_they_say(runs):
     first, last = _series(sigmoid, "grad_norm/hidden_1"), _series(sigmoid, "grad_norm/output")
     for step in PROBE_STEPS:
         # Vanishing gradients, the lesson's figure: first layer ≥ 100× below the last
-        # (exercise 08's first/last ≤ 1e-2; measured ≈ 1e-7 for this network).
+        # (the lesson's first/last ≤ 1e-2; measured ≈ 1e-7 for this network).
         assert first[step] <= 1e-2 * last[step]
 
     image = sigmoid.Tensors("decision_boundary")[0].tensor_proto.string_val

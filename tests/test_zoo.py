@@ -18,7 +18,8 @@ QUICK = [entry.name for entry in zoo.entries() if entry.quick]
 def test_registry_has_the_course():
     required = ["playground-default", "xor-1-linear", "xor-2-relu", "xor-3-relu", "xor-332-relu", "circle-linear",
                 "circle-linear-crosses", "circle-hidden-linear", "circle-sigmoid", "spiral-relu",
-                "spiral-relu-crosses", "deep-sigmoid", "deep-relu", "dying-relu", "dying-relu-fixed", "sin-relu-4",
+                "spiral-relu-crosses", "deep-sigmoid", "deep-relu", "dying-relu", "dying-relu-low-rate", "dying-relu-leaky",
+                "dying-relu-elu", "dying-relu-he", "dying-relu-fixed", "sin-relu-4",
                 "sin-relu-8", "sin-relu-16", "sin-relu-32", "parabola-quadratic", "digits-softmax",
                 "xor-small-init", "xor-large-init"]
     assert [name for name in required if name not in ALL] == []
@@ -72,10 +73,60 @@ def test_committed_results_table_is_current():
 
 
 def test_stale_table_is_detected(tmp_path):
-    rows = [{"name": "circle-linear", "seeds": [0], "fingerprint": "0" * 12, "seconds": 0.0, "holds": None,
+    rows = [{"name": "circle-linear", "seeds": [0], "fingerprint": "0" * 12, "code": zoo.code_fingerprint(),
+             "seconds": 0.0, "holds": None,
              "verdicts": {}, "metrics": {"val_accuracy": {"values": [0.5], "median": 0.5, "mean": 0.5, "min": 0.5,
                                                       "max": 0.5, "seeds_meeting": "0/1"}}}]
     zoo.write_results(rows, tmp_path)
     problems = zoo.stale_entries(tmp_path)
     assert "circle-linear: changed since the table was generated" in problems
     assert "xor-3-relu: not in the table" in problems
+
+
+def test_dying_relu_entries_change_one_thing_each():
+    base = zoo.get("dying-relu")
+    for name in ("dying-relu-low-rate", "dying-relu-leaky", "dying-relu-elu", "dying-relu-he"):
+        entry = zoo.get(name)
+        changed = {k for k in base.model.keys() | entry.model.keys() if base.model.get(k) != entry.model.get(k)}
+        changed |= {k for k in base.recipe if base.recipe[k] != entry.recipe[k]}
+        assert len(changed) == 1 and entry.data == base.data and entry.seeds == base.seeds, (name, changed)
+
+
+def test_dead_and_inactive_are_different_measures():
+    """Dead: activation 0 on every row (kit.diagnostics.dead_fraction); inactive: pre-activation ≤ 0."""
+    from kit import builders
+
+    data = zoo.dataset("dying-relu")
+    for activation, dead in (("relu", 1.0), ("leaky_relu", 0.0), ("elu", 0.0)):
+        model = builders.build_mlp(2, hidden=[4], activation=activation, seed=0)
+        layer = model.get_layer("hidden_1")
+        layer.bias.assign(np.full(4, -100.0, dtype=np.float32))  # every unit negative on every input
+        assert zoo.MEASURES["dead_share"](model, data) == dead, activation
+        assert zoo.MEASURES["inactive_share"](model, data) == 1.0, activation
+        assert zoo.inactive_fraction(model, data.x_train) == {"hidden_1": 1.0}
+
+
+def test_results_go_stale_when_the_trainer_changes(tmp_path, monkeypatch, capsys):
+    """kit zoo bench --check fails once the code that produced models/RESULTS.* changes."""
+    import shutil
+
+    from kit.commands import zoo as zoo_command
+
+    folder = Path(__file__).resolve().parents[1] / "models"
+    for name in ("RESULTS.csv", "RESULTS.md"):
+        shutil.copy(folder / name, tmp_path / name)
+    args = type("Args", (), {"out": str(tmp_path), "check": True, "pattern": "*", "json": False})()
+    assert zoo_command._bench(args) == 0, capsys.readouterr().out
+
+    original = zoo._module_source
+    monkeypatch.setattr(zoo, "_module_source", lambda module: original(module) + (
+        b"\n# an edited trainer\n" if module == "kit.training" else b""))
+    zoo.code_fingerprint.cache_clear()
+    try:
+        assert zoo_command._bench(args) == 1
+        output = capsys.readouterr().out
+        assert "The results table is stale" in output and "kit code that makes, trains and measures" in output
+    finally:
+        monkeypatch.undo()
+        zoo.code_fingerprint.cache_clear()
+    assert zoo.stale_entries(tmp_path) == []
