@@ -33,9 +33,13 @@ INITIALIZERS = {
     "lecun_normal": (keras.initializers.LecunNormal, {}, 0.0),
     "lecun_uniform": (keras.initializers.LecunUniform, {}, 0.0),
     "random_normal": (keras.initializers.RandomNormal, {"stddev": 0.05}, 0.0),
+    "zero": (keras.initializers.Zeros, {}, 0.0),
 }
 """Kernel initializers by name. ``playground`` is the Playground's: weights U(−0.5, 0.5) and
-biases 0.1; the others use zero biases, as Keras does. Every layer gets its own seed."""
+biases 0.1; the others use zero biases, as Keras does. Every layer gets its own seed. ``zero``
+is the Playground's "initZero" option (``state.ts``; ``nn.ts`` then sets every weight and bias
+to 0): every unit of a layer starts alike and, receiving the same gradient, stays alike, so a
+zero-initialised hidden layer learns as one unit (the lesson of the option)."""
 
 OWNER = "kit.builders.build_mlp"
 
@@ -65,6 +69,8 @@ def _initializers(initializer, seed):
     cls, kwargs, bias = INITIALIZERS[initializer]
 
     def make(layer_index):
+        if cls is keras.initializers.Zeros:  # nothing to seed
+            return cls(), keras.initializers.Constant(bias)
         return cls(seed=seed * 1009 + layer_index, **kwargs), keras.initializers.Constant(bias)
 
     return make
@@ -84,11 +90,17 @@ def build_mlp(n_inputs: int, hidden: Sequence[int] = (4, 2), activation="tanh", 
         activation: the hidden layers' activation: a catalogue name (``kit activations``), a
             callable, or a list with one per hidden layer (e.g. ``["relu", "sigmoid"]``).
         head: ``playground`` (tanh unit, ±1 labels, ½·MSE), ``logistic`` (sigmoid, 0/1,
-            cross-entropy), ``softmax`` (``n_classes`` units) or ``linear`` (regression).
+            cross-entropy), ``softmax`` (``n_classes`` units), ``playground_regression`` (linear
+            unit, ½·MSE: the Playground's regression) or ``linear`` (linear unit, plain MSE). See
+            :mod:`kit.heads`.
         n_classes: number of classes for the softmax head (at least 2).
-        initializer: ``playground`` (U(−0.5, 0.5), biases 0.1), ``glorot``, ``he``, or another
-            name in ``INITIALIZERS``.
-        l1, l2: L1/L2 penalties on the kernels (not the biases, as in the Playground).
+        initializer: ``playground`` (U(−0.5, 0.5), biases 0.1), ``zero`` (the Playground's
+            "initZero": all weights and biases 0), ``glorot``, ``he``, or another name in
+            ``INITIALIZERS``.
+        l1, l2: Keras's ``L1L2`` kernel regularizer (not the biases, as in the Playground): adds
+            ``l1·Σ|w| + l2·Σw²`` to the loss, so ``l2=r`` adds ``2r·w`` to the gradient. The
+            Playground's L2 rate r adds ``r·w``: use ``kit.training.train(regularization="l2",
+            regularization_rate=r)`` (or ``l2=r/2`` here).
         dropout: dropout rate after each hidden layer (0 for none).
         seed: seeds every initializer and dropout layer; the same seed gives the same weights.
         name: the model's name.
@@ -125,7 +137,9 @@ def build_mlp(n_inputs: int, hidden: Sequence[int] = (4, 2), activation="tanh", 
     kernel, bias = make_initializers(len(hidden) + 1)
     outputs = keras.layers.Dense(n_outputs, activation=chosen_head.output_activation, kernel_initializer=kernel,
                                  bias_initializer=bias, kernel_regularizer=regularizer, name="output")(x)
-    return keras.Model(inputs, outputs, name=name)
+    model = keras.Model(inputs, outputs, name=name)
+    # The two regression heads share their output layer; the mark tells them apart (kit.heads).
+    return heads.mark_head(model, chosen_head.name)
 
 
 @validate_params(model=MODEL)

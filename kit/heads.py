@@ -1,16 +1,26 @@
 """Output heads: the output unit, the loss, the accuracy and the label convention that go together.
 
-=============  ==========  ===================================  ===================  ==========
-head           output      loss                                 accuracy             labels
-=============  ==========  ===================================  ===================  ==========
-``playground`` 1 × tanh    Playground loss: mean ½(ŷ − y)²      sign(ŷ) = y          −1/+1
-``logistic``   1 × sigmoid binary cross-entropy                 (ŷ > 0.5) = y        0/1
-``softmax``    k × softmax sparse categorical cross-entropy     argmax ŷ = y         0..k−1
-``linear``     1 × linear  mean squared error                   —                    real
-=============  ==========  ===================================  ===================  ==========
+=========================  ==========  ==================================  =============  ==========
+head                       output      loss                                accuracy       labels
+=========================  ==========  ==================================  =============  ==========
+``playground``             1 × tanh    Playground loss: mean ½(ŷ − y)²     sign(ŷ) = y    −1/+1
+``logistic``               1 × sigmoid binary cross-entropy                (ŷ > 0.5) = y  0/1
+``softmax``                k × softmax sparse categorical cross-entropy    argmax ŷ = y   0..k−1
+``playground_regression``  1 × linear  Playground loss: mean ½(ŷ − y)²     —              real
+``linear``                 1 × linear  mean squared error (ŷ − y)²         —              real
+=========================  ==========  ==================================  =============  ==========
+
+The Playground uses ½(ŷ − y)² for regression too (``nn.ts``, ``Errors.SQUARE``), so
+``playground_regression`` is the head of its regression data sets (``reg-plane``, ``reg-gauss``;
+:func:`for_data`): its loss reads as the Playground's and it trains at the Playground's step
+size. ``linear`` is Keras's plain mean squared error: twice the loss, hence twice the gradient
+(at the same learning rate it trains as the Playground does at twice the rate).
 
 A model's head is read off its output layer (:func:`head_of`), so the trainer and the grader
-need nothing but the model.
+need nothing but the model. The two regression heads have the same output layer; a model built
+with ``build_mlp(head="playground_regression")`` carries the head's name in its ``kit_head``
+attribute, which :func:`head_of` reads. That attribute is not saved with the model: a reloaded
+or cloned model reads as ``linear`` until it is marked again with :func:`mark_head`.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ import dataclasses
 import keras
 from keras import ops
 
-from kit.errors import MODEL, InvalidParameter, unknown_name, validate_params
+from kit.errors import MODEL, InvalidParameter, Text, check, unknown_name, validate_params
 
 
 def _same_rank(y_true, y_pred):
@@ -71,7 +81,7 @@ class Head:
 
     def loss(self):
         """A fresh Keras loss object for this head (per-example, to be averaged over a batch)."""
-        if self.name == "playground":
+        if self.name in ("playground", "playground_regression"):
             return PlaygroundLoss()
         if self.name == "logistic":
             return keras.losses.BinaryCrossentropy()
@@ -95,11 +105,18 @@ HEADS = {
     "logistic": Head("logistic", "sigmoid", "01", "binary"),
     "softmax": Head("softmax", "softmax", "index", "multiclass"),
     "linear": Head("linear", "linear", "real", "regression"),
+    "playground_regression": Head("playground_regression", "linear", "real", "regression"),
 }
+"""The heads by name. ``linear`` comes before ``playground_regression``: an unmarked linear
+output reads as ``linear`` (plain MSE), as it always has."""
+
+MARK = "kit_head"
+"""The model attribute that names a head its output layer alone cannot tell (see :func:`mark_head`)."""
 
 
 def get(name) -> Head:
-    """The head called ``name`` (``playground``, ``logistic``, ``softmax`` or ``linear``)."""
+    """The head called ``name`` (``playground``, ``logistic``, ``softmax``, ``linear`` or
+    ``playground_regression``)."""
     if isinstance(name, Head):
         return name
     if not isinstance(name, str) or name not in HEADS:
@@ -115,14 +132,62 @@ def for_labels(labels: str) -> Head:
     raise unknown_name("label convention", labels, [h.labels for h in HEADS.values()])
 
 
+def for_data(data) -> Head:
+    """The natural head for a kit data set: the Playground's own for its data sets
+    (``playground`` for ±1 labels, ``playground_regression`` for ``reg-plane``/``reg-gauss``),
+    otherwise the one for its label convention (:func:`for_labels`).
+
+    Example:
+        >>> from kit import datasets
+        >>> for_data(datasets.playground("reg-plane", n_samples=20)).name
+        'playground_regression'
+        >>> for_data(datasets.curve("sin", n_samples=20)).name
+        'linear'
+    """
+    from kit.datasets import DATASET, PLAYGROUND_REGRESSION
+
+    check(data, DATASET, "data", "kit.heads.for_data")
+    if data.provenance.get("function") == "playground" and data.name in PLAYGROUND_REGRESSION:
+        return HEADS["playground_regression"]
+    return for_labels(data.labels)
+
+
+@validate_params(model=MODEL, head=Text("a head name"))
+def mark_head(model, head: str):
+    """Record on ``model`` the head its output layer cannot tell apart (``playground_regression``
+    vs ``linear``); returns the model. :func:`kit.builders.build_mlp` does this itself.
+
+    Raises:
+        InvalidParameter: the model's output layer is not that head's output.
+    """
+    chosen = get(head)
+    found = _head_by_output(model)
+    if found.output_activation != chosen.output_activation or (found.name == "softmax") != (chosen.name == "softmax"):
+        raise InvalidParameter(
+            f"The head {chosen.name!r} needs a 1 × {chosen.output_activation} output, but the model's output is "
+            f"the {found.name!r} head's ({found.output_activation}). Build the model with "
+            f"kit.builders.build_mlp(head={chosen.name!r}) instead.")
+    setattr(model, MARK, chosen.name)
+    return model
+
+
 @validate_params(model=MODEL)
 def head_of(model) -> Head:
-    """Read a model's head off its last layer's activation and width.
+    """Read a model's head off its last layer's activation and width (and, for the two heads
+    with a linear output, its ``kit_head`` mark: see :func:`mark_head`).
 
     Raises:
         InvalidParameter: the output is not one of the four heads (e.g. ReLU output, or softmax over
             one unit); the message says what was found.
     """
+    head = _head_by_output(model)
+    marked = getattr(model, MARK, None)
+    if marked in HEADS and HEADS[marked].output_activation == head.output_activation and head.name != "softmax":
+        return HEADS[marked]
+    return head
+
+
+def _head_by_output(model) -> Head:
     from kit import activations
 
     layer = model.layers[-1]
@@ -135,6 +200,7 @@ def head_of(model) -> Head:
             return head
     raise InvalidParameter(
         f"The model's output layer {layer.name!r} has {units} unit(s) with activation {activation!r}; "
-        "expected 1 tanh (playground), 1 sigmoid (logistic), k>1 softmax, or 1 linear unit. "
+        "expected 1 tanh (playground), 1 sigmoid (logistic), k>1 softmax, or 1 linear unit "
+        "(linear or playground_regression). "
         "Build the model with kit.builders.build_mlp(head=...) or change its last layer."
     )

@@ -151,7 +151,7 @@ def plane_inputs(feature_names: Sequence[str] = ("x1", "x2"), resolution: int = 
     return datasets.feature_map(list(feature_names))(np.stack([x1.ravel(), x2.ravel()], 1))
 
 
-@validate_params(head=Options("playground", "logistic", "softmax", "linear"))
+@validate_params(head=Options("playground", "logistic", "softmax", "linear", "playground_regression"))
 def signed_output(output, head: str) -> np.ndarray:
     """A binary classifier's outputs (n, units) as one value per row in [−1, 1]: tanh as is,
     sigmoid p ↦ 2p − 1, a two-class softmax as p₁ − p₀, linear clipped."""
@@ -168,9 +168,10 @@ def signed_output(output, head: str) -> np.ndarray:
     return np.clip(values, -1, 1)
 
 
-@validate_params(model=MODEL, resolution=RESOLUTION, extent=Interval(Real, 0, None, closed="neither"))
+@validate_params(model=MODEL, resolution=RESOLUTION, extent=Interval(Real, 0, None, closed="neither"),
+                 discretize=FLAG)
 def decision_grid(model, feature_names: Sequence[str] = ("x1", "x2"), resolution: int = 100,
-                  extent: float = PLAYGROUND_EXTENT) -> np.ndarray:
+                  extent: float = PLAYGROUND_EXTENT, discretize: bool = False) -> np.ndarray:
     """The model's output over the Playground's square [−extent, extent]², as values in [−1, 1].
 
     Rows run from top (x2 = +extent) to bottom, columns from left (x1 = −extent) to right, like
@@ -181,6 +182,15 @@ def decision_grid(model, feature_names: Sequence[str] = ("x1", "x2"), resolution
         feature_names: the Playground features the model was trained on (crosses included).
         resolution: grid points per side (the Playground uses 100).
         extent: half the side of the square.
+        discretize: the Playground's "Discretize output": every value becomes +1 where it is
+            ≥ 0 and −1 elsewhere (``heatmap.ts``: ``value >= 0 ? 1 : -1``), so only the boundary
+            shows.
+
+    Example:
+        >>> from kit import builders
+        >>> grid = decision_grid(builders.build_mlp(2, [3], seed=0), resolution=5, discretize=True)
+        >>> sorted(set(grid.ravel().tolist())) in ([-1.0], [1.0], [-1.0, 1.0])
+        True
     """
     from kit import heads
 
@@ -189,6 +199,8 @@ def decision_grid(model, feature_names: Sequence[str] = ("x1", "x2"), resolution
         raise InvalidParameter(f"The model takes {model.inputs[0].shape[-1]} inputs but feature_names has "
                                f"{inputs.shape[1]} ({list(feature_names)}); pass the features it was trained on.")
     values = signed_output(model(inputs, training=False), heads.head_of(model).name)
+    if discretize:
+        values = np.where(values >= 0, 1.0, -1.0)
     return values.reshape(int(resolution), int(resolution))
 
 
@@ -219,13 +231,14 @@ def heatmap_rgb(values: np.ndarray) -> np.ndarray:
     return heatmap_palette()[heatmap_indices(values)]
 
 
-@validate_params(model=MODEL, data=DATASET, title=TITLE, resolution=RESOLUTION, show_test=FLAG, path=OUTPUT)
+@validate_params(model=MODEL, data=DATASET, title=TITLE, resolution=RESOLUTION, show_test=FLAG, discretize=FLAG,
+                 path=OUTPUT)
 def decision_boundary(model, data, ax=None, title: str | None = None, resolution: int = 100,
-                      show_test: bool = True, path=None):
+                      show_test: bool = False, discretize: bool = False, path=None):
     """The Playground's picture: the output as an orange-white-blue heat map with the points.
 
-    Training points are drawn with white edges, test points with black edges (as the
-    Playground's "show test data" does).
+    Training points are drawn with white edges; with ``show_test`` the test points too, with
+    black edges (the Playground's "Show test data", off by default there and here).
 
     Args:
         model: a trained Keras model.
@@ -233,22 +246,24 @@ def decision_boundary(model, data, ax=None, title: str | None = None, resolution
         ax: draw into this axes (for side-by-side figures); otherwise a new figure.
         title: the panel title (default: the data set's name).
         resolution: grid points per side.
-        show_test: also draw the test points.
+        show_test: also draw the test points (the Playground's "Show test data").
+        discretize: colour by the sign of the output only (the Playground's "Discretize
+            output"; see :func:`decision_grid`).
         path: save the figure there as PNG.
 
     Example:
-        >>> fig = decision_boundary(model, data, path="boundary.png")  # doctest: +SKIP
+        >>> fig = decision_boundary(model, data, show_test=True, discretize=True, path="boundary.png")  # doctest: +SKIP
     """
     from kit import datasets
 
     train_points, test_points = datasets.playground_points(data)
-    values = decision_grid(model, data.feature_names, resolution)
+    values = decision_grid(model, data.feature_names, resolution, discretize=discretize)
     fig = None
     if ax is None:
         fig, ax = plt.subplots(figsize=(4, 4))
     extent = PLAYGROUND_EXTENT
     ax.imshow(values, extent=(-extent, extent, -extent, extent), cmap=PLAYGROUND_CMAP, vmin=-1, vmax=1,
-              interpolation="bilinear")
+              interpolation="nearest" if discretize else "bilinear")
     threshold = 0.5 if data.labels == "01" else 0.0  # the positive class: +1, or 1 for 0/1 labels
     sets = [(train_points, data.y_train, "white")] + ([(test_points, data.y_test, "black")] if show_test else [])
     for points, labels, edge in sets:
@@ -265,15 +280,17 @@ def decision_boundary(model, data, ax=None, title: str | None = None, resolution
     return _finish(fig, path)
 
 
-@validate_params(panels=PANELS, columns=COLUMNS, path=OUTPUT)
-def decision_boundaries(panels: Sequence[tuple], columns: int | None = None, path=None):
-    """Several decision boundaries side by side: ``panels`` is a list of ``(title, model, data)``."""
+@validate_params(panels=PANELS, columns=COLUMNS, show_test=FLAG, discretize=FLAG, path=OUTPUT)
+def decision_boundaries(panels: Sequence[tuple], columns: int | None = None, show_test: bool = False,
+                        discretize: bool = False, path=None):
+    """Several decision boundaries side by side: ``panels`` is a list of ``(title, model, data)``;
+    ``show_test`` and ``discretize`` as in :func:`decision_boundary`."""
     panels = _panels(panels, "kit.plots.decision_boundaries")
     columns = columns or min(4, len(panels))
     rows = math.ceil(len(panels) / columns)
     fig, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 3.5 * rows), squeeze=False)
     for ax, (title, model, data) in zip(axes.flat, panels):
-        decision_boundary(model, data, ax=ax, title=title)
+        decision_boundary(model, data, ax=ax, title=title, show_test=show_test, discretize=discretize)
     for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
     fig.tight_layout()

@@ -57,3 +57,29 @@ def test_training_curves_and_dataset(tmp_path):
     assert (tmp_path / "curves.png").stat().st_size > 5_000 and (tmp_path / "spiral.png").stat().st_size > 5_000
     with pytest.raises(TypeError, match="History"):
         plots.training_curves([1, 2, 3])
+
+
+def test_discretize_output_keeps_only_the_sign():
+    """The Playground's "Discretize output": value ≥ 0 → +1, else −1 (heatmap.ts)."""
+    model = _sign_model(0)
+    model.layers[-1].set_weights([np.array([[0.3], [0.1]], np.float32), np.array([0.2], np.float32)])  # unsaturated
+    smooth = plots.decision_grid(model, resolution=12)
+    sharp = plots.decision_grid(model, resolution=12, discretize=True)
+    assert set(np.unique(sharp).tolist()) == {-1.0, 1.0}
+    np.testing.assert_array_equal(sharp, np.where(smooth >= 0, 1.0, -1.0))
+    assert np.any(np.abs(smooth) < 0.99)  # the smooth grid has shades the discretized one lacks
+
+
+def test_test_points_are_shown_only_when_asked(tmp_path):
+    """As the Playground's "Show test data" (off by default): only the training points unless asked."""
+    data = datasets.playground("circle", n_samples=40)
+    model = _sign_model(0)
+
+    def drawn(**options):
+        ax = plots.decision_boundary(model, data, **options).axes[0]
+        return sum(len(collection.get_offsets()) for collection in ax.collections)
+
+    assert drawn() == len(data.x_train)
+    assert drawn(show_test=True) == len(data.x_train) + len(data.x_test)
+    plots.decision_boundaries([("a", model, data)], show_test=True, discretize=True, path=tmp_path / "b.png")
+    assert (tmp_path / "b.png").stat().st_size > 5_000

@@ -48,6 +48,16 @@ def test_kit_train_bad_numbers_are_refused_before_training(capsys, arguments, me
     assert message in capsys.readouterr().err
 
 
+def test_kit_train_replays_the_playground_on_its_regression_data(capsys):
+    from kit.cli import main
+
+    assert main(["train", "--dataset", "reg-plane", "--hidden", "2", "--epochs", "2", "--batch-size", "7",
+                 "--regularization", "l1", "--regularization-rate", "0.01", "--batching", "playground",
+                 "--no-shuffle"]) == 0
+    out = capsys.readouterr().out
+    assert "playground_regression head" in out and "2 epochs in" in out
+
+
 # Refused by the flag's type (the shared constraint of kit.errors, in its sentence) or by
 # kit.datasets, which loads before TensorFlow does.
 BEFORE_TENSORFLOW = [
@@ -62,6 +72,12 @@ BEFORE_TENSORFLOW = [
                         "[0, 50]. Got 60.0 instead. The Playground's noise slider runs from 0 to 50."),
     (["--features", "x1,x3"], "kit train: error: Unknown feature 'x3'. Known features: sin_x1, "
                               "sin_x2, x1, x1_sq, x1_x2, x2, x2_sq."),
+    (["--regularization-rate", "-1"], "kit train: error: argument --regularization-rate: must be a finite number ≥ 0. "
+                                      "Got '-1' instead. 0 turns the penalty off; the Playground offers 0.001 to 10."),
+    (["--regularization-rate", "0.1"], "kit train: error: --regularization-rate 0.1 has no effect without "
+                                       "--regularization l1 or l2; add one, or drop the rate."),
+    (["--batching", "x"], "kit train: error: argument --batching: invalid choice: 'x' (choose from 'fit', "
+                          "'playground')"),
 ]
 
 

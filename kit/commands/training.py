@@ -12,7 +12,7 @@ import time
 from numbers import Real
 
 from kit.commands import api_defaults, import_tensorflow_quietly, option
-from kit.errors import BATCH_SIZE, COUNT, LEARNING_RATE, SEED, Interval
+from kit.errors import BATCH_SIZE, COUNT, LEARNING_RATE, PENALTY, SEED, Interval, InvalidParameter
 
 HEAD_LABELS = {"playground": "pm1", "logistic": "01"}
 
@@ -63,8 +63,10 @@ def register(subparsers) -> None:
                         help=f"hidden widths, e.g. 8,8 (default {','.join(map(str, model['hidden']))})")
     parser.add_argument("--activation", default=model["activation"],
                         help="hidden activation (see `kit activations`; default %(default)s)")
-    parser.add_argument("--head", default=None, choices=["playground", "logistic", "softmax", "linear"],
-                        help="output head (default: the data set's natural one)")
+    parser.add_argument("--head", default=None,
+                        choices=["playground", "logistic", "softmax", "playground_regression", "linear"],
+                        help="output head (default: the data set's natural one; playground_regression, ½·MSE, "
+                             "for reg-plane/reg-gauss; linear is plain MSE)")
     parser.add_argument("--epochs", type=option(COUNT), default=training["epochs"], help="epochs (default %(default)s)")
     parser.add_argument("--batch-size", type=option(BATCH_SIZE), default=training["batch_size"],
                         help="batch size (default %(default)s)")
@@ -74,6 +76,16 @@ def register(subparsers) -> None:
                         help="sgd, adam, rmsprop or adagrad (default %(default)s)")
     parser.add_argument("--seed", type=option(SEED), default=training["seed"],
                         help="seeds the initial weights and the shuffle (default %(default)s)")
+    parser.add_argument("--regularization", default=training["regularization"], choices=["l1", "l2"],
+                        help="the Playground's regularization: l2 adds rate·w to each weight's gradient, l1 "
+                             "rate·sign(w) and kills links it moves across 0 (default none)")
+    parser.add_argument("--regularization-rate", type=option(PENALTY), default=training["regularization_rate"],
+                        help="the Playground's regularization rate (default %(default)s)")
+    parser.add_argument("--batching", default=training["batching"], choices=["fit", "playground"],
+                        help="fit: the last partial batch is a step of its own; playground: its gradient joins "
+                             "the next epoch's first batch (default %(default)s)")
+    parser.add_argument("--no-shuffle", dest="shuffle", action="store_false",
+                        help="keep the data set's order every epoch, as the Playground does")
     parser.add_argument("--stop-when", type=_targets, default=None, metavar="METRIC=TARGET[,…]",
                         help="stop at the first epoch meeting every target, e.g. val_loss=0.177")
     parser.add_argument("--logdir", default=None, help="write TensorBoard logs there")
@@ -101,18 +113,22 @@ def _callbacks(logdir, data):
 
 
 def _handle(args) -> int:
+    if args.regularization_rate and args.regularization is None:
+        raise InvalidParameter(f"--regularization-rate {args.regularization_rate:g} has no effect without "
+                               "--regularization l1 or l2; add one, or drop the rate.")
     data = _load(args)  # a bad data set, noise or feature is refused before TensorFlow loads
     import_tensorflow_quietly()
     from kit import builders, heads
     from kit.training import train
 
-    head = args.head or heads.for_labels(data.labels).name
+    head = args.head or heads.for_data(data).name
     model = builders.build_mlp(data.n_features, args.hidden, args.activation, head=head,
                                n_classes=data.n_classes if head == "softmax" else None, seed=args.seed)
     start = time.perf_counter()
     history = train(model, data, epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
                     learning_rate=args.learning_rate, seed=args.seed, callbacks=_callbacks(args.logdir, data),
-                    stop_when=args.stop_when)
+                    stop_when=args.stop_when, regularization=args.regularization,
+                    regularization_rate=args.regularization_rate, batching=args.batching, shuffle=args.shuffle)
     seconds = time.perf_counter() - start
     logs = {key: values[-1] for key, values in history.history.items()}
     widths = "-".join(str(w) for w in [data.n_features, *args.hidden, model.outputs[0].shape[-1]])

@@ -32,6 +32,10 @@ PARAMETERS = {
     "seed": SEED,
     "l1": PENALTY,
     "l2": PENALTY,
+    "regularization": [Options("l1", "l2", fix="The Playground offers None, 'l1' and 'l2'."), None],
+    "regularization_rate": PENALTY,  # the Playground's "Regularization rate" (0 to 10 there)
+    "batching": Options("fit", "playground", fix="'fit' steps on the last partial batch as model.fit does; "
+                                                 "'playground' carries it into the next epoch as the Playground does."),
     "callbacks": [ListOf(CALLBACK), CALLBACK, None],
     "verbose": Options("auto", 0, 1, True, False),
     "shuffle": FLAG,
@@ -45,6 +49,7 @@ HEAD_LABELS = {
     "logistic": ("01",),
     "softmax": ("index", "01"),
     "linear": ("real", "pm1", "01"),
+    "playground_regression": ("real", "pm1", "01"),
 }
 """Label conventions each head can learn from (see ``kit.datasets.LABEL_CONVENTIONS``)."""
 
@@ -54,6 +59,7 @@ LABEL_FIX = {
     "logistic": "Load the data with labels='01' or build the model with head='playground' for ±1 labels.",
     "softmax": "Use a data set with class-index labels, or head='playground'/'logistic' for binary ones.",
     "linear": "A linear head fits real targets; use head='softmax' for class indices.",
+    "playground_regression": "A linear head fits real targets; use head='softmax' for class indices.",
 }
 
 
@@ -88,6 +94,15 @@ def check_model_and_data(model, data):
     if len(data.x_train) == 0:
         raise InvalidParameter(f"The data set {data.name!r} has no training rows.")
     return head
+
+
+def check_regularization(regularization, regularization_rate) -> None:
+    """A positive ``regularization_rate`` needs a ``regularization`` to apply (the Playground's pair)."""
+    if regularization is None and regularization_rate:
+        raise InvalidParameter(
+            f"The 'regularization_rate' parameter of {OWNER} is {regularization_rate!r} but regularization is None, "
+            "so it would have no effect. Pass regularization='l2' (adds rate·w to each weight's gradient) or "
+            "regularization='l1' (rate·sign(w), the Playground's L1), or leave regularization_rate at 0.")
 
 
 def lower_is_better(metric: str) -> bool:

@@ -6,6 +6,12 @@ mini-batch step, then an evaluation of the loss and accuracy on the full train a
 After each epoch whose loss and weights are finite, the new state is written to the caller's
 variables; an epoch that goes NaN/Inf is not written, so the model keeps the last finite state.
 
+Two Playground options change the traced code (so each has its own compiled function, and a run
+without them runs exactly the code it ran before): ``regularization`` ("l1"/"l2", the Playground's
+penalty step after each update, with L1's dead links) and ``batching="playground"`` (the partial
+last batch's gradient carried into the next epoch's first update). Their state (dead-link masks,
+the carried gradient) travels in and out of each call in a :class:`PlaygroundState`.
+
 Compilation is shared: functions are cached by architecture, optimizer settings and data
 shapes. Each cached function runs a private *template* (a clone of the first model and
 optimizer it saw) and copies the caller's variables in at the start of a call and out after
@@ -85,15 +91,40 @@ _xla_refused: set = set()
 """Keys (without the XLA flag) of models XLA failed to compile: "auto" goes straight to plain."""
 
 
-def runner_for(model, optimizer, head, shapes: Shapes, shuffle: bool, jit_compile: bool) -> "EpochRunner":
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """The Playground options that change the traced code (see the module's docstring)."""
+    regularization: str | None = None  # None, "l1" or "l2": the Playground's penalty step
+    batching: str = "fit"  # "fit" or "playground"
+
+
+@dataclasses.dataclass
+class PlaygroundState:
+    """What the Playground keeps between updates besides the weights, as NumPy arrays.
+
+    Attributes:
+        dead: one bool mask per kernel (``trainable_variables`` order): the links L1 set to 0 and
+            froze (``nn.ts``'s ``isDead``); None when L1 never ran.
+        carry: the summed gradient of the examples since the last update (one array per
+            trainable variable) and their count; None when nothing is pending.
+        carry_key: the (data set, train rows, batch size) the carried gradient belongs to.
+    """
+    dead: list | None = None
+    carry: list | None = None
+    carry_count: int = 0
+    carry_key: tuple | None = None
+
+
+def runner_for(model, optimizer, head, shapes: Shapes, shuffle: bool, jit_compile: bool,
+               options: Options = Options()) -> "EpochRunner":
     """The cached :class:`EpochRunner` for this architecture, optimizer and data, or a new one."""
-    problem = (_architecture_key(model), _optimizer_key(optimizer), head.name, shapes, bool(shuffle))
+    problem = (_architecture_key(model), _optimizer_key(optimizer), head.name, shapes, bool(shuffle), options)
     if problem in _xla_refused:
         jit_compile = False
     key = problem + (bool(jit_compile),)
     runner = _cache.get(key)
     if runner is None or not runner.fits(model, optimizer):
-        runner = EpochRunner(model, optimizer, head, shapes, shuffle, jit_compile)
+        runner = EpochRunner(model, optimizer, head, shapes, shuffle, jit_compile, options)
         runner.problem = problem
         _cache[key] = runner
     _cache.move_to_end(key)
@@ -145,11 +176,15 @@ def _clone(model, optimizer):
 class EpochRunner:
     """One compiled function for one (architecture, optimizer settings, data shapes)."""
 
-    def __init__(self, model, optimizer, head, shapes: Shapes, shuffle: bool, jit_compile: bool):
+    def __init__(self, model, optimizer, head, shapes: Shapes, shuffle: bool, jit_compile: bool,
+                 options: Options = Options()):
         self.template, self.optimizer = _clone(model, optimizer)
         self.head = head
         self.shapes = shapes
         self.shuffle = shuffle
+        self.options = options
+        # The last partial batch, when Playground batching carries its gradient over (else 0).
+        self._carried = shapes.n_train % shapes.batch_size if options.batching == "playground" else 0
         self.jit_compile = jit_compile
         self._layout = self._variable_layout(model, optimizer)
         self._loss = head.loss()
@@ -169,38 +204,109 @@ class EpochRunner:
     def trace_count(self) -> int:
         return int(self._function.experimental_get_tracing_count())
 
-    def __call__(self, model, optimizer, data_tensors, seed, first_epoch, n_epochs, l1, l2, targets):
-        """Run up to ``n_epochs`` epochs; returns (metrics [CHUNK, 4], epochs run, status)."""
+    def __call__(self, model, optimizer, data_tensors, seed, first_epoch, n_epochs, l1, l2, targets,
+                 rate=0.0, state: PlaygroundState | None = None):
+        """Run up to ``n_epochs`` epochs; returns (metrics [CHUNK, 4], epochs run, status).
+
+        ``rate`` is the Playground's regularization rate (used when ``options.regularization`` is
+        set); ``state`` carries dead links and the pending gradient in and is updated in place.
+        """
         variables = ([v.value for v in model.trainable_variables],
                      [v.value for v in model.non_trainable_variables],
                      [v.value for v in optimizer.variables])
+        extra = self._state_in(model, state)
         arguments = (variables, data_tensors, tf.constant(seed, tf.int32), tf.constant(first_epoch, tf.int32),
                      tf.constant(n_epochs, tf.int32), tf.constant(l1, tf.float32), tf.constant(l2, tf.float32),
-                     targets)
+                     targets, tf.constant(rate, tf.float32), extra)
         if self._concrete is None:
             self._concrete = self._function.get_concrete_function(*arguments)
-        metrics, done, status = self._concrete(*arguments)
+        metrics, done, status, extra = self._concrete(*arguments)
+        self._state_out(extra, state)
         return metrics.numpy(), int(done), int(status)
+
+    def _state_in(self, model, state):
+        """The Playground state as tensors for the compiled function (empty when no option needs it)."""
+        dead, carry = (), ()
+        if self.options.regularization == "l1":
+            kernels = [v for v in model.trainable_variables if v.path.endswith("kernel")]
+            masks = state.dead if state is not None and state.dead is not None else None
+            if masks is None or [m.shape for m in masks] != [tuple(k.shape) for k in kernels]:
+                masks = [np.zeros(tuple(k.shape), bool) for k in kernels]
+            # A link stays dead only while it is still 0 (set_weights may have revived it).
+            dead = tuple(tf.constant(np.logical_and(m, keras.ops.convert_to_numpy(k) == 0)) for m, k in zip(masks, kernels))
+        if self._carried:
+            shapes = [tuple(v.shape) for v in model.trainable_variables]
+            pending = state.carry if state is not None and state.carry is not None else None
+            if pending is None or [p.shape for p in pending] != shapes:
+                pending, count = [np.zeros(shape, np.float32) for shape in shapes], 0
+            else:
+                count = state.carry_count
+            carry = (tuple(tf.constant(p, tf.float32) for p in pending), tf.constant(float(count), tf.float32))
+        return dead, carry
+
+    def _state_out(self, extra, state):
+        if state is None:
+            return
+        dead, carry = extra
+        if self.options.regularization == "l1":
+            state.dead = [m.numpy() for m in dead]
+        if self._carried:
+            state.carry = [g.numpy() for g in carry[0]]
+            state.carry_count = int(carry[1].numpy())
 
     # -- traced code ----------------------------------------------------------------------
 
-    def _penalty(self, l1, l2):
+    def _kernels(self):
         # Kernels only, as the Playground regularises weights and not biases.
-        kernels = [v for v in self.template.trainable_variables if v.path.endswith("kernel")]
+        return [v for v in self.template.trainable_variables if v.path.endswith("kernel")]
+
+    def _penalty(self, l1, l2):
         total = tf.constant(0.0)
-        for kernel in kernels:
+        for kernel in self._kernels():
             total += l1 * tf.reduce_sum(tf.abs(kernel.value)) + l2 * tf.reduce_sum(tf.square(kernel.value))
         return total
 
-    def _step(self, x, y, l1, l2):
+    def _gradients(self, x, y, l1, l2, data_weight=None, penalties=True):
+        """Gradients of (the batch's mean loss × ``data_weight``) + the penalties (unless not ``penalties``)."""
         trainable = self.template.trainable_variables
         with tf.GradientTape() as tape:
             predictions = self.template(x, training=True)
-            loss = self._loss(y, predictions) + self._penalty(l1, l2)
-            if self.template.losses:  # the model's own regularisers, as model.fit counts them
-                loss += tf.add_n(self.template.losses)
-        gradients = tape.gradient(loss, [v.value for v in trainable])
+            loss = self._loss(y, predictions)
+            if data_weight is not None:
+                loss = loss * data_weight
+            if penalties:
+                loss += self._penalty(l1, l2)
+                if self.template.losses:  # the model's own regularisers, as model.fit counts them
+                    loss += tf.add_n(self.template.losses)
+        return tape.gradient(loss, [v.value for v in trainable])
+
+    def _update(self, gradients, rate, dead):
+        """One optimizer update, then the Playground's regularization step (``nn.ts`` updateWeights):
+        w ← w − lr·rate·R′(w₀) with w₀ the weight before the update (R′ = w for L2, sign(w) for
+        L1); under L1 a weight this step moves across 0 is set to 0 and its link dies (frozen)."""
+        trainable = self.template.trainable_variables
+        kind = self.options.regularization
+        if kind is None:
+            self.optimizer.apply(gradients, trainable)
+            return dead
+        kernels = self._kernels()
+        before = [tf.identity(k.value) for k in kernels]  # a snapshot: .value is the variable itself
+        learning_rate = tf.cast(self.optimizer.learning_rate, tf.float32)
         self.optimizer.apply(gradients, trainable)
+        new_dead = []
+        for index, (kernel, start) in enumerate(zip(kernels, before)):
+            stepped = tf.identity(kernel.value)
+            slope = start if kind == "l2" else tf.sign(start)
+            moved = stepped - learning_rate * rate * slope
+            if kind == "l1":
+                died = tf.logical_or(dead[index], stepped * moved < 0)
+                moved = tf.where(died, tf.zeros_like(moved), moved)
+                new_dead.append(died)
+            kernel.assign(moved)
+        return tuple(new_dead) if kind == "l1" else dead
+
+    def _step(self, x, y, l1, l2, rate, dead):
+        return self._update(self._gradients(x, y, l1, l2), rate, dead)
 
     def _evaluate(self, x, y):
         predictions = self.template(x, training=False)
@@ -215,20 +321,39 @@ class EpochRunner:
             accuracy = tf.constant(0.0)
         return tf.cast(loss, tf.float32), tf.cast(accuracy, tf.float32)
 
-    def _epoch(self, x_train, y_train, seed, epoch, l1, l2):
+    def _epoch(self, x_train, y_train, seed, epoch, l1, l2, rate, dead, carry):
         n, size = self.shapes.n_train, self.shapes.batch_size
         if self.shuffle:
             noise = tf.random.stateless_uniform([n], tf.stack([seed, epoch]))
             order = tf.argsort(noise)
             x_train, y_train = tf.gather(x_train, order), tf.gather(y_train, order)
         n_full, remainder = divmod(n, size)
-        for batch in tf.range(n_full):
+        first = 0
+        if self._carried:
+            # The Playground (playground.ts oneStep): an update after every batch_size-th example
+            # of the epoch, averaging everything accumulated since the last one, so the previous
+            # epoch's last partial batch joins this epoch's first batch (size + carried examples).
+            pending, count = carry
+            total = count + size
+            gradients = self._gradients(_rows(x_train, 0, size), _rows(y_train, 0, size), l1, l2,
+                                        data_weight=size / total)
+            gradients = [g + p / total for g, p in zip(gradients, pending)]
+            dead = self._update(gradients, rate, dead)
+            first = 1
+        for batch in tf.range(first, n_full):
             start = batch * size  # a fixed batch shape, so XLA compiles one step for all
-            self._step(_rows(x_train, start, size), _rows(y_train, start, size), l1, l2)
-        if remainder:  # the last partial batch, kept as model.fit keeps it
-            self._step(x_train[n - remainder:], y_train[n - remainder:], l1, l2)
+            dead = self._step(_rows(x_train, start, size), _rows(y_train, start, size), l1, l2, rate, dead)
+        if self._carried:
+            # The last partial batch: its summed data gradient waits for the next update (the
+            # penalties count once per update, with that update's batch).
+            pending = self._gradients(x_train[n - remainder:], y_train[n - remainder:], l1, l2,
+                                      data_weight=float(remainder), penalties=False)
+            carry = (tuple(pending), tf.constant(float(remainder)))
+        elif remainder:  # the last partial batch, kept as model.fit keeps it
+            dead = self._step(x_train[n - remainder:], y_train[n - remainder:], l1, l2, rate, dead)
+        return dead, carry
 
-    def _run(self, variables, data_tensors, seed, first_epoch, n_epochs, l1, l2, targets):
+    def _run(self, variables, data_tensors, seed, first_epoch, n_epochs, l1, l2, targets, rate, extra):
         caller_trainable, caller_other, caller_optimizer = variables
         template_vars = (self.template.trainable_variables, self.template.non_trainable_variables,
                          self.optimizer.variables)
@@ -241,10 +366,12 @@ class EpochRunner:
         done = tf.constant(0)
         status = tf.constant(STATUS_RUNNING)
         offset = tf.constant(0)
+        dead, carry = extra
+        kept = extra  # the Playground state at the end of the last finite epoch
         # A while loop, not `for … in tf.range(n)`: autograph gives the latter a maximum
         # iteration count, which XLA then treats as a compile-time constant (a recompile per n).
         while offset < n_epochs:
-            self._epoch(x_train, y_train, seed, first_epoch + offset, l1, l2)
+            dead, carry = self._epoch(x_train, y_train, seed, first_epoch + offset, l1, l2, rate, dead, carry)
             loss, accuracy = self._evaluate(x_train, y_train)
             if self.shapes.n_test:
                 val_loss, val_accuracy = self._evaluate(x_test, y_test)
@@ -263,12 +390,13 @@ class EpochRunner:
             for mine, theirs in zip(template_vars, variables):
                 for own, caller in zip(mine, theirs):
                     caller.assign(own.value)
+            kept = (dead, carry)
             met = tf.logical_and(tf.reduce_any(target_signs != 0.0),
                                  tf.reduce_all(target_signs * (row - target_values) <= 0.0))
             if met:
                 status = tf.constant(STATUS_TARGET_MET)
                 break
-        return metrics, done, status
+        return metrics, done, status, kept
 
 
 def _rows(tensor, start, count):

@@ -58,15 +58,37 @@ def _targets(stop_when: dict):
     return tf.constant(values), tf.constant(signs)
 
 
+STATE = "kit_playground_state"
+"""The model attribute holding its :class:`compiled.PlaygroundState` (dead links, pending gradient)."""
+
+
+def _playground_state(model, data, shapes, options):
+    """The model's Playground state, kept between ``train`` calls; a pending gradient from another
+    data set or batch size is dropped."""
+    state = getattr(model, STATE, None)
+    if not isinstance(state, compiled.PlaygroundState):
+        state = compiled.PlaygroundState()
+        setattr(model, STATE, state)
+    key = (data.name, shapes.n_train, shapes.batch_size)
+    if options.batching != "playground" or state.carry_key != key:
+        state.carry, state.carry_count, state.carry_key = None, 0, key
+    return state
+
+
 @validate_params(checks.PARAMETERS, owner=checks.OWNER)
 def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate=0.03, seed=0, l1=0.0, l2=0.0,
-          callbacks=None, verbose="auto", shuffle=True, stop_when=None, jit_compile="auto"):
+          callbacks=None, verbose="auto", shuffle=True, stop_when=None, jit_compile="auto", regularization=None,
+          regularization_rate=0.0, batching="fit"):
     """Train a Keras model on a kit data set with a compiled whole-epoch loop.
 
     The loss is the model head's (Playground ½·MSE, binary or sparse categorical cross-entropy,
     MSE) plus the model's own regularisation losses plus ``l1·Σ|w| + l2·Σw²`` over the kernels
     (weights only, not biases, as in the Playground). Mini-batch gradients are averaged over the
-    batch; the last partial batch is kept, as ``model.fit`` does.
+    batch; the last partial batch is kept, as ``model.fit`` does (``batching="fit"``).
+
+    Two options replay the Playground's own rules (``nn.ts``, ``playground.ts``): with
+    ``shuffle=False``, ``optimizer="sgd"``, ``batching="playground"`` and a ``playground_regression``
+    or ``playground`` head, the kit takes the Playground's updates step for step.
 
     Args:
         model: a Keras model with one input and one output (uncompiled is fine).
@@ -77,11 +99,30 @@ def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate
             instance (then its own learning rate is used and ``learning_rate`` is ignored).
         learning_rate: in (0, 10], for an optimizer given by name.
         seed: seeds the per-epoch shuffle: the same seed gives the same order, hence the same weights.
-        l1, l2: extra kernel penalties.
+        l1, l2: Keras-style kernel penalties added to the loss: ``l1·Σ|w| + l2·Σw²``, so ``l2=r``
+            adds ``2r·w`` to each kernel's gradient (and ``l1=r`` adds ``r·sign(w)``).
+        regularization: the Playground's regularization: None, ``"l2"`` or ``"l1"``, applied
+            after every update (``nn.ts`` updateWeights): ``w ← w − learning_rate ·
+            regularization_rate · R′(w)``, with R′(w) = w for L2 (the ½·w² penalty) and sign(w)
+            for L1, on the kernels. With SGD this is adding ``regularization_rate·R′(w)`` to the
+            gradient; with Adam and the others it is a step of its own, not rescaled by them (as
+            AdamW's weight decay). L1 as in the Playground: a weight this step moves across 0
+            is set to 0 and its link dies (stays 0, frozen, also in later ``regularization="l1"``
+            calls while it stays 0; ``model.kit_playground_state.dead`` holds the masks).
+        regularization_rate: the Playground's "Regularization rate" r ≥ 0 (0: off).
+        batching: ``"fit"`` (the last partial batch is a step of its own, as ``model.fit``) or
+            ``"playground"``: an update after every ``batch_size``-th example of the epoch,
+            averaging all examples accumulated since the last update, so the last partial batch's
+            gradient joins the next epoch's first batch (of ``batch_size`` + that many examples),
+            also across ``train`` calls on the same model and data (the Playground's "step"
+            button is ``train(..., epochs=1)``). Identical to ``"fit"`` when ``batch_size``
+            divides the training split. Unlike the Playground, a ``batch_size`` larger than the
+            split means full batch (the Playground would never update).
         callbacks: Keras callbacks, called per epoch (``on_epoch_begin/end``, ``on_train_begin/end``;
             no batch hooks). ``model.stop_training = True`` stops after the current epoch.
         verbose: ``"auto"`` (a progress bar when stdout is a terminal), 1 (always) or 0 (never).
-        shuffle: True for a seeded shuffle each epoch; False keeps the data set's order.
+        shuffle: True for a seeded shuffle each epoch; False keeps the data set's order (the
+            Playground's: it shuffles once, when it makes the data).
         stop_when: stop at the first epoch meeting every target, e.g. ``{"val_loss": 0.177}``;
             loss-like metrics stop at ≤ target, accuracy-like ones at ≥ target.
         jit_compile: ``"auto"`` (XLA, falling back to a plain ``tf.function`` where the model does
@@ -109,8 +150,9 @@ def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate
         50
     """
     head = checks.check_model_and_data(model, data)
+    checks.check_regularization(regularization, regularization_rate)
     epochs, batch_size, seed = int(epochs), int(batch_size), int(seed)
-    learning_rate, l1, l2 = float(learning_rate), float(l1), float(l2)
+    learning_rate, l1, l2, rate = float(learning_rate), float(l1), float(l2), float(regularization_rate)
     callbacks = [callbacks] if isinstance(callbacks, keras.callbacks.Callback) else list(callbacks or [])
     metric_names = _metric_names(head, data)
     stop_when = checks.check_stop_when(stop_when, metric_names)
@@ -121,7 +163,9 @@ def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate
     tensors = compiled.data_tensors(data, head)
     targets = _targets(stop_when)
     use_xla = jit_compile is not False
-    runner = compiled.runner_for(model, optimizer, head, shapes, shuffle, use_xla)
+    options = compiled.Options(regularization, batching)
+    runner = compiled.runner_for(model, optimizer, head, shapes, shuffle, use_xla, options)
+    state = _playground_state(model, data, shapes, options)
 
     model.optimizer = optimizer  # so learning-rate callbacks reach it, as after model.compile
     model.stop_training = False
@@ -156,14 +200,15 @@ def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate
             if callbacks:
                 callback_list.on_epoch_begin(epoch)
             try:
-                rows, done, status = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets)
+                rows, done, status = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets, rate, state)
             except compiled.XLA_ERRORS as error:
                 if jit_compile != "auto" or not runner.jit_compile or not compiled.xla_refused(error):
                     raise
                 # The model has an op XLA cannot compile: same loop, plain tf.function.
                 compiled.refuse_xla(runner)
-                runner = compiled.runner_for(model, optimizer, head, shapes, shuffle, False)
-                rows, done, status = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets)
+                runner = compiled.runner_for(model, optimizer, head, shapes, shuffle, False, options)
+                rows, done, status = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets, rate,
+                                            state)
             finished = done - 1 if status == compiled.STATUS_DIVERGED else done
             for offset in range(finished):
                 row = dict(zip(compiled.METRIC_NAMES, rows[offset].tolist()))
