@@ -14,6 +14,7 @@ Example:
     ['accuracy', 'loss', 'val_accuracy', 'val_loss']
 """
 
+from kit.training.many import Histories, train_many
 from kit.training.trainer import TrainingDiverged, train
 
-__all__ = ["train", "TrainingDiverged"]
+__all__ = ["train", "train_many", "Histories", "TrainingDiverged"]

@@ -1,0 +1,643 @@
+"""``train_many``: K small networks of one architecture trained together, as one compiled program.
+
+A Playground-sized step is a few thousand floating-point operations; one model at a time, the
+compiled trainer spends its time in per-step loop overhead, not arithmetic. ``train_many``
+stacks K models' weights and runs every model's step in the same loop iteration, so that
+overhead is paid once for all K.
+
+Layout ("models last"): a layer's kernels are one ``(inputs, units, K)`` tensor, its biases
+``(units, K)`` and its activations ``(batch, units, K)``. A dense layer is a broadcast multiply
+and a sum over the input axis, which XLA fuses into one vectorised loop over K, where a batched
+``matmul`` of K tiny matrices would be K tiny calls. Each epoch the K shuffled copies of the
+training split are gathered once, into ``(n, features, K)``, so a step only takes a contiguous
+slice.
+
+Per model, the semantics are :func:`kit.training.train`'s: the same seeded shuffle (argsort of
+``stateless_uniform([n], [seed, epoch])``), mini-batch mean gradients with the last partial batch
+kept, the head's own Keras loss, SGD or Adam with Keras 3's update formulas, ``l1``/``l2`` on the
+kernels and the layers' own L1/L2 regularisers, metrics on the full splits after every epoch,
+``stop_when`` and divergence. A model that meets its target or diverges stops; the others go on.
+
+Results equal separate ``train`` calls up to float rounding, not bitwise: a Dense layer's
+``matmul`` and the broadcast-and-sum here add the same products in a different order (and the
+batch mean sums over a different axis), so single-precision results differ in the last bits and
+the difference grows slowly with training (see ``tests/test_train_many.py`` for the tolerance).
+
+Example:
+    >>> from kit import builders, datasets
+    >>> from kit.training import train_many
+    >>> data = datasets.playground("xor", noise=0, seed=0)
+    >>> models = [builders.build_mlp(2, [4, 4], activation, seed=0) for activation in ("relu", "tanh")]
+    >>> histories = train_many(models, data, epochs=5, seeds=[0, 0], verbose=0)
+    >>> [len(history.history["val_loss"]) for history in histories]
+    [5, 5]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kit import activations, heads
+from kit.datasets import DATASET
+from kit.errors import (BATCH_SIZE, COUNT, FLAG, LEARNING_RATE, MODEL, PENALTY, SEED, InstanceOf, InvalidParameter,
+                        ListOf, Options, Text, invalid, unknown_name, validate_params)
+from kit.training import checks, compiled
+from kit.training.trainer import TrainingDiverged, _metric_names
+
+OWNER = "kit.training.train_many"
+
+OPTIMIZERS = ("sgd", "adam")
+"""Optimizers ``train_many`` reimplements (Keras 3's SGD without momentum, and Adam)."""
+
+CHUNK = compiled.CHUNK
+"""Most epochs one compiled call runs (fewer when a callback needs a model sooner)."""
+
+STATUS_RUNNING, STATUS_TARGET_MET, STATUS_DIVERGED = (compiled.STATUS_RUNNING, compiled.STATUS_TARGET_MET,
+                                                      compiled.STATUS_DIVERGED)
+METRIC_NAMES = compiled.METRIC_NAMES
+
+STOP_WHEN = InstanceOf(dict, "a dict of metric → target, e.g. {'val_loss': 0.177}")
+
+PARAMETERS = {
+    "models": ListOf(MODEL, min_length=1),
+    "data": [DATASET, ListOf(DATASET, min_length=1)],
+    "epochs": COUNT,
+    "batch_size": BATCH_SIZE,
+    "optimizer": Text(f"an optimizer name ({', '.join(OPTIMIZERS)})"),
+    "learning_rate": [LEARNING_RATE, ListOf(LEARNING_RATE, min_length=1)],
+    "seeds": [ListOf(SEED, min_length=1), None],
+    "l1": [PENALTY, ListOf(PENALTY, min_length=1)],
+    "l2": [PENALTY, ListOf(PENALTY, min_length=1)],
+    "stop_when": [STOP_WHEN, InstanceOf(list, "a list with one such dict (or None) per model"), None],
+    "callbacks": [InstanceOf(list, "a list with one list of keras callbacks (or None) per model"), None],
+    "verbose": Options("auto", 0, 1, True, False),
+    "shuffle": FLAG,
+}
+"""``train_many``'s parameters and what each accepts (checked before anything else happens)."""
+
+
+class Histories(list):
+    """One ``keras.callbacks.History`` per model, in the order of the models.
+
+    Each history also has ``seed`` (its shuffle seed) and ``diverged``: None, or the
+    :class:`~kit.training.TrainingDiverged` that ``train`` would have raised for that model (its
+    ``epoch``, ``learning_rate`` and ``loss``; the model kept its last finite weights).
+    """
+
+    @property
+    def diverged(self) -> dict:
+        """``{model index: TrainingDiverged}`` for the models that diverged."""
+        return {index: history.diverged for index, history in enumerate(self) if history.diverged is not None}
+
+
+# ------------------------------------------------------------------------------------------------
+# Checking the arguments
+
+
+def _per_model(value, count: int, parameter: str, what: str) -> list:
+    """A scalar repeated ``count`` times, or a list of exactly ``count`` values."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != count:
+            raise invalid(parameter, OWNER, f"one {what} or a list of {count} (one per model)",
+                          got=f"a list of {len(value)}")
+        return list(value)
+    return [value] * count
+
+
+def _dense_layers(model, index: int) -> list:
+    """The model's Dense layers, after checking that it has nothing else ``train_many`` would skip."""
+    dense = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        if not isinstance(layer, keras.layers.Dense) or not layer.use_bias:
+            raise InvalidParameter(
+                f"Model {index} ({model.name!r}) has the layer {layer.name!r} ({type(layer).__name__}"
+                f"{'' if not isinstance(layer, keras.layers.Dense) else ' without bias'}); train_many trains "
+                "stacks of Dense layers "
+                "with biases (kit.builders.build_mlp without dropout). Train this model with kit.training.train.")
+        if layer.bias_regularizer is not None or layer.activity_regularizer is not None or (
+                layer.kernel_regularizer is not None
+                and not isinstance(layer.kernel_regularizer, keras.regularizers.L1L2)):
+            raise InvalidParameter(
+                f"Model {index}'s layer {layer.name!r} has a regulariser train_many does not reproduce (only "
+                "L1/L2 on kernels, as build_mlp(l1=..., l2=...) makes). Train it with kit.training.train.")
+        dense.append(layer)
+    return dense
+
+
+def _activation(layer, index: int):
+    """The layer's activation function, refused when it does not act elementwise."""
+    name = activations.name_of(layer.activation)
+    entry = activations.REGISTRY.get(name)
+    if entry is not None and not entry.elementwise:
+        raise InvalidParameter(
+            f"Model {index}'s hidden layer {layer.name!r} uses {name!r}, which mixes units; train_many stacks "
+            "elementwise activations only. Train it with kit.training.train.")
+    return layer.activation
+
+
+@dataclasses.dataclass(frozen=True)
+class _Architecture:
+    widths: tuple  # (inputs, units of each Dense layer …)
+    head: object  # kit.heads.Head
+    output_activation: object
+
+
+def _check_models(models, data_sets) -> tuple:
+    """(architecture, per-model hidden activations, per-model layers), checking they all agree."""
+    architecture, hidden, layers = None, [], []
+    for index, (model, data) in enumerate(zip(models, data_sets)):
+        head = checks.check_model_and_data(model, data)
+        dense = _dense_layers(model, index)
+        widths = (int(dense[0].kernel.shape[0]),) + tuple(int(layer.units) for layer in dense)
+        this = _Architecture(widths, head, dense[-1].activation)
+        if architecture is None:
+            architecture = this
+        elif this.widths != architecture.widths or this.head != architecture.head:
+            raise InvalidParameter(
+                f"train_many trains models of one architecture, but model {index} ({model.name!r}) has layer "
+                f"widths {list(this.widths)} and the {this.head.name} head while model 0 has "
+                f"{list(architecture.widths)} and the {architecture.head.name} head. Train each architecture "
+                "in its own train_many call.")
+        hidden.append(tuple(_activation(layer, index) for layer in dense[:-1]))
+        layers.append(dense)
+    if len({id(model) for model in models}) != len(models):
+        raise invalid("models", OWNER, "a list of distinct models (each trained once)",
+                      got="the same model more than once")
+    return architecture, hidden, layers
+
+
+def _check_data(data, count: int) -> list:
+    data_sets = _per_model(data, count, "data", "Dataset")
+    first = data_sets[0]
+    for index, other in enumerate(data_sets):
+        if (len(other.x_train), len(other.x_test), other.n_features, other.labels, other.y_train.shape[1:]) != (
+                len(first.x_train), len(first.x_test), first.n_features, first.labels, first.y_train.shape[1:]):
+            raise InvalidParameter(
+                f"The data sets given to {OWNER} must have the same shape, but data set {index} ({other.name!r}) "
+                f"has {len(other.x_train)}/{len(other.x_test)} train/test rows of {other.n_features} feature(s) "
+                f"with {other.labels!r} labels while data set 0 ({first.name!r}) has {len(first.x_train)}/"
+                f"{len(first.x_test)} of {first.n_features} with {first.labels!r}. Make them with the same "
+                "n_samples, train_fraction and labels.")
+    return data_sets
+
+
+# ------------------------------------------------------------------------------------------------
+# The compiled program
+
+
+@dataclasses.dataclass(frozen=True)
+class _Program:
+    """Everything the traced code depends on besides tensor shapes (the compile cache's key)."""
+
+    n_layers: int
+    groups: tuple  # ((hidden activation functions, first model, end model), …) in stacked order
+    head: object
+    output_activation: object
+    optimizer: str
+    batch_size: int
+    n_train: int
+    n_test: int
+    shuffle: bool
+
+
+_programs: dict = {}
+
+
+def _program(key: _Program):
+    function = _programs.get(key)
+    if function is None:
+        function = tf.function(_make_run(key), jit_compile=True)
+        _programs[key] = function
+        while len(_programs) > compiled.CACHE_SIZE:
+            _programs.pop(next(iter(_programs)))
+    return function
+
+
+def clear_cache() -> None:
+    """Drop every compiled program (the next ``train_many`` compiles again)."""
+    _programs.clear()
+
+
+def trace_count() -> int:
+    """How many times the cached programs were traced (each trace is one XLA compilation)."""
+    return sum(int(function.experimental_get_tracing_count()) for function in _programs.values())
+
+
+# Keras 3's Adam defaults, as kit.builders.make_optimizer("adam") builds it.
+_ADAM = keras.optimizers.Adam()
+BETA_1, BETA_2, EPSILON = float(_ADAM.beta_1), float(_ADAM.beta_2), float(_ADAM.epsilon)
+del _ADAM
+
+
+def _make_run(key: _Program):
+    n_layers, head = key.n_layers, key.head
+    loss_object = head.loss()
+
+    def hidden_activation(layer, z):
+        pieces = [functions[layer](z[..., start:end]) for functions, start, end in key.groups]
+        return pieces[0] if len(pieces) == 1 else tf.concat(pieces, axis=-1)
+
+    def broadcast_dense(h, kernel, bias):
+        # (batch, inputs, 1, K) × (1, inputs, units, K) summed over inputs: one fused loop, and its
+        # gradient is as cheap; the training step's layer.
+        return tf.reduce_sum(h[:, :, None, :] * kernel[None], axis=1) + bias[None]
+
+    def unrolled_dense(h, kernel, bias):
+        # The same sum, one input at a time: no (batch, inputs, units, K) intermediate, ~3× faster
+        # for the full-split evaluation (measured at K = 48, 250 rows), but its gradient is slow.
+        z = h[:, 0:1, :] * kernel[0][None]
+        for row in range(1, kernel.shape[0]):
+            z = z + h[:, row:row + 1, :] * kernel[row][None]
+        return z + bias[None]
+
+    def forward(params, x, dense=broadcast_dense):
+        """Outputs (batch, K, outputs) for inputs (batch, features, K or 1)."""
+        h = x
+        for layer in range(n_layers):
+            kernel, bias = params[2 * layer], params[2 * layer + 1]
+            z = dense(h, kernel, bias)
+            if layer < n_layers - 1:
+                h = hidden_activation(layer, z)
+        # The output activation is applied last, on (batch, K, outputs), so that Keras's losses see
+        # the sigmoid/softmax op itself and use its logits, exactly as for a single model.
+        return key.output_activation(tf.transpose(z, [0, 2, 1]))
+
+    def head_loss(y, predictions):
+        """Per-model mean loss over the batch: (K,)."""
+        per_example = loss_object.call(y, predictions)  # (batch, K)
+        return tf.reduce_sum(per_example, axis=0) / tf.cast(tf.shape(per_example)[0], tf.float32)
+
+    def accuracy(y, predictions):
+        if head.name == "playground":
+            hits = heads.sign_accuracy(y, predictions)
+        elif head.name == "logistic":
+            hits = keras.metrics.binary_accuracy(y, predictions)
+        elif head.name == "softmax":
+            hits = keras.metrics.sparse_categorical_accuracy(y, predictions)
+        else:
+            return tf.zeros([predictions.shape[1]], tf.float32)
+        # Keras's accuracies keep or drop the trailing unit axis; average all but the models axis.
+        hits = tf.reshape(tf.cast(hits, tf.float32), [tf.shape(hits)[0], predictions.shape[1], -1])
+        return tf.reduce_mean(hits, axis=(0, 2))
+
+    def penalty(params, l1, l2, reg1, reg2):
+        total = 0.0
+        for layer in range(n_layers):
+            kernel = params[2 * layer]
+            absolute, square = tf.reduce_sum(tf.abs(kernel), axis=(0, 1)), tf.reduce_sum(tf.square(kernel), axis=(0, 1))
+            total += l1 * absolute + l2 * square + reg1[layer] * absolute + reg2[layer] * square
+        return total
+
+    def step(params, moments, iterations, x, y, rates):
+        learning_rate, l1, l2, reg1, reg2 = rates
+        with tf.GradientTape() as tape:
+            tape.watch(params)
+            loss = head_loss(y, forward(params, x)) + penalty(params, l1, l2, reg1, reg2)
+            total = tf.reduce_sum(loss)  # models are independent: each one's gradient is its own
+        gradients = tape.gradient(total, params)
+        if key.optimizer == "sgd":
+            return [p - g * learning_rate for p, g in zip(params, gradients)], moments, iterations + 1
+        # Keras 3's Adam.update_step, term for term (bias correction folded into alpha, epsilon
+        # added to sqrt(v)).
+        local_step = tf.cast(iterations + 1, tf.float32)
+        beta_1_power = tf.pow(tf.constant(BETA_1, tf.float32), local_step)
+        beta_2_power = tf.pow(tf.constant(BETA_2, tf.float32), local_step)
+        alpha = learning_rate * tf.sqrt(1 - beta_2_power) / (1 - beta_1_power)
+        new_params, new_moments = [], []
+        for index, (p, g) in enumerate(zip(params, gradients)):
+            m, v = moments[2 * index], moments[2 * index + 1]
+            m = m + (g - m) * (1 - BETA_1)
+            v = v + (tf.square(g) - v) * (1 - BETA_2)
+            new_params.append(p - (m * alpha) / (tf.sqrt(v) + EPSILON))
+            new_moments += [m, v]
+        return new_params, new_moments, iterations + 1
+
+    def epoch_data(x_all, y_all, seeds, seed_index, data_offset, epoch):
+        """This epoch's training data of every model: x (n, features, K), y (n, K, …)."""
+        n = key.n_train
+        if key.shuffle:  # kit.training.compiled's shuffle, once per distinct seed
+            noise = tf.map_fn(lambda seed: tf.random.stateless_uniform([n], tf.stack([seed, epoch])), seeds,
+                              fn_output_signature=tf.float32)
+            order = tf.gather(tf.argsort(noise, axis=1), seed_index)  # (K, n)
+        else:
+            order = tf.broadcast_to(tf.range(n)[None], [seed_index.shape[0], n])
+        rows = tf.transpose(order + data_offset[:, None])  # (n, K)
+        return tf.transpose(tf.gather(x_all, rows), [0, 2, 1]), tf.gather(y_all, rows)
+
+    def evaluate(params, x, y):
+        predictions = forward(params, x, unrolled_dense)
+        y = tf.broadcast_to(y, tf.concat([tf.shape(y)[:1], tf.shape(predictions)[1:2], tf.shape(y)[2:]], 0))
+        return head_loss(y, predictions), accuracy(y, predictions)
+
+    def finite_per_model(tensors):
+        finite = None
+        for tensor in tensors:
+            axes = list(range(len(tensor.shape) - 1))
+            here = tf.reduce_all(tf.math.is_finite(tensor), axis=axes) if axes else tf.math.is_finite(tensor)
+            finite = here if finite is None else tf.logical_and(finite, here)
+        return finite
+
+    def run(params, moments, iterations, x_all, y_all, evaluation, seeds, seed_index, data_offset, first_epoch,
+            n_epochs, rates, targets, active):
+        x_train, y_train, x_test, y_test = evaluation
+        target_values, target_signs = targets  # (4, K) each; sign 0: no target on that metric
+        has_target = tf.reduce_any(target_signs != 0.0, axis=0)
+        models = seed_index.shape[0]
+        size = key.batch_size
+        n_full, remainder = divmod(key.n_train, size)
+        metrics = tf.zeros([CHUNK, len(METRIC_NAMES), models], tf.float32)
+        status = tf.fill([models], STATUS_RUNNING)
+        stopped = tf.zeros([models], tf.int32)  # epochs (of this call) each stopped model finished
+        offset = tf.constant(0)
+        while offset < n_epochs and tf.reduce_any(active):
+            x, y = epoch_data(x_all, y_all, seeds, seed_index, data_offset, first_epoch + offset)
+            work, work_moments, work_iterations = list(params), list(moments), iterations
+            for batch in tf.range(n_full):
+                start = batch * size
+                work, work_moments, work_iterations = step(work, work_moments, work_iterations,
+                                                           compiled._rows(x, start, size),
+                                                           compiled._rows(y, start, size), rates)
+            if remainder:  # the last partial batch, kept as model.fit keeps it
+                work, work_moments, work_iterations = step(work, work_moments, work_iterations,
+                                                           x[key.n_train - remainder:], y[key.n_train - remainder:],
+                                                           rates)
+            loss, hits = evaluate(work, x_train, y_train)
+            if key.n_test:
+                val_loss, val_hits = evaluate(work, x_test, y_test)
+            else:
+                val_loss, val_hits = tf.zeros_like(loss), tf.zeros_like(loss)
+            row = tf.stack([loss, hits, val_loss, val_hits])  # (4, K)
+            metrics = tf.tensor_scatter_nd_update(metrics, [[offset]], [row])
+            finite = tf.logical_and(finite_per_model([row]), finite_per_model(work))
+            keep = tf.logical_and(active, finite)
+            params = [tf.where(keep, new, old) for new, old in zip(work, params)]
+            moments = [tf.where(keep, new, old) for new, old in zip(work_moments, moments)]
+            iterations = work_iterations
+            met = tf.logical_and(keep, tf.logical_and(
+                has_target, tf.reduce_all(target_signs * (row - target_values) <= 0.0, axis=0)))
+            diverged = tf.logical_and(active, tf.logical_not(finite))
+            status = tf.where(diverged, STATUS_DIVERGED, tf.where(met, STATUS_TARGET_MET, status))
+            offset += 1
+            stopped = tf.where(tf.logical_or(met, diverged), offset, stopped)
+            active = tf.logical_and(keep, tf.logical_not(met))
+        return params, moments, iterations, metrics, offset, status, stopped
+
+    run.parts = {"step": step, "evaluate": evaluate, "epoch_data": epoch_data}  # for profiling
+    return run
+
+
+# ------------------------------------------------------------------------------------------------
+# The driver
+
+
+def _targets(stop_whens, count):
+    values = np.zeros((len(METRIC_NAMES), count), np.float32)
+    signs = np.zeros((len(METRIC_NAMES), count), np.float32)
+    for model, stop_when in enumerate(stop_whens):
+        for metric, target in stop_when.items():
+            row = METRIC_NAMES.index(metric)
+            values[row, model] = target
+            signs[row, model] = 1.0 if checks.lower_is_better(metric) else -1.0
+    return tf.constant(values), tf.constant(signs)
+
+
+def _labels(y, head):
+    if head.name == "softmax":
+        return np.asarray(y).astype(np.int32)
+    return np.asarray(y, np.float32).reshape(len(y), -1)
+
+
+@validate_params(PARAMETERS, owner=OWNER)
+def train_many(models, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate=0.03, seeds=None, l1=0.0,
+               l2=0.0, stop_when=None, callbacks=None, verbose="auto", shuffle=True):
+    """Train K models of one architecture together, each as :func:`kit.training.train` would.
+
+    The models are Dense stacks as :func:`kit.builders.build_mlp` makes them (no dropout), with
+    the same layer widths and head; their hidden activations may differ (a sweep over
+    activations is one call). Each model keeps its own initial weights and gets its own seed,
+    data set, learning rate, penalties and ``stop_when``. The trained weights are written back
+    into each Keras model.
+
+    Args:
+        models: a list of K Keras models.
+        data: one kit ``Dataset`` for all, or a list of K data sets of the same shape (rows,
+            features, label convention); the test split is the validation data.
+        epochs, batch_size, shuffle: as in ``train``, the same for every model.
+        optimizer: ``"sgd"`` or ``"adam"`` (Keras 3's defaults; each model's state is its own).
+        learning_rate: one value for all, or one per model.
+        seeds: one shuffle seed per model; default ``0, 1, …, K−1``. Model k then sees the data
+            in the order ``train(models[k], data, seed=seeds[k])`` would.
+        l1, l2: kernel penalties, one value for all or one per model (plus each layer's own
+            L1/L2 regulariser, as ``train`` adds ``model.losses``).
+        stop_when: a dict of targets for every model, or a list with one (or None) per model; a
+            model that meets its targets stops there, the others go on.
+        callbacks: None, or a list with one entry per model: a list of Keras callbacks or None.
+            A model's callbacks see it (with its current weights) at the end of each epoch, or, for
+            callbacks with ``needs_model_after(epoch)`` (the kit's ``Diagnostics``), at the epochs
+            they name. ``model.stop_training = True`` stops that model.
+        verbose: ``"auto"`` (a progress bar when stdout is a terminal), 1 or 0.
+
+    Returns:
+        A :class:`Histories`: one ``keras.callbacks.History`` per model, as ``train`` returns
+        (metrics on the full splits after each epoch). A model that diverged (NaN/Inf loss or
+        weights) is not raised about: its history stops at its last finite epoch, its weights are
+        those of that epoch, and ``history.diverged`` holds the ``TrainingDiverged`` ``train``
+        would have raised (``histories.diverged`` lists them by model index).
+
+    Raises:
+        kit.errors.InvalidParameter: an argument is wrong, or the models cannot be stacked (other
+            widths, layers other than Dense, an optimizer other than SGD/Adam); the message says
+            how to fix it.
+
+    Example:
+        >>> from kit import builders, datasets
+        >>> from kit.training import train_many
+        >>> data = datasets.playground("circle", noise=0, seed=0)
+        >>> models = [builders.build_mlp(2, [4, 2], "tanh", seed=seed) for seed in range(3)]
+        >>> histories = train_many(models, data, epochs=20, learning_rate=[0.03, 0.1, 0.3], seeds=[0, 1, 2],
+        ...                        stop_when={"val_loss": 0.177}, verbose=0)
+        >>> len(histories), sorted(histories[0].history)
+        (3, ['accuracy', 'loss', 'val_accuracy', 'val_loss'])
+    """
+    count = len(models)
+    data_sets = _check_data(data, count)
+    architecture, hidden, layers = _check_models(models, data_sets)
+    head = architecture.head
+    if optimizer.lower() not in OPTIMIZERS:
+        raise unknown_name("optimizer", optimizer, OPTIMIZERS)
+    optimizer = optimizer.lower()
+    learning_rates = [float(v) for v in _per_model(learning_rate, count, "learning_rate", "learning rate")]
+    seeds = list(range(count)) if seeds is None else [int(s) for s in _per_model(seeds, count, "seeds", "seed")]
+    l1s = [float(v) for v in _per_model(l1, count, "l1", "penalty")]
+    l2s = [float(v) for v in _per_model(l2, count, "l2", "penalty")]
+    metric_names = _metric_names(head, data_sets[0])
+    stop_whens = [checks.check_stop_when(item, metric_names) if item is None or isinstance(item, dict) else
+                  _bad_stop_when(item) for item in _per_model(stop_when, count, "stop_when", "dict")]
+    callback_lists = _check_callbacks(callbacks, count)
+    epochs, batch_size = int(epochs), int(batch_size)
+
+    # Stacked order: models grouped by hidden activations, so each group is one slice of K.
+    kinds = list(dict.fromkeys(hidden))
+    order = sorted(range(count), key=lambda k: kinds.index(hidden[k]))
+    groups, start = [], 0
+    for kind in kinds:
+        size = sum(1 for k in order if hidden[k] == kind)
+        groups.append((kind, start, start + size))
+        start += size
+    n_train, n_test = len(data_sets[0].x_train), len(data_sets[0].x_test)
+    key = _Program(len(layers[0]), tuple(groups), head, architecture.output_activation, optimizer,
+                   min(batch_size, n_train), n_train, n_test, bool(shuffle))
+    function = _program(key)
+
+    params = []
+    for layer in range(key.n_layers):
+        params.append(tf.constant(np.stack([layers[k][layer].kernel.numpy() for k in order], axis=-1)))
+        params.append(tf.constant(np.stack([layers[k][layer].bias.numpy() for k in order], axis=-1)))
+    moments = [tf.zeros_like(p) for p in params for _ in range(2)] if optimizer == "adam" else []
+    iterations = tf.constant(0, tf.int64)
+
+    # Data: every distinct data set once; each model reads its rows by an offset.
+    distinct = list({id(d): d for d in data_sets}.values())
+    position = {id(d): i for i, d in enumerate(distinct)}
+    x_all = tf.constant(np.concatenate([np.asarray(d.x_train, np.float32) for d in distinct]))
+    y_all = tf.constant(np.concatenate([_labels(d.y_train, head) for d in distinct]))
+    data_offset = tf.constant([position[id(data_sets[k])] * n_train for k in order], tf.int32)
+
+    def evaluation_split(split_x, split_y):
+        if len(distinct) == 1:  # one data set: (n, features, 1) broadcasts over the models
+            return (tf.constant(np.asarray(getattr(distinct[0], split_x), np.float32)[:, :, None]),
+                    tf.constant(_labels(getattr(distinct[0], split_y), head)[:, None]))
+        xs = np.stack([np.asarray(getattr(data_sets[k], split_x), np.float32) for k in order], axis=-1)
+        ys = np.stack([_labels(getattr(data_sets[k], split_y), head) for k in order], axis=1)
+        return tf.constant(xs), tf.constant(ys)
+
+    evaluation = evaluation_split("x_train", "y_train") + evaluation_split("x_test", "y_test")
+    distinct_seeds = sorted(set(seeds))
+    seed_tensor = tf.constant(distinct_seeds, tf.int32)
+    seed_index = tf.constant([distinct_seeds.index(seeds[k]) for k in order], tf.int32)
+    stacked = lambda values: tf.constant([values[k] for k in order], tf.float32)  # noqa: E731
+    regularisers = [[(float(getattr(layers[k][i].kernel_regularizer, "l1", 0.0)),
+                      float(getattr(layers[k][i].kernel_regularizer, "l2", 0.0))) for i in range(key.n_layers)]
+                    for k in range(count)]
+    rates = (stacked(learning_rates), stacked(l1s), stacked(l2s),
+             tf.constant([[regularisers[k][i][0] for k in order] for i in range(key.n_layers)], tf.float32),
+             tf.constant([[regularisers[k][i][1] for k in order] for i in range(key.n_layers)], tf.float32))
+    target_values, target_signs = _targets([stop_whens[k] for k in order], count)
+    slot = {k: position_ for position_, k in enumerate(order)}  # model index → stacked position
+
+    histories, lists = Histories(), []
+    for k, model in enumerate(models):
+        model.stop_training = False
+        params_ = {"epochs": epochs, "steps": -(-n_train // key.batch_size), "verbose": 0}
+        if callback_lists[k]:
+            callback_list = keras.callbacks.CallbackList(callback_lists[k], add_history=True, model=model)
+            callback_list.set_params(params_)
+            history = next(c for c in callback_list.callbacks if isinstance(c, keras.callbacks.History))
+        else:  # filled directly: Keras's CallbackList costs more per epoch than the training here
+            callback_list, history = None, keras.callbacks.History()
+            history.set_model(model)
+            history.set_params(params_)
+            history.on_train_begin()
+        history.seed, history.diverged = seeds[k], None
+        histories.append(history)
+        lists.append(callback_list)
+    names = [name for name in METRIC_NAMES if name in metric_names]
+    show_progress = verbose == 1 or (verbose == "auto" and sys.stdout.isatty())
+    progress = keras.utils.Progbar(epochs, unit_name="epoch") if show_progress else None
+    active = np.ones(count, bool)
+    watched = [k for k in range(count) if callback_lists[k]]
+
+    def write_back(which):
+        values = [p.numpy() for p in params]
+        for k in which:
+            weights = []
+            for layer in range(key.n_layers):
+                weights += [values[2 * layer][..., slot[k]], values[2 * layer + 1][..., slot[k]]]
+            models[k].set_weights(weights)
+
+    def epochs_in_next_call(start):
+        if not watched:
+            return min(CHUNK, epochs - start)
+        every = [c for k in watched if active[k] for c in callback_lists[k]]
+        if not all(callable(getattr(c, "needs_model_after", None)) for c in every):
+            return 1
+        count_ = 1
+        while (count_ < CHUNK and start + count_ < epochs
+               and not any(c.needs_model_after(start + count_ - 1) for c in every)):
+            count_ += 1
+        return count_
+
+    for callback_list in filter(None, lists):
+        callback_list.on_train_begin()
+    try:
+        epoch = 0
+        while epoch < epochs and active.any():
+            n_epochs = epochs_in_next_call(epoch)
+            stacked_active = tf.constant([bool(active[k]) for k in order])
+            params, moments, iterations, metrics, done, status, stopped = function(
+                params, moments, iterations, x_all, y_all, evaluation, seed_tensor, seed_index, data_offset,
+                tf.constant(epoch, tf.int32), tf.constant(n_epochs, tf.int32), rates,
+                (target_values, target_signs), stacked_active)
+            metrics, done, status, stopped = metrics.numpy(), int(done), status.numpy(), stopped.numpy()
+            if watched:
+                write_back([k for k in watched if active[k]])
+            for k in range(count):
+                if not active[k]:
+                    continue
+                position_ = slot[k]
+                finished = done
+                if status[position_] != STATUS_RUNNING:
+                    finished = int(stopped[position_]) - (status[position_] == STATUS_DIVERGED)
+                if lists[k] is None:  # what History.on_epoch_end does, for all these epochs at once
+                    histories[k].epoch.extend(range(epoch, epoch + finished))
+                    for name in names:
+                        values = metrics[:finished, METRIC_NAMES.index(name), position_].tolist()
+                        histories[k].history.setdefault(name, []).extend(values)
+                for offset in range(finished if lists[k] is not None else 0):
+                    row = dict(zip(METRIC_NAMES, metrics[offset, :, position_].tolist()))
+                    lists[k].on_epoch_begin(epoch + offset)
+                    lists[k].on_epoch_end(epoch + offset, {name: row[name] for name in names})
+                if status[position_] == STATUS_DIVERGED:
+                    last = metrics[int(stopped[position_]) - 1, :, position_]
+                    loss = next((float(v) for v in last[[0, 2]] if not np.isfinite(v)), float("nan"))
+                    histories[k].diverged = TrainingDiverged(epoch + finished + 1, learning_rates[k], loss,
+                                                             histories[k])
+                if status[position_] != STATUS_RUNNING or models[k].stop_training:
+                    active[k] = False
+            epoch += done
+            if progress is not None:
+                progress.update(epoch, [("models training", int(active.sum()))], finalize=epoch >= epochs)
+    finally:
+        write_back(range(count))
+        for callback_list in filter(None, lists):
+            callback_list.on_train_end()
+    return histories
+
+
+def _bad_stop_when(item):
+    raise invalid("stop_when", OWNER, "a dict of metric → target, or a list with one such dict (or None) per model",
+                  item)
+
+
+def _check_callbacks(callbacks, count: int) -> list:
+    if callbacks is None:
+        return [[] for _ in range(count)]
+    if len(callbacks) != count:
+        raise invalid("callbacks", OWNER, f"None or a list of {count} entries (one per model)",
+                      got=f"a list of {len(callbacks)}")
+    lists = []
+    for entry in callbacks:
+        entry = [entry] if isinstance(entry, keras.callbacks.Callback) else list(entry or [])
+        for callback in entry:
+            if not isinstance(callback, keras.callbacks.Callback):
+                raise invalid("callbacks", OWNER, "a list with one list of keras callbacks (or None) per model",
+                              callbacks)
+        lists.append(entry)
+    return lists

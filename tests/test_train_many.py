@@ -1,0 +1,192 @@
+"""train_many: each of K stacked models trains as kit.training.train trains it alone.
+
+Tolerance. Not bitwise: a Keras Dense layer computes ``matmul(x, W) + b``; the stack computes
+the same products summed in another order (a broadcast multiply reduced over the input axis,
+and the batch mean over another axis), so float32 results differ in the last bit per operation
+(≈1e-7 relative). Training carries those differences on; measured after 30 epochs of the
+spiral (2-8-8-1, four activations): losses within 2e-7 relative, weights within 3e-7. The
+tests allow 1e-5 (30× margin), far below what a wrong update changes (a wrong learning rate,
+order, batch or penalty moves losses and weights by ≥ 1e-3).
+"""
+
+import keras
+import numpy as np
+import pytest
+
+from kit import builders, datasets
+from kit.errors import InvalidParameter
+from kit.training import Histories, TrainingDiverged, train, train_many
+
+RTOL = ATOL = 1e-5  # see the module docstring
+EPOCHS = 12
+HIDDEN = [4, 4]
+
+
+@pytest.fixture(scope="module")
+def xor():
+    return datasets.playground("xor", noise=0, seed=0, n_samples=120)
+
+
+@pytest.fixture(scope="module")
+def circle():
+    return datasets.playground("circle", noise=0, seed=0, n_samples=120)
+
+
+def _models(activations, seed=0, **options):
+    return [builders.build_mlp(2, HIDDEN, activation, seed=seed + k, **options) for k, activation in
+            enumerate(activations)]
+
+
+def _assert_same(stacked_history, stacked_model, alone_history, alone_model, n_test):
+    for name, values in alone_history.history.items():
+        got = stacked_history.history[name]
+        assert len(got) == len(values), name
+        if name.endswith("accuracy"):  # one test point on the boundary may flip with the last bit
+            np.testing.assert_allclose(got, values, atol=1.01 / n_test, err_msg=name)
+        else:
+            np.testing.assert_allclose(got, values, rtol=RTOL, atol=ATOL, err_msg=name)
+    for got, want in zip(stacked_model.get_weights(), alone_model.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+
+
+def _compare(data, activations, epochs=EPOCHS, learning_rates=None, seeds=None, data_sets=None, **options):
+    count = len(activations)
+    learning_rates = learning_rates or [0.03] * count
+    seeds = seeds if seeds is not None else list(range(count))
+    stacked = _models(activations)
+    histories = train_many(stacked, data_sets or data, epochs=epochs, learning_rate=learning_rates, seeds=seeds,
+                           verbose=0, **options)
+    assert isinstance(histories, Histories) and len(histories) == count
+    alone = _models(activations)
+    for k in range(count):
+        per_model = {key: (value[k] if isinstance(value, list) else value) for key, value in options.items()}
+        history = train(alone[k], (data_sets or [data] * count)[k], epochs=epochs, learning_rate=learning_rates[k],
+                        seed=seeds[k], verbose=0, **per_model)
+        _assert_same(histories[k], stacked[k], history, alone[k], len(data.x_test))
+        assert histories[k].diverged is None and histories[k].seed == seeds[k]
+    return histories
+
+
+def test_one_model_matches_train(xor):
+    _compare(xor, ["relu"])
+
+
+def test_three_models_mixed_activations_and_learning_rates(xor):
+    _compare(xor, ["relu", "tanh", "relu"], learning_rates=[0.03, 0.1, 0.3], seeds=[5, 0, 5])
+
+
+@pytest.mark.slow
+def test_eight_models_match_train(xor):
+    _compare(xor, ["relu", "tanh", "sigmoid", "linear"] * 2)
+
+
+@pytest.mark.slow
+def test_adam_matches_train(xor):
+    _compare(xor, ["relu", "relu"], optimizer="adam", learning_rates=[0.01, 0.003])
+
+
+@pytest.mark.slow
+def test_penalties_and_layer_regularisers_match_train(xor):
+    stacked = _models(["relu", "relu"], l2=0.01)
+    histories = train_many(stacked, xor, epochs=EPOCHS, l1=[0.0, 0.003], seeds=[0, 1], verbose=0)
+    alone = _models(["relu", "relu"], l2=0.01)
+    for k, l1 in enumerate([0.0, 0.003]):
+        history = train(alone[k], xor, epochs=EPOCHS, l1=l1, seed=k, verbose=0)
+        _assert_same(histories[k], stacked[k], history, alone[k], len(xor.x_test))
+
+
+@pytest.mark.slow
+def test_logistic_head_and_one_data_set_per_model_match_train(xor, circle):
+    as01 = [datasets.playground(name, noise=0, seed=0, n_samples=120, labels="01") for name in ("xor", "circle")]
+    stacked = [builders.build_mlp(2, HIDDEN, "tanh", head="logistic", seed=k) for k in range(2)]
+    histories = train_many(stacked, as01, epochs=EPOCHS, seeds=[0, 0], verbose=0)
+    for k in range(2):
+        alone = builders.build_mlp(2, HIDDEN, "tanh", head="logistic", seed=k)
+        history = train(alone, as01[k], epochs=EPOCHS, seed=0, verbose=0)
+        _assert_same(histories[k], stacked[k], history, alone, len(xor.x_test))
+
+
+def test_one_diverging_model_stops_alone():
+    """ReLU units on a regression at lr 3 blow up after a few epochs (measured: NaN/Inf at epoch 4
+    with these seeds); the same network at lr 0.03 and 0.1 trains (final MSE 0.05, 0.01). The
+    linear head's MSE is checked on the way."""
+    data = datasets.playground("reg-plane", noise=0, seed=0, n_samples=120)
+    learning_rates, seeds = [0.03, 3.0, 0.1], [1, 1, 1]
+
+    def models():
+        return [builders.build_mlp(2, HIDDEN, "relu", head="linear", seed=seed) for seed in seeds]
+
+    stacked = models()
+    histories = train_many(stacked, data, epochs=EPOCHS, learning_rate=learning_rates, seeds=seeds, verbose=0)
+    assert list(histories.diverged) == [1]
+    failure = histories[1].diverged
+    assert isinstance(failure, TrainingDiverged) and failure.learning_rate == 3.0
+    alone = models()
+    with pytest.raises(TrainingDiverged) as raised:
+        train(alone[1], data, epochs=EPOCHS, learning_rate=3.0, seed=seeds[1], verbose=0)
+    assert 1 < failure.epoch == raised.value.epoch < EPOCHS  # finite epochs before it: weights to keep
+    assert len(histories[1].history["loss"]) == failure.epoch - 1
+    assert all(np.all(np.isfinite(w)) for w in stacked[1].get_weights())
+    _assert_same(histories[1], stacked[1], raised.value.history, alone[1], len(data.x_test))
+    for k in (0, 2):
+        history = train(alone[k], data, epochs=EPOCHS, learning_rate=learning_rates[k], seed=seeds[k], verbose=0)
+        _assert_same(histories[k], stacked[k], history, alone[k], len(data.x_test))
+
+
+def test_stop_when_per_model(xor):
+    """Model 0 has a target it meets early, model 1 none, model 2 one it never meets."""
+    targets = [{"accuracy": 0.6}, None, {"val_loss": 1e-6}]
+    histories = _compare(xor, ["relu"] * 3, stop_when=targets, learning_rates=[0.3, 0.03, 0.03])
+    lengths = [len(history.history["loss"]) for history in histories]
+    assert lengths[0] < EPOCHS and lengths[1] == lengths[2] == EPOCHS
+
+
+def test_callbacks_per_model_and_stop_training(xor):
+    class StopAt(keras.callbacks.Callback):
+        def __init__(self, epoch):
+            super().__init__()
+            self.stop_epoch, self.seen = epoch, []
+
+        def on_epoch_end(self, epoch, logs=None):
+            # the model the callback sees already has that epoch's weights
+            self.seen.append((epoch, float(np.abs(self.model.get_weights()[0]).sum())))
+            if epoch == self.stop_epoch:
+                self.model.stop_training = True
+
+    stopper = StopAt(2)
+    stacked = _models(["relu"] * 3)
+    histories = train_many(stacked, xor, epochs=6, callbacks=[[stopper], None, None], verbose=0)
+    assert [epoch for epoch, _ in stopper.seen] == [0, 1, 2]
+    assert len(histories[0].history["loss"]) == 3 and len(histories[1].history["loss"]) == 6
+    assert len({weight for _, weight in stopper.seen}) == 3  # the weights changed between epochs
+    alone = _models(["relu"])[0]
+    train(alone, xor, epochs=3, seed=0, verbose=0)
+    for got, want in zip(stacked[0].get_weights(), alone.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("arguments, words", [
+    ({"models": []}, "non-empty list"),
+    ({"learning_rate": [0.03]}, "one learning rate or a list of 2"),
+    ({"seeds": [0, 1, 2]}, "a list of 2"),
+    ({"optimizer": "rmsprop"}, "rmsprop"),
+    ({"stop_when": {"val_accuracy": "high"}}, "finite number"),
+    ({"callbacks": [[]]}, "one per model"),
+])
+def test_bad_arguments_say_what_to_do(xor, arguments, words):
+    options = {"models": _models(["relu", "relu"]), "data": xor, "epochs": 1, "verbose": 0, **arguments}
+    with pytest.raises(InvalidParameter, match=words):
+        train_many(**options)
+
+
+def test_models_that_cannot_be_stacked_are_refused(xor, circle):
+    with pytest.raises(InvalidParameter, match="one architecture"):
+        train_many([builders.build_mlp(2, [4]), builders.build_mlp(2, [3])], xor, verbose=0)
+    with pytest.raises(InvalidParameter, match="Dropout"):
+        train_many([builders.build_mlp(2, [4], dropout=0.5)], xor, verbose=0)
+    model = builders.build_mlp(2, [4])
+    with pytest.raises(InvalidParameter, match="distinct"):
+        train_many([model, model], xor, verbose=0)
+    small = datasets.playground("circle", noise=0, seed=0, n_samples=60)
+    with pytest.raises(InvalidParameter, match="same shape"):
+        train_many(_models(["relu", "relu"]), [xor, small], verbose=0)
