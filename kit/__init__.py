@@ -5,3 +5,10 @@ imported (``kit.activations``, ``kit.builders``, ``kit.training`` …).
 """
 
 __version__ = "0.1.0"
+
+
+def check(exercise, path=None, **options):
+    """Check your work on an exercise from a notebook: ``kit.check("04")`` (see kit.grading.notebook)."""
+    from kit.grading.notebook import check as check_notebook
+
+    return check_notebook(exercise, path, **options)

@@ -30,8 +30,15 @@ def command_modules() -> list[str]:
     return sorted(f"kit.commands.{m.name}" for m in pkgutil.iter_modules(kit.commands.__path__))
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a refused argument said in one line (not the whole usage first)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="kit",
         description="A course kit and model zoo on why neural networks need non-linear activations.",
     )

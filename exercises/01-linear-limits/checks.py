@@ -194,7 +194,8 @@ def linear_model(session):
     return passed(f"Trained on gauss: test accuracy {accuracy:.3f}.")
 
 
-@check("build_linear_model: learns unseen gauss data", points=10, visibility="hidden", timeout=TIMEOUT)
+@check("build_linear_model: learns unseen gauss data", points=10, visibility="hidden", timeout=TIMEOUT,
+       description="your linear model, trained from fresh seeds, separates gauss data it has never seen.")
 def linear_model_unseen(session):
     description = _linear_description(session, 2)
     accuracies = [_trained(description, _playground("gauss", noise, seed), seed).accuracy
@@ -236,7 +237,9 @@ def features_rescue(session):
     return passed(f"A linear model on circle from {', '.join(features)}: test loss {loss:.4f}.")
 
 
-@check("circle_features: unseen and noisier circle data", points=15, visibility="hidden", timeout=TIMEOUT)
+@check("circle_features: unseen and noisier circle data", points=15, visibility="hidden", timeout=TIMEOUT,
+       description="your features still let a linear model separate circle data it has never seen, "
+                   "with more noise.")
 def features_rescue_unseen(session):
     features = _features(session)
     losses = [_features_loss(features, seed, noise) for seed, noise in HIDDEN_CIRCLE]

@@ -314,7 +314,8 @@ def deep_linear_structure(session):
     _expect_built(session, BUILD_VISIBLE, reveal=True)
 
 
-@check("build_deep_linear: other depths and widths", points=5, visibility="hidden", timeout=TIMEOUT)
+@check("build_deep_linear: other depths and widths", points=5, visibility="hidden", timeout=TIMEOUT,
+       description="build_deep_linear builds the asked layers for depths and widths other than the visible ones.")
 def deep_linear_structure_unseen(session):
     _expect_built(session, BUILD_HIDDEN, reveal=False)
 
@@ -351,7 +352,9 @@ def collapse_values(session):
     _expect_collapses(session, VISIBLE_LISTS, RTOL64, reveal=True)
 
 
-@check("collapse: unseen depths and widths", points=20, visibility="hidden", timeout=TIMEOUT)
+@check("collapse: unseen depths and widths", points=20, visibility="hidden", timeout=TIMEOUT,
+       description="collapse gives the equivalent x·W + b for networks of depths and widths not in the visible "
+                   "check.")
 def collapse_values_unseen(session):
     _expect_collapses(session, HIDDEN_LISTS, RTOL64, reveal=False)
 

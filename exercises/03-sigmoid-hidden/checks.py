@@ -127,12 +127,14 @@ def learns_public(session):
     _expect_learns(session, PUBLIC, "On circle (noise 0, data seed 0, seeds 0, 1, 2)", reveal=True)
 
 
-@check("learns the circle on unseen data and seeds", points=20, visibility="hidden", timeout=TIMEOUT)
+@check("learns the circle on unseen data and seeds", points=20, visibility="hidden", timeout=TIMEOUT,
+       description="your model and recipe learn the circle reliably on data and seeds you have not seen.")
 def learns_unseen(session):
     _expect_learns(session, UNSEEN, "On unseen circle data", reveal=False)
 
 
-@check("learns a noisier circle", points=20, visibility="hidden", timeout=TIMEOUT)
+@check("learns a noisier circle", points=20, visibility="hidden", timeout=TIMEOUT,
+       description="your model and recipe still learn the circle when the data are noisier.")
 def learns_noisy(session):
     _expect_learns(session, NOISY, "On a noisier circle (some labels flipped)", reveal=False)
 

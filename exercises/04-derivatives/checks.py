@@ -236,7 +236,9 @@ def sigmoid_grad_peak(session):
     _expect_grid_values(answers, "sigmoid_grad", "The peak earns its points only with correct values elsewhere.")
 
 
-@check_each(ALL, "{}: extreme and unseen inputs", points=3, visibility="hidden", timeout=TIMEOUT)
+@check_each(ALL, "{}: extreme and unseen inputs", points=3, visibility="hidden", timeout=TIMEOUT,
+            description="{}: correct, finite and free of overflow warnings on very large |x| (float32 and "
+                        "float64), and correct on unseen random inputs.")
 def robust(session, parameter):
     function = parameter
     answers = _answers(session, function)

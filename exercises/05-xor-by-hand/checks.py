@@ -236,7 +236,8 @@ def relu_playground_xor(session):
 
 
 @check("ReLU network: unseen xor points", points=20, visibility="hidden", timeout=TIMEOUT,
-       feedback="The sign pattern must hold in every quadrant, not only on the points of one data set.")
+       feedback="The sign pattern must hold in every quadrant, not only on the points of one data set.",
+       description="your ReLU network classifies XOR points it has never seen, in every quadrant.")
 def relu_unseen_xor(session):
     w = weights(session, "relu_xor_weights", RELU_SHAPES)
     sets = [("other draws of the data", xor_points(seed)) for seed in HIDDEN_SEEDS]

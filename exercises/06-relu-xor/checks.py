@@ -123,12 +123,14 @@ def reaches_public(session):
 
 
 @check("reaches test loss ≤ 0.177 in 4 of 5 runs on unseen data and seeds", points=30, visibility="hidden",
-       timeout=TIMEOUT)
+       timeout=TIMEOUT, description="your model and recipe reach the target reliably on XOR data and seeds you "
+                                    "have not seen.")
 def reaches_unseen(session):
     _expect_reaches(session, UNSEEN, "On unseen XOR data", reveal=False)
 
 
-@check("bonus: at most 8 hidden neurons, still reaching the target", points=10, visibility="hidden", timeout=TIMEOUT)
+@check("bonus: at most 8 hidden neurons, still reaching the target", points=10, visibility="hidden", timeout=TIMEOUT,
+       description="bonus: a small network (at most 8 hidden neurons) that still reaches the target.")
 def small_network(session):
     widths = _expect_structure(session)
     neurons = sum(widths)

@@ -201,7 +201,8 @@ def spiral_accuracy(session):
 
 @check(f"noisier spiral: median test accuracy over 3 seeds ≥ {TARGET_NOISY}", points=30, visibility="hidden",
        timeout=TIMEOUT, feedback="A model that separates the clean spiral with some room to spare also handles "
-                                 "points moved by noise.")
+                                 "points moved by noise.",
+       description="your features, model and recipe still classify the spiral well when its points are noisier.")
 def noisy_spiral_accuracy(session):
     submission = prepare(session)
     scores = results(session, HIDDEN)

@@ -29,6 +29,36 @@ def _print_rows(header: list[str], rows: list[list[str]]) -> None:
         print(line.format(*[str(cell) for cell in row]))
 
 
+# Inputs where the catalogue's functions reach a bound exactly (ReLU's 0 at 0, ReLU6's 6 at 6, hard
+# sigmoid's 0 and 1 at ±3, sine's ±1 at ±π/2, hard SiLU's minimum at −1.5 …).
+_PROBES = sorted({*range(-10, 11), *(k / 2 for k in range(-20, 21)), *(k * math.pi / 2 for k in range(-6, 7))})
+
+
+def _range(entry) -> str:
+    """The output range with the interval's brackets: ``[`` where a finite bound is reached (ReLU:
+    [0, ∞)), ``(`` where it is only approached (sigmoid: (0, 1)). A bound counts as reached when
+    the function takes it exactly at one of the probes, or when the function is not monotonic and
+    the bound is an interior extremum (SiLU's minimum), not its limit at ±∞ (the Gaussian's 0)."""
+    import numpy as np
+
+    low, high = entry.output_range
+    if not entry.elementwise:
+        return f"({_number(low)}, {_number(high)})"
+    probes = np.asarray(entry(np.array(_PROBES, dtype=np.float64)), dtype=np.float64)
+    tails = np.asarray(entry(np.array([-30.0, 30.0])), dtype=np.float64)
+
+    def reached(bound: float) -> bool:
+        if not math.isfinite(bound):
+            return False
+        if np.any(probes == bound):
+            return True
+        # 1e-6: the tails at ±30 are within 1e-12 of a limit for every catalogue entry, and the
+        # interior extrema (SiLU, GELU, Mish) are ≥ 0.1 away from their limits.
+        return not entry.monotonic and not np.any(np.abs(tails - bound) < 1e-6)
+
+    return f"{'[' if reached(low) else '('}{_number(low)}, {_number(high)}{']' if reached(high) else ')'}"
+
+
 def _activations(args) -> int:
     from kit import activations
 
@@ -36,7 +66,8 @@ def _activations(args) -> int:
     if args.json:
         print(json.dumps(table, default=str))
         return 0
-    rows = [[e["name"], f"({_number(e['range'][0])}, {_number(e['range'][1])})", _yes(e["zero_centred"]),
+    ranges = {e["name"]: _range(activations.get(e["name"])) for e in table}
+    rows = [[e["name"], ranges[e["name"]], _yes(e["zero_centred"]),
              _yes(e["saturating"]), _yes(e["monotonic"]), _yes(e["smooth"]), _number(e["max_derivative"]),
              "keras" if e["keras_builtin"] else "kit", e["summary"]] for e in table]
     _print_rows(["name", "range", "zero-centred", "saturating", "monotonic", "smooth", "max f'", "from",
@@ -61,6 +92,13 @@ def _datasets(args) -> int:
 
 
 def _plot(args) -> int:
+    from pathlib import Path
+
+    folder = Path(args.out).expanduser().parent
+    if not folder.is_dir():  # a typo in a folder name must not leave a new folder behind
+        reason = "is not a folder" if folder.exists() else "does not exist (create it first)"
+        raise KitError(f"Cannot write the figure {str(args.out)!r}: {str(folder)!r} {reason}. Choose a folder you "
+                       "can write to.")
     if args.what == "activations":
         import_tensorflow_quietly()  # the activations are Keras functions
         from kit import plots

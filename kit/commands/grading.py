@@ -1,8 +1,8 @@
 """``kit exercises``, ``kit start``, ``kit check``, ``kit grade``: the graded exercises.
 
 Exit codes of ``check`` and ``grade``: 0 every check passed, 1 some failed, 2 a usage or input
-error (unknown exercise, missing file, bad option) or, with ``--require-isolation``, a sandbox
-that cannot isolate. TensorFlow loads inside the handlers only, after those checks.
+error (unknown exercise, missing file, bad option, a file that cannot be read or imported) or,
+with ``--require-isolation``, a sandbox that cannot isolate. TensorFlow loads inside the handlers only, after those checks.
 """
 
 from __future__ import annotations
@@ -79,16 +79,24 @@ def _grade(args, visibility) -> int:
         if problems:
             return _refuse(command, sandbox.IsolationRequired(problems))
 
-    from kit.commands import import_tensorflow_quietly
-    from kit.grading import Limits, grade_submission, report
+    from kit.grading import report, server
 
-    import_tensorflow_quietly()
-    limits = Limits(timeout=args.timeout) if getattr(args, "timeout", None) else None
-    try:
-        result = grade_submission(args.exercise, args.file, visibility=visibility, limits=limits,
-                                  require_isolation=require)
-    except sandbox.IsolationRequired as refused:
-        return _refuse(command, refused)
+    result = None
+    if command == "check" and not require and server.enabled(getattr(args, "no_server", False)):
+        # The user's warm grader (kit.grading.server): the same grade in about a second; None
+        # when it cannot be used here, and then the cold run below.
+        result = server.check(args.exercise, args.file, visibility, getattr(args, "timeout", None))
+    if result is None:
+        from kit.commands import import_tensorflow_quietly
+        from kit.grading import Limits, grade_submission
+
+        import_tensorflow_quietly()
+        limits = Limits(timeout=args.timeout) if getattr(args, "timeout", None) else None
+        try:
+            result = grade_submission(args.exercise, args.file, visibility=visibility, limits=limits,
+                                      require_isolation=require)
+        except sandbox.IsolationRequired as refused:
+            return _refuse(command, refused)
     text = report.render(result, getattr(args, "format", "text"))
     for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a character gets an escape
         if hasattr(stream, "reconfigure"):
@@ -106,6 +114,13 @@ def _grade(args, visibility) -> int:
         print(f"{result.exercise}: {result.score:g}/{result.max_score:g} (report written to {out})")
     else:
         print(text)
+    return exit_status(result)
+
+
+def exit_status(result) -> int:
+    """0 every check passed, 1 some failed, 2 the file could not be read or imported at all."""
+    if result.problem:
+        return 2
     return 0 if result.all_passed else 1
 
 
@@ -131,12 +146,15 @@ def register(subparsers) -> None:
     parser.add_argument("dir", nargs="?", help="where to copy (default: ./NN-slug)")
     parser.set_defaults(handler=_start, needs_tensorflow=False)  # copies and converts text only
 
-    epilog = "exit status: 0 all checks passed, 1 some failed, 2 usage or input error, or no isolation with " \
-             "--require-isolation"
+    epilog = "exit status: 0 all checks passed, 1 some failed, 2 usage or input error (the file cannot be read or " \
+             "imported, too), or no isolation with --require-isolation"
     parser = subparsers.add_parser("check", help="run an exercise's public checks on your file", epilog=epilog)
     parser.add_argument("exercise", help="number or slug: 4, 04 or derivatives")
     parser.add_argument("file", help="your .py or .ipynb")
     parser.add_argument("--timeout", type=option(SECONDS), help=f"seconds per sandboxed call (default {TIMEOUT:g})")
+    parser.add_argument("--no-server", action="store_true",
+                        help="grade in this process instead of your warm check server (default: KIT_CHECK_SERVER=0 "
+                             "turns the server off; it starts on first use and ends after 10 idle minutes)")
     _isolation_flag(parser)
     parser.set_defaults(handler=_check, needs_tensorflow=False)  # imported after the checks above
 

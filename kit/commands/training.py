@@ -43,6 +43,48 @@ def _targets(text: str) -> dict:
     return targets
 
 
+LABEL_WORDS = {"pm1": "labels −1/+1", "01": "labels 0/1"}
+
+
+def _describe(data) -> str:
+    """The data set in one line, in a student's words (−1/+1 labels, not the API's 'pm1')."""
+    labels = LABEL_WORDS.get(data.labels, f"{data.n_classes} classes" if data.n_classes else "real-valued targets")
+    return (f"{data.name}: {data.task}, {len(data.x_train)} train / {len(data.x_test)} test, "
+            f"features {', '.join(data.feature_names)}, {labels}")
+
+
+def stop_report(history: dict, targets: dict) -> str:
+    """One line on ``--stop-when``: the epoch where every target was met, or the best value of
+    each target's metric and its epoch when not.
+
+    Example:
+        >>> stop_report({"val_loss": [0.3, 0.2, 0.25]}, {"val_loss": 0.177})
+        'target not reached: best val_loss 0.2 at epoch 2 (target ≤ 0.177)'
+        >>> stop_report({"val_loss": [0.3, 0.17]}, {"val_loss": 0.177})
+        'target reached at epoch 2: val_loss 0.17 ≤ 0.177'
+    """
+    from kit.training.checks import lower_is_better
+
+    def meets(metric, value):
+        return value <= targets[metric] if lower_is_better(metric) else value >= targets[metric]
+
+    def sign(metric):
+        return "≤" if lower_is_better(metric) else "≥"
+
+    epochs = len(next(iter(history.values()), []))
+    for epoch in range(epochs):
+        if all(meets(metric, history[metric][epoch]) for metric in targets):
+            reached = ", ".join(f"{m} {history[m][epoch]:.4g} {sign(m)} {t:g}" for m, t in targets.items())
+            return f"target reached at epoch {epoch + 1}: {reached}"
+    clauses = []
+    for metric, target in targets.items():
+        values = history[metric]
+        best = min(range(len(values)), key=values.__getitem__) if lower_is_better(metric) else \
+            max(range(len(values)), key=values.__getitem__)
+        clauses.append(f"best {metric} {values[best]:.4g} at epoch {best + 1} (target {sign(metric)} {target:g})")
+    return "target not reached: " + "; ".join(clauses)
+
+
 def register(subparsers) -> None:
     data, model, training = api_defaults(*DATA), api_defaults(*MODEL), api_defaults(*TRAINING)
     parser = subparsers.add_parser(
@@ -133,11 +175,12 @@ def _handle(args) -> int:
     logs = {key: values[-1] for key, values in history.history.items()}
     widths = "-".join(str(w) for w in [data.n_features, *args.hidden, model.outputs[0].shape[-1]])
     ran = len(history.history["loss"])
-    print(f"{data.describe()}")
+    print(_describe(data))
     print(f"model {widths} {args.activation}, {head} head, {args.optimizer} lr {args.learning_rate:g}, "
           f"batch {args.batch_size}, seed {args.seed}")
-    stopped = f" (stopped early: {args.stop_when})" if args.stop_when and ran < args.epochs else ""
-    print(f"{ran} epochs in {seconds:.2f} s{stopped}")
+    print(f"{ran} epochs in {seconds:.2f} s")
+    if args.stop_when:
+        print(stop_report(history.history, args.stop_when))
     for split, prefix in (("train", ""), ("test", "val_")):
         line = f"{split:<5}  loss {logs[prefix + 'loss']:.4f}"
         if prefix + "accuracy" in logs:
@@ -149,5 +192,5 @@ def _handle(args) -> int:
         plots.training_curves(history, title=f"{data.name}: {widths} {args.activation}", path=args.plot)
         print(f"curves written to {args.plot}")
     if args.logdir:
-        print(f"TensorBoard logs in {args.logdir} (tensorboard --logdir {args.logdir})")
+        print(f"TensorBoard logs in {args.logdir}; see them with: kit board {args.logdir}")
     return 0

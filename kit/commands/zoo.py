@@ -22,20 +22,46 @@ def _list(args) -> int:
     selected = zoo.entries(args.pattern)
     if not selected:
         raise KitError(f"no zoo entry matches {args.pattern!r}; 'kit zoo list' shows them all.")
-    width = max(len(e.name) for e in selected)
-    for entry in selected:
-        print(f"{entry.name:<{width}}  {entry.describe_data():<28} {entry.describe_model():<32} {entry.claim}")
+    rows = [("name", "data", "model", "claim")]
+    rows += [(e.name, e.describe_data(), e.describe_model(), e.claim) for e in selected]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]  # the claim runs on, unpadded
+    for number, row in enumerate(rows):
+        print("  ".join(f"{cell:<{width}}" for cell, width in zip(row, widths)) + f"  {row[3]}")
+        if number == 0:
+            print("  ".join("-" * width for width in widths) + "  " + "-" * len(row[3]))
     return 0
+
+
+OPERATORS = {"<=": "≤", ">=": "≥", "<": "<", ">": ">", "==": "="}
+
+
+def _plain(value) -> str:
+    """A value in a reader's words, not Python's repr: [8, 8] stays, quotes and braces go."""
+    if isinstance(value, dict):
+        return ", ".join(f"{str(k).replace('_', ' ')} {_plain(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_plain(v) for v in value) + "]"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _data(data: dict) -> str:
+    rest = _plain({k: v for k, v in data.items() if k != "name"})
+    return f"{data.get('name', '?')}" + (f", {rest}" if rest else "")
+
+
+def _expected(expected: dict) -> str:
+    if not expected:
+        return "nothing beyond what the card shows"
+    return ", ".join(f"{metric} {OPERATORS.get(op, op)} {value:g}" for metric, (op, value) in expected.items())
 
 
 def _show(args) -> int:
     from kit import zoo
 
     entry = zoo.get(args.name)
-    print(f"{entry.name}\n\n{entry.card}\n\nClaim: {entry.claim}\nData: {entry.describe_data()}  {entry.data}\n"
-          f"Model: build_mlp(..., {', '.join(f'{k}={v!r}' for k, v in entry.model.items())})\n"
-          f"Recipe: {entry.recipe}\nSeeds: {list(entry.seeds)} (rule: {entry.rule})\n"
-          f"Expected: {entry.expected or 'nothing beyond what the card shows'}")
+    print(f"{entry.name}\n\n{entry.card}\n\nClaim: {entry.claim}\nData: {_data(entry.data)}\n"
+          f"Model: {_plain(entry.model)}\nRecipe: {_plain(entry.recipe)}\n"
+          f"Seeds: {', '.join(map(str, entry.seeds))} (rule: {entry.rule})\nExpected: {_expected(entry.expected)}")
     return 0
 
 

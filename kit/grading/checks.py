@@ -93,6 +93,9 @@ class Check:
             (``kit grade`` only; the Gradescope report carries the visibility).
         timeout: wall-clock seconds for each sandboxed call it makes.
         feedback: a hint appended when it fails (the likely mistake, never hidden data).
+        description: what the check tests, in general terms (never its data): ``kit check``
+            lists it for every hidden check it did not run, so that a visible pass is never
+            mistaken for done. Required for hidden checks (the exercise tests say so).
     """
 
     name: str
@@ -101,6 +104,7 @@ class Check:
     visibility: str = "visible"
     timeout: float = 10.0
     feedback: str = ""
+    description: str = ""
 
     def __post_init__(self):
         check_value(self.name, NAME, "name", "kit.grading.checks.Check")
@@ -125,20 +129,21 @@ class Check:
         return outcome
 
 
-def check(name: str, points: float, visibility: str = "visible", timeout: float = 10.0, feedback: str = ""):
+def check(name: str, points: float, visibility: str = "visible", timeout: float = 10.0, feedback: str = "",
+          description: str = ""):
     """Decorator: turn ``function(session)`` (asserts with ``expect…``; None = passed) into a :class:`Check`."""
 
     def wrap(function):
-        return Check(name, points, function, visibility, timeout, feedback)
+        return Check(name, points, function, visibility, timeout, feedback, description)
 
     return wrap
 
 
 def check_each(parameters, name: str, points: float, visibility: str = "visible", timeout: float = 10.0,
-               feedback: str = ""):
+               feedback: str = "", description: str = ""):
     """Decorator: one :class:`Check` per parameter from ``function(session, parameter)``.
 
-    ``name`` and ``feedback`` are formatted with the parameter (``"{}: values"``).
+    ``name``, ``feedback`` and ``description`` are formatted with the parameter (``"{}: values"``).
 
     Example:
         >>> @check_each(("relu", "tanh"), "{}: values", points=4)
@@ -150,7 +155,8 @@ def check_each(parameters, name: str, points: float, visibility: str = "visible"
 
     def wrap(function):
         return [Check(name.format(parameter), points, functools.partial(function, parameter=parameter),
-                      visibility, timeout, feedback.format(parameter)) for parameter in parameters]
+                      visibility, timeout, feedback.format(parameter), description.format(parameter))
+                for parameter in parameters]
 
     return wrap
 
@@ -279,6 +285,22 @@ def _text(value, default: str, limit: int) -> str:
     return protocol.clean_text(value, limit) if type(value) is str else default
 
 
+def _not_implemented(value, depth: int = 2):
+    """The message of a NotImplementedError in a driver's answer (``{"error": {"type", "message"}}``
+    at the top or one level down, as ``call``, ``evaluate`` and ``call_cases`` report them), else None."""
+    if type(value) is not dict:
+        return None
+    error = value.get("error")
+    if type(error) is dict and error.get("type") == "NotImplementedError":
+        return _text(error.get("message"), "", MESSAGE_CHARACTERS)
+    if depth > 1:
+        for item in value.values():
+            found = _not_implemented(item, depth - 1)
+            if found is not None:
+                return found
+    return None
+
+
 class Session:
     """The parent's view of one submission: runs drivers in the sandbox, memoises their answers.
 
@@ -297,14 +319,25 @@ class Session:
         self.sends_hidden = any(v != "visible" for v in ((visibility,) if isinstance(visibility, str) else visibility))
         self.calls = []  # (driver, seconds, state): for reports and benchmarks
         self.notes = []  # what the sandbox could not do (e.g. no namespaces in this container)
+        # The functions that raised NotImplementedError (the starter's TODOs) → that message, and
+        # the functions the running check asked for: a report shows one line per unwritten function.
+        self.not_implemented = {}
+        self.touched = []
+        self.last_error = None  # the error report of the last call that failed (its traceback)
         self._memo = {}
 
     def run(self, driver: str, arguments: dict, timeout: float | None = None):
         """The driver's plain-data answer, or CallFailed with a message for the student."""
         limits = self.limits.capped(timeout)
         key = hashlib.sha256(driver.encode() + b"\0" + protocol.encode(arguments)).hexdigest()
+        function = arguments.get("function") if type(arguments.get("function")) is str else None
+        if function:
+            self.touched.append(function)
         if key not in self._memo:
             outcome = self.zygote.call(self.source, driver, arguments, limits, filename=self.filename)
+            todo = _not_implemented(outcome.value if outcome.ok else {"error": outcome.error})
+            if function and todo is not None:
+                self.not_implemented.setdefault(function, todo)
             self.calls.append((driver, outcome.seconds, outcome.state))
             notes = outcome.details.get("notes") if type(outcome.details) is dict else None
             for note in notes if type(notes) is list else []:
@@ -314,6 +347,7 @@ class Session:
             if outcome.ok:
                 self._memo[key] = (True, outcome.value, outcome.output)
             else:
+                self.last_error = outcome.error if type(outcome.error) is dict else None
                 self._memo[key] = (False, describe_failure(outcome.state, outcome.details, limits, outcome.error),
                                    outcome.output)
         ok, value, _ = self._memo[key]

@@ -39,6 +39,7 @@ REPORT_HEADER = struct.Struct("<QQQ")  # lengths of status JSON, answer frame, o
 LEFTOVER_KILL_SECONDS = 2.0  # SIGKILL takes effect in microseconds; this only bounds a fork race
 OUTPUT_TAIL_BYTES = 8192
 SUBMISSION_NAME = "submission"
+IN_SANDBOX = False  # True in a runner: a notebook's own `kit.check(...)` cell then does nothing
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -244,6 +245,8 @@ def _run(request: dict, result_fd: int) -> None:
     """The runner's work: import, call the driver, send plain data. Never returns."""
     from kit.grading import drivers, protocol
 
+    global IN_SANDBOX
+    IN_SANDBOX = True
     stage = "import"
     try:
         arguments = protocol.decode(request["arguments"].encode())

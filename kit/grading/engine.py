@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 import traceback
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 from kit.grading import exercises as exercise_folders
 from kit.grading.checks import VISIBILITIES, CallFailed, Check, Outcome, Session
 from kit.grading.limits import Limits
+from kit.grading.protocol import clean_text
 from kit.grading.submission import SubmissionError, read_source
 
 IMPORT_TIMEOUT = 10.0
@@ -50,6 +52,15 @@ class GradeResult:
     calls: int = 0  # sandboxed calls made (one fork each)
     child_seconds: float = 0.0  # time those calls ran in the sandbox (the rest is the grader's)
     isolation: tuple = ()  # what the sandbox could not do while grading it; () = fully isolated
+    # Why no check could run ('' when they ran): the file could not be read or imported. Every
+    # check then scores 0 with this reason; the text report shows it once, `kit check` exits 2.
+    problem: str = ""
+    # ((function, its NotImplementedError message, (check names …)), …): the starter's TODOs the
+    # report shows as one line per function instead of one failure per check.
+    not_implemented: tuple = ()
+    # ((points, public description), …) of the checks this grading did not run (hidden ones in a
+    # `kit check`): the report says how many points remain and what they test in general.
+    not_run: tuple = ()
 
     @property
     def isolated(self) -> bool:
@@ -78,10 +89,30 @@ class GradeResult:
             checks.append(entry)
         data = {"exercise": self.exercise, "submission": self.submission, "score": self.score,
                 "max_score": self.max_score, "checks": checks, "notes": list(self.notes),
-                "isolated": self.isolated, "isolation_problems": list(self.isolation)}
+                "isolated": self.isolated, "isolation_problems": list(self.isolation), "problem": self.problem,
+                "not_implemented": [{"function": f, "message": m, "checks": list(names)}
+                                    for f, m, names in self.not_implemented],
+                "not_run": [{"points": p, "description": d} for p, d in self.not_run]}
         if timings:
             data.update(seconds=round(self.seconds, 3), calls=self.calls, child_seconds=round(self.child_seconds, 3))
         return data
+
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "GradeResult":
+        """The inverse of :meth:`as_dict` (``timings=True``), for a grade made in another process.
+
+        Example:
+            >>> GradeResult.from_dict(result.as_dict()) == result   # doctest: +SKIP
+            True
+        """
+        checks = tuple(CheckResult(c["name"], c["score"], c["max_score"], c["visibility"], c["message"],
+                                   c.get("seconds", 0.0)) for c in data["checks"])
+        return cls(data["exercise"], data["submission"], checks, data.get("seconds", 0.0), tuple(data["notes"]),
+                   data.get("calls", 0), data.get("child_seconds", 0.0), tuple(data["isolation_problems"]),
+                   data["problem"],
+                   tuple((n["function"], n["message"], tuple(n["checks"])) for n in data["not_implemented"]),
+                   tuple((n["points"], n["description"]) for n in data["not_run"]))
 
 
 def _check_visibility(visibility) -> tuple:
@@ -93,17 +124,48 @@ def _check_visibility(visibility) -> tuple:
 
 
 def _run_check(check, session: Session) -> CheckResult:
+    return _judge(check, session)[0]
+
+
+def _judge(check, session: Session) -> tuple[CheckResult, str | None]:
+    """The check's result, and the function it failed on because that is not written yet (or None)."""
     started = time.monotonic()
+    session.touched = []
     try:
         outcome = check(session)  # CheckFailed (CallFailed included) is already a failed Outcome
     except Exception:  # a bug in a check is the grader's: the student sees it named as such
         outcome = Outcome(0.0, "grader error in this check (not your fault; please report it): "
                                + traceback.format_exc(limit=3).strip().splitlines()[-1])
     message = outcome.message
-    if outcome.fraction < 1 and check.feedback:
+    # A check that failed because a function it asked for raised NotImplementedError is the
+    # starter's TODO, not a mistake: its hint (about a wrong answer) would mislead, so it is left out.
+    todo = None
+    if outcome.fraction < 1 and "NotImplementedError" in message:
+        todo = next((f for f in session.touched if f in session.not_implemented), None)
+    if outcome.fraction < 1 and check.feedback and todo is None:
         message = f"{message}\nHint: {check.feedback}" if message else f"Hint: {check.feedback}"
     return CheckResult(check.name, round(check.points * outcome.fraction, 6), check.points, check.visibility, message,
-                       time.monotonic() - started)
+                       time.monotonic() - started), todo
+
+
+def _not_run(every: list, chosen: tuple) -> tuple:
+    return tuple((c.points, c.description or "(no public description)") for c in every if c.visibility not in chosen)
+
+
+def _import_problem(failure: str, error, filename: str) -> str:
+    """What the student reads when the file does not import: the message, and the part of the
+    child's traceback that is in their file (where Python shows the line and a caret)."""
+    text = failure if failure.startswith("importing") else f"importing your file {failure}"
+    trace = error.get("traceback") if type(error) is dict else None
+    if type(trace) is not str:
+        return text
+    # The child runs the file from its scratch folder: show the name the student knows.
+    in_file = re.compile(r'File "(?:[^"\n]*/)?' + re.escape(filename) + '"')
+    lines = [in_file.sub(f'File "{filename}"', line).rstrip() for line in clean_text(trace, 4000).splitlines()]
+    start = next((i for i, line in enumerate(lines) if in_file.search(line)), None)
+    if start is None:
+        return text
+    return text + "\n" + "\n".join(lines[start:])
 
 
 def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limits: Limits | None = None,
@@ -137,8 +199,9 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
         raise TypeError("checks must be a list of kit.grading.checks.Check (or None for the exercise's own).")
     if zygote is not None and not isinstance(zygote, Zygote):
         raise TypeError(f"zygote must be a kit.grading.sandbox.Zygote (or None). Got {type(zygote).__name__} instead.")
-    selected = [c for c in (checks if checks is not None else exercise_folders.load_checks(found))
-                if c.visibility in chosen]
+    every = list(checks if checks is not None else exercise_folders.load_checks(found))
+    selected = [c for c in every if c.visibility in chosen]
+    not_run = _not_run(every, chosen)
     started = time.monotonic()
     owned = zygote is None
     zygote = zygote or Zygote()
@@ -150,16 +213,16 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
         try:
             source, filename = read_source(path)
         except SubmissionError as error:
-            return _everything_failed(found, path, selected, str(error), started)
+            return _everything_failed(found, path, selected, str(error), started, not_run=not_run)
         session = Session(source, zygote, limits or Limits(), filename, visibility=chosen)
         try:
             session.run("names", {}, timeout=IMPORT_TIMEOUT)
         except CallFailed as failure:
-            text = str(failure)
-            text = text if text.startswith("importing") else f"importing your file {text}"
+            text = _import_problem(str(failure), session.last_error, filename)
             results = None
         else:
-            results = tuple(_run_check(check, session) for check in selected)
+            graded = [_judge(check, session) for check in selected]
+            results = tuple(result for result, _ in graded)
     finally:
         if owned:
             zygote.close()
@@ -168,12 +231,18 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
         raise IsolationRequired(isolation)
     notes = tuple(f"sandbox: {note} (see docs/grading.md)" for note in isolation)
     if results is None:
-        return _everything_failed(found, path, selected, text, started, notes, isolation)
+        return _everything_failed(found, path, selected, text, started, notes, isolation, not_run)
+    todo = {}
+    for (result, function) in graded:
+        if function is not None:
+            todo.setdefault(function, []).append(result.name)
+    not_implemented = tuple((f, session.not_implemented[f], tuple(names)) for f, names in todo.items())
     return GradeResult(f"{found.id}-{found.slug}", str(path), results, time.monotonic() - started, notes,
-                       len(session.calls), sum(seconds for _, seconds, _ in session.calls), isolation)
+                       len(session.calls), sum(seconds for _, seconds, _ in session.calls), isolation,
+                       not_implemented=not_implemented, not_run=not_run)
 
 
-def _everything_failed(found, path, selected, message, started, notes=(), isolation=()) -> GradeResult:
+def _everything_failed(found, path, selected, message, started, notes=(), isolation=(), not_run=()) -> GradeResult:
     results = tuple(CheckResult(c.name, 0.0, c.points, c.visibility, message, 0.0) for c in selected)
     return GradeResult(f"{found.id}-{found.slug}", str(Path(path)), results, time.monotonic() - started, tuple(notes),
-                       isolation=tuple(isolation))
+                       isolation=tuple(isolation), problem=message, not_run=not_run)

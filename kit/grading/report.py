@@ -13,9 +13,10 @@ Example:
 
 from __future__ import annotations
 
+import html as _html
 import json
-import textwrap
 import re
+import textwrap
 
 from kit.grading.engine import GradeResult
 from kit.grading.protocol import clean_text
@@ -48,23 +49,120 @@ def isolation_warning(result: GradeResult) -> str:
 
 def text(result: GradeResult, width: int = 100) -> str:
     """A readable table: one line per check, failure messages indented under it (wrapped at
-    ``width`` characters), then the total."""
-    name_width = min(max((len(c.name) for c in result.checks), default=10), 48)
+    ``width`` characters, never cut), then the total and what the hidden checks still test.
+
+    Three cases read differently: a file that could not be read or imported is one block (the
+    error, with the line Python points at), not the same failure under every check; a function
+    that still raises the starter's ``NotImplementedError`` is one ``TODO`` line with its TODO,
+    not one failure per check that needs it; a ``kit check`` ends with how many points are in
+    hidden checks and what each tests in general terms.
+    """
+    todo = {name: group for group in result.not_implemented for name in group[2]}
+    labels = [c.name for c in result.checks if c.name not in todo] + [f for f, _, _ in result.not_implemented]
+    name_width = min(max((len(label) for label in labels), default=10), 48)
     lines = [f"{_visible(result.exercise, one_line=True)}: {_visible(result.submission, one_line=True)}"]
     if not result.isolated:
         lines.append(_visible(isolation_warning(result), one_line=True))
     lines.append("")
-    for c in result.checks:
+    if result.problem:
+        lines += _problem_block(result, width)
+    shown = set()
+    for c in [] if result.problem else result.checks:
+        if c.name in todo:
+            function, message, names = todo[c.name]
+            if function not in shown:
+                shown.add(function)
+                group = [other for other in result.checks if other.name in names]
+                score, points = sum(g.score for g in group), sum(g.max_score for g in group)
+                lines.append(f"TODO  {_visible(function, one_line=True):<{name_width}}  {score:g}/{points:g}  "
+                             f"({len(group)} check{'s' * (len(group) != 1)} wait for it)")
+                lines += _wrapped(f"not implemented yet: {message}", width)
+            continue
         mark = "PASS" if c.passed else ("PART" if c.score > 0 else "FAIL")
         hidden = "" if c.visibility == "visible" else f" [{c.visibility}]"
         lines.append(f"{mark}  {_visible(c.name, one_line=True):<{name_width}}  {c.score:g}/{c.max_score:g}{hidden}")
         if not c.passed and c.message:  # wrapped, never cut: the end of a message is often the fix
-            for message_line in _visible(c.message).splitlines():
-                lines += textwrap.wrap(message_line, width, initial_indent="      ", subsequent_indent="      ",
-                                       break_on_hyphens=False) or [""]
+            lines += _wrapped(c.message, width)
     lines += ["", f"Total: {result.score:g}/{result.max_score:g}"]
+    if result.not_run:
+        points = sum(p for p, _ in result.not_run)
+        lines += textwrap.wrap(f"{points:g} more points are in hidden checks, which `kit grade` and your course's "
+                               "grader run (a visible pass is not yet full marks). What they test:", width)
+        for p, description in result.not_run:
+            lines += textwrap.wrap(f"- {_visible(description, one_line=True)} ({p:g} points)", width,
+                                   initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False)
     lines += [f"Note: {_visible(note, one_line=True)}" for note in result.notes]
     return "\n".join(lines)
+
+
+def _wrapped(message: str, width: int, indent: str = "      ") -> list[str]:
+    lines = []
+    for message_line in _visible(message).splitlines():
+        lines += textwrap.wrap(message_line, width, initial_indent=indent, subsequent_indent=indent,
+                               break_on_hyphens=False) or [""]
+    return lines
+
+
+def _problem_block(result: GradeResult, width: int) -> list[str]:
+    """The file could not be used: one block, its first line wrapped, the traceback's lines as
+    they are (the caret under the error must stay aligned)."""
+    count = len(result.checks)
+    lines = [f"Your file could not be {'imported' if result.problem.startswith('importing') else 'read'}, so none "
+             f"of the {count} check{'s' * (count != 1)} ran:"]
+    first, *rest = _visible(result.problem).splitlines() or [""]
+    lines += _wrapped(first, width)
+    lines += [f"      {line}" for line in rest]
+    lines.append("Fix this, then check again.")
+    return lines
+
+
+def html(result: GradeResult) -> str:
+    """The same report as :func:`text`, as an HTML table for Jupyter: one row per check (one per
+    unwritten function), the messages under their check, the total and the hidden points.
+
+    Every text a submission can influence is escaped, so a message cannot add markup or script.
+    """
+    escape = lambda value: _html.escape(_clean(value))  # noqa: E731
+    colours = {"PASS": "#1a7f37", "PART": "#9a6700", "FAIL": "#cf222e", "TODO": "#57606a"}
+    rows = []
+
+    def row(mark, name, points, message=""):
+        note = f"<pre style='margin:0;white-space:pre-wrap'>{escape(message)}</pre>" if message else ""
+        rows.append(f"<tr><td style='color:{colours[mark]};font-weight:bold'>{mark}</td><td>{escape(name)}</td>"
+                    f"<td style='text-align:right'>{points}</td><td style='text-align:left'>{note}</td></tr>")
+
+    todo = {name: group for group in result.not_implemented for name in group[2]}
+    shown = set()
+    for c in [] if result.problem else result.checks:
+        if c.name in todo:
+            function, message, names = todo[c.name]
+            if function not in shown:
+                shown.add(function)
+                group = [other for other in result.checks if other.name in names]
+                row("TODO", function, f"{sum(g.score for g in group):g}/{sum(g.max_score for g in group):g}",
+                    f"not implemented yet: {message} ({len(group)} check{'s' * (len(group) != 1)} wait for it)")
+            continue
+        mark = "PASS" if c.passed else ("PART" if c.score > 0 else "FAIL")
+        hidden = "" if c.visibility == "visible" else f" [{c.visibility}]"
+        row(mark, c.name + hidden, f"{c.score:g}/{c.max_score:g}", "" if c.passed else c.message)
+    parts = [f"<div class='kit-check'><p><b>{escape(result.exercise)}</b>: {escape(result.submission)}</p>"]
+    if not result.isolated:
+        parts.append(f"<p style='color:#cf222e'>{escape(isolation_warning(result))}</p>")
+    if result.problem:
+        block = "\n".join(_problem_block(result, 10_000))
+        parts.append(f"<pre style='color:#cf222e'>{escape(block)}</pre>")
+    if rows:
+        parts.append("<table><thead><tr><th></th><th style='text-align:left'>check</th><th>points</th>"
+                     "<th style='text-align:left'>what to fix</th></tr></thead><tbody>" + "".join(rows)
+                     + "</tbody></table>")
+    parts.append(f"<p><b>Total: {result.score:g}/{result.max_score:g}</b></p>")
+    if result.not_run:
+        points = sum(p for p, _ in result.not_run)
+        items = "".join(f"<li>{escape(d)} ({p:g} points)</li>" for p, d in result.not_run)
+        parts.append(f"<p>{points:g} more points are in hidden checks, which <code>kit grade</code> and your "
+                     f"course's grader run (a visible pass is not yet full marks). What they test:</p><ul>{items}</ul>")
+    parts += [f"<p>Note: {escape(note)}</p>" for note in result.notes]
+    return "".join(parts) + "</div>"
 
 
 def _cleaned(data):

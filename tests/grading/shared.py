@@ -99,6 +99,7 @@ def run_kit(*args):
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    environment = {"PYTHONPATH": str(root), "TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin"}
+    # Cold, as before the check server: a test that wants the server (test_check_server.py) says so.
+    environment = {"PYTHONPATH": str(root), "TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin", "KIT_CHECK_SERVER": "0"}
     return subprocess.run([sys.executable, "-m", "kit.cli", *args], cwd=root, capture_output=True, text=True,
                           timeout=600, env=environment)

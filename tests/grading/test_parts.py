@@ -110,7 +110,8 @@ def test_model_description_round_trip_rebuilds_with_the_kit():
 
 def _kit(*args, cwd=ROOT):
     return subprocess.run([sys.executable, "-m", "kit.cli", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=600, env={"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin"})
+                          timeout=600, env={"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin",
+                                               "KIT_CHECK_SERVER": "0"})
 
 
 def test_cli_usage_errors_exit_2_with_one_line():
