@@ -7,6 +7,12 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import pytest  # noqa: E402
 
+# `--doctest-modules` (pyproject.toml) makes pytest import every .py file it collects to look for
+# docstring examples. The hostile corpus in grading/submissions must only ever run inside the
+# grader's sandbox: imported here, delete_files.py would empty the working directory (the
+# repository) and others would fork-bomb or exhaust memory. Never collect it.
+collect_ignore_glob = ["grading/submissions/*"]
+
 
 @pytest.fixture(autouse=True)
 def _seeded():
