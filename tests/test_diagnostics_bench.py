@@ -1,4 +1,5 @@
-"""``kit bench diagnostics --quick``: the benchmark runs end to end and reports its figures.
+"""``kit bench diagnostics --quick``: the benchmark runs end to end, reports both modes, and its cache
+clearing empties every cache a run fills.
 
 Timings are not asserted (a shared CI machine makes them noise); the command reports them.
 """
@@ -7,20 +8,46 @@ import json
 
 import pytest
 
+CONDITIONS = {"trainer", "trainer_diagnostics_default", "trainer_diagnostics_every_epoch", "fit_keras_tensorboard",
+              "fit_keras_tensorboard_fast"}
+
+
+def _kit_caches():
+    """Sizes of the module-level caches the cold mode must clear."""
+    from kit import diagnostics
+    from kit.tensorboard import callback, dashboards
+    from kit.training import compiled
+
+    return {"compiled trainer": compiled.cache_info()["functions"], "probe programs": len(diagnostics._CHAIN_PROGRAMS),
+            "activation curves": len(callback._CURVES), "plane grids": len(callback._PLANES),
+            "palette": callback._palette.cache_info().currsize, "layout": dashboards._layout.cache_info().currsize}
+
 
 @pytest.mark.slow
-def test_quick_benchmark_reports_every_figure(capsys):
+def test_quick_benchmark_reports_both_modes_and_clears_every_cache(capsys):
+    from kit.benchmarks.diagnostics import clear_kit_caches
     from kit.cli import main
 
     assert main(["bench", "diagnostics", "--quick", "--json"]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    for key in ("overhead_default", "overhead_every_epoch", "speedup_vs_keras_tensorboard",
-                "overhead_default_steady", "overhead_every_epoch_steady", "speedup_vs_keras_tensorboard_steady"):
-        assert isinstance(result[key], float), key
-    assert set(result["seconds"]) == {"trainer", "trainer_diagnostics_default", "trainer_diagnostics_every_epoch",
-                                      "fit_keras_tensorboard"}
-    assert all(seconds > 0 for seconds in result["seconds"].values())
+    for mode in ("cold", "warm"):
+        figures = result[mode]
+        for key in ("overhead_default", "overhead_every_epoch", "speedup_vs_keras_tensorboard",
+                    "speedup_vs_keras_tensorboard_fast", "overhead_default_steady",
+                    "speedup_vs_keras_tensorboard_fast_steady"):
+            assert isinstance(figures[key], float), (mode, key)
+        assert set(figures["seconds"]) == set(figures["steady_seconds"]) == CONDITIONS
+        assert all(seconds > 0 for seconds in figures["seconds"].values())
+    assert result["speedup_vs_keras_tensorboard"] == result["cold"]["speedup_vs_keras_tensorboard"]
+    assert result["peer_configs"]["fit_keras_tensorboard_fast"] == "jit_compile=True, steps_per_execution=25"
+    assert "cleared before every run" in result["includes"] and "warm-up" in result["includes"]
     assert result["setup"]["quick"] is True
+
+    # The last (cold) round left every cache filled; clearing empties each one.
+    filled = _kit_caches()
+    assert all(size > 0 for size in filled.values()), filled
+    clear_kit_caches()
+    assert all(size == 0 for size in _kit_caches().values()), _kit_caches()
 
 
 def test_bench_lists_the_diagnostics_benchmark(capsys):
@@ -28,4 +55,5 @@ def test_bench_lists_the_diagnostics_benchmark(capsys):
 
     with pytest.raises(SystemExit):
         main(["bench", "diagnostics", "--help"])
-    assert "--quick" in capsys.readouterr().out
+    output = capsys.readouterr().out
+    assert "--quick" in output and "--out" in output

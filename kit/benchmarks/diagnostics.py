@@ -1,24 +1,41 @@
 """``kit bench diagnostics``: what the Diagnostics callback costs, measured in one run.
 
-Same model (2-8-8-1 ReLU, Playground initialisation, seed 0), data (spiral, 250 train / 250 test
-points), batch size (10) and epochs (100) everywhere; each condition trains a fresh model from
-the same initial weights, and is timed from making the callback to the training call's return
-(tracing included, as a user waits for it):
+Same model (2-8-8-1 ReLU, Playground head and initialisation, seed 0), data (spiral, 250 train /
+250 test points), batch size (10) and epochs (100) everywhere; each condition is timed from
+making the callback to the training call's return:
 
 - ``trainer``: ``kit.training.train`` alone;
 - ``trainer_diagnostics_default``: with ``Diagnostics`` at its default cadence;
 - ``trainer_diagnostics_every_epoch``: with every diagnostic (scalars, histograms, decision
   boundary) written every epoch;
-- ``fit_keras_tensorboard``: the peer, ``model.fit`` with ``keras.callbacks.TensorBoard(
-  histogram_freq=1)`` (weight histograms every epoch; it logs no gradients or activations).
+- ``fit_keras_tensorboard``: the peer, ``model.fit`` (validating on the test split every epoch,
+  as the kit's trainer evaluates it) with ``keras.callbacks.TensorBoard(histogram_freq=1)``
+  (weight histograms every epoch; it logs no gradients or activations), at fit's defaults;
+- ``fit_keras_tensorboard_fast``: the same peer compiled with ``jit_compile=True,
+  steps_per_execution=25``: both of fit's speed options on (``kit bench train`` compares every
+  combination of them).
 
-Reported ratios: ``overhead_default`` and ``overhead_every_epoch`` (extra time over the trainer
-alone, as fractions) and ``speedup_vs_keras_tensorboard`` (peer time / trainer-with-every-epoch
-time). The ``*_steady`` figures time only epochs 2..N (after compiling and tracing), the cost
-per epoch of a long run. A warm-up run (trainer alone, then with Diagnostics) first pays the
-once-per-process start-up (TensorFlow, matplotlib) and the XLA compilation of the trainer's and
-the probe's programs for this architecture, which later runs of it share; no condition is
-charged for them.
+Two modes, each reported in full:
+
+- ``cold``: before every run the kit's module-level caches are cleared (the compiled trainer,
+  the shared probe programs, the rendered activation curves, the decision-boundary plane grids)
+  and every condition trains a fresh model, so the kit compiles and draws again as Keras traces
+  fit's functions again: what one ``kit train --logdir`` run costs.
+- ``warm``: the kit's caches stay filled by the warm-up, and the peer reuses the model of its
+  warm-up run (weights reset to the same initial values; plain SGD keeps no other state), so
+  fit's traced functions are warm too: what each further run of a sweep costs.
+
+Before both, one untimed run of every condition pays the once-per-process start-up (TensorFlow's
+runtime, XLA's, matplotlib, TensorBoard's summary writer), so no condition is charged for it.
+Runs are taken in turns (round robin over both modes and every condition, ``--repeats`` rounds,
+an untimed run of each kit condition refilling the caches before each warm round), medians
+reported. Ratios:
+``overhead_*`` (extra time over the trainer alone, as fractions) and ``speedup_vs_keras_tensorboard*``
+(peer time / trainer-with-every-epoch time). The ``steady_*`` figures time only epochs 2..N
+(after compiling and tracing), the cost per epoch of a long run.
+
+Example:
+    kit bench diagnostics --json --out docs/benchmarks/diagnostics.json
 """
 
 from __future__ import annotations
@@ -41,9 +58,9 @@ def add_arguments(parser) -> None:
     # Two epochs at least: the steady-state figures leave the first epoch out.
     parser.add_argument("--epochs", type=option(Interval(Integral, 2, None)), default=100,
                         help="epochs per condition (default 100)")
-    parser.add_argument("--repeats", type=option(COUNT), default=1,
-                        help="runs per condition, taken in turns; medians are reported (default 1)")
-    parser.add_argument("--quick", action="store_true", help="3 epochs, one run: checks the benchmark works, "
+    parser.add_argument("--repeats", type=option(COUNT), default=3,
+                        help="runs per condition and mode, taken in turns; medians are reported (default 3)")
+    parser.add_argument("--quick", action="store_true", help="2 epochs, one run: checks the benchmark works, "
                         "its timings mean nothing")
 
 
@@ -79,10 +96,56 @@ def _model():
     return builders.build_mlp(2, [8, 8], "relu", head="playground", initializer="playground", seed=0)
 
 
+PEER_CONFIGS = {"fit_keras_tensorboard": {"jit_compile": False, "steps_per_execution": 1},
+                "fit_keras_tensorboard_fast": {"jit_compile": True, "steps_per_execution": 25}}
+"""The peer at fit's defaults and with both of fit's speed options on (``kit bench train`` compares
+every combination of them without callbacks)."""
+
+
+def clear_kit_caches() -> None:
+    """Empty every module-level cache the trainer and Diagnostics keep across models.
+
+    The compiled trainer (``kit.training.compiled``), the shared probe programs
+    (``kit.diagnostics``), the rendered activation curves and plane grids of the callback, and its
+    small ``lru_cache`` helpers. A test checks that each is filled by a run and emptied here.
+    """
+    from kit import diagnostics
+    from kit.tensorboard import callback, dashboards
+    from kit.training import compiled
+
+    compiled.clear_cache()
+    diagnostics._CHAIN_PROGRAMS.clear()
+    callback._CURVES.clear()
+    callback._PLANES.clear()
+    for cached in (callback._log_tag, callback._palette, dashboards._layout):
+        cached.cache_clear()
+
+
+def _ratio(a, b):
+    return a / b if b > 0 else float("nan")
+
+
+def _figures(timings: dict) -> dict:
+    """Medians and ratios of one mode's ``{condition: [(total, steady), ...]}``."""
+    totals = {name: statistics.median(t for t, _ in runs) for name, runs in timings.items()}
+    steady = {name: statistics.median(s for _, s in runs) for name, runs in timings.items()}
+    figures = {}
+    for suffix, values in (("", totals), ("_steady", steady)):
+        every = values["trainer_diagnostics_every_epoch"]
+        figures[f"overhead_default{suffix}"] = round(_ratio(values["trainer_diagnostics_default"], values["trainer"]) - 1, 3)
+        figures[f"overhead_every_epoch{suffix}"] = round(_ratio(every, values["trainer"]) - 1, 3)
+        figures[f"speedup_vs_keras_tensorboard{suffix}"] = round(_ratio(values["fit_keras_tensorboard"], every), 1)
+        figures[f"speedup_vs_keras_tensorboard_fast{suffix}"] = round(
+            _ratio(values["fit_keras_tensorboard_fast"], every), 1)
+    figures["seconds"] = {name: round(value, 4) for name, value in totals.items()}
+    figures["steady_seconds"] = {name: round(value, 4) for name, value in steady.items()}
+    return figures
+
+
 def run(args) -> dict:
     import keras
 
-    from kit import builders, datasets
+    from kit import builders, datasets, heads
     from kit.tensorboard import Diagnostics
     from kit.training import train  # the kit's compiled trainer
 
@@ -93,59 +156,88 @@ def run(args) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="kit-bench-") as folder:
         logdir = Path(folder)
+        runs = iter(range(10**9))  # a fresh log folder for every run
 
         def trainer(make_callbacks):
-            clock = _epoch_clock()
-            model = _model()
-            start = time.perf_counter()  # making the callback is part of its cost
-            train(model, data, epochs=epochs, batch_size=10, optimizer="sgd", learning_rate=0.03, seed=0,
-                  callbacks=[clock, *make_callbacks()], verbose=0)
-            return time.perf_counter() - start, clock.seconds
+            def condition(cold):
+                if cold:
+                    clear_kit_caches()
+                clock = _epoch_clock()
+                model = _model()
+                start = time.perf_counter()  # making the callback is part of its cost
+                train(model, data, epochs=epochs, batch_size=10, optimizer="sgd", learning_rate=0.03, seed=0,
+                      callbacks=[clock, *make_callbacks(logdir / f"run-{next(runs)}")], verbose=0)
+                return time.perf_counter() - start, clock.seconds
+            return condition
 
-        def peer(run_index):
-            clock = _epoch_clock()
-            model = builders.compile_model(_model(), "sgd", 0.03)
-            start = time.perf_counter()
-            board = keras.callbacks.TensorBoard(str(logdir / f"keras-{run_index}"), histogram_freq=1)
-            model.fit(data.x_train, data.y_train, validation_data=(data.x_test, data.y_test), epochs=epochs,
-                      batch_size=10, verbose=0, callbacks=[clock, board])
-            return time.perf_counter() - start, clock.seconds
+        def peer(config):
+            warm_model = None
 
-        # Warm-up: once-per-process start-up (TensorFlow's, importing matplotlib, its font
-        # cache) is nobody's cost; every condition below still pays its own per-run tracing,
-        # compiling and drawing.
-        trainer(list)
-        trainer(lambda: [Diagnostics(logdir / "warm-up", probe=data)])
+            def condition(cold):
+                nonlocal warm_model
+                if cold or warm_model is None:
+                    model = _model()
+                    head = heads.head_of(model)
+                    model.compile(optimizer=builders.make_optimizer("sgd", 0.03), loss=head.loss(),
+                                  metrics=head.metrics(), **config)
+                    initial = model.get_weights()
+                    if warm_model is None:
+                        warm_model = model, initial
+                else:
+                    model, initial = warm_model
+                    model.set_weights(initial)  # the same start; fit's traced functions stay
+                clock = _epoch_clock()
+                start = time.perf_counter()
+                board = keras.callbacks.TensorBoard(str(logdir / f"run-{next(runs)}"), histogram_freq=1)
+                model.fit(data.x_train, data.y_train, validation_data=(data.x_test, data.y_test), epochs=epochs,
+                          batch_size=10, verbose=0, callbacks=[clock, board])
+                return time.perf_counter() - start, clock.seconds
+            return condition
+
         conditions = {
-            "trainer": lambda i: trainer(list),
-            "trainer_diagnostics_default": lambda i: trainer(
-                lambda: [Diagnostics(logdir / f"default-{i}", probe=data)]),
-            "trainer_diagnostics_every_epoch": lambda i: trainer(
-                lambda: [Diagnostics(logdir / f"every-{i}", probe=data, every=1, images_every=1)]),
-            "fit_keras_tensorboard": peer,
+            "trainer": trainer(lambda path: []),
+            "trainer_diagnostics_default": trainer(lambda path: [Diagnostics(path, probe=data)]),
+            "trainer_diagnostics_every_epoch": trainer(
+                lambda path: [Diagnostics(path, probe=data, every=1, images_every=1)]),
+            **{name: peer(config) for name, config in PEER_CONFIGS.items()},
         }
-        # Round-robin repeats: load from other processes on a shared machine hits every
-        # condition alike instead of one block of runs.
-        timings = {name: [] for name in conditions}
-        for index in range(repeats):
+        def warm_up(peers_too: bool):  # untimed; fills the kit's caches (and makes the peer's models)
             for name, condition in conditions.items():
-                timings[name].append(condition(index))
-        totals = {name: statistics.median(t for t, _ in runs) for name, runs in timings.items()}
-        steady = {name: statistics.median(s for _, s in runs) for name, runs in timings.items()}
+                if peers_too or name.startswith("trainer"):
+                    condition(False)
 
-    def ratio(a, b):
-        return a / b if b > 0 else float("nan")
+        # The first warm-up also pays once-per-process start-up, which is nobody's cost.
+        timings = {mode: {name: [] for name in conditions} for mode in ("warm", "cold")}
+        for first_time in [True] + [False] * (repeats - 1):
+            # Round robin over modes and conditions: load from other processes on a shared
+            # machine hits every condition of both modes alike. A cold round empties the kit's
+            # caches, so each warm round is preceded by an untimed warm-up.
+            warm_up(peers_too=first_time)
+            for mode in ("warm", "cold"):
+                for name, condition in conditions.items():
+                    timings[mode][name].append(condition(mode == "cold"))
+        results = {mode: _figures(by_condition) for mode, by_condition in timings.items()}
 
+    cold, warm = results["cold"], results["warm"]
     return {
-        "overhead_default": ratio(totals["trainer_diagnostics_default"], totals["trainer"]) - 1,
-        "overhead_every_epoch": ratio(totals["trainer_diagnostics_every_epoch"], totals["trainer"]) - 1,
-        "speedup_vs_keras_tensorboard": ratio(totals["fit_keras_tensorboard"], totals["trainer_diagnostics_every_epoch"]),
-        "overhead_default_steady": ratio(steady["trainer_diagnostics_default"], steady["trainer"]) - 1,
-        "overhead_every_epoch_steady": ratio(steady["trainer_diagnostics_every_epoch"], steady["trainer"]) - 1,
-        "speedup_vs_keras_tensorboard_steady": ratio(steady["fit_keras_tensorboard"],
-                                                     steady["trainer_diagnostics_every_epoch"]),
-        "seconds": {name: round(value, 4) for name, value in totals.items()},
-        "steady_seconds": {name: round(value, 4) for name, value in steady.items()},
-        "setup": {"model": "2-8-8-1 relu (playground init, seed 0)", "data": "spiral, noise 0, 250 train / 250 test",
-                  "batch_size": 10, "epochs": epochs, "repeats": repeats, "quick": bool(args.quick)},
+        "speedup_vs_keras_tensorboard": cold["speedup_vs_keras_tensorboard"],
+        "speedup_vs_keras_tensorboard_fast": cold["speedup_vs_keras_tensorboard_fast"],
+        "overhead_default": cold["overhead_default"],
+        "overhead_every_epoch": cold["overhead_every_epoch"],
+        "peer_configs": {name: ", ".join(f"{k}={v}" for k, v in config.items())
+                         for name, config in PEER_CONFIGS.items()},
+        "cold": cold,
+        "warm": warm,
+        "includes": (
+            "seconds from making the callback to the end of training, median of `repeats` runs taken round "
+            "robin over both modes, after one untimed warm-up run of every condition (and of each kit condition "
+            "before every warm round); cold: the kit's caches (compiled "
+            "trainer, probe programs, activation-curve images, plane grids) cleared before every run and "
+            "every run on a fresh model, so the kit compiles and the peer traces again; warm: the kit's "
+            "caches kept and the peer reusing its warm-up model (weights reset), nobody compiles; the "
+            "top-level figures are cold; the peer validates on the test split every epoch, as the kit's "
+            "trainer evaluates it; steady = epochs 2..N only"),
+        "setup": {"model": "2-8-8-1 ReLU, Playground head and initialisation, seed 0",
+                  "data": "spiral, noise 0, 250 train / 250 test", "batch_size": 10, "epochs": epochs,
+                  "repeats": repeats, "quick": bool(args.quick)},
     }

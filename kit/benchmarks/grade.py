@@ -94,4 +94,5 @@ def run(args) -> dict:
         "speedup": round(per_fresh / per_zygote, 2),
         "scores": scores,
         "fresh_imports": "tensorflow, keras, numpy, kit (the zygote's preload)",
+        "quick": bool(args.quick),
     }

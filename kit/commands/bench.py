@@ -1,10 +1,20 @@
-"""``kit bench NAME [--json]``: the performance claims, measured (see ``kit.benchmarks``)."""
+"""``kit bench NAME [--json] [--out FILE]``: the performance claims, measured (see ``kit.benchmarks``).
+
+``kit bench figures [--check]`` writes (or checks) the figures in README.md and docs/ from the
+committed JSON in docs/benchmarks/ (see ``kit.benchmarks.figures``).
+"""
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import json
+import os
 import pkgutil
+import platform
+from pathlib import Path
+
+NOT_COMMAND_LINE = {"help", "json", "out"}
 
 
 def _benchmarks():
@@ -28,9 +38,61 @@ def _print_table(result: dict) -> None:
         print(f"{key:<{width}}  {value}")
 
 
-def _handler(module):
+def out_path(text: str) -> Path:
+    """The ``--out`` file: a file path in an existing folder (checked before TensorFlow loads)."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"must be a file path, not a folder. Got {text!r} instead; "
+                                         f"add a file name, e.g. {path / 'result.json'}.")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"must be a file in an existing folder. Got {text!r} instead; "
+                                         f"create {path.parent} first.")
+    return path
+
+
+def _machine(load_before) -> dict:
+    """Where the figures were measured, with the load of the (possibly shared) machine around the run."""
+    from importlib import metadata
+
+    def version(package):
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
+            "python": platform.python_version(), "tensorflow": version("tensorflow"), "keras": version("keras"),
+            "load_average_1min_before": round(load_before[0], 2),
+            "load_average_1min_after": round(os.getloadavg()[0], 2)}
+
+
+def _command_line(name: str, parser, args) -> str:
+    """The ``kit bench`` command that measured these figures (the flags that differ from defaults)."""
+    words = ["kit", "bench", name]
+    for action in parser._actions:
+        if action.dest in NOT_COMMAND_LINE or not action.option_strings:
+            continue
+        value = getattr(args, action.dest, action.default)
+        if value == action.default:
+            continue
+        words.append(action.option_strings[-1])
+        if action.nargs != 0:  # a flag such as --quick takes no value
+            words.append(str(value))
+    if getattr(args, "out", None):
+        words += ["--json", "--out", str(args.out)]
+    return " ".join(words)
+
+
+def _handler(module, parser):
     def handle(args):
+        load_before = os.getloadavg()
         result = module.run(args)
+        result["machine"] = _machine(load_before)
+        result["command"] = _command_line(module.NAME, parser, args)
+        if args.out:
+            temporary = args.out.with_name(args.out.name + ".partial")
+            temporary.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            temporary.replace(args.out)  # a run that fails half-way leaves the committed file as it was
         if args.json:
             print(json.dumps(result, sort_keys=False))
         else:
@@ -40,12 +102,36 @@ def _handler(module):
     return handle
 
 
+def _figures(args) -> int:
+    from kit.benchmarks import figures
+
+    root = figures.repository_root()
+    if args.check:
+        problems = figures.check(root)
+        if problems:
+            print("The benchmark figures in README.md and docs/ do not match docs/benchmarks/*.json; "
+                  "run 'kit bench figures' (after re-measuring with the command in each JSON file if needed):")
+            for problem in problems:
+                print(f"  {problem}")
+            return 1
+        print(f"README.md and docs/ show the figures of {', '.join(figures.sources(root))}.")
+        return 0
+    for path in figures.write(root):
+        print(f"wrote {path}")
+    return 0
+
+
 def register(subparsers) -> None:
     parser = subparsers.add_parser("bench", help="measure the kit's performance claims against the obvious alternative")
     benches = parser.add_subparsers(dest="benchmark", metavar="NAME", required=True)
     for name, module in _benchmarks().items():
         sub = benches.add_parser(name, help=getattr(module, "HELP", ""))
         sub.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+        sub.add_argument("--out", type=out_path, metavar="FILE",
+                         help="also write the JSON to FILE (docs/benchmarks/NAME.json is the published one)")
         if hasattr(module, "add_arguments"):
             module.add_arguments(sub)
-        sub.set_defaults(handler=_handler(module))
+        sub.set_defaults(handler=_handler(module, sub))
+    sub = benches.add_parser("figures", help="write the README and docs figures from docs/benchmarks/*.json")
+    sub.add_argument("--check", action="store_true", help="only check that README.md and docs/ show those figures")
+    sub.set_defaults(handler=_figures, needs_tensorflow=False)
