@@ -35,6 +35,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import dataclasses
 import sys
 
@@ -231,8 +232,10 @@ def trace_count() -> int:
 
 
 # Keras 3's Adam defaults, as kit.builders.make_optimizer("adam") builds it.
-_ADAM = keras.optimizers.Adam()
-BETA_1, BETA_2, EPSILON = float(_ADAM.beta_1), float(_ADAM.beta_2), float(_ADAM.epsilon)
+# Keras's defaults, read from the signature: building an optimizer at import would start
+# TensorFlow's runtime in the grader's zygote, and every tf.function in a forked child would hang.
+_ADAM = inspect.signature(keras.optimizers.Adam).parameters
+BETA_1, BETA_2, EPSILON = (float(_ADAM[name].default) for name in ("beta_1", "beta_2", "epsilon"))
 del _ADAM
 
 
