@@ -13,6 +13,7 @@ Example (what the parent asks for; the check then compares the arrays itself):
 
 from __future__ import annotations
 
+import encodings.cp437  # noqa: F401  zipfile (a .keras file) decodes names with it; a sandboxed child cannot import it
 import warnings
 
 import numpy as np
@@ -216,8 +217,9 @@ def keras_round_trip(module, x_probe, build: str = "build_model", fit: str | Non
     4. ``predictions`` of the model on ``x_probe``;
     5. the model saved as ``model.keras`` in the call's scratch folder and loaded back with
        ``keras.models.load_model`` (no ``custom_objects``: as a fresh process would load it);
-       ``reloaded`` holds the loaded model's predictions on ``x_probe``, or ``load_error`` /
-       ``save_error`` says what Keras raised.
+       ``reloaded`` holds the loaded model's predictions on ``x_probe`` and ``reloaded_layers`` its
+       activations as in 3 (a function saved unregistered may come back as another function of
+       the same name), or ``load_error`` / ``save_error`` says what Keras raised.
 
     A step that raises ends the report there with ``error: {"stage", "type", "message"}``.
     """
@@ -244,18 +246,23 @@ def keras_round_trip(module, x_probe, build: str = "build_model", fit: str | Non
         if not isinstance(model, keras.Model):
             return failed("fit", TypeError(f"{fit}() returned a {type(model).__name__}, expected a keras.Model"))
     mine = getattr(module, activation, None) if activation else None
-    layers = []
-    for layer in model.layers:
-        function = getattr(layer, "activation", None)
-        if function is None:
-            continue
-        try:
-            registered = keras.saving.get_registered_name(function)
-        except Exception:
-            registered = getattr(function, "__name__", type(function).__name__)
-        layers.append({"kind": type(layer).__name__, "activation": str(registered)[:200],
-                       "uses": bool(mine is not None and function is mine),
-                       "defined_here": getattr(function, "__module__", None) == module.__name__})
+
+    def activations_of(keras_model):
+        layers = []
+        for layer in keras_model.layers:
+            function = getattr(layer, "activation", None)
+            if function is None:
+                continue
+            try:
+                registered = keras.saving.get_registered_name(function)
+            except Exception:
+                registered = getattr(function, "__name__", type(function).__name__)
+            layers.append({"kind": type(layer).__name__, "activation": str(registered)[:200],
+                           "uses": bool(mine is not None and function is mine),
+                           "defined_here": getattr(function, "__module__", None) == module.__name__})
+        return layers
+
+    layers = activations_of(model)
     try:
         predictions = describe_value(model(np.array(x_probe, dtype=np.float32), training=False))
     except Exception as error:
@@ -269,6 +276,7 @@ def keras_round_trip(module, x_probe, build: str = "build_model", fit: str | Non
     try:
         loaded = keras.models.load_model("model.keras")
         report["reloaded"] = describe_value(loaded(np.array(x_probe, dtype=np.float32), training=False))
+        report["reloaded_layers"] = activations_of(loaded)
     except Exception as error:
         report["load_error"] = {"type": type(error).__name__, "message": str(error)[:1500]}
     return report
