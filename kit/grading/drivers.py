@@ -13,6 +13,7 @@ Example (what the parent asks for; the check then compares the arrays itself):
 
 from __future__ import annotations
 
+import encodings.cp437  # noqa: F401  zipfile (a .keras file) decodes names with it; a sandboxed child cannot import it
 import warnings
 
 import numpy as np
@@ -151,3 +152,131 @@ def call_cases(module, function: str, cases: dict) -> dict:
         else:
             answers[name] = describe_value(returned)
     return answers
+
+
+def describe_mapping(value) -> dict:
+    """A returned dict as plain data, entry by entry: ``{"type": "dict", "entries": [[key, info], …]}``.
+
+    Keys travel as they are when they are ``str``, else as their ``repr`` with ``"key_problem"``
+    set; each value as :func:`describe_value`. Anything that is not a dict as ``describe_value``.
+    """
+    if not isinstance(value, dict):
+        return describe_value(value)
+    entries = []
+    for key, item in list(value.items())[:1000]:
+        info = describe_value(item)
+        if type(key) is not str:
+            info["key_problem"] = f"the key is a {type(key).__name__}, not a str"
+            key = repr(key)[:200]
+        entries.append([key[:200], info])
+    return {"type": "dict", "entries": entries}
+
+
+@driver
+def call_on_models(module, function: str, cases: dict) -> dict:
+    """Call ``module.function(model, *arguments)`` once per named case, on a model the grader sends.
+
+    ``cases`` maps a name to ``{"model": description, "args": [...]}``; the description (the
+    allow-listed layers and their weights, see :mod:`kit.grading.models`) is rebuilt here with
+    :func:`kit.grading.models.rebuild`, the same code the parent uses, so the submission gets an
+    ordinary Keras model (layers ``hidden_1 …``, ``output``) whose weights the grader chose (e.g.
+    a network with units planted dead, for a function that counts them). Per case the return is
+    described by :func:`describe_mapping`, or the error as ``{"error": {"type", "message"}}``.
+    """
+    from kit.grading import models
+
+    target = getattr(module, function, None)
+    if not callable(target):
+        raise AttributeError(f"the submission defines no function {function!r}")
+    answers = {}
+    for name, case in cases.items():
+        model = models.rebuild(case["model"], case["model"]["weights"])
+        try:
+            returned = target(model, *case.get("args", []))
+        except Exception as error:
+            answers[name] = {"error": {"type": type(error).__name__, "message": str(error)[:500]}}
+            continue
+        answers[name] = describe_mapping(returned)
+    return answers
+
+
+@driver
+def keras_round_trip(module, x_probe, build: str = "build_model", fit: str | None = None, x_train=None,
+                     y_train=None, activation: str | None = None, seed: int = 0) -> dict:
+    """Build (and optionally fit) the submission's Keras model, save it, load it back, predict.
+
+    For models the allow-list cannot carry (a custom activation): everything that needs the
+    model as code happens here, and only numbers go back. Steps, each reported:
+
+    1. ``model = module.build()`` with Keras's global seed set to ``seed`` (a deterministic grade);
+    2. with ``fit``: ``model = module.fit(model, x_train, y_train)``;
+    3. ``layers``: per layer that has an activation, its class, its activation's registered name
+       (``keras.saving.get_registered_name``), whether it is the submission's function named
+       ``activation`` (``uses``) and whether that function is defined in the submission
+       (``defined_here``, False for one imported from Keras or the kit);
+    4. ``predictions`` of the model on ``x_probe``;
+    5. the model saved as ``model.keras`` in the call's scratch folder and loaded back with
+       ``keras.models.load_model`` (no ``custom_objects``: as a fresh process would load it);
+       ``reloaded`` holds the loaded model's predictions on ``x_probe`` and ``reloaded_layers`` its
+       activations as in 3 (a function saved unregistered may come back as another function of
+       the same name), or ``load_error`` / ``save_error`` says what Keras raised.
+
+    A step that raises ends the report there with ``error: {"stage", "type", "message"}``.
+    """
+    import keras
+
+    def failed(stage, error):
+        return {"error": {"stage": stage, "type": type(error).__name__, "message": str(error)[:1500]}}
+
+    keras.utils.set_random_seed(seed)
+    for stage, name in (("build", build), ("fit", fit)):
+        if name is not None and not callable(getattr(module, name, None)):
+            return failed(stage, AttributeError(f"the submission defines no function {name!r}"))
+    try:
+        model = getattr(module, build)()
+    except Exception as error:
+        return failed("build", error)
+    if not isinstance(model, keras.Model):
+        return failed("build", TypeError(f"{build}() returned a {type(model).__name__}, expected a keras.Model"))
+    if fit is not None:
+        try:
+            model = getattr(module, fit)(model, np.array(x_train, copy=True), np.array(y_train, copy=True))
+        except Exception as error:
+            return failed("fit", error)
+        if not isinstance(model, keras.Model):
+            return failed("fit", TypeError(f"{fit}() returned a {type(model).__name__}, expected a keras.Model"))
+    mine = getattr(module, activation, None) if activation else None
+
+    def activations_of(keras_model):
+        layers = []
+        for layer in keras_model.layers:
+            function = getattr(layer, "activation", None)
+            if function is None:
+                continue
+            try:
+                registered = keras.saving.get_registered_name(function)
+            except Exception:
+                registered = getattr(function, "__name__", type(function).__name__)
+            layers.append({"kind": type(layer).__name__, "activation": str(registered)[:200],
+                           "uses": bool(mine is not None and function is mine),
+                           "defined_here": getattr(function, "__module__", None) == module.__name__})
+        return layers
+
+    layers = activations_of(model)
+    try:
+        predictions = describe_value(model(np.array(x_probe, dtype=np.float32), training=False))
+    except Exception as error:
+        return failed("predict", error)
+    report = {"layers": layers, "predictions": predictions}
+    try:
+        model.save("model.keras")
+    except Exception as error:
+        report["save_error"] = {"type": type(error).__name__, "message": str(error)[:1500]}
+        return report
+    try:
+        loaded = keras.models.load_model("model.keras")
+        report["reloaded"] = describe_value(loaded(np.array(x_probe, dtype=np.float32), training=False))
+        report["reloaded_layers"] = activations_of(loaded)
+    except Exception as error:
+        report["load_error"] = {"type": type(error).__name__, "message": str(error)[:1500]}
+    return report

@@ -18,7 +18,9 @@ with the same text, and leaves everything else as it is:
     <BLANKLINE>
 
 Blocks sit inside function bodies (a module-level ``raise`` would stop the starter from
-importing), never nest, and each names its TODO. ``kit start`` writes the starter and its
+importing), never nest, and each names its TODO. The one exception: a module-level block that
+holds only decorators (``@keras.saving.register_keras_serializable(…)`` above a function)
+becomes a ``# TODO`` comment without a raise; the checks then find what is missing. ``kit start`` writes the starter and its
 notebook (:func:`notebook`); the committed ``starter.py`` of each exercise is generated
 too (``python -m kit.grading.starters`` rewrites them; a test fails when one is stale).
 """
@@ -51,9 +53,13 @@ def solution_blocks(solution: str, where: str = "solution.py") -> list[tuple[int
             if open_at is not None:
                 raise MarkerError(f"{where}:{number + 1}: BEGIN SOLUTION inside the block opened at line "
                                   f"{open_at[0] + 1}; close it with '# END SOLUTION' first.")
-            if not begin.group("indent"):
+            # A module-level block may hold decorators only (e.g. @keras.saving.register_keras_serializable):
+            # the starter keeps its TODO as a comment, since a module-level raise would stop it importing.
+            decorators = begin.group("indent") == "" and _decorators_only(solution.splitlines()[number + 1:])
+            if not begin.group("indent") and not decorators:
                 raise MarkerError(f"{where}:{number + 1}: a solution block must sit inside a function body "
-                                  "(a module-level raise would stop the starter from importing).")
+                                  "(a module-level raise would stop the starter from importing), or hold "
+                                  "only decorators.")
             if not begin.group("todo"):
                 raise MarkerError(f"{where}:{number + 1}: say what the student writes: "
                                   "'# BEGIN SOLUTION: <the TODO text>'.")
@@ -68,6 +74,17 @@ def solution_blocks(solution: str, where: str = "solution.py") -> list[tuple[int
     return blocks
 
 
+def _decorators_only(lines: list[str]) -> bool:
+    """True when the lines up to the next END SOLUTION are all decorators (``@…``), at least one."""
+    body = []
+    for line in lines:
+        if END.match(line):
+            return bool(body) and all(item.startswith("@") for item in body)
+        if line.strip():
+            body.append(line)
+    return False
+
+
 def make_starter(solution: str, where: str = "solution.py") -> str:
     """The student's starter: ``solution`` with every marked block replaced by its TODO."""
     if not isinstance(solution, str):
@@ -79,7 +96,10 @@ def make_starter(solution: str, where: str = "solution.py") -> str:
     out, position = [], 0
     for begin, end, indent, todo in blocks:
         out += lines[position:begin]
-        out += [f"{indent}# TODO: {todo}\n", f"{indent}raise NotImplementedError({'TODO: ' + todo!r})\n"]
+        if indent:
+            out += [f"{indent}# TODO: {todo}\n", f"{indent}raise NotImplementedError({'TODO: ' + todo!r})\n"]
+        else:  # module-level decorators: the TODO as a comment only (the starter must import)
+            out += [f"# TODO: {todo}\n"]
         position = end + 1
     out += lines[position:]
     return "".join(out)

@@ -35,7 +35,8 @@ def test_starter_imports_and_each_todo_raises_its_text(exercise, tmp_path):
     import inspect
 
     solution = (exercise.path / "solution.py").read_text(encoding="utf-8")
-    todos = {todo for _, _, _, todo in starters.solution_blocks(solution)}
+    # Module-level blocks (decorators only) become a comment: every other TODO must raise.
+    todos = {todo for _, _, indent, todo in starters.solution_blocks(solution) if indent}
     namespace = runpy.run_path(str(exercise.path / "starter.py"), run_name="starter")  # imports as a module
     raised = set()
     for name, function in namespace.items():
@@ -83,6 +84,16 @@ def test_starter_notebook_is_valid_and_has_the_same_code(exercise):
 def test_malformed_markers_name_the_line(text, problem):
     with pytest.raises(starters.MarkerError, match=problem):
         starters.make_starter(text, "solution.py")
+
+
+def test_a_module_level_block_of_decorators_becomes_a_comment():
+    solution = ("import keras\n\n\n# BEGIN SOLUTION: register f\n@keras.saving.register_keras_serializable()\n"
+                "# END SOLUTION\ndef f(x):\n    # BEGIN SOLUTION: square x\n    return x * x\n    # END SOLUTION\n")
+    assert starters.make_starter(solution) == (
+        "import keras\n\n\n# TODO: register f\ndef f(x):\n    # TODO: square x\n"
+        "    raise NotImplementedError('TODO: square x')\n")
+    with pytest.raises(starters.MarkerError, match="only decorators"):
+        starters.make_starter("# BEGIN SOLUTION: x\n@d\nA = 1\n# END SOLUTION\n")
 
 
 def test_make_starter_keeps_everything_outside_the_blocks():
