@@ -37,6 +37,7 @@ def _calls(model_and_data, csv_path):
         "kit.training.train": lambda seed: training.train(model, data, epochs=1, seed=seed, verbose=0),
         "kit.zoo.create": lambda seed: zoo.create("xor-3-relu", seed=seed),
         "kit.zoo.train": lambda seed: zoo.train("xor-3-relu", seed=seed),
+        "kit.zoo.untrained": lambda seed: zoo.untrained("xor-3-relu", seed=seed),
     }
 
 

@@ -289,6 +289,7 @@ def mixed_layers(session):
 
 
 @check("dead_fraction: other networks and inputs", points=15, visibility="hidden", timeout=TIMEOUT,
+       description="dead_fraction agrees with the grader's count on networks and inputs you have not seen.",
        feedback="Dead means 0 on every row, per unit, in ReLU hidden layers only; check your function on a network "
                 "where a unit is active on a single row.")
 def other_networks(session):
@@ -430,6 +431,7 @@ def revive_public(session):
 
 @check(f"revive, other runs: ≤ {MAX_DEAD:.0%} dead units and accuracy ≥ {MIN_ACCURACY} on each", points=20,
        visibility="hidden", timeout=TIMEOUT,
+       description="your revive() recipe keeps units alive and learns the circle on training runs you have not seen.",
        feedback="Settings at the edge on the public runs fail on others: aim for a margin on both measures.")
 def revive_hidden(session):
     _judge_revive(session, HIDDEN_SEEDS, reveal=False)

@@ -224,6 +224,8 @@ def sin_error(session):
 
 
 @check("other functions and knot sets: the interpolant", points=30, visibility="hidden", timeout=TIMEOUT,
+       description="relu_interpolant equals the piecewise-linear interpolant for other functions and knot sets, "
+                   "sorted or not.",
        feedback="Any n ≥ 2 distinct knots, in any order: sort them, keep each y with its x.")
 def other_knot_sets(session):
     try:  # right on the public sets, which are sorted: the likely mistake on unsorted ones is the order
@@ -240,6 +242,7 @@ def other_knot_sets(session):
 
 
 @check("at most one hidden unit per knot", points=10, visibility="hidden", timeout=TIMEOUT,
+       description="a correct interpolant uses no more hidden units than there are knots.",
        feedback="n − 1 units suffice for n knots: one per segment, bending at its left knot.")
 def one_unit_per_knot(session):
     try:  # the limit earns its points only on a correct interpolant

@@ -220,6 +220,7 @@ def public_accuracy(session):
 
 
 @check(f"digits, other splits: test accuracy ≥ {TARGET} on each", points=30, visibility="hidden", timeout=TIMEOUT,
+       description="your model and recipe reach the target test accuracy on other train/test splits of the digits.",
        feedback="A recipe that passes on one split only is on the edge: aim for some margin above 0.95.")
 def other_splits(session):
     submission = prepare(session)

@@ -264,7 +264,7 @@ def describe_failure(state: str, details: dict, limits: Limits, error: dict | No
     if type(error) is dict:
         kind = _text(error.get("type"), "Error", NAME_CHARACTERS)
         message = _text(error.get("message"), "", MESSAGE_CHARACTERS)
-        if error.get("stage") == "import":
+        if _text(error.get("stage"), "", NAME_CHARACTERS) == "import":
             return f"importing your file raised {kind}: {message}".rstrip(": ")
         if kind == "MemoryError":
             return f"ran out of memory (limit {limits.memory_mb} MB)"
@@ -291,7 +291,7 @@ def _not_implemented(value, depth: int = 2):
     if type(value) is not dict:
         return None
     error = value.get("error")
-    if type(error) is dict and error.get("type") == "NotImplementedError":
+    if type(error) is dict and _text(error.get("type"), "", NAME_CHARACTERS) == "NotImplementedError":
         return _text(error.get("message"), "", MESSAGE_CHARACTERS)
     if depth > 1:
         for item in value.values():
