@@ -145,7 +145,11 @@ def test_callbacks_per_model_and_stop_training(xor):
     class StopAt(keras.callbacks.Callback):
         def __init__(self, epoch):
             super().__init__()
-            self.stop_epoch, self.seen = epoch, []
+            self.stop_epoch, self.seen, self.begun = epoch, [], []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            # the model as the epoch starts: the initial weights, then the last epoch's
+            self.begun.append((epoch, float(np.abs(self.model.get_weights()[0]).sum())))
 
         def on_epoch_end(self, epoch, logs=None):
             # the model the callback sees already has that epoch's weights
@@ -155,8 +159,10 @@ def test_callbacks_per_model_and_stop_training(xor):
 
     stopper = StopAt(2)
     stacked = _models(["relu"] * 3)
+    initial = float(np.abs(stacked[0].get_weights()[0]).sum())
     histories = train_many(stacked, xor, epochs=6, callbacks=[[stopper], None, None], verbose=0)
     assert [epoch for epoch, _ in stopper.seen] == [0, 1, 2]
+    assert stopper.begun == [(0, initial)] + [(epoch + 1, weight) for epoch, weight in stopper.seen[:-1]]
     assert len(histories[0].history["loss"]) == 3 and len(histories[1].history["loss"]) == 6
     assert len({weight for _, weight in stopper.seen}) == 3  # the weights changed between epochs
     alone = _models(["relu"])[0]
