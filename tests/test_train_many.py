@@ -196,3 +196,33 @@ def test_models_that_cannot_be_stacked_are_refused(xor, circle):
     small = datasets.playground("circle", noise=0, seed=0, n_samples=60)
     with pytest.raises(InvalidParameter, match="same shape"):
         train_many(_models(["relu", "relu"]), [xor, small], verbose=0)
+
+
+def test_one_compilation_serves_calls_that_start_anywhere_in_a_block(xor, monkeypatch):
+    # A callback that needs the model every 3 epochs makes calls start inside a block of
+    # precomputed shuffles. No argument may be a compile-time constant for XLA (an index that
+    # was one made XLA compile the program again on every call, 30x slower): the program's HLO
+    # must not change with the call's values.
+    from kit.training import many
+
+    programs, calls = [], []
+    original = many._program
+
+    def recording(key):
+        function = original(key)
+        programs.append(function)
+
+        def call(*args):
+            calls.append(args)
+            return function(*args)
+        return call
+
+    class EveryThird(keras.callbacks.Callback):
+        def needs_model_after(self, epoch):
+            return (epoch + 1) % 3 == 0
+
+    monkeypatch.setattr(many, "_program", recording)
+    train_many(_models(["relu"] * 2), xor, epochs=7, callbacks=[[EveryThird()], None], verbose=0)
+    assert [int(args[9]) for args in calls] == [0, 3, 6] and len(programs) == 1  # order_start
+    hlo = {programs[0].experimental_get_compiler_ir(*args)(stage="hlo") for args in calls}
+    assert len(hlo) == 1

@@ -400,7 +400,9 @@ def _make_run(key: _Program):
 
         def epoch(offset, params, moments, iterations, metrics, status, stopped, active):
             if key.shuffle:
-                order = tf.gather(orders[order_start + offset], seed_index)  # (K, n)
+                # tf.gather, not orders[i]: a strided slice needs constant bounds, and XLA then
+                # compiled the program again for every order_start.
+                order = tf.gather(tf.gather(orders, order_start + offset), seed_index)  # (K, n)
             else:
                 order = tf.broadcast_to(tf.range(key.n_train)[None], [models, key.n_train])
             x, y = epoch_data(x_all, y_all, order, data_offset)
