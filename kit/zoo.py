@@ -55,6 +55,9 @@ class Entry:
         rule: ``median`` (the median over seeds meets the expectation), ``all`` (every seed),
             ``any`` (at least one seed: the course's "not every run converges") or ``mean``.
         quick: part of the fast subset that the tests train.
+        stacked: ``kit zoo bench`` and ``kit demo`` train the seeds together
+            (:func:`train_seeds`); False trains them one by one with :func:`train`, for recipes
+            that amplify float rounding into other runs (the stacked layers add in another order).
     """
 
     name: str
@@ -68,6 +71,7 @@ class Entry:
     seeds: tuple = (0, 1, 2)
     rule: str = "median"
     quick: bool = False
+    stacked: bool = True
 
     def fingerprint(self) -> str:
         """A short hash of everything that decides the entry's results (to spot stale tables):
@@ -249,13 +253,13 @@ def train_seeds(name: str, seeds=None, callbacks=None, **recipe_overrides) -> li
 
     The seeds train together, as one ``kit.training.train_many`` call, when the entry's network
     can be stacked (``kit.training.many.stackable``) and its recipe uses only what ``train_many``
-    takes; otherwise one :func:`train` per seed. Each seed's network starts from the same weights
+    takes and its ``stacked`` is True; otherwise one :func:`train` per seed. Each seed's network starts from the same weights
     and sees the data in the same order as ``train(name, seed)``, and takes the same updates up to
     float rounding (the stacked layers add their products in another order; see
     ``kit.training.many``). Most recipes keep that difference in the last digits; one that
     amplifies it (Adam at rate 0.1 on the dying-ReLU network turns a 1e-7 gradient difference into
-    a different run within a few epochs) gives another, equally valid run of that seed. ``kit zoo
-    bench`` (this function) makes the results table. A result's ``seconds`` is its share of the call.
+    a different run within a few epochs) gives another, equally valid run of that seed: such
+    entries say ``stacked=False``. A result's ``seconds`` is its share of the call.
 
     Args:
         name: the entry.
@@ -286,7 +290,8 @@ def train_seeds(name: str, seeds=None, callbacks=None, **recipe_overrides) -> li
     def one_by_one():
         return [train(name, seed=seed, callbacks=callbacks.get(seed), **recipe_overrides) for seed in seeds]
 
-    if not set(recipe) <= STACKED_RECIPE or str(recipe.get("optimizer", "sgd")).lower() not in many.OPTIMIZERS:
+    if not entry.stacked or not set(recipe) <= STACKED_RECIPE or str(
+            recipe.get("optimizer", "sgd")).lower() not in many.OPTIMIZERS:
         return one_by_one()
     data = dataset(name)
     models, metrics = [], []

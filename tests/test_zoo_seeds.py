@@ -67,6 +67,13 @@ def test_entries_that_cannot_be_stacked_train_seed_by_seed(monkeypatch):
     assert calls == [] and results[0].metrics["epochs"] == 3
 
 
+def test_entries_marked_unstacked_train_seed_by_seed(monkeypatch):
+    monkeypatch.setattr(many, "train_many", lambda *args, **kwargs: pytest.fail("dying-relu is not stacked"))
+    assert not zoo.get("dying-relu").stacked and zoo.get("xor-3-relu").stacked
+    (result,) = zoo.train_seeds("dying-relu", seeds=[1], epochs=2)
+    assert result.metrics == zoo.train("dying-relu", seed=1, epochs=2).metrics
+
+
 def test_callbacks_for_seeds_not_trained_are_refused():
     with pytest.raises(InvalidParameter, match="seeds among"):
         zoo.train_seeds("xor-3-relu", seeds=[0, 1], callbacks={2: []})
