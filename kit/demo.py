@@ -2,10 +2,10 @@
 
 Linear model → hidden layers with linear activation (still linear) → sigmoid → ReLU, then the
 XOR ladder, feature crosses, vanishing gradients, dying ReLU, universal approximation and
-softmax. Every entry is trained on each of its seeds with the fast trainer; the first seed of
-each writes a TensorBoard run (``runs/<entry>``) with the kit's diagnostics. The figures go to
-``runs/figures`` and the claims table, one row per claim of the course with what was measured,
-to ``runs/claims.md`` and ``runs/claims.json``.
+softmax. Every entry is trained on all its seeds at once (:func:`kit.zoo.train_seeds`); the
+first seed of each writes a TensorBoard run (``runs/<entry>``) with the kit's diagnostics. The
+figures go to ``runs/figures`` and the claims table, one row per claim of the course with what
+was measured, to ``runs/claims.md`` and ``runs/claims.json``.
 
 Every counted claim is comparative and measured on the trained networks: a linear model "fails"
 against the best half-plane on the same test points and against the non-linear network of the
@@ -45,7 +45,8 @@ STAGES = [
 
 @validate_params(out=PATH, echo=Function("a function printing a line, e.g. print"))
 def train_stages(out: Path, echo=print) -> dict:
-    """Train every stage's entries on all their seeds; the first seed logs to TensorBoard."""
+    """Train every stage's entries on all their seeds (together, :func:`kit.zoo.train_seeds`); the
+    first seed logs to TensorBoard."""
     from kit import zoo
     from kit.tensorboard import Diagnostics
 
@@ -57,13 +58,8 @@ def train_stages(out: Path, echo=print) -> dict:
         for name in names:
             entry = zoo.get(name)
             started = time.perf_counter()
-            runs = []
-            for seed in entry.seeds:
-                callbacks = []
-                if seed == entry.seeds[0]:
-                    hparams = {"entry": name}
-                    callbacks.append(Diagnostics(out / name, probe=zoo.dataset(name), hparams=hparams))
-                runs.append(zoo.train(name, seed=seed, callbacks=callbacks))
+            diagnostics = Diagnostics(out / name, probe=zoo.dataset(name), hparams={"entry": name})
+            runs = zoo.train_seeds(name, callbacks={entry.seeds[0]: [diagnostics]})
             results[name] = runs
             done += 1
             summary = zoo.summarise(entry, runs)

@@ -55,6 +55,9 @@ class Entry:
         rule: ``median`` (the median over seeds meets the expectation), ``all`` (every seed),
             ``any`` (at least one seed: the course's "not every run converges") or ``mean``.
         quick: part of the fast subset that the tests train.
+        stacked: ``kit zoo bench`` and ``kit demo`` train the seeds together
+            (:func:`train_seeds`); False trains them one by one with :func:`train`, for recipes
+            that amplify float rounding into other runs (the stacked layers add in another order).
     """
 
     name: str
@@ -68,6 +71,7 @@ class Entry:
     seeds: tuple = (0, 1, 2)
     rule: str = "median"
     quick: bool = False
+    stacked: bool = True
 
     def fingerprint(self) -> str:
         """A short hash of everything that decides the entry's results (to spot stale tables):
@@ -234,8 +238,83 @@ def train(name: str, seed: int = 0, callbacks=None, verbose=0, **recipe_override
     recipe = {**entry.recipe, **recipe_overrides}
     started = time.perf_counter()
     history = fit(model, data, seed=seed, callbacks=callbacks, verbose=verbose, **recipe)
-    seconds = time.perf_counter() - started
-    logs = history.history
+    return _result(entry, seed, model, data, history.history, metrics, time.perf_counter() - started)
+
+
+STACKED_RECIPE = frozenset({"optimizer", "learning_rate", "batch_size", "epochs", "l1", "l2", "shuffle", "stop_when"})
+"""Recipe keys ``kit.training.train_many`` takes (others, e.g. the Playground's ``regularization``,
+train each seed with ``train``)."""
+
+
+@validate_params(name=ENTRY_NAME, seeds=[ListOf(SEED, min_length=1), None],
+                 callbacks=[InstanceOf(dict, "a dict of seed → list of Keras callbacks"), None])
+def train_seeds(name: str, seeds=None, callbacks=None, **recipe_overrides) -> list[Result]:
+    """Train an entry on several seeds (default: its own) with its recipe; one :class:`Result` each.
+
+    The seeds train together, as one ``kit.training.train_many`` call, when the entry's network
+    can be stacked (``kit.training.many.stackable``) and its recipe uses only what ``train_many``
+    takes and its ``stacked`` is True; otherwise one :func:`train` per seed. Each seed's network starts from the same weights
+    and sees the data in the same order as ``train(name, seed)``, and takes the same updates up to
+    float rounding (the stacked layers add their products in another order; see
+    ``kit.training.many``). Most recipes keep that difference in the last digits; one that
+    amplifies it (Adam at rate 0.1 on the dying-ReLU network turns a 1e-7 gradient difference into
+    a different run within a few epochs) gives another, equally valid run of that seed: such
+    entries say ``stacked=False``. A result's ``seconds`` is its share of the call.
+
+    Args:
+        name: the entry.
+        seeds: the seeds to train (default: the entry's ``seeds``).
+        callbacks: ``{seed: [Keras callbacks]}`` for the seeds that want them (e.g. the kit's
+            ``Diagnostics`` on the first seed).
+        recipe_overrides: replace recipe items, as in :func:`train` (e.g. ``epochs=20``).
+
+    Example:
+        >>> [result.seed for result in train_seeds("xor-3-relu", seeds=[0, 1])]
+        [0, 1]
+    """
+    import time
+
+    import keras
+
+    from kit.training import many
+
+    entry = get(name)
+    seeds = list(entry.seeds if seeds is None else seeds)
+    callbacks = callbacks or {}
+    unknown = [seed for seed in callbacks if seed not in seeds]
+    if unknown:
+        raise invalid("callbacks", "kit.zoo.train_seeds", f"a dict keyed by seeds among {seeds}",
+                      got=f"seed {unknown[0]}")
+    recipe = {**entry.recipe, **recipe_overrides}
+
+    def one_by_one():
+        return [train(name, seed=seed, callbacks=callbacks.get(seed), **recipe_overrides) for seed in seeds]
+
+    if not entry.stacked or not set(recipe) <= STACKED_RECIPE or str(
+            recipe.get("optimizer", "sgd")).lower() not in many.OPTIMIZERS:
+        return one_by_one()
+    data = dataset(name)
+    models, metrics = [], []
+    for seed in seeds:
+        keras.utils.set_random_seed(seed)
+        models.append(create(name, seed=seed))
+        metrics.append({m: MEASURES[m](models[-1], data) for m in entry.measures if m.startswith("init_")})
+    if not all(many.stackable(model) for model in models):
+        return one_by_one()
+    started = time.perf_counter()
+    histories = many.train_many(models, data, seeds=seeds, callbacks=[callbacks.get(seed) for seed in seeds],
+                                verbose=0, **recipe)
+    seconds = (time.perf_counter() - started) / len(seeds)
+    results = []
+    for seed, model, history, values in zip(seeds, models, histories, metrics):
+        if history.diverged is not None:
+            raise history.diverged  # what train(name, seed) raises
+        results.append(_result(entry, seed, model, data, history.history, values, seconds))
+    return results
+
+
+def _result(entry, seed, model, data, logs, metrics, seconds) -> Result:
+    """A :class:`Result` from a trained model, its history and the metrics measured before training."""
     for key in ("loss", "val_loss", "accuracy", "val_accuracy"):
         if key in logs:
             metrics[key] = float(logs[key][-1])
@@ -406,11 +485,12 @@ def summarise(entry: Entry, results: list[Result]) -> dict:
 
 @validate_params(pattern=PATTERN, echo=[Function("a function printing a line, e.g. print"), None])
 def bench(pattern: str = "*", echo=None) -> list[dict]:
-    """Train every matching entry on each of its seeds; one summary row per entry."""
+    """Train every matching entry on each of its seeds (together, :func:`train_seeds`); one summary
+    row per entry."""
     rows = []
     selected = entries(pattern)
     for index, entry in enumerate(selected, start=1):
-        results = [train(entry.name, seed=seed) for seed in entry.seeds]
+        results = train_seeds(entry.name)
         rows.append(summarise(entry, results))
         if echo:
             verdict = {True: "holds", False: "DOES NOT HOLD", None: "(no expectation)"}[rows[-1]["holds"]]

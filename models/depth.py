@@ -48,6 +48,12 @@ DYING_DATA = {"name": "circle", "noise": 0}
 DYING_RECIPE = {"optimizer": "adam", "learning_rate": 0.1, "batch_size": 10, "epochs": 100}
 DYING_SEEDS = (0, 1, 2, 3, 4)
 DEAD_MEASURES = ("init_dead_share", "dead_share", "inactive_share")
+# The dying-ReLU entries train seed by seed (kit.training.train), not stacked: Adam at 0.1 on this
+# network turns float rounding into another run within two epochs (kit.training.train_many's
+# stacked layers add in another order: losses 8e-7 apart after epoch 1, 1e-3 after epoch 2,
+# unrelated by epoch 10), and these expectations and the demo's one-cause-at-a-time comparisons
+# were measured on train's runs of each seed; stacked, dying-relu's seed 1 learns instead
+# (dead share 0.35 < 0.4). The rest of the family trains the same way for like-for-like rows.
 
 KILLED_MORE_THAN_INIT_BY = 0.3
 """`dying-relu` ends with at least this share of units more dead than at initialisation (median
@@ -71,6 +77,7 @@ register(Entry(
     expected={"dead_share": (">=", 0.4)},  # measured 0.48-0.67 over seeds 0-4
     seeds=DYING_SEEDS,
     rule="all",
+    stacked=False,  # see DYING_STACKED
 ))
 
 register(Entry(
@@ -85,6 +92,7 @@ register(Entry(
     # Measured dead share 0.06-0.17 (median 0.15), test accuracy 1.0 on seeds 0-4.
     expected={"dead_share": ("<=", 0.25), "val_accuracy": (">=", 0.9)},
     seeds=DYING_SEEDS,
+    stacked=False,  # see DYING_STACKED
 ))
 
 register(Entry(
@@ -99,6 +107,7 @@ register(Entry(
     measures=DEAD_MEASURES,
     expected={"inactive_share": (">=", 0.2)},  # measured 0.25-0.79 (median 0.46) over seeds 0-4
     seeds=DYING_SEEDS,
+    stacked=False,  # see DYING_STACKED
 ))
 
 register(Entry(
@@ -112,6 +121,7 @@ register(Entry(
     measures=DEAD_MEASURES,
     expected={"inactive_share": ("<=", 0.15)},  # measured 0.02-0.17 (median 0.04) over seeds 0-4
     seeds=DYING_SEEDS,
+    stacked=False,  # see DYING_STACKED
 ))
 
 register(Entry(
@@ -126,6 +136,7 @@ register(Entry(
     measures=DEAD_MEASURES,
     expected={"dead_share": (">=", 0.3)},  # measured 0.29-0.65 (median 0.44) over seeds 0-4
     seeds=DYING_SEEDS,
+    stacked=False,  # see DYING_STACKED
 ))
 
 register(Entry(
@@ -142,4 +153,5 @@ register(Entry(
     expected={"inactive_share": ("<=", 0.1), "val_accuracy": (">=", 0.9)},
     seeds=DYING_SEEDS,
     rule="all",
+    stacked=False,  # see DYING_STACKED
 ))

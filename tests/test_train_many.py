@@ -145,7 +145,11 @@ def test_callbacks_per_model_and_stop_training(xor):
     class StopAt(keras.callbacks.Callback):
         def __init__(self, epoch):
             super().__init__()
-            self.stop_epoch, self.seen = epoch, []
+            self.stop_epoch, self.seen, self.begun = epoch, [], []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            # the model as the epoch starts: the initial weights, then the last epoch's
+            self.begun.append((epoch, float(np.abs(self.model.get_weights()[0]).sum())))
 
         def on_epoch_end(self, epoch, logs=None):
             # the model the callback sees already has that epoch's weights
@@ -155,8 +159,10 @@ def test_callbacks_per_model_and_stop_training(xor):
 
     stopper = StopAt(2)
     stacked = _models(["relu"] * 3)
+    initial = float(np.abs(stacked[0].get_weights()[0]).sum())
     histories = train_many(stacked, xor, epochs=6, callbacks=[[stopper], None, None], verbose=0)
     assert [epoch for epoch, _ in stopper.seen] == [0, 1, 2]
+    assert stopper.begun == [(0, initial)] + [(epoch + 1, weight) for epoch, weight in stopper.seen[:-1]]
     assert len(histories[0].history["loss"]) == 3 and len(histories[1].history["loss"]) == 6
     assert len({weight for _, weight in stopper.seen}) == 3  # the weights changed between epochs
     alone = _models(["relu"])[0]
@@ -190,3 +196,33 @@ def test_models_that_cannot_be_stacked_are_refused(xor, circle):
     small = datasets.playground("circle", noise=0, seed=0, n_samples=60)
     with pytest.raises(InvalidParameter, match="same shape"):
         train_many(_models(["relu", "relu"]), [xor, small], verbose=0)
+
+
+def test_one_compilation_serves_calls_that_start_anywhere_in_a_block(xor, monkeypatch):
+    # A callback that needs the model every 3 epochs makes calls start inside a block of
+    # precomputed shuffles. No argument may be a compile-time constant for XLA (an index that
+    # was one made XLA compile the program again on every call, 30x slower): the program's HLO
+    # must not change with the call's values.
+    from kit.training import many
+
+    programs, calls = [], []
+    original = many._program
+
+    def recording(key):
+        function = original(key)
+        programs.append(function)
+
+        def call(*args):
+            calls.append(args)
+            return function(*args)
+        return call
+
+    class EveryThird(keras.callbacks.Callback):
+        def needs_model_after(self, epoch):
+            return (epoch + 1) % 3 == 0
+
+    monkeypatch.setattr(many, "_program", recording)
+    train_many(_models(["relu"] * 2), xor, epochs=7, callbacks=[[EveryThird()], None], verbose=0)
+    assert [int(args[9]) for args in calls] == [0, 3, 6] and len(programs) == 1  # order_start
+    hlo = {programs[0].experimental_get_compiler_ir(*args)(stage="hlo") for args in calls}
+    assert len(hlo) == 1

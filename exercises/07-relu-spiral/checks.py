@@ -135,10 +135,9 @@ def results(session, variant: dict) -> list[tuple[float, float]]:
     from kit.grading import trials
 
     submission = prepare(session)
-    runs = [trials.train_runs(submission.description,
-                              datasets.playground("spiral", noise=variant["noise"], seed=seed,
-                                                  features=submission.features),
-                              submission.recipe, (seed,)).runs[0] for seed in variant["seeds"]]
+    spirals = [datasets.playground("spiral", noise=variant["noise"], seed=seed, features=submission.features)
+               for seed in variant["seeds"]]
+    runs = trials.train_runs(submission.description, spirals, submission.recipe, variant["seeds"]).runs
     if any(run.diverged for run in runs):
         fail(f"training diverged (the loss became NaN or infinite): lower the learning rate "
              f"({submission.recipe['learning_rate']:g}).")

@@ -138,16 +138,23 @@ def train_runs(description, data, recipe, seeds) -> Runs:
     """Train the described architecture once per seed with ``recipe`` on ``data``; the runs.
 
     Each run is what :func:`kit.grading.models.train_and_evaluate` does (the Playground's
-    initialisation drawn with the seed, :func:`kit.training.train` with the recipe and the seed),
-    but the metrics are read from the trainer's own evaluation of the full splits after the last
-    epoch instead of a separate ``model.evaluate``: the same numbers (they agree to ~1e-8), without
+    initialisation drawn with the seed, the kit's trainer with the recipe and the seed), but the
+    metrics are read from the trainer's own evaluation of the full splits after the last epoch
+    instead of a separate ``model.evaluate``: the same numbers (they agree to ~1e-8), without
     compiling an evaluation function for every new model, which costs several times the training
     of a Playground-sized network.
+
+    The seeds not in the cache train together, as one :func:`kit.training.train_many` call (one
+    compilation, one loop for all of them); an architecture it cannot stack (dropout) trains
+    seed by seed with :func:`kit.training.train`. A run's result does not depend on which other
+    runs share its call (``tests/grading/test_trials.py``), so the cache and the grade stay
+    deterministic.
 
     Args:
         description: a model description (``Session.run("build_model", …)``'s answer, weights
             ignored).
-        data: a kit ``Dataset`` with a test split (its provenance identifies it in the cache).
+        data: a kit ``Dataset`` with a test split (its provenance identifies it in the cache), or
+            one such data set per seed, all of the same shape (e.g. a spiral drawn with each seed).
         recipe: a student's ``recipe()`` dict (validated by :func:`models.check_recipe`).
         seeds: a non-empty list of ints ≥ 0; each sets the initialisation and the shuffle of one run.
 
@@ -155,37 +162,60 @@ def train_runs(description, data, recipe, seeds) -> Runs:
         kit.grading.models.ModelRejected: the description or the recipe is not accepted (the
             message says why, for the student).
     """
-    import keras
-
     from kit import datasets
-    from kit.training import TrainingDiverged, train
 
-    if not isinstance(data, datasets.Dataset) or not len(data.x_test):
-        raise TypeError(f"The 'data' parameter of train_runs must be a kit.datasets.Dataset with a test split. "
-                        f"Got {type(data).__name__} instead.")
     check(seeds, ListOf(SEED, min_length=1), "seeds", "kit.grading.trials.train_runs")
+    seeds = [int(seed) for seed in seeds]
+    data_sets = list(data) if isinstance(data, (list, tuple)) else [data] * len(seeds)
+    if len(data_sets) != len(seeds) or not all(isinstance(d, datasets.Dataset) and len(d.x_test) for d in data_sets):
+        raise TypeError(f"The 'data' parameter of train_runs must be a kit.datasets.Dataset with a test split, or a "
+                        f"list of {len(seeds)} (one per seed). Got {type(data).__name__} instead.")
     layers = architecture(description)
-    recipe = models.check_recipe(recipe, len(data.x_train))
+    recipe = models.check_recipe(recipe, len(data_sets[0].x_train))
+    keys = [_key(layers, d, recipe, seed) for d, seed in zip(data_sets, seeds)]
+    missing = list({key: index for index, key in enumerate(keys) if key not in _cache}.values())
+    if missing:
+        trained = _train(layers, [data_sets[i] for i in missing], recipe, [seeds[i] for i in missing])
+        for index, run in zip(missing, trained):
+            _cache[keys[index]] = run
     runs = []
-    for seed in seeds:
-        key = _key(layers, data, recipe, seed)
-        run = _cache.get(key)
-        if run is None:
-            model = models.rebuild(layers, seed=seed)
-            keras.utils.set_random_seed(seed)
-            try:
-                history = train(model, data, epochs=recipe["epochs"], batch_size=recipe["batch_size"],
-                                optimizer=recipe["optimizer"], learning_rate=recipe["learning_rate"], seed=seed,
-                                verbose=0).history
-            except TrainingDiverged:
-                run = Run(seed, math.inf, 0.0, math.inf, diverged=True, train_accuracy=0.0)
-            else:
-                last = {name: float(values[-1]) for name, values in history.items()}
-                run = Run(seed, last["val_loss"], last.get("val_accuracy", math.nan), last["loss"],
-                          train_accuracy=last.get("accuracy", math.nan))
-            _cache[key] = run
+    for key in keys:
         _cache.move_to_end(key)
-        runs.append(run)
+        runs.append(_cache[key])
     while len(_cache) > CACHE_SIZE:
         _cache.popitem(last=False)
     return Runs(tuple(runs))
+
+
+def _run(seed: int, history: dict) -> Run:
+    last = {name: float(values[-1]) for name, values in history.items()}
+    return Run(seed, last["val_loss"], last.get("val_accuracy", math.nan), last["loss"],
+               train_accuracy=last.get("accuracy", math.nan))
+
+
+def _diverged(seed: int) -> Run:
+    return Run(seed, math.inf, 0.0, math.inf, diverged=True, train_accuracy=0.0)
+
+
+def _train(layers: dict, data_sets: list, recipe: dict, seeds: list) -> list[Run]:
+    """One run per (data set, seed): together when the architecture stacks, else one by one."""
+    import keras
+
+    from kit.training import TrainingDiverged, many, train
+
+    networks = [models.rebuild(layers, seed=seed) for seed in seeds]
+    settings = {"epochs": recipe["epochs"], "batch_size": recipe["batch_size"], "optimizer": recipe["optimizer"],
+                "learning_rate": recipe["learning_rate"], "verbose": 0}
+    if all(many.stackable(network) for network in networks) and len({
+            (len(d.x_train), len(d.x_test)) for d in data_sets}) == 1:
+        histories = many.train_many(networks, data_sets, seeds=seeds, **settings)
+        return [_diverged(seed) if history.diverged is not None else _run(seed, history.history)
+                for seed, history in zip(seeds, histories)]
+    runs = []
+    for network, data, seed in zip(networks, data_sets, seeds):
+        keras.utils.set_random_seed(seed)  # dropout draws from the global generator
+        try:
+            runs.append(_run(seed, train(network, data, seed=seed, **settings).history))
+        except TrainingDiverged:
+            runs.append(_diverged(seed))
+    return runs

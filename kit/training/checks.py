@@ -110,6 +110,20 @@ def lower_is_better(metric: str) -> bool:
     return "accuracy" not in metric
 
 
+def metric_names(head, data) -> list[str]:
+    """The metrics ``train`` and ``train_many`` report for this head and data set, in order.
+
+    Example:
+        >>> from kit import datasets, heads
+        >>> metric_names(heads.HEADS["playground"], datasets.playground("xor", seed=0))
+        ['loss', 'accuracy', 'val_loss', 'val_accuracy']
+    """
+    names = ["loss"] + (["accuracy"] if head.metrics() else [])
+    if len(data.x_test):
+        names += [f"val_{name}" for name in names]
+    return names
+
+
 def check_stop_when(stop_when, metric_names) -> dict:
     """``stop_when`` (a dict, or None: already checked) naming only ``metric_names``, with finite targets."""
     if stop_when is None:

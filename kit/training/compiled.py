@@ -1,8 +1,8 @@
 """The compiled part of the trainer: a run of whole epochs as one TensorFlow function.
 
-One call runs up to ``CHUNK`` epochs: per epoch a seeded shuffle (argsort of stateless uniform
-noise: ``tf.random.experimental.stateless_shuffle`` does not compile under XLA), every
-mini-batch step, then an evaluation of the loss and accuracy on the full train and test splits.
+One call runs up to ``CHUNK`` epochs: per epoch a seeded shuffle
+(:func:`kit.training.shuffle.epoch_order`), every mini-batch step, then an evaluation of the
+loss and accuracy on the full train and test splits.
 After each epoch whose loss and weights are finite, the new state is written to the caller's
 variables; an epoch that goes NaN/Inf is not written, so the model keeps the last finite state.
 
@@ -31,6 +31,7 @@ import numpy as np
 import tensorflow as tf
 
 from kit import heads
+from kit.training.shuffle import epoch_order
 
 CHUNK = 64
 """Most epochs run by one call. Without callbacks the trainer asks for up to this many per call
@@ -324,8 +325,7 @@ class EpochRunner:
     def _epoch(self, x_train, y_train, seed, epoch, l1, l2, rate, dead, carry):
         n, size = self.shapes.n_train, self.shapes.batch_size
         if self.shuffle:
-            noise = tf.random.stateless_uniform([n], tf.stack([seed, epoch]))
-            order = tf.argsort(noise)
+            order = epoch_order(n, seed, epoch)
             x_train, y_train = tf.gather(x_train, order), tf.gather(y_train, order)
         n_full, remainder = divmod(n, size)
         first = 0

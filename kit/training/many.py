@@ -10,10 +10,12 @@ Layout ("models last"): a layer's kernels are one ``(inputs, units, K)`` tensor,
 and a sum over the input axis, which XLA fuses into one vectorised loop over K, where a batched
 ``matmul`` of K tiny matrices would be K tiny calls. Each epoch the K shuffled copies of the
 training split are gathered once, into ``(n, features, K)``, so a step only takes a contiguous
-slice.
+slice. The shuffles themselves are computed before the compiled call, a block of epochs for all
+seeds in one NumPy pass (:func:`kit.training.shuffle.orders`, bitwise ``train``'s orders): inside
+the program, XLA's per-seed RNG and its CPU sort cost more than the training itself.
 
-Per model, the semantics are :func:`kit.training.train`'s: the same seeded shuffle (argsort of
-``stateless_uniform([n], [seed, epoch])``), mini-batch mean gradients with the last partial batch
+Per model, the semantics are :func:`kit.training.train`'s: the same seeded shuffle
+(:func:`kit.training.shuffle.epoch_order`), mini-batch mean gradients with the last partial batch
 kept, the head's own Keras loss, SGD or Adam with Keras 3's update formulas, ``l1``/``l2`` on the
 kernels and the layers' own L1/L2 regularisers, metrics on the full splits after every epoch,
 ``stop_when`` and divergence. A model that meets its target or diverges stops; the others go on.
@@ -44,11 +46,13 @@ import numpy as np
 import tensorflow as tf
 
 from kit import activations, heads
+from kit.builders import make_optimizer
 from kit.datasets import DATASET
 from kit.errors import (BATCH_SIZE, COUNT, FLAG, LEARNING_RATE, MODEL, PENALTY, SEED, InstanceOf, InvalidParameter,
                         ListOf, Options, Text, invalid, unknown_name, validate_params)
 from kit.training import checks, compiled
-from kit.training.trainer import TrainingDiverged, _metric_names
+from kit.training.shuffle import orders as shuffle_orders
+from kit.training.trainer import TrainingDiverged
 
 OWNER = "kit.training.train_many"
 
@@ -57,6 +61,13 @@ OPTIMIZERS = ("sgd", "adam")
 
 CHUNK = compiled.CHUNK
 """Most epochs one compiled call runs (fewer when a callback needs a model sooner)."""
+
+ORDER_BYTES = 64 * 2**20
+"""Most bytes of precomputed shuffle orders (a block of up to ``CHUNK`` epochs × distinct seeds ×
+training rows, int32): 3 MB for 48 seeds of 250 rows; larger data sets get shorter blocks."""
+
+NO_ORDERS = tf.zeros([1, 1, 1], tf.int32)
+"""The orders argument when nothing is shuffled."""
 
 STATUS_RUNNING, STATUS_TARGET_MET, STATUS_DIVERGED = (compiled.STATUS_RUNNING, compiled.STATUS_TARGET_MET,
                                                       compiled.STATUS_DIVERGED)
@@ -143,6 +154,25 @@ def _activation(layer, index: int):
     return layer.activation
 
 
+@validate_params(model=MODEL)
+def stackable(model) -> bool:
+    """Whether ``train_many`` can train this model: Dense layers with biases (no dropout or other
+    layers), elementwise activations, no regularisers but L1/L2 on kernels (what
+    :func:`kit.builders.build_mlp` makes without dropout). Others train with ``train``.
+
+    Example:
+        >>> from kit import builders
+        >>> stackable(builders.build_mlp(2, [4], "relu")), stackable(builders.build_mlp(2, [4], "relu", dropout=0.1))
+        (True, False)
+    """
+    try:
+        for layer in _dense_layers(model, 0)[:-1]:
+            _activation(layer, 0)
+    except InvalidParameter:
+        return False
+    return True
+
+
 @dataclasses.dataclass(frozen=True)
 class _Architecture:
     widths: tuple  # (inputs, units of each Dense layer …)
@@ -214,7 +244,9 @@ _programs: dict = {}
 def _program(key: _Program):
     function = _programs.get(key)
     if function is None:
-        function = tf.function(_make_run(key), jit_compile=True)
+        # Plain graph code (explicit while loops): autograph's conversion of every helper
+        # doubled the tracing time.
+        function = tf.function(_make_run(key), jit_compile=True, autograph=False)
         _programs[key] = function
         while len(_programs) > compiled.CACHE_SIZE:
             _programs.pop(next(iter(_programs)))
@@ -322,15 +354,8 @@ def _make_run(key: _Program):
             new_moments += [m, v]
         return new_params, new_moments, iterations + 1
 
-    def epoch_data(x_all, y_all, seeds, seed_index, data_offset, epoch):
-        """This epoch's training data of every model: x (n, features, K), y (n, K, …)."""
-        n = key.n_train
-        if key.shuffle:  # kit.training.compiled's shuffle, once per distinct seed
-            noise = tf.map_fn(lambda seed: tf.random.stateless_uniform([n], tf.stack([seed, epoch])), seeds,
-                              fn_output_signature=tf.float32)
-            order = tf.gather(tf.argsort(noise, axis=1), seed_index)  # (K, n)
-        else:
-            order = tf.broadcast_to(tf.range(n)[None], [seed_index.shape[0], n])
+    def epoch_data(x_all, y_all, order, data_offset):
+        """This epoch's training data of every model, in ``order`` (K, n): x (n, features, K), y (n, K, …)."""
         rows = tf.transpose(order + data_offset[:, None])  # (n, K)
         return tf.transpose(tf.gather(x_all, rows), [0, 2, 1]), tf.gather(y_all, rows)
 
@@ -347,8 +372,10 @@ def _make_run(key: _Program):
             finite = here if finite is None else tf.logical_and(finite, here)
         return finite
 
-    def run(params, moments, iterations, x_all, y_all, evaluation, seeds, seed_index, data_offset, first_epoch,
+    def run(params, moments, iterations, x_all, y_all, evaluation, orders, seed_index, data_offset, order_start,
             n_epochs, rates, targets, active):
+        """``n_epochs`` epochs; ``orders[order_start + i]`` (distinct seeds, n) is the shuffle of the
+        call's i-th epoch (:func:`kit.training.shuffle.orders`)."""
         x_train, y_train, x_test, y_test = evaluation
         target_values, target_signs = targets  # (4, K) each; sign 0: no target on that metric
         has_target = tf.reduce_any(target_signs != 0.0, axis=0)
@@ -358,19 +385,31 @@ def _make_run(key: _Program):
         metrics = tf.zeros([CHUNK, len(METRIC_NAMES), models], tf.float32)
         status = tf.fill([models], STATUS_RUNNING)
         stopped = tf.zeros([models], tf.int32)  # epochs (of this call) each stopped model finished
-        offset = tf.constant(0)
-        while offset < n_epochs and tf.reduce_any(active):
-            x, y = epoch_data(x_all, y_all, seeds, seed_index, data_offset, first_epoch + offset)
-            work, work_moments, work_iterations = list(params), list(moments), iterations
-            for batch in tf.range(n_full):
-                start = batch * size
+
+        def train_batches(x, y, params, moments, iterations):
+            def body(batch, work, work_moments, work_iterations):
+                start = batch * size  # a fixed batch shape, so XLA compiles one step for all
                 work, work_moments, work_iterations = step(work, work_moments, work_iterations,
                                                            compiled._rows(x, start, size),
                                                            compiled._rows(y, start, size), rates)
+                return batch + 1, work, work_moments, work_iterations
+
+            _, params, moments, iterations = tf.while_loop(lambda batch, *_: batch < n_full, body,
+                                                           (tf.constant(0), params, moments, iterations))
             if remainder:  # the last partial batch, kept as model.fit keeps it
-                work, work_moments, work_iterations = step(work, work_moments, work_iterations,
-                                                           x[key.n_train - remainder:], y[key.n_train - remainder:],
-                                                           rates)
+                params, moments, iterations = step(params, moments, iterations, x[key.n_train - remainder:],
+                                                   y[key.n_train - remainder:], rates)
+            return params, moments, iterations
+
+        def epoch(offset, params, moments, iterations, metrics, status, stopped, active):
+            if key.shuffle:
+                # tf.gather, not orders[i]: a strided slice needs constant bounds, and XLA then
+                # compiled the program again for every order_start.
+                order = tf.gather(tf.gather(orders, order_start + offset), seed_index)  # (K, n)
+            else:
+                order = tf.broadcast_to(tf.range(key.n_train)[None], [models, key.n_train])
+            x, y = epoch_data(x_all, y_all, order, data_offset)
+            work, work_moments, iterations = train_batches(x, y, list(params), list(moments), iterations)
             loss, hits = evaluate(work, x_train, y_train)
             if key.n_test:
                 val_loss, val_hits = evaluate(work, x_test, y_test)
@@ -382,7 +421,6 @@ def _make_run(key: _Program):
             keep = tf.logical_and(active, finite)
             params = [tf.where(keep, new, old) for new, old in zip(work, params)]
             moments = [tf.where(keep, new, old) for new, old in zip(work_moments, moments)]
-            iterations = work_iterations
             met = tf.logical_and(keep, tf.logical_and(
                 has_target, tf.reduce_all(target_signs * (row - target_values) <= 0.0, axis=0)))
             diverged = tf.logical_and(active, tf.logical_not(finite))
@@ -390,9 +428,15 @@ def _make_run(key: _Program):
             offset += 1
             stopped = tf.where(tf.logical_or(met, diverged), offset, stopped)
             active = tf.logical_and(keep, tf.logical_not(met))
+            return offset, params, moments, iterations, metrics, status, stopped, active
+
+        def more(offset, *state):
+            return tf.logical_and(offset < n_epochs, tf.reduce_any(state[-1]))
+
+        offset, params, moments, iterations, metrics, status, stopped, _ = tf.while_loop(
+            more, epoch, (tf.constant(0), list(params), list(moments), iterations, metrics, status, stopped, active))
         return params, moments, iterations, metrics, offset, status, stopped
 
-    run.parts = {"step": step, "evaluate": evaluate, "epoch_data": epoch_data}  # for profiling
     return run
 
 
@@ -444,7 +488,9 @@ def train_many(models, data, epochs=100, batch_size=10, optimizer="sgd", learnin
         callbacks: None, or a list with one entry per model: a list of Keras callbacks or None.
             A model's callbacks see it (with its current weights) at the end of each epoch, or, for
             callbacks with ``needs_model_after(epoch)`` (the kit's ``Diagnostics``), at the epochs
-            they name. ``model.stop_training = True`` stops that model.
+            they name. ``model.stop_training = True`` stops that model. As ``train`` does, such a
+            model gets ``model.optimizer`` (an optimizer of that name and rate, for callbacks that
+            read it; the updates do not use it).
         verbose: ``"auto"`` (a progress bar when stdout is a terminal), 1 or 0.
 
     Returns:
@@ -480,7 +526,7 @@ def train_many(models, data, epochs=100, batch_size=10, optimizer="sgd", learnin
     seeds = list(range(count)) if seeds is None else [int(s) for s in _per_model(seeds, count, "seeds", "seed")]
     l1s = [float(v) for v in _per_model(l1, count, "l1", "penalty")]
     l2s = [float(v) for v in _per_model(l2, count, "l2", "penalty")]
-    metric_names = _metric_names(head, data_sets[0])
+    metric_names = checks.metric_names(head, data_sets[0])
     stop_whens = [checks.check_stop_when(item, metric_names) if item is None or isinstance(item, dict) else
                   _bad_stop_when(item) for item in _per_model(stop_when, count, "stop_when", "dict")]
     callback_lists = _check_callbacks(callbacks, count)
@@ -523,7 +569,6 @@ def train_many(models, data, epochs=100, batch_size=10, optimizer="sgd", learnin
 
     evaluation = evaluation_split("x_train", "y_train") + evaluation_split("x_test", "y_test")
     distinct_seeds = sorted(set(seeds))
-    seed_tensor = tf.constant(distinct_seeds, tf.int32)
     seed_index = tf.constant([distinct_seeds.index(seeds[k]) for k in order], tf.int32)
     stacked = lambda values: tf.constant([values[k] for k in order], tf.float32)  # noqa: E731
     regularisers = [[(float(getattr(layers[k][i].kernel_regularizer, "l1", 0.0)),
@@ -540,6 +585,9 @@ def train_many(models, data, epochs=100, batch_size=10, optimizer="sgd", learnin
         model.stop_training = False
         params_ = {"epochs": epochs, "steps": -(-n_train // key.batch_size), "verbose": 0}
         if callback_lists[k]:
+            # What train sets, so callbacks that read the optimizer (the kit's Diagnostics writes its
+            # name and rate as hyperparameters) see the same; the updates themselves are computed here.
+            model.optimizer = make_optimizer(optimizer, learning_rates[k])
             callback_list = keras.callbacks.CallbackList(callback_lists[k], add_history=True, model=model)
             callback_list.set_params(params_)
             history = next(c for c in callback_list.callbacks if isinstance(c, keras.callbacks.History))
@@ -560,10 +608,12 @@ def train_many(models, data, epochs=100, batch_size=10, optimizer="sgd", learnin
     def write_back(which):
         values = [p.numpy() for p in params]
         for k in which:
-            weights = []
-            for layer in range(key.n_layers):
-                weights += [values[2 * layer][..., slot[k]], values[2 * layer + 1][..., slot[k]]]
-            models[k].set_weights(weights)
+            for index, layer in enumerate(layers[k]):
+                for variable, value in ((layer.kernel, values[2 * index]), (layer.bias, values[2 * index + 1])):
+                    # The raw assignment: model.set_weights costs ~1.4 ms a model (its checks and
+                    # conversions), 6x this (measured), which adds up over 48 models and chunks.
+                    tf.raw_ops.AssignVariableOp(resource=variable.value.handle,
+                                                value=np.ascontiguousarray(value[..., slot[k]]))
 
     def epochs_in_next_call(start):
         if not watched:
@@ -577,16 +627,37 @@ def train_many(models, data, epochs=100, batch_size=10, optimizer="sgd", learnin
             count_ += 1
         return count_
 
+    # The shuffles, a block of epochs at a time (one NumPy pass for all seeds), reused by the calls
+    # inside the block: a fixed block shape, so one compiled program serves every call.
+    block_epochs = max(1, min(CHUNK, ORDER_BYTES // (4 * len(distinct_seeds) * n_train)))
+    block_start, block = 0, None
+
+    def orders_for(start, count):
+        """(orders block, index of ``start`` in it, epochs of the call the block covers)."""
+        nonlocal block_start, block
+        if not key.shuffle:
+            return NO_ORDERS, 0, count
+        if block is None or not block_start <= start < block_start + block_epochs:
+            block_start = start
+            filled = min(block_epochs, epochs - start)
+            values = np.zeros((block_epochs, len(distinct_seeds), n_train), np.int32)
+            values[:filled] = shuffle_orders(distinct_seeds, range(start, start + filled), n_train)
+            block = tf.constant(values)
+        return block, start - block_start, min(count, block_start + block_epochs - start)
+
     for callback_list in filter(None, lists):
         callback_list.on_train_begin()
     try:
         epoch = 0
         while epoch < epochs and active.any():
-            n_epochs = epochs_in_next_call(epoch)
+            orders, order_start, n_epochs = orders_for(epoch, epochs_in_next_call(epoch))
+            for k in watched:  # before the call, so callbacks see the model as the epoch starts
+                if active[k]:
+                    lists[k].on_epoch_begin(epoch)
             stacked_active = tf.constant([bool(active[k]) for k in order])
             params, moments, iterations, metrics, done, status, stopped = function(
-                params, moments, iterations, x_all, y_all, evaluation, seed_tensor, seed_index, data_offset,
-                tf.constant(epoch, tf.int32), tf.constant(n_epochs, tf.int32), rates,
+                params, moments, iterations, x_all, y_all, evaluation, orders, seed_index, data_offset,
+                tf.constant(order_start, tf.int32), tf.constant(n_epochs, tf.int32), rates,
                 (target_values, target_signs), stacked_active)
             metrics, done, status, stopped = metrics.numpy(), int(done), status.numpy(), stopped.numpy()
             if watched:
@@ -605,7 +676,8 @@ def train_many(models, data, epochs=100, batch_size=10, optimizer="sgd", learnin
                         histories[k].history.setdefault(name, []).extend(values)
                 for offset in range(finished if lists[k] is not None else 0):
                     row = dict(zip(METRIC_NAMES, metrics[offset, :, position_].tolist()))
-                    lists[k].on_epoch_begin(epoch + offset)
+                    if offset:
+                        lists[k].on_epoch_begin(epoch + offset)
                     lists[k].on_epoch_end(epoch + offset, {name: row[name] for name in names})
                 if status[position_] == STATUS_DIVERGED:
                     last = metrics[int(stopped[position_]) - 1, :, position_]

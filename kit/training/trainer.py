@@ -41,13 +41,6 @@ def _learning_rate(optimizer) -> float:
         return float("nan")
 
 
-def _metric_names(head, data) -> list[str]:
-    names = ["loss"] + (["accuracy"] if head.metrics() else [])
-    if len(data.x_test):
-        names += [f"val_{name}" for name in names]
-    return names
-
-
 def _targets(stop_when: dict):
     values = np.zeros(len(compiled.METRIC_NAMES), np.float32)
     signs = np.zeros(len(compiled.METRIC_NAMES), np.float32)
@@ -154,7 +147,7 @@ def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate
     epochs, batch_size, seed = int(epochs), int(batch_size), int(seed)
     learning_rate, l1, l2, rate = float(learning_rate), float(l1), float(l2), float(regularization_rate)
     callbacks = [callbacks] if isinstance(callbacks, keras.callbacks.Callback) else list(callbacks or [])
-    metric_names = _metric_names(head, data)
+    metric_names = checks.metric_names(head, data)
     stop_when = checks.check_stop_when(stop_when, metric_names)
     optimizer = checks.resolve_optimizer(optimizer, learning_rate, model)
 
