@@ -18,9 +18,9 @@ numbers come back (predictions before and after, each layer's registered activat
 whether it is the submission's own ``quadratic``); the parent computes the errors. The hidden
 data set and its test points are sent only when hidden checks run.
 
-Every model check needs ``quadratic`` to compute x² (asked first, so that a wrong quadratic spends no
-fit) and a layer to use it: a model with relu (or
-any other activation) where quadratic is asked scores 0 on them, even when it fits well.
+Every model check needs ``quadratic`` to compute x² (asked first, so that a wrong quadratic spends
+no fit) and a layer to use it: a model with relu (or any other activation) where quadratic is asked
+scores 0 on them, even when it fits well.
 
 Thresholds (measured in-process with the grader's data, Keras seeds 0, 1, 2; the grader uses 0):
 - 1e-3·Var(y) is the contract's. Input(1) → Dense(4, quadratic) → Dense(1) computes
