@@ -80,3 +80,22 @@ def test_activation_ranges_say_which_bounds_are_reached(capsys):
     assert ranges["relu"] == "[0, ∞)" and ranges["relu6"] == "[0, 6]" and ranges["sigmoid"] == "(0, 1)"
     assert ranges["tanh"] == "(-1, 1)" and ranges["elu"] == "(-1, ∞)" and ranges["gaussian"] == "(0, 1]"
     assert ranges["silu"].startswith("[-0.2785") and ranges["hard_sigmoid"] == "[0, 1]"
+
+
+def test_an_unknown_activation_is_refused_before_tensorflow_loads():
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom kit.cli import main\ncode = main(['train', '--activation', 'rleu'])\n"
+              "assert 'tensorflow' not in sys.modules, 'TensorFlow was imported'\nsys.exit(code)")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines()[-1].startswith("kit train: error: Unknown activation 'rleu'. Did you mean 'relu'?")
+
+
+def test_the_names_read_without_tensorflow_are_the_catalogue_s():
+    from kit import activations
+    from kit.commands.training import activation_names
+
+    assert activation_names() == activations.names(include_aliases=True)
+    assert activation_names(("NEEDS_ARGUMENTS",)) == sorted(activations.NEEDS_ARGUMENTS)

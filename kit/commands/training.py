@@ -146,6 +146,36 @@ def _load(args):
     return datasets.load(name, seed=args.data_seed)
 
 
+def activation_names(dictionaries=("ALIASES", "KERAS_ONLY")) -> list[str]:
+    """The names ``kit.activations.get`` accepts (aliases included), read from that module's source
+    without importing it (importing it loads TensorFlow): the catalogue's ``_entry("name", …)``
+    calls and the keys of the module's ``dictionaries``. tests/test_cli_loop.py checks that they
+    equal ``kit.activations.names(include_aliases=True)``."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(__file__).resolve().parents[1] / "activations.py").read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_entry"
+                and node.args and isinstance(node.args[0], ast.Constant) and "ALIASES" in dictionaries):
+            found.add(node.args[0].value)
+        elif (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+              and node.targets[0].id in dictionaries and isinstance(node.value, ast.Dict)):
+            found.update(key.value for key in node.value.keys if isinstance(key, ast.Constant))
+    return sorted(found)
+
+
+def _check_activation(name: str) -> None:
+    """Refuse an unknown ``--activation`` before TensorFlow loads, with kit.activations' sentence
+    (names it refuses for another reason, such as ``glu``, are left to it to explain)."""
+    from kit.errors import unknown_name
+
+    key = name.strip().lower().replace("-", "_")
+    if key not in activation_names() and key not in activation_names(("NEEDS_ARGUMENTS",)):
+        raise unknown_name("activation", name, activation_names())
+
+
 def _callbacks(logdir, data):
     if not logdir:
         return []
@@ -159,6 +189,7 @@ def _handle(args) -> int:
         raise InvalidParameter(f"--regularization-rate {args.regularization_rate:g} has no effect without "
                                "--regularization l1 or l2; add one, or drop the rate.")
     data = _load(args)  # a bad data set, noise or feature is refused before TensorFlow loads
+    _check_activation(args.activation)  # and so is an unknown activation
     import_tensorflow_quietly()
     from kit import builders, heads
     from kit.training import train
