@@ -284,7 +284,7 @@ def keras_round_trip(module, x_probe, build: str = "build_model", fit: str | Non
 
 LOGDIR = "logdir"  # the submission's TensorBoard folder, inside the call's scratch folder
 MAX_EVENT_FILES = 64  # a run writes one event file per writer; dozens means a loop gone wrong
-MAX_LOGDIR_BYTES = 8 << 20  # in all; exercise 08's 20-epoch Diagnostics run writes ~150 KB (the sandbox caps a file at 16 MB)
+MAX_LOGDIR_BYTES = 8 << 20  # in all; exercise 08's 20-epoch Diagnostics run writes ~150 KB (a file: 16 MB at most)
 
 
 def collect_event_files(root: str, max_files: int = MAX_EVENT_FILES, max_bytes: int = MAX_LOGDIR_BYTES) -> dict:
