@@ -280,3 +280,79 @@ def keras_round_trip(module, x_probe, build: str = "build_model", fit: str | Non
     except Exception as error:
         report["load_error"] = {"type": type(error).__name__, "message": str(error)[:1500]}
     return report
+
+
+LOGDIR = "logdir"  # the submission's TensorBoard folder, inside the call's scratch folder
+MAX_EVENT_FILES = 64  # a run writes one event file per writer; dozens means a loop gone wrong
+MAX_LOGDIR_BYTES = 8 << 20  # in all; exercise 08's 20-epoch Diagnostics run writes ~150 KB (a file: 16 MB at most)
+
+
+def collect_event_files(root: str, max_files: int = MAX_EVENT_FILES, max_bytes: int = MAX_LOGDIR_BYTES) -> dict:
+    """The TensorBoard event files under ``root`` as plain data, size-capped.
+
+    Returns ``{"files": [[relative path, uint8 array of its bytes], …], "left_out": [text, …]}``:
+    files whose name holds ``tfevents`` (TensorBoard's own rule), in sorted path order, until
+    ``max_files`` files or ``max_bytes`` bytes; links, other files and the rest are named in
+    ``left_out``. Nothing is interpreted here: the parent parses the bytes with TensorBoard's
+    reader (:mod:`kit.grading.logdirs`).
+    """
+    import os
+
+    files, left_out, total = [], [], 0
+    if not os.path.isdir(root):
+        return {"files": files, "left_out": left_out}
+    found = []
+    for folder, subfolders, names in os.walk(root, followlinks=False):
+        subfolders.sort()
+        for name in names:
+            path = os.path.join(folder, name)
+            found.append((os.path.relpath(path, root), path))
+    for relative, path in sorted(found):
+        if "tfevents" not in os.path.basename(relative):
+            left_out.append(f"{relative[:200]} (not an event file)")
+        elif os.path.islink(path) or not os.path.isfile(path):
+            left_out.append(f"{relative[:200]} (not a plain file)")
+        elif len(files) >= max_files:
+            left_out.append(f"{relative[:200]} (more than {max_files} event files)")
+        elif total + os.path.getsize(path) > max_bytes:
+            left_out.append(f"{relative[:200]} (over {max_bytes >> 20} MB of event files in all)")
+        else:
+            with open(path, "rb") as stream:
+                data = stream.read(max_bytes - total + 1)[: max_bytes - total]
+            total += len(data)
+            files.append([relative[:200], np.frombuffer(data, dtype=np.uint8).copy()])
+    return {"files": files, "left_out": left_out[:100]}
+
+
+@driver
+def call_with_logdir(module, function: str, args: list | None = None, model: dict | None = None) -> dict:
+    """Call ``module.function([model,] *args, logdir)`` with a fresh logdir in the call's scratch
+    folder; send back the event files written there (as bytes) and, with a model, its weights after.
+
+    ``model`` (optional) is an allow-listed description with weights, rebuilt here with
+    :func:`kit.grading.models.rebuild` (as :func:`call_on_models`) and passed first: a function
+    that trains it in place (exercise 08's ``log_gradients``) leaves its trained weights in
+    ``model_after`` (:func:`kit.grading.models.describe`). Returns ``returned``
+    (:func:`describe_value` of the return, or ``error``), ``files`` and ``left_out``
+    (:func:`collect_event_files`) and ``model_after``.
+    """
+    from kit.grading import models
+
+    target = getattr(module, function, None)
+    if not callable(target):
+        raise AttributeError(f"the submission defines no function {function!r}")
+    built = models.rebuild(model, model["weights"]) if model is not None else None
+    arguments = ([built] if built is not None else []) + list(args or []) + [LOGDIR]
+    report = {}
+    try:
+        returned = target(*arguments)
+        report["returned"] = {"type": type(returned).__name__}
+    except Exception as error:
+        report["error"] = {"type": type(error).__name__, "message": str(error)[:500]}
+    report.update(collect_event_files(LOGDIR))
+    if built is not None:
+        try:
+            report["model_after"] = models.describe(built)
+        except Exception as error:
+            report["model_error"] = {"type": type(error).__name__, "message": str(error)[:500]}
+    return report
