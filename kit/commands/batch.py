@@ -12,10 +12,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from kit.commands import option
+from kit.commands import api_defaults, option
 from kit.errors import COUNT, SECONDS, MissingFile
 
 TIMEOUT_HELP = "seconds per sandboxed call (default: kit grade's)"
+DEFAULTS = api_defaults("kit.grading.batch", "grade_folder")
 
 
 def _grade_batch(args) -> int:
@@ -95,8 +96,8 @@ def register(subparsers) -> None:
     parser.add_argument("exercise", help="number or slug: 4, 04 or derivatives")
     parser.add_argument("dir", help="folder of submissions: alice.py, bob.ipynb, or carol/ holding one of them")
     parser.add_argument("--db", required=True, help="the SQLite gradebook (created when missing), e.g. gradebook.sqlite")
-    parser.add_argument("--workers", type=option(COUNT), default=1,
-                        help="submissions graded at once, each in its own sandbox zygote (default 1)")
+    parser.add_argument("--workers", type=option(COUNT), default=DEFAULTS["workers"],
+                        help=f"submissions graded at once, each in its own sandbox zygote (default {DEFAULTS['workers']})")
     parser.add_argument("--regrade", action="store_true",
                         help="grade again what the gradebook already holds for the same file and checks")
     parser.add_argument("--timeout", type=option(SECONDS), help=TIMEOUT_HELP)
