@@ -1,0 +1,112 @@
+"""``kit grade-batch`` and ``kit gradebook``: a class's submissions into a SQLite gradebook, and
+the gradebook as a table, a CSV and the checks the class fails most.
+
+Exit status of ``grade-batch``: 0 every submission is graded (this run or before), 1 some entry
+could not be graded (not a submission, or a grader failure: rerun to retry), 2 a usage error or
+a sandbox that cannot isolate (isolation is required unless ``--allow-unisolated``).
+TensorFlow loads only after the arguments are checked.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from kit.commands import api_defaults, option
+from kit.errors import COUNT, SECONDS, MissingFile
+
+TIMEOUT_HELP = "seconds per sandboxed call (default: kit grade's)"
+DEFAULTS = api_defaults("kit.grading.batch", "grade_folder")
+
+
+def _grade_batch(args) -> int:
+    from kit.grading import sandbox
+    from kit.grading.child import isolation_problems
+    from kit.grading.exercises import find
+    from kit.grading.gradebook import Gradebook
+
+    find(args.exercise)
+    if not Path(args.dir).is_dir():
+        raise MissingFile(f"No folder {args.dir!r}. Give the folder holding one file (or one folder) per student.")
+    Gradebook(args.db).close()  # created or opened now: a wrong --db is refused before TensorFlow loads
+    require = not args.allow_unisolated
+    if require:
+        problems = isolation_problems(sandbox.default_hidden_paths())
+        if problems:
+            return _refuse(sandbox.IsolationRequired(problems))
+
+    from kit.commands import import_tensorflow_quietly
+    from kit.grading import Limits
+    from kit.grading.batch import grade_folder
+
+    import_tensorflow_quietly()
+    limits = Limits(timeout=args.timeout) if args.timeout else None
+    try:
+        summary = grade_folder(args.exercise, args.dir, args.db, workers=args.workers, regrade=args.regrade,
+                               limits=limits, require_isolation=require)
+    except sandbox.IsolationRequired as refused:
+        return _refuse(refused)
+    for why in summary.unusable:
+        print(f"kit grade-batch: warning: left out {why}", file=sys.stderr)
+    for student, why in summary.failed:
+        print(f"kit grade-batch: warning: could not grade {student} ({why}); run again to retry", file=sys.stderr)
+    rate = summary.graded / summary.seconds if summary.seconds > 0 else 0.0
+    print(f"Graded {summary.graded}, skipped {summary.skipped} already graded, {len(summary.failed)} failed, "
+          f"{len(summary.unusable)} left out, in {summary.seconds:.1f} s ({rate:.2f} submissions/s) into {args.db}.")
+    return 1 if summary.failed or summary.unusable else 0
+
+
+def _refuse(refused) -> int:
+    print(f"kit grade-batch: error: {' '.join(str(refused).split())}", file=sys.stderr)
+    return 2
+
+
+def _gradebook(args) -> int:
+    from kit.grading.gradebook import Gradebook
+
+    with Gradebook(args.db, create=False) as book:
+        exercises = book.exercises()
+        if not exercises:
+            print(f"{args.db} holds no grades yet.")
+        for exercise in exercises:
+            totals = book.totals(exercise)
+            names = book.check_names(exercise)
+            scores = book.check_scores(exercise)
+            width = max([len("student")] + [len(row[1]) for row in totals])
+            print(f"Exercise {exercise}: {len(totals)} students")
+            print(f"  {'student':<{width}}  {'score':>13}  checks passed")
+            for _, student, score, maximum, problem in totals:
+                passed = sum(1 for n in names if (student, n) in scores and scores[student, n][0] >= scores[student, n][1])
+                note = "  (could not be read or imported)" if problem else ""
+                print(f"  {student:<{width}}  {score:>6g}/{maximum:<6g}  {passed}/{len(names)}{note}")
+            print("  Checks by share of students failing them:")
+            for name, failed, count, points in book.failing(exercise):
+                print(f"  {100 * failed / count:5.1f}%  {failed}/{count}  {name} ({points:g} points)")
+        if args.csv:
+            rows = book.write_csv(args.csv)
+            print(f"Wrote {rows} rows to {args.csv}.")
+    return 0
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "grade-batch", help="grade a folder of submissions (one file or folder per student) into a gradebook",
+        epilog="exit status: 0 all graded, 1 some entries could not be graded (rerun retries them), 2 usage error "
+               "or no isolation")
+    parser.add_argument("exercise", help="number or slug: 4, 04 or derivatives")
+    parser.add_argument("dir", help="folder of submissions: alice.py, bob.ipynb, or carol/ holding one of them")
+    parser.add_argument("--db", required=True, help="the SQLite gradebook (created when missing), e.g. gradebook.sqlite")
+    parser.add_argument("--workers", type=option(COUNT), default=DEFAULTS["workers"],
+                        help=f"submissions graded at once, each in its own sandbox zygote (default {DEFAULTS['workers']})")
+    parser.add_argument("--regrade", action="store_true",
+                        help="grade again what the gradebook already holds for the same file and checks")
+    parser.add_argument("--timeout", type=option(SECONDS), help=TIMEOUT_HELP)
+    parser.add_argument("--allow-unisolated", action="store_true",
+                        help="grade even where the sandbox cannot isolate submissions (not root, no namespaces); "
+                             "by default the batch refuses there (exit status 2)")
+    parser.set_defaults(handler=_grade_batch, needs_tensorflow=False)  # imported after the checks above
+
+    parser = subparsers.add_parser("gradebook", help="per-student totals and the checks the class fails most")
+    parser.add_argument("db", help="the gradebook kit grade-batch wrote")
+    parser.add_argument("--csv", help="also write one row per student and a column per check there")
+    parser.set_defaults(handler=_gradebook, needs_tensorflow=False)  # SQLite only
