@@ -55,6 +55,14 @@ def test_quick_bench_measures_every_fit_configuration_and_rates_the_kit_against_
 
     assert figures["sweep"]["runs"] == 4 and len(figures["sweep"]["val_accuracy"]) == 4
     assert all(0 <= value <= 1 for value in figures["sweep"]["val_accuracy"].values())
+    # The sweep in one train_many call learns what one train call at a time learns (float drift aside).
+    sweep = figures["sweep"]
+    assert sweep["val_accuracy"].keys() == sweep["one_at_a_time_val_accuracy"].keys()
+    assert all(abs(sweep["val_accuracy"][k] - sweep["one_at_a_time_val_accuracy"][k]) <= 0.05 for k in sweep["val_accuracy"])
+    assert figures["sweep_seconds"] == sweep["seconds"] > 0 and sweep["one_at_a_time_seconds"] > 0
+    assert set(figures["many_models_steps_per_s"]) == {"1", "8"} == set(figures["many_models_speedup_vs_fit_best"])
+    assert figures["many_models_speedup_vs_fit_best"]["8"] == pytest.approx(
+        figures["many_models_steps_per_s"]["8"] / figures["fit_best_steps_per_s"], rel=0.01)
     assert "evaluates the full train and test splits" in figures["includes"]
     assert figures["setup"]["quick"] is True and figures["setup"]["steps_per_epoch"] == 25
     assert figures["machine"]["cpus"] >= 1 and figures["machine"]["tensorflow"]

@@ -88,7 +88,11 @@ def _readme(results: dict) -> str:
          f"{_x(train['speedup_vs_fit_default'])} fit's defaults; {_x(full['speedup_vs_fit_best'])} fit's best at "
          f"full batch", train["command"]),
         (f"{sweep['runs']} runs (4 activations × 4 data sets × 3 seeds, {sweep['epochs']} epochs), compile included",
-         f"{sweep['seconds']:.1f} s", train["command"]),
+         f"{sweep['seconds']:.1f} s in one `train_many` call; {sweep['one_at_a_time_seconds']:.1f} s one `train` "
+         f"at a time", train["command"]),
+        ("many models at once (`kit.training.train_many`, 48 models of the same network) vs `model.fit`'s best",
+         f"{train['many_models_steps_per_s']['48']:,.0f} model-steps/s, "
+         f"{_x(train['many_models_speedup_vs_fit_best']['48'])} fit's best configuration", train["command"]),
         ("trainer + full diagnostics every epoch vs `model.fit` + `keras.callbacks.TensorBoard(histogram_freq=1)`, "
          "each compiling once (cold)",
          f"{_x(diagnostics['speedup_vs_keras_tensorboard'])} faster than fit's defaults, "
@@ -132,7 +136,10 @@ def _train(results: dict) -> str:
     lines += ["", f"`speedup_vs_fit_best` {_x(train['speedup_vs_fit_best'])} (fit's best: "
               f"`{train['fit_best_config']}`), `speedup_vs_fit_default` {_x(train['speedup_vs_fit_default'])}, "
               f"end to end with the first epoch {_x(train['speedup_vs_fit_best_end_to_end'])} fit's best. "
-              f"The sweep: {sweep['runs']} runs of {sweep['epochs']} epochs in {sweep['seconds']:.1f} s."]
+              f"The sweep: {sweep['runs']} runs of {sweep['epochs']} epochs in {sweep['seconds']:.1f} s as one "
+              f"`train_many` call, {sweep['one_at_a_time_seconds']:.1f} s one `train` call at a time. "
+              "Many models at once, model-steps/s (models × steps ÷ seconds): "
+              + ", ".join(f"K = {k}: {v:,.0f}" for k, v in train["many_models_steps_per_s"].items()) + "."]
     return "\n".join(lines) + "\n"
 
 

@@ -191,12 +191,18 @@ def run(args) -> dict:
     contenders["full-batch kit"] = (lambda: _kit(data, n_train), nothing)
     results = _race(contenders, epochs, repeats)
 
-    if args.quick:
-        sweep_seconds, sweep_accuracy = _sweep(("linear", "relu"), ("circle", "xor"), (0,), epochs)
-        sweep_runs = 4
-    else:
-        sweep_seconds, sweep_accuracy = _sweep(ACTIVATIONS, DATASETS, SEEDS, epochs)
-        sweep_runs = len(ACTIVATIONS) * len(DATASETS) * len(SEEDS)
+    sweep_grid = ((("linear", "relu"), ("circle", "xor"), (0,)) if args.quick else (ACTIVATIONS, DATASETS, SEEDS))
+    sweep_runs = len(sweep_grid[0]) * len(sweep_grid[1]) * len(sweep_grid[2])
+    sweep_seconds, sweep_accuracy = _sweep(*sweep_grid, epochs)
+    # Many models at once (kit.training.train_many), measured in this same run as fit's best.
+    from kit.benchmarks import many
+
+    stacked, stacked_compile = {}, {}
+    for count in (many.MODEL_COUNTS[:2] if args.quick else many.MODEL_COUNTS):
+        first, timed = many._stacked_timings(data, count, epochs)
+        stacked[str(count)] = round(count * epochs * steps_per_epoch / timed, 1)
+        stacked_compile[str(count)] = round(first, 3)
+    stacked_sweep_seconds, stacked_sweep_accuracy = many._stacked_sweep(*sweep_grid, epochs)
 
     steps = epochs * steps_per_epoch
     batch = _comparison(results, fit_names, "kit", steps)
@@ -208,9 +214,17 @@ def run(args) -> dict:
         **batch,
         "kit_callback_steps_per_s": round(steps / results["kit with a callback"][1], 1),
         "full_batch": full,
-        "sweep": {"runs": sweep_runs, "epochs": epochs, "seconds": round(sweep_seconds, 2),
-                  "includes": "data generation, model building, tracing and XLA compilation, training",
-                  "val_accuracy": sweep_accuracy},
+        "many_models_steps_per_s": stacked,
+        "many_models_compile_seconds": stacked_compile,
+        "many_models_speedup_vs_fit_best": {count: round(value / batch["fit_best_steps_per_s"], 1)
+                                            for count, value in stacked.items()},
+        "sweep_seconds": round(stacked_sweep_seconds, 2),
+        "sweep": {"runs": sweep_runs, "epochs": epochs, "seconds": round(stacked_sweep_seconds, 2),
+                  "one_at_a_time_seconds": round(sweep_seconds, 2),
+                  "includes": ("data generation, model building, tracing and XLA compilation, training; `seconds`: "
+                               "all runs in one kit.training.train_many call; `one_at_a_time_seconds`: "
+                               "kit.training.train per run"),
+                  "val_accuracy": stacked_sweep_accuracy, "one_at_a_time_val_accuracy": sweep_accuracy},
         "setup": {"model": "2-8-8-1 ReLU, Playground head and initialisation, SGD 0.03",
                   "data": f"spiral, noise 0, {n_train} train / {len(data.x_test)} test",
                   "batch_size": BATCH_SIZE, "steps_per_epoch": steps_per_epoch, "epochs": epochs, "steps": steps,
