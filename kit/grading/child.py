@@ -32,6 +32,7 @@ import types
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 4096, 16384, 1 << 18
+MS_REMOUNT = 32
 PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")  # each call gets its own empty tmpfs there
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_CHILD_SUBREAPER = 1, 4, 24, 36
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
@@ -126,12 +127,40 @@ def _isolate(hide: list[str], tmp_mb: int, notes: list[str]) -> bool:
         if os.path.isdir(path):
             steps.append((f"private {path}", lambda path=path: _mount(
                 "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(tmp_mb)}m,mode=1777")))
+    # What every child must still read (the kit, Python's libraries) may lie under /tmp: a
+    # repository cloned there with its virtual environment. Hold those folders open before the
+    # private /tmp covers them, and bind them back on top of it, read-only; otherwise an import
+    # the zygote did not preload (model.fit's tf.data modules) fails in the child.
+    kept = []
+    for path in kept_paths():
+        if os.path.isdir(path) and any(path == t or path.startswith(t + "/") for t in PRIVATE_TMP):
+            try:
+                kept.append((path, os.open(path, os.O_PATH | os.O_DIRECTORY)))
+            except OSError as error:
+                notes.append(f"could not keep {path} readable ({error.strerror or error})")
+    for path, descriptor in kept:
+        def rebind(path=path, descriptor=descriptor):
+            os.makedirs(path, exist_ok=True)
+            _mount(f"/proc/self/fd/{descriptor}", path, None, MS_BIND | MS_REC)
+            _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        steps.append((f"keep {path} readable", rebind))
     for what, step in steps:
         try:
             step()
         except OSError as error:
             notes.append(f"could not {what} ({error.strerror or error})")
+    for _, descriptor in kept:
+        os.close(descriptor)
     return True
+
+
+def kept_paths() -> list[str]:
+    """What every child must still read: the kit's package and Python's own libraries."""
+    import sysconfig
+
+    paths = {os.path.dirname(os.path.dirname(os.path.abspath(__file__))), sys.prefix, sys.base_prefix, sys.exec_prefix}
+    paths.update(p for key, p in sysconfig.get_paths().items() if key in ("stdlib", "platstdlib", "purelib", "platlib"))
+    return sorted({os.path.realpath(p) for p in paths})
 
 
 def isolation_problems(hide: list[str], tmp_mb: int = 64) -> list[str]:

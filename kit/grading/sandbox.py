@@ -33,7 +33,6 @@ import socket
 import struct
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import threading
 import time
@@ -121,10 +120,7 @@ def repository_root() -> Path:
 
 def _kept_paths() -> list[Path]:
     """What every child must still read: the kit's package and Python's own libraries."""
-    paths = {Path(__file__).resolve().parents[1], Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix)}
-    paths.update(Path(p) for key, p in sysconfig.get_paths().items() if key in ("stdlib", "platstdlib", "purelib",
-                                                                                   "platlib"))
-    return sorted({p.resolve() for p in paths})
+    return [Path(p) for p in child.kept_paths()]
 
 
 def _hide_around(path: Path, keep: list[Path]) -> list[Path]:
