@@ -141,7 +141,9 @@ def test_a_wrong_kit_require_isolation_value_is_a_usage_error():
 
 @pytest.mark.slow
 def test_kit_check_without_isolation_warns_once_on_stderr_and_in_the_report():
-    completed = _kit_in_process("check", "04", str(EXERCISE / "solution.py"), env={"KIT_SANDBOX_UNPRIVILEGED": "1"})
+    # A cold check (no check server): its one stderr line is the isolation warning.
+    completed = _kit_in_process("check", "04", str(EXERCISE / "solution.py"),
+                                env={"KIT_SANDBOX_UNPRIVILEGED": "1", "KIT_CHECK_SERVER": "0"})
     assert completed.returncode == 0, completed.stderr[-2000:]
     warnings = [line for line in completed.stderr.splitlines() if line.strip()]
     assert len(warnings) == 1 and warnings[0].startswith("kit check: warning: the sandbox could not isolate"), warnings
