@@ -52,9 +52,12 @@ def find_submissions(folder) -> tuple[list[Entry], list[str]]:
     """The submissions in ``folder`` by student name, and why other entries are left out.
 
     Example:
-        >>> entries, unusable = find_submissions("submissions/")     # doctest: +SKIP
-        >>> entries[0]
-        Entry(student='alice', path=PosixPath('submissions/alice.py'))
+        >>> import pathlib, tempfile
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (folder / "alice.py").write_text("")
+        >>> entries, unusable = find_submissions(folder)
+        >>> [entry.student for entry in entries], unusable
+        (['alice'], [])
     """
     folder = Path(folder)
     if not folder.is_dir():
