@@ -49,14 +49,16 @@ _cache: "collections.OrderedDict[tuple, EpochRunner]" = collections.OrderedDict(
 
 
 def _architecture_key(model) -> str:
-    """The model's config without its initializers (they do not change the computation).
+    """The model's config without its initializers and seeds (they do not change the computation:
+    a dropout layer's seed only sets its seed generator's first state, a non-trainable variable
+    the compiled function takes as input like every other).
 
     Models whose config cannot be written (e.g. a lambda activation) get a key of their own.
     """
 
     def strip(value):
         if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items() if not k.endswith("_initializer")}
+            return {k: strip(v) for k, v in value.items() if not k.endswith("_initializer") and k != "seed"}
         if isinstance(value, (list, tuple)):
             return [strip(v) for v in value]
         return value
@@ -67,7 +69,9 @@ def _architecture_key(model) -> str:
         return f"model-{id(model)}"
     if " at 0x" in config:  # a repr with an address: a function or object config cannot name
         return f"model-{id(model)}"
-    variables = [(v.path, tuple(v.shape), str(v.dtype)) for v in model.variables]
+    # Shapes and dtypes in order, not paths: a seed generator's path carries a process-wide
+    # counter (seed_generator_1, _2, …) that differs between two models of one architecture.
+    variables = [(tuple(v.shape), str(v.dtype)) for v in model.variables]
     return config + json.dumps(variables)
 
 
