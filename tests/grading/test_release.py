@@ -296,3 +296,15 @@ def test_kit_start_and_check_work_from_the_release(release, tmp_path):
     where = subprocess.run([sys.executable, "-c", "import kit; print(kit.__file__)"], cwd=tmp_path,
                            capture_output=True, text=True, env=environment)
     assert where.stdout.strip() == str(release / "kit" / "__init__.py")  # the release's kit, not the repository's
+
+
+def test_refusals_come_before_tensorflow(tmp_path):
+    (tmp_path / "keep.txt").write_text("x")
+    code = ("import sys\nfrom kit.cli import main\n"
+            f"codes = [main(['release', {str(tmp_path)!r}]), main(['bundle', '99', '--out', 'a.zip']),\n"
+            "         main(['bundle', '04', '--out', 'a.tar'])]\n"
+            "print('CODES', codes, 'HEAVY', [m for m in ('tensorflow', 'keras') if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    assert "CODES [2, 2, 2] HEAVY []" in done.stdout, done.stdout + done.stderr
+    assert len(done.stderr.strip().splitlines()) == 3
