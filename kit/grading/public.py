@@ -27,7 +27,7 @@ prints) comes back as a manifest, which the release writes next to the module
 Example:
     >>> source = '''
     ... from kit.grading.checks import check, check_each
-    ... SECRET_SEED = 40_404  # only the hidden check uses it
+    ... SECRET_SEED = 1234  # only the hidden check uses it
     ... BAR = 0.9
     ... @check("public", points=2)
     ... def public(session):

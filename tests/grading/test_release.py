@@ -308,3 +308,19 @@ def test_refusals_come_before_tensorflow(tmp_path):
                           env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
     assert "CODES [2, 2, 2] HEAVY []" in done.stdout, done.stdout + done.stderr
     assert len(done.stderr.strip().splitlines()) == 3
+
+
+def test_no_distinctive_hidden_number_anywhere_in_the_release(release):
+    """Seeds and sizes that only hidden checks use (≥ 1000 and not round, so not a common number) appear in
+    no file of the release, as 40404 or 40_404: not in the kit's docstrings either."""
+    import re
+
+    numbers = {int(n) for e in EXERCISES for n in secrets(e)[2] if float(n).is_integer() and abs(n) >= 1000 and n % 100}
+    assert 40_404 in numbers and 20_202 in numbers
+    pattern = re.compile(r"(?<![\d_.])(" + "|".join(sorted({f"{n:_}" for n in numbers} | {str(n) for n in numbers}))
+                         + r")(?![\d_])")
+    found = []
+    for path in release.rglob("*"):
+        if path.is_file() and path.suffix in (".py", ".md", ".json", ".ipynb", ".txt", ".csv", ".toml"):
+            found += [(str(path.relative_to(release)), m.group(1)) for m in pattern.finditer(path.read_text())]
+    assert not found
