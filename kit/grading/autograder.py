@@ -68,9 +68,10 @@ exec "${{KIT_AUTOGRADER_PYTHON:-python3}}" -m kit.grading.autograder {exercise} 
 def build_bundle(exercise, out, require_isolation: bool = True) -> Path:
     """Write the Gradescope autograder zip of ``exercise`` to ``out`` (see the module docstring)."""
     from kit.grading.exercises import find
-    from kit.grading.release import TOP_FILES, repository_root
+    from kit.grading.release import TOP_FILES, repository_root, require_source
 
     found = find(exercise)
+    require_source(found, "kit bundle")
     out = Path(out)
     if out.suffix != ".zip":
         raise KitError(f"The --out of kit bundle must be a .zip file (Gradescope uploads a zip). Got {str(out)!r} "

@@ -59,6 +59,15 @@ def check_outdir(outdir, command: str = "kit release") -> Path:
     return path
 
 
+def require_source(exercise, command: str) -> None:
+    """KitError when ``exercise`` comes from a student release (its hidden checks are not there)."""
+    from kit.grading.exercises import MANIFEST
+
+    if (exercise.path / MANIFEST).is_file():
+        raise KitError(f"{exercise.path} is from a student release: its hidden checks are not there, so {command} "
+                       "would leave them out. Run it from the course's repository.")
+
+
 def build_release(outdir) -> Path:
     """Write the student release into ``outdir`` (see the module docstring); returns its path."""
     from kit.grading.exercises import MANIFEST, all_exercises, root
@@ -70,6 +79,8 @@ def build_release(outdir) -> Path:
     exercises = all_exercises()
     if not exercises:
         raise KitError(f"No exercises found in {root()}; nothing to release.")
+    for exercise in exercises:
+        require_source(exercise, "kit release")
     # Everything that can fail on the exercises' side (a checks module the release cannot split,
     # a starter whose markers are broken) fails before anything is written.
     planned = [(e, *public_checks(e), starter_text(e)) for e in exercises]

@@ -291,6 +291,8 @@ def test_kit_start_and_check_work_from_the_release(release, tmp_path):
     assert "Total: 70/70" in checked.stdout
     assert "30 more points are in hidden checks" in checked.stdout
     assert checked.stdout.count("correct on unseen random inputs. (3 points)") == 10
+    for refused in (kit("release", str(tmp_path / "again")), kit("bundle", "04", "--out", "a.zip")):
+        assert refused.returncode == 2 and "from a student release" in refused.stderr  # it lacks the hidden checks
     exercises = kit("exercises")
     assert exercises.returncode == 0 and len(exercises.stdout.splitlines()) == len(EXERCISES)
     where = subprocess.run([sys.executable, "-c", "import kit; print(kit.__file__)"], cwd=tmp_path,
