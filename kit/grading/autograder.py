@@ -126,7 +126,8 @@ def submission_file(folder: Path) -> tuple[Path | None, str]:
     if len(found) == 1:
         return found[0], ""
     if not found:
-        return None, "No .py or .ipynb file was submitted: upload your exercise file (e.g. starter.py or starter.ipynb)."
+        return None, ("No .py or .ipynb file was submitted: upload your exercise file (e.g. starter.py or "
+                      "starter.ipynb).")
     names = ", ".join(str(p.relative_to(folder)) for p in found)
     return None, f"Submit exactly one .py or .ipynb file; this submission has {len(found)}: {names}."
 

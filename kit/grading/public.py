@@ -201,7 +201,8 @@ class _Rewriter(ast.NodeTransformer):
         self.generic_visit(node)
         if _is_sends_hidden(node.test):
             return node.orelse or [ast.Pass()]
-        if isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not) and _is_sends_hidden(node.test.operand):
+        test = node.test
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and _is_sends_hidden(test.operand):
             return node.body
         return node
 
@@ -213,7 +214,8 @@ class _Rewriter(ast.NodeTransformer):
 
     def visit_Call(self, node):
         function = node.func
-        name = function.attr if isinstance(function, ast.Attribute) else function.id if isinstance(function, ast.Name) else ""
+        name = function.attr if isinstance(function, ast.Attribute) else \
+            function.id if isinstance(function, ast.Name) else ""
         if name == HIDDEN_MARKER:
             return ast.copy_location(ast.Constant(None), node)
         self.generic_visit(node)

@@ -105,6 +105,8 @@ def test_bundle_holds_the_grader_and_not_the_answers(bundle):
     assert not [n for n in names if "solution" in n or "__pycache__" in n or n.startswith("tests/")]
     assert {n.split("/")[1] for n in names if n.startswith("exercises/")} == {"04-derivatives"}
     assert "pip install --no-cache-dir -r" in setup and "-e \"$SOURCE\"" in setup
+    for script in (run, setup):  # both parse as bash
+        assert subprocess.run(["bash", "-n"], input=script, text=True, capture_output=True).returncode == 0
     assert "kit.grading.autograder 04" in run and 'KIT_GRADING_HIDE="$SOURCE' in run
 
 

@@ -284,7 +284,8 @@ def test_kit_start_and_check_work_from_the_release(release, tmp_path):
     assert started.returncode == 0, started.stderr
     assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == ["README.md", "figures", "starter.ipynb",
                                                                     "starter.py"]
-    assert (tmp_path / "mine" / "starter.py").read_text() == (EXERCISES[IDS.index("04")].path / "starter.py").read_text()
+    expected = (EXERCISES[IDS.index("04")].path / "starter.py").read_text()
+    assert (tmp_path / "mine" / "starter.py").read_text() == expected
     shutil.copyfile(REPO / "exercises" / "04-derivatives" / "solution.py", tmp_path / "answer.py")
     checked = kit("check", "04", "answer.py")
     assert checked.returncode == 0, checked.stdout + checked.stderr
