@@ -193,7 +193,7 @@ class ProbePass:
         self._loss_given = loss
         self._loss = None
         self.activation_names = [activation_name(layer) for layer in self.dense]
-        self._chain = _plain_chain(model) and all(layer.use_bias for layer in self.dense)
+        self._chain = plain_chain(model) and all(layer.use_bias for layer in self.dense)
         if self._chain:
             self._activations = tuple(layer.activation for layer in self.dense)
             return
@@ -319,7 +319,7 @@ def heads_name(model) -> str:
     return heads.head_of(model).name
 
 
-def _plain_chain(model) -> bool:
+def plain_chain(model) -> bool:
     """True when the model is Input → Dense/Dropout … → output, each layer feeding the next."""
     previous = model.inputs[0]
     for layer in model.layers:
