@@ -191,6 +191,24 @@ class NetworkPainter:
 
     # -- the network view ------------------------------------------------------------------
 
+    def tile(self, column: int, unit: int) -> tuple[int, int]:
+        """(top, left) of a tile in the network view: column 0 holds the features, column k the
+        k-th hidden layer; tiles are ``TILE`` pixels square (the output's ``OUTPUT_TILE``, at
+        ``output_tile()``)."""
+        if self._network_base is None:
+            self._network_layout()
+        return self._y[column][unit], self._x[column]
+
+    def output_tile(self) -> tuple[int, int]:
+        """(top, left) of the output's heat map in the network view."""
+        if self._network_base is None:
+            self._network_layout()
+        return self._output_y, self._output_x
+
+    def neuron_tile(self, unit: int) -> tuple[int, int]:
+        """(top, left) of a unit's tile in a neuron grid; tiles are ``NEURON_TILE`` pixels square."""
+        return self._neuron_position(unit)
+
     def network(self, features, layers: dict, kernels, biases, output, states: dict) -> np.ndarray:
         """The network view as (H, W) uint8 indices into ``palette()``.
 
@@ -308,11 +326,13 @@ class NetworkPainter:
         for code, colour in STATE_COLOURS.items():
             colours[matrix == code] = colour
         for (unit, column), colour in np.ndenumerate(colours):
-            y, x = self._state_cell(unit, column)
+            y, x = self.state_cell(unit, column)
             pixels[y:y + STATE_CELL, x:x + STATE_CELL] = colour
         return pixels
 
-    def _state_cell(self, unit, column):
+    def state_cell(self, unit: int, column: int) -> tuple[int, int]:
+        """(top, left) of unit ``unit``'s cell in hidden layer ``column`` (0-based) of the
+        unit-state picture; cells are ``STATE_CELL`` pixels square."""
         return MARGIN + 40 + unit * (STATE_CELL + 3), MARGIN + 30 + column * (STATE_CELL + 3)
 
     def _unit_states_base(self):
@@ -327,10 +347,10 @@ class NetworkPainter:
         _text(canvas, (MARGIN, MARGIN - 4), "Each hidden unit on the probe batch (columns: layers, rows: units)",
               size=12)
         for column, name in enumerate(self.hidden):
-            y, x = self._state_cell(0, column)
+            y, x = self.state_cell(0, column)
             _text(canvas, (x + STATE_CELL // 2, y - 4), name.replace("hidden_", "h"), colour=GREY, size=11, anchor="md")
         for unit in range(rows):
-            y, x = self._state_cell(unit, 0)
+            y, x = self.state_cell(unit, 0)
             _text(canvas, (x - 6, y + STATE_CELL // 2), str(unit + 1), colour=GREY, size=11, anchor="rm")
         _legend_swatches(canvas, MARGIN, height - LEGEND_HEIGHT + 6,
                          [(DEAD_COLOUR, "dead (0 on every probe point)"),
