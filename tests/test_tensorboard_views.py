@@ -137,8 +137,11 @@ def test_the_network_view_and_neuron_grids_are_written_and_show_the_units_output
         plots.plane_inputs(data.feature_names), {"hidden_1": np.zeros((10_000, 4)), "hidden_2": np.zeros((10_000, 3))},
         [layer.kernel for layer in builders.dense_layers(model)], views.biases_of(model),
         np.zeros((100, 100)), {"hidden_1": np.zeros(4), "hidden_2": np.zeros(3)}).shape
-    assert images["neurons/hidden_1"][4].shape == (views.MARGIN + 22 + views.NEURON_TILE + 24 + views.LEGEND_HEIGHT,
-                                                   max(2 * views.MARGIN + 4 * (views.NEURON_TILE + 14), 470))
+    for name, units in (("hidden_1", 4), ("hidden_2", 3)):  # one row of NEURON_TILE-pixel tiles, 4 to a row
+        height, width = images[f"neurons/{name}"][4].shape
+        assert (height, width) == painter.neurons(name, np.zeros((10_000, units)), np.zeros(units)).shape
+        assert units * views.NEURON_TILE < width < (units + 1) * views.NEURON_TILE + 300
+        assert views.NEURON_TILE < height < 2 * views.NEURON_TILE + views.LEGEND_HEIGHT  # one row, title, legend
 
     # Each tile is the unit's output over the plane, computed here by Keras on the same grid.
     grid = plots.plane_inputs(data.feature_names, views.GRID)

@@ -47,7 +47,7 @@ COLUMN = TILE + 52  # horizontal distance between columns
 # with the pixels (a 1600 × 600 network view took ~8 ms, its 1100 × 500 version ~4 ms).
 OUTPUT_TILE = 2 * GRID  # the output's heat map at full resolution, 2 pixels a point
 NEURON_TILE = GRID  # the neuron grid's tiles: full resolution, 1 pixel a point
-NEURONS_PER_ROW = 8
+NEURONS_PER_ROW = 4  # a squarer picture, less shrunk in a TensorBoard card (about 300 pixels wide)
 MARGIN = 12
 TITLE_HEIGHT = 34
 LEGEND_HEIGHT = 46
@@ -292,19 +292,20 @@ class NetworkPainter:
     @staticmethod
     def _neuron_position(unit):
         row, column = divmod(unit, NEURONS_PER_ROW)
-        return MARGIN + 22 + row * (NEURON_TILE + 24), MARGIN + column * (NEURON_TILE + 14)
+        return MARGIN + 36 + row * (NEURON_TILE + 24), MARGIN + column * (NEURON_TILE + 14)
 
     def _neuron_base(self, name, units):
         from PIL import Image
 
         columns = min(units, NEURONS_PER_ROW)
         rows = -(-units // NEURONS_PER_ROW)
-        width = max(2 * MARGIN + columns * (NEURON_TILE + 14), 470)
-        height = MARGIN + 22 + rows * (NEURON_TILE + 24) + LEGEND_HEIGHT
+        width = max(2 * MARGIN + columns * (NEURON_TILE + 14), 300)  # 300: the title and legend
+        height = MARGIN + 36 + rows * (NEURON_TILE + 24) + LEGEND_HEIGHT
         canvas = Image.new("P", (width, height), WHITE)
         canvas.putpalette(palette().ravel().tolist())
         activation = self.layers[name][0]
-        _text(canvas, (MARGIN, MARGIN - 4), f"{name} ({activation}): each unit's activation over [-6, 6]²", size=12)
+        _text(canvas, (MARGIN, MARGIN - 4), f"{name} ({activation})", size=12)
+        _text(canvas, (MARGIN, MARGIN + 11), "each unit's output over [-6, 6]²", colour=GREY, size=11)
         for unit in range(units):
             y, x = self._neuron_position(unit)
             _text(canvas, (x + NEURON_TILE // 2, y + NEURON_TILE + 5), f"unit {unit + 1}", colour=GREY, size=11,
@@ -333,28 +334,32 @@ class NetworkPainter:
     def state_cell(self, unit: int, column: int) -> tuple[int, int]:
         """(top, left) of unit ``unit``'s cell in hidden layer ``column`` (0-based) of the
         unit-state picture; cells are ``STATE_CELL`` pixels square."""
-        return MARGIN + 40 + unit * (STATE_CELL + 3), MARGIN + 30 + column * (STATE_CELL + 3)
+        return MARGIN + 44 + unit * (STATE_CELL + 3), MARGIN + 30 + column * (STATE_CELL + 3)
 
     def _unit_states_base(self):
         from PIL import Image
 
         rows = max([units for _, units in self.layers.values()][:-1], default=0)
         columns = len(self.hidden)
-        width = max(MARGIN + 30 + columns * (STATE_CELL + 3) + MARGIN, 520)
-        height = MARGIN + 40 + rows * (STATE_CELL + 3) + LEGEND_HEIGHT + 6
+        # Narrow, the legend stacked below: TensorBoard shrinks a picture to its card's width
+        # (about 300 pixels) unless "Show actual image size" is ticked.
+        width = max(MARGIN + 30 + columns * (STATE_CELL + 3) + MARGIN, 300)
+        legend = MARGIN + 44 + rows * (STATE_CELL + 3) + 6
+        height = legend + 3 * 17 + MARGIN
         canvas = Image.new("P", (width, height), WHITE)
         canvas.putpalette(palette().ravel().tolist())
-        _text(canvas, (MARGIN, MARGIN - 4), "Each hidden unit on the probe batch (columns: layers, rows: units)",
-              size=12)
+        _text(canvas, (MARGIN, MARGIN - 4), "Hidden units on the probe batch", size=12)
+        _text(canvas, (MARGIN, MARGIN + 11), "columns: layers, rows: units", colour=GREY, size=11)
         for column, name in enumerate(self.hidden):
             y, x = self.state_cell(0, column)
             _text(canvas, (x + STATE_CELL // 2, y - 4), name.replace("hidden_", "h"), colour=GREY, size=11, anchor="md")
         for unit in range(rows):
             y, x = self.state_cell(unit, 0)
             _text(canvas, (x - 6, y + STATE_CELL // 2), str(unit + 1), colour=GREY, size=11, anchor="rm")
-        _legend_swatches(canvas, MARGIN, height - LEGEND_HEIGHT + 6,
-                         [(DEAD_COLOUR, "dead (0 on every probe point)"),
-                          (SATURATED_COLOUR, "saturated (flat zone on ≥ 95 %)"), (ALIVE_COLOUR, "alive")])
+        for row, entry in enumerate([(DEAD_COLOUR, "dead: 0 on every probe point"),
+                                     (SATURATED_COLOUR, "saturated: flat zone on ≥ 95 % of them"),
+                                     (ALIVE_COLOUR, "alive")]):
+            _legend_swatches(canvas, MARGIN, legend + 17 * row, [entry])
         return np.array(canvas)
 
 
