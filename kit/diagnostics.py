@@ -248,7 +248,8 @@ class ProbePass:
         a plane of points for a decision boundary), ``bound(with_grid=True)`` also returns the
         model's output on it as ``result["grid"]``, computed in the same execution, and every
         Dense layer's activation on it as ``result["grid_layers"]`` (name → (m, units); the
-        network view and the neuron heat maps of ``kit.tensorboard`` are drawn from them).
+        network view and the neuron heat maps of ``kit.tensorboard`` are drawn from them), and
+        each layer's ``bias`` beside its kernel.
         """
         x = tf.constant(check_inputs(self.model, x, self.owner))
         if y is not None:
@@ -284,7 +285,7 @@ class BoundProbe:
             return self._run_graph(with_grid)
         packed = self._runs[bool(with_grid)](self.probe._weights())
         return self._result(packed["pre"], packed["post"], packed["kernels"], packed.get("gradients"),
-                            packed.get("loss"), packed.get("grid"))
+                            packed.get("loss"), packed.get("grid"), packed.get("biases"))
 
     def _run_graph(self, with_grid: bool) -> dict:
         probe, gradients, loss = self.probe, None, None
@@ -297,18 +298,23 @@ class BoundProbe:
         if with_grid:  # each Dense layer's activation, then the model's own output (a layer may follow)
             grid = [t.numpy() for t in probe._forward(self.grid)[1]]
             grid.append(probe._extractor(self.grid, training=False)[-1].numpy())
+            biases = [np.asarray(layer.bias) if layer.use_bias else np.zeros(int(layer.units), np.float32)
+                      for layer in probe.dense]
         return self._result([t.numpy() for t in pre], [t.numpy() for t in post], [t.numpy() for t in kernels],
-                            gradients, loss, grid)
+                            gradients, loss, grid, biases if with_grid else None)
 
-    def _result(self, pre, post, kernels, gradients, loss, grid) -> dict:
+    def _result(self, pre, post, kernels, gradients, loss, grid, biases=None) -> dict:
         """The pass's NumPy arrays as ``run`` returns them: per layer name, then loss and grid
-        (``grid``: each layer's activation on the grid, in layer order, or None)."""
+        (``grid``: each layer's activation on the grid, in layer order, or None; ``biases``, with
+        the grid, each layer's bias, which the network view draws)."""
         layers = {}
         for index, name in enumerate(self.names):
             layers[name] = {"pre_activation": pre[index], "activation": post[index], "kernel": kernels[index],
                             "activation_name": self.probe.activation_names[index]}
             if gradients is not None:
                 layers[name]["kernel_gradient"] = gradients[index]
+            if biases is not None:
+                layers[name]["bias"] = biases[index]
         grid_layers = None if grid is None else dict(zip(self.names, grid))  # zip stops before a model output
         return {"layers": layers, "loss": loss, "grid": None if grid is None else grid[-1], "grid_layers": grid_layers}
 
@@ -335,8 +341,8 @@ class _ChainProgram:
     """The probe pass of a plain Dense chain: (weights, x[, y][, grid]) → one packed float32 vector.
 
     Packed, in order: each layer's pre-activations, then activations, kernels, kernel gradients
-    (with labels), the loss (with labels) and each layer's activation on the grid (with a grid;
-    the last one is the output). Concrete functions are kept per argument shapes: looking one
+    (with labels), the loss (with labels) and, with a grid, each layer's activation on it (the
+    last one is the output) and the biases. Concrete functions are kept per argument shapes: looking one
     up through ``tf.function`` costs more than the pass.
     """
 
@@ -363,8 +369,8 @@ class _ChainProgram:
         parts = pre + post + kernels
         if self.labels:
             parts += tape.gradient(loss, kernels) + [loss]
-        if self.grid:
-            parts += _chain_layers(grid, self.activations_list, kernels, biases)[1]
+        if self.grid:  # each layer's activation on the grid, and the biases (read with the grid only)
+            parts += _chain_layers(grid, self.activations_list, kernels, biases)[1] + biases
         return tf.concat([tf.reshape(tf.cast(part, tf.float32), [-1]) for part in parts], 0)
 
     def _function(self):
@@ -418,6 +424,7 @@ class _ChainProgram:
             shapes += [("gradients", shape) for shape in kernel_shapes] + [("loss", (1,))]
         if self.grid:
             shapes += [("grid", (grid_rows, shape[1])) for shape in kernel_shapes]
+            shapes += [("biases", (shape[1],)) for shape in kernel_shapes]
         layout, offset = [], 0
         for name, shape in shapes:
             layout.append((name, offset, offset + math.prod(shape), shape))

@@ -113,10 +113,6 @@ def test_the_deep_sigmoid_net_is_not_saturated_its_gradient_vanishes_through_the
     assert norms["hidden_1"] < 1e-3 * norms["output"]  # measured ~1e-7: the gradient vanished anyway
 
 
-def _shades_of_block_means(values):
-    return views.shades(views.plane_maps(values, views.BLOCK))
-
-
 @pytest.mark.slow
 def test_the_network_view_and_neuron_grids_are_written_and_show_the_units_outputs(tmp_path):
     data = datasets.playground("xor", seed=0)
@@ -141,19 +137,19 @@ def test_the_network_view_and_neuron_grids_are_written_and_show_the_units_output
         height, width = images[f"neurons/{name}"][4].shape
         assert (height, width) == painter.neurons(name, np.zeros((10_000, units)), np.zeros(units)).shape
         assert units * views.NEURON_TILE < width < (units + 1) * views.NEURON_TILE + 300
-        assert views.NEURON_TILE < height < 2 * views.NEURON_TILE + views.LEGEND_HEIGHT  # one row, title, legend
+        assert height - (views.MARGIN + 36 + views.LEGEND_HEIGHT) == views.NEURON_TILE + 24  # one row of tiles
 
     # Each tile is the unit's output over the plane, computed here by Keras on the same grid.
     grid = plots.plane_inputs(data.feature_names, views.GRID)
     outputs = diagnostics.layer_outputs(model, grid)
     for column, name in enumerate(["hidden_1", "hidden_2"], start=1):
-        expected = np.repeat(np.repeat(_shades_of_block_means(outputs[name]["activation"]), 2, 1), 2, 2)
+        expected = views.shades(views.plane_maps(outputs[name]["activation"], views.TILE))
         for unit in range(expected.shape[0]):
             top, left = painter.tile(column, unit)
             tile = network[top:top + views.TILE, left:left + views.TILE].astype(int)
             # XLA's and Keras's float32 round-off may put a value on either side of a shade edge.
             assert np.abs(tile - expected[unit]).max() <= 1, (name, unit)
-        full = views.shades(views.plane_maps(outputs[name]["activation"]))
+        full = views.shades(views.plane_maps(outputs[name]["activation"], views.NEURON_TILE))
         for unit in range(full.shape[0]):
             top, left = painter.neuron_tile(unit)
             tile = images[f"neurons/{name}"][4][top:top + views.NEURON_TILE, left:left + views.NEURON_TILE]
