@@ -111,7 +111,9 @@ class Diagnostics(keras.callbacks.Callback):
         histograms: ``pre_activation/<layer>``, ``activation/<layer>``, ``kernel/<layer>``,
         ``kernel_gradient/<layer>``;
         images: ``decision_boundary`` (Playground colours, training points drawn on it),
-        ``activation_curves`` (once);
+        ``network`` and ``neurons/<layer>`` (the Playground's picture of the network and of each
+        hidden unit, ``kit.tensorboard.views``) at the same steps, ``unit_states`` (dead /
+        saturated / alive per unit) at the probe cadence, ``activation_curves`` (once);
         the HParams session and the Custom Scalars layout (once).
 
     Example:
