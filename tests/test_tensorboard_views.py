@@ -205,3 +205,20 @@ def test_plots_network_refuses_a_branching_model():
         keras.layers.Concatenate()([left, right])))
     with pytest.raises(ValueError, match=r"chain of Dense .*build_mlp"):
         plots.network(model, datasets.playground("xor", seed=0))
+
+
+def test_a_branching_model_gets_neuron_grids_but_no_network_view(tmp_path):
+    """Two hidden layers side by side, both fed by the input: the network view's columns would
+    feed each other wrongly (hidden_2's kernel has 2 rows, hidden_1 has 3 units), so it is left
+    out, and the rest is written."""
+    inputs = keras.Input((2,))
+    left = keras.layers.Dense(3, activation="relu", name="hidden_1")(inputs)
+    right = keras.layers.Dense(2, activation="tanh", name="hidden_2")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="tanh", name="output")(
+        keras.layers.Concatenate()([left, right])))
+    model.compile(optimizer="sgd", loss="mse")
+    data = datasets.playground("xor", seed=0)
+    model.fit(data.x_train, data.y_train, epochs=2, verbose=0, callbacks=[Diagnostics(tmp_path, probe=data, every=1)])
+    images = _images(tmp_path)
+    assert {"neurons/hidden_1", "neurons/hidden_2", "unit_states", "decision_boundary"} <= set(images)
+    assert "network" not in images

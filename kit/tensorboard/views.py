@@ -144,6 +144,9 @@ class NetworkPainter:
             last being the output layer.
     """
 
+    chain = True
+    """Whether the layers form a chain, each feeding the next (what the network view draws)."""
+
     def __init__(self, feature_names, layers: dict):
         self.feature_names = list(feature_names)
         self.layers = dict(layers)
@@ -391,8 +394,10 @@ def _boundary(output: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=16)
-def _painter(feature_names: tuple, layers: tuple) -> NetworkPainter:
-    return NetworkPainter(feature_names, dict(layers))
+def _painter(feature_names: tuple, layers: tuple, chain: bool) -> NetworkPainter:
+    painter = NetworkPainter(feature_names, dict(layers))
+    painter.chain = chain
+    return painter
 
 
 def painter_for(model, feature_names=()) -> NetworkPainter:
@@ -400,7 +405,7 @@ def painter_for(model, feature_names=()) -> NetworkPainter:
     every run of the architecture, as a sweep's runs share them."""
     dense = diagnostics.check_model(model, "kit.tensorboard.views.painter_for")
     layers = tuple((layer.name, (diagnostics.activation_name(layer), int(layer.units))) for layer in dense)
-    return _painter(tuple(feature_names), layers)
+    return _painter(tuple(feature_names), layers, diagnostics.plain_chain(model))
 
 
 def probe_images(painter: NetworkPainter, result: dict, model=None, features=None, output=None) -> list:
@@ -421,10 +426,11 @@ def probe_images(painter: NetworkPainter, result: dict, model=None, features=Non
     if model is None or features is None or output is None or grid is None:
         return values
     hidden = {name: grid[name] for name in painter.hidden}
-    kernels = [layers[name]["kernel"] for name in layers]
-    biases = [layers[name]["bias"] for name in layers] if "bias" in layers[painter.output] else biases_of(model)
-    network = painter.network(features, hidden, kernels, biases, np.reshape(output, (GRID, GRID)), states)
-    values.append(events.image("network", network, NETWORK_DESCRIPTION, palette=palette()))
+    if painter.chain:  # the picture's columns feed each other; other graphs get the neuron grids only
+        kernels = [layers[name]["kernel"] for name in layers]
+        biases = [layers[name]["bias"] for name in layers] if "bias" in layers[painter.output] else biases_of(model)
+        network = painter.network(features, hidden, kernels, biases, np.reshape(output, (GRID, GRID)), states)
+        values.append(events.image("network", network, NETWORK_DESCRIPTION, palette=palette()))
     for name in painter.hidden:
         values.append(events.image(f"neurons/{name}", painter.neurons(name, hidden[name], states[name]),
                                    NEURONS_DESCRIPTION, palette=palette()))
