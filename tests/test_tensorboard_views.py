@@ -222,3 +222,15 @@ def test_a_branching_model_gets_neuron_grids_but_no_network_view(tmp_path):
     images = _images(tmp_path)
     assert {"neurons/hidden_1", "neurons/hidden_2", "unit_states", "decision_boundary"} <= set(images)
     assert "network" not in images
+
+
+def test_wide_layers_leave_out_the_pictures_that_would_be_too_large(tmp_path):
+    # hidden_1 has 40 units (> MAX_NETWORK_UNITS: no network view), hidden_2 has 70
+    # (> MAX_NEURON_UNITS: no neuron grid for it).
+    data = datasets.playground("xor", seed=0)
+    model = builders.build_mlp(2, [40, 70], "relu", seed=0)
+    train(model, data, epochs=1, seed=0, verbose=0, callbacks=[Diagnostics(tmp_path, probe=data)])
+    images = _images(tmp_path)
+    assert {"neurons/hidden_1", "unit_states"} <= set(images)
+    assert "network" not in images and "neurons/hidden_2" not in images
+    assert images["unit_states"][1].shape[0] > 70 * views.STATE_CELL  # every unit still has its cell

@@ -363,6 +363,12 @@ class NetworkPainter:
 
 
 STATE_CELL = 22
+MAX_NETWORK_UNITS = 32
+"""The callback draws the network view while no layer is wider (4 × the Playground's limit of 8):
+a layer of 64 makes a 3,400-pixel-tall picture with 4,096 links per layer pair, tens of
+milliseconds at every picture step. ``kit.plots.network`` draws any width."""
+MAX_NEURON_UNITS = 64
+"""The callback draws a layer's neuron grid while it has at most this many units (16 rows)."""
 NO_UNIT = -1
 """``state_matrix``'s code where a layer has fewer units than the widest."""
 
@@ -426,14 +432,17 @@ def probe_images(painter: NetworkPainter, result: dict, model=None, features=Non
     if model is None or features is None or output is None or grid is None:
         return values
     hidden = {name: grid[name] for name in painter.hidden}
-    if painter.chain:  # the picture's columns feed each other; other graphs get the neuron grids only
+    widest = max(units for _, units in painter.layers.values())
+    # The picture's columns must feed each other (other graphs get the neuron grids only).
+    if painter.chain and widest <= MAX_NETWORK_UNITS:
         kernels = [layers[name]["kernel"] for name in layers]
         biases = [layers[name]["bias"] for name in layers] if "bias" in layers[painter.output] else biases_of(model)
         network = painter.network(features, hidden, kernels, biases, np.reshape(output, (GRID, GRID)), states)
         values.append(events.image("network", network, NETWORK_DESCRIPTION, palette=palette()))
     for name in painter.hidden:
-        values.append(events.image(f"neurons/{name}", painter.neurons(name, hidden[name], states[name]),
-                                   NEURONS_DESCRIPTION, palette=palette()))
+        if painter.layers[name][1] <= MAX_NEURON_UNITS:
+            values.append(events.image(f"neurons/{name}", painter.neurons(name, hidden[name], states[name]),
+                                       NEURONS_DESCRIPTION, palette=palette()))
     return values
 
 
