@@ -54,7 +54,8 @@ def healthy(tmp_path_factory):
     return model, data, logdir
 
 
-@pytest.mark.parametrize("network, some_dead", [("dying", True), ("healthy", False)])
+@pytest.mark.parametrize("network, some_dead", [pytest.param("dying", True, marks=pytest.mark.slow),  # ~12 s: Adam compiles
+                                                ("healthy", False)])
 def test_the_unit_state_map_marks_dead_exactly_the_units_diagnostics_reports_dead(network, some_dead, request):
     model, data, logdir = request.getfixturevalue(network)
     probe = data.x_test[:256]  # the callback's probe: a Dataset's first 256 test points
