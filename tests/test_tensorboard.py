@@ -72,7 +72,8 @@ def test_every_family_of_tags_is_written_with_epoch_steps(runs):
     histograms = set(run.PluginTagToContent("histograms"))
     for family in ("pre_activation", "activation", "kernel", "kernel_gradient"):
         assert {f"{family}/{layer}" for layer in LAYERS} <= histograms
-    assert set(run.PluginTagToContent("images")) == {"decision_boundary", "activation_curves"}
+    assert set(run.PluginTagToContent("images")) == {"decision_boundary", "activation_curves", "network",
+                                                      "neurons/hidden_1", "neurons/hidden_2", "unit_states"}
     assert set(run.PluginTagToContent("hparams")) >= {"_hparams_/experiment", "_hparams_/session_start_info"}
     assert run.PluginTagToContent("custom_scalars")
 
