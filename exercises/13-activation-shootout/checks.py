@@ -38,18 +38,25 @@ happens here, with the kit's trainer, on ``kit.datasets.playground(name)`` (nois
 0, the data the exercise names).
 
 Thresholds (measured on this machine; runs are deterministic):
-- 10 s for the call: the grader's cap per sandboxed call (``kit.grading.Limits``), which a check
-  can only lower. The reference (12 networks of 8-8 trained together with ``train_many``, 100
-  epochs, one probe at the start and one at the end) takes MEASURED in the sandbox.
-- AGREE = 0.05 is the contract's. The reference's runs, trained again here, agree exactly
-  (difference 0.000 on all 12: the same seed, the same trainer). Fabricated numbers are far off:
-  a linear run claimed at 1.0 differs from its re-training (0.52-0.65) by ≥ 0.35.
-- LEARNS = 0.9: the reference's non-linear runs reach 0.99-1.00 on circle and xor, linear
-  0.52-0.65; a network trained with SGD at 1e-4 stays at MEASURED.
+- Time: ``run_shootout`` gets the grader's cap per sandboxed call (``kit.grading.Limits``: 10 s
+  wall, 11 s CPU by default), which this check does not lower. The reference (12 networks of 8-8
+  trained together in one ``train_many`` call, 300 epochs, a probe at the start and one at the
+  end) used 7.0-7.3 s of CPU in the sandbox (3 calls), most of it compiling (the training
+  program, 8 probe programs, 4 activation plots); its wall time is about that on an idle 2-core
+  machine, and was 11-15 s at a load of 6 on 2 cores, where ``kit grade --timeout 30`` is needed.
+- AGREE = 0.05 is the contract's. The reference's runs, trained again here, agree exactly (on
+  all 12: the same seeds, the same trainer; figures/make_figures.py asserts it), and so do the
+  tests' other honest shoot-outs. The forged logs of the tests are 0.12-0.33 away from their
+  re-training on every run the grader may pick. Only the kit's builder and trainer reproduce a
+  run from its HParams, which is why the exercise asks for them (a network built with Keras's
+  own initialisers or trained with ``model.fit`` is another run, not the one the grader trains).
+- LEARNS = 0.9: the reference's non-linear runs reach 0.996-1.000 on circle and xor, its linear
+  ones 0.624 and 0.520; 2-8-1 networks trained with SGD at 1e-4 for 20 epochs (the tests'
+  untrained shoot-out) reach at best 0.63 on each.
 - Linear ≤ best half-plane + one test point (1/250): a linear network's boundary *is* a straight
   line, so its accuracy can only exceed the best half-plane by a tie at the threshold; the best
-  half-plane scores 0.688 on circle's and 0.728 on xor's test points (noise 0, seed 0); the
-  reference's linear runs 0.652 and 0.520.
+  half-plane scores 0.692 on circle's and 0.728 on xor's test points (noise 0, seed 0); the
+  reference's linear runs 0.624 and 0.520.
 - ACCURACY_ATOL = 0.002 (half a test point): the returned value and the logged one are the same
   float32 number (the trainer's history); any other accuracy differs by at least 0.004.
 """
