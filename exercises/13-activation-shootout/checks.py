@@ -400,6 +400,8 @@ def diagnostics_logged(session):
         expect(len(tags) >= 2, f"the run {_where(shoot, [key])} has {len(tags)} kernel_gradient histogram(s); "
                                "every Dense layer needs one (kernel_gradient/<layer>), the output layer included.")
         last = run.last_step
+        expect(last >= 1, f"the run {_where(shoot, [key])} logged no test accuracy after an epoch (accuracy/test): "
+                          "log the whole training with Diagnostics, so that its last step is its last epoch.")
         for step in (0, last):
             missing = [tag for tag in tags if run.logdir.at(tag, step) is None]
             expect(not missing, f"the run {_where(shoot, [key])} has no {', '.join(missing)} at step {step}: the "

@@ -168,8 +168,10 @@ MISTAKES = {
     # Accuracies typed in rather than read off the runs.
     "made_up_accuracies": (submission(result=MADE_UP), {RETURNED}, "do not match what the runs logged"),
     # ... and typed into the logs too: only training the runs again shows it.
+    # (The forged spiral runs make relu the winner, which these conclusions name.)
     "forged_logs": (submission(extra=INFLATE, before='(Inflate(f"{activation}/{name}"),)',
-                               conclusions=dict(RIGHT, spiral_winner="relu")), {RETRAINED}, "not those of the training"),
+                               conclusions=dict(RIGHT, spiral_winner="relu")),
+                    {RETRAINED}, "not those of the training"),
     # Two wrong answers of three, and a spiral winner the runs contradict.
     "wrong_conclusions": (submission(conclusions={"fails_everywhere": "sigmoid", "why": "vanishing",
                                                   "linear_limit": "half_plane", "spiral_winner": "relu"}),
