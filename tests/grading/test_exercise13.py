@@ -303,3 +303,42 @@ def test_the_runs_trained_again_are_one_linear_and_one_spiral_run_and_depend_on_
                for a, b in picks)
     assert len(picks) == 6  # every pair happens
     assert chosen("same file") == chosen("same file")
+
+
+def test_runs_are_recognised_by_their_hparams_then_by_their_folders_name():
+    recognise = load_checks("13")[0].function.__globals__["_recognise"]
+    assert recognise("anything", {"activation": "relu", "dataset": "xor"}) == ("relu/xor", ())
+    assert recognise("tanh-spiral", {"activation": "tanh"}) == ("tanh/spiral", ("dataset",))
+    assert recognise("runs/spiral/relu", {}) == ("relu/spiral", ("activation", "dataset"))
+    assert recognise("relu-tanh-xor", {}) == (None, ())  # two activations named: which one?
+    assert recognise("relu-xor", {"activation": "relu,tanh"}) == (None, ())  # a mixed network: no shoot-out run
+
+
+def test_one_architecture_and_one_recipe_for_all_runs():
+    from kit.grading.checks import CheckFailed
+    from kit.grading.logdirs import Logdir
+
+    names = load_checks("13")[0].function.__globals__
+    base = {"hidden": "8-8", "optimizer": "adam", "learning_rate": 0.01, "epochs": 300.0, "batch_size": 10.0,
+            "seed": 0.0}
+
+    def shootout(**changed):
+        runs = {}
+        for key in names["RUN_KEYS"]:
+            activation, dataset = key.split("/")
+            values = dict(base, activation=activation, dataset=dataset, **(changed if key == "relu/spiral" else {}))
+            runs[key] = names["Run"](key.replace("/", "-"), Logdir(hparams=values), ())
+        return names["Shootout"](runs, {}, [], {}, [])
+
+    settings = names["recipe"](shootout())
+    assert (settings.widths, settings.optimizer, settings.epochs, settings.batch_size) == ([8, 8], "adam", 300, 10)
+    for changed, word in (({"learning_rate": 0.1}, "differ in learning_rate"), ({"hidden": "8-8-8"}, "differ in hidden"),
+                          ({"seed": -1.0}, "whole number ≥ 0")):
+        with pytest.raises(CheckFailed, match=word):
+            names["recipe"](shootout(**changed))
+    base.update(hidden="16-16")
+    with pytest.raises(CheckFailed, match="at most 8 units"):
+        names["recipe"](shootout())
+    base.update(hidden="8-8", epochs=100000.0)
+    with pytest.raises(CheckFailed, match="budget"):
+        names["recipe"](shootout())
