@@ -332,8 +332,8 @@ def test_one_architecture_and_one_recipe_for_all_runs():
 
     settings = names["recipe"](shootout())
     assert (settings.widths, settings.optimizer, settings.epochs, settings.batch_size) == ([8, 8], "adam", 300, 10)
-    for changed, word in (({"learning_rate": 0.1}, "differ in learning_rate"), ({"hidden": "8-8-8"}, "differ in hidden"),
-                          ({"seed": -1.0}, "whole number ≥ 0")):
+    for changed, word in (({"learning_rate": 0.1}, "differ in learning_rate"),
+                          ({"hidden": "8-8-8"}, "differ in hidden"), ({"seed": -1.0}, "whole number ≥ 0")):
         with pytest.raises(CheckFailed, match=word):
             names["recipe"](shootout(**changed))
     base.update(hidden="16-16")
