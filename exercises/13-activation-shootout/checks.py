@@ -32,7 +32,7 @@ HParams loses the points that need them (the runs, the re-training), not the res
 How it runs: ``run_shootout`` is called once (one sandboxed call serves every check) through the
 ``call_with_logdir`` driver, in the sandbox's scratch folder; the event files it wrote come back
 as bytes (size-capped: 8 MB, 64 files; the reference writes 12 files, 1.2 MB, or 2.8 MB with
-the network and neuron images main's callback adds, the same CPU time) and are parsed
+the callback's network and neuron views, at the same CPU time) and are parsed
 here, run by run, with TensorBoard's own reader (``kit.grading.logdirs.read_runs``); nothing in
 them runs. HParams are read by name, and added tags or HParams are ignored. The re-training
 happens here, with the kit's trainer, on ``kit.datasets.playground(name)`` (noise 0, data seed
