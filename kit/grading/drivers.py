@@ -332,9 +332,10 @@ def call_with_logdir(module, function: str, args: list | None = None, model: dic
     ``model`` (optional) is an allow-listed description with weights, rebuilt here with
     :func:`kit.grading.models.rebuild` (as :func:`call_on_models`) and passed first: a function
     that trains it in place (exercise 08's ``log_gradients``) leaves its trained weights in
-    ``model_after`` (:func:`kit.grading.models.describe`). Returns ``returned``
-    (:func:`describe_value` of the return, or ``error``), ``files`` and ``left_out``
-    (:func:`collect_event_files`) and ``model_after``.
+    ``model_after`` (:func:`kit.grading.models.describe`). Returns ``returned`` (the return as
+    :func:`describe_mapping` describes it: a dict entry by entry, such as exercise 13's
+    accuracies, anything else as :func:`describe_value`) or ``error``, then ``files`` and
+    ``left_out`` (:func:`collect_event_files`) and ``model_after``.
     """
     from kit.grading import models
 
@@ -345,8 +346,7 @@ def call_with_logdir(module, function: str, args: list | None = None, model: dic
     arguments = ([built] if built is not None else []) + list(args or []) + [LOGDIR]
     report = {}
     try:
-        returned = target(*arguments)
-        report["returned"] = {"type": type(returned).__name__}
+        report["returned"] = describe_mapping(target(*arguments))
     except Exception as error:
         report["error"] = {"type": type(error).__name__, "message": str(error)[:500]}
     report.update(collect_event_files(LOGDIR))

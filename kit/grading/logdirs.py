@@ -9,11 +9,18 @@ event file is a sequence of length-prefixed, checksummed protocol buffers, and a
 hostile one ends as ``problems`` (a tensor that claims more than ``MAX_ELEMENTS`` values is
 skipped before it is expanded).
 
+A logdir of several runs (one folder each, as ``kit board`` compares them) is read run by run
+with :func:`read_runs`; each run's HParams (the values the run recorded for the HParams
+dashboard) are read by name into ``Logdir.hparams``.
+
 Example:
     >>> plain = session.run("call_with_logdir", {"function": "log_gradients", ...})  # doctest: +SKIP
     >>> logdir = read_event_files(plain["files"])  # doctest: +SKIP
     >>> logdir.scalars["grad_norm/output"]  # doctest: +SKIP
     [(0, 0.27), (20, 0.11)]
+    >>> runs = read_runs(plain["files"])  # doctest: +SKIP
+    >>> runs["relu-spiral"].hparams["activation"]  # doctest: +SKIP
+    'relu'
 """
 
 from __future__ import annotations
@@ -25,7 +32,8 @@ from pathlib import Path
 import numpy as np
 
 MAX_ELEMENTS = 1_000_000  # a histogram is (30, 3); no summary of the course holds more than a few thousand values
-KINDS = ("scalars", "histograms")  # the plugins read; images, text and hparams are left alone
+KINDS = ("scalars", "histograms")  # the plugins read as series; images and text are left alone
+MAX_RUNS = 64  # as many runs as the driver sends event files at most
 
 
 @dataclasses.dataclass
@@ -36,6 +44,8 @@ class Logdir:
         scalars: tag → [(step, float), …] in the order written.
         histograms: tag → [(step, (buckets, 3) float64 array of [left, right, count]), …].
         plugins: every tag → the plugin that owns it (``scalars``, ``histograms``, ``images`` …).
+        hparams: the run's hyperparameters as recorded for the HParams dashboard (its session
+            start), name → bool, float or str; empty when the run recorded none.
         problems: what could not be read (a corrupt file, an oversized tensor), one line each.
         files: the number of event files read.
     """
@@ -43,6 +53,7 @@ class Logdir:
     scalars: dict = dataclasses.field(default_factory=dict)
     histograms: dict = dataclasses.field(default_factory=dict)
     plugins: dict = dataclasses.field(default_factory=dict)
+    hparams: dict = dataclasses.field(default_factory=dict)
     problems: list = dataclasses.field(default_factory=list)
     files: int = 0
 
@@ -136,4 +147,51 @@ def read_event_files(files) -> Logdir:
                     else:
                         series.append((int(event.step), value))
                 getattr(logdir, kind)[tag] = series
+        _read_hparams(accumulator, logdir)
     return logdir
+
+
+def _read_hparams(accumulator, logdir: Logdir) -> None:
+    """The values of the run's HParams session start (TensorBoard's own parser), by name.
+
+    Other HParams records (the experiment's declarations, with types and domains; a session's
+    end) are left alone, so runs that declare more than their values read the same.
+    """
+    from tensorboard.plugins.hparams import metadata
+
+    try:
+        content = accumulator.PluginTagToContent(metadata.PLUGIN_NAME)
+    except KeyError:  # no HParams at all
+        return
+    for tag, data in content.items():
+        if tag != metadata.SESSION_START_INFO_TAG:
+            continue
+        try:
+            values = metadata.parse_session_start_info_plugin_data(data).hparams
+            for name in list(values)[:1000]:
+                kind = values[name].WhichOneof("kind")
+                if kind in ("number_value", "string_value", "bool_value"):
+                    value = getattr(values[name], kind)
+                    logdir.hparams[str(name)[:200]] = value[:1000] if isinstance(value, str) else value
+        except Exception as error:  # a malformed record: its own problem, not the grader's
+            logdir.problems.append(f"the HParams record could not be read ({type(error).__name__})")
+
+
+def read_runs(files) -> dict:
+    """Parse ``[[relative path, uint8 bytes], …]`` run by run: ``{run: Logdir}``.
+
+    A run is the folder that holds its event files (``relu-spiral`` for
+    ``relu-spiral/events.out.tfevents…``; ``""`` for files at the top of the logdir), the way
+    TensorBoard groups runs. The names serve as labels only: nothing is written under them.
+    Malformed entries are left to :func:`read_event_files`, which reports them in the run "".
+    """
+    groups: dict = {}
+    if type(files) is not list:
+        return {"": read_event_files(files)}
+    for entry in files:
+        relative = entry[0] if type(entry) is list and len(entry) == 2 and type(entry[0]) is str else ""
+        run = relative.rpartition("/")[0][:200]
+        if run not in groups and len(groups) >= MAX_RUNS:
+            run = ""
+        groups.setdefault(run, []).append(entry)
+    return {run: read_event_files(group) for run, group in sorted(groups.items())}

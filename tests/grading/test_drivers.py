@@ -60,6 +60,54 @@ def test_a_logdir_comes_back_as_bytes_and_reads_as_the_callbacks_own_numbers(tmp
             assert counts.sum() == np.prod(model.get_layer(name).kernel.shape)
 
 
+def test_call_with_logdir_returns_a_dict_entry_by_entry(tmp_path, monkeypatch):
+    from kit.tensorboard import events
+
+    def run_shootout(logdir):
+        writer = events.EventWriter(f"{logdir}/relu-spiral")
+        writer.write(1, scalars=[("accuracy/test", 0.5)])
+        writer.close()
+        return {"relu/spiral": np.float32(0.5), 3: 1.0}
+
+    monkeypatch.chdir(tmp_path)
+    plain = protocol.decode(protocol.encode(drivers.get("call_with_logdir")(
+        types.SimpleNamespace(run_shootout=run_shootout), "run_shootout")))
+    (key, value), (bad_key, bad) = plain["returned"]["entries"]
+    assert plain["returned"]["type"] == "dict" and key == "relu/spiral" and value["value"].tolist() == [0.5]
+    assert bad_key == "3" and bad["key_problem"] == "the key is a int, not a str"
+    assert [name.split("/")[0] for name, _ in plain["files"]] == ["relu-spiral"]
+
+
+def test_read_runs_parses_each_folder_as_a_run_with_its_hparams_by_name(tmp_path):
+    from tensorboard.plugins.hparams import api as hp
+
+    from kit.grading import drivers, logdirs
+    from kit.tensorboard import dashboards, events
+
+    def run(folder, values, summaries=None):
+        writer = events.EventWriter(str(tmp_path / folder))
+        summaries = summaries or dashboards.hparams_summaries(values)
+        writer.write(0, summaries, scalars=[("accuracy/test", 0.5)])
+        writer.write(3, scalars=[("accuracy/test", 0.75)])
+        writer.close()
+
+    run("relu-spiral", {"activation": "relu", "dataset": "spiral", "epochs": 3, "seed": 0})
+    # HParams declared with types and domains and a trial name (what a richer callback may write) read the same
+    declared = hp.hparams_config_pb(hparams=[hp.HParam("activation", hp.Discrete(["relu", "tanh"])),
+                                             hp.HParam("epochs", hp.IntInterval(1, 1000))], metrics=[])
+    values = {"activation": "tanh", "dataset": "xor", "epochs": 3, "flag": True}
+    run("nested/tanh-xor", values, [declared, hp.hparams_pb(values, trial_id="nested/tanh-xor")])
+    events.EventWriter(str(tmp_path)).close()  # a file at the top: the run ""
+    runs = logdirs.read_runs(drivers.collect_event_files(str(tmp_path))["files"])
+    assert sorted(runs) == ["", "nested/tanh-xor", "relu-spiral"]
+    assert runs["relu-spiral"].hparams == {"activation": "relu", "dataset": "spiral", "epochs": 3.0, "seed": 0.0}
+    assert runs["nested/tanh-xor"].hparams["flag"] is True and runs["nested/tanh-xor"].hparams["activation"] == "tanh"
+    assert runs["relu-spiral"].scalars["accuracy/test"] == [(0, 0.5), (3, 0.75)]
+    assert runs[""].hparams == {} and runs[""].scalars == {} and runs[""].files == 1
+    assert all(not r.problems for r in runs.values())
+    assert logdirs.read_runs("garbage")[""].problems == ["no list of event files came back"]
+
+
 def test_collect_event_files_caps_count_and_size_and_skips_links(tmp_path):
     (tmp_path / "run").mkdir()
     for index in range(3):
