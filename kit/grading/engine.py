@@ -178,7 +178,8 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
         visibility: which checks run: ``"visible"`` for ``kit check``, all for ``kit grade``.
         zygote: a started :class:`kit.grading.sandbox.Zygote` to reuse (a batch passes one);
             when None, one is started and closed here.
-        limits: per-call limits; each check's own timeout is applied on top (the smaller wins).
+        limits: per-call limits (default: the exercise's own, :func:`kit.grading.exercises.default_limits`);
+            each check's own timeout is applied on top (the smaller wins).
         checks: the checks to run (default: the exercise's ``CHECKS``).
         require_isolation: True refuses to grade (:class:`kit.grading.sandbox.IsolationRequired`,
             before any of the submission's code runs) where the sandbox cannot isolate it, and
@@ -214,7 +215,7 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
             source, filename = read_source(path)
         except SubmissionError as error:
             return _everything_failed(found, path, selected, str(error), started, not_run=not_run)
-        session = Session(source, zygote, limits or Limits(), filename, visibility=chosen)
+        session = Session(source, zygote, limits or exercise_folders.default_limits(found), filename, visibility=chosen)
         try:
             session.run("names", {}, timeout=IMPORT_TIMEOUT)
         except CallFailed as failure:

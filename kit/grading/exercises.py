@@ -110,14 +110,49 @@ def hidden_manifest(exercise) -> tuple:
                          "the release with kit release.") from error
 
 
+def default_limits(exercise):
+    """The per-call limits an exercise grades with when the caller sets none: its checks module's
+    ``LIMITS`` (a :class:`kit.grading.Limits`, for an exercise whose honest work needs more than
+    the usual 10 s, such as exercise 13's twelve training runs), else ``Limits()``. An
+    instructor's ``--timeout`` replaces it.
+
+    Example:
+        >>> default_limits("04").timeout
+        10.0
+    """
+    from kit.grading.limits import Limits
+
+    found = find(exercise)
+    stat = found.checks_path.stat()
+    key = (str(found.checks_path), stat.st_mtime_ns, stat.st_size)
+    if key not in _LIMITS:
+        text = found.checks_path.read_text(encoding="utf-8")
+        limits = Limits()
+        if re.search(r"^LIMITS\s*=", text, re.MULTILINE):
+            limits = getattr(_load_module(found), "LIMITS", None)
+            if not isinstance(limits, Limits):
+                raise ValueError(f"{found.checks_path}: LIMITS must be a kit.grading.Limits. "
+                                 f"Got {type(limits).__name__} instead.")
+        _LIMITS[key] = limits
+    return _LIMITS[key]
+
+
+_LIMITS: dict = {}  # (checks path, mtime, size) → its default limits
+
+
+def _load_module(exercise):
+    spec = importlib.util.spec_from_file_location(f"kit_exercise_{exercise.id}_checks", exercise.checks_path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def load_checks(exercise) -> list:
     """The exercise's ``CHECKS`` (a list of kit.grading.checks.Check), imported in the parent only."""
     from kit.grading.checks import Check
 
     exercise = find(exercise)
-    spec = importlib.util.spec_from_file_location(f"kit_exercise_{exercise.id}_checks", exercise.checks_path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _load_module(exercise)
     checks = getattr(module, "CHECKS", None)
     if not isinstance(checks, list) or not all(isinstance(c, Check) for c in checks) or not checks:
         raise ValueError(f"{exercise.checks_path} must define CHECKS, a non-empty list of kit.grading.checks.Check.")

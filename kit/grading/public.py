@@ -89,7 +89,8 @@ def public_checks_text(source: str, where: str, title: str = "this exercise") ->
     hidden_needed = _closure(statements, hidden_names, where)  # on the original code: HIDDEN counts
     public = [_Rewriter(where).visit(_copy(s)) for s in statements]
     public = [ast.fix_missing_locations(s) for s in public if s is not None]
-    kept, needed = _keep(public, visible_names | {"CHECKS"}, hidden_names, where)
+    roots = visible_names | {"CHECKS"} | ({"LIMITS"} if hasattr(full, "LIMITS") else set())  # the default limits ship
+    kept, needed = _keep(public, roots, hidden_names, where)
     for statement in kept:
         defined = _defines(statement)
         leaking = sorted((defined - needed) & hidden_needed - {"CHECKS"})
