@@ -62,10 +62,15 @@ def privileged() -> bool:
     return os.geteuid() == 0 and os.environ.get("KIT_SANDBOX_UNPRIVILEGED") != "1"
 
 
-def sandbox_user() -> tuple[int, int] | None:
-    """(uid, gid) of ``nobody`` when the grader runs as root, else None (no privilege to drop)."""
+def sandbox_user(requested=None) -> tuple[int, int] | None:
+    """The (uid, gid) a runner drops to when the grader runs as root, else None (no privilege to
+    drop): ``requested`` (the zygote's own user, :func:`kit.grading.sandbox.claim_sandbox_user`,
+    sent by the grader with each call) when it is a pair of positive ints, else
+    ``KIT_SANDBOX_USER`` or ``nobody``."""
     if not privileged():
         return None
+    if type(requested) in (list, tuple) and len(requested) == 2 and all(type(i) is int and i > 0 for i in requested):
+        return int(requested[0]), int(requested[1])
     try:
         entry = pwd.getpwnam(os.environ.get("KIT_SANDBOX_USER", "nobody"))
     except KeyError:
@@ -401,7 +406,7 @@ def _run_once(request: dict, pidns: bool, answer: bytearray, output: bytearray) 
     import tempfile
 
     limits = request["limits"]
-    user = sandbox_user()
+    user = sandbox_user(request.get("user"))
     workdir = tempfile.mkdtemp(prefix="kit-sandbox-")
     try:
         path = os.path.join(workdir, request["filename"])
