@@ -3,8 +3,10 @@ the gradebook as a table, a CSV and the checks the class fails most.
 
 Exit status of ``grade-batch``: 0 every submission is graded (this run or before), 1 some entry
 could not be graded (not a submission, or a grader failure: rerun to retry), 2 a usage error or
-a sandbox that cannot isolate (isolation is required unless ``--allow-unisolated``).
-TensorFlow loads only after the arguments are checked.
+a sandbox that cannot isolate (isolation is required unless ``--allow-unisolated``), a gradebook
+that cannot be used, or a cluster that cannot grade. TensorFlow loads only after the arguments
+are checked and the gradebook says there is something to grade, and never with ``--scheduler``
+(the cluster's workers grade).
 """
 
 from __future__ import annotations

@@ -185,6 +185,9 @@ def _plugin_class():
         """Closes the worker's zygotes when the worker ends."""
 
         name = "kit-grading-zygotes"
+        # Registered once per worker: a second batch on the same cluster (even at the same time)
+        # must not tear down, with the first registration, zygotes the first batch is using.
+        idempotent = True
 
         def teardown(self, worker):
             close_zygotes()

@@ -10,9 +10,10 @@ Example:
 Isolation (see :mod:`kit.grading.child`): as root, each call runs as its zygote's own sandbox
 user (:func:`claim_sandbox_user`: a uid of ``KIT_SANDBOX_UIDS`` no other zygote, process or
 account uses, so parallel workers never share one user's process limit) with no supplementary
-groups, in fresh mount, network and PID namespaces, with a private size-capped ``/tmp`` and empty mounts over the hidden paths (:func:`default_hidden_paths`). Not as root,
-only the resource limits, a new process group, the keeper's reaping of leftovers and a scratch
-directory apply: the submission could read files the grader's user can read and open network
+groups, in fresh mount, network and PID namespaces, with a private size-capped ``/tmp`` and
+empty mounts over the hidden paths (:func:`default_hidden_paths`). Not as root, only the
+resource limits, a new process group, the keeper's reaping of leftovers and a scratch directory
+apply: the submission could read files the grader's user can read and open network
 connections, which is why graded runs (CI, Gradescope) run as root, in a container.
 :attr:`Zygote.isolation` says, after :meth:`Zygote.start`, what is missing.
 
