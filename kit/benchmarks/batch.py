@@ -41,7 +41,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--workers", type=option(COUNT), default=2, help="the batch's workers (default 2)")
     parser.add_argument("--fresh", type=option(COUNT), default=10,
                         help="how many of them a fresh kit grade process grades, one after the other (default 10)")
-    parser.add_argument("--quick", action="store_true", help="6 submissions, 2 fresh: checks that the benchmark runs")
+    parser.add_argument("--quick", action="store_true", help="4 submissions, 1 fresh: checks that the benchmark runs")
 
 
 def _submissions(folder: Path, count: int) -> list[Path]:
@@ -73,7 +73,7 @@ def _kit(*arguments) -> subprocess.CompletedProcess:
 
 
 def run(args) -> dict:
-    count, fresh = (6, 2) if args.quick else (args.submissions, min(args.fresh, args.submissions))
+    count, fresh = (4, 1) if args.quick else (args.submissions, min(args.fresh, args.submissions))
     with tempfile.TemporaryDirectory(prefix="kit-bench-batch-") as scratch:
         folder = Path(scratch) / "submissions"
         folder.mkdir()

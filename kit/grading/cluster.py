@@ -145,6 +145,7 @@ def grade_remote(exercise: str, filename: str, content: bytes, limits: dict | No
     checks' version is not ``version``), or ``{"kind": "failed", "why": …}`` (a grader failure:
     the batch retries it next run).
     """
+    from kit.commands import import_tensorflow_quietly
     from kit.grading import exercises
     from kit.grading.engine import grade_submission
     from kit.grading.gradebook import checks_version
@@ -152,6 +153,7 @@ def grade_remote(exercise: str, filename: str, content: bytes, limits: dict | No
     from kit.grading.sandbox import IsolationRequired
 
     try:
+        import_tensorflow_quietly()  # the checks judge with it; its start-up lines would fill the worker's log
         found = exercises.find(exercise)
         chosen = Limits(**limits) if limits is not None else None
         mine = checks_version(found, chosen)
@@ -221,7 +223,7 @@ def grade_on_cluster(scheduler, planned, limits, require_isolation: bool):
                                    limits.as_dict() if limits is not None else None, bool(require_isolation),
                                    planned.version, key=f"kit-grade-{batch}-{entry.student}")
             futures[future] = (entry, digest)
-        for future in distributed.as_completed(list(futures)):
+        for future in distributed.as_completed(list(futures), loop=client.loop):  # not the default client
             entry, digest = futures.pop(future)
             try:
                 answer = future.result()

@@ -62,21 +62,25 @@ def test_a_local_dask_cluster_gives_the_local_pools_gradebook(tmp_path, zygote):
     assert (local.graded, local.failed) == (4, [])
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=None) as cluster:
+        # By address, with no default Client in this process (as the command runs it).
         summary = grade_folder("04", folder, cluster_db, limits=TEST_LIMITS, progress=False,
                                scheduler=cluster.scheduler_address)
         assert (summary.graded, summary.skipped, summary.failed) == (4, 0, []), summary.failed
-        # The worker processes graded (each with its own zygote), not this one.
-        workers = client.run(lambda: __import__("kit.grading.cluster", fromlist=["_every"])._every.__len__())
-        assert sum(workers.values()) >= 1
-        again = grade_folder("04", folder, cluster_db, limits=TEST_LIMITS, progress=False,
-                             scheduler=client)  # a connected Client works too
-        assert (again.graded, again.skipped) == (0, 4)
+        with Client(cluster, set_as_default=False) as client:
+            # The worker processes graded (each with its own zygote), not this one.
+            workers = client.run(lambda: __import__("kit.grading.cluster", fromlist=["_every"])._every.__len__())
+            assert sum(workers.values()) >= 1
+            (folder / "erin.py").write_text(WRONG_RELU)  # a connected Client works too: the new file alone
+            again = grade_folder("04", folder, cluster_db, limits=TEST_LIMITS, progress=False, scheduler=client)
+            assert (again.graded, again.skipped) == (1, 4)
+    local_again = grade_folder("04", folder, local_db, zygotes=[zygote], limits=TEST_LIMITS, progress=False)
+    assert (local_again.graded, local_again.skipped) == (1, 4)
 
     local_book, cluster_book = _book(local_db), _book(cluster_db)
     assert cluster_book == local_book
     assert cluster_book["grades"]["alice"][5] == 100 and cluster_book["grades"]["dave"][7]  # dave does not import
-    assert [row[1] for row in cluster_book["log"]] == ["alice", "bob", "carol", "dave"]  # each graded once
+    assert [row[1] for row in cluster_book["log"]] == ["alice", "bob", "carol", "dave", "erin"]  # each once
 
 
 def _kit(tmp_path, *arguments, prelude="", environment=None):
