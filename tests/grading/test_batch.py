@@ -201,6 +201,7 @@ def _kit_without_tensorflow(*arguments, prelude="", environment=None, user=None)
                           env=env, user=user)
 
 
+@pytest.mark.slow  # two gradings and two fresh interpreters: 6-18 s here
 def test_a_rerun_with_nothing_to_do_starts_no_tensorflow_and_no_zygote(tmp_path, zygote):
     from kit.grading import Limits
     from kit.grading.batch import grade_folder

@@ -101,12 +101,14 @@ def _honest_call_during_a_flood(flooding, honest):
     return outcome
 
 
+@pytest.mark.slow  # the flood holds its threads 5 s
 def test_a_flood_in_one_worker_does_not_starve_another(two_zygotes):
     flooding, honest = two_zygotes
     outcome = _honest_call_during_a_flood(flooding, honest)
     assert outcome.ok and outcome.value["plain"] == 8, (outcome.state, outcome.error)
 
 
+@pytest.mark.slow  # the flood holds its threads 5 s
 def test_sharing_one_user_would_starve_it(two_zygotes):
     # The control: with one user for both (as with a single KIT_SANDBOX_USER), the same honest
     # call cannot start its threads. Without it, the test above could pass for another reason.
