@@ -35,11 +35,11 @@ PERFORMANCE_WORDS = re.compile(r"faster|slower|speed|steps/s|model\.fit|fit's|ov
 """A line outside the blocks with both a ratio and one of these words is a hand-written speed-up
 ("110× faster than model.fit"); "its loss reads 2×" is not."""
 
-FILES = {"README.md": "readme", "docs/training.md": "train", "docs/tensorboard.md": "diagnostics",
-         "docs/grading.md": "grade"}
-"""Each file with the block it holds (a block's name is its renderer's)."""
+FILES = {"README.md": ("readme",), "docs/training.md": ("train",), "docs/tensorboard.md": ("diagnostics",),
+         "docs/grading.md": ("grade", "batch")}
+"""Each file with the blocks it holds (a block's name is its renderer's)."""
 
-BENCHMARKS = ("train", "diagnostics", "grade")
+BENCHMARKS = ("train", "diagnostics", "grade", "batch")
 
 
 def repository_root() -> Path:
@@ -78,7 +78,7 @@ def _machine(result: dict) -> str:
 
 
 def _readme(results: dict) -> str:
-    train, diagnostics, grade = results["train"], results["diagnostics"], results["grade"]
+    train, diagnostics, grade, batch = results["train"], results["diagnostics"], results["grade"], results["batch"]
     full, sweep = train["full_batch"], train["sweep"]
     cold, warm = diagnostics["cold"], diagnostics["warm"]
     fast = diagnostics["peer_configs"]["fit_keras_tensorboard_fast"]
@@ -105,6 +105,10 @@ def _readme(results: dict) -> str:
         ("grading with one TensorFlow zygote vs a fresh process per submission",
          f"{_x(grade['speedup'])} faster; {grade['zygote_overhead_seconds_per_submission']:.2f} s overhead per "
          f"submission", grade["command"]),
+        (f"grading a class: `kit grade-batch` with {batch['workers']} workers vs `kit grade` in a fresh process per "
+         "submission (exercise 04)",
+         f"{batch['per_minute']:.0f} vs {batch['fresh_per_minute']:.1f} submissions per minute, "
+         f"{_x(batch['speedup'])}", batch["command"]),
     ]
     lines = ["| claim | measured | command |", "|---|---|---|"]
     lines += [f"| {claim} | {measured} | `{command}` |" for claim, measured, command in rows]
@@ -183,7 +187,29 @@ def _grade(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-RENDERERS = {"readme": _readme, "train": _train, "diagnostics": _diagnostics, "grade": _grade}
+def _batch(results: dict) -> str:
+    batch = results["batch"]
+    profile = batch["profile"]
+    lines = [f"Measured by `{batch['command']}` on a {_machine(batch)}: {batch['submissions']} submissions of "
+             "exercise 04 (copies of the solution under distinct names, every tenth with a typical mistake), "
+             "each command timed end to end as a fresh process:", "",
+             "| | submissions per minute |", "|---|---|",
+             f"| `kit grade-batch --workers {batch['workers']}` over all {batch['submissions']} (its TensorFlow "
+             f"import and zygote starts included) | {batch['per_minute']:.1f} |",
+             f"| `kit grade` in a fresh process per submission, one after the other (the first "
+             f"{batch['fresh_submissions']}) | {batch['fresh_per_minute']:.1f} |",
+             f"| speedup | {_x(batch['speedup'])} |", "",
+             f"Where a submission's time goes in the batch (from the gradebook's reports): "
+             f"{profile['grading_seconds_per_submission']:.2f} s of grading in its worker, "
+             f"{profile['child_seconds_per_submission']:.2f} s of it in the sandbox "
+             f"({profile['calls_per_submission']:g} calls of {profile['child_seconds_per_call']:.3f} s: forking "
+             "the runner, importing the file, running one function, the runner's end) and "
+             f"{profile['parent_seconds_per_submission']:.2f} s in the grader (judging, messages, forking and "
+             f"isolating each call's keeper); {profile['start_seconds']:.1f} s of the batch were its start."]
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS = {"readme": _readme, "train": _train, "diagnostics": _diagnostics, "grade": _grade, "batch": _batch}
 
 
 def _render(results: dict) -> dict:
@@ -230,13 +256,14 @@ def check(root: Path) -> list[str]:
         rendered = _render(results)
     except (KeyError, TypeError, ValueError) as error:
         return problems + [f"docs/benchmarks/*.json lacks a figure the docs show ({error!r}); measure it again"]
-    for relative, block in FILES.items():
+    for relative, blocks in FILES.items():
         text = (Path(root) / relative).read_text(encoding="utf-8")
         found = {match.group(1): match.group(2) for match in BLOCK.finditer(text)}
-        if block not in found:
-            problems.append(f"{relative} has no '{BEGIN.format(block)}' … '{END}' block")
-        elif found[block] != rendered[block]:
-            problems.append(f"{relative}: the '{block}' figures differ from {FOLDER}; run 'kit bench figures'")
+        for block in blocks:
+            if block not in found:
+                problems.append(f"{relative} has no '{BEGIN.format(block)}' … '{END}' block")
+            elif found[block] != rendered[block]:
+                problems.append(f"{relative}: the '{block}' figures differ from {FOLDER}; run 'kit bench figures'")
         outside = BLOCK.sub("", text)
         for line in outside.splitlines():
             if HAND_WRITTEN_RATIO.search(line) and PERFORMANCE_WORDS.search(line):

@@ -3,8 +3,10 @@ the gradebook as a table, a CSV and the checks the class fails most.
 
 Exit status of ``grade-batch``: 0 every submission is graded (this run or before), 1 some entry
 could not be graded (not a submission, or a grader failure: rerun to retry), 2 a usage error or
-a sandbox that cannot isolate (isolation is required unless ``--allow-unisolated``).
-TensorFlow loads only after the arguments are checked.
+a sandbox that cannot isolate (isolation is required unless ``--allow-unisolated``), a gradebook
+that cannot be used, or a cluster that cannot grade. TensorFlow loads only after the arguments
+are checked and the gradebook says there is something to grade, and never with ``--scheduler``
+(the cluster's workers grade).
 """
 
 from __future__ import annotations
@@ -21,31 +23,46 @@ DEFAULTS = api_defaults("kit.grading.batch", "grade_folder")
 
 def _grade_batch(args) -> int:
     from kit.grading import sandbox
+    from kit.grading.batch import plan
     from kit.grading.child import isolation_problems
     from kit.grading.exercises import find
-    from kit.grading.gradebook import Gradebook
 
     find(args.exercise)
     if not Path(args.dir).is_dir():
         raise MissingFile(f"No folder {args.dir!r}. Give the folder holding one file (or one folder) per student.")
-    Gradebook(args.db).close()  # created or opened now: a wrong --db is refused before TensorFlow loads
-    require = not args.allow_unisolated
-    if require:
-        problems = isolation_problems(sandbox.default_hidden_paths())
-        if problems:
-            return _refuse(sandbox.IsolationRequired(problems))
+    limits = None
+    if args.timeout:
+        from kit.grading import Limits
 
-    from kit.commands import import_tensorflow_quietly
-    from kit.grading import Limits
+        limits = Limits(timeout=args.timeout)
+    # The gradebook is created or opened now, and what is left to grade read from it: a wrong
+    # --db is refused, and a rerun with nothing to do ends, before TensorFlow or a zygote starts.
+    pending = plan(args.exercise, args.dir, args.db, regrade=args.regrade, limits=limits)
+    require = not args.allow_unisolated
+    scheduler = None
+    if pending.todo and args.scheduler:
+        from kit.grading.cluster import connect
+
+        scheduler = connect(args.scheduler)  # each worker checks its own isolation
+    elif pending.todo:
+        if require:
+            problems = isolation_problems(sandbox.default_hidden_paths())
+            if problems:
+                return _refuse(sandbox.IsolationRequired(problems))
+        from kit.commands import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
+
     from kit.grading.batch import grade_folder
 
-    import_tensorflow_quietly()
-    limits = Limits(timeout=args.timeout) if args.timeout else None
     try:
         summary = grade_folder(args.exercise, args.dir, args.db, workers=args.workers, regrade=args.regrade,
-                               limits=limits, require_isolation=require)
+                               limits=limits, require_isolation=require, scheduler=scheduler)
     except sandbox.IsolationRequired as refused:
         return _refuse(refused)
+    finally:
+        if scheduler is not None:
+            scheduler.close()
     for why in summary.unusable:
         print(f"kit grade-batch: warning: left out {why}", file=sys.stderr)
     for student, why in summary.failed:
@@ -98,6 +115,9 @@ def register(subparsers) -> None:
     parser.add_argument("--db", required=True, help="the SQLite gradebook (created when missing), e.g. gradebook.sqlite")
     parser.add_argument("--workers", type=option(COUNT), default=DEFAULTS["workers"],
                         help=f"submissions graded at once, each in its own sandbox zygote (default {DEFAULTS['workers']})")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="grade on the Dask cluster of this scheduler (e.g. tcp://10.0.0.5:8786) instead of local "
+                             "workers; each Dask worker runs the same sandbox with its own zygotes")
     parser.add_argument("--regrade", action="store_true",
                         help="grade again what the gradebook already holds for the same file and checks")
     parser.add_argument("--timeout", type=option(SECONDS), help=TIMEOUT_HELP)

@@ -122,114 +122,178 @@ class Progress:
             self.stream.flush()
 
 
+@dataclasses.dataclass
+class Plan:
+    """What a batch has to do, found from the gradebook alone (no TensorFlow, no zygote):
+    ``todo`` ((entry, content hash) to grade), ``skipped`` (already graded with the same content
+    and checks' version), ``unusable`` (entries that are no submission, with why), ``exercise``
+    (the :class:`kit.grading.exercises.Exercise`) and ``version`` (the checks' version)."""
+
+    exercise: object
+    version: str
+    todo: list
+    skipped: int
+    unusable: list
+
+
+def plan(exercise, folder, db, regrade: bool = False, limits=None) -> Plan:
+    """What ``grade_folder`` with the same arguments would grade, read from the folder and the
+    gradebook only: a rerun with nothing to do is known before TensorFlow or a zygote starts.
+
+    Example:
+        >>> plan("04", "submissions/", "gradebook.sqlite").todo     # doctest: +SKIP
+        []
+    """
+    from kit.grading import exercises
+    from kit.grading.gradebook import Gradebook, checks_version, content_hash
+
+    found = exercises.find(exercise)
+    key = f"{found.id}-{found.slug}"
+    entries, unusable = find_submissions(folder)
+    version = checks_version(found, limits)
+    todo, skipped = [], 0
+    with Gradebook(db) as book:
+        for entry in entries:
+            digest = content_hash(entry.path)
+            if not regrade and book.is_done(key, entry.student, digest, version):
+                skipped += 1
+            else:
+                todo.append((entry, digest))
+    return Plan(found, version, todo, skipped, unusable)
+
+
 def grade_folder(exercise, folder, db, workers: int = 1, regrade: bool = False, limits=None,
-                 require_isolation: bool = True, zygotes: list | None = None, progress=None) -> Summary:
+                 require_isolation: bool = True, zygotes: list | None = None, progress=None,
+                 scheduler=None) -> Summary:
     """Grade every submission in ``folder`` into the gradebook ``db`` with ``workers`` zygotes.
 
     Args:
         exercise: number or slug.
         folder: one file or folder per student (:func:`find_submissions`).
-        db: the gradebook's path (created when missing).
-        workers: submissions graded at once, each in its own zygote.
+        db: the gradebook's path (created when missing; its folder must exist).
+        workers: submissions graded at once, each in its own zygote (and, as root, its own
+            sandbox user: :func:`kit.grading.sandbox.claim_sandbox_user`).
         regrade: grade even what the gradebook already holds for the same content and checks.
         limits: per-call limits (a :class:`kit.grading.Limits`; part of the checks' version).
         require_isolation: refuse (:class:`kit.grading.sandbox.IsolationRequired`) where the
             sandbox cannot isolate; what was graded before stays in the gradebook.
         zygotes: started zygotes to use instead of starting ``workers`` new ones (tests share one).
         progress: a stream for the progress line (default stderr; False: none).
+        scheduler: a Dask scheduler's address (``tcp://host:8786``) or a connected
+            ``distributed.Client``: grade on that cluster instead of local zygotes
+            (:mod:`kit.grading.cluster`); ``workers`` and ``zygotes`` are then not used.
 
     Never stops for what a submission does; a grader failure on one submission (the zygote
     could not start) is listed in ``Summary.failed`` and not recorded, so a rerun retries it.
+    With nothing to grade, neither TensorFlow nor a zygote nor a cluster connection is started.
     """
-    from kit.grading import exercises
-    from kit.grading.engine import grade_submission
-    from kit.grading.gradebook import Gradebook, checks_version, content_hash
-    from kit.grading.sandbox import IsolationRequired, Zygote
+    from kit.grading.gradebook import Gradebook
+    from kit.grading.sandbox import IsolationRequired
 
     check(workers, COUNT, "workers", "kit.grading.batch.grade_folder", "Use e.g. 2 on a 2-core machine.")
-    found = exercises.find(exercise)
-    exercise_key = f"{found.id}-{found.slug}"
-    entries, unusable = find_submissions(folder)
-    summary = Summary(unusable=unusable)
     started = time.monotonic()
-    version = checks_version(found, limits)
-    book = Gradebook(db)
-    try:
-        todo = []
-        for entry in entries:
-            digest = content_hash(entry.path)
-            if not regrade and book.is_done(exercise_key, entry.student, digest, version):
-                summary.skipped += 1
-            else:
-                todo.append((entry, digest))
-        if not todo:
-            return summary
-        checks = exercises.load_checks(found)
-        jobs: queue.Queue = queue.Queue()
-        for item in todo:
-            jobs.put(item)
-        results: queue.Queue = queue.Queue()
-        stop = threading.Event()
-        owned = zygotes is None
-        pool = list(zygotes) if zygotes is not None else [Zygote() for _ in range(min(workers, len(todo)))]
-
-        def work(zygote) -> None:
-            while not stop.is_set():
-                try:
-                    entry, digest = jobs.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    result = grade_submission(found, entry.path, zygote=zygote, limits=limits, checks=checks,
-                                              require_isolation=require_isolation)
-                except IsolationRequired as refused:
-                    results.put(("refused", entry, digest, refused))
-                    stop.set()
-                    return
-                except Exception as error:  # the grader's own failure: say so, retry next run
-                    results.put(("failed", entry, digest, f"{type(error).__name__}: {error}"))
-                else:
-                    results.put(("graded", entry, digest, result))
-
-        threads = [threading.Thread(target=work, args=(z,), daemon=True, name=f"grader-{i}")
-                   for i, z in enumerate(pool)]
-        bar = Progress(len(todo), None if progress in (None, True) else progress) if progress is not False else None
-        refused = None
-        try:
-            for thread in threads:
-                thread.start()
-            for _ in range(len(todo)):
-                while True:
-                    try:
-                        kind, entry, digest, value = results.get(timeout=0.5)
-                        break
-                    except queue.Empty:
-                        if not any(t.is_alive() for t in threads) and results.empty():
-                            kind = None
-                            break
-                if kind is None:
-                    break
-                if kind == "graded":
-                    book.record(entry.student, digest, version, value)
-                    summary.graded += 1
-                elif kind == "failed":
-                    summary.failed.append((entry.student, value))
-                else:
-                    refused = value
-                if bar:
-                    bar.advance()
-        finally:
-            stop.set()
-            for thread in threads:
-                thread.join()
-            if bar:
-                bar.close()
-            if owned:
-                for zygote in pool:
-                    zygote.close()
-        if refused is not None:
-            raise refused
-        return summary
-    finally:
+    planned = plan(exercise, folder, db, regrade=regrade, limits=limits)
+    summary = Summary(skipped=planned.skipped, unusable=planned.unusable)
+    if not planned.todo:
         summary.seconds = time.monotonic() - started
+        return summary
+    if scheduler is not None:
+        from kit.grading import cluster
+
+        outcomes = cluster.grade_on_cluster(scheduler, planned, limits, require_isolation)
+    else:
+        outcomes = _grade_locally(planned, workers, limits, require_isolation, zygotes)
+    book = Gradebook(db)
+    bar = Progress(len(planned.todo), None if progress in (None, True) else progress) if progress is not False else None
+    refused = None
+    try:
+        for kind, entry, digest, value in outcomes:
+            if kind == "graded":
+                book.record(entry.student, digest, planned.version, value)
+                summary.graded += 1
+            elif kind == "failed":
+                summary.failed.append((entry.student, value))
+            else:  # refused: the sandbox cannot isolate; stop here
+                refused = value
+                break
+            if bar:
+                bar.advance()
+    finally:
+        outcomes.close()  # stops the workers (or cancels what the cluster has left)
+        if bar:
+            bar.close()
         book.close()
+        summary.seconds = time.monotonic() - started
+    if refused is not None:
+        raise refused if isinstance(refused, BaseException) else IsolationRequired(refused)
+    return summary
+
+
+def _grade_locally(planned: Plan, workers: int, limits, require_isolation: bool, zygotes):
+    """``(kind, entry, digest, value)`` per submission as the local pool finishes it: ``graded``
+    (a GradeResult), ``failed`` (why), ``refused`` (an IsolationRequired; the last one)."""
+    from kit.grading import exercises
+    from kit.grading.engine import grade_submission
+    from kit.grading.sandbox import IsolationRequired, Zygote
+
+    found, todo = planned.exercise, planned.todo
+    checks = exercises.load_checks(found)
+    jobs: queue.Queue = queue.Queue()
+    for item in todo:
+        jobs.put(item)
+    results: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    owned = zygotes is None
+    pool = list(zygotes) if zygotes is not None else [Zygote() for _ in range(min(workers, len(todo)))]
+
+    def work(zygote) -> None:
+        while not stop.is_set():
+            try:
+                entry, digest = jobs.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                result = grade_submission(found, entry.path, zygote=zygote, limits=limits, checks=checks,
+                                          require_isolation=require_isolation)
+            except IsolationRequired as refused:
+                results.put(("refused", entry, digest, refused))
+                stop.set()
+                return
+            except BaseException as error:  # the grader's own failure: say so, retry next run
+                results.put(("failed", entry, digest, f"{type(error).__name__}: {error}"))
+                if not isinstance(error, Exception):
+                    return  # SystemExit, KeyboardInterrupt: this worker ends
+            else:
+                results.put(("graded", entry, digest, result))
+
+    threads = [threading.Thread(target=work, args=(z,), daemon=True, name=f"grader-{i}")
+               for i, z in enumerate(pool)]
+    try:
+        for thread in threads:
+            thread.start()
+        reported = set()
+        for _ in range(len(todo)):
+            while True:
+                try:
+                    outcome = results.get(timeout=0.5)
+                    break
+                except queue.Empty:
+                    if not any(t.is_alive() for t in threads) and results.empty():
+                        outcome = None
+                        break
+            if outcome is None:  # every worker ended early: what is left is not graded, and says so
+                for entry, digest in todo:
+                    if entry.student not in reported:
+                        yield "failed", entry, digest, "no grading worker was left to grade it"
+                return
+            reported.add(outcome[1].student)
+            yield outcome
+            if outcome[0] == "refused":
+                return
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        if owned:
+            for zygote in pool:
+                zygote.close()

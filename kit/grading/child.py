@@ -62,10 +62,15 @@ def privileged() -> bool:
     return os.geteuid() == 0 and os.environ.get("KIT_SANDBOX_UNPRIVILEGED") != "1"
 
 
-def sandbox_user() -> tuple[int, int] | None:
-    """(uid, gid) of ``nobody`` when the grader runs as root, else None (no privilege to drop)."""
+def sandbox_user(requested=None) -> tuple[int, int] | None:
+    """The (uid, gid) a runner drops to when the grader runs as root, else None (no privilege to
+    drop): ``requested`` (the zygote's own user, :func:`kit.grading.sandbox.claim_sandbox_user`,
+    sent by the grader with each call) when it is a pair of positive ints, else
+    ``KIT_SANDBOX_USER`` or ``nobody``."""
     if not privileged():
         return None
+    if type(requested) in (list, tuple) and len(requested) == 2 and all(type(i) is int and i > 0 for i in requested):
+        return int(requested[0]), int(requested[1])
     try:
         entry = pwd.getpwnam(os.environ.get("KIT_SANDBOX_USER", "nobody"))
     except KeyError:
@@ -299,6 +304,13 @@ def _run(request: dict, result_fd: int) -> None:
     while view:
         written = os.write(result_fd, view)
         view = view[written:]
+    # Closed before the exit, which takes tens of milliseconds to tear down this copy of the
+    # zygote: the keeper sees both pipes end now and can report (see _watch).
+    for fd in (result_fd, 1, 2):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
     os._exit(0)
 
 
@@ -390,9 +402,15 @@ def keep(call_fd: int, control_fd: int | None = None) -> None:
             status.update(_run_once(request, pidns, answer, output))
     except BaseException as error:  # a keeper failure is the grader's, reported as such
         status.update(state="internal", message=f"{type(error).__name__}: {error}")
+    reap = status.pop("reap", None)
     try:
         send_report(call_fd, status, bytes(answer), bytes(output))
     finally:
+        if reap is not None:  # a runner still ending after its answer (see _watch): never leave a zombie
+            try:
+                os.waitpid(reap, 0)
+            except ChildProcessError:
+                pass
         os._exit(0)
 
 
@@ -401,7 +419,7 @@ def _run_once(request: dict, pidns: bool, answer: bytearray, output: bytearray) 
     import tempfile
 
     limits = request["limits"]
-    user = sandbox_user()
+    user = sandbox_user(request.get("user"))
     workdir = tempfile.mkdtemp(prefix="kit-sandbox-")
     try:
         path = os.path.join(workdir, request["filename"])
@@ -432,6 +450,7 @@ def _watch(runner, pidns, limits, started, result_r, output_r, answer, output) -
     answer_cap = int(limits["result_mb"]) * 1024 * 1024 + 8
     output_total = 0
     reason = None
+    early = False
     open_fds = {result_r, output_r}
     exit_status = usage = None
     while True:
@@ -459,7 +478,18 @@ def _watch(runner, pidns, limits, started, result_r, output_r, answer, output) -
         pid, exit_status, usage = os.wait4(runner, os.WNOHANG)
         if pid:
             break
+        if pidns and not open_fds and _complete(answer):
+            # Every writer of both pipes is gone (the runner closes them after its answer) and
+            # the answer is whole: the call is answered. The runner's exit (tearing down its
+            # copy of the zygote) goes on while the keeper reports; the keeper reaps it after.
+            # Only with a PID namespace, whose processes all die with the runner; without one,
+            # leftovers must be killed before the report (below), which waits for them.
+            early = True
+            break
     seconds = time.monotonic() - started
+    if early:
+        _kill(runner, pidns)  # it is ending anyway; stragglers of its namespace die with it
+        return {"seconds": round(seconds, 4), "output_bytes": output_total, "state": "answered", "reap": runner}
     if reason is not None:
         _kill(runner, pidns)
         _, exit_status, usage = os.wait4(runner, 0)
@@ -493,6 +523,11 @@ def _watch(runner, pidns, limits, started, result_r, output_r, answer, output) -
             reason = "exited"
     result["state"] = reason
     return result
+
+
+def _complete(answer: bytearray) -> bool:
+    """Whether ``answer`` holds exactly one whole frame (its 8-byte length, then that many bytes)."""
+    return len(answer) >= 8 and int.from_bytes(answer[:8], "little") == len(answer) - 8
 
 
 def _kill(runner, pidns) -> None:

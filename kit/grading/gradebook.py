@@ -20,10 +20,11 @@ import csv
 import datetime
 import hashlib
 import json
+import os
 import sqlite3
 from pathlib import Path
 
-from kit.errors import KitError, MissingFile, writing
+from kit.errors import CannotWrite, KitError, MissingFile, writing
 
 SCHEMA_VERSION = 1
 
@@ -75,38 +76,101 @@ def checks_version(exercise, limits=None) -> str:
     grading = Path(__file__).resolve().parent
     for path in sorted(grading.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(json.dumps(limits.as_dict() if limits is not None else None, sort_keys=True).encode())
+    # Numbers as floats: `--timeout 3` (3.0) and Limits(timeout=3) are the same limits.
+    chosen = {key: None if value is None else float(value) for key, value in limits.as_dict().items()} \
+        if limits is not None else None
+    digest.update(json.dumps(chosen, sort_keys=True).encode())
     return digest.hexdigest()[:16]
 
 
-class Gradebook:
-    """One SQLite gradebook file (created when missing; WAL mode).
+WAIT_SECONDS = 30.0
+"""How long to wait for another program's lock on the gradebook (``KIT_GRADEBOOK_WAIT`` overrides):
+a batch holds the write lock for one submission's transaction, a few milliseconds."""
 
-    Not shared between threads: the batch's main thread alone writes it.
+
+def wait_seconds() -> float:
+    """``KIT_GRADEBOOK_WAIT`` (seconds, > 0) or :data:`WAIT_SECONDS`."""
+    text = os.environ.get("KIT_GRADEBOOK_WAIT", "").strip()
+    if not text:
+        return WAIT_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise KitError(f"The KIT_GRADEBOOK_WAIT environment variable must be a number of seconds > 0. Got {text!r} "
+                       f"instead. Unset it for the default ({WAIT_SECONDS:g} s).")
+    return value
+
+
+def database_error(path, error: sqlite3.Error, waited: float) -> KitError:
+    """SQLite's error on the gradebook ``path`` as one sentence that says what to do."""
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return KitError(f"The gradebook {str(path)!r} is locked by another program (still after {waited:g} s): "
+                        "another kit grade-batch may be writing it. Wait for it to end (or raise KIT_GRADEBOOK_WAIT), "
+                        "or give another --db.")
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return CannotWrite(f"Cannot write the gradebook {str(path)!r} ({text}). Give a --db in a folder you can "
+                           "write to.")
+    if isinstance(error, sqlite3.OperationalError) and ("disk" in text or "I/O" in text or "full" in text):
+        return CannotWrite(f"Cannot write the gradebook {str(path)!r} ({text}). Free some space or give another --db.")
+    return KitError(f"{str(path)!r} is not a kit gradebook ({text}). Give the file `kit grade-batch … --db` wrote, or "
+                    "a new file name.")
+
+
+class Gradebook:
+    """One SQLite gradebook file (created when missing, in a folder that exists; WAL mode).
+
+    Every problem with the file (a missing or unwritable folder, a file that is not SQLite or not
+    a gradebook, a lock another program holds past :func:`wait_seconds`) is a one-sentence
+    :class:`kit.errors.KitError`. Not shared between threads: the batch's main thread alone
+    writes it.
     """
 
     def __init__(self, path, create: bool = True):
         self.path = Path(path)
+        self.waited = wait_seconds()
         if not create and not self.path.is_file():
             raise MissingFile(f"No gradebook {str(path)!r}. Give the file `kit grade-batch … --db` wrote.")
-        if create and self.path.is_dir():
-            raise KitError(f"The gradebook {str(path)!r} is a folder. Give a file name, e.g. gradebook.sqlite.")
-        with writing(path, "the gradebook"):
+        if create:
+            self._check_writable()
+        try:
+            self.connection = sqlite3.connect(self.path, isolation_level=None, timeout=self.waited)
+        except sqlite3.Error as error:
+            raise database_error(path, error, self.waited) from None
+        try:
+            self.connection.execute("PRAGMA journal_mode=WAL")
             if create:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                self.connection = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-                self.connection.execute("PRAGMA journal_mode=WAL")
-                if create:
-                    self.connection.executescript(SCHEMA)
-                    self.connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-                tables = {row[0] for row in self.connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            except sqlite3.DatabaseError as error:
-                raise KitError(f"{str(path)!r} is not a kit gradebook ({error}). Give the file `kit grade-batch … "
-                               "--db` wrote, or a new file name.") from None
+                self.connection.executescript(SCHEMA)
+                self.connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+                # Take the write lock once now: a gradebook another program holds is refused
+                # before the batch grades anything, not after its first submission.
+                self.connection.execute("BEGIN IMMEDIATE")
+                self.connection.execute("ROLLBACK")
+            tables = {row[0] for row in self.connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.Error as error:
+            self.connection.close()
+            raise database_error(path, error, self.waited) from None
         if not {"grades", "check_results", "gradings"} <= tables:
+            self.connection.close()
             raise KitError(f"{str(path)!r} is an SQLite file but not a kit gradebook (no grades table). Give the "
                            "file `kit grade-batch … --db` wrote, or a new file name.")
+
+    def _check_writable(self) -> None:
+        if self.path.is_dir():
+            raise KitError(f"The gradebook {str(self.path)!r} is a folder. Give a file name, e.g. gradebook.sqlite.")
+        folder = self.path.parent
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "does not exist"
+            raise MissingFile(f"Cannot create the gradebook {str(self.path)!r}: its folder {str(folder)!r} {what}. "
+                              "Create the folder first, or give another --db.")
+        # SQLite writes the file and, in WAL mode, two files beside it (-wal, -shm).
+        for target, what in ((folder, "its folder"), (self.path, "the file")):
+            if target.exists() and not os.access(target, os.W_OK):
+                raise CannotWrite(f"Cannot write the gradebook {str(self.path)!r}: {what} is not writable "
+                                  "(a read-only file system or no permission). Give a --db in a folder you "
+                                  "can write to.")
 
     def close(self) -> None:
         self.connection.close()
@@ -129,8 +193,8 @@ class Gradebook:
         now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         exercise = result.exercise
         with writing(self.path, "the gradebook"):
-            self.connection.execute("BEGIN IMMEDIATE")
             try:
+                self.connection.execute("BEGIN IMMEDIATE")
                 self.connection.execute("DELETE FROM check_results WHERE exercise=? AND student=?", (exercise, student))
                 self.connection.execute(
                     "INSERT OR REPLACE INTO grades VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -145,9 +209,18 @@ class Gradebook:
                     "INSERT INTO gradings (exercise, student, content_hash, checks_version, score, graded_at) "
                     "VALUES (?,?,?,?,?,?)", (exercise, student, content, version, result.score, now))
                 self.connection.execute("COMMIT")
+            except sqlite3.Error as error:
+                self._rollback()
+                raise database_error(self.path, error, self.waited) from None
             except BaseException:
-                self.connection.execute("ROLLBACK")
+                self._rollback()
                 raise
+
+    def _rollback(self) -> None:
+        try:
+            self.connection.execute("ROLLBACK")
+        except sqlite3.Error:  # nothing to roll back: BEGIN itself failed
+            pass
 
     def exercises(self) -> list[str]:
         return [row[0] for row in self.connection.execute("SELECT DISTINCT exercise FROM grades ORDER BY exercise")]

@@ -7,11 +7,13 @@ Example:
     >>> outcome.state, outcome.value["plain"]
     ('answered', 6)
 
-Isolation (see :mod:`kit.grading.child`): as root, each call runs as the user ``nobody`` with no
-supplementary groups, in fresh mount, network and PID namespaces, with a private size-capped
-``/tmp`` and empty mounts over the hidden paths (:func:`default_hidden_paths`). Not as root,
-only the resource limits, a new process group, the keeper's reaping of leftovers and a scratch
-directory apply: the submission could read files the grader's user can read and open network
+Isolation (see :mod:`kit.grading.child`): as root, each call runs as its zygote's own sandbox
+user (:func:`claim_sandbox_user`: a uid of ``KIT_SANDBOX_UIDS`` no other zygote, process or
+account uses, so parallel workers never share one user's process limit) with no supplementary
+groups, in fresh mount, network and PID namespaces, with a private size-capped ``/tmp`` and
+empty mounts over the hidden paths (:func:`default_hidden_paths`). Not as root, only the
+resource limits, a new process group, the keeper's reaping of leftovers and a scratch directory
+apply: the submission could read files the grader's user can read and open network
 connections, which is why graded runs (CI, Gradescope) run as root, in a container.
 :attr:`Zygote.isolation` says, after :meth:`Zygote.start`, what is missing.
 
@@ -25,6 +27,7 @@ submission managed to leave behind can write nothing the grader reads for a late
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
 import math
 import os
@@ -54,6 +57,105 @@ PROBE_LIMITS = Limits(timeout=10)
 
 class SandboxError(KitError, RuntimeError):
     """The sandbox itself cannot run (the zygote did not start); the message says why."""
+
+
+DEFAULT_SANDBOX_UIDS = (60600, 60999)
+"""Where each zygote's sandbox user is taken from by default: unused by systemd's conventions
+(regular users end at 60000, homed users at 60513, container-mapped host users at 60577, its
+dynamic service users start at 61184) and by useradd (subordinate uids start at 100000); uids
+that name an account or run a process are skipped anyway."""
+UID_LOCKS = Path("/run/kit-sandbox-uids")  # one lock file per claimed uid, root's only
+
+
+def sandbox_uids() -> range:
+    """The uids zygotes take their sandbox users from: ``KIT_SANDBOX_UIDS`` (``FIRST-LAST``,
+    inclusive) or :data:`DEFAULT_SANDBOX_UIDS`.
+
+    Example:
+        >>> sandbox_uids()                    # KIT_SANDBOX_UIDS unset      # doctest: +SKIP
+        range(60600, 61000)
+    """
+    text = os.environ.get("KIT_SANDBOX_UIDS", "").strip()
+    if not text:
+        return range(DEFAULT_SANDBOX_UIDS[0], DEFAULT_SANDBOX_UIDS[1] + 1)
+    first, _, last = text.partition("-")
+    try:
+        low, high = int(first), int(last or first)
+    except ValueError:
+        low, high = 0, -1
+    if not 1 <= low <= high < 2 ** 32 - 1:
+        raise InvalidParameter(f"The KIT_SANDBOX_UIDS environment variable must be a range of user ids FIRST-LAST "
+                               f"with 1 <= FIRST <= LAST, e.g. 60600-60999. Got {text!r} instead. Choose ids no "
+                               "account uses, one per zygote running at once, or unset it.")
+    return range(low, high + 1)
+
+
+def _lock_folder() -> Path:
+    folder = UID_LOCKS if UID_LOCKS.parent.is_dir() else Path(tempfile.gettempdir()) / UID_LOCKS.name
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        status = folder.lstat()
+    except OSError as error:
+        raise SandboxError(f"cannot use {folder} to hand out sandbox users ({error.strerror or error})") from None
+    if not os.path.isdir(folder) or os.path.islink(folder) or status.st_uid != os.geteuid() or status.st_mode & 0o022:
+        raise SandboxError(f"{folder} must be a folder of the grader's own user that others cannot write "
+                           "(it hands out sandbox users); remove it and grade again")
+    return folder
+
+
+def _running_uids() -> set:
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                found.add(os.stat(f"/proc/{entry}").st_uid)
+            except OSError:
+                pass
+    return found
+
+
+def claim_sandbox_user():
+    """``((uid, gid), lock)`` for a new zygote as root: its own sandbox user, held while ``lock``
+    (a file descriptor with an exclusive ``flock``) stays open in any process, or ``(None, None)``
+    without the full sandbox (not root: there is no user to change to).
+
+    The uid is the first of :func:`sandbox_uids` that no other zygote holds (on this machine,
+    whichever program started it), that names no account (whose files it would own) and that no
+    process runs as (RLIMIT_NPROC counts every process of a uid). ``KIT_SANDBOX_USER`` instead
+    names one user every zygote shares (``(uid, gid)``, no lock). Its group is the uid itself, a
+    group nobody belongs to.
+
+    Example:
+        >>> user, lock = claim_sandbox_user()      # as root        # doctest: +SKIP
+        >>> user
+        (60600, 60600)
+    """
+    import pwd
+
+    if not child.privileged():
+        return None, None
+    if os.environ.get("KIT_SANDBOX_USER"):
+        return child.sandbox_user(), None
+    uids = sandbox_uids()
+    folder = _lock_folder()
+    running = _running_uids()
+    for uid in uids:
+        if uid in running:
+            continue
+        try:
+            pwd.getpwuid(uid)
+            continue
+        except KeyError:
+            pass
+        descriptor = os.open(folder / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(descriptor)
+            continue
+        return (uid, uid), descriptor
+    raise SandboxError(f"every sandbox user of KIT_SANDBOX_UIDS ({uids.start}-{uids.stop - 1}) is taken by another "
+                       "zygote, an account or a running process: set KIT_SANDBOX_UIDS to a wider range of unused ids")
 
 
 class IsolationRequired(SandboxError):
@@ -237,6 +339,7 @@ class Zygote:
         self._stderr = None
         self._lock = threading.Lock()
         self.start_seconds = 0.0
+        self.user: tuple[int, int] | None = None  # as root, the sandbox user its calls run as
 
     @property
     def pid(self) -> int | None:
@@ -250,15 +353,23 @@ class Zygote:
             # The runner will share this process's user: without this, a process it left behind
             # could attach to the grader, or open its sockets and files through /proc/PID/fd.
             child.make_undumpable()
+        # The zygote holds its user's lock (an inherited descriptor) for as long as it or one of
+        # its keepers lives: no other zygote gets that uid while a call of this one may run.
+        self.user, lock = claim_sandbox_user()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._stderr = tempfile.TemporaryFile()  # why it did not start, should it not
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(repository_root()) + os.pathsep
                    + os.environ.get("PYTHONPATH", ""))
-        with theirs:
-            self._process = subprocess.Popen([sys.executable, "-m", "kit.grading.zygote", str(theirs.fileno())],
-                                             pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                                             stdout=subprocess.DEVNULL, stderr=self._stderr, env=env, cwd="/",
-                                             start_new_session=True)
+        passed = (theirs.fileno(),) if lock is None else (theirs.fileno(), lock)
+        try:
+            with theirs:
+                self._process = subprocess.Popen([sys.executable, "-m", "kit.grading.zygote", str(theirs.fileno())],
+                                                 pass_fds=passed, stdin=subprocess.DEVNULL,
+                                                 stdout=subprocess.DEVNULL, stderr=self._stderr, env=env, cwd="/",
+                                                 start_new_session=True)
+        finally:
+            if lock is not None:
+                os.close(lock)
         self._control = ours
         ready = self._receive(READY_TIMEOUT)
         if not ready.get("ready"):
@@ -304,7 +415,7 @@ class Zygote:
             self.start()
             request = {"source": source, "filename": os.path.basename(filename) or "submission.py",
                        "driver": driver, "arguments": protocol.encode(arguments).decode(),
-                       "limits": limits.as_dict(), "hide": self.hide}
+                       "limits": limits.as_dict(), "hide": self.hide, "user": self.user}
             return self._exchange(request, limits.timeout + BACKSTOP_MARGIN, limits)
 
     def _exchange(self, request: dict, backstop: float, limits: Limits) -> CallOutcome:

@@ -4,8 +4,8 @@ and nothing secret, so that each sandboxed call starts with a fork instead of a 
 Run by :class:`kit.grading.sandbox.Zygote` as ``python -m kit.grading.zygote FD``, where ``FD``
 is its end of a ``SOCK_SEQPACKET`` socket pair. Each packet from the grader is
 ``{"backstop": SECONDS}`` carrying one file descriptor, the call's own socket; the zygote forks a
-keeper with it (:func:`kit.grading.child.keep`), closes its copy, waits and answers
-``{"done": true}``. It never reads the call's socket itself (the keeper does), so no
+keeper with it (:func:`kit.grading.child.keep`), closes its copy and answers ``{"done": true}``
+(it reaps the keeper later, and kills it should it outlive its backstop). It never reads the call's socket itself (the keeper does), so no
 submission's code or answers ever sit in the memory that the next submission's child inherits.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import socket
 import sys
@@ -22,6 +23,7 @@ PRELOAD = ("numpy", "tensorflow", "keras", "kit.activations", "kit.builders", "k
            "kit.training", "kit.grading.drivers", "kit.grading.models", "kit.grading.protocol", "kit.grading.child")
 """What every child starts with. Only the kit's public modules: no checks, no solutions."""
 PACKET_BYTES = 65536
+REAP_SECONDS = 0.05  # how often ended keepers are reaped while the grader sends nothing
 
 
 def preload(modules=PRELOAD) -> None:
@@ -32,44 +34,62 @@ def preload(modules=PRELOAD) -> None:
         importlib.import_module(name)
 
 
-def _wait(pid: int, backstop: float) -> None:
-    deadline = time.monotonic() + backstop
-    delay = 0.001
-    while True:
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return
-        if time.monotonic() > deadline:  # the keeper is trusted, but never let it hang the grader
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            os.waitpid(pid, 0)
-            return
-        time.sleep(delay)
-        delay = min(delay * 2, 0.01)
+def _reap(keepers: dict, block: bool = False) -> None:
+    """Reap the keepers that ended; kill (with their session) those past their backstop.
+    ``keepers`` maps pid → deadline; ``block`` waits for every one of them (the zygote's end)."""
+    for pid, deadline in list(keepers.items()):
+        while True:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done:
+                del keepers[pid]
+                break
+            if time.monotonic() > deadline:  # the keeper is trusted, but never let it hang the grader
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                os.waitpid(pid, 0)
+                del keepers[pid]
+                break
+            if not block:
+                break
+            time.sleep(0.005)
 
 
 def serve(control: socket.socket) -> None:
-    """Answer the grader's packets until it closes the control socket."""
+    """Answer the grader's packets until it closes the control socket.
+
+    A keeper is forked per packet and ``{"done": true}`` answered at once: the keeper's report
+    goes to the grader on the call's own socket, and its end (tearing down a copy of a process
+    that holds TensorFlow takes tens of milliseconds) overlaps the next call instead of delaying
+    it. Ended keepers are reaped between packets; one past its backstop is killed.
+    """
     from kit.grading import child
 
     control.send(json.dumps({"ready": True, "pid": os.getpid()}).encode())
-    while True:
-        message, fds, _, _ = socket.recv_fds(control, PACKET_BYTES, 1)
-        if not message:
-            return  # the grader closed its end
-        if len(fds) != 1:
-            for fd in fds:
-                os.close(fd)
-            control.send(json.dumps({"done": False, "error": "a call needs exactly one socket"}).encode())
-            continue
-        pid = os.fork()
-        if pid == 0:
-            child.keep(fds[0], control.fileno())
-        os.close(fds[0])
-        _wait(pid, float(json.loads(message)["backstop"]))
-        control.send(json.dumps({"done": True}).encode())
+    keepers: dict = {}
+    try:
+        while True:
+            _reap(keepers)
+            ready, _, _ = select.select([control], [], [], REAP_SECONDS if keepers else None)
+            if not ready:
+                continue
+            message, fds, _, _ = socket.recv_fds(control, PACKET_BYTES, 1)
+            if not message:
+                return  # the grader closed its end
+            if len(fds) != 1:
+                for fd in fds:
+                    os.close(fd)
+                control.send(json.dumps({"done": False, "error": "a call needs exactly one socket"}).encode())
+                continue
+            pid = os.fork()
+            if pid == 0:
+                child.keep(fds[0], control.fileno())
+            os.close(fds[0])
+            keepers[pid] = time.monotonic() + float(json.loads(message)["backstop"])
+            control.send(json.dumps({"done": True}).encode())
+    finally:
+        _reap(keepers, block=True)
 
 
 def main(argv: list[str]) -> None:

@@ -189,3 +189,91 @@ def _table_ready(db) -> bool:
             return connection.execute("SELECT 1 FROM sqlite_master WHERE name='gradings'").fetchone() is not None
     except sqlite3.Error:
         return False
+
+
+def _kit_without_tensorflow(*arguments, prelude="", environment=None, user=None):
+    """``kit ARGS`` in a fresh interpreter after ``prelude``; exits 99 if TensorFlow got imported."""
+    code = (f"import sys\n{prelude}\nfrom kit.cli import main\nstatus = main({list(arguments)!r})\n"
+            "sys.exit(99 if 'tensorflow' in sys.modules else status)")
+    env = {"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin", "HOME": "/tmp",
+           **(environment or {})}
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env=env, user=user)
+
+
+@pytest.mark.slow  # two gradings and two fresh interpreters: 6-18 s here
+def test_a_rerun_with_nothing_to_do_starts_no_tensorflow_and_no_zygote(tmp_path, zygote):
+    from kit.grading import Limits
+    from kit.grading.batch import grade_folder
+
+    folder = _folder(tmp_path, {"alice.py": SOLUTION, "bob.py": STARTER})
+    db = tmp_path / "gradebook.sqlite"
+    # The limits `--timeout 3` gives, so that the command finds the same checks' version.
+    assert grade_folder("04", folder, db, zygotes=[zygote], limits=Limits(timeout=3), progress=False).graded == 2
+    no_zygote = ("import kit.grading.sandbox as sandbox\n"
+                 "def refuse(self):\n    raise SystemExit('a zygote was started')\n"
+                 "sandbox.Zygote.start = refuse\nsandbox.Zygote.__enter__ = refuse")
+    result = _kit_without_tensorflow("grade-batch", "04", str(folder), "--db", str(db), "--timeout", "3",
+                                     prelude=no_zygote)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Graded 0, skipped 2 already graded" in result.stdout
+    assert _gradings(db) == {"alice": 1, "bob": 1}
+    # The same check catches a run that has work: it must start one (and it is refused here).
+    (folder / "bob.py").write_text(SOLUTION)
+    busy = _kit_without_tensorflow("grade-batch", "04", str(folder), "--db", str(db), "--timeout", "3",
+                                   "--allow-unisolated", prelude=no_zygote)
+    assert busy.returncode != 0 and "a zygote was started" in busy.stderr
+
+
+@pytest.mark.parametrize("db, expected", [
+    ("{tmp}/missing/g.sqlite", "its folder '{tmp}/missing' does not exist. Create the folder first"),
+    ("{tmp}/plain.txt/g.sqlite", "its folder '{tmp}/plain.txt' is not a folder"),
+    ("{tmp}/plain.txt", "'{tmp}/plain.txt' is not a kit gradebook (file is not a database)"),
+    ("/proc/g.sqlite", "Cannot write the gradebook '/proc/g.sqlite' (unable to open database file)"),
+])
+def test_a_gradebook_that_cannot_be_used_is_refused_in_one_line(tmp_path, db, expected):
+    (tmp_path / "plain.txt").write_text("plain text, not SQLite\n" * 100)
+    folder = _folder(tmp_path, {"alice.py": SOLUTION})
+    result = _kit_without_tensorflow("grade-batch", "04", str(folder), "--db", db.replace("{tmp}", str(tmp_path)))
+    assert result.returncode == 2, result.stderr
+    assert expected.replace("{tmp}", str(tmp_path)) in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("unshare"), reason="needs root and unshare(1)")
+def test_a_gradebook_in_a_read_only_folder_is_refused_in_one_line(tmp_path):
+    # Root may write anywhere permissions forbid: a read-only mount (in a mount namespace of the
+    # command alone) is a folder even root cannot write.
+    folder = _folder(tmp_path, {"alice.py": SOLUTION})
+    readonly = tmp_path / "readonly"
+    readonly.mkdir()
+    db = readonly / "g.sqlite"
+    code = f"import sys\nfrom kit.cli import main\nsys.exit(main({['grade-batch', '04', str(folder), '--db', str(db)]!r}))"
+    script = f'mount --bind -o ro "{readonly}" "{readonly}" && exec "{sys.executable}" -c "$0"'
+    result = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, code], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120,
+                            env={"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin"})
+    if "mount" in result.stderr and "kit grade-batch" not in result.stderr:
+        pytest.skip(f"no read-only bind mount here: {result.stderr.strip()}")
+    assert result.returncode == 2, result.stderr
+    assert f"Cannot write the gradebook '{db}': its folder is not writable" in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not db.exists()
+
+
+def test_a_locked_gradebook_is_refused_in_one_line(tmp_path):
+    folder = _folder(tmp_path, {"alice.py": SOLUTION})
+    db = tmp_path / "gradebook.sqlite"
+    from kit.grading.gradebook import Gradebook
+
+    Gradebook(db).close()
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another program writing, and not letting go
+    try:
+        result = _kit_without_tensorflow("grade-batch", "04", str(folder), "--db", str(db),
+                                         environment={"KIT_GRADEBOOK_WAIT": "0.5"})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.returncode == 2, result.stderr
+    assert f"The gradebook '{db}' is locked by another program (still after 0.5 s)" in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
