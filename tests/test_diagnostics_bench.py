@@ -15,12 +15,13 @@ CONDITIONS = {"trainer", "trainer_diagnostics_default", "trainer_diagnostics_eve
 def _kit_caches():
     """Sizes of the module-level caches the cold mode must clear."""
     from kit import diagnostics
-    from kit.tensorboard import callback, dashboards
+    from kit.tensorboard import callback, dashboards, drawing
     from kit.training import compiled
 
     return {"compiled trainer": compiled.cache_info()["functions"], "probe programs": len(diagnostics._CHAIN_PROGRAMS),
             "activation curves": len(callback._CURVES), "plane grids": len(callback._PLANES),
-            "palette": callback._palette.cache_info().currsize, "layout": dashboards._layout.cache_info().currsize}
+            "palette": callback._palette.cache_info().currsize, "layout": dashboards._layout.cache_info().currsize,
+            "picture palette": drawing.palette.cache_info().currsize, "label text": drawing._text.cache_info().currsize}
 
 
 @pytest.mark.slow

@@ -107,17 +107,18 @@ def clear_kit_caches() -> None:
 
     The compiled trainer (``kit.training.compiled``), the shared probe programs
     (``kit.diagnostics``), the rendered activation curves and plane grids of the callback, and its
-    small ``lru_cache`` helpers. A test checks that each is filled by a run and emptied here.
+    small ``lru_cache`` helpers (the palettes, the rendered text of the pictures' labels). A test
+    checks that each is filled by a run and emptied here.
     """
     from kit import diagnostics
-    from kit.tensorboard import callback, dashboards
+    from kit.tensorboard import callback, dashboards, drawing
     from kit.training import compiled
 
     compiled.clear_cache()
     diagnostics._CHAIN_PROGRAMS.clear()
     callback._CURVES.clear()
     callback._PLANES.clear()
-    for cached in (callback._log_tag, callback._palette, dashboards._layout):
+    for cached in (callback._log_tag, callback._palette, dashboards._layout, drawing._text, drawing.palette):
         cached.cache_clear()
 
 

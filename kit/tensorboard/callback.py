@@ -39,7 +39,7 @@ GRID_RESOLUTION = 100  # the Playground's heat map: 100×100 over [-6, 6]²
 IMAGE_SCALE = 2  # the 100×100 decision grid is drawn at 200×200 so the data points are visible
 OWNER = "kit.tensorboard.Diagnostics"
 FLUSH_SECONDS = 2.0  # between probes, the per-epoch scalars reach the event file at least this often
-_CURVES: dict = {}  # activation names → the rendered curves (matplotlib takes ~0.2 s a figure)
+_CURVES: dict = {}  # (activation, role) pairs → the rendered curves, the same for every run with them
 
 
 EPOCHS = COUNT.with_fix("It is a number of epochs.")
@@ -241,7 +241,10 @@ class Diagnostics(keras.callbacks.Callback):
         """Look at the model after ``step`` epochs and write it all, with ``scalars`` (the logs)."""
         self._last_probe_step = step
         image = self._plane is not None and (step % self.images_every == 0 or step == self._epochs())
-        values, probe_scalars = self._summaries(self._probe(with_grid=image), image)
+        # Every probe runs the pass with the decision grid when there is one: one compiled program
+        # instead of two (a cold run's compile is most of the callback's cost), for the price of
+        # the grid's forward pass (a fraction of a millisecond on a Playground network).
+        values, probe_scalars = self._summaries(self._probe(with_grid=self._plane is not None), image)
         self._writer.write(step, values, [*scalars, *probe_scalars])
 
     # -- what is written ----------------------------------------------------------------------
@@ -348,16 +351,13 @@ class Diagnostics(keras.callbacks.Callback):
             return None
         key = tuple((name, _role(layers)) for name, layers in roles.items())
         if key not in _CURVES:  # the same picture for every run with these activations in these places
-            from kit import plots
+            from kit.tensorboard import drawing
 
-            figure = plots.activation_curves(list(roles))
-            for axis, (name, role) in zip(figure.axes, key):
-                # Say where each curve is used: a ReLU network's tanh panel is its output unit.
-                axis.set_title(f"{role}: {activations.get(name).name}\n{activations.get(name).formula}", fontsize=9)
-            figure.tight_layout()
-            _CURVES[key] = events.image("activation_curves", events.figure_rgb(figure),
-                                        "The network's activations (solid) and their derivatives (dashed); each "
-                                        "panel's title says which layers use it")
+            # Each panel says where it is used: a ReLU network's tanh panel is its output unit.
+            _CURVES[key] = events.image("activation_curves", drawing.activation_panels(key),
+                                        "The network's activations (blue) and their derivatives (orange, dashed) "
+                                        "over [-5, 5]; each panel's title says which layers use it",
+                                        palette=drawing.palette())
         return _CURVES[key]
 
 

@@ -5,8 +5,9 @@ so its step slider shows the flow as training goes, plus what the Scalars, Histo
 Scalars dashboards need to make vanishing gradients visible:
 
 - :func:`layer_norms`: the numbers the picture plots (L2 norm of ∂loss/∂kernel per Dense layer);
-- :func:`picture`: the picture itself, drawn with Pillow into an 8-bit palette image (no
-  matplotlib: a figure costs ~0.2 s, this well under a millisecond; see ``tests``);
+- :func:`picture`: the picture itself, drawn with Pillow into an 8-bit palette image
+  (``kit.tensorboard.drawing``: about 0.3 ms, 0.6 ms with the PNG, where a matplotlib figure
+  costs ~0.2 s);
 - :func:`log_histograms`: ``log10 |g|`` of each kernel gradient, whose histograms sit beside
   the raw ones: the raw ones are auto-scaled per layer, so a first layer a million times
   smaller looks just like the last;
@@ -24,12 +25,12 @@ Example:
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
 
 from kit.errors import invalid
+from kit.tensorboard import drawing
 
 WIDTH, HEIGHT = 320, 200
 LEFT, RIGHT, TOP, BOTTOM = 40, 10, 18, 22  # margins: decade labels left, title top, layer names below
@@ -38,14 +39,9 @@ TITLE = "|dloss/dkernel| per layer (log)"
 DESCRIPTION = ("Kernel-gradient L2 norm per Dense layer on a log axis (one tick a decade), input side left, "
                "output right: a line falling to the left is a vanishing gradient.")
 
-# Palette indices of the picture (see ``palette``).
-WHITE, GRID, TEXT, LINE, ZERO = range(5)
-
-
-@functools.lru_cache(maxsize=1)
-def palette() -> np.ndarray:
-    """The picture's five colours: white, grid grey, text, the Playground's blue, and orange for 0."""
-    return np.array([[255, 255, 255], [225, 225, 225], [60, 60, 60], [8, 119, 189], [245, 147, 34]], np.uint8)
+# Palette indices of the picture (``kit.tensorboard.drawing.palette``).
+WHITE, GRID, TEXT, LINE, ZERO = drawing.WHITE, drawing.GRID, drawing.TEXT, drawing.BLUE, drawing.ORANGE
+palette = drawing.palette
 
 
 def layer_norms(layers: dict) -> dict[str, float]:
@@ -118,24 +114,6 @@ def positions(norms: dict) -> tuple[np.ndarray, np.ndarray]:
     return np.round(columns).astype(int), np.round(rows).astype(int)
 
 
-@functools.lru_cache(maxsize=256)
-def _text(label: str) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel offsets (rows, columns) of ``label`` in Pillow's default font, rendered once: drawing
-    text is nine tenths of the cost of a picture, and the labels repeat from probe to probe."""
-    from PIL import Image, ImageDraw
-
-    mask = Image.new("L", (8 * len(label) + 8, 16), 0)
-    ImageDraw.Draw(mask).text((0, 0), label, fill=255)
-    return np.nonzero(np.asarray(mask) > 127)
-
-
-def _stamp(pixels: np.ndarray, label: str, column: int, row: int) -> None:
-    rows, columns = _text(label)
-    rows, columns = rows + row, columns + column
-    inside = (rows >= 0) & (rows < pixels.shape[0]) & (columns >= 0) & (columns < pixels.shape[1])
-    pixels[rows[inside], columns[inside]] = TEXT
-
-
 def picture(norms: dict) -> np.ndarray:
     """The gradient flow as (HEIGHT, WIDTH) uint8 indices into :func:`palette`: one point per
     layer (input side left), joined by a line, on a log axis with a grid line and label per
@@ -168,7 +146,7 @@ def picture(norms: dict) -> np.ndarray:
             labels.append((label, x - 3 * len(label), bottom + 5))
     pixels = np.array(canvas, np.uint8)
     for label, column, row in labels:
-        _stamp(pixels, label, column, row)
+        drawing.stamp(pixels, label, column, row)
     return pixels
 
 
