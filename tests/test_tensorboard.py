@@ -415,6 +415,10 @@ def test_the_gradient_flow_picture_puts_each_norm_on_its_decade():
     assert rows[2] == bottom and pixels[rows[2], columns[2]] == gradient_flow.ZERO  # 0: orange, on the floor
     assert pixels[rows[1], columns[1]] == gradient_flow.LINE
     assert dict(gradient_flow.scalars(norms))["gradient_flow/log10_first_over_last"] == pytest.approx(-8)
+    # A norm of 0 has no logarithm: no point (and no ratio) rather than one at an arbitrary floor.
+    assert dict(gradient_flow.scalars({"hidden_1": 0.0, "output": 0.5})) == {
+        "gradient_flow/log10_last": pytest.approx(np.log10(0.5))}
+    assert gradient_flow.decades({"hidden_1": 0.0, "output": 0.0}) == (-1, 1)
     with pytest.raises(ValueError, match="non-empty dict"):
         gradient_flow.picture({})
 

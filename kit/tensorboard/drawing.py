@@ -8,7 +8,7 @@ rendered (text is rendered once per string and then stamped from a cache). Used 
 Example:
     >>> pixels = activation_panels([("relu", "hidden layers hidden_1-hidden_2"), ("tanh", "output layer")])
     >>> pixels.shape, pixels.dtype.name
-    ((190, 520), 'uint8')
+    ((380, 260), 'uint8')
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ X_RANGE = (-5.0, 5.0)
 def activation_panels(panels) -> np.ndarray:
     """One panel per ``(activation name, role)``: the activation (blue) and its derivative (orange,
     dashed) over [−5, 5], titled with where the network uses it (e.g. "output layer"), so a ReLU
-    network's tanh panel reads as its output unit. Returns (190, 260·panels) palette indices."""
+    network's tanh panel reads as its output unit. Returns (190·panels, 260) palette indices:
+    panels stacked, as TensorBoard shows an image about 300 pixels wide."""
     from PIL import Image, ImageDraw
 
     from kit import activations
@@ -64,11 +65,11 @@ def activation_panels(panels) -> np.ndarray:
     if not panels:
         raise invalid("panels", "kit.tensorboard.drawing.activation_panels",
                       "a non-empty list of (activation name, role) pairs", panels)
-    canvas = Image.new("P", (PANEL_WIDTH * len(panels), PANEL_HEIGHT), WHITE)
+    canvas = Image.new("P", (PANEL_WIDTH, PANEL_HEIGHT * len(panels)), WHITE)
     draw = ImageDraw.Draw(canvas)
     labels = []
     x = np.linspace(*X_RANGE, 201).astype(np.float32)
-    left, top, width, height = 12, 40, PANEL_WIDTH - 24, PANEL_HEIGHT - 56
+    left, width, height = 12, PANEL_WIDTH - 24, PANEL_HEIGHT - 56
     for index, (name, role) in enumerate(panels):
         entry = activations.get(name)
         curves = [np.asarray(activations.evaluate(entry, x), np.float64),
@@ -76,7 +77,7 @@ def activation_panels(panels) -> np.ndarray:
         finite = np.concatenate([curve[np.isfinite(curve)] for curve in curves])
         low = float(np.clip(finite.min(initial=-1.0), -5, -1.2))  # 0 and ±1 always in view
         high = float(np.clip(finite.max(initial=1.0), 1.2, 5))
-        origin = index * PANEL_WIDTH + left
+        origin, top, title = left, index * PANEL_HEIGHT + 40, index * PANEL_HEIGHT + 4
 
         def point(i, value):
             row = top + (high - np.clip(value, low, high)) / (high - low) * height
@@ -93,7 +94,7 @@ def activation_panels(panels) -> np.ndarray:
                     draw.line(points[start:start + 9], fill=colour, width=2)
             else:
                 draw.line(points, fill=colour, width=2)
-        labels += [(role, origin, 4), (f"{entry.name}: f (solid), f' (dashed)", origin, 20),
+        labels += [(role, origin, title), (f"{entry.name}: f (solid), f' (dashed)", origin, title + 16),
                    (f"{X_RANGE[0]:g}", origin, top + height + 3), (f"{X_RANGE[1]:g}", origin + width - 10, top + height + 3),
                    (f"{high:.3g}", origin + 2, top + 2), (f"{low:.3g}", origin + 2, top + height - 12)]
     pixels = np.array(canvas, np.uint8)

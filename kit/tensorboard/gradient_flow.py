@@ -34,7 +34,6 @@ from kit.tensorboard import drawing
 
 WIDTH, HEIGHT = 320, 200
 LEFT, RIGHT, TOP, BOTTOM = 40, 10, 18, 22  # margins: decade labels left, title top, layer names below
-FLOOR = 1e-30  # a norm of exactly 0 (every unit dead) in the log10 scalars
 TITLE = "|dloss/dkernel| per layer (log)"
 DESCRIPTION = ("Kernel-gradient L2 norm per Dense layer on a log axis (one tick a decade), input side left, "
                "output right: a line falling to the left is a vanishing gradient.")
@@ -63,13 +62,21 @@ def layer_norms(layers: dict) -> dict[str, float]:
 
 def scalars(norms: dict) -> list[tuple[str, float]]:
     """``(tag, value)``: log10 of the first and last layers' norms and of their ratio (0: the
-    same size; −3: the first layer's gradient is 1000× smaller). Nothing for fewer than one layer;
-    a norm of 0 counts as ``FLOOR``."""
+    same size; −3: the first layer's gradient is 1000× smaller). A norm of exactly 0 (a dead
+    layer stops every gradient before it) has no logarithm: its value, and the ratio, are left
+    out at that step rather than drawn at an arbitrary floor."""
     if not norms:
         return []
-    values = [math.log10(max(float(v), FLOOR)) for v in norms.values()]
-    return [("gradient_flow/log10_first", values[0]), ("gradient_flow/log10_last", values[-1]),
-            ("gradient_flow/log10_first_over_last", values[0] - values[-1])]
+    values = list(norms.values())
+    first, last = float(values[0]), float(values[-1])
+    pairs = []
+    if first > 0:
+        pairs.append(("gradient_flow/log10_first", math.log10(first)))
+    if last > 0:
+        pairs.append(("gradient_flow/log10_last", math.log10(last)))
+    if first > 0 and last > 0:
+        pairs.append(("gradient_flow/log10_first_over_last", math.log10(first) - math.log10(last)))
+    return pairs
 
 
 def log_histograms(layers: dict) -> list[tuple[str, np.ndarray]]:
@@ -144,6 +151,8 @@ def picture(norms: dict) -> np.ndarray:
         if index % every == 0 or index == len(norms) - 1:
             label = _short(name)
             labels.append((label, x - 3 * len(label), bottom + 5))
+    if not any(float(value) > 0 for value in norms.values()):
+        labels.append(("every gradient is exactly 0", LEFT + 40, (TOP + bottom) // 2 - 6))
     pixels = np.array(canvas, np.uint8)
     for label, column, row in labels:
         drawing.stamp(pixels, label, column, row)
