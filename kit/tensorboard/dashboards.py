@@ -26,8 +26,14 @@ METRICS = {
 }
 """The scalar tags the HParams dashboard shows as each run's final metrics."""
 
-STANDARD_HPARAMS = ("activation", "hidden", "depth", "learning_rate", "optimizer", "dataset", "seed")
-"""Hyperparameters every run declares (a run that does not know one leaves its cell empty)."""
+STANDARD_HPARAMS = ("activation", "dataset", "depth", "learning_rate", "seed", "hidden", "optimizer")
+"""Hyperparameters every run declares and fills."""
+
+SHOWN_FIRST = ("activation", "dataset", "depth", "learning_rate", "seed")
+"""The columns the course compares runs by. The HParams dashboard shows five columns until others
+are ticked, the ones whose ``differs`` flag is set first (then by name); a run cannot know whether
+its values differ from the other runs', so the flag is used as what the dashboard makes of it: a
+hint to show these five."""
 
 # (category, [(chart title, tag regex)]): one multi-line chart per quantity. TensorBoard's layout
 # has no log-scale setting and no run filter (its regexes match tags, in every run), so the
@@ -145,7 +151,7 @@ def hparam_infos(values: dict) -> list:
     infos = []
     for name in sorted(set(STANDARD_HPARAMS) | set(values)):
         value = values.get(name)
-        info = api_pb2.HParamInfo(name=name, display_name=name)
+        info = api_pb2.HParamInfo(name=name, display_name=name, differs=name in SHOWN_FIRST)
         if name == "learning_rate" or (name not in CATEGORIES and isinstance(value, (int, float))
                                        and not isinstance(value, bool)):
             info.type = api_pb2.DATA_TYPE_FLOAT64

@@ -159,6 +159,9 @@ def test_hparams_table_names_trials_after_runs_with_typed_filled_columns(board, 
         assert "10" in cells and "10.000" not in cells
         assert rows[RELU]["seed"] == "0" and rows[SIGMOID]["seed"] == "3"  # given; kit.training.train's
         assert rows[SIGMOID]["activation"] == "sigmoid" and rows[RELU]["dataset"] == "spiral"
+        # The columns shown without ticking anything (the dashboard shows the first five declared).
+        headers = {text.strip() for text in page.locator("tf-hparams-table-view .table-header").all_inner_texts()}
+        assert {"Trial ID", "activation", "dataset", "depth", "learning_rate", "seed"} <= headers, headers
         assert float(rows[RELU]["learning_rate"]) == pytest.approx(0.03)  # a number: "0.030000"
     finally:
         page.close()
