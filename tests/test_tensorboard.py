@@ -72,7 +72,8 @@ def test_every_family_of_tags_is_written_with_epoch_steps(runs):
     histograms = set(run.PluginTagToContent("histograms"))
     for family in ("pre_activation", "activation", "kernel", "kernel_gradient", "log10_abs_kernel_gradient"):
         assert {f"{family}/{layer}" for layer in LAYERS} <= histograms
-    assert {f"gradient_flow/log10_{what}" for what in ("first", "last", "first_over_last")} <= scalars
+    # hidden_2 is dead, so every kernel gradient is exactly 0: no logarithm, no log10 scalars.
+    assert not any(tag.startswith("gradient_flow/") for tag in scalars)
     assert set(run.PluginTagToContent("images")) == {"decision_boundary", "activation_curves", "gradient_flow"}
     assert set(run.PluginTagToContent("hparams")) >= {"_hparams_/experiment", "_hparams_/session_start_info"}
     assert run.PluginTagToContent("custom_scalars")
@@ -80,14 +81,17 @@ def test_every_family_of_tags_is_written_with_epoch_steps(runs):
     # Logged metrics at steps 1..EPOCHS (step k = after k epochs); probe diagnostics at 0, 3, 6.
     assert sorted(_series(run, "loss/train")) == list(range(1, EPOCHS + 1))
     for tag in ("grad_norm/hidden_1", "dead_fraction/hidden_2", "kernel_gradient/output", "gradient_flow",
-                "log10_abs_kernel_gradient/hidden_1", "gradient_flow/log10_first_over_last"):
+                "log10_abs_kernel_gradient/hidden_1"):
         assert sorted(_series(run, tag)) == PROBE_STEPS, tag
     # The decision boundary is drawn every 2 × EVERY epochs by default (and at the start and end).
     assert sorted(_series(run, "decision_boundary")) == [0, 2 * EVERY]
     assert sorted(_series(run, "activation_curves")) == [0]
 
-    sigmoid = set(_reader(runs / "sigmoid").PluginTagToContent("scalars"))
+    sigmoid_run = _reader(runs / "sigmoid")
+    sigmoid = set(sigmoid_run.PluginTagToContent("scalars"))
     assert {f"saturated_fraction/hidden_{i}" for i in range(1, 11)} <= sigmoid
+    for what in ("first", "last", "first_over_last"):
+        assert sorted(_series(sigmoid_run, f"gradient_flow/log10_{what}")) == PROBE_STEPS
     assert not any(tag.startswith("dead_fraction/") for tag in sigmoid)
 
 
