@@ -46,8 +46,9 @@ EPOCHS = COUNT.with_fix("It is a number of epochs.")
 
 PROBES_PER_RUN = 15
 """The default cadence aims at about this many probes per run (``default_every``): enough points to
-follow a curve (the 50-epoch deep nets get 14, not two), few enough to keep the callback's cost
-near a fifth of training (``kit bench diagnostics``)."""
+follow a curve (the 50-epoch deep nets get 14, not two). A probe costs about as much as five to
+ten epochs of the compiled trainer on a Playground network, so on a short run they dominate the
+callback's cost (``kit bench diagnostics`` measures it; docs/tensorboard.md, *Cost*)."""
 FALLBACK_EVERY = 50  # when the run's length is unknown (no ``epochs`` in the callback's params)
 
 
@@ -242,8 +243,9 @@ class Diagnostics(keras.callbacks.Callback):
         self._last_probe_step = step
         image = self._plane is not None and (step % self.images_every == 0 or step == self._epochs())
         # Every probe runs the pass with the decision grid when there is one: one compiled program
-        # instead of two (a cold run's compile is most of the callback's cost), for the price of
-        # the grid's forward pass (a fraction of a millisecond on a Playground network).
+        # instead of two (a cold run's compile is most of the callback's cost, ~1 s), for the price
+        # of the grid's forward pass at every probe (measured ~0.2 ms for 2-8-8-1, 2-5 ms for ten
+        # layers of 8, on the shared 2-core machine).
         values, probe_scalars = self._summaries(self._probe(with_grid=self._plane is not None), image)
         self._writer.write(step, values, [*scalars, *probe_scalars])
 
