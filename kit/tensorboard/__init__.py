@@ -4,6 +4,8 @@
   gradients, dead/saturated units, activations, decision boundaries, hparams and layouts;
 - ``kit.tensorboard.events``: the NumPy-fed event writer it uses;
 - ``kit.tensorboard.dashboards``: the HParams description and the Custom Scalars layout;
+- ``kit.tensorboard.gradient_flow``: the gradient-flow picture, its norms and log10 summaries;
+- ``kit.tensorboard.drawing``: small Pillow pictures (no matplotlib in a run);
 - ``kit.tensorboard.server``: start the real TensorBoard on a logdir (``kit board``).
 
 Example:
