@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/kit demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -rs
+	$(BIN)/python -m pytest -q -rs --durations=25
 
 clean:
 	rm -rf $(VENV) runs

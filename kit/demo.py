@@ -174,6 +174,14 @@ def draw_figures(results: dict, figures: Path) -> list[Path]:
         fits.append((f"{units} ReLU units, max error {run.metrics['max_abs_error']:.3f} ({_which(run, runs, 'median')})",
                      run.model, run.data))
     plots.curve_fits(fits, path=save("approximation.png"))
+    # The Playground's picture of three networks: XOR's three ReLU half-planes, the deep sigmoid
+    # net whose deeper units no longer depend on the input, dying ReLU's dead units (framed black).
+    for name, label, run in (("xor-3-relu", "XOR, 3 ReLU units", _best_run(results["xor-3-relu"], "val_loss")),
+                             ("deep-sigmoid", "10 sigmoid layers", _median_run(results["deep-sigmoid"], "val_loss")),
+                             ("dying-relu", "dying ReLU, Adam 0.1", _median_run(results["dying-relu"], "dead_share"))):
+        statistic = "best" if name == "xor-3-relu" else "median"
+        plots.network(run.model, run.data, title=f"{label} ({_which(run, results[name], statistic)})",
+                      path=save(f"network_{name.replace('-', '_')}.png"))
     return paths
 
 

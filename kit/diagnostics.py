@@ -193,7 +193,7 @@ class ProbePass:
         self._loss_given = loss
         self._loss = None
         self.activation_names = [activation_name(layer) for layer in self.dense]
-        self._chain = _plain_chain(model) and all(layer.use_bias for layer in self.dense)
+        self._chain = plain_chain(model) and all(layer.use_bias for layer in self.dense)
         if self._chain:
             self._activations = tuple(layer.activation for layer in self.dense)
             return
@@ -246,7 +246,10 @@ class ProbePass:
         Checks the batch and compiles once; each call then costs one graph execution (what a
         callback calling it every few epochs wants). With ``grid`` (an (m, n_inputs) batch, e.g.
         a plane of points for a decision boundary), ``bound(with_grid=True)`` also returns the
-        model's output on it as ``result["grid"]``, computed in the same execution.
+        model's output on it as ``result["grid"]``, computed in the same execution, and every
+        Dense layer's activation on it as ``result["grid_layers"]`` (name → (m, units); the
+        network view and the neuron heat maps of ``kit.tensorboard`` are drawn from them), and
+        each layer's ``bias`` beside its kernel.
         """
         x = tf.constant(check_inputs(self.model, x, self.owner))
         if y is not None:
@@ -282,7 +285,7 @@ class BoundProbe:
             return self._run_graph(with_grid)
         packed = self._runs[bool(with_grid)](self.probe._weights())
         return self._result(packed["pre"], packed["post"], packed["kernels"], packed.get("gradients"),
-                            packed.get("loss"), packed.get("grid"))
+                            packed.get("loss"), packed.get("grid"), packed.get("biases"))
 
     def _run_graph(self, with_grid: bool) -> dict:
         probe, gradients, loss = self.probe, None, None
@@ -291,19 +294,29 @@ class BoundProbe:
         else:
             pre, post, kernels, gradients, loss = probe._backward(self.x, self.y)
             gradients, loss = [g.numpy() for g in gradients], float(loss)
-        output = probe._extractor(self.grid, training=False)[-1].numpy() if with_grid else None
+        grid = None
+        if with_grid:  # each Dense layer's activation, then the model's own output (a layer may follow)
+            grid = [t.numpy() for t in probe._forward(self.grid)[1]]
+            grid.append(probe._extractor(self.grid, training=False)[-1].numpy())
+            biases = [np.asarray(layer.bias) if layer.use_bias else np.zeros(int(layer.units), np.float32)
+                      for layer in probe.dense]
         return self._result([t.numpy() for t in pre], [t.numpy() for t in post], [t.numpy() for t in kernels],
-                            gradients, loss, output)
+                            gradients, loss, grid, biases if with_grid else None)
 
-    def _result(self, pre, post, kernels, gradients, loss, grid) -> dict:
-        """The pass's NumPy arrays as ``run`` returns them: per layer name, then loss and grid."""
+    def _result(self, pre, post, kernels, gradients, loss, grid, biases=None) -> dict:
+        """The pass's NumPy arrays as ``run`` returns them: per layer name, then loss and grid
+        (``grid``: each layer's activation on the grid, in layer order, or None; ``biases``, with
+        the grid, each layer's bias, which the network view draws)."""
         layers = {}
         for index, name in enumerate(self.names):
             layers[name] = {"pre_activation": pre[index], "activation": post[index], "kernel": kernels[index],
                             "activation_name": self.probe.activation_names[index]}
             if gradients is not None:
                 layers[name]["kernel_gradient"] = gradients[index]
-        return {"layers": layers, "loss": loss, "grid": grid}
+            if biases is not None:
+                layers[name]["bias"] = biases[index]
+        grid_layers = None if grid is None else dict(zip(self.names, grid))  # zip stops before a model output
+        return {"layers": layers, "loss": loss, "grid": None if grid is None else grid[-1], "grid_layers": grid_layers}
 
 
 def heads_name(model) -> str:
@@ -312,7 +325,7 @@ def heads_name(model) -> str:
     return heads.head_of(model).name
 
 
-def _plain_chain(model) -> bool:
+def plain_chain(model) -> bool:
     """True when the model is Input → Dense/Dropout … → output, each layer feeding the next."""
     previous = model.inputs[0]
     for layer in model.layers:
@@ -328,9 +341,9 @@ class _ChainProgram:
     """The probe pass of a plain Dense chain: (weights, x[, y][, grid]) → one packed float32 vector.
 
     Packed, in order: each layer's pre-activations, then activations, kernels, kernel gradients
-    (with labels), the loss (with labels) and the output on the grid (with a grid). Concrete
-    functions are kept per argument shapes: looking one up through ``tf.function`` costs more
-    than the pass.
+    (with labels), the loss (with labels) and, with a grid, each layer's activation on it (the
+    last one is the output) and the biases. Concrete functions are kept per argument shapes: looking one
+    up through ``tf.function`` costs more than the pass.
     """
 
     def __init__(self, activations_list, loss_function, labels: bool, grid: bool):
@@ -356,8 +369,8 @@ class _ChainProgram:
         parts = pre + post + kernels
         if self.labels:
             parts += tape.gradient(loss, kernels) + [loss]
-        if self.grid:
-            parts.append(_chain_layers(grid, self.activations_list, kernels, biases)[1][-1])
+        if self.grid:  # each layer's activation on the grid, and the biases (read with the grid only)
+            parts += _chain_layers(grid, self.activations_list, kernels, biases)[1] + biases
         return tf.concat([tf.reshape(tf.cast(part, tf.float32), [-1]) for part in parts], 0)
 
     def _function(self):
@@ -390,8 +403,6 @@ class _ChainProgram:
                 part = packed[start:stop].reshape(shape)
                 if name == "loss":
                     result[name] = float(part[0])
-                elif name == "grid":
-                    result[name] = part
                 else:
                     result.setdefault(name, []).append(part)
             return result
@@ -412,7 +423,8 @@ class _ChainProgram:
         if self.labels:
             shapes += [("gradients", shape) for shape in kernel_shapes] + [("loss", (1,))]
         if self.grid:
-            shapes.append(("grid", (grid_rows, kernel_shapes[-1][1])))
+            shapes += [("grid", (grid_rows, shape[1])) for shape in kernel_shapes]
+            shapes += [("biases", (shape[1],)) for shape in kernel_shapes]
         layout, offset = [], 0
         for name, shape in shapes:
             layout.append((name, offset, offset + math.prod(shape), shape))
@@ -554,6 +566,49 @@ def saturated_fraction(model, x, share: float = SATURATED_SHARE) -> dict[str, fl
     result = _probe_pass(model, "kit.diagnostics.saturated_fraction").run(x)
     return {name: float(saturated_units(entry["activation"], entry["activation_name"], share).mean())
             for name, entry in _hidden(result).items() if entry["activation_name"] in SATURATION_ZONES}
+
+
+ALIVE, DEAD, SATURATED = 0, 1, 2
+"""Codes of ``unit_state_codes`` / ``unit_states``."""
+UNIT_STATES = ("alive", "dead", "saturated")
+"""The state names, indexed by code."""
+
+
+@validate_params(share=SHARE)
+def unit_state_codes(activation: np.ndarray, name: str, share: float = SATURATED_SHARE) -> np.ndarray:
+    """Per unit of one hidden layer (``activation``: (rows, units)), its state as an int8 code:
+    ``DEAD`` by :func:`dead_units` for ``DEAD_CAPABLE`` activations, ``SATURATED`` by
+    :func:`saturated_units` for those of ``SATURATION_ZONES``, else ``ALIVE`` (activations that
+    can do neither, such as linear or leaky ReLU, are always alive).
+
+    Example:
+        >>> unit_state_codes(np.array([[0.0, 1.0], [0.0, 2.0]]), "relu").tolist()
+        [1, 0]
+    """
+    activation = np.asarray(activation)
+    codes = np.full(activation.shape[-1], ALIVE, np.int8)
+    if name in DEAD_CAPABLE:
+        codes[dead_units(activation)] = DEAD
+    elif name in SATURATION_ZONES:
+        codes[saturated_units(activation, name, share)] = SATURATED
+    return codes
+
+
+@validate_params(share=SHARE)
+def unit_states(model, x, share: float = SATURATED_SHARE) -> dict[str, np.ndarray]:
+    """Each hidden unit's state on the batch ``x``: ``{layer: int8 codes, one per unit}`` with
+    ``ALIVE`` 0, ``DEAD`` 1, ``SATURATED`` 2 (``UNIT_STATES`` names them), by the same rules as
+    :func:`dead_fraction` and :func:`saturated_fraction`, so ``(codes == DEAD).mean()`` is the
+    layer's dead fraction. TensorBoard's ``unit_states`` image is drawn from these codes.
+
+    Example:
+        >>> states = unit_states(model, data.x_test)  # doctest: +SKIP
+        >>> [UNIT_STATES[code] for code in states["hidden_2"]]  # doctest: +SKIP
+        ['alive', 'dead', 'alive', 'alive']
+    """
+    result = _probe_pass(model, "kit.diagnostics.unit_states").run(x)
+    return {name: unit_state_codes(entry["activation"], entry["activation_name"], share)
+            for name, entry in _hidden(result).items()}
 
 
 def activation_statistics(model, x) -> dict[str, dict[str, float]]:

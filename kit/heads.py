@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 
 import keras
+import numpy as np
 from keras import ops
 
 from kit.errors import MODEL, InvalidParameter, Text, check, unknown_name, validate_params
@@ -98,6 +99,40 @@ class Head:
         if self.name == "softmax":
             return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
         return []
+
+    def hits(self, y_true, y_pred):
+        """Per example, 1.0 where the prediction is right and 0.0 where it is wrong, in this head's
+        label convention (Keras ops, so it runs inside compiled code too); None for regression.
+
+        The one definition of accuracy: the compiled trainer, :func:`kit.training.train_many` and
+        :func:`kit.zoo.untrained` all average these. A Playground output of exactly 0 counts as +1.
+
+        Example:
+            >>> import numpy as np
+            >>> np.asarray(get("playground").hits(np.array([1.0, -1.0]), np.array([[0.0], [0.0]]))).tolist()
+            [1.0, 0.0]
+        """
+        if self.name == "playground":
+            hits = sign_accuracy(y_true, y_pred)
+        elif self.name == "logistic":
+            hits = keras.metrics.binary_accuracy(y_true, y_pred)
+        elif self.name == "softmax":
+            hits = keras.metrics.sparse_categorical_accuracy(y_true, y_pred)
+        else:
+            return None
+        return ops.cast(hits, "float32")
+
+    def label_array(self, y):
+        """Labels as this head's loss expects them: int32 class indices for softmax, float32
+        columns (n, outputs) otherwise.
+
+        Example:
+            >>> get("playground").label_array([1, -1]).shape
+            (2, 1)
+        """
+        if self.name == "softmax":
+            return np.asarray(y).astype(np.int32)
+        return np.asarray(y, np.float32).reshape(len(y), -1)
 
 
 HEADS = {

@@ -46,12 +46,12 @@ PANELS = ListOf(InstanceOf((list, tuple), "a (title, model, data) triple"), min_
 SERIES = InstanceOf(dict, "a non-empty dict of label → {layer name: value}")
 
 
-def _finish(fig, path):
+def _finish(fig, path, dpi: int = 110):
     if path is not None:
         path = Path(path)
         with writing(path, "the figure"):
             path.parent.mkdir(parents=True, exist_ok=True)
-            fig.savefig(path, dpi=110, bbox_inches="tight")
+            fig.savefig(path, dpi=dpi, bbox_inches="tight")
         plt.close(fig)
     return fig
 
@@ -324,6 +324,75 @@ def dataset(data, ax=None, path=None):
         return ax.figure
     fig.tight_layout()
     return _finish(fig, path)
+
+
+# ---------------------------------------------------------------------------------------------
+# The network, as the Playground draws it
+
+
+@validate_params(model=MODEL, data=DATASET, title=TITLE, path=OUTPUT)
+def network(model, data, title: str | None = None, path=None):
+    """The network as the TensorFlow Playground draws it: the input features, each hidden unit as
+    a small heat map of its output over the plane [−6, 6]² (orange −1, white 0, blue +1), links
+    coloured by the weight's sign (blue +, orange −) and thickened by its size (1 px at 0, 10 px
+    at |w| ≥ 5, the Playground's scale), each bias as a small square, and the output's heat map
+    with its decision boundary. A unit framed black is dead, red saturated, on the data set's
+    test points (``kit.diagnostics.unit_states``).
+
+    The picture is the one ``kit.tensorboard.Diagnostics`` writes as ``network`` (the same
+    drawing code, ``kit.tensorboard.views``); all units' outputs come from one forward pass over
+    the 100 × 100 grid.
+
+    Args:
+        model: a Keras model made of a chain of Dense layers (``kit.builders.build_mlp``'s), taking
+            ``data``'s features.
+        data: the Playground ``Dataset`` it is trained on (any features; classification or
+            regression).
+        title: a title above the picture.
+        path: save the figure there as PNG.
+
+    Example:
+        >>> from kit import builders, datasets
+        >>> data = datasets.playground("xor", seed=0)
+        >>> fig = network(builders.build_mlp(2, [3], "relu", seed=0), data)
+    """
+    from kit import diagnostics, heads
+    from kit.tensorboard import views
+
+    owner = "kit.plots.network"
+    if data.provenance.get("function") != "playground":
+        raise invalid("data", owner, "a Playground data set (kit.datasets.playground), whose points lie on the "
+                      "plane [-6, 6]²", got=f"the data set {data.name!r}",
+                      fix="Draw other models with kit.plots.training_curves or kit.diagnostics.")
+    dense = diagnostics.check_model(model, owner)
+    if not diagnostics.plain_chain(model):
+        raise invalid("model", owner, "a chain of Dense (and Dropout) layers, each feeding the next",
+                      got=f"a model with layers {[type(layer).__name__ for layer in model.layers]}",
+                      fix="The Playground's picture has one column per layer; build the model with "
+                          "kit.builders.build_mlp.")
+    grid = plane_inputs(data.feature_names, views.GRID)
+    if int(model.inputs[0].shape[-1]) != grid.shape[1]:
+        raise invalid("model", owner, f"a model taking the data's {grid.shape[1]} features "
+                      f"({', '.join(data.feature_names)})", got=f"a model with {model.inputs[0].shape[-1]} inputs",
+                      fix="Pass the data set the model was trained on.")
+    outputs = diagnostics.layer_outputs(model, grid)
+    head = heads.head_of(model).name
+    signed = signed_output(outputs[dense[-1].name]["activation"], head)
+    x = data.x_test if len(data.x_test) else data.x_train
+    states = diagnostics.unit_states(model, x)
+    painter = views.painter_for(model, data.feature_names)
+    hidden = {name: outputs[name]["activation"] for name in painter.hidden}
+    kernels = [np.asarray(layer.kernel) for layer in dense]
+    indices = painter.network(grid, hidden, kernels, views.biases_of(model), signed.reshape(views.GRID, views.GRID),
+                              states)
+    height, width = indices.shape
+    fig = plt.figure(figsize=(width / 100, height / 100 + (0.3 if title else 0)), dpi=100)
+    ax = fig.add_axes((0, 0, 1, height / (height + (30 if title else 0))))
+    ax.imshow(views.palette()[indices], interpolation="nearest")
+    ax.axis("off")
+    if title:
+        fig.suptitle(title, fontsize=10, y=0.995)
+    return _finish(fig, path, dpi=100)  # the picture's own pixels, one to one
 
 
 # ---------------------------------------------------------------------------------------------

@@ -329,16 +329,10 @@ def _evaluate(model, x, y) -> tuple[float, float | None]:
     from kit import heads
 
     head = heads.head_of(model)
+    labels = head.label_array(y)
     prediction = model(x, training=False)
-    loss = float(head.loss()(y, prediction))
-    prediction = np.asarray(prediction)
-    if head.name == "playground":
-        return loss, float(np.mean(np.sign(prediction[:, 0]) == np.sign(y)))
-    if head.name == "logistic":
-        return loss, float(np.mean((prediction[:, 0] > 0.5) == (y > 0.5)))
-    if head.name == "softmax":
-        return loss, float(np.mean(np.argmax(prediction, axis=1) == y))
-    return loss, None
+    hits = head.hits(labels, prediction)
+    return float(head.loss()(labels, prediction)), None if hits is None else float(np.mean(np.asarray(hits)))
 
 
 @validate_params(name=ENTRY_NAME, seed=SEED)

@@ -80,7 +80,7 @@ def test_demo_end_to_end(tmp_path):
     assert [row["claim"] for row in rows if not row["holds"]] == []
     assert "| claim | measured | statistic |" in (out / "claims.md").read_text()
     for figure in ("activations", "progression", "xor_ladder", "feature_crosses", "gradient_flow", "dead_units",
-                   "approximation"):
+                   "approximation", "network_xor_3_relu", "network_deep_sigmoid", "network_dying_relu"):
         assert (out / "figures" / f"{figure}.png").stat().st_size > 10_000, figure
     for _, names in demo.STAGES:
         for name in names:

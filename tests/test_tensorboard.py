@@ -74,7 +74,8 @@ def test_every_family_of_tags_is_written_with_epoch_steps(runs):
         assert {f"{family}/{layer}" for layer in LAYERS} <= histograms
     # hidden_2 is dead, so every kernel gradient is exactly 0: no logarithm, no log10 scalars.
     assert not any(tag.startswith("gradient_flow/") for tag in scalars)
-    assert set(run.PluginTagToContent("images")) == {"decision_boundary", "activation_curves", "gradient_flow"}
+    assert set(run.PluginTagToContent("images")) == {"decision_boundary", "activation_curves", "gradient_flow",
+                                                      "network", "neurons/hidden_1", "neurons/hidden_2", "unit_states"}
     assert set(run.PluginTagToContent("hparams")) >= {"_hparams_/experiment", "_hparams_/session_start_info"}
     assert run.PluginTagToContent("custom_scalars")
 

@@ -147,6 +147,23 @@ def test_second_train_call_reuses_the_compiled_function(circle):
     assert compiled.cache_info() == before
 
 
+@pytest.mark.slow
+def test_dropout_models_of_other_seeds_share_one_compiled_function_and_keep_their_own_randomness(circle):
+    def trained(seed):
+        model = builders.build_mlp(2, [8], "relu", dropout=0.3, seed=seed)
+        train(model, circle, epochs=3, seed=0, verbose=0)
+        return model.get_weights()
+
+    compiled.clear_cache()
+    alone = trained(2)  # its own compiled function, nothing else in the cache
+    first = trained(1)
+    before = compiled.cache_info()
+    shared = trained(2)  # reuses the seed-1 model's function
+    assert compiled.cache_info() == before == {"functions": 1, "traces": 1}
+    assert all(np.array_equal(a, b) for a, b in zip(alone, shared))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, shared))
+
+
 def test_falls_back_to_plain_tf_function_where_xla_cannot_compile(circle, monkeypatch):
     @keras.saving.register_keras_serializable(package="tests")
     def tanh_via_python(x):  # EagerPyFunc has no XLA kernel

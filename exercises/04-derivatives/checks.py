@@ -41,16 +41,16 @@ EXTREME = np.array([-1e4, -5e3, -1e3, -800.0, -710.0, -100.0, -30.0, -1.0, -1e-8
                     1e-8, 1.0, 30.0, 100.0, 710.0, 800.0, 1e3, 5e3, 1e4])  # exp overflows past ±709.8
 
 
-def _inputs() -> tuple[dict, dict]:
+def _visible_inputs() -> dict:
     rng = np.random.default_rng(4)
-    visible = {"grid64": GRID, "random64": rng.normal(0.0, 4.0, (40, 25)),
-               "grid32": GRID.astype(np.float32), "random32": rng.normal(0.0, 4.0, (3, 5, 7)).astype(np.float32)}
-    hidden = {"extreme64": EXTREME, "extreme32": EXTREME.astype(np.float32),
-              "hidden64": np.random.default_rng(40_404).uniform(-50.0, 50.0, (997,))}
-    return visible, hidden
+    return {"grid64": GRID, "random64": rng.normal(0.0, 4.0, (40, 25)),
+            "grid32": GRID.astype(np.float32), "random32": rng.normal(0.0, 4.0, (3, 5, 7)).astype(np.float32)}
 
 
-VISIBLE, HIDDEN = _inputs()
+# Two statements, so that the student release (kit release) can keep VISIBLE and leave HIDDEN out.
+VISIBLE = _visible_inputs()
+HIDDEN = {"extreme64": EXTREME, "extreme32": EXTREME.astype(np.float32),
+          "hidden64": np.random.default_rng(40_404).uniform(-50.0, 50.0, (997,))}
 INPUTS = {**VISIBLE, **HIDDEN}
 
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kit.grading.checks import CallFailed, check, expect, fail
+from kit.grading.checks import CallFailed, check, expect, fail, hidden_data
 
 TIMEOUT = 10.0  # the child rebuilds 3-4 small Keras models and differentiates once each (under 2 s)
 LOG_TIMEOUT = 10.0  # the reference: 20 epochs of model.fit on 100 rows plus 5 probes, 1.5 s in the sandbox
@@ -59,11 +59,11 @@ CASES = {  # name → (hidden widths, activation(s), init seed, (data set, data 
         "relu": ([8, 8, 8], "relu", 3, ("spiral", 0, 100, 0.0)),
         "deep sigmoid": ([8] * 10, "sigmoid", 4, ("circle", 1, 100, 0.0)),
     },
-    "hidden": {
+    "hidden": hidden_data({  # kit release writes None here: the student copy never holds these networks
         "mixed": ([7, 5, 3], ["relu", "tanh", "sigmoid"], 21, ("gauss", 5, 150, 0.3)),
         "narrow relu": ([3] * 6, "relu", 22, ("xor", 6, 80, 0.2)),
         "deep tanh": ([5] * 9, "tanh", 23, ("spiral", 7, 120, 0.1)),
-    },
+    }),
 }
 LOGGED = ([6, 6, 6, 6], "sigmoid", 5, ("circle", 2, 100, 0.0))  # the network log_gradients trains
 

@@ -51,7 +51,7 @@ import math
 
 import numpy as np
 
-from kit.grading.checks import CallFailed, check, expect, fail
+from kit.grading.checks import CallFailed, check, expect, fail, hidden_data
 
 TIMEOUT = 20.0  # the child rebuilds 2-3 small Keras models and runs x through them (≈1 s)
 
@@ -136,10 +136,10 @@ CASES = {
         "mixed": (lambda: _planted([6, 6, 6, 6, 4], ["relu", "leaky_relu", "tanh", "relu", "elu"], 10,
                                    _plant_mixed), lambda: _probe(2, 50)),
     },
-    "hidden": {
+    "hidden": hidden_data({  # kit release writes None here: the student copy never holds these networks
         "deep": (lambda: _planted([8, 8, 8, 8], "relu", 11, _plant_deep), lambda: _probe(3, 400)),
         "narrow": (lambda: _planted([3, 2], ["relu", "relu"], 12, _plant_narrow), _narrow_probe),
-    },
+    }),
 }
 
 

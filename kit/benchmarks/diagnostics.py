@@ -106,19 +106,21 @@ def clear_kit_caches() -> None:
     """Empty every module-level cache the trainer and Diagnostics keep across models.
 
     The compiled trainer (``kit.training.compiled``), the shared probe programs
-    (``kit.diagnostics``), the rendered activation curves and plane grids of the callback, and its
-    small ``lru_cache`` helpers (the palettes, the rendered text of the pictures' labels). A test
-    checks that each is filled by a run and emptied here.
+    (``kit.diagnostics``), the rendered activation curves and plane grids of the callback, the
+    network pictures' painters (``kit.tensorboard.views``), and the small ``lru_cache`` helpers (the
+    palettes, the image metadata, the rendered text of the pictures' labels). A test checks that
+    each is filled by a run and emptied here.
     """
     from kit import diagnostics
-    from kit.tensorboard import callback, dashboards, drawing
+    from kit.tensorboard import callback, dashboards, drawing, events, views
     from kit.training import compiled
 
     compiled.clear_cache()
     diagnostics._CHAIN_PROGRAMS.clear()
     callback._CURVES.clear()
     callback._PLANES.clear()
-    for cached in (callback._log_tag, callback._palette, dashboards._layout, drawing._text, drawing.palette):
+    for cached in (callback._log_tag, callback._palette, dashboards._layout, views._painter, views.palette,
+                   events._image_metadata, drawing._text, drawing.palette):
         cached.cache_clear()
 
 

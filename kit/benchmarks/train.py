@@ -19,7 +19,10 @@ full train and test splits after every epoch (the Playground's figures), which f
 ``kit_callback_steps_per_s`` is the trainer with a no-op Keras callback, which makes it return to
 Python after every epoch. At full batch (one step per epoch) ``steps_per_execution`` changes
 nothing, so fit's full-batch contenders differ by ``jit_compile`` only. The sweep trains every
-activation × data set × seed end to end (data, model, compilation, training).
+activation × data set × seed end to end (data, model, compilation, training), one ``train`` call
+at a time and as one ``kit.training.train_many`` call; ``many_models_steps_per_s`` is
+``train_many``'s model-steps/s for K = 1, 8, 48 models of the same network (K × steps ÷ seconds,
+after a first one-epoch call on an empty cache, reported as ``many_compile_seconds``).
 
 Example:
     kit bench train --json --out docs/benchmarks/train.json
@@ -40,6 +43,7 @@ JIT_COMPILE = (False, True)
 STEPS_PER_EXECUTION = (1, 5, 25)  # 25 = one whole epoch of 250 points in batches of 10
 BATCH_SIZE = 10
 LEARNING_RATE = 0.03
+MODEL_COUNTS = (1, 8, 48)  # models trained at once by train_many: one, a few seeds, the 48-run sweep
 
 
 def add_arguments(parser) -> None:
@@ -108,7 +112,41 @@ def _race(contenders: dict, epochs: int, repeats: int) -> dict:
     return {name: (first[name], statistics.median(timed[name])) for name in runs}
 
 
-def _sweep(activations, datasets_, seeds, epochs):
+def stacked_timings(data, count, epochs):
+    """(seconds of a first one-epoch call on an empty cache, seconds of ``epochs`` more)."""
+    from kit import builders
+    from kit.training import many, train_many
+
+    many.clear_cache()
+    models = [builders.build_mlp(2, [8, 8], "relu", seed=k) for k in range(count)]
+    start = time.perf_counter()
+    train_many(models, data, epochs=1, verbose=0)
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    train_many(models, data, epochs=epochs, verbose=0)
+    return first, time.perf_counter() - start
+
+
+def stacked_sweep(activations, dataset_names, seeds, epochs):
+    """The sweep as one train_many call, end to end; (seconds, mean val_accuracy per activation/data set)."""
+    from kit import builders, datasets
+    from kit.training import many, train_many
+
+    many.clear_cache()
+    start = time.perf_counter()
+    runs = [(name, activation, seed) for name in dataset_names for activation in activations for seed in seeds]
+    data = {name: datasets.playground(name, noise=0, seed=0) for name in dataset_names}
+    models = [builders.build_mlp(2, [8, 8], activation, seed=seed) for _, activation, seed in runs]
+    histories = train_many(models, [data[name] for name, _, _ in runs], epochs=epochs,
+                           seeds=[seed for _, _, seed in runs], verbose=0)
+    seconds = time.perf_counter() - start
+    scores = {}
+    for (name, activation, _), history in zip(runs, histories):
+        scores.setdefault(f"{activation}/{name}", []).append(history.history["val_accuracy"][-1])
+    return seconds, {key: round(sum(values) / len(values), 3) for key, values in scores.items()}
+
+
+def sweep_one_at_a_time(activations, datasets_, seeds, epochs):
     """Every activation × data set × seed, end to end (data, model, compile, training)."""
     from kit import builders, datasets
     from kit.training import compiled, train
@@ -193,16 +231,14 @@ def run(args) -> dict:
 
     sweep_grid = ((("linear", "relu"), ("circle", "xor"), (0,)) if args.quick else (ACTIVATIONS, DATASETS, SEEDS))
     sweep_runs = len(sweep_grid[0]) * len(sweep_grid[1]) * len(sweep_grid[2])
-    sweep_seconds, sweep_accuracy = _sweep(*sweep_grid, epochs)
+    sweep_seconds, sweep_accuracy = sweep_one_at_a_time(*sweep_grid, epochs)
     # Many models at once (kit.training.train_many), measured in this same run as fit's best.
-    from kit.benchmarks import many
-
     stacked, stacked_compile = {}, {}
-    for count in (many.MODEL_COUNTS[:2] if args.quick else many.MODEL_COUNTS):
-        first, timed = many._stacked_timings(data, count, epochs)
+    for count in (MODEL_COUNTS[:2] if args.quick else MODEL_COUNTS):
+        first, timed = stacked_timings(data, count, epochs)
         stacked[str(count)] = round(count * epochs * steps_per_epoch / timed, 1)
         stacked_compile[str(count)] = round(first, 3)
-    stacked_sweep_seconds, stacked_sweep_accuracy = many._stacked_sweep(*sweep_grid, epochs)
+    stacked_sweep_seconds, stacked_sweep_accuracy = stacked_sweep(*sweep_grid, epochs)
 
     steps = epochs * steps_per_epoch
     batch = _comparison(results, fit_names, "kit", steps)

@@ -80,6 +80,19 @@ def partial(fraction: float, message: str) -> Outcome:
     return Outcome(float(fraction), message)
 
 
+def hidden_data(value):
+    """Mark data only hidden checks use where it sits inside a structure visible checks use too:
+    returns ``value`` unchanged here, and the student release (``kit release``) writes ``None``
+    in its place, so that the data, its seeds and its numbers never ship.
+
+    Example:
+        >>> CASES = {"visible": {"relu": 1}, "hidden": hidden_data({"deep": 2})}
+        >>> CASES["hidden"]
+        {'deep': 2}
+    """
+    return value
+
+
 @dataclasses.dataclass(frozen=True)
 class Check:
     """One graded judgement.

@@ -201,7 +201,7 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
         raise TypeError(f"zygote must be a kit.grading.sandbox.Zygote (or None). Got {type(zygote).__name__} instead.")
     every = list(checks if checks is not None else exercise_folders.load_checks(found))
     selected = [c for c in every if c.visibility in chosen]
-    not_run = _not_run(every, chosen)
+    not_run = _not_run(every, chosen) + exercise_folders.hidden_manifest(found)  # a release's left-out checks
     started = time.monotonic()
     owned = zygote is None
     zygote = zygote or Zygote()

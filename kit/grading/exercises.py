@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import json
 import os
 import re
 from numbers import Integral
@@ -17,6 +18,10 @@ from pathlib import Path
 from kit.errors import Interval, Text, check, unknown_name
 
 IDENTIFIER = [Interval(Integral, 0, None), Text("an exercise number or slug")]
+
+# In the student release (kit release): the hidden checks' public part, which `kit check` lists
+# (a list of {"points", "visibility", "description"}); the checks themselves are not there.
+MANIFEST = "hidden_checks.json"
 
 _FOLDER = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)$")
 
@@ -89,6 +94,20 @@ def find(identifier) -> Exercise:
         if text in (exercise.slug, f"{exercise.id}-{exercise.slug}") or (text.isdigit() and int(text) == exercise.number):
             return exercise
     raise unknown_name("exercise", identifier, [f"{e.id}-{e.slug}" for e in exercises])
+
+
+def hidden_manifest(exercise) -> tuple:
+    """``((points, description), …)`` of the hidden checks a student release left out (its
+    :data:`MANIFEST`); empty in the repository, where the checks themselves are present."""
+    path = find(exercise).path / MANIFEST
+    if not path.is_file():
+        return ()
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+        return tuple((float(e["points"]), str(e["description"]) or "(no public description)") for e in entries)
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{path} is not a list of {{points, visibility, description}} objects ({error}); rebuild "
+                         "the release with kit release.") from error
 
 
 def load_checks(exercise) -> list:

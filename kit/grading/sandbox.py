@@ -118,11 +118,6 @@ def repository_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
-def _kept_paths() -> list[Path]:
-    """What every child must still read: the kit's package and Python's own libraries."""
-    return [Path(p) for p in child.kept_paths()]
-
-
 def _hide_around(path: Path, keep: list[Path]) -> list[Path]:
     """``path``, or, when it holds something in ``keep``, its other entries (recursively)."""
     if not any(k == path or path in k.parents for k in keep):
@@ -158,7 +153,7 @@ def default_hidden_paths() -> list[str]:
             paths.append(worktree_git.parent.parent)
     extra = os.environ.get("KIT_GRADING_HIDE", "")
     paths += [Path(p) for p in extra.split(os.pathsep) if p]
-    keep = _kept_paths()
+    keep = [Path(p) for p in child.kept_paths()]  # the kit's package and Python's libraries
     hidden = []
     for path in paths:
         if path.exists():

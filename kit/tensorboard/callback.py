@@ -29,7 +29,7 @@ import numpy as np
 
 from kit import diagnostics
 from kit.errors import COUNT, PATH, invalid, validate_params
-from kit.tensorboard import dashboards, events, gradient_flow
+from kit.tensorboard import dashboards, events, gradient_flow, views
 
 PROBE_SIZE = 256
 """Rows of a Dataset used as the probe by default: the first 256 test points (half of a 500-point
@@ -136,7 +136,10 @@ class Diagnostics(keras.callbacks.Callback):
         ``kernel_gradient/<layer>``, ``log10_abs_kernel_gradient/<layer>``;
         images: ``gradient_flow`` (gradient norm per layer on a log axis, every probe),
         ``decision_boundary`` (Playground colours, training points drawn on it),
-        ``activation_curves`` (once, each panel saying which layers use it);
+        ``network`` and ``neurons/<layer>`` (the Playground's picture of the network and of each
+        hidden unit, ``kit.tensorboard.views``) at the same steps, ``unit_states`` (dead /
+        saturated / alive per unit) at the probe cadence, ``activation_curves`` (once, each
+        panel saying which layers use it);
         the HParams session and the Custom Scalars layout (once).
 
     Example:
@@ -180,6 +183,7 @@ class Diagnostics(keras.callbacks.Callback):
         self._plane = self._plane_points()
         grid = None if self._plane is None else self._plane[1]
         self._probe = self._pass.bind(self.probe_x, self.probe_y, grid=grid)
+        self._painter = views.painter_for(self.model, () if self.dataset is None else self.dataset.feature_names)
         self._writer = events.EventWriter(self.logdir)
         self._started = False
         self._last_probe_step = None
@@ -304,6 +308,8 @@ class Diagnostics(keras.callbacks.Callback):
             scalars.append(("probe_loss", result["loss"]))
         if image:
             values.append(self._decision_boundary(result["grid"]))
+        values += views.probe_images(self._painter, result, *(  # the network view and neuron grids at picture steps
+            (self.model, self._plane[1], self._plane[0](result["grid"])) if image else ()))
         return values, scalars
 
     def _plane_points(self):

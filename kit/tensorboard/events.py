@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import socket
@@ -153,8 +154,14 @@ def image(tag: str, pixels: np.ndarray, description: str | None = None,
     tensor = tensor_pb2.TensorProto(dtype=types_pb2.DT_STRING, tensor_shape=_shape(3),
                                     string_val=[str(width).encode(), str(height).encode(),
                                                 encode_png(pixels, palette)])
-    meta = image_metadata.create_summary_metadata(display_name=None, description=description)
-    return summary_pb2.Summary.Value(tag=tag, tensor=tensor, metadata=meta)
+    return summary_pb2.Summary.Value(tag=tag, tensor=tensor, metadata=_image_metadata(description))
+
+
+@functools.lru_cache(maxsize=64)
+def _image_metadata(description):
+    """An image's plugin metadata, made once per description (the Value copies it; making it costs
+    more than encoding a small picture)."""
+    return image_metadata.create_summary_metadata(display_name=None, description=description)
 
 
 def figure_rgb(figure) -> np.ndarray:

@@ -30,7 +30,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kit import heads
+from kit.training import checks
 from kit.training.shuffle import epoch_order
 
 CHUNK = 64
@@ -49,14 +49,16 @@ _cache: "collections.OrderedDict[tuple, EpochRunner]" = collections.OrderedDict(
 
 
 def _architecture_key(model) -> str:
-    """The model's config without its initializers (they do not change the computation).
+    """The model's config without its initializers and seeds (they do not change the computation:
+    a dropout layer's seed only sets its seed generator's first state, a non-trainable variable
+    the compiled function takes as input like every other).
 
     Models whose config cannot be written (e.g. a lambda activation) get a key of their own.
     """
 
     def strip(value):
         if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items() if not k.endswith("_initializer")}
+            return {k: strip(v) for k, v in value.items() if not k.endswith("_initializer") and k != "seed"}
         if isinstance(value, (list, tuple)):
             return [strip(v) for v in value]
         return value
@@ -67,7 +69,9 @@ def _architecture_key(model) -> str:
         return f"model-{id(model)}"
     if " at 0x" in config:  # a repr with an address: a function or object config cannot name
         return f"model-{id(model)}"
-    variables = [(v.path, tuple(v.shape), str(v.dtype)) for v in model.variables]
+    # Shapes and dtypes in order, not paths: a seed generator's path carries a process-wide
+    # counter (seed_generator_1, _2, …) that differs between two models of one architecture.
+    variables = [(tuple(v.shape), str(v.dtype)) for v in model.variables]
     return config + json.dumps(variables)
 
 
@@ -312,14 +316,8 @@ class EpochRunner:
     def _evaluate(self, x, y):
         predictions = self.template(x, training=False)
         loss = self._loss(y, predictions)
-        if self.head.name == "playground":
-            accuracy = tf.reduce_mean(heads.sign_accuracy(y, predictions))
-        elif self.head.name == "logistic":
-            accuracy = tf.reduce_mean(keras.metrics.binary_accuracy(y, predictions))
-        elif self.head.name == "softmax":
-            accuracy = tf.reduce_mean(keras.metrics.sparse_categorical_accuracy(y, predictions))
-        else:
-            accuracy = tf.constant(0.0)
+        hits = self.head.hits(y, predictions)
+        accuracy = tf.constant(0.0) if hits is None else tf.reduce_mean(hits)
         return tf.cast(loss, tf.float32), tf.cast(accuracy, tf.float32)
 
     def _epoch(self, x_train, y_train, seed, epoch, l1, l2, rate, dead, carry):
@@ -407,10 +405,19 @@ def _rows(tensor, start, count):
 
 def data_tensors(data, head) -> tuple:
     """The data set's splits as tensors in the shapes the head's loss expects."""
-    def labels(y):
-        if head.name == "softmax":
-            return tf.constant(np.asarray(y).astype(np.int32))
-        return tf.constant(np.asarray(y, dtype=np.float32).reshape(-1, 1))
+    return (tf.constant(np.asarray(data.x_train, np.float32)), tf.constant(head.label_array(data.y_train)),
+            tf.constant(np.asarray(data.x_test, np.float32)), tf.constant(head.label_array(data.y_test)))
 
-    return (tf.constant(np.asarray(data.x_train, np.float32)), labels(data.y_train),
-            tf.constant(np.asarray(data.x_test, np.float32)), labels(data.y_test))
+
+def stop_targets(stop_whens) -> tuple:
+    """The ``stop_when`` dicts of K models as two (metrics, K) float32 arrays in
+    :data:`METRIC_NAMES` order: the targets (0 where none) and the direction of each (+1: stop at
+    ≤ target, for losses; −1: stop at ≥ target, for accuracies; 0: no target)."""
+    values = np.zeros((len(METRIC_NAMES), len(stop_whens)), np.float32)
+    signs = np.zeros((len(METRIC_NAMES), len(stop_whens)), np.float32)
+    for model, stop_when in enumerate(stop_whens):
+        for metric, target in stop_when.items():
+            row = METRIC_NAMES.index(metric)
+            values[row, model] = target
+            signs[row, model] = 1.0 if checks.lower_is_better(metric) else -1.0
+    return values, signs

@@ -45,7 +45,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kit import activations, heads
+from kit import activations
 from kit.builders import make_optimizer
 from kit.datasets import DATASET
 from kit.errors import (BATCH_SIZE, COUNT, FLAG, LEARNING_RATE, MODEL, PENALTY, SEED, InstanceOf, InvalidParameter,
@@ -312,13 +312,8 @@ def _make_run(key: _Program):
         return tf.reduce_sum(per_example, axis=0) / tf.cast(tf.shape(per_example)[0], tf.float32)
 
     def accuracy(y, predictions):
-        if head.name == "playground":
-            hits = heads.sign_accuracy(y, predictions)
-        elif head.name == "logistic":
-            hits = keras.metrics.binary_accuracy(y, predictions)
-        elif head.name == "softmax":
-            hits = keras.metrics.sparse_categorical_accuracy(y, predictions)
-        else:
+        hits = head.hits(y, predictions)
+        if hits is None:
             return tf.zeros([predictions.shape[1]], tf.float32)
         # Keras's accuracies keep or drop the trailing unit axis; average all but the models axis.
         hits = tf.reshape(tf.cast(hits, tf.float32), [tf.shape(hits)[0], predictions.shape[1], -1])
@@ -446,23 +441,6 @@ def _make_run(key: _Program):
 # The driver
 
 
-def _targets(stop_whens, count):
-    values = np.zeros((len(METRIC_NAMES), count), np.float32)
-    signs = np.zeros((len(METRIC_NAMES), count), np.float32)
-    for model, stop_when in enumerate(stop_whens):
-        for metric, target in stop_when.items():
-            row = METRIC_NAMES.index(metric)
-            values[row, model] = target
-            signs[row, model] = 1.0 if checks.lower_is_better(metric) else -1.0
-    return tf.constant(values), tf.constant(signs)
-
-
-def _labels(y, head):
-    if head.name == "softmax":
-        return np.asarray(y).astype(np.int32)
-    return np.asarray(y, np.float32).reshape(len(y), -1)
-
-
 @validate_params(PARAMETERS, owner=OWNER)
 def train_many(models, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate=0.03, seeds=None, l1=0.0,
                l2=0.0, stop_when=None, callbacks=None, verbose="auto", shuffle=True):
@@ -558,15 +536,15 @@ def train_many(models, data, epochs=100, batch_size=10, optimizer="sgd", learnin
     distinct = list({id(d): d for d in data_sets}.values())
     position = {id(d): i for i, d in enumerate(distinct)}
     x_all = tf.constant(np.concatenate([np.asarray(d.x_train, np.float32) for d in distinct]))
-    y_all = tf.constant(np.concatenate([_labels(d.y_train, head) for d in distinct]))
+    y_all = tf.constant(np.concatenate([head.label_array(d.y_train) for d in distinct]))
     data_offset = tf.constant([position[id(data_sets[k])] * n_train for k in order], tf.int32)
 
     def evaluation_split(split_x, split_y):
         if len(distinct) == 1:  # one data set: (n, features, 1) broadcasts over the models
             return (tf.constant(np.asarray(getattr(distinct[0], split_x), np.float32)[:, :, None]),
-                    tf.constant(_labels(getattr(distinct[0], split_y), head)[:, None]))
+                    tf.constant(head.label_array(getattr(distinct[0], split_y))[:, None]))
         xs = np.stack([np.asarray(getattr(data_sets[k], split_x), np.float32) for k in order], axis=-1)
-        ys = np.stack([_labels(getattr(data_sets[k], split_y), head) for k in order], axis=1)
+        ys = np.stack([head.label_array(getattr(data_sets[k], split_y)) for k in order], axis=1)
         return tf.constant(xs), tf.constant(ys)
 
     evaluation = evaluation_split("x_train", "y_train") + evaluation_split("x_test", "y_test")
@@ -579,7 +557,7 @@ def train_many(models, data, epochs=100, batch_size=10, optimizer="sgd", learnin
     rates = (stacked(learning_rates), stacked(l1s), stacked(l2s),
              tf.constant([[regularisers[k][i][0] for k in order] for i in range(key.n_layers)], tf.float32),
              tf.constant([[regularisers[k][i][1] for k in order] for i in range(key.n_layers)], tf.float32))
-    target_values, target_signs = _targets([stop_whens[k] for k in order], count)
+    target_values, target_signs = (tf.constant(a) for a in compiled.stop_targets([stop_whens[k] for k in order]))
     slot = {k: position_ for position_, k in enumerate(order)}  # model index → stacked position
 
     histories, lists = Histories(), []

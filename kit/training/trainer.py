@@ -41,16 +41,6 @@ def _learning_rate(optimizer) -> float:
         return float("nan")
 
 
-def _targets(stop_when: dict):
-    values = np.zeros(len(compiled.METRIC_NAMES), np.float32)
-    signs = np.zeros(len(compiled.METRIC_NAMES), np.float32)
-    for key, target in stop_when.items():
-        index = compiled.METRIC_NAMES.index(key)
-        values[index] = target
-        signs[index] = 1.0 if checks.lower_is_better(key) else -1.0
-    return tf.constant(values), tf.constant(signs)
-
-
 STATE = "kit_playground_state"
 """The model attribute holding its :class:`compiled.PlaygroundState` (dead links, pending gradient)."""
 
@@ -154,7 +144,7 @@ def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate
     shapes = compiled.Shapes(len(data.x_train), len(data.x_test), data.n_features,
                              min(batch_size, len(data.x_train)), str(data.y_train.dtype), data.y_train.ndim)
     tensors = compiled.data_tensors(data, head)
-    targets = _targets(stop_when)
+    targets = tuple(tf.constant(a[:, 0]) for a in compiled.stop_targets([stop_when]))
     use_xla = jit_compile is not False
     options = compiled.Options(regularization, batching)
     runner = compiled.runner_for(model, optimizer, head, shapes, shuffle, use_xla, options)

@@ -27,6 +27,30 @@ def assert_gradescope_schema(data: dict) -> None:
     assert abs(data["score"] - sum(t["score"] for t in data["tests"])) < 1e-9
 
 
+def failing(result) -> dict:
+    """The failed checks' messages by check name, each on one line (the checks wrap them for the
+    terminal)."""
+    return {c.name: " ".join(c.message.split()) for c in result.checks if not c.passed}
+
+
+def assert_loses_only(result, lost, word, visible_only: bool = False) -> None:
+    """Fail unless ``result`` fails exactly the checks named in ``lost``, loses exactly their
+    points, and the message of each (of each visible one, with ``visible_only``) contains ``word``
+    (one phrase for all, or a dict of phrases by check name)."""
+    failed = failing(result)
+    assert set(failed) == set(lost), failed
+    assert result.score == result.max_score - sum(c.max_score for c in result.checks if c.name in lost)
+    words = word if isinstance(word, dict) else dict.fromkeys(lost, word)
+    named = {c.name: failed[c.name] for c in result.checks
+             if c.name in failed and (c.visibility == "visible" or not visible_only)}
+    assert named and all(words[name] in message for name, message in named.items()), named
+
+
+def assert_scores_zero(result) -> None:
+    """Fail unless ``result`` scores 0, naming the checks that scored."""
+    assert result.score == 0, [(c.name, c.score) for c in result.checks if c.score]
+
+
 def network(hidden, activations, recipe) -> str:
     """A submission's source: Dense layers of the ``hidden`` widths with ``activations`` (one per
     layer; None is Keras's default, linear), then a tanh output unit, and ``recipe()``."""

@@ -12,7 +12,7 @@ import pytest
 
 from kit.grading import Limits, grade_submission, report
 from kit.grading.exercises import find, load_checks
-from tests.grading.shared import assert_gradescope_schema, module_grader
+from tests.grading.shared import assert_gradescope_schema, assert_loses_only, assert_scores_zero, failing, module_grader
 
 EXERCISE = find("01").path
 # Building a Keras model in a fresh sandbox child takes about a second, more on a loaded 2-core
@@ -98,15 +98,10 @@ def graded(zygote, tmp_path_factory):
     return by_name
 
 
-def _failing(result) -> dict:
-    """The failed checks' messages, each on one line (the checks wrap them for the terminal)."""
-    return {c.name: " ".join(c.message.split()) for c in result.checks if not c.passed}
-
-
 @pytest.mark.slow
 def test_solution_scores_full_marks_with_the_numbers_that_show_the_lesson(graded):
     result = graded("solution")
-    assert result.max_score == 100 and result.score == 100, _failing(result)
+    assert result.max_score == 100 and result.score == 100, failing(result)
     messages = {c.name: c.message for c in result.checks}
     assert "best half-plane" in messages[CIRCLE] and "test loss" in messages[FEATURES]
 
@@ -115,14 +110,14 @@ def test_solution_scores_full_marks_with_the_numbers_that_show_the_lesson(graded
 def test_untouched_starter_scores_zero_with_todo_feedback(graded):
     result = graded("starter")
     assert result.score == 0
-    assert all("NotImplementedError" in c.message for c in result.checks), _failing(result)
+    assert all("NotImplementedError" in c.message for c in result.checks), failing(result)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["sequential", "kit_builder"])
 def test_alternative_solutions_score_full_marks(name, graded):
     result = graded(name)
-    assert result.score == 100, _failing(result)
+    assert result.score == 100, failing(result)
 
 
 @pytest.mark.slow
@@ -130,27 +125,23 @@ def test_alternative_solutions_score_full_marks(name, graded):
 def test_typical_mistake_loses_only_its_checks(mistake, graded):
     lost, word = MISTAKES[mistake]
     result = graded(mistake)
-    failing = _failing(result)
-    assert set(failing) == lost, failing
-    assert result.score == 100 - sum(c.max_score for c in result.checks if c.name in lost)
-    shown = [" ".join(c.message.split()) for c in result.checks if c.name in lost and c.visibility == "visible"]
-    assert shown and all(word in message for message in shown), shown
+    assert_loses_only(result, lost, word, visible_only=True)
 
 
 @pytest.mark.slow
 def test_a_hidden_relu_layer_is_caught_by_what_it_does_too(graded):
     # The half-plane comparison itself fails a non-linear model: it beats the line on circle.
-    message = _failing(graded("hidden_relu"))[CIRCLE]
+    message = failing(graded("hidden_relu"))[CIRCLE]
     assert "beats every straight line" in message and "best half-plane" in message, message
     # A linear hidden layer does no better than the line, and still earns nothing here.
-    message = _failing(graded("hidden_linear"))[CIRCLE]
+    message = failing(graded("hidden_linear"))[CIRCLE]
     assert "beats" not in message and "hidden layer" in message, message
 
 
 @pytest.mark.slow
 def test_trivial_answers_score_zero(graded):
     result = graded("trivial")
-    assert result.score == 0, [(c.name, c.score) for c in result.checks if c.score]
+    assert_scores_zero(result)
 
 
 @pytest.mark.slow

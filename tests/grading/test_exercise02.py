@@ -12,7 +12,7 @@ import pytest
 
 from kit.grading import Limits, grade_submission, report
 from kit.grading.exercises import find, load_checks
-from tests.grading.shared import arrays, assert_gradescope_schema, module_grader, spy_zygote
+from tests.grading.shared import arrays, assert_gradescope_schema, assert_loses_only, assert_scores_zero, failing, module_grader, spy_zygote
 
 EXERCISE = find("02").path
 # As in test_exercise01: Keras builds in the sandbox need more than the corpus's 3 s and 64 processes.
@@ -131,15 +131,10 @@ def graded(zygote, tmp_path_factory):
     return by_name
 
 
-def _failing(result) -> dict:
-    """The failed checks' messages, each on one line (the checks wrap them for the terminal)."""
-    return {c.name: " ".join(c.message.split()) for c in result.checks if not c.passed}
-
-
 @pytest.mark.slow
 def test_solution_scores_full_marks(graded):
     result = graded("solution")
-    assert result.max_score == 100 and result.score == 100, _failing(result)
+    assert result.max_score == 100 and result.score == 100, failing(result)
     messages = {c.name: c.message for c in result.checks}
     assert "best half-plane" in messages[XOR] and "reproduces" in messages[COLLAPSE_KERAS]
 
@@ -148,14 +143,14 @@ def test_solution_scores_full_marks(graded):
 def test_untouched_starter_scores_zero_with_todo_feedback(graded):
     result = graded("starter")
     assert result.score == 0
-    assert all("NotImplementedError" in c.message for c in result.checks), _failing(result)
+    assert all("NotImplementedError" in c.message for c in result.checks), failing(result)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["augmented", "sequential_recursive"])
 def test_alternative_solutions_score_full_marks(name, graded):
     result = graded(name)
-    assert result.score == 100, _failing(result)
+    assert result.score == 100, failing(result)
 
 
 @pytest.mark.slow
@@ -163,33 +158,29 @@ def test_alternative_solutions_score_full_marks(name, graded):
 def test_typical_mistake_loses_only_its_checks(mistake, graded):
     lost, word = MISTAKES[mistake]
     result = graded(mistake)
-    failing = _failing(result)
-    assert set(failing) == lost, failing
-    assert result.score == 100 - sum(c.max_score for c in result.checks if c.name in lost)
-    shown = [" ".join(c.message.split()) for c in result.checks if c.name in lost and c.visibility == "visible"]
-    assert shown and all(word in message for message in shown), shown
+    assert_loses_only(result, lost, word, visible_only=True)
 
 
 @pytest.mark.slow
 def test_a_relu_network_is_caught_by_what_it_does_too(graded):
     # The half-plane comparison itself fails a non-linear network: it beats the line on xor.
-    message = _failing(graded("relu_hidden"))[XOR]
+    message = failing(graded("relu_hidden"))[XOR]
     assert "beats every straight line" in message and "best half-plane" in message, message
 
 
 @pytest.mark.slow
 def test_trivial_answers_score_zero(graded):
     result = graded("trivial")
-    assert result.score == 0, [(c.name, c.score) for c in result.checks if c.score]
+    assert_scores_zero(result)
 
 
 @pytest.mark.slow
 def test_hidden_messages_reveal_no_hidden_request_or_shape(graded):
     for name in ("relu_hidden", "ignores_hidden"):
-        message = _failing(graded(name))[BUILD_UNSEEN]
+        message = failing(graded(name))[BUILD_UNSEEN]
         assert "unseen request" in message and "build_deep_linear(" not in message and "[" not in message, message
     for name in ("bias_ignored", "transposed", "wrong_order"):
-        message = _failing(graded(name))[COLLAPSE_UNSEEN]
+        message = failing(graded(name))[COLLAPSE_UNSEEN]
         assert "unseen weight lists" in message and "widths" not in message and "matmul" not in message, message
         assert not re.search(r"\(\d+,", message), message  # no shape of a hidden list
 

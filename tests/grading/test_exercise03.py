@@ -15,7 +15,7 @@ import pytest
 from kit.grading import report
 from kit.grading.exercises import find
 from tests.grading.conftest import TEST_LIMITS
-from tests.grading.shared import assert_gradescope_schema, module_grader, network
+from tests.grading.shared import assert_gradescope_schema, failing, module_grader, network
 
 EXERCISE = find("03").path
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,28 +73,23 @@ def graded(zygote, tmp_path_factory):
     return module_grader("03", zygote, tmp_path_factory.mktemp("exercise03"), TEST_LIMITS)
 
 
-def _failing(result) -> dict:
-    """The failed checks' messages, each on one line (the checks wrap them for the terminal)."""
-    return {c.name: " ".join(c.message.split()) for c in result.checks if not c.passed}
-
-
 @pytest.mark.slow
 def test_solution_scores_full_marks(graded):
     result = graded("solution", path=EXERCISE / "solution.py")
     assert result.max_score == 100
-    assert result.score == 100, _failing(result)
+    assert result.score == 100, failing(result)
 
 
 @pytest.mark.slow
 def test_alternative_solution_scores_full_marks(graded):
     result = graded("alternative", ALTERNATIVE)
-    assert result.score == 100, _failing(result)
+    assert result.score == 100, failing(result)
 
 
 def test_untouched_starter_scores_zero_with_todo_feedback(graded):
     result = graded("starter", path=EXERCISE / "starter.py")
     assert result.score == 0
-    assert all("NotImplementedError" in c.message for c in result.checks), _failing(result)
+    assert all("NotImplementedError" in c.message for c in result.checks), failing(result)
 
 
 @pytest.mark.parametrize("answer", sorted(TRIVIAL))
@@ -102,7 +97,7 @@ def test_trivial_answers_score_zero(answer, graded):
     source, phrase = TRIVIAL[answer]
     result = graded(answer, source)
     assert result.score == 0
-    assert all(phrase in message for message in _failing(result).values()) and len(_failing(result)) == 4
+    assert all(phrase in message for message in failing(result).values()) and len(failing(result)) == 4
 
 
 @pytest.mark.parametrize("mistake", [pytest.param(name, marks=pytest.mark.slow) if name in TRAINED else name
@@ -110,20 +105,20 @@ def test_trivial_answers_score_zero(answer, graded):
 def test_typical_mistake_scores_zero_and_names_the_mistake(mistake, graded):
     source, phrase = MISTAKES[mistake]
     result = graded(mistake, source)
-    failing = _failing(result)
-    assert set(failing) == ALL and result.score == 0, failing
-    assert all(phrase in message for message in failing.values()), failing
+    failed = failing(result)
+    assert set(failed) == ALL and result.score == 0, failed
+    assert all(phrase in message for message in failed.values()), failed
     # The terminal table wraps the message and cuts nothing: every word of it is shown.
     table = " ".join(report.text(result).split())
-    assert all(" ".join(c.message.split()) in table for c in result.checks), failing
+    assert all(" ".join(c.message.split()) in table for c in result.checks), failed
 
 
 @pytest.mark.slow
 def test_feedback_lists_public_runs_but_not_hidden_ones(graded):
-    failing = _failing(graded("too_few_steps", MISTAKES["too_few_steps"][0]))
-    assert "Test loss per run" in failing[PUBLIC]
-    assert "Test loss per run" not in failing[UNSEEN] and "Test loss per run" not in failing[NOISY]
-    assert "noise 15" not in " ".join(failing.values())  # the hidden noise level is never shown
+    failed = failing(graded("too_few_steps", MISTAKES["too_few_steps"][0]))
+    assert "Test loss per run" in failed[PUBLIC]
+    assert "Test loss per run" not in failed[UNSEEN] and "Test loss per run" not in failed[NOISY]
+    assert "noise 15" not in " ".join(failed.values())  # the hidden noise level is never shown
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ import pytest
 from kit.grading import grade_submission, report
 from kit.grading.exercises import find
 from tests.grading.conftest import TEST_LIMITS
-from tests.grading.shared import arrays, assert_gradescope_schema, spy_zygote
+from tests.grading.shared import arrays, assert_gradescope_schema, assert_scores_zero, spy_zygote
 
 EXERCISE = find("04").path
 BASE = (Path(__file__).parent / "submissions" / "_base.py").read_text()
@@ -63,8 +63,8 @@ def test_untouched_starter_scores_zero_with_todo_feedback(zygote, checks04):
 def test_typical_mistake_loses_only_its_checks(mistake, zygote, checks04, tmp_path):
     snippet, lost, word = MISTAKES[mistake]
     result = _grade(tmp_path, BASE + "\n\n" + snippet, zygote, checks04)
-    failing = {c.name for c in result.checks if not c.passed}
-    assert failing == lost, {c.name: c.message for c in result.checks if not c.passed}
+    failed = {c.name for c in result.checks if not c.passed}
+    assert failed == lost, {c.name: c.message for c in result.checks if not c.passed}
     assert result.score == 100 - sum(c.max_score for c in result.checks if c.name in lost)
     # The feedback a student sees in `kit check` (visible checks) names the mistake; when only a
     # hidden check fails, its own message must.
@@ -128,7 +128,7 @@ def test_trivial_answers_score_zero(answer, zygote, checks04, tmp_path):
     names = [f for base in ("sigmoid", "tanh", "relu", "leaky_relu", "elu") for f in (base, base + "_grad")]
     source = "import numpy as np\n\n" + "".join(f"def {name}(x, alpha=1.0):\n{TRIVIAL[answer]}\n\n" for name in names)
     result = _grade(tmp_path, source, zygote, checks04)
-    assert result.score == 0, [(c.name, c.score) for c in result.checks if c.score]
+    assert_scores_zero(result)
 
 
 @pytest.mark.slow

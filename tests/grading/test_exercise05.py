@@ -12,7 +12,7 @@ import pytest
 from kit.grading import grade_submission, report
 from kit.grading.exercises import find, load_checks
 from tests.grading.conftest import TEST_LIMITS
-from tests.grading.shared import assert_gradescope_schema
+from tests.grading.shared import assert_gradescope_schema, assert_loses_only, assert_scores_zero, failing
 
 EXERCISE = find("05").path
 STEP = "step network: XOR truth table"
@@ -117,14 +117,10 @@ def graded(zygote, checks05, tmp_path_factory):
     return grade
 
 
-def _failing(result):
-    return {c.name: c.message for c in result.checks if not c.passed}
-
-
 def test_solution_scores_full_marks(graded):
     result = graded("solution", path=EXERCISE / "solution.py")
     assert result.max_score == 100
-    assert result.score == 100, _failing(result)
+    assert result.score == 100, failing(result)
 
 
 def test_untouched_starter_scores_zero_with_todo_feedback(graded):
@@ -137,24 +133,22 @@ def test_untouched_starter_scores_zero_with_todo_feedback(graded):
 def test_typical_mistake_loses_only_its_checks(mistake, graded):
     source, lost, word = MISTAKES[mistake]
     result = graded(mistake, source)
-    assert set(_failing(result)) == lost, _failing(result)
-    assert result.score == 100 - sum(c.max_score for c in result.checks if c.name in lost)
-    assert all(word in message for message in _failing(result).values()), _failing(result)
+    assert_loses_only(result, lost, word)
 
 
 @pytest.mark.parametrize("answer", sorted(TRIVIAL))
 def test_trivial_answers_score_zero(answer, graded):
     result = graded(answer, TRIVIAL[answer])
-    assert result.score == 0, [(c.name, c.score) for c in result.checks if c.score]
+    assert_scores_zero(result)
 
 
 def test_alternative_solution_scores_full_marks(graded):
     result = graded("alternative", ALTERNATIVE)
-    assert result.score == 100, _failing(result)
+    assert result.score == 100, failing(result)
 
 
 def test_hidden_check_names_no_hidden_point(graded):
-    message = _failing(graded("relu_margin_too_thin", MISTAKES["relu_margin_too_thin"][0]))[RELU_HIDDEN]
+    message = failing(graded("relu_margin_too_thin", MISTAKES["relu_margin_too_thin"][0]))[RELU_HIDDEN]
     assert "x =" not in message and "seed" not in message, message
 
 

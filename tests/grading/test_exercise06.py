@@ -15,7 +15,7 @@ import pytest
 from kit.grading import report
 from kit.grading.exercises import find
 from tests.grading.conftest import TEST_LIMITS
-from tests.grading.shared import assert_gradescope_schema, module_grader, network
+from tests.grading.shared import assert_gradescope_schema, failing, module_grader, network
 
 EXERCISE = find("06").path
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,28 +68,23 @@ def graded(zygote, tmp_path_factory):
     return module_grader("06", zygote, tmp_path_factory.mktemp("exercise06"), TEST_LIMITS)
 
 
-def _failing(result) -> dict:
-    """The failed checks' messages, each on one line (the checks wrap them for the terminal)."""
-    return {c.name: " ".join(c.message.split()) for c in result.checks if not c.passed}
-
-
 @pytest.mark.slow
 def test_solution_scores_full_marks(graded):
     result = graded("solution", path=EXERCISE / "solution.py")
     assert result.max_score == 100
-    assert result.score == 100, _failing(result)
+    assert result.score == 100, failing(result)
 
 
 @pytest.mark.slow
 def test_alternative_solution_scores_full_marks(graded):
     result = graded("alternative", ALTERNATIVE)
-    assert result.score == 100, _failing(result)
+    assert result.score == 100, failing(result)
 
 
 def test_untouched_starter_scores_zero_with_todo_feedback(graded):
     result = graded("starter", path=EXERCISE / "starter.py")
     assert result.score == 0
-    assert all("NotImplementedError" in c.message for c in result.checks), _failing(result)
+    assert all("NotImplementedError" in c.message for c in result.checks), failing(result)
 
 
 @pytest.mark.parametrize("answer", sorted(TRIVIAL))
@@ -97,7 +92,7 @@ def test_trivial_answers_score_zero(answer, graded):
     source, phrase = TRIVIAL[answer]
     result = graded(answer, source)
     assert result.score == 0
-    assert all(phrase in message for message in _failing(result).values()) and len(_failing(result)) == 4
+    assert all(phrase in message for message in failing(result).values()) and len(failing(result)) == 4
 
 
 @pytest.mark.parametrize("mistake", [pytest.param(name, marks=pytest.mark.slow) if name in TRAINED else name
@@ -105,22 +100,22 @@ def test_trivial_answers_score_zero(answer, graded):
 def test_typical_mistake_loses_its_checks_and_names_the_mistake(mistake, graded):
     source, lost, phrase = MISTAKES[mistake]
     result = graded(mistake, source)
-    failing = _failing(result)
-    assert set(failing) == lost, failing
+    failed = failing(result)
+    assert set(failed) == lost, failed
     assert result.score == 100 - sum(c.max_score for c in result.checks if c.name in lost)
-    named = [failing[c.name] for c in result.checks if c.name in lost and c.visibility == "visible"] or \
-        list(failing.values())
-    assert all(phrase in message for message in named), failing
+    named = [failed[c.name] for c in result.checks if c.name in lost and c.visibility == "visible"] or \
+        list(failed.values())
+    assert all(phrase in message for message in named), failed
     # The terminal table wraps the message and cuts nothing: every word of it is shown.
     table = " ".join(report.text(result).split())
-    assert all(" ".join(c.message.split()) in table for c in result.checks), failing
+    assert all(" ".join(c.message.split()) in table for c in result.checks), failed
 
 
 @pytest.mark.slow
 def test_three_units_feedback_shows_public_runs_only(graded):
-    failing = _failing(graded("three_units", MISTAKES["three_units"][0]))
-    assert "Test loss per run" in failing[PUBLIC] and "Test loss per run" not in failing[UNSEEN]
-    assert "seed 15" not in " ".join(failing.values())  # the hidden data seed is never shown
+    failed = failing(graded("three_units", MISTAKES["three_units"][0]))
+    assert "Test loss per run" in failed[PUBLIC] and "Test loss per run" not in failed[UNSEEN]
+    assert "seed 15" not in " ".join(failed.values())  # the hidden data seed is never shown
 
 
 @pytest.mark.slow

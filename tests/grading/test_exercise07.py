@@ -14,7 +14,7 @@ import pytest
 from kit.grading import grade_submission, report
 from kit.grading.exercises import find, load_checks
 from tests.grading.conftest import TEST_LIMITS
-from tests.grading.shared import assert_gradescope_schema, spy_zygote
+from tests.grading.shared import assert_gradescope_schema, assert_loses_only, assert_scores_zero, failing, spy_zygote
 
 EXERCISE = find("07").path
 STRUCTURE = "model: ReLU hidden layers within the Playground's limits, and it learns"
@@ -120,16 +120,12 @@ def graded(spy, checks07, tmp_path_factory):
     return grade
 
 
-def _failing(result):
-    return {c.name: c.message for c in result.checks if not c.passed}
-
-
 @pytest.mark.slow
 def test_solution_scores_full_marks_and_the_child_never_sees_data(graded, spy):
     spy.sent.clear()
     result = graded("solution", path=EXERCISE / "solution.py")
     assert result.max_score == 100
-    assert result.score == 100, _failing(result)
+    assert result.score == 100, failing(result)
     # Training happens in the parent: the child is asked for features(), build_model(7) and
     # recipe() once each, and receives no array at all (no data, visible or hidden).
     asked = sorted(arguments.get("function", "") for driver, arguments in spy.sent if driver != "names")
@@ -149,28 +145,26 @@ def test_untouched_starter_scores_zero_with_todo_feedback(graded):
 def test_typical_mistake_loses_only_its_checks(mistake, graded):
     source, lost, word = MISTAKES[mistake]
     result = graded(mistake, source)
-    assert set(_failing(result)) == lost, _failing(result)
-    assert result.score == 100 - sum(c.max_score for c in result.checks if c.name in lost)
-    assert all(word in message for message in _failing(result).values()), _failing(result)
+    assert_loses_only(result, lost, word)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("answer", sorted(TRIVIAL))
 def test_trivial_answers_score_zero(answer, graded):
     result = graded(answer, TRIVIAL[answer])
-    assert result.score == 0, [(c.name, c.score) for c in result.checks if c.score]
+    assert_scores_zero(result)
 
 
 @pytest.mark.slow
 def test_alternative_solution_scores_full_marks(graded):
     result = graded("alternative", ALTERNATIVE)
-    assert result.score == 100, _failing(result)
+    assert result.score == 100, failing(result)
 
 
 @pytest.mark.slow
 def test_hidden_check_names_no_noise_level_or_seed(graded):
     hidden = load_checks("07")[0].function.__globals__["HIDDEN"]
-    message = _failing(graded("too_few_epochs", MISTAKES["too_few_epochs"][0]))[NOISY]
+    message = failing(graded("too_few_epochs", MISTAKES["too_few_epochs"][0]))[NOISY]
     secrets = [hidden["noise"], *hidden["seeds"]]
     assert not any(re.search(rf"(?<![\d.]){secret}(?![\d.])", message) for secret in secrets), message
     assert not re.search(r"noise\W*\d", message), message  # no "noise 30", "noise: 0.3" …

@@ -16,7 +16,7 @@ import pytest
 from kit.grading import report
 from kit.grading.exercises import find
 from tests.grading.conftest import TEST_LIMITS
-from tests.grading.shared import assert_gradescope_schema, module_grader, spy_zygote
+from tests.grading.shared import assert_gradescope_schema, assert_loses_only, assert_scores_zero, failing, module_grader, spy_zygote
 
 EXERCISE = find("08").path
 THREE = "gradient_norms: sigmoid, tanh and ReLU networks"
@@ -171,16 +171,12 @@ def graded(spy, tmp_path_factory):
     return module_grader("08", spy, tmp_path_factory.mktemp("ex08"), LIMITS)
 
 
-def _failing(result):
-    return {c.name: c.message for c in result.checks if not c.passed}
-
-
 @pytest.mark.slow
 def test_solution_scores_full_marks(graded, spy):
     spy.sent.clear()
     result = graded("solution", path=EXERCISE / "solution.py")
     assert result.max_score == 100 and {c.name for c in result.checks} == ALL
-    assert result.score == 100, _failing(result)
+    assert result.score == 100, failing(result)
     # two gradient_norms calls (the visible networks, the hidden ones) and one log_gradients run
     asked = sorted((driver, arguments.get("function")) for driver, arguments in spy.sent if driver != "names")
     assert asked == [("call_on_models", "gradient_norms"), ("call_on_models", "gradient_norms"),
@@ -199,29 +195,25 @@ def test_untouched_starter_scores_zero_with_todo_feedback(graded):
 def test_typical_mistake_loses_only_its_checks(mistake, graded):
     source, lost, word = MISTAKES[mistake]
     result = graded(mistake, source)
-    failing = _failing(result)
-    assert set(failing) == lost, failing
-    assert result.score == 100 - sum(c.max_score for c in result.checks if c.name in lost)
-    words = word if isinstance(word, dict) else dict.fromkeys(lost, word)
-    assert all(words[name] in message for name, message in failing.items()), failing
+    assert_loses_only(result, lost, word)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("answer", sorted(TRIVIAL))
 def test_trivial_answers_score_zero(answer, graded):
     result = graded(answer, TRIVIAL[answer])
-    assert result.score == 0, [(c.name, c.score) for c in result.checks if c.score]
+    assert_scores_zero(result)
 
 
 @pytest.mark.slow
 def test_alternative_solution_scores_full_marks(graded):
     result = graded("alternative", ALTERNATIVE)
-    assert result.score == 100, _failing(result)
+    assert result.score == 100, failing(result)
 
 
 @pytest.mark.slow
 def test_hidden_check_names_no_value(graded):
-    message = _failing(graded("sum_over_rows", MISTAKES["sum_over_rows"][0]))[OTHER]
+    message = failing(graded("sum_over_rows", MISTAKES["sum_over_rows"][0]))[OTHER]
     assert "unseen network" in message and "got" not in message and "expected" not in message, message
 
 

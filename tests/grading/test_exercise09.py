@@ -16,7 +16,7 @@ import pytest
 from kit.grading import report
 from kit.grading.exercises import find, load_checks
 from tests.grading.conftest import TEST_LIMITS
-from tests.grading.shared import assert_gradescope_schema, module_grader, spy_zygote
+from tests.grading.shared import assert_gradescope_schema, assert_loses_only, assert_scores_zero, failing, module_grader, spy_zygote
 
 EXERCISE = find("09").path
 PLANTED = "dead_fraction: a planted ReLU network"
@@ -147,16 +147,12 @@ def graded(spy, tmp_path_factory):
     return module_grader("09", spy, tmp_path_factory.mktemp("ex09"), LIMITS)
 
 
-def _failing(result):
-    return {c.name: c.message for c in result.checks if not c.passed}
-
-
 @pytest.mark.slow
 def test_solution_scores_full_marks(graded, spy):
     spy.sent.clear()
     result = graded("solution", path=EXERCISE / "solution.py")
     assert result.max_score == 100 and {c.name for c in result.checks} == ALL
-    assert result.score == 100, _failing(result)
+    assert result.score == 100, failing(result)
     # Two dead_fraction calls (the visible networks, the hidden ones) and one revive(): no data
     # for revive reaches the child, it is trained in the parent.
     asked = sorted((driver, arguments.get("function")) for driver, arguments in spy.sent if driver != "names")
@@ -175,9 +171,7 @@ def test_untouched_starter_scores_zero_with_todo_feedback(graded):
 def test_typical_mistake_loses_only_its_checks(mistake, graded):
     source, lost, word = MISTAKES[mistake]
     result = graded(mistake, source)
-    assert set(_failing(result)) == lost, _failing(result)
-    assert result.score == 100 - sum(c.max_score for c in result.checks if c.name in lost)
-    assert all(word in message for message in _failing(result).values()), _failing(result)
+    assert_loses_only(result, lost, word)
 
 
 @pytest.mark.slow
@@ -185,7 +179,7 @@ def test_revive_feedback_shows_each_cause_alone(graded):
     """Two changes at once (He and the rate, ReLU kept): the feedback lists the baseline and each
     change alone on the same runs, and says why ReLU stays at the 10 % line."""
     result = graded("he_and_rate", submission(revive=_revive("relu", "he", 0.01)))
-    message = _failing(result)[PUBLIC]
+    message = failing(result)[PUBLIC]
     assert "The baseline (relu, playground init, Adam 0.1)" in message
     assert "Only the kernel initializer changed (relu, he init, Adam 0.1)" in message
     assert "Only the learning rate changed (relu, playground init, Adam 0.01)" in message
@@ -196,21 +190,21 @@ def test_revive_feedback_shows_each_cause_alone(graded):
 @pytest.mark.parametrize("answer", sorted(TRIVIAL))
 def test_trivial_answers_score_zero(answer, graded):
     result = graded(answer, TRIVIAL[answer])
-    assert result.score == 0, [(c.name, c.score) for c in result.checks if c.score]
+    assert_scores_zero(result)
 
 
 @pytest.mark.slow
 def test_alternative_solution_scores_full_marks(graded):
     result = graded("alternative", ALTERNATIVE)
-    assert result.score == 100, _failing(result)
+    assert result.score == 100, failing(result)
 
 
 @pytest.mark.slow
 def test_hidden_checks_name_no_seed_and_no_value(graded):
     checks = load_checks("09")[0].function.__globals__
-    failing = _failing(graded("per_example", MISTAKES["per_example"][0]))
-    assert "got" not in failing[OTHER] and "expected 0" not in failing[OTHER], failing[OTHER]
-    message = _failing(graded("he_alone", MISTAKES["he_alone"][0]))[HIDDEN]
+    failed = failing(graded("per_example", MISTAKES["per_example"][0]))
+    assert "got" not in failed[OTHER] and "expected 0" not in failed[OTHER], failed[OTHER]
+    message = failing(graded("he_alone", MISTAKES["he_alone"][0]))[HIDDEN]
     assert not any(re.search(rf"(?<![\d.]){seed}(?![\d.])", message) for seed in checks["HIDDEN_SEEDS"]), message
     assert "seed" not in message, message
 

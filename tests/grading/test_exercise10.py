@@ -11,7 +11,7 @@ import pytest
 from kit.grading import report
 from kit.grading.exercises import find, load_checks
 from tests.grading.conftest import TEST_LIMITS
-from tests.grading.shared import assert_gradescope_schema, module_grader
+from tests.grading.shared import assert_gradescope_schema, assert_scores_zero, failing, module_grader
 
 EXERCISE = find("10").path
 EXACT = "exact at the knots"
@@ -109,14 +109,10 @@ def graded(zygote, tmp_path_factory):
     return module_grader("10", zygote, tmp_path_factory.mktemp("ex10"), TEST_LIMITS)
 
 
-def _failing(result):
-    return {c.name: c.message for c in result.checks if not c.passed}
-
-
 def test_solution_scores_full_marks(graded):
     result = graded("solution", path=EXERCISE / "solution.py")
     assert result.max_score == 100 and {c.name for c in result.checks} == ALL
-    assert result.score == 100, _failing(result)
+    assert result.score == 100, failing(result)
 
 
 def test_untouched_starter_scores_zero_with_todo_feedback(graded):
@@ -129,28 +125,28 @@ def test_untouched_starter_scores_zero_with_todo_feedback(graded):
 def test_typical_mistake_loses_only_its_checks(mistake, graded):
     source, lost, word = MISTAKES[mistake]
     result = graded(mistake, source)
-    assert set(_failing(result)) == lost, _failing(result)
+    assert set(failing(result)) == lost, failing(result)
     assert result.score == 100 - sum(c.max_score for c in result.checks if c.name in lost)
-    assert all(word in message for name, message in _failing(result).items() if name != ECONOMY or lost == {ECONOMY}), \
-        _failing(result)
+    assert all(word in message for name, message in failing(result).items() if name != ECONOMY or lost == {ECONOMY}), \
+        failing(result)
 
 
 @pytest.mark.parametrize("answer", sorted(TRIVIAL))
 def test_trivial_answers_score_zero(answer, graded):
     result = graded(answer, TRIVIAL[answer])
-    assert result.score == 0, [(c.name, c.score) for c in result.checks if c.score]
+    assert_scores_zero(result)
 
 
 @pytest.mark.parametrize("alternative", sorted(ALTERNATIVES))
 def test_alternative_solutions_score_full_marks(alternative, graded):
     result = graded(alternative, ALTERNATIVES[alternative])
-    assert result.score == 100, _failing(result)
+    assert result.score == 100, failing(result)
 
 
 def test_hidden_checks_name_no_hidden_knot(graded):
     checks = load_checks("10")[0].function.__globals__
     for mistake in ("assumes_sorted", "kinks_one_knot_off", "offset_missing"):
-        message = _failing(graded(mistake, MISTAKES[mistake][0]))[OTHER]
+        message = failing(graded(mistake, MISTAKES[mistake][0]))[OTHER]
         knots = [value for x, y in checks["HIDDEN"].values() for value in (*x, *y)]
         assert "x =" not in message, message
         assert not any(f"{value:.4g}" in message for value in knots if abs(value) > 0.01 and value != round(value)), \
@@ -158,7 +154,7 @@ def test_hidden_checks_name_no_hidden_knot(graded):
 
 
 def test_public_messages_point_at_the_knot(graded):
-    message = _failing(graded("slopes_not_changes", MISTAKES["slopes_not_changes"][0]))[EXACT]
+    message = failing(graded("slopes_not_changes", MISTAKES["slopes_not_changes"][0]))[EXACT]
     assert "the README's 5 knots" in message or "17 knots of sin" in message, message
 
 

@@ -14,7 +14,7 @@ import pytest
 from kit.grading import report
 from kit.grading.exercises import find
 from tests.grading.conftest import TEST_LIMITS
-from tests.grading.shared import assert_gradescope_schema, module_grader, spy_zygote
+from tests.grading.shared import assert_gradescope_schema, assert_loses_only, assert_scores_zero, failing, module_grader, spy_zygote
 
 EXERCISE = find("11").path
 VALUES = "quadratic: values"
@@ -100,16 +100,12 @@ def graded(spy, tmp_path_factory):
     return module_grader("11", spy, tmp_path_factory.mktemp("ex11"), LIMITS)
 
 
-def _failing(result):
-    return {c.name: c.message for c in result.checks if not c.passed}
-
-
 @pytest.mark.slow
 def test_solution_scores_full_marks(graded, spy):
     spy.sent.clear()
     result = graded("solution", path=EXERCISE / "solution.py")
     assert result.max_score == 100 and {c.name for c in result.checks} == ALL
-    assert result.score == 100, _failing(result)
+    assert result.score == 100, failing(result)
     trips = [arguments for driver, arguments in spy.sent if driver == "keras_round_trip"]
     # One build-only round trip, then one fit per data set; the fits carry their training data.
     assert [arguments.get("fit") for arguments in trips] == [None, "fit", "fit"]
@@ -119,7 +115,7 @@ def test_solution_scores_full_marks(graded, spy):
 def test_untouched_starter_scores_zero_with_todo_feedback(graded):
     result = graded("starter", path=EXERCISE / "starter.py")
     assert result.score == 0
-    assert all("NotImplementedError" in c.message for c in result.checks), _failing(result)
+    assert all("NotImplementedError" in c.message for c in result.checks), failing(result)
 
 
 @pytest.mark.slow
@@ -127,27 +123,25 @@ def test_untouched_starter_scores_zero_with_todo_feedback(graded):
 def test_typical_mistake_loses_only_its_checks(mistake, graded):
     source, lost, word = MISTAKES[mistake]
     result = graded(mistake, source)
-    assert set(_failing(result)) == lost, _failing(result)
-    assert result.score == 100 - sum(c.max_score for c in result.checks if c.name in lost)
-    assert all(word in message for message in _failing(result).values()), _failing(result)
+    assert_loses_only(result, lost, word)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("answer", sorted(TRIVIAL))
 def test_trivial_answers_score_zero(answer, graded):
     result = graded(answer, TRIVIAL[answer])
-    assert result.score == 0, [(c.name, c.score) for c in result.checks if c.score]
+    assert_scores_zero(result)
 
 
 @pytest.mark.slow
 def test_alternative_solution_scores_full_marks(graded):
     result = graded("alternative", ALTERNATIVE)
-    assert result.score == 100, _failing(result)
+    assert result.score == 100, failing(result)
 
 
 @pytest.mark.slow
 def test_hidden_check_names_no_data(graded):
-    message = _failing(graded("too_few_epochs", MISTAKES["too_few_epochs"][0]))[HIDDEN]
+    message = failing(graded("too_few_epochs", MISTAKES["too_few_epochs"][0]))[HIDDEN]
     assert "unseen a·x² + c data" in message
     assert "-0.8" not in message and "2.3" not in message and "seed" not in message, message
 

@@ -1,0 +1,178 @@
+"""``kit bundle``: the Gradescope autograder zip, unpacked into a fake ``/autograder`` tree and run
+as Gradescope runs it (``run_autograder``, with ``KIT_AUTOGRADER_ROOT`` pointing at the tree)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import zipfile
+from contextlib import redirect_stderr
+from pathlib import Path
+
+import pytest
+
+from tests.grading.shared import assert_gradescope_schema
+
+REPO = Path(__file__).resolve().parents[2]
+SOLUTION = REPO / "exercises" / "04-derivatives" / "solution.py"
+PRIVATE = ("/tmp", "/var/tmp", "/dev/shm")  # the sandbox mounts its own empty folders there
+
+# A correct file whose tanh reports, as its error, what of the autograder's source it could open.
+SPY = '''
+
+def _peek(path):
+    try:
+        with open(path, "rb") as handle:
+            return "read" if handle.read(1) else "empty"
+    except OSError as error:
+        return type(error).__name__
+
+
+def tanh(x):
+    import os
+    seen = {{path: _peek(path) for path in {paths!r}}}
+    raise RuntimeError("SAW " + repr(sorted(seen.items())))
+'''
+
+
+def _isolating() -> bool:
+    from kit.grading import sandbox
+    from kit.grading.child import isolation_problems
+
+    return not isolation_problems(sandbox.default_hidden_paths())
+
+
+def _base() -> Path:
+    """A folder the sandbox's child could read if nothing hid it (outside the private /tmp), so
+    that the test shows the hiding; the temporary folder where there is none."""
+    for candidate in (REPO, Path.home()):  # in the repository: a dot folder, removed after each test
+        resolved = candidate.resolve()
+        if not str(resolved).startswith(PRIVATE) and os.access(resolved, os.W_OK) and \
+                all(p.stat().st_mode & stat.S_IXOTH for p in [resolved, *resolved.parents]):
+            return resolved
+    return Path(tempfile.gettempdir())
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    from kit.grading.autograder import build_bundle
+
+    return build_bundle("04", tmp_path_factory.mktemp("bundle") / "autograder.zip",
+                        require_isolation=_isolating())
+
+
+@pytest.fixture
+def autograder(bundle):
+    """A fresh fake /autograder with the bundle unpacked in source/, readable by the sandbox's user."""
+    root = Path(tempfile.mkdtemp(prefix=".kit-autograder-test-", dir=_base()))
+    os.chmod(root, 0o755)
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(root / "source")
+        for info in archive.infolist():  # zipfile drops the modes that unzip keeps
+            os.chmod(root / "source" / info.filename, (info.external_attr >> 16) & 0o777)
+    (root / "submission").mkdir()
+    (root / "control.txt").write_text("readable")
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _run(root: Path) -> tuple[subprocess.CompletedProcess, dict]:
+    environment = {"KIT_AUTOGRADER_ROOT": str(root), "KIT_AUTOGRADER_PYTHON": sys.executable,
+                   "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "2", "HOME": str(root)}
+    done = subprocess.run([str(root / "source" / "run_autograder")], capture_output=True, text=True, timeout=600,
+                          env=environment, cwd="/")
+    results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    assert_gradescope_schema(results)
+    return done, results
+
+
+def test_bundle_holds_the_grader_and_not_the_answers(bundle):
+    with zipfile.ZipFile(bundle) as archive:
+        names = archive.namelist()
+        modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in archive.infolist()}
+        run = archive.read("run_autograder").decode()
+        setup = archive.read("setup.sh").decode()
+    assert {"setup.sh", "run_autograder", "requirements.txt", "pyproject.toml", "kit/cli.py",
+            "exercises/04-derivatives/checks.py"} <= set(names)
+    assert modes["run_autograder"] == modes["setup.sh"] == 0o755
+    assert not [n for n in names if "solution" in n or "__pycache__" in n or n.startswith("tests/")]
+    assert {n.split("/")[1] for n in names if n.startswith("exercises/")} == {"04-derivatives"}
+    assert "pip install --no-cache-dir -r" in setup and "-e \"$SOURCE\"" in setup
+    for script in (run, setup):  # both parse as bash
+        assert subprocess.run(["bash", "-n"], input=script, text=True, capture_output=True).returncode == 0
+    assert "kit.grading.autograder 04" in run and 'KIT_GRADING_HIDE="$SOURCE' in run
+
+
+def test_bundle_refuses_bad_arguments_before_tensorflow(tmp_path):
+    for args, says in ((["bundle", "99", "--out", str(tmp_path / "a.zip")], "exercise"),
+                       (["bundle", "04", "--out", str(tmp_path / "a.tar")], ".zip"),
+                       (["bundle", "04", "--out", str(tmp_path / "no" / "a.zip")], "does not exist")):
+        done = subprocess.run([sys.executable, "-m", "kit.cli", *args], capture_output=True, text=True,
+                              env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}, timeout=60,
+                              cwd=tmp_path)
+        assert done.returncode == 2 and says in done.stderr and done.stderr.count("\n") == 1, done.stderr
+        assert "tensorflow" not in done.stderr.lower()
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_submission_without_one_file_gets_a_results_file_saying_why(autograder):
+    done, results = _run(autograder)
+    assert results["score"] == 0 and results["tests"] == [] and "No .py or .ipynb" in results["output"]
+    (autograder / "submission" / "a.py").write_text("x = 1\n")
+    (autograder / "submission" / "b.ipynb").write_text("{}")
+    done, results = _run(autograder)
+    assert results["score"] == 0 and "exactly one" in results["output"] and "a.py, b.ipynb" in results["output"]
+
+
+@pytest.mark.slow
+def test_reference_solution_scores_full_marks(autograder):
+    shutil.copyfile(SOLUTION, autograder / "submission" / "derivatives.py")
+    done, results = _run(autograder)
+    assert results["score"] == 100 and len(results["tests"]) == 32, done.stderr
+    assert all(t["status"] == "passed" for t in results["tests"])
+    assert {t["visibility"] for t in results["tests"]} == {"visible", "hidden"}
+
+
+@pytest.mark.slow
+def test_broken_submission_cannot_read_the_source(autograder):
+    source = autograder / "source"
+    paths = [str(source / "exercises" / "04-derivatives" / "checks.py"), str(source / "requirements.txt"),
+             str(source / "run_autograder"), str(source / "kit" / "__init__.py"), str(autograder / "control.txt")]
+    (autograder / "submission" / "mine.py").write_text(SOLUTION.read_text() + SPY.format(paths=paths))
+    done, results = _run(autograder)
+    tanh = [t for t in results["tests"] if t["name"].startswith("tanh:")]
+    assert results["score"] == 100 - sum(t["max_score"] for t in tanh) and tanh, done.stderr
+    assert all(t["status"] == "failed" for t in tanh)
+    message = next(t["output"] for t in tanh if "SAW" in t["output"])
+    seen = {path: re.search(re.escape(repr(path)) + r", '(\w+)'", message).group(1) for path in paths}
+    if not _isolating():
+        pytest.skip("this machine cannot isolate the sandbox (not root, or no namespaces)")
+    assert seen[paths[0]] in ("FileNotFoundError", "PermissionError")  # the checks
+    assert seen[paths[1]] != "read" and seen[paths[2]] != "read"  # the rest of the source
+    assert seen[paths[3]] == "read"  # the kit's package, which the child imports
+    if not str(autograder).startswith(PRIVATE):  # the control: what nothing hides is readable
+        assert seen[paths[4]] == "read"
+
+
+def test_run_without_a_results_folder_or_grader_still_writes_results(tmp_path, monkeypatch):
+    from kit.grading import autograder
+
+    (tmp_path / "submission").mkdir()
+    (tmp_path / "submission" / "mine.py").write_text("x = 1\n")
+
+    def broken(argv):
+        raise RuntimeError("zygote could not start")
+
+    monkeypatch.setattr("kit.cli.main", broken)
+    with redirect_stderr(io.StringIO()):
+        assert autograder.run("04", tmp_path) == 1
+    results = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert_gradescope_schema(results)
+    assert results["score"] == 0 and "could not grade mine.py" in results["output"] and "zygote" in results["output"]
