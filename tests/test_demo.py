@@ -84,5 +84,31 @@ def test_demo_end_to_end(tmp_path):
         assert (out / "figures" / f"{figure}.png").stat().st_size > 10_000, figure
     for _, names in demo.STAGES:
         for name in names:
-            assert list((out / name).rglob("events.out.tfevents.*")), f"no TensorBoard events for {name}"
+            logged = [path for path in out.glob(f"{name}-seed*") if path.name[len(name) + 5:].isdigit()]
+            assert len(logged) == 1, f"one TensorBoard run for {name}, named after its seed: {logged}"
+            assert list(logged[0].rglob("events.out.tfevents.*")), f"no TensorBoard events for {name}"
+    # xor-3-relu's claim quotes the seed that reaches the target: that is the run shown.
+    seed = int(next(out.glob("xor-3-relu-seed*")).name.rsplit("seed", 1)[1])
+    assert f"seed {seed}" in next(row for row in rows if row["claim"].startswith("XOR: 3 ReLU"))["measured"]
     assert f"kit board {out}" in result.stdout
+
+
+class _Run:
+    def __init__(self, seed, **metrics):
+        self.seed, self.metrics = seed, metrics
+
+
+@pytest.mark.parametrize("name, chosen", [
+    ("xor-3-relu", 3),     # rule any, val_loss <= target: the seed reaching the lowest loss
+    ("xor-332-relu", 1),   # rule all, val_loss <= target: the worst seed, closest to failing
+    ("xor-2-relu", 3),     # rule all, val_loss > target: the best seed, which still misses it
+    ("circle-relu", 2),    # rule median
+])
+def test_the_logged_run_is_the_seed_the_claim_quotes(name, chosen):
+    entry = zoo.get(name)
+    metric = next(iter(entry.expected), "val_loss")
+    values = {0: 0.30, 1: 0.40, 2: 0.25, 3: 0.10, 4: 0.20}
+    runs = [_Run(seed, **{metric: values[seed] if entry.rule != "median" else [0.5, 0.1, 0.3][seed]})
+            for seed in (list(values) if entry.rule != "median" else [0, 1, 2])]
+    run, why = demo.claim_run(entry, runs)
+    assert run.seed == chosen, why

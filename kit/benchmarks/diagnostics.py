@@ -107,10 +107,12 @@ def clear_kit_caches() -> None:
 
     The compiled trainer (``kit.training.compiled``), the shared probe programs
     (``kit.diagnostics``), the rendered activation curves and plane grids of the callback, the
-    network pictures' painters (``kit.tensorboard.views``), and the small ``lru_cache`` helpers. A test checks that each is filled by a run and emptied here.
+    network pictures' painters (``kit.tensorboard.views``), and the small ``lru_cache`` helpers (the
+    palettes, the image metadata, the rendered text of the pictures' labels). A test checks that
+    each is filled by a run and emptied here.
     """
     from kit import diagnostics
-    from kit.tensorboard import callback, dashboards, events, views
+    from kit.tensorboard import callback, dashboards, drawing, events, views
     from kit.training import compiled
 
     compiled.clear_cache()
@@ -118,7 +120,7 @@ def clear_kit_caches() -> None:
     callback._CURVES.clear()
     callback._PLANES.clear()
     for cached in (callback._log_tag, callback._palette, dashboards._layout, views._painter, views.palette,
-                   events._image_metadata):
+                   events._image_metadata, drawing._text, drawing.palette):
         cached.cache_clear()
 
 

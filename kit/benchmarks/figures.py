@@ -99,7 +99,7 @@ def _readme(results: dict) -> str:
          f"{_x(diagnostics['speedup_vs_keras_tensorboard_fast'])} than fit with `{fast}`; with compiled code "
          f"reused by both (warm): {_x(warm['speedup_vs_keras_tensorboard'])} and "
          f"{_x(warm['speedup_vs_keras_tensorboard_fast'])}", diagnostics["command"]),
-        ("`Diagnostics` at its default cadence (every 50 epochs), over the trainer alone",
+        ("`Diagnostics` at its default cadence (about 15 probes a run: every 7 of 100 epochs), over the trainer alone",
          f"{_percent(cold['overhead_default'])} time compiling (cold); {_percent(warm['overhead_default'])} "
          f"with compiled code reused (warm)", diagnostics["command"]),
         ("grading with one TensorFlow zygote vs a fresh process per submission",

@@ -6,6 +6,8 @@
 - ``kit.tensorboard.views``: the Playground's pictures of the network (network view, neuron
   grids, unit states) it writes, also behind ``kit.plots.network``;
 - ``kit.tensorboard.dashboards``: the HParams description and the Custom Scalars layout;
+- ``kit.tensorboard.gradient_flow``: the gradient-flow picture, its norms and log10 summaries;
+- ``kit.tensorboard.drawing``: small Pillow pictures (no matplotlib in a run);
 - ``kit.tensorboard.server``: start the real TensorBoard on a logdir (``kit board``).
 
 Example:

@@ -29,7 +29,7 @@ import numpy as np
 
 from kit import diagnostics
 from kit.errors import COUNT, PATH, invalid, validate_params
-from kit.tensorboard import dashboards, events, views
+from kit.tensorboard import dashboards, events, gradient_flow, views
 
 PROBE_SIZE = 256
 """Rows of a Dataset used as the probe by default: the first 256 test points (half of a 500-point
@@ -39,10 +39,30 @@ GRID_RESOLUTION = 100  # the Playground's heat map: 100×100 over [-6, 6]²
 IMAGE_SCALE = 2  # the 100×100 decision grid is drawn at 200×200 so the data points are visible
 OWNER = "kit.tensorboard.Diagnostics"
 FLUSH_SECONDS = 2.0  # between probes, the per-epoch scalars reach the event file at least this often
-_CURVES: dict = {}  # activation names → the rendered curves (matplotlib takes ~0.2 s a figure)
+_CURVES: dict = {}  # (activation, role) pairs → the rendered curves, the same for every run with them
 
 
 EPOCHS = COUNT.with_fix("It is a number of epochs.")
+
+PROBES_PER_RUN = 15
+"""The default cadence aims at about this many probes per run (``default_every``): enough points to
+follow a curve (the 50-epoch deep nets get 14, not two). A probe costs about as much as five to
+ten epochs of the compiled trainer on a Playground network, so on a short run they dominate the
+callback's cost (``kit bench diagnostics`` measures it; docs/tensorboard.md, *Cost*)."""
+FALLBACK_EVERY = 50  # when the run's length is unknown (no ``epochs`` in the callback's params)
+
+
+def default_every(epochs) -> int:
+    """The default probe cadence for a run of ``epochs`` epochs: every ⌈epochs / 15⌉ epochs, so
+    every run gets about ``PROBES_PER_RUN`` probes (plus step 0 and the last epoch).
+
+    Example:
+        >>> [default_every(n) for n in (6, 50, 100, 1000)]
+        [1, 4, 7, 67]
+    """
+    if epochs is None:
+        return FALLBACK_EVERY
+    return max(1, -(-int(epochs) // PROBES_PER_RUN))
 
 
 def _array(value, parameter, ndim):
@@ -89,17 +109,18 @@ class Diagnostics(keras.callbacks.Callback):
             ``kit board``).
         probe: the fixed batch looked at: a ``kit.datasets.Dataset`` (its first ``probe_size``
             test points), an ``(x, y)`` pair, or ``x`` alone (then no gradients are written).
-        every: write the probe diagnostics (per-layer scalars and histograms) every this many
-            epochs, plus at step 0 and after the last epoch. Losses and accuracies from the
-            trainer's logs are written every epoch. The default, 50, keeps the callback's cost
-            to about a fifth of ``kit.training.train``'s on a Playground-sized network (one
-            probe costs a few epochs of the compiled trainer; ``kit bench diagnostics``).
+        every: write the probe diagnostics (per-layer scalars, histograms, the gradient-flow
+            picture) every this many epochs, plus at step 0 and after the last epoch. Losses and
+            accuracies from the trainer's logs are written every epoch. The default, None,
+            adapts to the run's length: about 15 probes a run (``default_every``; one probe costs
+            a few epochs of the compiled trainer, ``kit bench diagnostics``).
         images_every: draw the decision boundary every this many epochs (default: ``2 × every``, as
             the picture costs more than the rest of a probe);
             only for Playground data sets given as ``probe``.
         hparams: hyperparameters to record beside the ones read off the model (activation,
             hidden widths, depth, optimizer, learning rate, data set), e.g. ``{"seed": 0}``;
-            values override those read.
+            values override those read. Without a ``seed`` here, the seed given to
+            ``kit.training.train`` is recorded, or "unknown".
         probe_size: rows of a Dataset probe.
 
     What it writes (tags; ``<layer>`` is a Dense layer's name):
@@ -108,12 +129,17 @@ class Diagnostics(keras.callbacks.Callback):
         ``grad_norm/<layer>``, ``activation_mean/<layer>``, ``activation_std/<layer>``,
         ``dead_fraction/<layer>`` (ReLU-like hidden layers), ``saturated_fraction/<layer>``
         (squashing hidden layers) — the rules are those of ``kit.diagnostics``;
+        ``gradient_flow/log10_first``, ``gradient_flow/log10_last``,
+        ``gradient_flow/log10_first_over_last`` (log10 of the first and last layers' gradient
+        norms and of their ratio);
         histograms: ``pre_activation/<layer>``, ``activation/<layer>``, ``kernel/<layer>``,
-        ``kernel_gradient/<layer>``;
-        images: ``decision_boundary`` (Playground colours, training points drawn on it),
+        ``kernel_gradient/<layer>``, ``log10_abs_kernel_gradient/<layer>``;
+        images: ``gradient_flow`` (gradient norm per layer on a log axis, every probe),
+        ``decision_boundary`` (Playground colours, training points drawn on it),
         ``network`` and ``neurons/<layer>`` (the Playground's picture of the network and of each
         hidden unit, ``kit.tensorboard.views``) at the same steps, ``unit_states`` (dead /
-        saturated / alive per unit) at the probe cadence, ``activation_curves`` (once);
+        saturated / alive per unit) at the probe cadence, ``activation_curves`` (once, each
+        panel saying which layers use it);
         the HParams session and the Custom Scalars layout (once).
 
     Example:
@@ -121,14 +147,15 @@ class Diagnostics(keras.callbacks.Callback):
         >>> model.fit(data.x_train, data.y_train, epochs=50, callbacks=[callback])  # doctest: +SKIP
     """
 
-    @validate_params(owner=OWNER, logdir=PATH, every=EPOCHS, images_every=[EPOCHS, None],
+    @validate_params(owner=OWNER, logdir=PATH, every=[EPOCHS, None], images_every=[EPOCHS, None],
                      probe_size=COUNT.with_fix("It is the number of rows of a Dataset probe."))
-    def __init__(self, logdir, probe, every: int = 50, images_every: int | None = None, hparams: dict | None = None,
-                 probe_size: int = PROBE_SIZE):
+    def __init__(self, logdir, probe, every: int | None = None, images_every: int | None = None,
+                 hparams: dict | None = None, probe_size: int = PROBE_SIZE):
         super().__init__()
         self.logdir = str(logdir)
-        self.every = int(every)
-        self.images_every = 2 * self.every if images_every is None else int(images_every)
+        self.every_given = None if every is None else int(every)
+        self.images_every_given = None if images_every is None else int(images_every)
+        self._cadence()
         self.probe_x, self.probe_y, self.dataset = resolve_probe(probe, probe_size)
         self.extra_hparams = dashboards.check_hparams(hparams, OWNER) if hparams is not None else {}
         self._writer = None
@@ -142,7 +169,13 @@ class Diagnostics(keras.callbacks.Callback):
 
     # -- Keras hooks -------------------------------------------------------------------------
 
+    def _cadence(self):
+        """``every`` and ``images_every`` for this run: as given, or from the run's length."""
+        self.every = self.every_given or default_every(self._epochs())
+        self.images_every = self.images_every_given or 2 * self.every
+
     def on_train_begin(self, logs=None):
+        self._cadence()
         self.probe_x = diagnostics.check_inputs(self.model, self.probe_x, OWNER, "probe")
         if self.probe_y is not None:
             self.probe_y = diagnostics.check_labels(self.probe_y, len(self.probe_x), OWNER)
@@ -213,13 +246,17 @@ class Diagnostics(keras.callbacks.Callback):
         """Look at the model after ``step`` epochs and write it all, with ``scalars`` (the logs)."""
         self._last_probe_step = step
         image = self._plane is not None and (step % self.images_every == 0 or step == self._epochs())
-        values, probe_scalars = self._summaries(self._probe(with_grid=image), image)
+        # Every probe runs the pass with the decision grid when there is one: one compiled program
+        # instead of two (a cold run's compile is most of the callback's cost, ~1 s), for the price
+        # of the grid's forward pass at every probe (measured ~0.2 ms for 2-8-8-1, 2-5 ms for ten
+        # layers of 8, on the shared 2-core machine).
+        values, probe_scalars = self._summaries(self._probe(with_grid=self._plane is not None), image)
         self._writer.write(step, values, [*scalars, *probe_scalars])
 
     # -- what is written ----------------------------------------------------------------------
 
     def _epochs(self):
-        return (self.params or {}).get("epochs")
+        return (getattr(self, "params", None) or {}).get("epochs")
 
     def hparams(self) -> dict:
         """This run's hyperparameters as written to the HParams dashboard."""
@@ -237,8 +274,9 @@ class Diagnostics(keras.callbacks.Callback):
                 values["learning_rate"] = float(np.asarray(optimizer.learning_rate))
             except (TypeError, ValueError, AttributeError):
                 pass  # a schedule: left to hparams=
-        if self.dataset is not None:
-            values["dataset"] = self.dataset.name
+        values["dataset"] = self.dataset.name if self.dataset is not None else "unknown"
+        seed = (self.params or {}).get("seed")  # kit.training.train's seed
+        values["seed"] = "unknown" if seed is None else int(seed)
         values.update(self.extra_hparams)
         return values
 
@@ -259,10 +297,13 @@ class Diagnostics(keras.callbacks.Callback):
             histograms += [(f"pre_activation/{name}", entry["pre_activation"]), (f"activation/{name}", activation),
                            (f"kernel/{name}", entry["kernel"])]
             if "kernel_gradient" in entry:
-                gradient = entry["kernel_gradient"]
-                scalars.append((f"grad_norm/{name}", np.linalg.norm(gradient.astype(np.float64))))
-                histograms.append((f"kernel_gradient/{name}", gradient))
-        values = events.histograms(histograms)
+                histograms.append((f"kernel_gradient/{name}", entry["kernel_gradient"]))
+        norms = gradient_flow.layer_norms(layers)
+        scalars += [(f"grad_norm/{name}", norm) for name, norm in norms.items()]
+        scalars += gradient_flow.scalars(norms)
+        values = events.histograms(histograms + gradient_flow.log_histograms(layers))
+        if norms:
+            values.append(gradient_flow.summary(norms))
         if result["loss"] is not None:
             scalars.append(("probe_loss", result["loss"]))
         if image:
@@ -308,20 +349,35 @@ class Diagnostics(keras.callbacks.Callback):
     def _activation_curves(self):
         from kit import activations
 
-        names = []
-        for layer in diagnostics.check_model(self.model, OWNER):
+        roles: dict[str, list] = {}  # activation name → (layer name, is the output layer), in order
+        dense = diagnostics.check_model(self.model, OWNER)
+        for index, layer in enumerate(dense):
             name = diagnostics.activation_name(layer)
-            if name in activations.REGISTRY and activations.get(name).elementwise and name not in names:
-                names.append(name)
-        if not names:
+            if name in activations.REGISTRY and activations.get(name).elementwise:
+                roles.setdefault(name, []).append((layer.name, index == len(dense) - 1))
+        if not roles:
             return None
-        key = tuple(names)
-        if key not in _CURVES:  # the same picture for every run with these activations
-            from kit import plots
+        key = tuple((name, _role(layers)) for name, layers in roles.items())
+        if key not in _CURVES:  # the same picture for every run with these activations in these places
+            from kit.tensorboard import drawing
 
-            _CURVES[key] = events.image("activation_curves", events.figure_rgb(plots.activation_curves(names)),
-                                        "The network's activations (solid) and their derivatives (dashed)")
+            # Each panel says where it is used: a ReLU network's tanh panel is its output unit.
+            _CURVES[key] = events.image("activation_curves", drawing.activation_panels(key),
+                                        "The network's activations (blue) and their derivatives (orange, dashed) "
+                                        "over [-5, 5]; each panel's title says which layers use it",
+                                        palette=drawing.palette())
         return _CURVES[key]
+
+
+def _role(layers: list) -> str:
+    """Which layers use an activation, for a panel title, from (name, is the output layer) pairs:
+    "hidden layers hidden_1-hidden_10", "output layer", "hidden layer hidden_1 and output"."""
+    hidden = [name for name, output in layers if not output]
+    if not hidden:
+        return "output layer"
+    span = hidden[0] if len(hidden) == 1 else f"{hidden[0]}-{hidden[-1]}"
+    text = f"hidden layer{'s' if len(hidden) > 1 else ''} {span}"
+    return f"{text} and output" if len(hidden) < len(layers) else text
 
 
 def _log_scalars(logs: dict):

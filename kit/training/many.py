@@ -563,7 +563,7 @@ def train_many(models, data, epochs=100, batch_size=10, optimizer="sgd", learnin
     histories, lists = Histories(), []
     for k, model in enumerate(models):
         model.stop_training = False
-        params_ = {"epochs": epochs, "steps": -(-n_train // key.batch_size), "verbose": 0}
+        params_ = {"epochs": epochs, "steps": -(-n_train // key.batch_size), "verbose": 0, "seed": seeds[k]}
         if callback_lists[k]:
             # What train sets, so callbacks that read the optimizer (the kit's Diagnostics writes its
             # name and rate as hyperparameters) see the same; the updates themselves are computed here.
