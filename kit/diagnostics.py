@@ -174,10 +174,11 @@ class ProbePass:
     model's current weights every time, so one ``ProbePass`` serves a whole training run.
 
     For a plain chain of Dense layers (what ``kit.builders.build_mlp`` makes) the pass is one
-    XLA-compiled function of the weights, traced and compiled once per architecture and batch
-    shape and shared by every model of that architecture, whose output is one packed vector
-    (one graph execution and one copy to NumPy per pass). Activations XLA cannot compile fall
-    back to a plain ``tf.function``. Other graphs run a plain ``tf.function`` per model.
+    ``tf.function`` of the weights, traced once per architecture and batch shape and shared by
+    every model of that architecture, whose output is one packed vector (one graph execution and
+    one copy to NumPy per pass); with :data:`PROBE_JIT_COMPILE` XLA compiles it, and activations
+    XLA cannot compile fall back to the plain function. Other graphs run a plain ``tf.function``
+    per model.
 
     Example:
         >>> probe = ProbePass(model)  # doctest: +SKIP
@@ -337,6 +338,14 @@ def plain_chain(model) -> bool:
     return previous is model.outputs[0]
 
 
+PROBE_JIT_COMPILE = False
+"""Whether the probe pass of a Dense chain is compiled with XLA. No by default: on a 2-8-8-1
+network XLA took ~0.4 s to compile the pass and saved ~3 ms a probe, so it pays only after ~130
+probes, while a run probes ~15 times by default (a cold 100-epoch run of ``kit bench
+diagnostics``' network at load ~1: overhead 0.55-0.63 with XLA, 0.16-0.26 without; 16 warm
+probes cost 91 ms with it, 136 ms without)."""
+
+
 class _ChainProgram:
     """The probe pass of a plain Dense chain: (weights, x[, y][, grid]) → one packed float32 vector.
 
@@ -349,7 +358,7 @@ class _ChainProgram:
     def __init__(self, activations_list, loss_function, labels: bool, grid: bool):
         self.activations_list, self.loss_function = activations_list, loss_function
         self.labels, self.grid = labels, grid
-        self.jit_compile = True  # until XLA refuses an activation
+        self.jit_compile = PROBE_JIT_COMPILE  # and False for good once XLA refuses an activation
         self._functions = {}
         self._concrete = {}
 

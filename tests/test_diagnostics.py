@@ -197,7 +197,8 @@ def test_a_bound_probe_predicts_a_grid_in_the_same_pass(circle):
         diagnostics.ProbePass(model).bind(circle.x_test[:8])(with_grid=True)
 
 
-def test_activations_xla_cannot_compile_fall_back_to_a_plain_function(circle):
+def test_activations_xla_cannot_compile_fall_back_to_a_plain_function(circle, monkeypatch):
+    monkeypatch.setattr(diagnostics, "PROBE_JIT_COMPILE", True)  # XLA first, as a user may ask
     @keras.saving.register_keras_serializable(package="tests")
     def softsign_via_python(x):  # EagerPyFunc has no XLA kernel
         y = tf.py_function(tf.math.softsign, [x], tf.float32)
