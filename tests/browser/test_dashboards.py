@@ -1,47 +1,18 @@
 """TensorBoard's dashboards, driven in Debian's Chromium: the kit's runs show up as real charts.
 
-Screenshots of each dashboard go to ``test-artifacts/`` (git-ignored) for a person to look at.
-Needs ``/usr/bin/chromium`` (Debian package ``chromium``) and the ``playwright`` Python package;
-without them the test is skipped, except in CI (``CI=true``), where it fails instead.
+Screenshots of each dashboard go to ``test-artifacts/`` for a person to look at (see conftest.py
+for what the browser tests need).
 """
 
-import os
-import shutil
-import subprocess
-import sys
+import json
 import time
-import urllib.request
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from kit import builders, datasets
-from kit.tensorboard import Diagnostics, server
-
-CHROMIUM = os.environ.get("KIT_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                 "--disable-sync"]
-# TensorBoard's UI loads and draws lazily; 90 s covers a cold start on a busy 2-core CI machine.
-WAIT_MS = int(os.environ.get("KIT_BROWSER_WAIT_MS", 90_000))
-
-
-def _browser_or_skip():
-    problems = []
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        problems.append(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        problems.append("the playwright package is not installed (pip install playwright)")
-    if problems:
-        reason = "browser test needs " + "; ".join(problems)
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason} — CI must run it (.ci/run installs chromium).")
-        pytest.skip(reason)
+from kit.tensorboard import Diagnostics
+from tests.browser.conftest import ARTIFACTS, WAIT_MS, browser_or_skip, served
 
 
 RELU, SIGMOID = "relu-dead-layer", "sigmoid-depth10"  # run names: trial IDs unlike any hparam value
@@ -53,7 +24,7 @@ def board(tmp_path_factory):
     given as an hparam), depth-10 sigmoid (``kit.training.train``, whose seed is recorded)."""
     from kit.training import train
 
-    _browser_or_skip()
+    browser_or_skip()
     root = tmp_path_factory.mktemp("runs")
     relu = builders.build_mlp(2, [8, 8], "relu", seed=0)
     relu.get_layer("hidden_2").bias.assign(np.full(8, -100.0, dtype=np.float32))
@@ -64,38 +35,8 @@ def board(tmp_path_factory):
     data = datasets.playground("circle", seed=0)
     train(builders.build_mlp(2, [8] * 10, "sigmoid", seed=3), data, epochs=4, seed=3, verbose=0,
           callbacks=[Diagnostics(root / SIGMOID, probe=data, every=2)])
-    port = server.free_port()
-    process = subprocess.Popen([sys.executable, "-m", "kit.cli", "board", str(root), "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60  # TensorFlow's import and TensorBoard's first load
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/data/plugin/scalars/tags", timeout=5) as response:
-                    if b"grad_norm" in response.read():
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail("kit board did not serve the runs within 60 s")
-            time.sleep(0.5)
+    with served(root, "scalars/tags", lambda tags: "grad_norm" in json.dumps(tags)) as url:
         yield url
-    finally:
-        process.kill()
-        process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser(board):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 # screenshot name: (dashboard, tag filter typed first or None, element holding a drawn chart, texts on the page)
@@ -115,9 +56,9 @@ DASHBOARDS = {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(DASHBOARDS))
-def test_dashboard_draws_the_kit_runs(board, browser, name):
+def test_dashboard_draws_the_kit_runs(board, chromium, name):
     dashboard, tag_filter, chart, texts = DASHBOARDS[name]
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
     try:
         page.goto(f"{board}/#{dashboard}", wait_until="domcontentloaded", timeout=WAIT_MS)
         if tag_filter:  # the dashboards draw cards lazily; filtering brings the ones we want up
@@ -136,11 +77,11 @@ def test_dashboard_draws_the_kit_runs(board, browser, name):
 
 
 @pytest.mark.slow
-def test_hparams_table_names_trials_after_runs_with_typed_filled_columns(board, browser):
+def test_hparams_table_names_trials_after_runs_with_typed_filled_columns(board, chromium):
     """The HParams table: one trial per run, named after it (not a hash); depth printed as an
     int; the seed filled for both runs (given as an hparam for one, kit.training.train's for the
     other); the learning rate a number."""
-    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page = chromium.new_page(viewport={"width": 1600, "height": 1000})
     try:
         page.goto(f"{board}/#hparams", wait_until="domcontentloaded", timeout=WAIT_MS)
         table = page.locator("tf-hparams-table-view")

@@ -2,21 +2,17 @@
 the Playground's network view, the neuron grids and the unit-state map of each run.
 
 Screenshots go to ``test-artifacts/`` (git-ignored) for a person to look at. Needs Chromium and
-Playwright as ``test_dashboards.py`` does (skipped without them, failing in CI).
+Playwright (see conftest.py) (skipped without them, failing in CI).
 """
 
-import json
-import subprocess
-import sys
 import time
-import urllib.request
 
 import numpy as np
 import pytest
-from test_dashboards import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, WAIT_MS, _browser_or_skip
 
 from kit import builders, datasets
-from kit.tensorboard import Diagnostics, server
+from kit.tensorboard import Diagnostics
+from tests.browser.conftest import ARTIFACTS, WAIT_MS, browser_or_skip, served
 
 VIEW_TAGS = {"network", "neurons/hidden_1", "neurons/hidden_2", "unit_states"}
 
@@ -25,7 +21,7 @@ VIEW_TAGS = {"network", "neurons/hidden_1", "neurons/hidden_2", "unit_states"}
 def views_board(tmp_path_factory):
     """Two short runs behind ``kit board``: ReLU 6-6 on spiral with three units of hidden_2
     planted dead, and a depth-10 sigmoid net on circle (units beyond the first layers flat)."""
-    _browser_or_skip()
+    browser_or_skip()
     root = tmp_path_factory.mktemp("view-runs")
     relu = builders.build_mlp(2, [6, 6], "relu", seed=0)
     # -100 keeps a unit's pre-activation negative on the whole plane (its inputs stay below ~10).
@@ -36,39 +32,9 @@ def views_board(tmp_path_factory):
         builders.compile_model(model, "sgd", 0.03)
         model.fit(data.x_train, data.y_train, epochs=4, batch_size=10, verbose=0,
                   callbacks=[Diagnostics(root / name, probe=data, every=2)])
-    port = server.free_port()
-    process = subprocess.Popen([sys.executable, "-m", "kit.cli", "board", str(root), "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60  # TensorFlow's import and TensorBoard's first load
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/data/plugin/images/tags", timeout=5) as response:
-                    tags = json.loads(response.read())
-                if all(VIEW_TAGS <= set(tags.get(run, {})) for run in ("relu", "sigmoid")):
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail("kit board did not serve the runs' images within 60 s")
-            time.sleep(0.5)
+    with served(root, "images/tags",
+                lambda tags: all(VIEW_TAGS <= set(tags.get(run, {})) for run in ("relu", "sigmoid"))) as url:
         yield url
-    finally:
-        process.kill()
-        process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def chromium(views_board):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 # screenshot name: (tag filter, tags whose cards must show a loaded image for both runs, actual size)
