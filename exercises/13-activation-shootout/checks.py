@@ -209,7 +209,7 @@ def _recognise(folder: str, hparams: dict):
     tokens = re.split(r"[^a-z0-9]+", folder.lower())
     found, unlogged = [], []
     for name, options in (("activation", ACTIVATIONS), ("dataset", DATASETS)):
-        if name in hparams:
+        if hparams.get(name, "unknown") != "unknown":  # "unknown": what the callback writes when it was not told
             found.append(hparams[name] if hparams[name] in options else None)
             continue
         named = [token for token in tokens if token in options]
@@ -281,6 +281,9 @@ class Recipe:
 
 
 def _integral(value):
+    """An int HParam: a whole number, or the text of one (the callback writes the seed as text, "3")."""
+    if isinstance(value, str):
+        return int(value) if re.fullmatch(r"\s*\d{1,12}\s*", value) else None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or \
             value != int(value):
         return None

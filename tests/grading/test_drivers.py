@@ -100,7 +100,7 @@ def test_read_runs_parses_each_folder_as_a_run_with_its_hparams_by_name(tmp_path
     events.EventWriter(str(tmp_path)).close()  # a file at the top: the run ""
     runs = logdirs.read_runs(drivers.collect_event_files(str(tmp_path))["files"])
     assert sorted(runs) == ["", "nested/tanh-xor", "relu-spiral"]
-    assert runs["relu-spiral"].hparams == {"activation": "relu", "dataset": "spiral", "epochs": 3.0, "seed": 0.0}
+    assert runs["relu-spiral"].hparams == {"activation": "relu", "dataset": "spiral", "epochs": 3.0, "seed": "0"}
     assert runs["nested/tanh-xor"].hparams["flag"] is True and runs["nested/tanh-xor"].hparams["activation"] == "tanh"
     assert runs["relu-spiral"].scalars["accuracy/test"] == [(0, 0.5), (3, 0.75)]
     assert runs[""].hparams == {} and runs[""].scalars == {} and runs[""].files == 1
