@@ -75,6 +75,7 @@ def connect(address: str, timeout: float | None = None):
                            f"address such as tcp://10.0.0.5:8786. Got {address!r} instead.")
     distributed = _distributed()
     import asyncio
+    import concurrent.futures
 
     timeout = connect_timeout() if timeout is None else timeout
 
@@ -84,8 +85,17 @@ def connect(address: str, timeout: float | None = None):
         comm = await open_comm(address, timeout=timeout)
         await comm.close()
 
-    try:
+    def run_probe():
         asyncio.run(probe())
+
+    try:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # the usual case: no event loop runs in this thread
+            run_probe()
+        else:  # called from code that runs an event loop here (a notebook, a test): probe from a thread
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                pool.submit(run_probe).result()
         client = distributed.Client(address, timeout=timeout, set_as_default=False)
     except Exception as error:  # OSError (nothing there), ValueError (not an address), or what answered oddly
         reason = " ".join(str(error).split()) or type(error).__name__

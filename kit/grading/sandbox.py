@@ -127,7 +127,7 @@ def claim_sandbox_user():
 
     Example:
         >>> user, lock = claim_sandbox_user()      # as root        # doctest: +SKIP
-        >>> user
+        >>> user                                                     # doctest: +SKIP
         (60600, 60600)
     """
     import pwd
