@@ -9,14 +9,17 @@ a refused flag answer at once. Flags take their defaults from the API functions'
 The kit's own errors (``kit.errors.KitError`` and its subclasses: invalid parameters, unknown
 names, missing files, a diverging run) are what a user can cause: they become one readable line
 on stderr and exit status 2. Any other exception is a bug in the kit and keeps its traceback.
-An interrupted command exits with 130.
+An interrupted command exits with 130. Output into a pipe its reader closed (``kit zoo list | head``)
+ends the command quietly, as a Unix tool ends on SIGPIPE: no traceback, exit status 141 (128 + SIGPIPE).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
+import signal
 import sys
 
 from kit.commands import import_tensorflow_quietly, quiet_tensorflow
@@ -68,11 +71,26 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kit: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _reader_gone()
     except KitError as error:  # the user's input; anything else is a bug and keeps its traceback
         message = " ".join(str(error).split()) or type(error).__name__
         print(f"kit {args.command}: error: {message}", file=sys.stderr)
         return 2
+    try:
+        sys.stdout.flush()  # what is still buffered meets the closed pipe here, not at exit
+    except BrokenPipeError:
+        return _reader_gone()
     return int(result or 0)
+
+
+def _reader_gone() -> int:
+    """The reader of stdout went away (``| head``): point stdout at /dev/null so the interpreter's
+    last flush has nowhere to fail, and exit as a process ended by SIGPIPE would."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -115,3 +115,16 @@ def test_train_help_does_not_import_tensorflow():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "HEAVY []" in result.stdout, result.stdout + result.stderr
     assert "epochs (default 100)" in result.stdout and "learning rate, in (0, 10] (default 0.03)" in result.stdout
+
+
+def test_output_into_a_closed_pipe_ends_quietly():
+    """``kit zoo list | head -0``: the reader is gone before the kit writes; it ends without a traceback."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has left: every write meets EPIPE
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    try:
+        result = subprocess.run([*KIT, "zoo", "list"], stdout=write_end, stderr=subprocess.PIPE, text=True,
+                                env=env, timeout=120)
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr) == (141, "")
