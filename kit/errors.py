@@ -106,6 +106,48 @@ def writing(path, what: str = "the file"):
         raise CannotWrite(f"Cannot write {what} {str(path)!r}: {reason}. Choose a folder you can write to.") from error
 
 
+def figure_formats() -> list[str]:
+    """The file suffixes matplotlib can save a figure as (``png``, ``pdf``, ``svg`` …), without pyplot."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return sorted(FigureCanvasBase.get_supported_filetypes())
+
+
+def figure_file(path, what: str = "the figure", *, create_folders: bool = False) -> "os.PathLike":
+    """``path`` as a :class:`pathlib.Path` when a figure can be saved there, checked before any
+    work starts: a suffix matplotlib knows (without one, matplotlib would write ``PATH.png``
+    beside what was named), not an existing folder, and a parent folder that exists (or, with
+    ``create_folders``, may be made: the library creates folders, the CLI does not, so that a
+    typo leaves no new folder behind) and is writable. Raises :class:`CannotWrite` otherwise.
+
+    Example:
+        >>> figure_file("curves.txt")
+        Traceback (most recent call last):
+        ...
+        kit.errors.CannotWrite: Cannot write the figure 'curves.txt': matplotlib cannot save a '.txt' file. Give a file name ending in .png (or .pdf, .svg, .jpg).
+    """
+    from pathlib import Path
+
+    target = Path(path).expanduser()
+    start = f"Cannot write {what} {str(path)!r}: "
+    suffix = target.suffix.lower().lstrip(".")
+    if target.is_dir():
+        raise CannotWrite(start + f"it is a folder. Give a file name inside it, e.g. {str(target / 'figure.png')!r}.")
+    if suffix not in figure_formats():
+        said = f"a '.{suffix}' file" if suffix else "a file without a suffix"
+        raise CannotWrite(start + f"matplotlib cannot save {said}. Give a file name ending in .png (or .pdf, .svg, "
+                          ".jpg).")
+    folder = target.parent
+    while create_folders and not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # the first folder that exists: the new ones are made inside it
+    if not folder.is_dir():
+        reason = "is not a folder" if folder.exists() else "does not exist (create it first)"
+        raise CannotWrite(start + f"{str(folder)!r} {reason}. Choose a folder you can write to.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CannotWrite(start + f"{str(folder)!r} is not writable. Choose a folder you can write to.")
+    return target
+
+
 # ---------------------------------------------------------------------------------------------
 # The sentence
 

@@ -26,7 +26,7 @@ from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
 
 from kit.datasets import DATASET  # noqa: E402
 from kit.errors import (COUNT, FLAG, MODEL, PATH, InstanceOf, Interval, InvalidParameter, ListOf, Options,  # noqa: E402
-                        check, invalid, validate_params, writing)
+                        check, figure_file, invalid, validate_params, writing)
 
 PLAYGROUND_NEGATIVE = "#f59322"  # orange, output −1
 PLAYGROUND_NEUTRAL = "#e8eaeb"  # near-white, output 0
@@ -48,7 +48,7 @@ SERIES = InstanceOf(dict, "a non-empty dict of label → {layer name: value}")
 
 def _finish(fig, path, dpi: int = 110):
     if path is not None:
-        path = Path(path)
+        path = figure_file(path, create_folders=True)
         with writing(path, "the figure"):
             path.parent.mkdir(parents=True, exist_ok=True)
             fig.savefig(path, dpi=dpi, bbox_inches="tight")

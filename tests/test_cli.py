@@ -1,6 +1,8 @@
 """The command line: fast help without TensorFlow, readable one-line errors for the user's mistakes (the
 kit's own errors) and tracebacks for the kit's bugs, working commands."""
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -128,3 +130,29 @@ def test_output_into_a_closed_pipe_ends_quietly():
     finally:
         os.close(write_end)
     assert (result.returncode, result.stderr) == (141, "")
+
+
+@pytest.mark.parametrize("command", [["plot", "dataset", "xor", "--out"], ["train", "--epochs", "1", "--plot"]],
+                         ids=["plot --out", "train --plot"])
+@pytest.mark.parametrize("target, reason", [
+    ("curves.txt", "matplotlib cannot save a '.txt' file. Give a file name ending in .png"),
+    ("curves.xyz", "matplotlib cannot save a '.xyz' file."),
+    ("curves", "matplotlib cannot save a file without a suffix."),
+    ("FOLDER", "it is a folder. Give a file name inside it"),
+    ("missing/curves.png", "does not exist (create it first)"),
+], ids=["txt", "xyz", "no suffix", "folder", "missing folder"])
+def test_a_figure_path_is_refused_before_any_work(tmp_path, monkeypatch, command, target, reason):
+    """Before the fix, `--out a.txt` ended in matplotlib's traceback (after the whole training run
+    for `kit train --plot`) and `--out DIR` wrote DIR.png beside the folder; now one line, nothing written."""
+    from kit.cli import main
+    from kit.commands import training
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "FOLDER").mkdir()
+    monkeypatch.setattr(training, "_load", lambda args: pytest.fail("the data set was loaded before the refusal"))
+    errors = io.StringIO()
+    with contextlib.redirect_stderr(errors):
+        assert main([*command, target]) == 2
+    lines = errors.getvalue().splitlines()
+    assert len(lines) == 1 and "Cannot write the " in lines[0] and reason in lines[0], lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["FOLDER"] and not any((tmp_path / "FOLDER").iterdir())

@@ -92,13 +92,9 @@ def _datasets(args) -> int:
 
 
 def _plot(args) -> int:
-    from pathlib import Path
+    from kit.errors import figure_file
 
-    folder = Path(args.out).expanduser().parent
-    if not folder.is_dir():  # a typo in a folder name must not leave a new folder behind
-        reason = "is not a folder" if folder.exists() else "does not exist (create it first)"
-        raise KitError(f"Cannot write the figure {str(args.out)!r}: {str(folder)!r} {reason}. Choose a folder you "
-                       "can write to.")
+    figure_file(args.out)  # a bad suffix or folder is refused before any work (and before TensorFlow)
     if args.what == "activations":
         import_tensorflow_quietly()  # the activations are Keras functions
         from kit import plots

@@ -188,6 +188,10 @@ def _handle(args) -> int:
     if args.regularization_rate and args.regularization is None:
         raise InvalidParameter(f"--regularization-rate {args.regularization_rate:g} has no effect without "
                                "--regularization l1 or l2; add one, or drop the rate.")
+    if args.plot:
+        from kit.errors import figure_file
+
+        figure_file(args.plot, "the training curves")  # refused now, not after the whole run
     data = _load(args)  # a bad data set, noise or feature is refused before TensorFlow loads
     _check_activation(args.activation)  # and so is an unknown activation
     import_tensorflow_quietly()
