@@ -15,8 +15,8 @@ from typing import Sequence
 import keras
 
 from kit import activations, heads
-from kit.errors import (COUNT, DROPOUT, LEARNING_RATE, MODEL, NAME, PENALTY, SEED, Function, InstanceOf, Interval,
-                        ListOf, Options, Text, check, invalid, unknown_name, validate_params)
+from kit.errors import (COUNT, DROPOUT, HIDDEN, LEARNING_RATE, MODEL, NAME, PENALTY, SEED, Function, InstanceOf,
+                        Interval, ListOf, Options, Text, check, invalid, unknown_name, validate_params)
 
 PLAYGROUND_MAX_LAYERS = 6
 PLAYGROUND_MAX_WIDTH = 8
@@ -44,8 +44,7 @@ zero-initialised hidden layer learns as one unit (the lesson of the option)."""
 OWNER = "kit.builders.build_mlp"
 
 
-HIDDEN = [ListOf(COUNT, fix="Give one width per hidden layer, e.g. [8, 8]; [] for none."), COUNT]
-"""Hidden widths: a list of unit counts, or one count for a single hidden layer."""
+
 ACTIVATION = [Text("an activation name"), InstanceOf(activations.Activation, "a kit Activation"),
               Function("a callable"), InstanceOf((list, tuple), "a list of them (one per hidden layer)")]
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import math
 from numbers import Integral, Real
 from pathlib import Path
@@ -448,8 +449,19 @@ def _read_csv(path: Path):
         raise CSVError(f"{path.name} is not UTF-8 text (byte {error.start}); save it as UTF-8 CSV.") from None
     except OSError as error:  # e.g. no permission to read it
         raise CSVError(f"{path.name} cannot be read: {error.strerror or error}.") from None
-    lines = [row for row in csv.reader(text.splitlines())]
-    lines = [row for row in lines if any(cell.strip() for cell in row)]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    lines = []
+    try:
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            for c, cell in enumerate(row):
+                if "\n" in cell or "\r" in cell:  # a quoted value that runs over two lines
+                    raise CSVError(f"{path.name}, line {reader.line_num}, field {c + 1}: a quoted value runs over "
+                                   "several lines; put each value on one line.")
+            lines.append(row)
+    except csv.Error as error:  # a field longer than csv.field_size_limit(), a NUL byte …
+        raise CSVError(f"{path.name}, line {reader.line_num}: cannot be read as CSV ({error}).") from None
     if not lines:
         raise CSVError(f"{path.name} is empty; it needs a header row and at least 4 data rows.")
     header = [cell.strip() for cell in lines[0]]
@@ -482,6 +494,11 @@ def _is_number(text: str) -> bool:
 
 def _encode_labels(raw, task, labels, filename, column):
     numeric = all(_is_number(value) for value in raw)
+    if numeric:
+        for r, value in enumerate(raw):
+            if not math.isfinite(float(value)):
+                raise CSVError(f"{filename}, row {r + 2}, column {column!r}: {value!r} is not a finite number; "
+                               "labels must be finite (fix or remove the row).")
     distinct = sorted(set(raw), key=(lambda v: float(v)) if numeric else str)
     if task == "auto":
         if len(distinct) == 2:

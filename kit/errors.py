@@ -485,6 +485,7 @@ class ListOf(Constraint):
     Args:
         item: the items' constraint.
         min_length: at least this many items.
+        max_length: at most this many (None: no bound).
         unique: no item twice.
 
     Example:
@@ -496,6 +497,7 @@ class ListOf(Constraint):
     min_length: int = 0
     unique: bool = False
     fix: str = ""
+    max_length: int | None = None
 
     def accepts_type(self, value) -> bool:
         return isinstance(value, (list, tuple))
@@ -503,12 +505,17 @@ class ListOf(Constraint):
     def is_satisfied_by(self, value) -> bool:
         if not isinstance(value, (list, tuple)) or len(value) < self.min_length:
             return False
+        if self.max_length is not None and len(value) > self.max_length:
+            return False
         if not all(self.item.is_satisfied_by(v) for v in value):
             return False
         return not self.unique or len(set(value)) == len(value)
 
     def describe(self) -> str:
         size = {0: "a list of", 1: "a non-empty list of"}.get(self.min_length, f"a list of at least {self.min_length}")
+        if self.max_length is not None:
+            most = self.max_length
+            size = f"a list of at most {most}" if self.min_length == 0 else f"{size} (at most {most})"
         return f"{size} {self.item.describe_plural()}" + (" without repeats" if self.unique else "")
 
     def describe_plural(self) -> str:
@@ -621,6 +628,18 @@ every seeded function in the kit takes the ints that fit there."""
 
 COUNT = Interval(Integral, 1, None)
 """How many: epochs, units, rows, repeats, submissions."""
+
+MAX_WIDTH = 4096
+"""The widest hidden layer the kit builds: the course's networks have at most 8 units a layer (the
+Playground's limit) and the digits' softmax nets a few dozen; 4096 × 4096 weights (64 MB) still
+train on a laptop, while an unbounded width ran TensorFlow out of memory with a traceback."""
+MAX_DEPTH = 64
+"""The most hidden layers: the deepest network of the course (vanishing gradients) has 10."""
+WIDTH = Interval(Integral, 1, MAX_WIDTH)
+HIDDEN = [ListOf(WIDTH, max_length=MAX_DEPTH, fix="Give one width per hidden layer, e.g. [8, 8]; [] for none."),
+          WIDTH]
+"""Hidden widths (kit.builders.build_mlp, kit train --hidden): a list of unit counts, or one count for a
+single hidden layer."""
 
 BATCH_SIZE = Interval(Integral, 1, None, fix="The Playground offers 1 to 30; 10 is its default.")
 

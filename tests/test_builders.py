@@ -77,8 +77,8 @@ def test_sklearn_style_message():
     with pytest.raises(ValueError) as error:
         build_mlp(2, hidden=[4, 0])
     assert str(error.value) == (
-        "The 'hidden' parameter of kit.builders.build_mlp must be a list of ints ≥ 1 or an int ≥ 1. "
-        "Got [4, 0] instead. Give one width per hidden layer, e.g. [8, 8]; [] for none.")
+        "The 'hidden' parameter of kit.builders.build_mlp must be a list of at most 64 ints in [1, 4096] or an int in "
+        "[1, 4096]. Got [4, 0] instead. Give one width per hidden layer, e.g. [8, 8]; [] for none.")
 
 
 def test_other_bad_arguments():

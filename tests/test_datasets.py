@@ -136,6 +136,13 @@ def test_csv_happy_path(tmp_path):
     ("a,b,label\n1,2,1\n3,4,1\n5,6,1\n7,8,1\n", "a classifier needs at least two classes"),
     ("a,b,label\n1,2,1\n3,4\n5,6,1\n7,8,0\n", "row 3: 2 fields"),
     ("1,2,3\n1,2,1\n3,4,0\n5,6,1\n7,8,0\n", "looks like data, not a header"),
+    # Labels read as numbers must be finite: inf, and 1e400 (inf as a float), were taken as regression targets.
+    ("a,b,label\n1,2,0\n3,4,1\n5,6,inf\n7,8,0\n", "row 4, column 'label': 'inf' is not a finite number"),
+    ("a,b,label\n1,2,0\n3,4,1\n5,6,1e400\n7,8,0\n9,9,1\n", "row 4, column 'label': '1e400' is not a finite"),
+    # A quoted value over two lines was silently joined ("6\n7" read as 67).
+    ('a,b,label\n1,2,0\n"6\n7",4,1\n5,6,1\n7,8,0\n', "line 4, field 1: a quoted value runs over several lines"),
+    # A field longer than the csv module's limit raised _csv.Error.
+    ("a,b,label\n" + "1" * 140_000 + ",2,0\n3,4,1\n5,6,1\n7,8,0\n", "line 2: cannot be read as CSV (field larger"),
 ])
 def test_bad_csv_files_name_the_problem(tmp_path, text, fragment):
     with pytest.raises(datasets.CSVError, match=fragment.replace("(", r"\(")):

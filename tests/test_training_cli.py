@@ -1,5 +1,6 @@
 """``kit train`` from the command line (subprocesses); ``kit bench train`` is in test_bench_train.py."""
 
+import contextlib
 import json
 import os
 import subprocess
@@ -40,12 +41,18 @@ def test_kit_train_bad_input_is_one_readable_line():
 @pytest.mark.parametrize("arguments, message", [
     (["--head", "logistic", "--stop-when", "val_los=0.1"], "Unknown stop_when metric 'val_los'"),
     (["--hidden", "8,0"], "'hidden' parameter of kit.builders.build_mlp"),
+    # Widths had no upper bound: 2**40 units ran TensorFlow out of memory with a traceback.
+    (["--hidden", str(2 ** 40)], "must be a list of at most 64 ints in [1, 4096] or an int in [1, 4096]"),
+    (["--hidden", ",".join(["2"] * 65)], "must be a list of at most 64 ints in [1, 4096]"),
 ])
 def test_kit_train_bad_numbers_are_refused_before_training(capsys, arguments, message):
     from kit.cli import main
 
-    assert main(["train", "--epochs", "2", *arguments]) == 2
-    assert message in capsys.readouterr().err
+    with pytest.raises(SystemExit) if arguments[0] == "--hidden" else contextlib.nullcontext() as refused:
+        assert main(["train", "--epochs", "2", *arguments]) == 2  # a flag's own refusal: argparse's exit
+    assert refused is None or refused.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
 
 
 def test_kit_train_replays_the_playground_on_its_regression_data(capsys):

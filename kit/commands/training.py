@@ -12,7 +12,7 @@ import time
 from numbers import Real
 
 from kit.commands import api_defaults, import_tensorflow_quietly, option
-from kit.errors import BATCH_SIZE, COUNT, LEARNING_RATE, PENALTY, SEED, Interval, InvalidParameter
+from kit.errors import BATCH_SIZE, COUNT, HIDDEN, LEARNING_RATE, PENALTY, SEED, Interval, InvalidParameter, check
 
 HEAD_LABELS = {"playground": "pm1", "logistic": "01"}
 
@@ -26,9 +26,13 @@ def _widths(text: str) -> list[int]:
     if not text.strip():
         return []
     try:
-        return [int(part) for part in text.split(",")]
+        widths = [int(part) for part in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected widths like 8,8 (or '' for none), got {text!r}") from None
+    try:  # build_mlp's bounds and sentence, before TensorFlow loads
+        return check(widths, HIDDEN, "hidden", "kit.builders.build_mlp")
+    except InvalidParameter as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _targets(text: str) -> dict:
