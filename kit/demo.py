@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kit.errors import PATH, Function, invalid, validate_params, writing
+from kit.errors import PATH, Function, invalid, output_folder, validate_params, writing
 
 # The entries the demo trains, in the order of the course.
 STAGES = [
@@ -466,7 +466,7 @@ def claims_text(rows: list[dict]) -> str:
 def run(out_dir: str | Path = "runs", echo=print) -> list[dict]:
     """The whole demo; returns the claims rows."""
     started = time.perf_counter()
-    out = Path(out_dir)
+    out = output_folder(out_dir, "the demo's runs, figures and claims")  # before any training
     figures = out / "figures"
     results = train_stages(out, echo=echo)
     echo("\n== Figures")

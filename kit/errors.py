@@ -106,6 +106,33 @@ def writing(path, what: str = "the file"):
         raise CannotWrite(f"Cannot write {what} {str(path)!r}: {reason}. Choose a folder you can write to.") from error
 
 
+def output_folder(path, what: str = "the output") -> "os.PathLike":
+    """``path`` as a :class:`pathlib.Path` when a folder of outputs can be written there (it is one,
+    or it can be made inside the nearest folder that exists, which must be writable), checked
+    before any work starts. Raises :class:`CannotWrite` otherwise, e.g. for a file of that name.
+
+    Example:
+        >>> output_folder("README.md", "the demo's runs")
+        Traceback (most recent call last):
+        ...
+        kit.errors.CannotWrite: Cannot write the demo's runs into 'README.md': it is a file, not a folder. Choose a folder (it is created if missing).
+    """
+    from pathlib import Path
+
+    target = Path(path).expanduser()
+    start = f"Cannot write {what} into {str(path)!r}: "
+    existing = target
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing == target and not target.is_dir():
+        raise CannotWrite(start + "it is a file, not a folder. Choose a folder (it is created if missing).")
+    if not existing.is_dir():
+        raise CannotWrite(start + f"{str(existing)!r} is a file, not a folder. Choose another folder.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise CannotWrite(start + f"{str(existing)!r} is not writable. Choose a folder you can write to.")
+    return target
+
+
 def figure_formats() -> list[str]:
     """The file suffixes matplotlib can save a figure as (``png``, ``pdf``, ``svg`` …), without pyplot."""
     from matplotlib.backend_bases import FigureCanvasBase

@@ -27,8 +27,8 @@ import statistics
 
 import numpy as np
 
-from kit.errors import (MODEL, PATH, SEED, Function, InstanceOf, InvalidParameter, ListOf, Options, Text, check,
-                        invalid, unknown_name, validate_params, writing)
+from kit.errors import (MODEL, PATH, SEED, Function, InstanceOf, InvalidParameter, KitError, ListOf, Options, Text,
+                        check, invalid, unknown_name, validate_params, writing)
 
 OPERATORS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
 RULES = ("median", "all", "any", "mean")
@@ -584,10 +584,22 @@ def stale_entries(folder) -> list[str]:
     if not path.exists():
         return [f"{path} does not exist; run 'kit zoo bench' to generate it."]
     recorded, codes = {}, set()
-    with path.open(newline="") as handle:
-        for record in csv.DictReader(handle):
-            recorded[record["entry"]] = record["fingerprint"]
-            codes.add(record.get("code") or "")
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            missing = [column for column in ("entry", "fingerprint") if column not in (reader.fieldnames or [])]
+            if missing:
+                raise KitError(f"{path} is not a results table of the kit: it has no {' or '.join(missing)} column. "
+                               "Run 'kit zoo bench' to generate it again.")
+            for record in reader:
+                if record["entry"] is None or record["fingerprint"] is None:
+                    raise KitError(f"{path}, line {reader.line_num}: a row with fewer columns than the header. "
+                                   "Run 'kit zoo bench' to generate the table again.")
+                recorded[record["entry"]] = record["fingerprint"]
+                codes.add(record.get("code") or "")
+    except (csv.Error, UnicodeDecodeError, OSError) as error:
+        raise KitError(f"{path} cannot be read as the results table ({error}). Run 'kit zoo bench' to generate it "
+                       "again.") from None
     problems = []
     code_changed = codes != {code_fingerprint()}
     if code_changed:

@@ -156,3 +156,21 @@ def test_a_figure_path_is_refused_before_any_work(tmp_path, monkeypatch, command
     lines = errors.getvalue().splitlines()
     assert len(lines) == 1 and "Cannot write the " in lines[0] and reason in lines[0], lines
     assert sorted(p.name for p in tmp_path.iterdir()) == ["FOLDER"] and not any((tmp_path / "FOLDER").iterdir())
+
+
+@pytest.mark.parametrize("out, reason", [("a-file", "'a-file': it is a file, not a folder"),
+                                         ("a-file/runs", "'a-file' is a file, not a folder")], ids=["file", "below a file"])
+def test_demo_refuses_its_out_folder_before_training(tmp_path, monkeypatch, out, reason):
+    """`kit demo --out FILE` refused only after the whole course had trained."""
+    from kit import demo
+    from kit.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file").write_text("mine")
+    monkeypatch.setattr(demo, "train_stages", lambda *a, **k: pytest.fail("the demo trained before the refusal"))
+    errors = io.StringIO()
+    with contextlib.redirect_stderr(errors):
+        assert main(["demo", "--out", out]) == 2
+    lines = errors.getvalue().splitlines()
+    assert len(lines) == 1 and reason in lines[0], lines
+    assert (tmp_path / "a-file").read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]

@@ -206,6 +206,39 @@ def test_kit_board_explains_a_missing_or_empty_logdir(tmp_path, capsys):
     assert "no TensorBoard event files" in capsys.readouterr().err
 
 
+def test_damaged_event_files_are_named_not_served_silently(tmp_path, monkeypatch, capsys):
+    """TensorBoard skips a damaged event file without a word (an empty dashboard); kit board says which."""
+    import tensorflow as tf
+
+    from kit.tensorboard import server
+
+    good, bad, cut = tmp_path / "good", tmp_path / "bad", tmp_path / "cut"
+    with tf.summary.create_file_writer(str(good)).as_default():
+        for step in range(3):
+            tf.summary.scalar("loss", 1.0 / (step + 1), step=step)
+    (written,) = server.event_files(good)
+    bad.mkdir()
+    (bad / "events.out.tfevents.1.host").write_bytes(bytes(range(256)) * 8)  # not a TFRecord at all
+    cut.mkdir()
+    data = written.read_bytes()
+    first = 16 + int.from_bytes(data[:8], "little")  # a record: length, its CRC, the event, the event's CRC
+    (cut / "events.out.tfevents.2.host").write_bytes(data[:first] + bytes(len(data) - first))  # damaged after one
+    problems = server.unreadable_event_files(tmp_path)
+    assert len(problems) == 2, problems
+    assert problems[0].startswith(f"{bad / 'events.out.tfevents.1.host'}: damaged after 0 records (corrupted record")
+    assert problems[0].endswith("TensorBoard shows nothing of this run")
+    assert problems[1].startswith(f"{cut / 'events.out.tfevents.2.host'}: damaged after 1 records (")
+    assert server.unreadable_event_files(good) == []
+
+    board = server.Board(url="http://127.0.0.1:1/", logdir=tmp_path, program=None, problems=problems)
+    monkeypatch.setattr(server, "start", lambda logdir, port: board)
+    monkeypatch.setattr("time.sleep", lambda seconds: (_ for _ in ()).throw(KeyboardInterrupt))
+    assert main(["board", str(tmp_path)]) == 130
+    err = capsys.readouterr().err.splitlines()
+    assert [line for line in err if line.startswith("kit board: warning: ")] == [
+        f"kit board: warning: {problem}" for problem in problems]
+
+
 def test_kit_board_explains_a_taken_port(tmp_path, capsys):
     (tmp_path / "events.out.tfevents.0.host").write_bytes(b"")
     with socket.socket() as taken:

@@ -44,6 +44,14 @@ def test_kit_train_bad_input_is_one_readable_line():
     # Widths had no upper bound: 2**40 units ran TensorFlow out of memory with a traceback.
     (["--hidden", str(2 ** 40)], "must be a list of at most 64 ints in [1, 4096] or an int in [1, 4096]"),
     (["--hidden", ",".join(["2"] * 65)], "must be a list of at most 64 ints in [1, 4096]"),
+    # A head that cannot learn the data's labels, in the flags' words (was: an n_classes the user never gave,
+    # or a labels= fix the command line has no flag for).
+    (["--dataset", "reg-plane", "--head", "softmax"], "--head softmax learns index or 01 labels, but the data set "
+     "'reg-plane' has 'real' labels. Use --head playground_regression, or leave --head out"),
+    (["--dataset", "iris", "--head", "playground"], "Use --head softmax"),
+    # Playground-only flags for a bundled data set: refused, not silently ignored (even at their default value).
+    (["--dataset", "iris", "--noise", "0"], "--noise applies to the Playground's data sets only"),
+    (["--dataset", "wine", "--features", "x1", "--noise", "5"], "--features and --noise apply to the Playground's"),
 ])
 def test_kit_train_bad_numbers_are_refused_before_training(capsys, arguments, message):
     from kit.cli import main

@@ -83,6 +83,40 @@ def test_stale_table_is_detected(tmp_path):
     assert "xor-3-relu: not in the table" in problems
 
 
+@pytest.mark.parametrize("text, message", [
+    ("garbage\x00,zz\n1,2\n", "is not a results table of the kit: it has no entry or fingerprint column"),
+    ("entry,fingerprint\nxor-3-relu\n", "line 2: a row with fewer columns than the header"),
+    ("entry,fingerprint\n\xff\n", "cannot be read as the results table"),
+], ids=["wrong columns", "short row", "not UTF-8"])
+def test_a_garbled_results_table_is_one_line_not_a_traceback(tmp_path, capsys, text, message):
+    from kit.cli import main
+
+    (tmp_path / "RESULTS.csv").write_bytes(text.encode("latin-1"))
+    assert main(["zoo", "bench", "--check", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and message in err[0], err
+
+
+@pytest.mark.parametrize("arguments, status, message", [
+    (["bench", "nothing-*"], 1, "no zoo entry matches 'nothing-*'"),
+    (["list", "nothing-*"], 1, "no zoo entry matches 'nothing-*'"),
+    (["bench", "--check", "--out", "typo"], 2, "--out 'typo' does not exist (create it first)"),
+    (["bench", "--out", "RESULTS.csv"], 2, "--out 'RESULTS.csv' is a file, not a folder"),
+], ids=["bench pattern", "list pattern", "check --out typo", "out is a file"])
+def test_zoo_refusals_come_before_any_training(tmp_path, monkeypatch, capsys, arguments, status, message):
+    """Before: a pattern matching nothing exited 0 silently, --check --out typo said "stale" and --out
+    missing/ refused only after every entry had trained."""
+    from kit.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "RESULTS.csv").write_text("entry,fingerprint\n")
+    monkeypatch.setattr(zoo, "train_seeds", lambda *a, **k: pytest.fail("an entry was trained before the refusal"))
+    assert main(["zoo", *arguments]) == status
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and message in lines[0] and captured.out == "", captured
+
+
 def test_dying_relu_entries_change_one_thing_each():
     base = zoo.get("dying-relu")
     for name in ("dying-relu-low-rate", "dying-relu-leaky", "dying-relu-elu", "dying-relu-he"):

@@ -13,6 +13,8 @@ def _handle(args) -> int:
     from kit.tensorboard import server
 
     board = server.start(args.logdir, port=args.port)  # MissingFile, BoardError: kit errors, one line, exit 2
+    for problem in board.problems:  # served anyway (the other runs show), but never without a word
+        print(f"kit board: warning: {problem}", file=sys.stderr)
     print(f"TensorBoard for {board.logdir} at {board.url} (Ctrl-C to stop)", flush=True)
     sys.stdout.flush()
     while True:  # TensorBoard serves from its own thread; Ctrl-C ends the command (exit 130)

@@ -14,11 +14,20 @@ from numbers import Real
 from kit.commands import api_defaults, import_tensorflow_quietly, option
 from kit.errors import BATCH_SIZE, COUNT, HIDDEN, LEARNING_RATE, PENALTY, SEED, Interval, InvalidParameter, check
 
-HEAD_LABELS = {"playground": "pm1", "logistic": "01"}
+HEAD_LABELS = {"playground": "pm1", "logistic": "01", "softmax": "01"}  # a Playground set's labels, by head
 
 # The API functions whose parameters the flags stand for (module, function): their defaults are
 # the flags' defaults. tests/test_cli_defaults.py checks each against inspect.signature.
 DATA, MODEL, TRAINING = ("kit.datasets", "playground"), ("kit.builders", "build_mlp"), ("kit.training.trainer", "train")
+
+
+class _Given(argparse.Action):
+    """Store the value and remember that the flag was given (``args.given``): a Playground-only flag
+    given for another data set is refused, even when it repeats the default."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        namespace.given = getattr(namespace, "given", frozenset()) | {option_string}
 
 
 def _widths(text: str) -> list[int]:
@@ -98,10 +107,10 @@ def register(subparsers) -> None:
                     "--optimizer adam --learning-rate 0.01 --epochs 300")
     parser.add_argument("--dataset", default=data["name"], help="Playground (circle, xor, gauss, spiral, reg-plane, "
                         "reg-gauss) or bundled (digits, iris, breast_cancer, wine) data set (default %(default)s)")
-    parser.add_argument("--features", default=",".join(data["features"]),
+    parser.add_argument("--features", default=",".join(data["features"]), action=_Given,
                         help="Playground input features, comma-separated (default %(default)s)")
     # Its 0-50 range is kit.datasets.playground's to check (before TensorFlow: the data loads first).
-    parser.add_argument("--noise", type=option(Interval(Real)), default=data["noise"],
+    parser.add_argument("--noise", type=option(Interval(Real)), default=data["noise"], action=_Given,
                         help="Playground noise slider, 0-50 (default %(default)s)")
     parser.add_argument("--data-seed", type=option(SEED), default=data["seed"],
                         help="seed of the data set (default %(default)s)")
@@ -144,7 +153,14 @@ def _load(args):
     from kit import datasets
 
     name = args.dataset.strip().lower()
-    if name.replace("_", "-") in datasets.PLAYGROUND_DATASETS:
+    playground = name.replace("_", "-") in datasets.PLAYGROUND_DATASETS
+    given = sorted(getattr(args, "given", ()))
+    if given and not playground:  # refused, not silently ignored
+        verb = "apply" if len(given) > 1 else "applies"
+        raise InvalidParameter(f"{' and '.join(given)} {verb} to the Playground's data sets only "
+                               f"({', '.join(datasets.PLAYGROUND_DATASETS)}); {args.dataset!r} is loaded as it is. "
+                               f"Drop {' and '.join(given)}, or choose a Playground data set.")
+    if playground:
         labels = HEAD_LABELS.get(args.head, "pm1")
         return datasets.playground(name, noise=args.noise, seed=args.data_seed, features=args.features, labels=labels)
     return datasets.load(name, seed=args.data_seed)
@@ -203,6 +219,13 @@ def _handle(args) -> int:
     from kit.training import train
 
     head = args.head or heads.for_data(data).name
+    if args.head:  # refused in the flags' words, before a model is built for data it cannot learn
+        from kit.training.checks import HEAD_LABELS
+
+        if data.labels not in HEAD_LABELS[head]:
+            raise InvalidParameter(f"--head {head} learns {' or '.join(HEAD_LABELS[head])} labels, but the data set "
+                                   f"{data.name!r} has {data.labels!r} labels. Use --head {heads.for_data(data).name}, "
+                                   "or leave --head out: the kit picks the head that fits the data.")
     model = builders.build_mlp(data.n_features, args.hidden, args.activation, head=head,
                                n_classes=data.n_classes if head == "softmax" else None, seed=args.seed)
     start = time.perf_counter()

@@ -16,12 +16,34 @@ def _results_folder() -> Path:
     return Path(models.__file__).resolve().parent
 
 
+def _no_match(pattern: str) -> int:
+    """A pattern that matches no entry: said on stderr, exit 1 (as grep does), nothing trained or written."""
+    import sys
+
+    print(f"kit zoo: no zoo entry matches {pattern!r}; 'kit zoo list' shows them all.", file=sys.stderr)
+    return 1
+
+
+def _results_out(out) -> Path:
+    """``--out``: an existing folder the kit can write into, checked before anything is trained."""
+    import os
+
+    folder = Path(out).expanduser()
+    if not folder.is_dir():
+        reason = "is a file, not a folder" if folder.exists() else "does not exist (create it first)"
+        raise KitError(f"--out {str(out)!r} {reason}; give the folder that holds (or will hold) RESULTS.csv and "
+                       "RESULTS.md.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise KitError(f"--out {str(out)!r} is not writable; choose a folder you can write to.")
+    return folder
+
+
 def _list(args) -> int:
     from kit import zoo
 
     selected = zoo.entries(args.pattern)
     if not selected:
-        raise KitError(f"no zoo entry matches {args.pattern!r}; 'kit zoo list' shows them all.")
+        return _no_match(args.pattern)
     rows = [("name", "data", "model", "claim")]
     rows += [(e.name, e.describe_data(), e.describe_model(), e.claim) for e in selected]
     widths = [max(len(row[column]) for row in rows) for column in range(3)]  # the claim runs on, unpadded
@@ -87,7 +109,9 @@ def _train(args) -> int:
 def _bench(args) -> int:
     from kit import zoo
 
-    folder = Path(args.out) if args.out else _results_folder()
+    folder = _results_out(args.out) if args.out else _results_folder()
+    if args.pattern != "*" and not zoo.names(args.pattern):
+        return _no_match(args.pattern)
     if args.check:
         problems = zoo.stale_entries(folder)
         if problems:

@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import re
 import socket
 from pathlib import Path
 
@@ -42,6 +43,30 @@ def check_logdir(logdir) -> Path:
     return path
 
 
+def unreadable_event_files(logdir) -> list[str]:
+    """One line for each event file under ``logdir`` that TensorBoard cannot read to its end (a
+    damaged or foreign file: TensorBoard itself skips it without a word and shows an empty or
+    shortened run), saying how many records it could read first; [] when every file reads.
+
+    Example:
+        >>> unreadable_event_files("runs")  # doctest: +SKIP
+        ["runs/spiral/events.out.tfevents.1.host: damaged after 0 records (corrupted record at 0); ..."]
+    """
+    import tensorflow as tf
+
+    problems = []
+    for path in event_files(logdir):
+        count = 0
+        try:
+            for _ in tf.data.TFRecordDataset(str(path)):
+                count += 1
+        except (tf.errors.DataLossError, tf.errors.OpError) as error:
+            reason = re.sub(r"\{\{.*?\}\}|\[Op:.*", "", " ".join(str(error.message).split())).strip()[:160]
+            problems.append(f"{path}: damaged after {count} records ({reason}); TensorBoard shows "
+                            f"{'nothing' if count == 0 else 'only what comes before'} of this run")
+    return problems
+
+
 def free_port() -> int:
     """A TCP port free on the loopback interface right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -65,6 +90,7 @@ class Board:
     url: str
     logdir: Path
     program: object
+    problems: list = dataclasses.field(default_factory=list)  # event files it cannot read (unreadable_event_files)
 
 
 @validate_params(logdir=PATH, port=PORT, reload_seconds=COUNT)
@@ -95,4 +121,4 @@ def start(logdir, port: int = DEFAULT_PORT, reload_seconds: int = 5) -> Board:
         url = board.launch()
     except program.TensorBoardPortInUseError:
         raise BoardError(f"Port {port} on {HOST} is already in use. Pick another with --port.") from None
-    return Board(url=url, logdir=path, program=board)
+    return Board(url=url, logdir=path, program=board, problems=unreadable_event_files(path))

@@ -53,14 +53,15 @@ HEAD_LABELS = {
 }
 """Label conventions each head can learn from (see ``kit.datasets.LABEL_CONVENTIONS``)."""
 
-LABEL_FIX = {
-    "playground": "Load the data with labels='pm1' (e.g. playground(..., labels='pm1')) or build the model "
-                  "with head='logistic' for 0/1 labels.",
-    "logistic": "Load the data with labels='01' or build the model with head='playground' for ±1 labels.",
-    "softmax": "Use a data set with class-index labels, or head='playground'/'logistic' for binary ones.",
-    "linear": "A linear head fits real targets; use head='softmax' for class indices.",
-    "playground_regression": "A linear head fits real targets; use head='softmax' for class indices.",
-}
+def label_fix(head_name: str, labels: str) -> str:
+    """What to change when a ``head_name`` model meets data with ``labels``: the head that learns
+    those labels, or, for binary data, the other label convention of the Playground's loader."""
+    fitting = heads.for_labels(labels).name
+    text = f"Build the model with head={fitting!r}, which learns {labels!r} labels"
+    wanted = HEAD_LABELS[head_name][0]
+    if labels in ("pm1", "01") and wanted in ("pm1", "01"):
+        text += f", or load the data with labels={wanted!r} (e.g. playground(..., labels={wanted!r}))"
+    return text + "."
 
 
 def check_model_and_data(model, data):
@@ -80,7 +81,7 @@ def check_model_and_data(model, data):
         raise InvalidParameter(
             f"The model has the {head.name} head (output {head.output_activation}), which learns "
             f"{' or '.join(HEAD_LABELS[head.name])} labels, but the data set {data.name!r} has "
-            f"{data.labels!r} labels. {LABEL_FIX[head.name]}")
+            f"{data.labels!r} labels. {label_fix(head.name, data.labels)}")
     if head.name == "softmax":
         n_outputs = int(model.outputs[0].shape[-1])
         n_classes = int(max(np.max(data.y_train), np.max(data.y_test))) + 1
