@@ -23,10 +23,11 @@ def _release(args) -> int:
 
 def _bundle(args) -> int:
     from kit.grading.autograder import build_bundle
+    from kit.grading.release import RUNTIME_REQUIREMENTS
 
     out = build_bundle(args.exercise, args.out, require_isolation=not args.allow_unisolated)
-    print(f"Wrote {out}: upload it as the Gradescope autograder of exercise {args.exercise} (setup.sh installs the "
-          "requirements and the kit; run_autograder grades the submission with every check into "
+    print(f"Wrote {out}: upload it as the Gradescope autograder of exercise {args.exercise} (setup.sh installs "
+          f"{RUNTIME_REQUIREMENTS}; run_autograder grades the submission with every check into "
           "/autograder/results/results.json).")
     return 0
 

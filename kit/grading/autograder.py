@@ -2,13 +2,18 @@
 
 The zip holds, at its root (Gradescope unpacks it into ``/autograder/source``):
 
-- ``setup.sh``: installs ``requirements.txt`` and the kit (``pip3 install``), once per image;
+- ``setup.sh``: run once per image, as root, on Gradescope's Ubuntu 22.04 and its Python 3.10:
+  installs pip with apt-get where the image has none, upgrades it where it can, then installs
+  ``requirements-runtime.txt`` (what grading needs at run time, none of the tools of the tests).
+  The kit itself is not installed: ``run_autograder`` imports it from ``/autograder/source``
+  (``PYTHONPATH``);
 - ``run_autograder``: grades the one ``.py``/``.ipynb`` in ``/autograder/submission`` with
   ``kit grade NN FILE --format gradescope --out /autograder/results/results.json`` (every check,
   hidden ones keep their visibility), and always leaves a results file: a submission of no file or
   several, or a grader that cannot run, gets 0 with a message saying why;
-- the kit, ``models/`` and the exercise's ``checks.py`` (its hidden checks included), never its
-  ``solution.py`` or another exercise.
+- ``requirements-runtime.txt``, ``README.md``, ``pyproject.toml``, the kit, ``models/`` and the
+  exercise's ``checks.py`` (its hidden checks included), never its ``solution.py``, another
+  exercise or ``requirements.txt`` (the tools of the tests).
 
 ``/autograder/source`` is hidden from the submission's sandboxed child: ``run_autograder`` names
 it in ``KIT_GRADING_HIDE``, so the sandbox mounts empty folders over everything in it but the
@@ -43,12 +48,20 @@ PYTHON_VARIABLE = "KIT_AUTOGRADER_PYTHON"
 SUFFIXES = (".py", ".ipynb")
 
 SETUP = """#!/usr/bin/env bash
-# Gradescope runs this once when it builds the autograder's image: the requirements, then the kit.
+# Gradescope runs this once, as root, when it builds the autograder's image (Ubuntu 22.04, Python 3.10):
+# pip where the image has none, then what grading needs at run time. The kit is not installed:
+# run_autograder imports it from the source folder (PYTHONPATH).
 set -euo pipefail
-SOURCE="${KIT_AUTOGRADER_ROOT:-/autograder}/source"
-PYTHON="${KIT_AUTOGRADER_PYTHON:-python3}"
-"$PYTHON" -m pip install --no-cache-dir -r "$SOURCE/requirements.txt"
-"$PYTHON" -m pip install --no-cache-dir --no-deps -e "$SOURCE"
+export PIP_BREAK_SYSTEM_PACKAGES=1  # an image with Ubuntu 24.04 refuses pip in its system Python without it
+SOURCE="${{KIT_AUTOGRADER_ROOT:-/autograder}}/source"
+PYTHON="${{KIT_AUTOGRADER_PYTHON:-python3}}"
+if ! "$PYTHON" -m pip --version >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-pip
+fi
+# A newer pip where it can (Ubuntu 22.04's pip 22.0 resolves the same requirements if not).
+"$PYTHON" -m pip install --no-cache-dir --upgrade pip || echo "setup.sh: pip not upgraded; going on with it" >&2
+"$PYTHON" -m pip install --no-cache-dir -r "$SOURCE/{requirements}"
 """
 
 RUN = """#!/usr/bin/env bash
@@ -68,7 +81,8 @@ exec "${{KIT_AUTOGRADER_PYTHON:-python3}}" -m kit.grading.autograder {exercise} 
 def build_bundle(exercise, out, require_isolation: bool = True) -> Path:
     """Write the Gradescope autograder zip of ``exercise`` to ``out`` (see the module docstring)."""
     from kit.grading.exercises import find
-    from kit.grading.release import TOP_FILES, repository_root, require_source
+    from kit.grading.release import (DEVELOPMENT_REQUIREMENTS, RUNTIME_REQUIREMENTS, TOP_FILES, repository_root,
+                                     require_source)
 
     found = find(exercise)
     require_source(found, "kit bundle")
@@ -82,9 +96,9 @@ def build_bundle(exercise, out, require_isolation: bool = True) -> Path:
         raise KitError(f"{out.resolve().parent} does not exist; create it first or choose another --out.")
     source = repository_root()
     run = RUN.format(exercise=found.id, isolation=" --require-isolation" if require_isolation else "")
-    files = {"setup.sh": (SETUP, 0o755), "run_autograder": (run, 0o755)}
+    files = {"setup.sh": (SETUP.format(requirements=RUNTIME_REQUIREMENTS), 0o755), "run_autograder": (run, 0o755)}
     for name in TOP_FILES:
-        if (source / name).is_file():
+        if name != DEVELOPMENT_REQUIREMENTS and (source / name).is_file():
             files[name] = ((source / name).read_bytes(), 0o644)
     for folder in ("kit", "models"):
         for path in sorted((source / folder).rglob("*")):

@@ -4,7 +4,8 @@ What the release holds (nothing else of the repository):
 
 - ``kit/`` (the package, so that ``kit start``, ``kit check`` and the rest work from it:
   ``pip install -e OUTDIR`` or ``PYTHONPATH=OUTDIR``), ``models/`` (the zoo's entries),
-  ``README.md``, ``pyproject.toml``, ``requirements.txt``;
+  ``README.md``, ``pyproject.toml``, ``requirements-runtime.txt`` (what the kit needs to run) and
+  ``requirements.txt`` (that and the tools of the tests);
 - ``exercises/README.md`` and, per exercise, ``README.md``, ``figures/*.png``, ``starter.py`` and
   ``starter.ipynb``, the public ``checks.py`` (:mod:`kit.grading.public`: the visible checks and
   what they need; no hidden check, hidden input, seed, threshold, docstring or comment) and
@@ -29,7 +30,9 @@ from pathlib import Path
 
 from kit.errors import KitError, writing
 
-TOP_FILES = ("README.md", "pyproject.toml", "requirements.txt")
+RUNTIME_REQUIREMENTS = "requirements-runtime.txt"  # what grading and a student need at run time
+DEVELOPMENT_REQUIREMENTS = "requirements.txt"  # the run-time set and the tools of the tests
+TOP_FILES = ("README.md", "pyproject.toml", DEVELOPMENT_REQUIREMENTS, RUNTIME_REQUIREMENTS)
 TOP_FOLDERS = ("kit", "models")
 EXERCISE_FILES = ("README.md",)  # plus figures/*.png and the generated starter, checks and manifest
 SKIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")

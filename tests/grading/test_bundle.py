@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from kit.grading.release import DEVELOPMENT_REQUIREMENTS, RUNTIME_REQUIREMENTS
 from tests.grading.shared import assert_gradescope_schema
+from tests.requirements_sets import GRADESCOPE_PYTHON, TEST_TOOLS, requirement_names, resolve
 
 REPO = Path(__file__).resolve().parents[2]
 SOLUTION = REPO / "exercises" / "04-derivatives" / "solution.py"
@@ -99,15 +101,38 @@ def test_bundle_holds_the_grader_and_not_the_answers(bundle):
         modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in archive.infolist()}
         run = archive.read("run_autograder").decode()
         setup = archive.read("setup.sh").decode()
-    assert {"setup.sh", "run_autograder", "requirements.txt", "pyproject.toml", "kit/cli.py",
+    assert {"setup.sh", "run_autograder", "requirements-runtime.txt", "pyproject.toml", "kit/cli.py",
             "exercises/04-derivatives/checks.py"} <= set(names)
     assert modes["run_autograder"] == modes["setup.sh"] == 0o755
     assert not [n for n in names if "solution" in n or "__pycache__" in n or n.startswith("tests/")]
     assert {n.split("/")[1] for n in names if n.startswith("exercises/")} == {"04-derivatives"}
-    assert "pip install --no-cache-dir -r" in setup and "-e \"$SOURCE\"" in setup
     for script in (run, setup):  # both parse as bash
         assert subprocess.run(["bash", "-n"], input=script, text=True, capture_output=True).returncode == 0
     assert "kit.grading.autograder 04" in run and 'KIT_GRADING_HIDE="$SOURCE' in run
+
+
+def test_bundle_installs_the_run_time_requirements_only(bundle):
+    with zipfile.ZipFile(bundle) as archive:
+        names = set(archive.namelist())
+        runtime = archive.read(RUNTIME_REQUIREMENTS)
+        setup = archive.read("setup.sh").decode()
+    assert runtime == (REPO / RUNTIME_REQUIREMENTS).read_bytes()
+    assert DEVELOPMENT_REQUIREMENTS not in names
+    assert DEVELOPMENT_REQUIREMENTS not in setup.replace(RUNTIME_REQUIREMENTS, "")
+    installs = re.findall(r"-m pip install (.*)", setup)
+    assert [line for line in installs if "-r " in line] == [f'--no-cache-dir -r "$SOURCE/{RUNTIME_REQUIREMENTS}"']
+    assert not [line for line in installs if "-e " in line or "$SOURCE\"" in line]  # the kit runs from source/
+    included = re.findall(r"^-[rc]\s*(\S+)", runtime.decode(), re.MULTILINE)
+    assert all(name in names for name in included), included  # what it includes travels with it
+
+
+@pytest.mark.slow
+def test_bundle_requirements_install_on_gradescopes_python(bundle, tmp_path):
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extract(RUNTIME_REQUIREMENTS, tmp_path)
+    resolved = resolve(tmp_path / RUNTIME_REQUIREMENTS, GRADESCOPE_PYTHON, tmp_path)
+    assert requirement_names(tmp_path / RUNTIME_REQUIREMENTS) <= set(resolved), resolved
+    assert not set(resolved) & TEST_TOOLS
 
 
 def test_bundle_refuses_bad_arguments_before_tensorflow(tmp_path):
@@ -143,7 +168,7 @@ def test_reference_solution_scores_full_marks(autograder):
 @pytest.mark.slow
 def test_broken_submission_cannot_read_the_source(autograder):
     source = autograder / "source"
-    paths = [str(source / "exercises" / "04-derivatives" / "checks.py"), str(source / "requirements.txt"),
+    paths = [str(source / "exercises" / "04-derivatives" / "checks.py"), str(source / RUNTIME_REQUIREMENTS),
              str(source / "run_autograder"), str(source / "kit" / "__init__.py"), str(autograder / "control.txt")]
     (autograder / "submission" / "mine.py").write_text(SOLUTION.read_text() + SPY.format(paths=paths))
     done, results = _run(autograder)

@@ -172,7 +172,7 @@ def test_no_solution_and_only_listed_files(release):
     assert not [p for p in release.rglob("*") if "solution" in p.name.lower()]
     assert not [p for p in (release / "exercises").rglob("*.py") if "BEGIN SOLUTION" in p.read_text(encoding="utf-8")]
     assert sorted(p.name for p in release.iterdir()) == ["README.md", "exercises", "kit", "models", "pyproject.toml",
-                                                          "requirements.txt"]
+                                                          "requirements-runtime.txt", "requirements.txt"]
     for exercise in EXERCISES:
         folder = release / "exercises" / exercise.path.name
         assert {p.name for p in folder.iterdir()} == {"README.md", "figures", "starter.py", "starter.ipynb",
