@@ -91,7 +91,8 @@ def _structure_problem(description: dict, n_inputs: int) -> str:
     if hidden:
         listed = ", ".join(f"{layer['units']} {layer['activation']}" for layer in hidden)
         bent = sorted({layer["activation"] for layer in hidden} - {"linear"})
-        why = (f"a {' or '.join(bent)} layer bends the boundary (that is exercise 03)" if bent else
+        why = (f"a {' or '.join(bent)} layer bends the boundary (exercises 03 and 06 bend it with sigmoid and ReLU)"
+               if bent else
                "linear hidden layers add weights but no power (exercise 02 shows why)")
         return (f"build_linear_model({n_inputs}) has {len(hidden)} hidden layer{'s' * (len(hidden) != 1)} "
                 f"({listed}); a linear model has none: the input goes straight into the one tanh output unit, "

@@ -111,7 +111,8 @@ def _grade(args, visibility) -> int:
         with writing(out, "the report"):
             Path(out).parent.mkdir(parents=True, exist_ok=True)
             Path(out).write_text(text + "\n", encoding="utf-8")
-        print(f"{result.exercise}: {result.score:g}/{result.max_score:g} (report written to {out})")
+        print(f"{result.exercise}: {report.shown_points(result.score)}/{report.shown_points(result.max_score)} "
+              f"(report written to {out})")
     else:
         print(text)
     return exit_status(result)

@@ -38,6 +38,17 @@ def _visible(value, limit: int = MESSAGE_CHARACTERS, one_line: bool = False) -> 
     return pattern.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), _clean(value, limit))
 
 
+def shown_points(value: float) -> str:
+    """Points as a reader wants them: at most two decimals, no trailing zeros (a third of 20
+    points is ``6.67``, not ``6.66667``); the gradebook and results.json keep the exact value.
+
+    Example:
+        >>> shown_points(20 / 3), shown_points(10.0), shown_points(2.5)
+        ('6.67', '10', '2.5')
+    """
+    return f"{round(float(value), 2):g}"
+
+
 def isolation_warning(result: GradeResult) -> str:
     """One line saying the submission ran without full isolation ('' when it was isolated)."""
     if result.isolated:
@@ -74,22 +85,22 @@ def text(result: GradeResult, width: int = 100) -> str:
                 shown.add(function)
                 group = [other for other in result.checks if other.name in names]
                 score, points = sum(g.score for g in group), sum(g.max_score for g in group)
-                lines.append(f"TODO  {_visible(function, one_line=True):<{name_width}}  {score:g}/{points:g}  "
+                lines.append(f"TODO  {_visible(function, one_line=True):<{name_width}}  {shown_points(score)}/{shown_points(points)}  "
                              f"({len(group)} check{'s' * (len(group) != 1)} wait for it)")
                 lines += _wrapped(f"not implemented yet: {message}", width)
             continue
         mark = "PASS" if c.passed else ("PART" if c.score > 0 else "FAIL")
         hidden = "" if c.visibility == "visible" else f" [{c.visibility}]"
-        lines.append(f"{mark}  {_visible(c.name, one_line=True):<{name_width}}  {c.score:g}/{c.max_score:g}{hidden}")
+        lines.append(f"{mark}  {_visible(c.name, one_line=True):<{name_width}}  {shown_points(c.score)}/{shown_points(c.max_score)}{hidden}")
         if not c.passed and c.message:  # wrapped, never cut: the end of a message is often the fix
             lines += _wrapped(c.message, width)
-    lines += ["", f"Total: {result.score:g}/{result.max_score:g}"]
+    lines += ["", f"Total: {shown_points(result.score)}/{shown_points(result.max_score)}"]
     if result.not_run:
         points = sum(p for p, _ in result.not_run)
-        lines += textwrap.wrap(f"{points:g} more points are in hidden checks, which `kit grade` and your course's "
+        lines += textwrap.wrap(f"{shown_points(points)} more points are in hidden checks, which `kit grade` and your course's "
                                "grader run (a visible pass is not yet full marks). What they test:", width)
         for p, description in result.not_run:
-            lines += textwrap.wrap(f"- {_visible(description, one_line=True)} ({p:g} points)", width,
+            lines += textwrap.wrap(f"- {_visible(description, one_line=True)} ({shown_points(p)} points)", width,
                                    initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False)
     lines += [f"Note: {_visible(note, one_line=True)}" for note in result.notes]
     return "\n".join(lines)
@@ -139,12 +150,12 @@ def html(result: GradeResult) -> str:
             if function not in shown:
                 shown.add(function)
                 group = [other for other in result.checks if other.name in names]
-                row("TODO", function, f"{sum(g.score for g in group):g}/{sum(g.max_score for g in group):g}",
+                row("TODO", function, f"{shown_points(sum(g.score for g in group))}/{shown_points(sum(g.max_score for g in group))}",
                     f"not implemented yet: {message} ({len(group)} check{'s' * (len(group) != 1)} wait for it)")
             continue
         mark = "PASS" if c.passed else ("PART" if c.score > 0 else "FAIL")
         hidden = "" if c.visibility == "visible" else f" [{c.visibility}]"
-        row(mark, c.name + hidden, f"{c.score:g}/{c.max_score:g}", "" if c.passed else c.message)
+        row(mark, c.name + hidden, f"{shown_points(c.score)}/{shown_points(c.max_score)}", "" if c.passed else c.message)
     parts = [f"<div class='kit-check'><p><b>{escape(result.exercise)}</b>: {escape(result.submission)}</p>"]
     if not result.isolated:
         parts.append(f"<p style='color:#cf222e'>{escape(isolation_warning(result))}</p>")
@@ -155,11 +166,11 @@ def html(result: GradeResult) -> str:
         parts.append("<table><thead><tr><th></th><th style='text-align:left'>check</th><th>points</th>"
                      "<th style='text-align:left'>what to fix</th></tr></thead><tbody>" + "".join(rows)
                      + "</tbody></table>")
-    parts.append(f"<p><b>Total: {result.score:g}/{result.max_score:g}</b></p>")
+    parts.append(f"<p><b>Total: {shown_points(result.score)}/{shown_points(result.max_score)}</b></p>")
     if result.not_run:
         points = sum(p for p, _ in result.not_run)
-        items = "".join(f"<li>{escape(d)} ({p:g} points)</li>" for p, d in result.not_run)
-        parts.append(f"<p>{points:g} more points are in hidden checks, which <code>kit grade</code> and your "
+        items = "".join(f"<li>{escape(d)} ({shown_points(p)} points)</li>" for p, d in result.not_run)
+        parts.append(f"<p>{shown_points(points)} more points are in hidden checks, which <code>kit grade</code> and your "
                      f"course's grader run (a visible pass is not yet full marks). What they test:</p><ul>{items}</ul>")
     parts += [f"<p>Note: {escape(note)}</p>" for note in result.notes]
     return "".join(parts) + "</div>"
@@ -192,7 +203,7 @@ def gradescope(result: GradeResult) -> dict:
             "status": "passed" if c.passed else "failed", "output": _markdown(_clean(c.message)),
             "output_format": "md", "visibility": c.visibility, "tags": [], "extra_data": {},
         })
-    output = f"{_clean(result.exercise)}: {result.score:g}/{result.max_score:g}"
+    output = f"{_clean(result.exercise)}: {shown_points(result.score)}/{shown_points(result.max_score)}"
     if not result.isolated:
         output += f"\n\n**{isolation_warning(result)}**"
     return {

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kit.grading import grade_submission
-from kit.grading.engine import GradeResult
+from kit.grading.engine import CheckResult, GradeResult
 from kit.grading.exercises import all_exercises, find, load_checks
 from kit.grading.report import render
 from kit.commands.grading import exit_status
@@ -168,3 +168,18 @@ def test_kit_check_finds_the_notebook_and_does_nothing_in_the_sandbox(tmp_path, 
         kit.check("99")
     monkeypatch.setattr(child, "IN_SANDBOX", True)  # as in the runner that imports a submitted notebook
     assert kit.check("04") is None
+
+
+def test_partial_credit_reads_as_two_decimals_in_every_report():
+    """A third of 20 points printed as 6.66667/20; the report now shows 6.67 and keeps the exact value in JSON."""
+    import json
+
+    from kit.grading import report
+
+    third = 20 / 3
+    result = GradeResult("01-linear-limits", "mine.py", (CheckResult("fits the line", third, 20.0, "visible",
+                                                                     "2 of 3 seeds", 0.1),), 1.0)
+    assert "6.67/20" in report.text(result) and "6.66667" not in report.text(result)
+    assert "Total: 6.67/20" in report.text(result)
+    assert "6.67/20" in report.html(result) and "6.66667" not in report.html(result)
+    assert json.loads(report.as_json(result))["checks"][0]["score"] == third
