@@ -18,6 +18,7 @@ from kit.grading.limits import Limits
 TIMEOUT = Limits.timeout  # the default wall time per sandboxed call
 
 FORMATS = ("text", "json", "gradescope")
+WORK_FOLDER = "my-work"  # kit start NN copies into my-work/NN-slug/: one folder per exercise, side by side
 
 
 def _exercises(args) -> int:
@@ -37,7 +38,7 @@ def _start(args) -> int:
     from kit.grading.starters import starter_text, notebook
 
     exercise = find(args.exercise)
-    target = Path(args.dir) if args.dir else Path(f"{exercise.id}-{exercise.slug}")
+    target = Path(args.dir) if args.dir else Path(WORK_FOLDER) / f"{exercise.id}-{exercise.slug}"
     files = [exercise.path / "README.md"]
     figures = exercise.path / "figures"
     if figures.is_dir():
@@ -59,6 +60,7 @@ def _start(args) -> int:
     print(f"Copied exercise {exercise.id} ({exercise.slug}) to {target}/: starter.py (also as starter.ipynb), "
           "README.md. Edit the starter, then run:")
     print(f"  kit check {exercise.id} {target / 'starter.py'}")
+    print(f"or, in a cell of starter.ipynb: import kit; kit.check(\"{exercise.id}\")")
     return 0
 
 
@@ -144,7 +146,7 @@ def register(subparsers) -> None:
 
     parser = subparsers.add_parser("start", help="copy an exercise's starter and README to DIR")
     parser.add_argument("exercise", help="number or slug: 4, 04 or derivatives")
-    parser.add_argument("dir", nargs="?", help="where to copy (default: ./NN-slug)")
+    parser.add_argument("dir", nargs="?", help=f"where to copy (default: {WORK_FOLDER}/NN-slug, one folder per exercise)")
     parser.set_defaults(handler=_start, needs_tensorflow=False)  # copies and converts text only
 
     epilog = "exit status: 0 all checks passed, 1 some failed, 2 usage or input error (the file cannot be read or " \

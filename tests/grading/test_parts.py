@@ -176,3 +176,14 @@ def test_listing_and_starting_exercises_never_import_tensorflow(arguments, tmp_p
                                timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_cli_start_puts_each_exercise_in_its_own_folder(tmp_path):
+    """Every README said `kit start NN my-work/`, and the second exercise was refused (its files existed)."""
+    first = _kit("start", "01", cwd=tmp_path)
+    second = _kit("start", "04", cwd=tmp_path)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    for folder in ("01-linear-limits", "04-derivatives"):
+        assert (tmp_path / "my-work" / folder / "starter.py").is_file()
+        assert (tmp_path / "my-work" / folder / "starter.ipynb").is_file()
+    assert 'kit.check("04")' in second.stdout and "kit check 04 my-work/04-derivatives/starter.py" in second.stdout
