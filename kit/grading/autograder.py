@@ -3,7 +3,8 @@
 The zip holds, at its root (Gradescope unpacks it into ``/autograder/source``):
 
 - ``setup.sh``: installs ``requirements.txt`` and the kit (``pip3 install``), once per image;
-- ``run_autograder``: grades the one ``.py``/``.ipynb`` in ``/autograder/submission`` with
+- ``run_autograder``: grades the one ``.py``/``.ipynb`` in ``/autograder/submission`` (found by
+  :func:`submission_file`, which follows no link below that folder) with
   ``kit grade NN FILE --format gradescope --out /autograder/results/results.json`` (every check,
   hidden ones keep their visibility), and always leaves a results file: a submission of no file or
   several, or a grader that cannot run, gets 0 with a message saying why;

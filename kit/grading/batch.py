@@ -101,11 +101,27 @@ def _student_folder(root: Folder, name: str, left_out: list) -> Entry | None:
             return Entry(name, root.path / name, problem=str(refused))
         candidates = [n for n, mode in listed if not n.startswith(".") and Path(n).suffix.lower() in SUFFIXES
                       and not (mode is not None and stat.S_ISDIR(mode))]
+        if any(not _utf8(n) for n in candidates):
+            left_out.append(f"{name}/: {', '.join(_shown(n) for n in candidates if not _utf8(n))}: a name that is "
+                            "not UTF-8 text; rename it")
+            return None
         if len(candidates) != 1:
             what = "no .py or .ipynb file" if not candidates else f"{len(candidates)} .py/.ipynb files"
             left_out.append(f"{name}/: {what}; a student's folder must hold exactly one submission")
             return None
         return _read(inside, candidates[0], name, f"{name}/{candidates[0]}")
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # bytes the file system gave as lone surrogates
+        return False
+    return True
+
+
+def _shown(name: str) -> str:
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def find_submissions(folder) -> tuple[list[Entry], list[str]]:
@@ -143,6 +159,9 @@ def find_submissions(folder) -> tuple[list[Entry], list[str]]:
                            "read.") from None
         for name, mode in listed:
             if name.startswith((".", "_")):
+                continue
+            if not _utf8(name):  # no student name to record it under
+                unusable.append(f"{_shown(name)}: its name is not UTF-8 text; rename it")
                 continue
             suffix = Path(name).suffix.lower()
             if mode is not None and stat.S_ISDIR(mode):

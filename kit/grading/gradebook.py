@@ -45,7 +45,7 @@ import threading
 import urllib.parse
 from pathlib import Path
 
-from kit.errors import CannotWrite, KitError, MissingFile, writing
+from kit.errors import CannotWrite, InvalidParameter, KitError, MissingFile, writing
 
 SCHEMA_VERSION = 2  # 2: the application_id marker and the left_out table
 APPLICATION_ID = 0x4B697447
@@ -169,6 +169,9 @@ def inspect(path) -> str:
         >>> inspect(pathlib.Path(tempfile.mkdtemp()) / "gradebook.sqlite")
         'new'
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidParameter(f"The gradebook must be a file's path (str or Path). Got {path!r} of type "
+                               f"{type(path).__name__} instead.", "path", "kit.grading.gradebook.inspect")
     path = Path(path)
     try:
         info = os.stat(path)

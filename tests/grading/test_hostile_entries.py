@@ -88,6 +88,7 @@ def messy(tmp_path_factory, zygote):
     folder = base / "class"
     folder.mkdir()
     (folder / "alice.py").write_text(SOLUTION)
+    os.chmod(folder / "alice.py", 0o600)  # as a class unpacked with umask 077: root's own, and graded
     (folder / "binary.py").write_bytes(b"\xff\xfe not UTF-8 " + SECRET.encode())
     (folder / "mallory.py").symlink_to(secret)                     # a root-only file
     (folder / "eve.py").symlink_to("alice.py")                     # another student's file
@@ -103,6 +104,7 @@ def messy(tmp_path_factory, zygote):
     (folder / "vanishing").mkdir()
     (folder / "vanishing" / "attempt.py").write_text(SOLUTION)
     (folder / "notes.txt").write_text("not a submission")
+    (folder / os.fsdecode(b"\xff.py")).write_text(SOLUTION)  # a name no gradebook row can hold
     refused = dict(REFUSED)
     try:  # a real device node (root with CAP_MKNOD): the numbers of /dev/zero
         os.mknod(folder / "node.py", stat.S_IFCHR | 0o644, os.makedev(1, 5))
@@ -137,7 +139,7 @@ def _rows(db) -> dict:
 def test_every_hostile_entry_is_its_students_zero_with_one_line(messy):
     summary, rows = messy["summary"], _rows(messy["db"])
     assert summary.failed == [] and summary.graded == 2  # alice and binary.py reached the sandbox
-    assert rows["alice"][:2] == (100.0, 100.0)
+    assert rows["alice"][:3] == (100.0, 100.0, "")  # a root-only 0600 file is not refused for its mode
     assert rows["binary"][0] == 0 and rows["binary"][2].startswith("could not read binary.py: it is not UTF-8 text")
     for student, (entry, why) in messy["refused"].items():
         score, maximum, problem, report = rows[student]
@@ -153,7 +155,8 @@ def test_the_batch_lists_what_it_left_out_and_the_gradebook_keeps_it(messy):
 
     unusable = messy["summary"].unusable
     expected = {f"{entry}: {why} (recorded as {student}'s 0)" for student, (entry, why) in messy["refused"].items()}
-    assert set(unusable) == expected | {"notes.txt: a file, not a .py or .ipynb submission"}
+    assert set(unusable) == expected | {"notes.txt: a file, not a .py or .ipynb submission",
+                                        "\\xff.py: its name is not UTF-8 text; rename it"}
     printed = summary_lines(messy["summary"], messy["db"])
     assert printed[0].startswith(f"Graded 2, skipped 0 already graded, 0 failed, {len(unusable)} left out")
     assert printed[1].startswith(f"Left out ({len(unusable)};") and printed[2:] == [f"  {line}" for line in unusable]
