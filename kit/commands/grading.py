@@ -70,7 +70,6 @@ def _grade(args, visibility) -> int:
     from kit.grading import sandbox
     from kit.grading.child import isolation_problems
     from kit.grading.exercises import find
-
     from kit.grading.submission import read_submission
 
     command = "check" if visibility == ("visible",) else "grade"

@@ -308,6 +308,9 @@ def batch_lock(path, note=None):
                 note(f"waiting for another kit grade-batch ({who}) to finish with the gradebook {str(path)!r} "
                      f"(it holds {lock}); Ctrl-C stops waiting")
             fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as error:  # a file system without locks (some network ones)
+            raise KitError(f"Cannot lock the gradebook {str(path)!r} ({error.strerror or error}, on {str(lock)!r}): "
+                           "two batches could grade a submission twice there. Give a --db on a local disk.") from None
         with contextlib.suppress(OSError):  # who holds it, for the next one's note
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
