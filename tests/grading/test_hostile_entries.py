@@ -440,3 +440,37 @@ def test_two_batches_on_one_gradebook_grade_each_submission_once(tmp_path, zygot
     assert "Graded 0, skipped 3 already graded" in out, out
     waited = [line for line in stream.lines if "waiting for another kit grade-batch" in line]
     assert len(waited) == 1 and f"process {os.getpid()}" in waited[0] and "Ctrl-C stops waiting" in waited[0]
+
+
+def test_the_dask_path_grades_the_bytes_read_once_under_the_lock(tmp_path, monkeypatch):
+    # The cluster itself is tested in test_batch_cluster.py (slow); here its place in the batch:
+    # what crosses is the planning's bytes, and the gradebook's lock is held while it grades.
+    import fcntl
+
+    from kit.grading import cluster
+    from kit.grading.batch import grade_folder
+    from kit.grading.engine import unread_result
+    from kit.grading.gradebook import lock_path
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "alice.py").write_text(SOLUTION)
+    (folder / "mallory.py").symlink_to(_secret_file(tmp_path))
+    db = tmp_path / "gradebook.sqlite"
+    crossed = []
+
+    def on_cluster(scheduler, planned, limits, require_isolation):
+        other = os.open(lock_path(db), os.O_RDWR)
+        try:
+            with pytest.raises(BlockingIOError):  # another batch could not take it now
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(other)
+        for entry, digest in planned.todo:
+            crossed.append((entry.student, entry.content))
+            yield "graded", entry, digest, unread_result("04", str(entry.path), "graded elsewhere")
+
+    monkeypatch.setattr(cluster, "grade_on_cluster", on_cluster)
+    summary = grade_folder("04", folder, db, scheduler="tcp://127.0.0.1:1", progress=False)
+    assert crossed == [("alice", SOLUTION.encode())] and summary.graded == 1  # mallory's link never crosses
+    assert summary.unusable == ["mallory.py: it is a symbolic link; submit the file itself (recorded as mallory's 0)"]
