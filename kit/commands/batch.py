@@ -2,11 +2,14 @@
 the gradebook as a table, a CSV and the checks the class fails most.
 
 Exit status of ``grade-batch``: 0 every submission is graded (this run or before), 1 some entry
-could not be graded (not a submission, or a grader failure: rerun to retry), 2 a usage error or
-a sandbox that cannot isolate (isolation is required unless ``--allow-unisolated``), a gradebook
-that cannot be used, or a cluster that cannot grade. TensorFlow loads only after the arguments
-are checked and the gradebook says there is something to grade, and never with ``--scheduler``
-(the cluster's workers grade).
+was left out (not a submission, or one that could not be read: listed at the end and kept in the
+gradebook) or could not be graded (a grader failure: rerun to retry), 2 a usage error or a
+sandbox that cannot isolate (isolation is required unless ``--allow-unisolated``), a gradebook
+that cannot be used (an existing ``--db`` that is not a kit gradebook is refused before anything
+is written into it), or a cluster that cannot grade. TensorFlow loads only after the arguments
+are checked and the gradebook says there is something to grade in the sandbox, and never with
+``--scheduler`` (the cluster's workers grade). A second batch on a gradebook that a first one
+is grading waits for it (one line on stderr), then grades only what is left.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ DEFAULTS = api_defaults("kit.grading.batch", "grade_folder")
 
 def _grade_batch(args) -> int:
     from kit.grading import sandbox
-    from kit.grading.batch import plan
+    from kit.grading.batch import plan, waiting_note
     from kit.grading.child import isolation_problems
     from kit.grading.exercises import find
 
@@ -37,14 +40,17 @@ def _grade_batch(args) -> int:
         limits = Limits(timeout=args.timeout)
     # The gradebook is created or opened now, and what is left to grade read from it: a wrong
     # --db is refused, and a rerun with nothing to do ends, before TensorFlow or a zygote starts.
-    pending = plan(args.exercise, args.dir, args.db, regrade=args.regrade, limits=limits)
+    # It waits here (one line on stderr) while another batch holds the gradebook's lock.
+    pending = plan(args.exercise, args.dir, args.db, regrade=args.regrade, limits=limits,
+                   note=waiting_note(None))
     require = not args.allow_unisolated
     scheduler = None
-    if pending.todo and args.scheduler:
+    to_run = [entry for entry, _ in pending.todo if not entry.problem]  # the unreadable need no sandbox
+    if to_run and args.scheduler:
         from kit.grading.cluster import connect
 
         scheduler = connect(args.scheduler)  # each worker checks its own isolation
-    elif pending.todo:
+    elif to_run:
         if require:
             problems = isolation_problems(sandbox.default_hidden_paths())
             if problems:
@@ -63,14 +69,27 @@ def _grade_batch(args) -> int:
     finally:
         if scheduler is not None:
             scheduler.close()
-    for why in summary.unusable:
-        print(f"kit grade-batch: warning: left out {why}", file=sys.stderr)
     for student, why in summary.failed:
         print(f"kit grade-batch: warning: could not grade {student} ({why}); run again to retry", file=sys.stderr)
-    rate = summary.graded / summary.seconds if summary.seconds > 0 else 0.0
-    print(f"Graded {summary.graded}, skipped {summary.skipped} already graded, {len(summary.failed)} failed, "
-          f"{len(summary.unusable)} left out, in {summary.seconds:.1f} s ({rate:.2f} submissions/s) into {args.db}.")
+    print("\n".join(summary_lines(summary, args.db)))
     return 1 if summary.failed or summary.unusable else 0
+
+
+def summary_lines(summary, db) -> list[str]:
+    """What ``kit grade-batch`` prints at the end: the counts, then each entry left out and why
+    (an entry that could not be read is also its student's grade of 0 with that reason)."""
+    rate = summary.graded / summary.seconds if summary.seconds > 0 else 0.0
+    lines = [f"Graded {summary.graded}, skipped {summary.skipped} already graded, {len(summary.failed)} failed, "
+             f"{len(summary.unusable)} left out, in {summary.seconds:.1f} s ({rate:.2f} submissions/s) into {db}."]
+    if summary.unusable:
+        lines.append(f"Left out ({len(summary.unusable)}; also in the gradebook: kit gradebook {db}):")
+        lines += [f"  {_one_line(why)}" for why in summary.unusable]
+    return lines
+
+
+def _one_line(text: str) -> str:
+    """A file name can hold a newline or a terminal escape: shown escaped, on one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _refuse(refused) -> int:
@@ -95,10 +114,15 @@ def _gradebook(args) -> int:
             for _, student, score, maximum, problem in totals:
                 passed = sum(1 for n in names if (student, n) in scores and scores[student, n][0] >= scores[student, n][1])
                 note = "  (could not be read or imported)" if problem else ""
-                print(f"  {student:<{width}}  {score:>6g}/{maximum:<6g}  {passed}/{len(names)}{note}")
+                print(f"  {_one_line(student):<{width}}  {score:>6g}/{maximum:<6g}  {passed}/{len(names)}{note}")
             print("  Checks by share of students failing them:")
             for name, failed, count, points in book.failing(exercise):
                 print(f"  {100 * failed / count:5.1f}%  {failed}/{count}  {name} ({points:g} points)")
+            left_out = book.left_out(exercise)
+            if left_out:
+                print(f"  Left out by the last batch ({len(left_out)}):")
+                for line in left_out:
+                    print(f"    {_one_line(line)}")
         if args.csv:
             rows = book.write_csv(args.csv)
             print(f"Wrote {rows} rows to {args.csv}.")
@@ -112,7 +136,9 @@ def register(subparsers) -> None:
                "or no isolation")
     parser.add_argument("exercise", help="number or slug: 4, 04 or derivatives")
     parser.add_argument("dir", help="folder of submissions: alice.py, bob.ipynb, or carol/ holding one of them")
-    parser.add_argument("--db", required=True, help="the SQLite gradebook (created when missing), e.g. gradebook.sqlite")
+    parser.add_argument("--db", required=True,
+                        help="the SQLite gradebook (created when missing; an existing file that is not one is "
+                             "refused untouched), e.g. gradebook.sqlite")
     parser.add_argument("--workers", type=option(COUNT), default=DEFAULTS["workers"],
                         help=f"submissions graded at once, each in its own sandbox zygote (default {DEFAULTS['workers']})")
     parser.add_argument("--scheduler", metavar="ADDRESS",

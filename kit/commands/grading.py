@@ -1,7 +1,9 @@
 """``kit exercises``, ``kit start``, ``kit check``, ``kit grade``: the graded exercises.
 
 Exit codes of ``check`` and ``grade``: 0 every check passed, 1 some failed, 2 a usage or input
-error (unknown exercise, missing file, bad option, a file that cannot be read or imported) or,
+error (unknown exercise, missing file, bad option, a file that cannot be read or imported; a
+symbolic link, a FIFO, a device or a hard link is refused in one line:
+:mod:`kit.grading.submission`) or,
 with ``--require-isolation``, a sandbox that cannot isolate. TensorFlow loads inside the handlers only, after those checks.
 """
 
@@ -12,7 +14,7 @@ import sys
 from pathlib import Path
 
 from kit.commands import option
-from kit.errors import SECONDS, KitError, MissingFile, writing
+from kit.errors import SECONDS, KitError, writing
 from kit.grading.limits import Limits
 
 TIMEOUT = Limits.timeout  # the default wall time per sandboxed call
@@ -70,11 +72,13 @@ def _grade(args, visibility) -> int:
     from kit.grading import sandbox
     from kit.grading.child import isolation_problems
     from kit.grading.exercises import find
+    from kit.grading.submission import read_submission
 
     command = "check" if visibility == ("visible",) else "grade"
     find(args.exercise)
-    if not Path(args.file).is_file():
-        raise MissingFile(f"No submission file {args.file!r}. Give the path of a .py or .ipynb file.")
+    # Read once, here: a link, a FIFO, a device, a hard link, a file too large or one that cannot
+    # be opened is refused in one line (exit status 2); what is graded below is these bytes.
+    submission = read_submission(args.file)
     require = args.require_isolation or sandbox.isolation_required()
     if require:
         problems = isolation_problems(sandbox.default_hidden_paths())
@@ -95,7 +99,7 @@ def _grade(args, visibility) -> int:
         import_tensorflow_quietly()
         limits = Limits(timeout=args.timeout) if getattr(args, "timeout", None) else None
         try:
-            result = grade_submission(args.exercise, args.file, visibility=visibility, limits=limits,
+            result = grade_submission(args.exercise, submission, visibility=visibility, limits=limits,
                                       require_isolation=require)
         except sandbox.IsolationRequired as refused:
             return _refuse(command, refused)

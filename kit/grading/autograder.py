@@ -7,7 +7,8 @@ The zip holds, at its root (Gradescope unpacks it into ``/autograder/source``):
   ``requirements-runtime.txt`` (what grading needs at run time, none of the tools of the tests).
   The kit itself is not installed: ``run_autograder`` imports it from ``/autograder/source``
   (``PYTHONPATH``);
-- ``run_autograder``: grades the one ``.py``/``.ipynb`` in ``/autograder/submission`` with
+- ``run_autograder``: grades the one ``.py``/``.ipynb`` in ``/autograder/submission`` (found by
+  :func:`submission_file`, which follows no link below that folder) with
   ``kit grade NN FILE --format gradescope --out /autograder/results/results.json`` (every check,
   hidden ones keep their visibility), and always leaves a results file: a submission of no file or
   several, or a grader that cannot run, gets 0 with a message saying why;
@@ -36,6 +37,7 @@ import contextlib
 import io
 import json
 import os
+import stat
 import sys
 import time
 import zipfile
@@ -45,7 +47,6 @@ from kit.errors import KitError, writing
 
 ROOT_VARIABLE = "KIT_AUTOGRADER_ROOT"
 PYTHON_VARIABLE = "KIT_AUTOGRADER_PYTHON"
-SUFFIXES = (".py", ".ipynb")
 
 SETUP = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image (Ubuntu 22.04, Python 3.10):
@@ -132,17 +133,62 @@ def _skipped(relative: Path) -> bool:
 # What run_autograder runs
 
 
+MAX_DEPTH = 16  # folder levels searched below /autograder/submission (an upload is a few deep)
+
+
 def submission_file(folder: Path) -> tuple[Path | None, str]:
-    """The one ``.py``/``.ipynb`` in the submission folder (any depth, hidden entries ignored),
-    or None and what the student must change."""
-    found = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in SUFFIXES
-                   and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts))
+    """The one ``.py``/``.ipynb`` in the submission folder (any depth up to :data:`MAX_DEPTH`,
+    hidden entries ignored), or None and what the student must change.
+
+    The folder is walked by descriptor and nothing below it is followed
+    (:class:`kit.grading.submission.Folder`): a linked folder is not entered, and the one file
+    is read once here with the same rules as every submission (no link, a regular file with one
+    name, size-capped), so a link to another file gets 0 with the reason ("could not read
+    answer.py: it is a symbolic link; submit the file itself") and nothing of what it points to.
+    """
+    from kit.grading.submission import SUFFIXES, Folder, Unreadable  # the one reader of submissions
+
+    found: list[tuple[str, str]] = []  # (the file as shown, why it cannot be read or "")
+    skipped: list[str] = []
+
+    def walk(current: Folder, prefix: str, depth: int) -> None:
+        for name, mode in current.entries():
+            if name.startswith((".", "__")):
+                continue
+            shown = f"{prefix}{name}"
+            if mode is not None and stat.S_ISDIR(mode):
+                if depth >= MAX_DEPTH:
+                    skipped.append(f"{shown}/ (more than {MAX_DEPTH} folders deep)")
+                    continue
+                try:
+                    inner = current.folder(name, f"{shown}/")
+                except Unreadable as refused:
+                    skipped.append(str(refused).removeprefix("could not read "))
+                    continue
+                with inner:
+                    walk(inner, f"{shown}/", depth + 1)
+            elif Path(name).suffix.lower() in SUFFIXES:
+                try:  # read now, while its folder is open (by descriptor)
+                    current.read(name, shown)
+                    found.append((shown, ""))
+                except Unreadable as refused:
+                    found.append((shown, f"{str(refused)[0].upper()}{str(refused)[1:]}."))
+            elif mode is not None and stat.S_ISLNK(mode):
+                skipped.append(f"{shown}: it is a symbolic link, which is not followed")
+
+    try:
+        with Folder(folder) as top:
+            walk(top, "", 0)
+    except Unreadable as refused:  # the folder itself, or one of its folders while listing it
+        return None, f"The submission could not be read ({refused.why})."
     if len(found) == 1:
-        return found[0], ""
+        shown, problem = found[0]
+        return (None, problem) if problem else (Path(folder, shown), "")
     if not found:
+        extra = f" Left out: {'; '.join(skipped)}." if skipped else ""
         return None, ("No .py or .ipynb file was submitted: upload your exercise file (e.g. starter.py or "
-                      "starter.ipynb).")
-    names = ", ".join(str(p.relative_to(folder)) for p in found)
+                      f"starter.ipynb).{extra}")
+    names = ", ".join(shown for shown, _ in found)
     return None, f"Submit exactly one .py or .ipynb file; this submission has {len(found)}: {names}."
 
 

@@ -9,6 +9,21 @@ A batch folder holds one entry per student: a file (``alice.py``, ``bob.ipynb``:
 the file's stem) or a folder holding exactly one ``.py`` or ``.ipynb`` (the student is the
 folder's name). Entries starting with ``.`` or ``_`` are ignored.
 
+The folder is read by descriptor, never through a link below it
+(:class:`kit.grading.submission.Folder`), once, while planning: each student's bytes are what
+is hashed, graded and recorded. An entry that stands for a student but cannot be read as their
+own file (a symbolic link, a FIFO, a device, a hard link, a file too large, no permission, a
+folder that vanished) gets that student's grade of 0 with the one-line reason ("could not read
+mallory.py: it is a symbolic link; submit the file itself"), and no sandbox; it is also listed,
+with everything else the batch did not grade (a file that is not ``.py``/``.ipynb``, a folder
+with no submission or several, two submissions of one student), in ``Summary.unusable`` ("left
+out"), which the gradebook keeps (:meth:`kit.grading.gradebook.Gradebook.left_out`). Nothing
+in a student's entry stops the batch.
+
+A batch holds the gradebook's lock (:func:`kit.grading.gradebook.batch_lock`) from its planning
+to its last grade: a second batch on the same gradebook waits, then grades only what the first
+did not.
+
 Example:
     >>> summary = grade_folder("04", "submissions/", "gradebook.sqlite", workers=2)   # doctest: +SKIP
     >>> summary.graded, summary.skipped, summary.failed                              # doctest: +SKIP
@@ -18,28 +33,44 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import queue
+import stat
 import sys
 import threading
 import time
 from pathlib import Path
 
-from kit.errors import COUNT, MissingFile, check
+from kit.errors import COUNT, KitError, MissingFile, check
 
-SUFFIXES = (".py", ".ipynb")
+from kit.grading.submission import SUFFIXES, Folder, Unreadable
 
 
 @dataclasses.dataclass(frozen=True)
 class Entry:
+    """One student's submission: ``student``, ``path`` (where it lies, for reports), ``content``
+    (its bytes, read once) or ``problem`` (why it could not be read: the student's grade is 0
+    with this reason)."""
+
     student: str
     path: Path
+    content: bytes | None = dataclasses.field(default=None, repr=False, compare=False)
+    problem: str = ""
+
+    @property
+    def submission(self):
+        """The :class:`kit.grading.submission.Submission` to grade (None for an unreadable entry)."""
+        from kit.grading.submission import Submission
+
+        return None if self.content is None else Submission(self.path.name, self.content, str(self.path))
 
 
 @dataclasses.dataclass
 class Summary:
-    """What a batch did: ``graded`` (this run), ``skipped`` (already in the gradebook),
-    ``unusable`` (entries that are no submission, with why), ``failed`` ((student, why) that the
-    grader could not grade: retried by the next run)."""
+    """What a batch did: ``graded`` (this run, in the sandbox), ``skipped`` (already in the
+    gradebook), ``unusable`` (what it left out, one line each: entries that are no submission,
+    and entries that could not be read, which are recorded as that student's 0 with the reason),
+    ``failed`` ((student, why) that the grader could not grade: retried by the next run)."""
 
     graded: int = 0
     skipped: int = 0
@@ -48,42 +79,115 @@ class Summary:
     seconds: float = 0.0
 
 
+def _read(folder: Folder, name: str, student: str, shown: str) -> Entry:
+    try:
+        submission = folder.read(name, shown)
+    except Unreadable as refused:
+        return Entry(student, folder.path / name, problem=str(refused))
+    return Entry(student, folder.path / name, content=submission.data)
+
+
+def _student_folder(root: Folder, name: str, left_out: list) -> Entry | None:
+    """The one submission in the student folder ``name`` (an Entry with its problem if the folder
+    or the file cannot be read), or None when it holds none or several (said in ``left_out``)."""
+    try:
+        inside = root.folder(name, f"{name}/")
+    except Unreadable as refused:
+        return Entry(name, root.path / name, problem=str(refused))
+    with inside:
+        try:
+            listed = inside.entries()
+        except Unreadable as refused:
+            return Entry(name, root.path / name, problem=str(refused))
+        candidates = [n for n, mode in listed if not n.startswith(".") and Path(n).suffix.lower() in SUFFIXES
+                      and not (mode is not None and stat.S_ISDIR(mode))]
+        if any(not _utf8(n) for n in candidates):
+            left_out.append(f"{name}/: {', '.join(_shown(n) for n in candidates if not _utf8(n))}: a name that is "
+                            "not UTF-8 text; rename it")
+            return None
+        if len(candidates) != 1:
+            what = "no .py or .ipynb file" if not candidates else f"{len(candidates)} .py/.ipynb files"
+            left_out.append(f"{name}/: {what}; a student's folder must hold exactly one submission")
+            return None
+        return _read(inside, candidates[0], name, f"{name}/{candidates[0]}")
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # bytes the file system gave as lone surrogates
+        return False
+    return True
+
+
+def _shown(name: str) -> str:
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def find_submissions(folder) -> tuple[list[Entry], list[str]]:
-    """The submissions in ``folder`` by student name, and why other entries are left out.
+    """The submissions in ``folder`` by student name (each read, or with the reason it could not
+    be), and what is left out, one line each (see the module docstring).
 
     Example:
         >>> import pathlib, tempfile
         >>> folder = pathlib.Path(tempfile.mkdtemp())
         >>> _ = (folder / "alice.py").write_text("")
+        >>> (folder / "mallory.py").symlink_to("/etc/hostname")
         >>> entries, unusable = find_submissions(folder)
-        >>> [entry.student for entry in entries], unusable
-        (['alice'], [])
+        >>> [(entry.student, entry.content, entry.problem) for entry in entries]
+        [('alice', b'', ''), ('mallory', None, 'could not read mallory.py: it is a symbolic link; submit the file itself')]
+        >>> unusable
+        ["mallory.py: it is a symbolic link; submit the file itself (recorded as mallory's 0)"]
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise MissingFile(f"No folder {str(folder)!r}. Give the folder holding one file (or one folder) per student.")
-    found: dict[str, list[Path]] = {}
-    unusable = []
-    for item in sorted(folder.iterdir()):
-        if item.name.startswith((".", "_")):
-            continue
-        if item.is_dir():
-            inside = [p for p in sorted(item.iterdir()) if p.suffix.lower() in SUFFIXES and p.is_file()
-                      and not p.name.startswith(".")]
-            if len(inside) != 1:
-                what = "no .py or .ipynb file" if not inside else f"{len(inside)} .py/.ipynb files"
-                unusable.append(f"{item.name}/: {what}; a student's folder must hold exactly one submission")
+    if not isinstance(folder, (str, Path)):
+        raise TypeError(f"The batch folder must be a str or Path. Got {folder!r} of type {type(folder).__name__}.")
+    found: dict[str, list[Entry]] = {}
+    unusable: list[str] = []
+    try:
+        root = Folder(folder)
+    except Unreadable as refused:
+        raise KitError(f"Cannot read the folder {str(folder)!r} ({refused.why}). Give a folder the grader can read.") \
+            from None
+    except KitError:
+        raise MissingFile(f"No folder {str(folder)!r}. Give the folder holding one file (or one folder) per "
+                          "student.") from None
+    with root:
+        try:
+            listed = root.entries()
+        except Unreadable as refused:
+            raise KitError(f"Cannot read the folder {str(folder)!r} ({refused.why}). Give a folder the grader can "
+                           "read.") from None
+        for name, mode in listed:
+            if name.startswith((".", "_")):
                 continue
-            found.setdefault(item.name, []).append(inside[0])
-        elif item.is_file() and item.suffix.lower() in SUFFIXES:
-            found.setdefault(item.stem, []).append(item)
+            if not _utf8(name):  # no student name to record it under
+                unusable.append(f"{_shown(name)}: its name is not UTF-8 text; rename it")
+                continue
+            suffix = Path(name).suffix.lower()
+            if mode is not None and stat.S_ISDIR(mode):
+                entry = _student_folder(root, name, unusable)
+            elif suffix in SUFFIXES or not suffix and not (mode is not None and stat.S_ISREG(mode)):
+                # A submission's name, or something without a suffix standing where a student's
+                # folder would (a link, a FIFO, a device, an entry gone or not readable).
+                entry = _read(root, name, Path(name).stem if suffix in SUFFIXES else name, name)
+            else:
+                kind = "a file" if mode is not None and stat.S_ISREG(mode) else "not a file"
+                unusable.append(f"{name}: {kind}, not a .py or .ipynb submission")
+                continue
+            if entry is not None:
+                found.setdefault(entry.student, []).append(entry)
     entries = []
-    for student, paths in found.items():
-        if len(paths) > 1:
-            unusable.append(f"{student}: {len(paths)} submissions ({', '.join(p.name for p in paths)}); keep one")
-        else:
-            entries.append(Entry(student, paths[0]))
-    return sorted(entries, key=lambda e: e.student), unusable
+    for student, candidates in found.items():
+        if len(candidates) > 1:
+            unusable.append(f"{student}: {len(candidates)} submissions "
+                            f"({', '.join(e.path.name for e in candidates)}); keep one")
+            continue
+        entry = candidates[0]
+        entries.append(entry)
+        if entry.problem:
+            shown, _, why = entry.problem.removeprefix("could not read ").partition(": ")
+            unusable.append(f"{shown}: {why} (recorded as {student}'s 0)")
+    return sorted(entries, key=lambda e: e.student), sorted(unusable)
 
 
 class Progress:
@@ -136,30 +240,50 @@ class Plan:
     unusable: list
 
 
-def plan(exercise, folder, db, regrade: bool = False, limits=None) -> Plan:
+def plan(exercise, folder, db, regrade: bool = False, limits=None, note=None) -> Plan:
     """What ``grade_folder`` with the same arguments would grade, read from the folder and the
     gradebook only: a rerun with nothing to do is known before TensorFlow or a zygote starts.
+
+    Reads every entry once (:func:`find_submissions`), under the gradebook's lock
+    (:func:`kit.grading.gradebook.batch_lock`; ``note`` is told, in one line, when it waits for
+    another batch). A gradebook that is not one is refused before anything is written.
 
     Example:
         >>> plan("04", "submissions/", "gradebook.sqlite").todo     # doctest: +SKIP
         []
     """
     from kit.grading import exercises
-    from kit.grading.gradebook import Gradebook, checks_version, content_hash
+    from kit.grading.gradebook import Gradebook, batch_lock, checks_version, content_hash
 
     found = exercises.find(exercise)
     key = f"{found.id}-{found.slug}"
     entries, unusable = find_submissions(folder)
     version = checks_version(found, limits)
     todo, skipped = [], 0
-    with Gradebook(db) as book:
+    with batch_lock(db, note), Gradebook(db) as book:
         for entry in entries:
-            digest = content_hash(entry.path)
+            if entry.problem:  # the reason is the content: a changed reason is recorded again
+                digest = hashlib.sha256(b"unreadable\0" + entry.problem.encode("utf-8", "replace")).hexdigest()
+            else:
+                digest = content_hash(entry.submission)
             if not regrade and book.is_done(key, entry.student, digest, version):
                 skipped += 1
             else:
                 todo.append((entry, digest))
     return Plan(found, version, todo, skipped, unusable)
+
+
+def waiting_note(progress):
+    """Where :func:`grade_folder` says it waits for another batch: the progress stream (stderr by
+    default), or nowhere with ``progress=False``."""
+    if progress is False:
+        return None
+    stream = sys.stderr if progress in (None, True) else progress
+
+    def note(line: str) -> None:
+        print(f"kit grade-batch: {line}", file=stream, flush=True)
+
+    return note
 
 
 def grade_folder(exercise, folder, db, workers: int = 1, regrade: bool = False, limits=None,
@@ -178,22 +302,49 @@ def grade_folder(exercise, folder, db, workers: int = 1, regrade: bool = False, 
         require_isolation: refuse (:class:`kit.grading.sandbox.IsolationRequired`) where the
             sandbox cannot isolate; what was graded before stays in the gradebook.
         zygotes: started zygotes to use instead of starting ``workers`` new ones (tests share one).
-        progress: a stream for the progress line (default stderr; False: none).
+        progress: a stream for the progress line and for the one line saying the batch waits for
+            another one on the same gradebook (default stderr; False: neither).
         scheduler: a Dask scheduler's address (``tcp://host:8786``) or a connected
             ``distributed.Client``: grade on that cluster instead of local zygotes
             (:mod:`kit.grading.cluster`); ``workers`` and ``zygotes`` are then not used.
 
-    Never stops for what a submission does; a grader failure on one submission (the zygote
-    could not start) is listed in ``Summary.failed`` and not recorded, so a rerun retries it.
-    With nothing to grade, neither TensorFlow nor a zygote nor a cluster connection is started.
+    Never stops for what a submission does, nor for an entry it cannot read (that student's 0
+    with the reason, and a line in ``Summary.unusable``); a grader failure on one submission (the
+    zygote could not start) is listed in ``Summary.failed`` and not recorded, so a rerun retries
+    it. With nothing to grade, neither TensorFlow nor a zygote nor a cluster connection is
+    started. Holds the gradebook's lock throughout (:func:`kit.grading.gradebook.batch_lock`): a
+    second batch on ``db`` waits for this one, then skips what this one graded.
     """
+    from kit.grading import exercises
+    from kit.grading.gradebook import batch_lock
+
+    check(workers, COUNT, "workers", "kit.grading.batch.grade_folder", "Use e.g. 2 on a 2-core machine.")
+    exercises.find(exercise)  # an unknown exercise is refused before the gradebook is touched
+    started = time.monotonic()
+    with batch_lock(db, waiting_note(progress)):  # planning to the last grade: nothing graded twice
+        return _grade_folder(exercise, folder, db, workers, regrade, limits, require_isolation, zygotes,
+                             progress, scheduler, started)
+
+
+def _grade_folder(exercise, folder, db, workers, regrade, limits, require_isolation, zygotes, progress, scheduler,
+                  started) -> Summary:
+    from kit.grading import exercises
+    from kit.grading.engine import unread_result
     from kit.grading.gradebook import Gradebook
     from kit.grading.sandbox import IsolationRequired
 
-    check(workers, COUNT, "workers", "kit.grading.batch.grade_folder", "Use e.g. 2 on a 2-core machine.")
-    started = time.monotonic()
     planned = plan(exercise, folder, db, regrade=regrade, limits=limits)
     summary = Summary(skipped=planned.skipped, unusable=planned.unusable)
+    key = f"{planned.exercise.id}-{planned.exercise.slug}"
+    unread = [(entry, digest) for entry, digest in planned.todo if entry.problem]
+    planned = dataclasses.replace(planned, todo=[(e, d) for e, d in planned.todo if not e.problem])
+    with Gradebook(db) as book:
+        book.record_left_out(key, planned.unusable)
+        if unread:  # each student's 0 with the reason; nothing of theirs runs
+            checks = exercises.load_checks(planned.exercise)
+            for entry, digest in unread:
+                book.record(entry.student, digest, planned.version,
+                            unread_result(planned.exercise, str(entry.path), entry.problem, checks))
     if not planned.todo:
         summary.seconds = time.monotonic() - started
         return summary
@@ -253,7 +404,7 @@ def _grade_locally(planned: Plan, workers: int, limits, require_isolation: bool,
             except queue.Empty:
                 return
             try:
-                result = grade_submission(found, entry.path, zygote=zygote, limits=limits, checks=checks,
+                result = grade_submission(found, entry.submission, zygote=zygote, limits=limits, checks=checks,
                                           require_isolation=require_isolation)
             except IsolationRequired as refused:
                 results.put(("refused", entry, digest, refused))

@@ -9,6 +9,10 @@ worker ends), and as root each zygote runs its submissions as its own sandbox us
 comes back as plain data (``GradeResult.as_dict``) and this process alone writes the gradebook,
 one transaction per submission, exactly as the local pool does.
 
+The batch's process reads every submission (never through a link:
+:mod:`kit.grading.submission`) and holds the gradebook's lock while the cluster grades
+(:func:`kit.grading.gradebook.batch_lock`), as the local pool does.
+
 A worker whose checks differ from this machine's (another kit or exercise version) refuses to
 grade: its grades would be recorded under a version they were not made with.
 
@@ -27,7 +31,6 @@ from __future__ import annotations
 
 import dataclasses
 import queue
-import tempfile
 import threading
 import uuid
 from pathlib import Path
@@ -161,6 +164,7 @@ def grade_remote(exercise: str, filename: str, content: bytes, limits: dict | No
     from kit.grading.gradebook import checks_version
     from kit.grading.limits import Limits
     from kit.grading.sandbox import IsolationRequired
+    from kit.grading.submission import Submission
 
     try:
         import_tensorflow_quietly()  # the checks judge with it; its start-up lines would fill the worker's log
@@ -176,11 +180,9 @@ def grade_remote(exercise: str, filename: str, content: bytes, limits: dict | No
             checks = _checks[found.id, mine]
         zygote = _take_zygote()
         try:
-            with tempfile.TemporaryDirectory(prefix="kit-cluster-") as folder:
-                path = Path(folder) / Path(filename).name  # the name only: messages quote it as the student knows it
-                path.write_bytes(content)
-                result = grade_submission(found, path, zygote=zygote, limits=chosen, checks=checks,
-                                          require_isolation=require_isolation)
+            name = Path(filename).name  # the name only: messages quote it as the student knows it
+            result = grade_submission(found, Submission(name, bytes(content), name), zygote=zygote, limits=chosen,
+                                      checks=checks, require_isolation=require_isolation)
         finally:
             _idle.put(zygote)
         return {"kind": "graded", "result": result.as_dict(timings=True)}
@@ -229,7 +231,7 @@ def grade_on_cluster(scheduler, planned, limits, require_isolation: bool):
         client.register_plugin(_plugin_class()())
         batch = uuid.uuid4().hex[:8]
         for entry, digest in planned.todo:
-            future = client.submit(grade_remote, planned.exercise.id, entry.path.name, entry.path.read_bytes(),
+            future = client.submit(grade_remote, planned.exercise.id, entry.path.name, entry.content,  # read once
                                    limits.as_dict() if limits is not None else None, bool(require_isolation),
                                    planned.version, key=f"kit-grade-{batch}-{entry.student}")
             futures[future] = (entry, digest)

@@ -21,7 +21,7 @@ from kit.grading import exercises as exercise_folders
 from kit.grading.checks import VISIBILITIES, CallFailed, Check, Outcome, Session
 from kit.grading.limits import Limits
 from kit.grading.protocol import clean_text
-from kit.grading.submission import SubmissionError, read_source
+from kit.grading.submission import Submission, SubmissionError, read_submission, source_of
 
 IMPORT_TIMEOUT = 10.0
 
@@ -174,7 +174,9 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
 
     Args:
         exercise: number or slug (``4``, ``"04"``, ``"derivatives"``).
-        path: the submission.
+        path: the submission: a file's path (read by
+            :func:`kit.grading.submission.read_submission`: never through a link, a regular file
+            only) or a :class:`kit.grading.submission.Submission` already read (a batch's).
         visibility: which checks run: ``"visible"`` for ``kit check``, all for ``kit grade``.
         zygote: a started :class:`kit.grading.sandbox.Zygote` to reuse (a batch passes one);
             when None, one is started and closed here.
@@ -193,6 +195,10 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
 
     chosen = _check_visibility(visibility)
     require = isolation_required(require_isolation)
+    if not isinstance(path, (str, Path, Submission)):
+        raise TypeError(f"path must be a str, a Path or a kit.grading.submission.Submission. Got {path!r} of type "
+                        f"{type(path).__name__} instead.")
+    shown = path.path if isinstance(path, Submission) else str(path)
     found = exercise_folders.find(exercise)
     if limits is not None and not isinstance(limits, Limits):
         raise TypeError(f"limits must be a kit.grading.Limits. Got {type(limits).__name__} instead.")
@@ -212,9 +218,10 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
             if zygote.isolation:
                 raise IsolationRequired(zygote.isolation)
         try:
-            source, filename = read_source(path)
+            submission = path if isinstance(path, Submission) else read_submission(path)
+            source, filename = source_of(submission)
         except SubmissionError as error:
-            return _everything_failed(found, path, selected, str(error), started, not_run=not_run)
+            return _everything_failed(found, shown, selected, str(error), started, not_run=not_run)
         session = Session(source, zygote, limits or exercise_folders.default_limits(found), filename, visibility=chosen)
         try:
             session.run("names", {}, timeout=IMPORT_TIMEOUT)
@@ -232,15 +239,32 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
         raise IsolationRequired(isolation)
     notes = tuple(f"sandbox: {note} (see docs/grading.md)" for note in isolation)
     if results is None:
-        return _everything_failed(found, path, selected, text, started, notes, isolation, not_run)
+        return _everything_failed(found, shown, selected, text, started, notes, isolation, not_run)
     todo = {}
     for (result, function) in graded:
         if function is not None:
             todo.setdefault(function, []).append(result.name)
     not_implemented = tuple((f, session.not_implemented[f], tuple(names)) for f, names in todo.items())
-    return GradeResult(f"{found.id}-{found.slug}", str(path), results, time.monotonic() - started, notes,
+    return GradeResult(f"{found.id}-{found.slug}", shown, results, time.monotonic() - started, notes,
                        len(session.calls), sum(seconds for _, seconds, _ in session.calls), isolation,
                        not_implemented=not_implemented, not_run=not_run)
+
+
+def unread_result(exercise, path, message: str, checks: list | None = None) -> GradeResult:
+    """The grade of a submission that could not be read (``message``: why, one line, e.g. "could
+    not read mallory.py: it is a symbolic link; submit the file itself"): every check 0 with that
+    reason, as :func:`grade_submission` reports a file it cannot read; no sandbox is started.
+
+    Example:
+        >>> unread_result("04", "class/mallory.py", "could not read mallory.py: it is a symbolic link").score
+        0.0
+    """
+    found = exercise_folders.find(exercise)
+    if not isinstance(message, str) or not message.strip():
+        raise TypeError(f"message must be a non-empty str saying why. Got {message!r} instead.")
+    every = list(checks if checks is not None else exercise_folders.load_checks(found))
+    return _everything_failed(found, path, every, message, time.monotonic(),
+                              not_run=exercise_folders.hidden_manifest(found))
 
 
 def _everything_failed(found, path, selected, message, started, notes=(), isolation=(), not_run=()) -> GradeResult:

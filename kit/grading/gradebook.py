@@ -7,6 +7,21 @@ version (:func:`checks_version`): a rerun skips a student whose row has the same
 version, and regrades a changed file or changed checks. Every grading is also appended to the
 ``gradings`` log in the same transaction, which is how "graded exactly once" is checked.
 
+Only a kit gradebook is ever written: every gradebook carries the marker ``PRAGMA
+application_id`` = :data:`APPLICATION_ID`, set when the file is created (in the file's header,
+before it switches to WAL mode). An existing ``--db`` is looked at before anything is written
+(:func:`inspect`: its first 100 bytes, read as a plain file): an empty file, a file that is not
+SQLite and an SQLite database without the marker are refused in one line and left byte for byte
+as they were (no table, no WAL switch, no ``-wal``/``-shm``/``.lock`` file beside it). A
+gradebook an older kit wrote (no marker, the kit's tables) is recognised read-only
+(``immutable=1``) and gets the marker and the new table when a batch opens it; ``kit gradebook``
+reads it as it is. A new gradebook is built under a temporary name beside it and linked into
+place, so no other program ever sees it half-made (empty).
+
+A batch holds :func:`batch_lock` (``flock`` on ``DB.lock`` beside the gradebook) from its
+planning to its last grade, so two batches on one gradebook grade each submission once: the
+second waits, saying so in one line, then finds what the first graded already done.
+
 Example:
     >>> book = Gradebook("gradebook.sqlite")                              # doctest: +SKIP
     >>> book.is_done("04-derivatives", "alice", content, version)         # doctest: +SKIP
@@ -16,17 +31,28 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
+import fcntl
 import hashlib
 import json
 import os
+import secrets
 import sqlite3
+import stat
+import threading
+import urllib.parse
 from pathlib import Path
 
-from kit.errors import CannotWrite, KitError, MissingFile, writing
+from kit.errors import CannotWrite, InvalidParameter, KitError, MissingFile, writing
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the application_id marker and the left_out table
+APPLICATION_ID = 0x4B697447
+"""``PRAGMA application_id`` of a kit gradebook ("KitG"; bytes 68-71 of an SQLite file's header)."""
+SQLITE_HEADER = b"SQLite format 3\x00"
+LOCK_SUFFIX = ".lock"
+KIT_TABLES = {"grades", "check_results", "gradings"}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -42,12 +68,16 @@ CREATE TABLE IF NOT EXISTS check_results (
 CREATE TABLE IF NOT EXISTS gradings (
     id INTEGER PRIMARY KEY AUTOINCREMENT, exercise TEXT NOT NULL, student TEXT NOT NULL,
     content_hash TEXT NOT NULL, checks_version TEXT NOT NULL, score REAL NOT NULL, graded_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS left_out (
+    exercise TEXT NOT NULL, position INTEGER NOT NULL, entry TEXT NOT NULL, noted_at TEXT NOT NULL,
+    PRIMARY KEY (exercise, position));
 """
 
 
 def content_hash(path) -> str:
     """SHA-256 of the submission's bytes and its suffix (a ``.py`` and an ``.ipynb`` with the same
-    bytes are different submissions).
+    bytes are different submissions). ``path``: a :class:`kit.grading.submission.Submission`, or
+    a file's path (read with :func:`kit.grading.submission.read_submission`).
 
     Example:
         >>> import tempfile, pathlib
@@ -55,8 +85,11 @@ def content_hash(path) -> str:
         >>> len(content_hash(p))
         64
     """
-    path = Path(path)
-    return hashlib.sha256(path.suffix.lower().encode() + b"\0" + path.read_bytes()).hexdigest()
+    from kit.grading.submission import Submission, read_submission
+
+    submission = path if isinstance(path, Submission) else read_submission(path)
+    suffix = Path(submission.name).suffix.lower()
+    return hashlib.sha256(suffix.encode() + b"\0" + submission.data).hexdigest()
 
 
 def checks_version(exercise, limits=None) -> str:
@@ -119,31 +152,224 @@ def database_error(path, error: sqlite3.Error, waited: float) -> KitError:
                     "a new file name.")
 
 
+NOT_OURS = "Give the file `kit grade-batch … --db` wrote, or a new file name; the kit writes nothing into it."
+
+
+def inspect(path) -> str:
+    """What the gradebook path ``path`` holds, found without writing anything: ``"new"`` (nothing
+    there yet), ``"gradebook"`` (a kit gradebook: its header carries :data:`APPLICATION_ID`) or
+    ``"legacy"`` (a gradebook an older kit wrote: no marker, the kit's tables). Anything else is
+    a one-line :class:`kit.errors.KitError` (a folder, an empty file, a file that is not SQLite, an
+    SQLite database of another program), and the file is left exactly as it was: its header is
+    read as a plain file, and only an SQLite file without any marker is opened, read-only and
+    ``immutable`` (SQLite then takes no lock and creates no ``-wal``/``-shm`` file).
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> inspect(pathlib.Path(tempfile.mkdtemp()) / "gradebook.sqlite")
+        'new'
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidParameter(f"The gradebook must be a file's path (str or Path). Got {path!r} of type "
+                               f"{type(path).__name__} instead.", "path", "kit.grading.gradebook.inspect")
+    path = Path(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return "new"
+    except OSError as error:
+        raise KitError(f"Cannot use the gradebook {str(path)!r} ({error.strerror or error}). Give another --db.") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise KitError(f"The gradebook {str(path)!r} is a folder. Give a file name, e.g. gradebook.sqlite.")
+    if not stat.S_ISREG(info.st_mode):
+        raise KitError(f"{str(path)!r} is not a kit gradebook (not a regular file). {NOT_OURS}")
+    if info.st_size == 0:
+        raise KitError(f"{str(path)!r} is not a kit gradebook (an empty file). Remove it if it is yours, or {NOT_OURS[0].lower()}"
+                       f"{NOT_OURS[1:]}")
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(100)
+    except OSError as error:
+        raise KitError(f"Cannot read the gradebook {str(path)!r} ({error.strerror or error}). Give a --db you can "
+                       "read and write.") from None
+    if len(header) < 100 or not header.startswith(SQLITE_HEADER):
+        raise KitError(f"{str(path)!r} is not a kit gradebook (file is not a database). {NOT_OURS}")
+    marker = int.from_bytes(header[68:72], "big")
+    if marker == APPLICATION_ID:
+        return "gradebook"
+    if marker != 0:
+        raise KitError(f"{str(path)!r} is not a kit gradebook (an SQLite database of another program: its "
+                       f"application_id is {marker:#x}). {NOT_OURS}")
+    uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro&immutable=1"
+    try:
+        connection = sqlite3.connect(uri, uri=True)
+        try:
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            legacy = KIT_TABLES | {"meta"} <= tables and connection.execute(
+                "SELECT 1 FROM meta WHERE key='schema'").fetchone() is not None
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        legacy = False
+    if not legacy:
+        raise KitError(f"{str(path)!r} is not a kit gradebook (an SQLite database without the kit's gradebook "
+                       f"marker). {NOT_OURS}")
+    return "legacy"
+
+
+def _create(path: Path) -> None:
+    """Make a new, empty gradebook at ``path`` (marker, tables, WAL mode) under a temporary name
+    beside it, then link it into place: other programs see no file or a whole gradebook. When
+    another program created one there first, theirs stays (and is inspected by the caller)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.new")
+    try:
+        try:
+            connection = sqlite3.connect(temporary, isolation_level=None)
+            try:
+                # In rollback-journal mode each statement goes straight into the file: the marker
+                # is in the header from the start, where inspect() reads it.
+                connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                connection.executescript(SCHEMA)
+                connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+                connection.execute("PRAGMA journal_mode=WAL")
+            finally:
+                connection.close()
+        except sqlite3.Error as error:
+            raise database_error(path, error, 0.0) from None
+        with writing(path, "the gradebook"):
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass
+            except OSError:  # a file system without hard links: rename, unless one appeared meanwhile
+                if not os.path.lexists(path):
+                    os.rename(temporary, path)
+    finally:
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{temporary}{suffix}")
+
+
+def lock_path(path) -> Path:
+    """The lock file of the gradebook ``path``: beside the file it names (links resolved, so that
+    two names of one gradebook share one lock), ``gradebook.sqlite.lock``."""
+    return Path(os.path.realpath(path) + LOCK_SUFFIX)
+
+
+_held: dict = {}  # (lock file, thread) -> [descriptor, depth]: a thread that holds the lock re-enters it
+_held_guard = threading.Lock()
+
+
+@contextlib.contextmanager
+def batch_lock(path, note=None):
+    """Hold the gradebook ``path``'s batch lock: ``flock`` on :func:`lock_path` (created once,
+    left beside the gradebook; it holds the last holder's process id). Another process (or
+    thread) holding it makes this wait until it ends, after ``note("waiting for …")`` once
+    (``note`` a callable taking one line, or None). Re-entered by the thread that holds it.
+
+    The gradebook is inspected (:func:`inspect`) and its folder checked first, so a file that is
+    no gradebook gets no lock file beside it. A batch takes it from its planning to its last
+    grade (:func:`kit.grading.batch.grade_folder`, on the local pool and on a Dask cluster
+    alike), so no two batches grade one submission twice.
+
+    Example:
+        >>> with batch_lock("gradebook.sqlite"):                     # doctest: +SKIP
+        ...     ...
+    """
+    lock = lock_path(path)
+    key = (str(lock), threading.get_ident())
+    with _held_guard:
+        if key in _held:
+            _held[key][1] += 1
+            reentered = True
+        else:
+            reentered = False
+    if reentered:
+        try:
+            yield
+        finally:
+            with _held_guard:
+                _held[key][1] -= 1
+        return
+    _check_writable(Path(path))
+    inspect(path)
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as error:
+        raise CannotWrite(f"Cannot write the gradebook {str(path)!r} ({error.strerror or error}: its lock file "
+                          f"{str(lock)!r}). Give a --db in a folder you can write to.") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            if note is not None:
+                who = f"process {holder}" if holder.isdigit() else "another process"
+                note(f"waiting for another kit grade-batch ({who}) to finish with the gradebook {str(path)!r} "
+                     f"(it holds {lock}); Ctrl-C stops waiting")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as error:  # a file system without locks (some network ones)
+            raise KitError(f"Cannot lock the gradebook {str(path)!r} ({error.strerror or error}, on {str(lock)!r}): "
+                           "two batches could grade a submission twice there. Give a --db on a local disk.") from None
+        with contextlib.suppress(OSError):  # who holds it, for the next one's note
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        with _held_guard:
+            _held[key] = [fd, 1]
+        try:
+            yield
+        finally:
+            with _held_guard:
+                del _held[key]
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _check_writable(path: Path) -> None:
+    if path.is_dir():
+        raise KitError(f"The gradebook {str(path)!r} is a folder. Give a file name, e.g. gradebook.sqlite.")
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise MissingFile(f"Cannot create the gradebook {str(path)!r}: its folder {str(folder)!r} {what}. "
+                          "Create the folder first, or give another --db.")
+    # SQLite writes the file and, in WAL mode, two files beside it (-wal, -shm).
+    for target, what in ((folder, "its folder"), (path, "the file")):
+        if target.exists() and not os.access(target, os.W_OK):
+            raise CannotWrite(f"Cannot write the gradebook {str(path)!r}: {what} is not writable "
+                              "(a read-only file system or no permission). Give a --db in a folder you "
+                              "can write to.")
+
+
 class Gradebook:
     """One SQLite gradebook file (created when missing, in a folder that exists; WAL mode).
 
     Every problem with the file (a missing or unwritable folder, a file that is not SQLite or not
     a gradebook, a lock another program holds past :func:`wait_seconds`) is a one-sentence
-    :class:`kit.errors.KitError`. Not shared between threads: the batch's main thread alone
-    writes it.
+    :class:`kit.errors.KitError`, raised before anything is written (:func:`inspect`). With
+    ``create=False`` (``kit gradebook``) nothing is ever written. Not shared between threads: the
+    batch's main thread alone writes it.
     """
 
     def __init__(self, path, create: bool = True):
         self.path = Path(path)
         self.waited = wait_seconds()
-        if not create and not self.path.is_file():
-            raise MissingFile(f"No gradebook {str(path)!r}. Give the file `kit grade-batch … --db` wrote.")
         if create:
-            self._check_writable()
+            _check_writable(self.path)
+        kind = inspect(self.path)
+        if kind == "new":
+            if not create:
+                raise MissingFile(f"No gradebook {str(path)!r}. Give the file `kit grade-batch … --db` wrote.")
+            _create(self.path)
+            kind = inspect(self.path)  # ours, or one another batch created at the same moment
         try:
             self.connection = sqlite3.connect(self.path, isolation_level=None, timeout=self.waited)
         except sqlite3.Error as error:
             raise database_error(path, error, self.waited) from None
         try:
-            self.connection.execute("PRAGMA journal_mode=WAL")
             if create:
-                self.connection.executescript(SCHEMA)
-                self.connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+                if kind == "legacy":
+                    self._adopt()
                 # Take the write lock once now: a gradebook another program holds is refused
                 # before the batch grades anything, not after its first submission.
                 self.connection.execute("BEGIN IMMEDIATE")
@@ -152,25 +378,24 @@ class Gradebook:
         except sqlite3.Error as error:
             self.connection.close()
             raise database_error(path, error, self.waited) from None
-        if not {"grades", "check_results", "gradings"} <= tables:
+        except BaseException:
             self.connection.close()
-            raise KitError(f"{str(path)!r} is an SQLite file but not a kit gradebook (no grades table). Give the "
-                           "file `kit grade-batch … --db` wrote, or a new file name.")
+            raise
+        if not KIT_TABLES <= tables:
+            self.connection.close()
+            raise KitError(f"{str(path)!r} is an SQLite file but not a kit gradebook (no grades table). {NOT_OURS}")
+        self.has_left_out = "left_out" in tables
 
-    def _check_writable(self) -> None:
-        if self.path.is_dir():
-            raise KitError(f"The gradebook {str(self.path)!r} is a folder. Give a file name, e.g. gradebook.sqlite.")
-        folder = self.path.parent
-        if not folder.is_dir():
-            what = "is not a folder" if folder.exists() else "does not exist"
-            raise MissingFile(f"Cannot create the gradebook {str(self.path)!r}: its folder {str(folder)!r} {what}. "
-                              "Create the folder first, or give another --db.")
-        # SQLite writes the file and, in WAL mode, two files beside it (-wal, -shm).
-        for target, what in ((folder, "its folder"), (self.path, "the file")):
-            if target.exists() and not os.access(target, os.W_OK):
-                raise CannotWrite(f"Cannot write the gradebook {str(self.path)!r}: {what} is not writable "
-                                  "(a read-only file system or no permission). Give a --db in a folder you "
-                                  "can write to.")
+    def _adopt(self) -> None:
+        """Give a gradebook an older kit wrote the marker and the new table (one transaction),
+        and checkpoint so that the marker is in the file's header."""
+        with self._transaction():
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self.connection.execute(statement)
+            self.connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self.connection.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def close(self) -> None:
         self.connection.close()
@@ -192,22 +417,29 @@ class Gradebook:
         the grading: one transaction, so either all of it is in the file or none of it."""
         now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         exercise = result.exercise
+        with self._transaction():
+            self.connection.execute("DELETE FROM check_results WHERE exercise=? AND student=?", (exercise, student))
+            self.connection.execute(
+                "INSERT OR REPLACE INTO grades VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (exercise, student, content, version, result.submission, result.score, result.max_score,
+                 result.problem, int(result.isolated), round(result.seconds, 3), now,
+                 json.dumps(result.as_dict(timings=True))))
+            self.connection.executemany(
+                "INSERT INTO check_results VALUES (?,?,?,?,?,?,?,?)",
+                [(exercise, student, i, c.name, c.score, c.max_score, c.visibility, c.message)
+                 for i, c in enumerate(result.checks)])
+            self.connection.execute(
+                "INSERT INTO gradings (exercise, student, content_hash, checks_version, score, graded_at) "
+                "VALUES (?,?,?,?,?,?)", (exercise, student, content, version, result.score, now))
+
+    @contextlib.contextmanager
+    def _transaction(self):
+        """One write transaction: all of the block's statements are in the file, or none; SQLite's
+        refusal is a one-line KitError."""
         with writing(self.path, "the gradebook"):
             try:
                 self.connection.execute("BEGIN IMMEDIATE")
-                self.connection.execute("DELETE FROM check_results WHERE exercise=? AND student=?", (exercise, student))
-                self.connection.execute(
-                    "INSERT OR REPLACE INTO grades VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (exercise, student, content, version, result.submission, result.score, result.max_score,
-                     result.problem, int(result.isolated), round(result.seconds, 3), now,
-                     json.dumps(result.as_dict(timings=True))))
-                self.connection.executemany(
-                    "INSERT INTO check_results VALUES (?,?,?,?,?,?,?,?)",
-                    [(exercise, student, i, c.name, c.score, c.max_score, c.visibility, c.message)
-                     for i, c in enumerate(result.checks)])
-                self.connection.execute(
-                    "INSERT INTO gradings (exercise, student, content_hash, checks_version, score, graded_at) "
-                    "VALUES (?,?,?,?,?,?)", (exercise, student, content, version, result.score, now))
+                yield
                 self.connection.execute("COMMIT")
             except sqlite3.Error as error:
                 self._rollback()
@@ -222,8 +454,31 @@ class Gradebook:
         except sqlite3.Error:  # nothing to roll back: BEGIN itself failed
             pass
 
+    def record_left_out(self, exercise: str, entries: list[str]) -> None:
+        """Store what the last batch of ``exercise`` left out (one line each: the entry and why),
+        replacing what an earlier batch of it left out; one transaction."""
+        if not isinstance(entries, (list, tuple)) or not all(isinstance(e, str) for e in entries):
+            raise TypeError(f"entries must be a list of str (one line per entry left out). Got {entries!r} instead.")
+        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        with self._transaction():
+            self.connection.execute("DELETE FROM left_out WHERE exercise=?", (exercise,))
+            self.connection.executemany("INSERT INTO left_out VALUES (?,?,?,?)",
+                                        [(exercise, i, line, now) for i, line in enumerate(entries)])
+
+    def left_out(self, exercise: str) -> list[str]:
+        """What the last batch of ``exercise`` left out, one line each ([] for a gradebook an older
+        kit wrote and no batch has opened since)."""
+        if not self.has_left_out:
+            return []
+        return [row[0] for row in self.connection.execute(
+            "SELECT entry FROM left_out WHERE exercise=? ORDER BY position", (exercise,))]
+
     def exercises(self) -> list[str]:
-        return [row[0] for row in self.connection.execute("SELECT DISTINCT exercise FROM grades ORDER BY exercise")]
+        """The exercises with a grade or with entries left out, in order."""
+        query = "SELECT exercise FROM grades"
+        if self.has_left_out:
+            query += " UNION SELECT exercise FROM left_out"
+        return sorted({row[0] for row in self.connection.execute(query)})
 
     def totals(self, exercise: str | None = None) -> list[tuple]:
         """``(exercise, student, score, max_score, problem)`` per graded student, by exercise then student."""

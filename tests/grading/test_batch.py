@@ -229,7 +229,7 @@ def test_a_rerun_with_nothing_to_do_starts_no_tensorflow_and_no_zygote(tmp_path,
     ("{tmp}/missing/g.sqlite", "its folder '{tmp}/missing' does not exist. Create the folder first"),
     ("{tmp}/plain.txt/g.sqlite", "its folder '{tmp}/plain.txt' is not a folder"),
     ("{tmp}/plain.txt", "'{tmp}/plain.txt' is not a kit gradebook (file is not a database)"),
-    ("/proc/g.sqlite", "Cannot write the gradebook '/proc/g.sqlite' (unable to open database file)"),
+    ("/proc/g.sqlite", "Cannot write the gradebook '/proc/g.sqlite' (No such file or directory: its lock file"),
 ])
 def test_a_gradebook_that_cannot_be_used_is_refused_in_one_line(tmp_path, db, expected):
     (tmp_path / "plain.txt").write_text("plain text, not SQLite\n" * 100)
