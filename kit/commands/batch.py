@@ -11,6 +11,7 @@ are checked and the gradebook says there is something to grade, and never with `
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -24,10 +25,11 @@ DEFAULTS = api_defaults("kit.grading.batch", "grade_folder")
 def _grade_batch(args) -> int:
     from kit.grading import sandbox
     from kit.grading.batch import plan
-    from kit.grading.child import isolation_problems
+    from kit.grading.child import isolation_problems, level_setting
     from kit.grading.exercises import find
 
     find(args.exercise)
+    level_setting()  # a wrong KIT_SANDBOX_LEVEL: one line, before TensorFlow
     if not Path(args.dir).is_dir():
         raise MissingFile(f"No folder {args.dir!r}. Give the folder holding one file (or one folder) per student.")
     limits = None
@@ -39,6 +41,10 @@ def _grade_batch(args) -> int:
     # --db is refused, and a rerun with nothing to do ends, before TensorFlow or a zygote starts.
     pending = plan(args.exercise, args.dir, args.db, regrade=args.regrade, limits=limits)
     require = not args.allow_unisolated
+    # The class folder is hidden from every submission like the checks (root-only at container
+    # level): no student's code reads another's file. A cluster's workers hide their own copies.
+    hidden = os.environ.get("KIT_GRADING_HIDE", "")
+    os.environ["KIT_GRADING_HIDE"] = str(Path(args.dir).resolve()) + (os.pathsep + hidden if hidden else "")
     scheduler = None
     if pending.todo and args.scheduler:
         from kit.grading.cluster import connect

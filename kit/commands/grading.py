@@ -2,7 +2,8 @@
 
 Exit codes of ``check`` and ``grade``: 0 every check passed, 1 some failed, 2 a usage or input
 error (unknown exercise, missing file, bad option, a file that cannot be read or imported) or,
-with ``--require-isolation``, a sandbox that cannot isolate. TensorFlow loads inside the handlers only, after those checks.
+with ``--require-isolation``, a sandbox that cannot isolate (level ``none``, or a step of the
+``container`` level missing; ``--require-isolation=full`` also refuses the ``container`` level). TensorFlow loads inside the handlers only, after those checks.
 """
 
 from __future__ import annotations
@@ -66,18 +67,19 @@ def _grade(args, visibility) -> int:
     # Everything that needs no TensorFlow first: the arguments, the file, and whether the sandbox
     # can isolate here (so --require-isolation refuses in a fraction of a second).
     from kit.grading import sandbox
-    from kit.grading.child import isolation_problems
+    from kit.grading.child import isolation_level, level_setting
     from kit.grading.exercises import find
 
     command = "check" if visibility == ("visible",) else "grade"
     find(args.exercise)
+    level_setting()  # a wrong KIT_SANDBOX_LEVEL: one line, before TensorFlow
     if not Path(args.file).is_file():
         raise MissingFile(f"No submission file {args.file!r}. Give the path of a .py or .ipynb file.")
-    require = args.require_isolation or sandbox.isolation_required()
+    require = sandbox.required_level(args.require_isolation or None)
     if require:
-        problems = isolation_problems(sandbox.default_hidden_paths())
-        if problems:
-            return _refuse(command, sandbox.IsolationRequired(problems))
+        level, problems = isolation_level(sandbox.default_hidden_paths())
+        if not sandbox.meets(level, problems, require):
+            return _refuse(command, sandbox.IsolationRequired(problems, level, require))
 
     from kit.grading import report, server
 
@@ -169,9 +171,12 @@ def register(subparsers) -> None:
 
 
 def _isolation_flag(parser) -> None:
-    parser.add_argument("--require-isolation", action="store_true",
-                        help="refuse (exit status 2) where the sandbox cannot isolate the submission: not root, "
-                             "or no namespaces (default: KIT_REQUIRE_ISOLATION=1, else grade with a warning)")
+    from kit.grading.sandbox import REQUIRED_LEVELS
+
+    parser.add_argument("--require-isolation", nargs="?", const="container", choices=REQUIRED_LEVELS,
+                        metavar="LEVEL", help="refuse (exit status 2) where the sandbox cannot isolate the submission "
+                        "at LEVEL or better: container (the default: root, in a container if need be) or full "
+                        "(namespaces too); default: KIT_REQUIRE_ISOLATION, else grade with a warning")
 
 
 if __name__ == "__main__":  # pragma: no cover
