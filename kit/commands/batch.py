@@ -128,8 +128,8 @@ def register(subparsers) -> None:
                         help="grade again what the gradebook already holds for the same file and checks")
     parser.add_argument("--timeout", type=option(SECONDS), help=TIMEOUT_HELP)
     parser.add_argument("--allow-unisolated", action="store_true",
-                        help="grade even where the sandbox cannot isolate submissions (not root, no namespaces); "
-                             "by default the batch refuses there (exit status 2)")
+                        help="grade even where the sandbox cannot isolate submissions (not root, or a step of the "
+                             "container level failing); by default the batch refuses there (exit status 2)")
     parser.set_defaults(handler=_grade_batch, needs_tensorflow=False)  # imported after the checks above
 
     parser = subparsers.add_parser("gradebook", help="per-student totals and the checks the class fails most")
