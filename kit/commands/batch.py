@@ -42,7 +42,7 @@ def _grade_batch(args) -> int:
     pending = plan(args.exercise, args.dir, args.db, regrade=args.regrade, limits=limits)
     require = not args.allow_unisolated
     # The class folder is hidden from every submission like the checks (root-only at container
-    # level): no student's code reads another's file. A cluster's workers hide their own copies.
+    # level): no student's code reads another's file. A cluster's workers grade copies in 0700 folders.
     hidden = os.environ.get("KIT_GRADING_HIDE", "")
     os.environ["KIT_GRADING_HIDE"] = str(Path(args.dir).resolve()) + (os.pathsep + hidden if hidden else "")
     scheduler = None

@@ -3,7 +3,8 @@
 Exit codes of ``check`` and ``grade``: 0 every check passed, 1 some failed, 2 a usage or input
 error (unknown exercise, missing file, bad option, a file that cannot be read or imported) or,
 with ``--require-isolation``, a sandbox that cannot isolate (level ``none``, or a step of the
-``container`` level missing; ``--require-isolation=full`` also refuses the ``container`` level). TensorFlow loads inside the handlers only, after those checks.
+``container`` level missing; ``--require-isolation=full`` also refuses the ``container`` level).
+TensorFlow loads inside the handlers only, after those checks.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_CHILD_SUBREAPER, PR_S
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 CAP_SYS_ADMIN = 21
 LEVELS = {  # most isolated first; what each level leaves out, as every report names it
-    "full": "user, mount, network and PID namespaces",
+    "full": "its own user; mount, network and PID namespaces",
     "container": "no mount, network or PID namespace: the submission runs as its own user with no new privileges, "
                  "a seccomp filter refuses network sockets, the hidden paths are made root-only (chmod go-rwx, "
                  "left so) and the keeper kills what it leaves behind; /tmp is shared",
@@ -102,7 +102,7 @@ def describe_level(level: str) -> str:
 
     Example:
         >>> describe_level("full")
-        'full (user, mount, network and PID namespaces)'
+        'full (its own user; mount, network and PID namespaces)'
     """
     if level not in LEVELS:
         raise ValueError(f"The isolation level must be one of {tuple(LEVELS)}. Got {level!r} instead.")
