@@ -23,6 +23,21 @@ DEFAULTS = api_defaults("kit.grading.batch", "grade_folder")
 
 
 def _grade_batch(args) -> int:
+    # The class folder is hidden from every submission like the checks (root-only at the
+    # container level): no student's code reads another's file. A cluster's workers grade copies
+    # in 0700 folders of their own.
+    before = os.environ.get("KIT_GRADING_HIDE")
+    os.environ["KIT_GRADING_HIDE"] = os.pathsep.join([str(Path(args.dir).resolve())] + ([before] if before else []))
+    try:
+        return _grade_class(args)
+    finally:
+        if before is None:
+            os.environ.pop("KIT_GRADING_HIDE", None)
+        else:
+            os.environ["KIT_GRADING_HIDE"] = before
+
+
+def _grade_class(args) -> int:
     from kit.grading import sandbox
     from kit.grading.batch import plan
     from kit.grading.child import isolation_problems, level_setting
@@ -41,10 +56,6 @@ def _grade_batch(args) -> int:
     # --db is refused, and a rerun with nothing to do ends, before TensorFlow or a zygote starts.
     pending = plan(args.exercise, args.dir, args.db, regrade=args.regrade, limits=limits)
     require = not args.allow_unisolated
-    # The class folder is hidden from every submission like the checks (root-only at container
-    # level): no student's code reads another's file. A cluster's workers grade copies in 0700 folders.
-    hidden = os.environ.get("KIT_GRADING_HIDE", "")
-    os.environ["KIT_GRADING_HIDE"] = str(Path(args.dir).resolve()) + (os.pathsep + hidden if hidden else "")
     scheduler = None
     if pending.todo and args.scheduler:
         from kit.grading.cluster import connect

@@ -1,12 +1,13 @@
 """The ``container`` isolation level: root without CAP_SYS_ADMIN (Docker's default capabilities,
 Gradescope), where no namespace can be entered.
 
-One zygote for the module runs with ``KIT_SANDBOX_LEVEL=container``: it gives up CAP_SYS_ADMIN
-from its bounding set first (as Docker does), so its keepers' ``unshare`` really fails. The
-hostile corpus's leak and escape cases are judged by test_corpus.py's own judgement, and must
-fail as they do under full isolation. The zygote hides the repository's exercises, tests and git
-file and a world-readable class folder; their modes are restored at the end of the module (a
-grader at this level leaves them root-only).
+The filter's own test runs in a fork of the test process and is quick. The rest share one zygote
+for the module (slow: it starts in 5-15 s) that runs with ``KIT_SANDBOX_LEVEL=container``: it
+gives up CAP_SYS_ADMIN from its bounding set first (as Docker does), so its keepers' ``unshare``
+really fails. The hostile corpus's leak and escape cases are judged by test_corpus.py's own
+judgement, and must fail as they do under full isolation. The zygote hides the repository's
+exercises, tests and git file and a world-readable class folder; their modes are restored at the
+end of the module (a grader at this level leaves them root-only).
 """
 
 from __future__ import annotations
@@ -124,6 +125,7 @@ def container(class_folder):
             os.chmod(path, stat.S_IMODE(mode))
 
 
+@pytest.mark.slow
 def test_the_zygote_finds_the_container_level_and_makes_the_hidden_paths_root_only(container, class_folder):
     assert container.level == "container" and container.isolation == [], container.isolation
     assert str(class_folder[0]) in container.changed
@@ -134,6 +136,7 @@ def test_the_zygote_finds_the_container_level_and_makes_the_hidden_paths_root_on
     assert not bounding & (1 << child.CAP_SYS_ADMIN) and bounding & (1 << 6)  # no CAP_SYS_ADMIN; CAP_SETGID kept
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", CASES)
 def test_hostile_submission_fails_as_under_full_isolation(name, container, checks04, listener, tmp_path,
                                                           class_folder):
@@ -141,6 +144,7 @@ def test_hostile_submission_fails_as_under_full_isolation(name, container, check
     assert result.isolation_level == "container" and result.isolated, result.isolation
 
 
+@pytest.mark.slow
 def test_the_leak_probe_finds_a_file_nothing_hides(container, checks04, listener, tmp_path, class_folder):
     # Control for read_other_student.py: the same probe reads a world-readable file the grader
     # was not told to hide, so it is the hiding that stops it above.
@@ -152,6 +156,7 @@ def test_the_leak_probe_finds_a_file_nothing_hides(container, checks04, listener
     assert any("LEAKED" in c.message for c in result.checks), [c.message for c in result.checks if not c.passed]
 
 
+@pytest.mark.slow
 def test_keras_trains_inside_the_filter(container):
     outcome = container.call(TRAIN, "call", {"function": "train", "args": []}, Limits(timeout=60))
     assert outcome.ok, (outcome.state, outcome.error, outcome.output[-2000:])
@@ -159,6 +164,7 @@ def test_keras_trains_inside_the_filter(container):
     assert len(losses) == 3 and all(loss == loss for loss in losses), losses
 
 
+@pytest.mark.slow
 def test_requiring_full_isolation_refuses_the_container_level_before_the_code_runs(container, tmp_path):
     marker = tmp_path / "ran"
     submission = tmp_path / "refused.py"
