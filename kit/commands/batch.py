@@ -14,6 +14,7 @@ is grading waits for it (one line on stderr), then grades only what is left.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -25,12 +26,28 @@ DEFAULTS = api_defaults("kit.grading.batch", "grade_folder")
 
 
 def _grade_batch(args) -> int:
+    # The class folder is hidden from every submission like the checks (root-only at the
+    # container level): no student's code reads another's file. A cluster's workers grade copies
+    # in 0700 folders of their own.
+    before = os.environ.get("KIT_GRADING_HIDE")
+    os.environ["KIT_GRADING_HIDE"] = os.pathsep.join([str(Path(args.dir).resolve())] + ([before] if before else []))
+    try:
+        return _grade_class(args)
+    finally:
+        if before is None:
+            os.environ.pop("KIT_GRADING_HIDE", None)
+        else:
+            os.environ["KIT_GRADING_HIDE"] = before
+
+
+def _grade_class(args) -> int:
     from kit.grading import sandbox
     from kit.grading.batch import plan, waiting_note
-    from kit.grading.child import isolation_problems
+    from kit.grading.child import isolation_problems, level_setting
     from kit.grading.exercises import find
 
     find(args.exercise)
+    level_setting()  # a wrong KIT_SANDBOX_LEVEL: one line, before TensorFlow
     if not Path(args.dir).is_dir():
         raise MissingFile(f"No folder {args.dir!r}. Give the folder holding one file (or one folder) per student.")
     limits = None
@@ -148,8 +165,8 @@ def register(subparsers) -> None:
                         help="grade again what the gradebook already holds for the same file and checks")
     parser.add_argument("--timeout", type=option(SECONDS), help=TIMEOUT_HELP)
     parser.add_argument("--allow-unisolated", action="store_true",
-                        help="grade even where the sandbox cannot isolate submissions (not root, no namespaces); "
-                             "by default the batch refuses there (exit status 2)")
+                        help="grade even where the sandbox cannot isolate submissions (not root, or a step of the "
+                             "container level failing); by default the batch refuses there (exit status 2)")
     parser.set_defaults(handler=_grade_batch, needs_tensorflow=False)  # imported after the checks above
 
     parser = subparsers.add_parser("gradebook", help="per-student totals and the checks the class fails most")

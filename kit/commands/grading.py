@@ -3,8 +3,9 @@
 Exit codes of ``check`` and ``grade``: 0 every check passed, 1 some failed, 2 a usage or input
 error (unknown exercise, missing file, bad option, a file that cannot be read or imported; a
 symbolic link, a FIFO, a device or a hard link is refused in one line:
-:mod:`kit.grading.submission`) or,
-with ``--require-isolation``, a sandbox that cannot isolate. TensorFlow loads inside the handlers only, after those checks.
+:mod:`kit.grading.submission`) or, with ``--require-isolation``, a sandbox that cannot isolate
+(level ``none``, or a step of the ``container`` level missing; ``--require-full-isolation`` also
+refuses the ``container`` level). TensorFlow loads inside the handlers only, after those checks.
 """
 
 from __future__ import annotations
@@ -70,20 +71,21 @@ def _grade(args, visibility) -> int:
     # Everything that needs no TensorFlow first: the arguments, the file, and whether the sandbox
     # can isolate here (so --require-isolation refuses in a fraction of a second).
     from kit.grading import sandbox
-    from kit.grading.child import isolation_problems
+    from kit.grading.child import isolation_level, level_setting
     from kit.grading.exercises import find
     from kit.grading.submission import read_submission
 
     command = "check" if visibility == ("visible",) else "grade"
     find(args.exercise)
+    level_setting()  # a wrong KIT_SANDBOX_LEVEL: one line, before TensorFlow
     # Read once, here: a link, a FIFO, a device, a hard link, a file too large or one that cannot
     # be opened is refused in one line (exit status 2); what is graded below is these bytes.
     submission = read_submission(args.file)
-    require = args.require_isolation or sandbox.isolation_required()
+    require = sandbox.required_level(args.require_isolation or None)
     if require:
-        problems = isolation_problems(sandbox.default_hidden_paths())
-        if problems:
-            return _refuse(command, sandbox.IsolationRequired(problems))
+        level, problems = isolation_level(sandbox.default_hidden_paths())
+        if not sandbox.meets(level, problems, require):
+            return _refuse(command, sandbox.IsolationRequired(problems, level, require))
 
     from kit.grading import report, server
 
@@ -176,9 +178,14 @@ def register(subparsers) -> None:
 
 
 def _isolation_flag(parser) -> None:
-    parser.add_argument("--require-isolation", action="store_true",
-                        help="refuse (exit status 2) where the sandbox cannot isolate the submission: not root, "
-                             "or no namespaces (default: KIT_REQUIRE_ISOLATION=1, else grade with a warning)")
+    # Two plain flags, not one with an optional value: `--require-isolation 04 FILE` must not read
+    # the exercise as a level.
+    parser.add_argument("--require-isolation", dest="require_isolation", action="store_const", const="container",
+                        help="refuse (exit status 2) where the sandbox cannot isolate the submission at the "
+                        "container level or better (root, in a container if need be); default: "
+                        "KIT_REQUIRE_ISOLATION, else grade with a warning")
+    parser.add_argument("--require-full-isolation", dest="require_isolation", action="store_const", const="full",
+                        help="refuse below the full level too (user, mount, network and PID namespaces)")
 
 
 if __name__ == "__main__":  # pragma: no cover

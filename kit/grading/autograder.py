@@ -16,11 +16,16 @@ The zip holds, at its root (Gradescope unpacks it into ``/autograder/source``):
   exercise's ``checks.py`` (its hidden checks included), never its ``solution.py``, another
   exercise or ``requirements.txt`` (the tools of the tests).
 
-``/autograder/source`` is hidden from the submission's sandboxed child: ``run_autograder`` names
-it in ``KIT_GRADING_HIDE``, so the sandbox mounts empty folders over everything in it but the
-kit's package, which the child needs to import (:func:`kit.grading.sandbox.default_hidden_paths`).
-Isolation is required (the grade refuses without it, and the results file says why) unless the
-bundle was made with ``--allow-unisolated``.
+``/autograder/source`` and ``/autograder/submission`` are hidden from the submission's sandboxed
+child: ``run_autograder`` names them in ``KIT_GRADING_HIDE``, so the sandbox hides everything in
+the source but the kit's package, which the child needs to import
+(:func:`kit.grading.sandbox.default_hidden_paths`), and the submission's original: under empty
+mounts at the ``full`` isolation level, made root-only at the ``container`` level (root without
+CAP_SYS_ADMIN: Docker's default capabilities, Gradescope), which the bundle grades at by default.
+Isolation is required (level ``container`` or better) unless the bundle was made with
+``--allow-unisolated``; a refusal gives the student 0 with a message saying the autograder is
+misconfigured and nothing is wrong with their file, and the instructor the reason on stderr
+(Gradescope shows it to instructors only).
 
 ``KIT_AUTOGRADER_ROOT`` replaces ``/autograder`` and ``KIT_AUTOGRADER_PYTHON`` replaces ``python3``
 (the tests run ``run_autograder`` against a fake tree in a temporary folder).
@@ -72,8 +77,9 @@ set -uo pipefail
 ROOT="${{KIT_AUTOGRADER_ROOT:-/autograder}}"
 SOURCE="$ROOT/source"
 export PYTHONPATH="$SOURCE" KIT_EXERCISES="$SOURCE/exercises" KIT_CHECK_SERVER=0
-# The submission's sandbox must not read the checks: hide the whole source but the kit's package.
-export KIT_GRADING_HIDE="$SOURCE${{KIT_GRADING_HIDE:+:$KIT_GRADING_HIDE}}"
+# The submission's sandbox must not read the checks or the submission's original: hide the whole
+# source but the kit's package, and the submission folder (root-only at the container level).
+export KIT_GRADING_HIDE="$SOURCE:$ROOT/submission${{KIT_GRADING_HIDE:+:$KIT_GRADING_HIDE}}"
 cd "$ROOT"
 exec "${{KIT_AUTOGRADER_PYTHON:-python3}}" -m kit.grading.autograder {exercise} "$ROOT"{isolation}
 """
@@ -199,9 +205,16 @@ def failure_results(message: str, seconds: float = 0.0) -> dict:
             "leaderboard": []}
 
 
+REFUSED = ("This submission was not graded: the autograder is misconfigured (it cannot run student code "
+           "safely on this server). Nothing is wrong with your file. Your instructor has been told; resubmit, or "
+           "ask them, once it is fixed.")
+"""What a student reads when the grader refuses to run their code (the reason goes to stderr)."""
+
+
 def run(exercise: str, root, require_isolation: bool = True) -> int:
     """Grade ``root/submission``'s file into ``root/results/results.json``; 0 when a results file
-    from ``kit grade`` was written, 1 when the fallback (0 points, a message) was."""
+    from ``kit grade`` was written, 1 when the fallback (0 points, a message) was. A refusal for
+    want of isolation gives the student :data:`REFUSED` and the instructor the reason, on stderr."""
     from kit.cli import main
 
     started = time.monotonic()
@@ -223,6 +236,9 @@ def run(exercise: str, root, require_isolation: bool = True) -> int:
     if results.is_file():
         return 0
     message = problem if path is None else f"The autograder could not grade {path.name}: {problem}"
+    if path is not None and status == 2 and "refusing to grade" in problem:
+        print(f"kit autograder: the instructor's side of the refusal: {problem}", file=sys.stderr)
+        message = REFUSED
     results.write_text(json.dumps(failure_results(message, time.monotonic() - started)) + "\n", encoding="utf-8")
     print(message, file=sys.stderr)
     return 1

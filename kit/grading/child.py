@@ -1,13 +1,16 @@
 """The forked side of the sandbox (trusted code; the submission only ever runs in the grandchild).
 
 The zygote forks a *keeper* per call and hands it the call's own socket (a fresh socket pair the
-parent made for this call alone). The keeper reads the request from it, isolates itself — new
-session, child subreaper; as root also new mount, network and PID namespaces, a private tmpfs
-for ``/tmp``, empty read-only mounts over the grader's hidden paths — and forks the *runner*.
-The runner drops to the sandbox user, sets its resource limits, imports the submission and calls
-one driver from :mod:`kit.grading.drivers`. The keeper reads the runner's answer and output
-through pipes, enforces the wall-clock and output limits, kills what is left (as root the PID
-namespace dies with its first process; otherwise every process the runner left behind, even
+parent made for this call alone). The keeper reads the request from it, isolates itself at the
+highest of the :data:`LEVELS` this machine allows (:func:`_isolate`) — new session, child
+subreaper; ``full``: new mount, network and PID namespaces, a private tmpfs for ``/tmp``, empty
+read-only mounts over the grader's hidden paths; ``container`` (root without CAP_SYS_ADMIN, as in
+Docker or on Gradescope): the hidden paths made root-only — and forks the *runner*. The runner
+drops to the sandbox user, sets its resource limits and no_new_privs (at ``container`` also a
+seccomp filter that refuses network sockets, :func:`install_network_filter`), imports the
+submission and calls one driver from :mod:`kit.grading.drivers`. The keeper reads the runner's answer and output
+through pipes, enforces the wall-clock and output limits, kills what is left (with a PID
+namespace it dies with its first process; otherwise every process the runner left behind, even
 one that called ``setsid``, is re-parented to the keeper, which kills it) and sends status,
 answer and output tail back on the call's socket. Nothing from the request stays in the
 zygote's memory, so one submission cannot read another's, and nothing a call leaves behind can
@@ -24,6 +27,7 @@ import resource
 import select
 import shutil
 import signal
+import stat
 import struct
 import sys
 import time
@@ -34,8 +38,19 @@ CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 4096, 16384, 1 << 18
 MS_REMOUNT = 32
 PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")  # each call gets its own empty tmpfs there
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_CHILD_SUBREAPER = 1, 4, 24, 36
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 36, 38
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
+CAP_SYS_ADMIN = 21
+LEVELS = {  # most isolated first; what each level leaves out, as every report names it
+    "full": "its own user; mount, network and PID namespaces",
+    "container": "no mount, network or PID namespace: the submission runs as its own user with no new privileges, "
+                 "a seccomp filter refuses network sockets, the hidden paths are made root-only (chmod go-rwx, "
+                 "left so) and the keeper kills what it leaves behind; /tmp is shared",
+    "none": "not root: the submission runs as the grader's user, may read what it reads and use the network "
+            "(limits, a new session and a scratch directory only)",
+}
+LEVEL_VARIABLE = "KIT_SANDBOX_LEVEL"  # the most isolation to use: full (default), container or none
+FILTER_EXIT = 72  # a runner whose seccomp filter would not load exits with this, before any submission code
 REPORT_HEADER = struct.Struct("<QQQ")  # lengths of status JSON, answer frame, output tail
 LEFTOVER_KILL_SECONDS = 2.0  # SIGKILL takes effect in microseconds; this only bounds a fork race
 OUTPUT_TAIL_BYTES = 8192
@@ -57,9 +72,65 @@ def _mount(source, target, fstype, flags, data=None):
 
 
 def privileged() -> bool:
-    """True when the full sandbox is available: root, unless ``KIT_SANDBOX_UNPRIVILEGED=1`` asks
-    for the degraded path (how the tests exercise it on a root machine)."""
-    return os.geteuid() == 0 and os.environ.get("KIT_SANDBOX_UNPRIVILEGED") != "1"
+    """True when the sandbox runs as root (``full`` or ``container`` level), unless
+    ``KIT_SANDBOX_UNPRIVILEGED=1`` or ``KIT_SANDBOX_LEVEL=none`` asks for the degraded path (how
+    the tests exercise it on a root machine)."""
+    return os.geteuid() == 0 and os.environ.get("KIT_SANDBOX_UNPRIVILEGED") != "1" and level_setting() != "none"
+
+
+def level_setting() -> str:
+    """The most isolation the sandbox may use: ``KIT_SANDBOX_LEVEL`` (``full``, the default;
+    ``container``; ``none``). A lower level than the machine allows is how the tests, or an
+    instructor, try a deployment's level on a machine that allows more: see
+    :func:`limit_capabilities`.
+
+    Example:
+        >>> level_setting()                    # KIT_SANDBOX_LEVEL unset      # doctest: +SKIP
+        'full'
+    """
+    text = os.environ.get(LEVEL_VARIABLE, "").strip().lower() or "full"
+    if text not in LEVELS:
+        from kit.errors import InvalidParameter
+
+        raise InvalidParameter(f"The {LEVEL_VARIABLE} environment variable must be one of {', '.join(LEVELS)}. "
+                               f"Got {text!r} instead. Unset it to isolate as much as the machine allows.")
+    return text
+
+
+def describe_level(level: str) -> str:
+    """``"container (no mount, network or PID namespace: …)"``: a level and what it means.
+
+    Example:
+        >>> describe_level("full")
+        'full (its own user; mount, network and PID namespaces)'
+    """
+    if level not in LEVELS:
+        raise ValueError(f"The isolation level must be one of {tuple(LEVELS)}. Got {level!r} instead.")
+    return f"{level} ({LEVELS[level]})"
+
+
+def level_rank(level: str) -> int:
+    """0 for ``full``, 1 for ``container``, 2 for ``none`` (more is less isolated); an unknown name ranks last."""
+    return list(LEVELS).index(level) if level in LEVELS else len(LEVELS)
+
+
+def limit_capabilities() -> None:
+    """Give up, as root, what a lower ``KIT_SANDBOX_LEVEL`` (or ``KIT_SANDBOX_UNPRIVILEGED=1``)
+    does not have: ``none`` every capability (:func:`drop_capabilities`), ``container``
+    CAP_SYS_ADMIN only, as Docker's default capabilities do (no namespace can be entered after
+    it). The zygote calls it first, and so does the isolation probe, so both find the same level."""
+    if os.geteuid() != 0:
+        return
+    if not privileged():
+        drop_capabilities()
+    elif level_setting() == "container":
+        _check(_libc.prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0), "prctl(PR_CAPBSET_DROP)")
+        header = (ctypes.c_uint32 * 2)(_LINUX_CAPABILITY_VERSION_3, 0)
+        data = (ctypes.c_uint32 * 6)()
+        _check(_libc.capget(header, data), "capget")
+        for index in range(3):  # effective, permitted, inheritable of the low word: CAP_SYS_ADMIN is bit 21
+            data[index * 2] &= ~(1 << CAP_SYS_ADMIN)
+        _check(_libc.capset(header, data), "capset")
 
 
 def sandbox_user(requested=None) -> tuple[int, int] | None:
@@ -101,22 +172,33 @@ def drop_capabilities() -> None:
     _check(_libc.capset(header, data), "capset")
 
 
-def _isolate(hide: list[str], tmp_mb: int, notes: list[str]) -> bool:
-    """Enter new namespaces as root; returns True when the PID namespace is in place."""
+def _isolate(hide: list[str], tmp_mb: int, notes: list[str], changed: list[str] | None = None) -> str:
+    """Isolate this keeper as much as the machine allows; returns the level (see :data:`LEVELS`).
+
+    ``full``: new mount, network and PID namespaces (root with CAP_SYS_ADMIN), hidden paths
+    covered by empty mounts. ``container``: root without CAP_SYS_ADMIN (unshare fails, as in
+    Docker or on Gradescope) or ``KIT_SANDBOX_LEVEL=container``: the hidden paths are made
+    root-only instead (:func:`make_root_only`; those changed are appended to ``changed``) and the
+    runner adds its seccomp filter. ``none``: not root. What a level's own steps could not do is
+    appended to ``notes``.
+    """
     if not privileged():
         notes.append("not root: no network, mount or PID isolation and no separate user "
                      "(limits, a new session and a scratch directory only)")
-        return False
+        return "none"
+    if level_setting() == "container":
+        _contain(hide, notes, changed)
+        return "container"
     try:
         _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID), "unshare")
-    except OSError as error:
-        notes.append(f"namespaces unavailable ({error}); no network or mount isolation")
-        return False
+    except OSError:  # no CAP_SYS_ADMIN (Docker's default capabilities, Gradescope) or no namespaces
+        _contain(hide, notes, changed)
+        return "container"
     try:  # without this, the mounts below would propagate to the host: then mount nothing
         _mount(None, "/", None, MS_REC | MS_PRIVATE)
     except OSError as error:
         notes.append(f"could not make mounts private ({error.strerror or error}); nothing hidden")
-        return True
+        return "full"
     # Each step that fails is reported and skipped: a grade with a note beats no grade at all.
     steps = []
     # The hidden paths first: a repository cloned under /tmp (as CI may do) is still there to
@@ -156,42 +238,167 @@ def _isolate(hide: list[str], tmp_mb: int, notes: list[str]) -> bool:
             notes.append(f"could not {what} ({error.strerror or error})")
     for _, descriptor in kept:
         os.close(descriptor)
+    return "full"
+
+
+def make_root_only(path: str) -> bool:
+    """Take every permission of group and others off ``path`` itself (``chmod go-rwx``, not
+    recursive: a folder others cannot enter hides everything below it). True when its mode
+    changed. A symbolic link is refused (OSError): what it points to is not the path's to hide."""
+    status = os.lstat(path)
+    if stat.S_ISLNK(status.st_mode):
+        raise OSError(0, "a symbolic link")
+    if not status.st_mode & 0o077:
+        return False
+    os.chmod(path, stat.S_IMODE(status.st_mode) & ~0o077)
     return True
 
 
-def kept_paths() -> list[str]:
-    """What every child must still read: the kit's package and Python's own libraries."""
-    import sysconfig
+def _contain(hide: list[str], notes: list[str], changed: list[str] | None = None) -> None:
+    """The container level's own steps in the keeper: every hidden path made root-only (the
+    sandbox user is neither its owner nor in its group, so it can no longer open it or, for a
+    folder, anything below it), and the seccomp library found."""
+    for path in hide:
+        try:
+            if make_root_only(path) and changed is not None:
+                changed.append(path)
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            notes.append(f"could not make {path} root-only ({error.strerror or error})")
+    try:
+        _seccomp()
+    except OSError as error:
+        notes.append(f"no seccomp: network not blocked ({error.strerror or error})")
 
-    paths = {os.path.dirname(os.path.dirname(os.path.abspath(__file__))), sys.prefix, sys.base_prefix, sys.exec_prefix}
-    paths.update(p for key, p in sysconfig.get_paths().items() if key in ("stdlib", "platstdlib", "purelib", "platlib"))
-    return sorted({os.path.realpath(p) for p in paths})
+
+# The container level's network filter: libseccomp through ctypes rather than a hand-built BPF
+# program. The kit states only the policy (socket() of any family but AF_UNIX, and
+# io_uring_setup, answer an errno); the library, maintained with the kernel, knows every
+# architecture's syscall numbers, checks the audit architecture, and sends a syscall of another
+# ABI (x32 or i386 on x86_64: measured, an x32 socket() is killed with SIGSYS) to its
+# bad-architecture action, all of which a hand-built program would have to get right, per
+# architecture, in the kit. libseccomp.so.2 is an apt dependency on Debian and on Ubuntu 22.04
+# (Gradescope's base image); where it is missing the level says so ("no seccomp: network not
+# blocked"). Only its stable C ABI is used: seccomp_init, seccomp_syscall_resolve_name,
+# seccomp_rule_add_array (not the variadic seccomp_rule_add), seccomp_load, seccomp_release.
+SECCOMP_LIBRARY = "libseccomp.so.2"
+SCMP_ACT_ALLOW = 0x7FFF0000
+SCMP_ACT_ERRNO = 0x00050000  # | the errno
+SCMP_CMP_NE = 1
+SOCKET_ERRNO = 13  # EACCES, what socket() answers when a policy refuses it
+IO_URING_ERRNO = 1  # EPERM, as Docker's profile answers: io_uring could open sockets past the socket() rule
+_seccomp_library = None
 
 
-def isolation_problems(hide: list[str], tmp_mb: int = 64) -> list[str]:
-    """What the sandbox cannot do here ([] when it isolates fully), found by trying it.
+class _ArgumentComparison(ctypes.Structure):  # struct scmp_arg_cmp
+    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("datum_a", ctypes.c_uint64),
+                ("datum_b", ctypes.c_uint64)]
 
-    Forks a child that enters the namespaces and mounts the hidden paths exactly as a call's
-    keeper does, then exits; the namespaces die with it. Cheap (a few milliseconds) and free of
-    TensorFlow, so ``kit grade --require-isolation`` can refuse before importing it.
+
+def _seccomp():
+    """libseccomp, loaded once per process (the zygote preloads it); OSError when it is missing."""
+    global _seccomp_library
+    if _seccomp_library is None:
+        library = ctypes.CDLL(SECCOMP_LIBRARY, use_errno=True)
+        library.seccomp_init.restype = ctypes.c_void_p
+        library.seccomp_init.argtypes = [ctypes.c_uint32]
+        library.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
+        library.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint,
+                                                   ctypes.POINTER(_ArgumentComparison)]
+        library.seccomp_load.argtypes = [ctypes.c_void_p]
+        library.seccomp_release.argtypes = [ctypes.c_void_p]
+        _seccomp_library = library
+    return _seccomp_library
+
+
+def install_network_filter() -> None:
+    """Refuse, in this process and every process and thread it starts from now on, ``socket()``
+    of every family but AF_UNIX (EACCES: AF_INET, AF_INET6, AF_NETLINK, AF_PACKET …) and
+    ``io_uring_setup`` (EPERM), after setting no_new_privs. Raises OSError when it cannot.
+
+    ``connect``/``sendto`` need no rule: a filtered process can only create AF_UNIX sockets, and
+    the runner inherits no other descriptor (:func:`_start_runner` closes them all).
 
     Example:
-        >>> isolation_problems([])   # as root with namespaces: nothing missing  # doctest: +SKIP
-        []
+        >>> install_network_filter()             # in a forked child        # doctest: +SKIP
+        >>> socket.socket(socket.AF_INET)                                    # doctest: +SKIP
+        Traceback (most recent call last):
+        PermissionError: [Errno 13] Permission denied
     """
-    if not isinstance(hide, (list, tuple)) or not all(isinstance(p, str) for p in hide):
-        raise TypeError("The 'hide' parameter of isolation_problems must be a list of paths (str). "
-                        f"Got {hide!r} instead.")
+    import socket
+
+    library = _seccomp()
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
+    context = library.seccomp_init(SCMP_ACT_ALLOW)
+    if not context:
+        raise OSError(0, "seccomp_init failed")
+    try:
+        rules = (("socket", SOCKET_ERRNO, [_ArgumentComparison(0, SCMP_CMP_NE, socket.AF_UNIX, 0)]),
+                 ("io_uring_setup", IO_URING_ERRNO, []))
+        for name, errno, comparisons in rules:
+            number = library.seccomp_syscall_resolve_name(name.encode())
+            if number < 0:
+                raise OSError(0, f"libseccomp does not know {name}")
+            array = (_ArgumentComparison * len(comparisons))(*comparisons) if comparisons else None
+            result = library.seccomp_rule_add_array(context, SCMP_ACT_ERRNO | errno, number, len(comparisons), array)
+            if result != 0:
+                raise OSError(-result, f"seccomp_rule_add({name}): {os.strerror(-result)}")
+        result = library.seccomp_load(context)
+        if result != 0:
+            raise OSError(-result, f"seccomp_load: {os.strerror(-result)}")
+    finally:
+        library.seccomp_release(context)
+
+
+def _verify_container(hide: list[str], user) -> list[str]:
+    """What the container level fails to do, found as the sandbox user: a fork drops to ``user``,
+    tries to open every hidden path, installs the network filter and tries an AF_INET and an
+    AF_INET6 socket (must be refused) and an AF_UNIX pair (must work). [] when all holds."""
+    def work():
+        import socket
+
+        problems = []
+        if user is not None:
+            os.setgroups([])
+            os.setgid(user[1])
+            os.setuid(user[0])
+        for path in hide:
+            try:
+                os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW))
+            except OSError:
+                continue  # refused (or gone): hidden
+            problems.append(f"{path} stays readable by the sandbox user")
+        try:
+            install_network_filter()
+        except OSError as error:
+            return problems + [f"no seccomp: network not blocked ({error.strerror or error})"]
+        for family in (socket.AF_INET, socket.AF_INET6):
+            try:
+                socket.socket(family, socket.SOCK_STREAM).close()
+                problems.append(f"the seccomp filter let a {family.name} socket open: network not blocked")
+            except OSError:
+                pass
+        for end in socket.socketpair(socket.AF_UNIX):
+            end.close()
+        return problems
+
+    problems = _in_fork(work, "the container probe")
+    return [str(p) for p in problems] if type(problems) is list else ["the container probe gave no answer"]
+
+
+def _in_fork(work, what: str):
+    """``work()``'s JSON-able result, computed in a forked child (what it changes in its process
+    ends with it); a failure in it becomes ``["WHAT failed (…)"]``; None when it gave no answer."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the forked child
-        notes = []
         try:
             os.close(read_end)
-            _isolate(list(hide), tmp_mb, notes)
+            result = work()
         except BaseException as error:
-            notes.append(f"the isolation probe failed ({type(error).__name__}: {error})")
-        os.write(write_end, json.dumps(notes).encode()[:60000])
+            result = [f"{what} failed ({type(error).__name__}: {error})"]
+        os.write(write_end, json.dumps(result).encode()[:60000])
         os._exit(0)
     os.close(write_end)
     data = bytearray()
@@ -203,10 +410,78 @@ def isolation_problems(hide: list[str], tmp_mb: int = 64) -> list[str]:
     os.close(read_end)
     os.waitpid(pid, 0)
     try:
-        notes = json.loads(bytes(data))
+        return json.loads(bytes(data))
     except ValueError:
-        return ["the isolation probe gave no answer"]
-    return [str(note) for note in notes] if type(notes) is list else ["the isolation probe gave no answer"]
+        return None
+
+
+def probe(hide: list[str], tmp_mb: int, user, notes: list[str], changed: list[str] | None = None) -> str:
+    """Isolate as a call's keeper does and, at ``container`` level, verify it as the sandbox user
+    ``user``; returns the level, appends what is missing to ``notes`` and the paths whose mode
+    changed to ``changed``. Runs in a fork (a probe call's keeper, or :func:`isolation_level`'s
+    child): namespaces it enters die with it."""
+    level = _isolate(hide, tmp_mb, notes, changed)
+    if level == "container":
+        notes += _verify_container(hide, user)
+    return level
+
+
+def kept_paths() -> list[str]:
+    """What every child must still read: the kit's package and Python's own libraries."""
+    import sysconfig
+
+    paths = {os.path.dirname(os.path.dirname(os.path.abspath(__file__))), sys.prefix, sys.base_prefix, sys.exec_prefix}
+    paths.update(p for key, p in sysconfig.get_paths().items() if key in ("stdlib", "platstdlib", "purelib", "platlib"))
+    return sorted({os.path.realpath(p) for p in paths})
+
+
+def isolation_level(hide: list[str], tmp_mb: int = 64) -> tuple[str, list[str]]:
+    """``(level, problems)``: how much the sandbox isolates here (:data:`LEVELS`) and what that
+    level's own steps cannot do ([] when they all hold), found by trying it.
+
+    Forks a child that isolates exactly as a call's keeper does (namespaces and mounts; or, at
+    ``container`` level, the hidden paths made root-only, then checked as the sandbox user with
+    the network filter on) and exits; namespaces die with it. Cheap (milliseconds) and free of
+    TensorFlow, so ``kit grade --require-isolation`` can refuse before importing it.
+
+    Example:
+        >>> isolation_level([])   # as root with namespaces       # doctest: +SKIP
+        ('full', [])
+    """
+    if not isinstance(hide, (list, tuple)) or not all(isinstance(p, str) for p in hide):
+        raise TypeError("The 'hide' parameter of isolation_level must be a list of paths (str). "
+                        f"Got {hide!r} instead.")
+    level_setting()  # a wrong KIT_SANDBOX_LEVEL is the caller's error, raised here
+    try:
+        _seccomp()  # loaded here, not in the fork: dlopen in a fork of a threaded process may hang
+    except OSError:
+        pass  # the probe says so
+
+    def work():
+        notes = []
+        return {"level": probe(list(hide), tmp_mb, sandbox_user(), notes), "notes": notes}
+
+    found = _in_fork(work, "the isolation probe")
+    if type(found) is list:  # the probe itself failed
+        return "none", [str(note) for note in found]
+    level, notes = (found.get("level"), found.get("notes")) if type(found) is dict else (None, None)
+    if level not in LEVELS or type(notes) is not list:
+        return "none", ["the isolation probe gave no answer"]
+    return level, [str(note) for note in notes]
+
+
+def isolation_problems(hide: list[str], tmp_mb: int = 64) -> list[str]:
+    """What the sandbox cannot do here: [] when it isolates at ``full`` or ``container`` level
+    with every step of that level in place (see :func:`isolation_level`, which also says which).
+
+    Example:
+        >>> isolation_problems([])   # as root: nothing missing  # doctest: +SKIP
+        []
+    """
+    if not isinstance(hide, (list, tuple)) or not all(isinstance(p, str) for p in hide):
+        raise TypeError("The 'hide' parameter of isolation_problems must be a list of paths (str). "
+                        f"Got {hide!r} instead.")
+    return isolation_level(hide, tmp_mb)[1]
 
 
 def _memory_base_kb() -> int:
@@ -249,15 +524,24 @@ def _tasks_of(uid: int) -> int:
     return count
 
 
-def _drop_privileges(user, workdir) -> None:
-    if user is None:
-        return
-    uid, gid = user
-    os.setgroups([])
-    os.setgid(gid)
-    os.setuid(uid)
-    if os.getuid() == 0 or os.geteuid() == 0:  # never run a submission as root
-        os._exit(70)
+def _drop_privileges(user, workdir, level: str = "full") -> None:
+    """The runner becomes ``user`` (as root), takes no_new_privs (no setuid program can give it
+    privileges back) and, at ``container`` level, the network filter; a runner that cannot is
+    ended before any of the submission's code runs."""
+    if user is not None:
+        uid, gid = user
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+        if os.getuid() == 0 or os.geteuid() == 0:  # never run a submission as root
+            os._exit(70)
+    _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    if level == "container":
+        try:
+            install_network_filter()
+        except OSError as error:
+            os.write(2, f"kit sandbox: the network filter would not load ({error}); nothing ran\n".encode())
+            os._exit(FILTER_EXIT)
 
 
 def load_submission(source: str, path: str) -> types.ModuleType:
@@ -314,12 +598,12 @@ def _run(request: dict, result_fd: int) -> None:
     os._exit(0)
 
 
-def _start_runner(request, limits, user, workdir, result_w, output_w, pidns: bool):
+def _start_runner(request, limits, user, workdir, result_w, output_w, level: str):
     pid = os.fork()
     if pid:
         return pid
     try:
-        if not pidns:
+        if level != "full":  # no PID namespace
             os.setpgid(0, 0)  # its own group, so every process it forks can be killed together
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
@@ -333,7 +617,7 @@ def _start_runner(request, limits, user, workdir, result_w, output_w, pidns: boo
                 except OSError:
                     pass
         _set_limits(limits, user)
-        _drop_privileges(user, workdir)
+        _drop_privileges(user, workdir, level)
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         os.chdir(workdir)
         os.environ.clear()
@@ -395,11 +679,17 @@ def keep(call_fd: int, control_fd: int | None = None) -> None:
         _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
         length = struct.unpack("<Q", _receive(call_fd, 8))[0]
         request = json.loads(_receive(call_fd, length))
-        pidns = _isolate(request.get("hide", []), request["limits"]["file_mb"] * 4, status["notes"])
+        hide, tmp_mb = request.get("hide", []), request["limits"]["file_mb"] * 4
         if request.get("probe"):  # only asked what isolation is possible here: no runner
-            status["state"] = "probed"
+            changed = []
+            status["level"] = probe(hide, tmp_mb, sandbox_user(request.get("user")), status["notes"], changed)
+            status.update(state="probed", changed=changed)
         else:
-            status.update(_run_once(request, pidns, answer, output))
+            status["level"] = level = _isolate(hide, tmp_mb, status["notes"])
+            expected = request.get("level")
+            if expected in LEVELS and level_rank(level) > level_rank(expected):
+                status["notes"].append(f"this call ran at level {level}, not {expected} as found at the start")
+            status.update(_run_once(request, level, answer, output))
     except BaseException as error:  # a keeper failure is the grader's, reported as such
         status.update(state="internal", message=f"{type(error).__name__}: {error}")
     reap = status.pop("reap", None)
@@ -414,7 +704,7 @@ def keep(call_fd: int, control_fd: int | None = None) -> None:
         os._exit(0)
 
 
-def _run_once(request: dict, pidns: bool, answer: bytearray, output: bytearray) -> dict:
+def _run_once(request: dict, level: str, answer: bytearray, output: bytearray) -> dict:
     """Write the submission into a fresh scratch folder, run the runner once, watch it; its status."""
     import tempfile
 
@@ -433,15 +723,42 @@ def _run_once(request: dict, pidns: bool, answer: bytearray, output: bytearray) 
         result_r, result_w = os.pipe()
         output_r, output_w = os.pipe()
         started = time.monotonic()
-        runner = _start_runner(request, limits, user, workdir, result_w, output_w, pidns)
+        runner = _start_runner(request, limits, user, workdir, result_w, output_w, level)
         os.close(result_w)
         os.close(output_w)
         for fd in (result_r, output_r):
             os.set_blocking(fd, False)
-        return _watch(runner, pidns, limits, started, result_r, output_r, answer, output)
+        return _watch(runner, level == "full", limits, started, result_r, output_r, answer, output)
     finally:
-        if user is None:
-            shutil.rmtree(workdir, ignore_errors=True)  # as root the tmpfs vanishes with the namespace
+        if level != "full":  # at full level the private tmpfs vanishes with the namespace
+            shutil.rmtree(workdir, ignore_errors=True)
+        if level == "container" and user is not None and request.get("user") and not os.environ.get("KIT_SANDBOX_USER"):
+            remove_files_of(user[0])
+
+
+def remove_files_of(uid: int) -> int:
+    """Remove what ``uid`` owns at the top of ``/tmp``, ``/var/tmp`` and ``/dev/shm`` (where any
+    user may write); returns how many entries. At ``container`` level, with no private tmpfs,
+    the keeper calls it after each call: the uid is its zygote's alone (never a shared
+    ``KIT_SANDBOX_USER``), so whatever it owns there the call left behind."""
+    removed = 0
+    for folder in PRIVATE_TMP:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)  # never follows a link inside
+                else:
+                    os.unlink(entry.path)
+                removed += 1
+            except OSError:
+                pass
+    return removed
 
 
 def _watch(runner, pidns, limits, started, result_r, output_r, answer, output) -> dict:

@@ -61,11 +61,14 @@ class GradeResult:
     # ((points, public description), …) of the checks this grading did not run (hidden ones in a
     # `kit check`): the report says how many points remain and what they test in general.
     not_run: tuple = ()
+    # How the sandbox isolated it (kit.grading.child.LEVELS): "full", "container" or "none".
+    isolation_level: str = "full"
 
     @property
     def isolated(self) -> bool:
-        """False when the submission's code ran without full isolation (see ``isolation``)."""
-        return not self.isolation
+        """False when the submission's code ran without isolation: at level ``none``, or with a
+        step of its level missing (see ``isolation``)."""
+        return not self.isolation and self.isolation_level != "none"
 
     @property
     def score(self) -> float:
@@ -89,7 +92,8 @@ class GradeResult:
             checks.append(entry)
         data = {"exercise": self.exercise, "submission": self.submission, "score": self.score,
                 "max_score": self.max_score, "checks": checks, "notes": list(self.notes),
-                "isolated": self.isolated, "isolation_problems": list(self.isolation), "problem": self.problem,
+                "isolated": self.isolated, "isolation_level": self.isolation_level,
+                "isolation_problems": list(self.isolation), "problem": self.problem,
                 "not_implemented": [{"function": f, "message": m, "checks": list(names)}
                                     for f, m, names in self.not_implemented],
                 "not_run": [{"points": p, "description": d} for p, d in self.not_run]}
@@ -108,11 +112,13 @@ class GradeResult:
         """
         checks = tuple(CheckResult(c["name"], c["score"], c["max_score"], c["visibility"], c["message"],
                                    c.get("seconds", 0.0)) for c in data["checks"])
+        # A row graded before the levels existed: no problem was full isolation, any other none.
+        level = data.get("isolation_level") or ("full" if not data["isolation_problems"] else "none")
         return cls(data["exercise"], data["submission"], checks, data.get("seconds", 0.0), tuple(data["notes"]),
                    data.get("calls", 0), data.get("child_seconds", 0.0), tuple(data["isolation_problems"]),
                    data["problem"],
                    tuple((n["function"], n["message"], tuple(n["checks"])) for n in data["not_implemented"]),
-                   tuple((n["points"], n["description"]) for n in data["not_run"]))
+                   tuple((n["points"], n["description"]) for n in data["not_run"]), level)
 
 
 def _check_visibility(visibility) -> tuple:
@@ -183,18 +189,21 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
         limits: per-call limits (default: the exercise's own, :func:`kit.grading.exercises.default_limits`);
             each check's own timeout is applied on top (the smaller wins).
         checks: the checks to run (default: the exercise's ``CHECKS``).
-        require_isolation: True refuses to grade (:class:`kit.grading.sandbox.IsolationRequired`,
-            before any of the submission's code runs) where the sandbox cannot isolate it, and
-            discards a grade during which isolation failed; None reads ``KIT_REQUIRE_ISOLATION``.
+        require_isolation: True (or ``"container"``) refuses to grade
+            (:class:`kit.grading.sandbox.IsolationRequired`, before any of the submission's code
+            runs) where the sandbox isolates at level ``none`` or a step of its level fails, and
+            discards a grade during which isolation failed; ``"full"`` refuses below ``full``
+            too; None reads ``KIT_REQUIRE_ISOLATION``.
 
     Never raises for anything the submission does; a file that cannot be read at all scores 0
-    on every check with a message saying why. Without isolation the result says so
-    (``result.isolated``, ``result.isolation``).
+    on every check with a message saying why. The result names its isolation level
+    (``result.isolation_level``) and, without isolation, says why (``result.isolated``,
+    ``result.isolation``).
     """
-    from kit.grading.sandbox import IsolationRequired, Zygote, isolation_required
+    from kit.grading.sandbox import IsolationRequired, Zygote, meets, required_level
 
     chosen = _check_visibility(visibility)
-    require = isolation_required(require_isolation)
+    require = required_level(require_isolation)
     if not isinstance(path, (str, Path, Submission)):
         raise TypeError(f"path must be a str, a Path or a kit.grading.submission.Submission. Got {path!r} of type "
                         f"{type(path).__name__} instead.")
@@ -215,13 +224,14 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
     try:
         if require:
             zygote.start()
-            if zygote.isolation:
-                raise IsolationRequired(zygote.isolation)
+            if not meets(zygote.level, zygote.isolation, require):
+                raise IsolationRequired(zygote.isolation, zygote.level, require)
         try:
             submission = path if isinstance(path, Submission) else read_submission(path)
             source, filename = source_of(submission)
         except SubmissionError as error:
-            return _everything_failed(found, shown, selected, str(error), started, not_run=not_run)
+            return _everything_failed(found, shown, selected, str(error), started, not_run=not_run,
+                                      level=_level_of(zygote))
         session = Session(source, zygote, limits or exercise_folders.default_limits(found), filename, visibility=chosen)
         try:
             session.run("names", {}, timeout=IMPORT_TIMEOUT)
@@ -235,11 +245,11 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
         if owned:
             zygote.close()
     isolation = tuple(dict.fromkeys(zygote.isolation + session.notes))
-    if require and isolation:
-        raise IsolationRequired(isolation)
+    if not meets(zygote.level, isolation, require):
+        raise IsolationRequired(isolation, zygote.level, require)
     notes = tuple(f"sandbox: {note} (see docs/grading.md)" for note in isolation)
     if results is None:
-        return _everything_failed(found, shown, selected, text, started, notes, isolation, not_run)
+        return _everything_failed(found, shown, selected, text, started, notes, isolation, not_run, zygote.level)
     todo = {}
     for (result, function) in graded:
         if function is not None:
@@ -247,7 +257,7 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
     not_implemented = tuple((f, session.not_implemented[f], tuple(names)) for f, names in todo.items())
     return GradeResult(f"{found.id}-{found.slug}", shown, results, time.monotonic() - started, notes,
                        len(session.calls), sum(seconds for _, seconds, _ in session.calls), isolation,
-                       not_implemented=not_implemented, not_run=not_run)
+                       not_implemented=not_implemented, not_run=not_run, isolation_level=zygote.level)
 
 
 def unread_result(exercise, path, message: str, checks: list | None = None) -> GradeResult:
@@ -259,15 +269,29 @@ def unread_result(exercise, path, message: str, checks: list | None = None) -> G
         >>> unread_result("04", "class/mallory.py", "could not read mallory.py: it is a symbolic link").score
         0.0
     """
+    from kit.grading.child import isolation_level
+    from kit.grading.sandbox import default_hidden_paths
+
     found = exercise_folders.find(exercise)
     if not isinstance(message, str) or not message.strip():
         raise TypeError(f"message must be a non-empty str saying why. Got {message!r} instead.")
     every = list(checks if checks is not None else exercise_folders.load_checks(found))
     return _everything_failed(found, path, every, message, time.monotonic(),
-                              not_run=exercise_folders.hidden_manifest(found))
+                              not_run=exercise_folders.hidden_manifest(found),
+                              level=isolation_level(default_hidden_paths())[0])
 
 
-def _everything_failed(found, path, selected, message, started, notes=(), isolation=(), not_run=()) -> GradeResult:
+def _level_of(zygote) -> str:
+    """The zygote's isolation level; for one not started (nothing ran), the cheap probe's."""
+    if zygote.pid is not None:
+        return zygote.level
+    from kit.grading.child import isolation_level
+
+    return isolation_level(list(zygote.hide))[0]
+
+
+def _everything_failed(found, path, selected, message, started, notes=(), isolation=(), not_run=(),
+                       level="full") -> GradeResult:
     results = tuple(CheckResult(c.name, 0.0, c.points, c.visibility, message, 0.0) for c in selected)
     return GradeResult(f"{found.id}-{found.slug}", str(Path(path)), results, time.monotonic() - started, tuple(notes),
-                       isolation=tuple(isolation), problem=message, not_run=not_run)
+                       isolation=tuple(isolation), problem=message, not_run=not_run, isolation_level=level)

@@ -3,8 +3,9 @@
 Every writer accepts whatever characters a submission put into its messages: lone surrogates
 become U+FFFD (so the JSON is valid UTF-8 for any reader), a message longer than
 ``MESSAGE_CHARACTERS`` is cut, and the text table shows control characters as escapes (so a
-message cannot move the cursor, clear the terminal or forge a "Total:" line). A grade made
-without full isolation says so at the top of the text and Gradescope reports.
+message cannot move the cursor, clear the terminal or forge a "Total:" line). Every report
+names the sandbox's isolation level (``isolation: container (…)``, :func:`isolation_line`); a
+grade made without isolation also says so at the top of the text and Gradescope reports.
 
 Example:
     >>> print(text(result))          # doctest: +SKIP
@@ -18,6 +19,7 @@ import json
 import re
 import textwrap
 
+from kit.grading.child import LEVELS, describe_level
 from kit.grading.engine import GradeResult
 from kit.grading.protocol import clean_text
 
@@ -49,11 +51,19 @@ def shown_points(value: float) -> str:
     return f"{round(float(value), 2):g}"
 
 
+def isolation_line(result: GradeResult) -> str:
+    """``isolation: LEVEL (what it means)``: the line every report carries."""
+    level = result.isolation_level if result.isolation_level in LEVELS else "none"
+    return f"isolation: {describe_level(level)}"
+
+
 def isolation_warning(result: GradeResult) -> str:
-    """One line saying the submission ran without full isolation ('' when it was isolated)."""
+    """One line saying the submission ran without isolation ('' when it was isolated)."""
     if result.isolated:
         return ""
-    return ("WARNING: the sandbox could not isolate this submission (" + "; ".join(map(_clean, result.isolation))
+    level = result.isolation_level if result.isolation_level in LEVELS else "none"
+    return (f"WARNING: the sandbox could not isolate this submission (level {level}: "
+            + "; ".join(map(_clean, result.isolation))
             + "): its code could read files and use the network, so this grade is not safe for marks. "
             "Grade as root in a container (docs/grading.md, Isolation).")
 
@@ -103,6 +113,7 @@ def text(result: GradeResult, width: int = 100) -> str:
             lines += textwrap.wrap(f"- {_visible(description, one_line=True)} ({shown_points(p)} points)", width,
                                    initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False)
     lines += [f"Note: {_visible(note, one_line=True)}" for note in result.notes]
+    lines.append(isolation_line(result))
     return "\n".join(lines)
 
 
@@ -173,6 +184,7 @@ def html(result: GradeResult) -> str:
         parts.append(f"<p>{shown_points(points)} more points are in hidden checks, which <code>kit grade</code> and your "
                      f"course's grader run (a visible pass is not yet full marks). What they test:</p><ul>{items}</ul>")
     parts += [f"<p>Note: {escape(note)}</p>" for note in result.notes]
+    parts.append(f"<p>{escape(isolation_line(result))}</p>")
     return "".join(parts) + "</div>"
 
 
@@ -203,7 +215,7 @@ def gradescope(result: GradeResult) -> dict:
             "status": "passed" if c.passed else "failed", "output": _markdown(_clean(c.message)),
             "output_format": "md", "visibility": c.visibility, "tags": [], "extra_data": {},
         })
-    output = f"{_clean(result.exercise)}: {shown_points(result.score)}/{shown_points(result.max_score)}"
+    output = f"{_clean(result.exercise)}: {shown_points(result.score)}/{shown_points(result.max_score)}\n\n{isolation_line(result)}"
     if not result.isolated:
         output += f"\n\n**{isolation_warning(result)}**"
     return {
@@ -211,6 +223,7 @@ def gradescope(result: GradeResult) -> dict:
         "output": output, "output_format": "md",
         "visibility": "visible", "stdout_visibility": "hidden",
         "extra_data": {"notes": [_clean(n) for n in result.notes], "isolated": result.isolated,
+                       "isolation_level": result.isolation_level,
                        "isolation_problems": [_clean(p) for p in result.isolation]},
         "tests": tests, "leaderboard": [],
     }

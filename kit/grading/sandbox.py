@@ -7,15 +7,18 @@ Example:
     >>> outcome.state, outcome.value["plain"]
     ('answered', 6)
 
-Isolation (see :mod:`kit.grading.child`): as root, each call runs as its zygote's own sandbox
-user (:func:`claim_sandbox_user`: a uid of ``KIT_SANDBOX_UIDS`` no other zygote, process or
-account uses, so parallel workers never share one user's process limit) with no supplementary
-groups, in fresh mount, network and PID namespaces, with a private size-capped ``/tmp`` and
-empty mounts over the hidden paths (:func:`default_hidden_paths`). Not as root, only the
-resource limits, a new process group, the keeper's reaping of leftovers and a scratch directory
-apply: the submission could read files the grader's user can read and open network
-connections, which is why graded runs (CI, Gradescope) run as root, in a container.
-:attr:`Zygote.isolation` says, after :meth:`Zygote.start`, what is missing.
+Isolation (see :mod:`kit.grading.child`) has three levels, :attr:`Zygote.level` says which
+one the zygote found at its start and :attr:`Zygote.isolation` what that level's own steps could
+not do ([] when they all hold). As root, each call runs as its zygote's own sandbox user
+(:func:`claim_sandbox_user`: a uid of ``KIT_SANDBOX_UIDS`` no other zygote, process or account
+uses, so parallel workers never share one user's process limit) with no supplementary groups and
+no_new_privs; ``full`` (root with CAP_SYS_ADMIN) adds fresh mount, network and PID namespaces, a
+private size-capped ``/tmp`` and empty mounts over the hidden paths (:func:`default_hidden_paths`);
+``container`` (root without CAP_SYS_ADMIN: Docker's default capabilities, Gradescope) makes the
+hidden paths root-only and refuses network sockets with a seccomp filter instead. ``none`` (not
+root): only the resource limits, a new process group, the keeper's reaping of leftovers and a
+scratch directory apply: the submission could read files the grader's user can read and open
+network connections, which is why graded runs (CI, Gradescope) run as root, in a container.
 
 Channels: the grader talks to the zygote over a ``SOCK_SEQPACKET`` socket pair, and each call
 gets a fresh ``SOCK_STREAM`` pair, one end passed to the call's keeper. Sockets cannot be
@@ -158,37 +161,74 @@ def claim_sandbox_user():
                        "zygote, an account or a running process: set KIT_SANDBOX_UIDS to a wider range of unused ids")
 
 
+REQUIRED_LEVELS = ("container", "full")  # what --require-isolation may ask for; "container" is "at least container"
+
+
 class IsolationRequired(SandboxError):
     """Isolation was required (``require_isolation``, ``--require-isolation``,
-    ``KIT_REQUIRE_ISOLATION=1``) and the sandbox cannot provide it here."""
+    ``KIT_REQUIRE_ISOLATION=1``) and the sandbox cannot provide it here: its level is below the
+    one required (``none``, or ``container`` when ``full`` is), or that level's own steps failed."""
 
-    def __init__(self, problems):
+    def __init__(self, problems, level: str | None = None, required: str = "container"):
         self.problems = list(problems)
-        super().__init__("refusing to grade: the sandbox cannot isolate submissions here ("
-                         + "; ".join(self.problems) + "). Grade as root in a container that allows namespaces "
-                         "(docs/grading.md, Isolation), or drop --require-isolation / KIT_REQUIRE_ISOLATION.")
+        self.level, self.required = level, required
+        found = f"level {level}" + ("; " if self.problems else "") if level else ""
+        how = ("Grade as root in a container that allows namespaces (CAP_SYS_ADMIN)" if required == "full" else
+               "Grade as root, in a container if need be (docs/grading.md, Isolation)")
+        super().__init__(f"refusing to grade: the sandbox cannot isolate submissions here at level {required} or "
+                         f"better ({found}" + "; ".join(self.problems) + f"). {how}, or drop --require-isolation / "
+                         "KIT_REQUIRE_ISOLATION.")
+
+
+def required_level(value=None) -> str | None:
+    """The least isolation grading must have (``"container"`` or ``"full"``), or None to grade
+    at any level with a warning: ``value`` when given (True is ``"container"``, False None),
+    else the environment's ``KIT_REQUIRE_ISOLATION`` (``1``/``true``/``yes``/``container``,
+    ``full``, or ``0``/``false``/``no``/unset).
+
+    Example:
+        >>> required_level(True), required_level(False), required_level("full")
+        ('container', None, 'full')
+    """
+    if isinstance(value, bool):
+        return "container" if value else None
+    if value in REQUIRED_LEVELS:
+        return value
+    if value is not None:
+        raise invalid("require_isolation", "grade_submission",
+                      f"True, False, None (read KIT_REQUIRE_ISOLATION) or one of {REQUIRED_LEVELS}", value)
+    text = os.environ.get("KIT_REQUIRE_ISOLATION", "").strip().lower()
+    if text in ("1", "true", "yes", "on", "container"):
+        return "container"
+    if text == "full":
+        return "full"
+    if text in ("", "0", "false", "no", "off"):
+        return None
+    raise InvalidParameter(f"The KIT_REQUIRE_ISOLATION environment variable must be 1 (at least the container "
+                           f"level), full or 0. Got {text!r} instead. Set it to 1 to refuse grading without "
+                           "isolation, or unset it.")
 
 
 def isolation_required(value=None) -> bool:
-    """Whether grading must refuse without isolation: ``value`` when a bool, else the
-    environment's ``KIT_REQUIRE_ISOLATION`` (``1``/``true``/``yes`` or ``0``/``false``/``no``/unset).
+    """Whether grading must refuse without isolation (:func:`required_level` is not None).
 
     Example:
         >>> isolation_required(True), isolation_required(False)
         (True, False)
     """
-    if isinstance(value, bool):
-        return value
-    if value is not None:
-        raise invalid("require_isolation", "grade_submission", "True, False or None (read KIT_REQUIRE_ISOLATION)",
-                      value)
-    text = os.environ.get("KIT_REQUIRE_ISOLATION", "").strip().lower()
-    if text in ("1", "true", "yes", "on"):
+    return required_level(value) is not None
+
+
+def meets(level: str, problems, required: str | None) -> bool:
+    """Whether a grade isolated at ``level`` with ``problems`` satisfies ``required``.
+
+    Example:
+        >>> meets("container", [], "container"), meets("container", [], "full"), meets("full", ["x"], "container")
+        (True, False, False)
+    """
+    if required is None:
         return True
-    if text in ("", "0", "false", "no", "off"):
-        return False
-    raise InvalidParameter(f"The KIT_REQUIRE_ISOLATION environment variable must be 1 or 0. Got {text!r} instead. "
-                           "Set it to 1 to refuse grading without isolation, or unset it.")
+    return not problems and child.level_rank(level) <= child.level_rank(required)
 
 
 @dataclasses.dataclass
@@ -201,7 +241,9 @@ class CallOutcome:
     failure). ``value`` is the decoded answer when the driver succeeded; ``error`` is
     ``{"type", "message", "stage", "traceback"}`` when the submission raised (``stage`` is
     ``import`` or ``call``). ``details`` holds only checked fields: ``seconds``,
-    ``cpu_seconds``, ``output_bytes``, ``exit_code``, ``signal``, ``message``, ``notes``.
+    ``cpu_seconds``, ``output_bytes``, ``exit_code``, ``signal``, ``message``, ``notes``, ``level``
+    (the isolation level the keeper reached) and, for the probe, ``changed`` (the hidden paths
+    it made root-only).
     """
 
     state: str
@@ -287,6 +329,11 @@ def outcome_from_report(status: bytes, answer: bytes, output: bytes) -> CallOutc
     for key in ("signal", "message"):
         if type(raw.get(key)) is str:
             details[key] = protocol.clean_text(raw[key], NOTE_CHARACTERS)
+    if raw.get("level") in child.LEVELS:
+        details["level"] = raw["level"]
+    changed = raw.get("changed")
+    if type(changed) is list:
+        details["changed"] = [protocol.clean_text(p, NOTE_CHARACTERS) for p in changed[:1000] if type(p) is str]
     notes = raw.get("notes")
     details["notes"] = [protocol.clean_text(n, NOTE_CHARACTERS) for n in notes[:MAX_NOTES] if type(n) is str] \
         if type(notes) is list else []
@@ -326,7 +373,9 @@ class Zygote:
     """A long-lived process with TensorFlow imported, that forks one sandboxed child per call.
 
     Not thread-safe by design: one call at a time (a batch runs one zygote per worker).
-    ``isolation`` lists, once started, what the sandbox cannot do here ([] = fully isolated).
+    Once started, ``level`` names the isolation level (``full``, ``container``, ``none``: see
+    :data:`kit.grading.child.LEVELS`), ``isolation`` lists what that level's own steps cannot do
+    ([] = isolated at that level) and ``changed`` the hidden paths its probe made root-only.
     """
 
     def __init__(self, hide: list[str] | None = None):
@@ -334,6 +383,8 @@ class Zygote:
             raise TypeError(f"hide must be a list of paths (str) the submission must not read. Got {hide!r} instead.")
         self.hide = list(default_hidden_paths() if hide is None else hide)
         self.isolation: list[str] = []
+        self.level = "none"  # until the probe at start says otherwise
+        self.changed: list[str] = []
         self._process = None
         self._control = None
         self._stderr = None
@@ -349,6 +400,7 @@ class Zygote:
         if self._process is not None and self._process.poll() is None:
             return self
         started = time.monotonic()
+        child.level_setting()  # a wrong KIT_SANDBOX_LEVEL is refused here, before any process starts
         if not child.privileged():
             # The runner will share this process's user: without this, a process it left behind
             # could attach to the grader, or open its sockets and files through /proc/PID/fd.
@@ -378,9 +430,11 @@ class Zygote:
             raise SandboxError("the grading zygote did not start" + (f": {reason}" if reason else
                                                                     " (is TensorFlow importable?)"))
         self.start_seconds = time.monotonic() - started
-        probe = self._exchange({"probe": True, "hide": self.hide, "limits": PROBE_LIMITS.as_dict()},
+        probe = self._exchange({"probe": True, "hide": self.hide, "limits": PROBE_LIMITS.as_dict(), "user": self.user},
                                PROBE_LIMITS.timeout + BACKSTOP_MARGIN, PROBE_LIMITS)
         self.isolation = list(probe.details.get("notes", []))
+        self.level = probe.details.get("level", "none")
+        self.changed = list(probe.details.get("changed", []))
         if probe.state != "probed":
             self.isolation.append(f"the isolation probe failed ({probe.details.get('message', probe.state)})")
         return self
@@ -415,7 +469,7 @@ class Zygote:
             self.start()
             request = {"source": source, "filename": os.path.basename(filename) or "submission.py",
                        "driver": driver, "arguments": protocol.encode(arguments).decode(),
-                       "limits": limits.as_dict(), "hide": self.hide, "user": self.user}
+                       "limits": limits.as_dict(), "hide": self.hide, "user": self.user, "level": self.level}
             return self._exchange(request, limits.timeout + BACKSTOP_MARGIN, limits)
 
     def _exchange(self, request: dict, backstop: float, limits: Limits) -> CallOutcome:

@@ -85,11 +85,12 @@ def autograder(bundle):
     shutil.rmtree(root, ignore_errors=True)
 
 
-def _run(root: Path) -> tuple[subprocess.CompletedProcess, dict]:
+def _run(root: Path, prefix=(), env=None) -> tuple[subprocess.CompletedProcess, dict]:
+    """Run the bundle's run_autograder on ``root`` (after the command ``prefix``, e.g. capsh's)."""
     environment = {"KIT_AUTOGRADER_ROOT": str(root), "KIT_AUTOGRADER_PYTHON": sys.executable,
-                   "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "2", "HOME": str(root)}
-    done = subprocess.run([str(root / "source" / "run_autograder")], capture_output=True, text=True, timeout=600,
-                          env=environment, cwd="/")
+                   "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "2", "HOME": str(root), **(env or {})}
+    done = subprocess.run([*prefix, str(root / "source" / "run_autograder")], capture_output=True, text=True,
+                          timeout=600, env=environment, cwd="/")
     results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
     assert_gradescope_schema(results)
     return done, results
@@ -184,6 +185,60 @@ def test_broken_submission_cannot_read_the_source(autograder):
     assert seen[paths[3]] == "read"  # the kit's package, which the child imports
     if not str(autograder).startswith(PRIVATE):  # the control: what nothing hides is readable
         assert seen[paths[4]] == "read"
+
+
+# Docker's default capabilities and Gradescope's: root, but no CAP_SYS_ADMIN (no namespaces).
+CAPSH = shutil.which("capsh") or shutil.which("capsh", path="/usr/sbin:/sbin")
+WITHOUT_SYS_ADMIN = (CAPSH, "--drop=cap_sys_admin", "--")
+capsh = pytest.mark.skipif(os.geteuid() != 0 or not CAPSH,
+                           reason="needs root and capsh to drop CAP_SYS_ADMIN")
+
+
+@pytest.mark.slow
+@capsh
+def test_without_cap_sys_admin_the_bundle_grades_at_container_level(autograder):
+    solution = autograder / "submission" / "derivatives.py"
+    shutil.copyfile(SOLUTION, solution)
+    os.chmod(solution, 0o644)
+    done, results = _run(autograder, prefix=WITHOUT_SYS_ADMIN)
+    assert results["score"] == 100 and len(results["tests"]) == 32, (results["output"], done.stderr[-3000:])
+    assert "isolation: container (" in results["output"] and "WARNING" not in results["output"]
+    assert results["extra_data"]["isolation_level"] == "container" and results["extra_data"]["isolated"] is True
+    # What the grader made root-only: the checks (the source around the kit) and the submission.
+    for path in (autograder / "source" / "exercises", autograder / "source" / "requirements-runtime.txt",
+                 autograder / "submission"):
+        assert not stat.S_IMODE(os.stat(path).st_mode) & 0o077, path
+    assert stat.S_IMODE(os.stat(autograder / "source" / "kit").st_mode) & 0o005 == 0o005
+
+
+@pytest.mark.slow
+@capsh
+def test_without_cap_sys_admin_a_submission_cannot_read_the_source_or_its_original(autograder):
+    source = autograder / "source"
+    original = autograder / "submission" / "mine.py"
+    paths = [str(source / "exercises" / "04-derivatives" / "checks.py"), str(source / "requirements-runtime.txt"),
+             str(original), str(source / "kit" / "__init__.py"), str(autograder / "control.txt")]
+    original.write_text(SOLUTION.read_text() + SPY.format(paths=paths))
+    os.chmod(original, 0o644)
+    done, results = _run(autograder, prefix=WITHOUT_SYS_ADMIN)
+    tanh = [t for t in results["tests"] if t["name"].startswith("tanh:")]
+    assert results["score"] == 100 - sum(t["max_score"] for t in tanh) and tanh, (results["output"], done.stderr)
+    message = next(t["output"] for t in tanh if "SAW" in t["output"])
+    seen = {path: re.search(re.escape(repr(path)) + r", '(\w+)'", message).group(1) for path in paths}
+    assert seen[paths[0]] == seen[paths[1]] == seen[paths[2]] == "PermissionError", seen
+    assert seen[paths[3]] == seen[paths[4]] == "read", seen  # the kit, and what nothing hides
+    assert results["extra_data"]["isolation_level"] == "container"
+
+
+def test_a_refusal_tells_the_student_the_autograder_is_misconfigured(autograder):
+    # Not root (simulated): the bundle requires isolation, refuses before TensorFlow loads, and
+    # says so to the student without blaming their file; the reason goes to the instructor.
+    (autograder / "submission" / "mine.py").write_text(SOLUTION.read_text())
+    done, results = _run(autograder, env={"KIT_SANDBOX_LEVEL": "none"})
+    from kit.grading.autograder import REFUSED
+
+    assert results["score"] == 0 and results["output"] == REFUSED, results["output"]
+    assert "refusing to grade" in done.stderr and "not root" in done.stderr, done.stderr
 
 
 def test_run_without_a_results_folder_or_grader_still_writes_results(tmp_path, monkeypatch):

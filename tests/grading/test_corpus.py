@@ -104,14 +104,30 @@ def test_corpus_is_large_enough():
     assert len(CORPUS) >= 25, CORPUS
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", CORPUS)
-def test_hostile_submission(name, zygote, checks04, listener, tmp_path):
+@pytest.fixture(scope="module")
+def class_folder(tmp_path_factory):
+    """Where another student's submission lies (read_other_student.py must not read it)."""
+    return tmp_path_factory.mktemp("class")
+
+
+def write_other_student(folder: Path) -> Path:
+    other = folder / "bob" / "derivatives.py"
+    other.parent.mkdir(parents=True, exist_ok=True)
+    other.write_text(BASE + "\n# ANOTHER STUDENT's work\n")
+    return other
+
+
+def judge_hostile(name: str, zygote, checks04, listener, tmp_path: Path, class_folder: Path):
+    """Grade corpus file ``name`` (appended to the correct base) and assert what its header says
+    (see the module docstring), the time budget, and that nothing reached the listener, wrote the
+    fake results file or outlived its call. Returns the GradeResult."""
     port, seen = listener
     path = HERE / name
     headers = _headers(path)
     if path.suffix == ".py":
+        other = write_other_student(class_folder)
         snippet = path.read_text().replace("{PORT}", str(port)).replace("{SLEEP}", SLEEP_SECONDS)
+        snippet = snippet.replace("{OTHER}", str(other))
         submission = tmp_path / "submission.py"
         submission.write_text(BASE + "\n\n" + snippet)
     else:
@@ -139,6 +155,13 @@ def test_hostile_submission(name, zygote, checks04, listener, tmp_path):
     assert not seen, "a submission reached a server on 127.0.0.1"
     assert not Path("/tmp/kit-fake-results.json").exists()
     assert not _survivors(), "a process started by a submission outlived its call"
+    return result
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CORPUS)
+def test_hostile_submission(name, zygote, checks04, listener, tmp_path, class_folder):
+    judge_hostile(name, zygote, checks04, listener, tmp_path, class_folder)
 
 
 @pytest.mark.slow

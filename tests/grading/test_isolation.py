@@ -183,3 +183,74 @@ def test_gradescope_report_without_isolation_warns_in_the_top_level_output():
     assert render(result, "text").splitlines()[1].startswith("WARNING")
     isolated = GradeResult("04-derivatives", "a.py", result.checks, 1.0)
     assert "WARNING" not in gradescope(isolated)["output"] and "WARNING" not in render(isolated, "text")
+
+
+def test_every_report_names_the_isolation_level():
+    from html import escape
+
+    from kit.grading.child import LEVELS
+    from kit.grading.engine import CheckResult, GradeResult
+    from kit.grading.report import gradescope, html, render
+
+    checks = (CheckResult("one", 1.0, 1.0, "visible", "", 0.0),)
+    for level in LEVELS:
+        problems = ("not root",) if level == "none" else ()
+        result = GradeResult("04-derivatives", "a.py", checks, 1.0, isolation=problems, isolation_level=level)
+        line = f"isolation: {level} ({LEVELS[level]})"
+        assert render(result, "text").splitlines()[-1] == line
+        assert escape(line) in html(result) and line in gradescope(result)["output"]
+        assert gradescope(result)["extra_data"]["isolation_level"] == level
+        assert json.loads(render(result, "json"))["isolation_level"] == level
+        assert result.isolated == (level != "none")
+        assert GradeResult.from_dict(result.as_dict()) == result
+    container = GradeResult("04-derivatives", "a.py", checks, 1.0, isolation=("no seccomp: network not blocked",),
+                            isolation_level="container")
+    assert not container.isolated and "level container: no seccomp" in gradescope(container)["output"]
+
+
+def test_a_gradebook_row_from_before_the_levels_still_reads():
+    from kit.grading.engine import GradeResult
+
+    row = {"exercise": "04-derivatives", "submission": "a.py", "checks": [], "notes": [], "problem": "",
+           "isolation_problems": [], "not_implemented": [], "not_run": []}
+    assert GradeResult.from_dict(row).isolation_level == "full"
+    assert GradeResult.from_dict(row | {"isolation_problems": ["not root"]}).isolation_level == "none"
+
+
+def test_required_levels(monkeypatch):
+    assert [sandbox.required_level(v) for v in (True, False, "container", "full")] == \
+        ["container", None, "container", "full"]
+    for text, expected in (("1", "container"), ("container", "container"), ("full", "full"), ("0", None), ("", None)):
+        monkeypatch.setenv("KIT_REQUIRE_ISOLATION", text)
+        assert sandbox.required_level() == expected, text
+    assert sandbox.meets("container", [], "container") and not sandbox.meets("container", [], "full")
+    assert sandbox.meets("full", [], "full") and not sandbox.meets("none", [], "container")
+    assert not sandbox.meets("container", ["no seccomp: network not blocked"], "container")
+    assert sandbox.meets("none", ["not root"], None)
+    with pytest.raises(TypeError, match="require_isolation"):
+        sandbox.required_level("partial")
+
+
+def test_require_isolation_full_refuses_below_full_and_a_wrong_level_is_one_line():
+    completed = _kit_in_process("grade", "04", str(EXERCISE / "solution.py"), "--require-full-isolation",
+                                env={"KIT_SANDBOX_LEVEL": "none"})
+    lines = completed.stderr.strip().splitlines()
+    assert completed.returncode == 2 and len(lines) == 1 and "at level full or better (level none" in lines[0], lines
+    assert completed.stdout.strip() == "TENSORFLOW_NOT_IMPORTED"
+    completed = _kit_in_process("check", "04", str(EXERCISE / "solution.py"), env={"KIT_SANDBOX_LEVEL": "partial"})
+    lines = completed.stderr.strip().splitlines()
+    assert completed.returncode == 2 and len(lines) == 1 and "KIT_SANDBOX_LEVEL" in lines[0], lines
+    assert completed.stdout.strip() == "TENSORFLOW_NOT_IMPORTED"
+
+
+def test_require_isolation_is_a_plain_flag_before_or_after_the_exercise():
+    """`--require-isolation 04 FILE` read the exercise as a level ("invalid choice: '04'") when the flag took a value."""
+    from kit.cli import build_parser
+
+    parser = build_parser()
+    for argv, wanted in ((["grade", "--require-isolation", "04", "a.py"], "container"),
+                         (["grade", "04", "a.py", "--require-isolation"], "container"),
+                         (["grade", "--require-full-isolation", "04", "a.py"], "full"),
+                         (["check", "04", "a.py"], None)):
+        args = parser.parse_args(argv)
+        assert (args.exercise, args.file, args.require_isolation) == ("04", "a.py", wanted), argv
