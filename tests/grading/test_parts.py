@@ -148,7 +148,7 @@ def test_without_root_the_sandbox_says_what_it_cannot_do(monkeypatch):
 
     monkeypatch.setattr(child.os, "geteuid", lambda: 1000)
     notes = []
-    assert child._isolate(["/nowhere"], 64, notes) is False
+    assert child._isolate(["/nowhere"], 64, notes) == "none"
     assert child.sandbox_user() is None
     assert "not root" in notes[0] and "no network" in notes[0]
 
