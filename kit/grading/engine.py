@@ -61,6 +61,9 @@ class GradeResult:
     # ((points, public description), …) of the checks this grading did not run (hidden ones in a
     # `kit check`): the report says how many points remain and what they test in general.
     not_run: tuple = ()
+    # The modules the submission imported that the exercise forbids (its FORBIDDEN_IMPORTS):
+    # every check then scores 0 and ``problem`` says why, once.
+    forbidden_imports: tuple = ()
 
     @property
     def isolated(self) -> bool:
@@ -92,7 +95,8 @@ class GradeResult:
                 "isolated": self.isolated, "isolation_problems": list(self.isolation), "problem": self.problem,
                 "not_implemented": [{"function": f, "message": m, "checks": list(names)}
                                     for f, m, names in self.not_implemented],
-                "not_run": [{"points": p, "description": d} for p, d in self.not_run]}
+                "not_run": [{"points": p, "description": d} for p, d in self.not_run],
+                "forbidden_imports": list(self.forbidden_imports)}
         if timings:
             data.update(seconds=round(self.seconds, 3), calls=self.calls, child_seconds=round(self.child_seconds, 3))
         return data
@@ -112,7 +116,8 @@ class GradeResult:
                    data.get("calls", 0), data.get("child_seconds", 0.0), tuple(data["isolation_problems"]),
                    data["problem"],
                    tuple((n["function"], n["message"], tuple(n["checks"])) for n in data["not_implemented"]),
-                   tuple((n["points"], n["description"]) for n in data["not_run"]))
+                   tuple((n["points"], n["description"]) for n in data["not_run"]),
+                   tuple(data.get("forbidden_imports", ())))
 
 
 def _check_visibility(visibility) -> tuple:
@@ -201,6 +206,7 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
     if zygote is not None and not isinstance(zygote, Zygote):
         raise TypeError(f"zygote must be a kit.grading.sandbox.Zygote (or None). Got {type(zygote).__name__} instead.")
     every = list(checks if checks is not None else exercise_folders.load_checks(found))
+    rule = exercise_folders.forbidden_imports(found)
     selected = [c for c in every if c.visibility in chosen]
     not_run = _not_run(every, chosen) + exercise_folders.hidden_manifest(found)  # a release's left-out checks
     started = time.monotonic()
@@ -216,14 +222,21 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
         except SubmissionError as error:
             return _everything_failed(found, path, selected, str(error), started, not_run=not_run)
         session = Session(source, zygote, limits or exercise_folders.default_limits(found), filename, visibility=chosen)
+        forbidden = ()
         try:
             session.run("names", {}, timeout=IMPORT_TIMEOUT)
         except CallFailed as failure:
             text = _import_problem(str(failure), session.last_error, filename)
             results = None
         else:
-            graded = [_judge(check, session) for check in selected]
-            results = tuple(result for result, _ in graded)
+            # A forbidden import at the file's top level: no check runs. One inside a function
+            # shows when a check calls it: the checks' results are then discarded below.
+            if rule is None or not rule.found(session.imports):
+                graded = [_judge(check, session) for check in selected]
+                results = tuple(result for result, _ in graded)
+            forbidden = tuple(rule.found(session.imports)) if rule is not None else ()
+            if forbidden:
+                text, results = rule.message(forbidden), None
     finally:
         if owned:
             zygote.close()
@@ -232,7 +245,7 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
         raise IsolationRequired(isolation)
     notes = tuple(f"sandbox: {note} (see docs/grading.md)" for note in isolation)
     if results is None:
-        return _everything_failed(found, path, selected, text, started, notes, isolation, not_run)
+        return _everything_failed(found, path, selected, text, started, notes, isolation, not_run, forbidden)
     todo = {}
     for (result, function) in graded:
         if function is not None:
@@ -243,7 +256,8 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
                        not_implemented=not_implemented, not_run=not_run)
 
 
-def _everything_failed(found, path, selected, message, started, notes=(), isolation=(), not_run=()) -> GradeResult:
+def _everything_failed(found, path, selected, message, started, notes=(), isolation=(), not_run=(),
+                       forbidden=()) -> GradeResult:
     results = tuple(CheckResult(c.name, 0.0, c.points, c.visibility, message, 0.0) for c in selected)
     return GradeResult(f"{found.id}-{found.slug}", str(Path(path)), results, time.monotonic() - started, tuple(notes),
-                       isolation=tuple(isolation), problem=message, not_run=not_run)
+                       isolation=tuple(isolation), problem=message, not_run=not_run, forbidden_imports=tuple(forbidden))

@@ -202,6 +202,8 @@ class CallOutcome:
     ``{"type", "message", "stage", "traceback"}`` when the submission raised (``stage`` is
     ``import`` or ``call``). ``details`` holds only checked fields: ``seconds``,
     ``cpu_seconds``, ``output_bytes``, ``exit_code``, ``signal``, ``message``, ``notes``.
+    ``imports``: the modules the submission's own code imported during the call (see
+    :func:`kit.grading.child.record_imports`), for an exercise's forbidden imports.
     """
 
     state: str
@@ -210,6 +212,7 @@ class CallOutcome:
     output: str = ""
     seconds: float = 0.0
     details: dict = dataclasses.field(default_factory=dict)
+    imports: tuple = ()  # the modules the submission's code imported in this call (names, as reported)
 
     @property
     def ok(self) -> bool:
@@ -314,6 +317,9 @@ def decode_answer(answer: bytes, outcome: CallOutcome) -> CallOutcome:
         outcome.state = "garbled"
         outcome.details["message"] = protocol.clean_text(str(error), NOTE_CHARACTERS)
         return outcome
+    imports = message.get("imports")
+    outcome.imports = tuple(protocol.clean_text(name, NOTE_CHARACTERS) for name in imports[:child.MAX_IMPORTS]
+                            if type(name) is str) if type(imports) is list else ()
     if message["ok"]:
         outcome.value = message.get("value")
     else:
