@@ -10,7 +10,9 @@ own ``solution.py`` and ``starter.py`` (the functions the starter leaves as TODO
   list, lambdas included) called as the answer (``f(*args)``, or ``f("name", *args)`` as a table
   of references would be) gives the solution's result on fresh inputs;
 - the release's expected values (``expected.npz``) are data, loaded without pickle, and equal
-  what the repository's checks compute from the reference (one source of truth).
+  what the repository's checks compute from the reference (one source of truth), and the
+  release's visible checks give the solution and a typical mistake the same scores and messages
+  (its diagnosis included) as the repository's.
 
 Then the forbidden imports, through the real sandbox: in exercise 04 the kit's activations and
 ``keras.ops`` (at the top of the file or inside a function) score 0 with one message, while NumPy
@@ -433,3 +435,38 @@ def test_imports_are_recorded_from_the_submission_only(tmp_path):
         builtins.__import__, importlib.import_module = saved
         sys.modules.pop("submission", None)
     assert json_dumps and imported == ["numpy", "kit", "kit.activations", "json", "importlib", "keras.ops"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The release's visible checks judge as the repository's do
+
+MISTAKES = {  # exercise → (the solution's text, what a typical mistake replaces it with, its diagnosis)
+    "02": ("        b = b @ kernel + bias\n", "        b = bias\n", "b is the last layer's bias only"),
+    "04": ("    s = sigmoid(x)\n    return s * (1 - s)\n", "    return sigmoid(x)\n", "this is σ(x) itself"),
+    "10": ("changes = np.diff(slopes, prepend=0.0)", "changes = slopes", "W2 holds the slopes of the segments"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("exercise", sorted(MISTAKES))
+def test_the_release_checks_give_the_same_grade_and_messages(exercise, release, zygote, tmp_path):
+    """The solution and a typical mistake (whose diagnosis reads the stored values), graded by the
+    repository's visible checks and by the release's: the same scores and the same messages."""
+    from kit.grading.engine import grade_submission
+    from kit.grading.exercises import find, load_checks
+
+    found = find(exercise)
+    solution = (found.path / "solution.py").read_text(encoding="utf-8")
+    old, new, diagnosis = MISTAKES[exercise]
+    assert old in solution
+    full = [c for c in load_checks(found) if c.visibility == "visible"]
+    public = _load(release / "exercises" / found.path.name / "checks.py", f"public_same_{exercise}").CHECKS
+    for name, source in (("solution", solution), ("mistake", solution.replace(old, new))):
+        path = tmp_path / f"{name}.py"
+        path.write_text(source, encoding="utf-8")
+        grades = [grade_submission(exercise, path, visibility=("visible",), zygote=zygote, limits=TEST_LIMITS,
+                                   checks=checks) for checks in (full, public)]
+        got = [[(c.name, c.score, c.max_score, c.message) for c in g.checks] for g in grades]
+        assert got[0] == got[1], (exercise, name)
+        assert (grades[0].score == grades[0].max_score) == (name == "solution"), (exercise, name, grades[0].score)
+        assert (name == "mistake") == any(diagnosis in c.message for c in grades[1].checks), (exercise, name)
