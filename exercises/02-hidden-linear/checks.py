@@ -44,7 +44,11 @@ import numpy as np
 
 from kit.grading import models, trials
 from kit.grading.baselines import best_half_plane_accuracy
-from kit.grading.checks import Answer, CallFailed, check, expect, fail, passed
+from kit.grading.checks import Answer, CallFailed, ImportRule, check, expect, expected_values, fail, passed
+
+# kit.diagnostics.collapse_linear folds a model's layers: the README says to fold them yourself.
+FORBIDDEN_IMPORTS = ImportRule(("kit.diagnostics",), why="this exercise asks you to fold the layers "
+                               "yourself, not to call kit.diagnostics.collapse_linear")
 from kit.grading.expect import paragraphs as _paragraphs
 
 RECIPE = {"optimizer": "adam", "learning_rate": 0.03, "epochs": 50, "batch_size": 10}  # as the zoo's, 50 epochs
@@ -173,14 +177,27 @@ def _xor(seed: int):
 # collapse: every weight list in one sandboxed call; the diagnosis of the usual mistakes.
 
 
-@functools.lru_cache(maxsize=1)
-def _trained_network():
-    """A [8, 8] linear network (tanh output) the grader trained on xor: its model and float32 weights."""
+def _new_network():
     from kit import builders
 
-    model = builders.build_mlp(2, hidden=[8, 8], activation="linear", head="playground", seed=VISIBLE_SEED)
+    return builders.build_mlp(2, hidden=[8, 8], activation="linear", head="playground", seed=VISIBLE_SEED)
+
+
+def _train_network() -> list[np.ndarray]:
+    """A [8, 8] linear network (tanh output) trained on xor by the grader: its float32 weights."""
+    model = _new_network()
     _train(model, _xor(VISIBLE_SEED), VISIBLE_SEED)
-    return model, [np.asarray(w, dtype=np.float32) for w in model.get_weights()]
+    return [np.asarray(w, dtype=np.float32) for w in model.get_weights()]
+
+
+@functools.lru_cache(maxsize=1)
+def _trained_network():
+    """That trained network (its weights are among the expected values, so the release ships them
+    and trains nothing): its model and float32 weights."""
+    model = _new_network()
+    weights = [EXPECTED[f"keras/weight{i}"] for i in range(len(model.get_weights()))]
+    model.set_weights(weights)
+    return model, weights
 
 
 def _collapse_answers(session) -> dict:
@@ -212,11 +229,41 @@ def _folded(weights) -> tuple[np.ndarray, np.ndarray]:
     return W, b
 
 
-def _diagnosis(W, b, weights) -> str:
+def _solution(weights) -> dict:
+    """The right (W, b) of a weight list, and the kernels' product in the wrong order (for the
+    diagnosis; None where the shapes do not allow it)."""
+    W, b = _folded(weights)
+    try:
+        backwards = functools.reduce(np.matmul, [np.asarray(w, dtype=np.float64) for w in weights[0::2]][::-1])
+    except ValueError:
+        backwards = None
+    return {"W": W, "b": b, "backwards": backwards}
+
+
+def _expected() -> dict:
+    """What the visible checks compare with: the solution of every visible weight list and of the
+    trained network, and that network's weights. The student release ships these (expected.npz)."""
+    lists = dict(VISIBLE_LISTS, keras=_train_network())
+    values = {f"keras/weight{i}": w for i, w in enumerate(lists["keras"])}
+    for name, weights in lists.items():
+        for key, value in _solution(weights).items():
+            if value is not None:
+                values[f"{name}/{key}"] = value
+    return values
+
+
+EXPECTED = expected_values(_expected)
+
+
+def _stored(name: str) -> dict:
+    return {key: EXPECTED.get(f"{name}/{key}") for key in ("W", "b", "backwards")}
+
+
+def _diagnosis(W, b, weights, solution: dict) -> str:
     """The likely mistake behind a wrong (W, b) of the right shapes, or ''."""
     kernels = [np.asarray(w, dtype=np.float64) for w in weights[0::2]]
     biases = [np.asarray(v, dtype=np.float64) for v in weights[1::2]]
-    right_W, right_b = _folded(weights)
+    right_W, right_b = solution["W"], solution["b"]
     near = functools.partial(_close, rtol=1e-6)
     if len(kernels) > 1 and near(W, kernels[-1]) and near(b, biases[-1]):
         return "You returned the last layer's (Wk, bk) only: every layer contributes, W = W1·W2···Wk."
@@ -233,10 +280,7 @@ def _diagnosis(W, b, weights) -> str:
             return ("W is right but you added the biases as they are: each must first pass through the kernels "
                     "after it, b = (…(b1·W2 + b2)·W3 + …)·Wk + bk.")
         return "W is right but b is not: fold each bias through the later kernels, b ← b·Wi + bi."
-    try:
-        backwards = functools.reduce(np.matmul, kernels[::-1])
-    except ValueError:
-        backwards = None
+    backwards = solution["backwards"]
     if backwards is not None and len(kernels) > 1 and near(W, backwards):
         return ("You multiplied the kernels in the wrong order (Wk···W1): x meets W1 first, so W = W1·W2···Wk "
                 "(Keras kernels have shape (inputs, units)).")
@@ -246,7 +290,7 @@ def _diagnosis(W, b, weights) -> str:
     return ""
 
 
-def _case_problem(answer, weights, x, rtol: float, reveal: bool) -> tuple[str, bool]:
+def _case_problem(answer, weights, x, rtol: float, reveal: bool, solution: dict) -> tuple[str, bool]:
     """What is wrong with collapse's answer for one weight list ('' when right), and whether that
     names a likely mistake (a transpose, the wrong order, the biases …)."""
     if type(answer) is not dict:
@@ -266,7 +310,7 @@ def _case_problem(answer, weights, x, rtol: float, reveal: bool) -> tuple[str, b
         if part.failure:
             return part.failure.replace("collapse returned", f"collapse returned as {name}"), False
     W, b = W.value.astype(np.float64), b.value.astype(np.float64)
-    right_W, right_b = _folded(weights)
+    right_W, right_b = solution["W"], solution["b"]
     n_in, n_out = right_W.shape
     if W.shape != right_W.shape:
         last = np.asarray(weights[-2], dtype=np.float64)
@@ -287,16 +331,17 @@ def _case_problem(answer, weights, x, rtol: float, reveal: bool) -> tuple[str, b
     if _close(got, expected, rtol):
         return "", False
     error = float(np.abs(got - expected).max()) / max(1.0, float(np.abs(expected).max()))
-    diagnosis = _diagnosis(W, b, weights)
+    diagnosis = _diagnosis(W, b, weights, solution)
     return (f"x @ W + b differs from the network's output by up to {error:.2g} (relative to its scale)"
             + (f". {diagnosis}" if diagnosis else "")), bool(diagnosis)
 
 
-def _expect_collapses(session, lists: dict, rtol: float, reveal: bool) -> None:
+def _expect_collapses(session, lists: dict, rtol: float, reveal: bool, solutions: dict) -> None:
     answers = _collapse_answers(session)
     problems = {}
     for index, (name, weights) in enumerate(lists.items()):
-        problem, named = _case_problem(answers.get(name), weights, _inputs(weights, 100 + index), rtol, reveal)
+        problem, named = _case_problem(answers.get(name), weights, _inputs(weights, 100 + index), rtol, reveal,
+                                       solutions[name])
         if problem:
             problems[name] = (problem.rstrip(". "), named)
     if problems:
@@ -354,14 +399,14 @@ def xor_half_plane(session):
 @check("collapse: x·W + b equals the network (depths 1 to 5)", points=25, timeout=TIMEOUT,
        feedback="fold layer by layer: (x·W + b)·Wi + bi = x·(W·Wi) + (b·Wi + bi).")
 def collapse_values(session):
-    _expect_collapses(session, VISIBLE_LISTS, RTOL64, reveal=True)
+    _expect_collapses(session, VISIBLE_LISTS, RTOL64, True, {name: _stored(name) for name in VISIBLE_LISTS})
 
 
 @check("collapse: unseen depths and widths", points=20, visibility="hidden", timeout=TIMEOUT,
        description="collapse gives the equivalent x·W + b for networks of depths and widths not in the visible "
                    "check.")
 def collapse_values_unseen(session):
-    _expect_collapses(session, HIDDEN_LISTS, RTOL64, reveal=False)
+    _expect_collapses(session, HIDDEN_LISTS, RTOL64, False, {n: _solution(w) for n, w in HIDDEN_LISTS.items()})
 
 
 @check("collapse of a trained Keras network", points=10, timeout=TIMEOUT,
@@ -370,7 +415,7 @@ def collapse_keras(session):
     model, weights = _trained_network()
     answers = _collapse_answers(session)
     x = _inputs(weights, 7).astype(np.float32)
-    problem, _ = _case_problem(answers.get("keras"), weights, x, RTOL32, reveal=True)
+    problem, _ = _case_problem(answers.get("keras"), weights, x, RTOL32, True, _stored("keras"))
     expect(not problem, _paragraphs(f"For the weights of a [8, 8] linear network trained on xor: "
                                     f"{problem.rstrip('. ')}."))
     W, b = (Answer.from_plain(item, "collapse").value.astype(np.float64) for item in answers["keras"]["items"])

@@ -20,8 +20,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from kit.grading.checks import check, check_each, expect, expect_close
+from kit.grading.checks import ImportRule, check, check_each, expect, expect_close, expected_values
 
+# The lesson is writing these in NumPy: the kit's own activations, a framework's or SciPy's expit
+# would answer it without that. The README states the rule; every grading enforces it. `import kit`
+# alone stays allowed: a notebook may end with kit.check("04").
+FORBIDDEN_IMPORTS = ImportRule(("kit", "keras", "tensorflow", "scipy.special", "torch", "jax"),
+                               why="this exercise asks you to write it in NumPy", allowed=("kit",))
 FUNCTIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 ALL = tuple(name for f in FUNCTIONS for name in (f, f + "_grad"))
 ALPHA = {"leaky_relu": 0.2, "elu": 0.5}  # a non-default slope/scale, so that ignoring alpha shows
@@ -114,34 +119,57 @@ def autodiff(function: str, x) -> np.ndarray:
     return tape.gradient(y, t).numpy()
 
 
-# Wrong formulas students often write, and what to tell them (matched on the grid).
+# Wrong formulas students often write, and what to tell them (matched on the grid): the messages
+# here, the formulas (same order) in MISTAKE_FORMULAS, which only the expected values use.
 LIKELY_MISTAKES = {
-    "sigmoid": [(lambda x: 1 / (1 + np.exp(x)), "the sign of the exponent is flipped: σ(x) = 1 / (1 + e^−x).")],
-    "sigmoid_grad": [
-        (lambda x: reference("sigmoid", x), "this is σ(x) itself; its derivative is σ(x)·(1 − σ(x))."),
-        (lambda x: x * (1 - x), "you computed x·(1 − x): apply the sigmoid first, s = σ(x), then s·(1 − s)."),
-    ],
-    "tanh_grad": [
-        (lambda x: 1 - x ** 2, "you computed 1 − x²: it is 1 − tanh(x)²."),
-        (lambda x: 1 - np.tanh(x), "square tanh: the derivative is 1 − tanh(x)²."),
-        (lambda x: np.tanh(x), "this is tanh itself; its derivative is 1 − tanh(x)²."),
-    ],
-    "relu_grad": [(lambda x: np.maximum(x, 0), "this is relu itself; its derivative is 1 for x > 0, else 0.")],
-    "leaky_relu": [(lambda x: np.where(x > 0, x, 0.2 * x), "that is Keras's default slope 0.2; use alpha (0.01 by default).")],
-    "leaky_relu_grad": [(lambda x: (x > 0).astype(float), "for x < 0 the slope is alpha, not 0 (that is relu's derivative).")],
-    "elu_grad": [
-        (lambda x: np.where(x > 0, 1.0, np.expm1(np.minimum(x, 0))), "for x < 0 you returned elu(x); the derivative is alpha·e^x."),
-        (lambda x: np.where(x > 0, 1.0, 0.0), "for x < 0 the derivative is alpha·e^x, not 0."),
-    ],
+    "sigmoid": ["the sign of the exponent is flipped: σ(x) = 1 / (1 + e^−x)."],
+    "sigmoid_grad": ["this is σ(x) itself; its derivative is σ(x)·(1 − σ(x)).",
+                     "you computed x·(1 − x): apply the sigmoid first, s = σ(x), then s·(1 − s)."],
+    "tanh_grad": ["you computed 1 − x²: it is 1 − tanh(x)².", "square tanh: the derivative is 1 − tanh(x)².",
+                  "this is tanh itself; its derivative is 1 − tanh(x)²."],
+    "relu_grad": ["this is relu itself; its derivative is 1 for x > 0, else 0."],
+    "leaky_relu": ["that is Keras's default slope 0.2; use alpha (0.01 by default)."],
+    "leaky_relu_grad": ["for x < 0 the slope is alpha, not 0 (that is relu's derivative)."],
+    "elu_grad": ["for x < 0 you returned elu(x); the derivative is alpha·e^x.", "for x < 0 the derivative is alpha·e^x, not 0."],
 }
+MISTAKE_FORMULAS = {
+    "sigmoid": [lambda x: 1 / (1 + np.exp(x))],
+    "sigmoid_grad": [lambda x: reference("sigmoid", x), lambda x: x * (1 - x)],
+    "tanh_grad": [lambda x: 1 - x ** 2, lambda x: 1 - np.tanh(x), lambda x: np.tanh(x)],
+    "relu_grad": [lambda x: np.maximum(x, 0)],
+    "leaky_relu": [lambda x: np.where(x > 0, x, 0.2 * x)],
+    "leaky_relu_grad": [lambda x: (x > 0).astype(float)],
+    "elu_grad": [lambda x: np.where(x > 0, 1.0, np.expm1(np.minimum(x, 0))), lambda x: np.where(x > 0, 1.0, 0.0)],
+}
+
+
+def _expected() -> dict:
+    """Every value a visible check compares with, from the float64 reference: the student
+    release ships these (expected.npz) instead of the reference."""
+    values = {}
+    for function in ALL:
+        for name, x in VISIBLE.items():
+            values[f"{function}/{name}"] = reference(function, x)
+        base = function.removesuffix("_grad")
+        if base in ALPHA:
+            values[f"{function}/alpha64"] = reference(function, GRID, ALPHA[base])
+        formulas = MISTAKE_FORMULAS.get(function, [])
+        assert len(formulas) == len(LIKELY_MISTAKES.get(function, [])), function
+        with np.errstate(all="ignore"):
+            for index, wrong in enumerate(formulas):
+                values[f"{function}/mistake{index}"] = np.asarray(wrong(GRID), dtype=np.float64)
+    return values
+
+
+EXPECTED = expected_values(_expected)
 
 
 def _diagnosis(function: str, answer) -> str:
     if answer.value is None or answer.value.shape != GRID.shape:
         return ""
     with np.errstate(all="ignore"):
-        for wrong, message in LIKELY_MISTAKES.get(function, []):
-            expected = np.asarray(wrong(GRID), dtype=np.float64)
+        for index, message in enumerate(LIKELY_MISTAKES.get(function, [])):
+            expected = EXPECTED[f"{function}/mistake{index}"]
             mask = GRID != 0
             if np.allclose(answer.value.astype(np.float64)[mask], expected[mask], rtol=1e-6, atol=1e-9):
                 return " It looks like " + message
@@ -160,7 +188,7 @@ def _grid_mask(function: str) -> np.ndarray:
 
 
 def _expect_grid_values(answers, function: str, hint: str = "") -> None:
-    expect_close(answers["grid64"], reference(function, GRID), RTOL64, ATOL64, x=GRID, where=_grid_mask(function),
+    expect_close(answers["grid64"], EXPECTED[f"{function}/grid64"], RTOL64, ATOL64, x=GRID, where=_grid_mask(function),
                  on="On the grid −10…10", hint=hint)
 
 
@@ -170,11 +198,11 @@ def values(session, parameter):
     function = parameter
     answers = _answers(session, function)
     _expect_grid_values(answers, function, _diagnosis(function, answers["grid64"]))
-    expect_close(answers["random64"], reference(function, VISIBLE["random64"]), RTOL64, ATOL64,
+    expect_close(answers["random64"], EXPECTED[f"{function}/random64"], RTOL64, ATOL64,
                  x=VISIBLE["random64"], on="On a random 40×25 array")
     if "alpha64" in answers:
         alpha = ALPHA[function.removesuffix("_grad")]
-        expect_close(answers["alpha64"], reference(function, GRID, alpha), RTOL64, ATOL64, x=GRID,
+        expect_close(answers["alpha64"], EXPECTED[f"{function}/alpha64"], RTOL64, ATOL64, x=GRID,
                      where=_grid_mask(function), on=f"With alpha={alpha}",
                      hint="Use the alpha argument, do not hard-code the default.")
 
@@ -197,7 +225,7 @@ def structure(session, parameter):
                f"For a {x.dtype} input of shape {x.shape} it returned {answer.value.dtype} of shape "
                f"{answer.value.shape}.")
         rtol, atol = (RTOL32, ATOL32) if x.dtype == np.float32 else (RTOL64, ATOL64)
-        expect_close(answer, reference(function, x), rtol, atol, x=x, where=x != 0 if function in KINKS else None,
+        expect_close(answer, EXPECTED[f"{function}/{name}"], rtol, atol, x=x, where=x != 0 if function in KINKS else None,
                      on=f"For a {x.dtype} input of shape {x.shape}",
                      hint="Shape and dtype earn their points only with correct values.")
 

@@ -7,7 +7,10 @@
 # Rules for every function (the checks test each one):
 # - `x` is a NumPy array of dtype float32 or float64 and any shape;
 # - return a new `np.ndarray` with the same shape and the same dtype as `x`;
-# - no overflow warning, NaN or Inf for |x| up to 1e4 (`np.exp(1000)` overflows!).
+# - no overflow warning, NaN or Inf for |x| up to 1e4 (`np.exp(1000)` overflows!);
+# - write them yourself, with NumPy (and `math`): a file that imports `kit`, `keras`,
+#   `tensorflow`, `scipy.special`, `torch` or `jax` scores 0 (`import kit` alone, for
+#   `kit.check("04")`, is fine).
 #
 # Replace each `raise NotImplementedError` by your code, then check your work with
 # `kit check 04 starter.py` (see README.md).

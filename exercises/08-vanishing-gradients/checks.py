@@ -36,7 +36,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from kit.grading.checks import CallFailed, check, expect, fail, hidden_data
+from kit.grading.checks import CallFailed, ImportRule, check, expect, fail, hidden_data
+
+# kit.diagnostics.gradient_norms is the answer: the README says to write your own.
+FORBIDDEN_IMPORTS = ImportRule(("kit.diagnostics",), why="this exercise asks you to write gradient_norms "
+                               "yourself, not to call kit.diagnostics.gradient_norms")
 
 TIMEOUT = 10.0  # the child rebuilds 3-4 small Keras models and differentiates once each (under 2 s)
 LOG_TIMEOUT = 10.0  # the reference: 20 epochs of model.fit on 100 rows plus 5 probes, 1.5 s in the sandbox

@@ -51,7 +51,11 @@ import math
 
 import numpy as np
 
-from kit.grading.checks import CallFailed, check, expect, fail, hidden_data
+from kit.grading.checks import CallFailed, ImportRule, check, expect, fail, hidden_data
+
+# kit.diagnostics.dead_fraction is the answer: the README says to write your own.
+FORBIDDEN_IMPORTS = ImportRule(("kit.diagnostics",), why="this exercise asks you to write dead_fraction "
+                               "yourself, not to call kit.diagnostics.dead_fraction")
 
 TIMEOUT = 20.0  # the child rebuilds 2-3 small Keras models and runs x through them (≈1 s)
 

@@ -72,7 +72,7 @@ import weakref
 
 import numpy as np
 
-from kit.grading.checks import CallFailed, CheckFailed, check, expect, fail, partial
+from kit.grading.checks import CallFailed, CheckFailed, check, expect, expected_values, fail, partial
 from kit.grading.limits import Limits
 
 LIMITS = Limits(timeout=30)  # run_shootout trains twelve networks: see "Time" in the docstring
@@ -96,7 +96,21 @@ ACCURACY_ATOL = 0.5 * ONE_POINT  # returned vs logged accuracy
 LINEAR_POOL = ("linear/circle", "linear/xor")  # the re-trained runs: one of these ...
 SPIRAL_POOL = ("sigmoid/spiral", "tanh/spiral", "relu/spiral")  # ... and one of these
 
-ANSWERS = {"fails_everywhere": "linear", "why": "collapse", "linear_limit": "half_plane"}
+GRADED = ("fails_everywhere", "why", "linear_limit")  # what conclusions_lesson grades (spiral_winner: the runs)
+ANSWERS = dict(zip(GRADED, ("linear", "collapse", "half_plane")))  # only the expected values read it
+
+
+def _answer_digest(key: str, answer: str) -> np.ndarray:
+    return np.frombuffer(hashlib.sha256(f"13/{key}={answer}".encode()).digest(), dtype=np.uint8)
+
+
+def _expected() -> dict:
+    """The right answers as digests: the student release ships these (expected.npz), not the answers
+    (which a visible check tells right from wrong anyway: this keeps them out of plain sight only)."""
+    return {f"answer/{key}": _answer_digest(key, right) for key, right in ANSWERS.items()}
+
+
+EXPECTED = expected_values(_expected)
 OPTIONS = {"fails_everywhere": ACTIVATIONS, "why": ("collapse", "vanishing", "dead", "saturation"),
            "linear_limit": ("half_plane", "epochs", "chance"), "spiral_winner": ACTIVATIONS}
 HINTS = {
@@ -553,16 +567,16 @@ def _option(answers: dict, key: str) -> str:
 def conclusions_lesson(session):
     answers = _conclusions(session)
     wrong = []
-    for key, right in ANSWERS.items():
+    for key in GRADED:
         try:
             answer = _option(answers, key)
         except CheckFailed as problem:
             wrong.append(str(problem))
             continue
-        if answer != right:
+        if not np.array_equal(_answer_digest(key, answer), EXPECTED[f"answer/{key}"]):
             wrong.append(f"conclusions()[{key!r}] = {answer!r} is not right: {HINTS[key]}")
     if wrong:
-        return partial((len(ANSWERS) - len(wrong)) / len(ANSWERS), " ".join(wrong))
+        return partial((len(GRADED) - len(wrong)) / len(GRADED), " ".join(wrong))
 
 
 @check("conclusions: the spiral's winner, from your own runs", points=5, timeout=SHOOTOUT_TIMEOUT,

@@ -20,9 +20,11 @@ Example (an exercise's ``checks.py``):
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import functools
 import hashlib
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -91,6 +93,115 @@ def hidden_data(value):
         {'deep': 2}
     """
     return value
+
+
+EXPECTED_FILE = "expected.npz"  # beside a student release's checks.py: what its visible checks compare with
+
+
+class ExpectedValues(collections.abc.Mapping):
+    """The values visible checks compare with, by name (``str`` → ``np.ndarray``), so that the
+    student release ships them as data, never the code that computes the answer.
+
+    In the course's repository ``compute()`` (a function of the checks module, using its
+    reference) makes them, once, on first use. The student release (``kit release``, see
+    :mod:`kit.grading.public`) drops ``compute`` and everything only it uses, and reads the
+    values from :data:`EXPECTED_FILE` beside its ``checks.py`` (written by the release from
+    ``compute()``; loaded with ``allow_pickle=False``). Write it as
+    ``EXPECTED = expected_values(_expected)``.
+
+    Example:
+        >>> EXPECTED = expected_values(lambda: {"double/grid": np.arange(3.0) * 2})
+        >>> EXPECTED["double/grid"]
+        array([0., 2., 4.])
+    """
+
+    def __init__(self, compute=None, path=None):
+        if compute is None and path is None:
+            raise TypeError("expected_values needs the function that computes the values (or, in a student "
+                            "release, the checks module's path).")
+        self.compute = compute
+        self.path = path
+        self._values = None
+
+    def values_dict(self) -> dict:
+        """Every value, computed (repository) or read (release), checked: ``str`` → numeric array."""
+        if self._values is None:
+            if self.compute is not None:
+                values = self.compute()
+            else:
+                file = Path(self.path).resolve().parent / EXPECTED_FILE
+                if not file.is_file():
+                    raise FileNotFoundError(f"{file} is missing: the visible checks read their expected values "
+                                            "from it. Rebuild the release with kit release.")
+                with np.load(file, allow_pickle=False) as stored:
+                    values = {name: stored[name] for name in stored.files}
+            if type(values) is not dict or not all(
+                    type(k) is str and type(v) is np.ndarray and v.dtype.kind in protocol.ALLOWED_KINDS
+                    for k, v in values.items()):
+                raise TypeError("expected values must be a dict of str → numeric np.ndarray.")
+            self._values = values
+        return self._values
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.values_dict()[name]
+
+    def __iter__(self):
+        return iter(self.values_dict())
+
+    def __len__(self) -> int:
+        return len(self.values_dict())
+
+
+def expected_values(compute=None, path=None) -> ExpectedValues:
+    """See :class:`ExpectedValues`: ``compute`` in the repository; the release passes ``path``."""
+    return ExpectedValues(compute, path)
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportRule:
+    """Modules a submission must not import, in an exercise that teaches writing it by hand
+    (exercise 04: the kit, Keras, TensorFlow …; 02, 08, 09: ``kit.diagnostics``, which answers them).
+
+    An exercise's ``checks.py`` declares it as ``FORBIDDEN_IMPORTS = ImportRule((…), why=…)``;
+    every grading (``kit check`` and ``kit grade``) enforces it: the sandbox reports the modules
+    the submission's own code imported (:mod:`kit.grading.child`), and a submission that imported
+    one of these (or a submodule) scores 0 on every check, with :meth:`message` stated once.
+    ``allowed`` names exact modules that stay allowed: ``kit`` itself, so that a notebook can end
+    with ``import kit; kit.check("04")`` (its submodules, ``kit.activations``, stay forbidden).
+
+    Example:
+        >>> rule = ImportRule(("kit", "scipy.special"), why="this exercise asks you to write it in NumPy",
+        ...                   allowed=("kit",))
+        >>> rule.found(["numpy", "kit", "scipy"]), rule.found(["numpy", "kit", "kit.activations", "scipy"])
+        ([], ['kit.activations'])
+        >>> rule.message(["kit.activations"])
+        'this exercise asks you to write it in NumPy: your file imports kit.activations (remove that import).'
+    """
+
+    modules: tuple
+    why: str
+    allowed: tuple = ()
+
+    def __post_init__(self):
+        if not isinstance(self.modules, tuple) or not self.modules or \
+                not all(isinstance(m, str) and m and not m.startswith(".") for m in self.modules):
+            raise TypeError("ImportRule.modules must be a non-empty tuple of module names, e.g. ('kit', 'keras').")
+        if not isinstance(self.why, str) or not self.why:
+            raise TypeError("ImportRule.why must say what the exercise asks, e.g. 'this exercise asks you to write "
+                            "it in NumPy'.")
+
+    def forbids(self, module: str) -> bool:
+        return module not in self.allowed and any(module == m or module.startswith(m + ".") for m in self.modules)
+
+    def found(self, imported) -> list[str]:
+        """The forbidden modules among ``imported``, most specific only (``kit.activations``, not ``kit`` too)."""
+        hits = [m for m in dict.fromkeys(imported) if type(m) is str and self.forbids(m)]
+        return [m for m in hits if not any(other.startswith(m + ".") for other in hits)]
+
+    def message(self, found) -> str:
+        names = ", ".join(found)
+        those = "that import" if len(found) == 1 else "those imports"
+        return f"{self.why}: your file imports {names} (remove {those})."
 
 
 @dataclasses.dataclass(frozen=True)
@@ -337,6 +448,7 @@ class Session:
         self.not_implemented = {}
         self.touched = []
         self.last_error = None  # the error report of the last call that failed (its traceback)
+        self.imports = {}  # the modules the submission's code imported, in any call (an ordered set)
         self._memo = {}
 
     def run(self, driver: str, arguments: dict, timeout: float | None = None):
@@ -352,6 +464,7 @@ class Session:
             if function and todo is not None:
                 self.not_implemented.setdefault(function, todo)
             self.calls.append((driver, outcome.seconds, outcome.state))
+            self.imports.update(dict.fromkeys(getattr(outcome, "imports", ())))
             notes = outcome.details.get("notes") if type(outcome.details) is dict else None
             for note in notes if type(notes) is list else []:
                 note = _text(note, "", MESSAGE_CHARACTERS)

@@ -544,11 +544,66 @@ def _drop_privileges(user, workdir, level: str = "full") -> None:
             os._exit(FILTER_EXIT)
 
 
-def load_submission(source: str, path: str) -> types.ModuleType:
-    """Execute the submission's source as the module ``submission`` (its ``__main__`` block stays off)."""
+MAX_IMPORTS = 200  # names reported per call (a file imports a few dozen at most)
+
+
+def record_imports(namespace: dict, imported: list) -> None:
+    """From now on, append to ``imported`` every module that code running in ``namespace`` (the
+    submission's globals: its top level and its functions) imports, once each, in order.
+
+    The zygote preloads TensorFlow, Keras and the kit, so ``sys.modules`` cannot tell what the
+    submission imported: this wraps ``builtins.__import__`` (every ``import`` and ``from …
+    import`` statement, and ``__import__(…)``) and ``importlib.import_module`` and records the
+    calls made from that namespace that succeed: the module's full name, and for ``from a
+    import b`` also ``a.b`` when ``b`` is a module. Imports made by other modules (NumPy's own,
+    the kit's drivers) are not the submission's and are not recorded. What it does not see: a
+    module reached without an import (``sys.modules[…]``, an attribute of another module),
+    code run in another namespace (``exec(…, {})``), ``importlib.__import__`` and the import
+    system's private functions. It is a teaching rule's check (exercise 04 asks for NumPy), not
+    a security boundary: the sandbox is that. Only ever called in a runner, which exits after
+    one call.
+    """
+    import builtins
+    import importlib
+
+    original_import, original_import_module = builtins.__import__, importlib.import_module
+
+    def note(name) -> None:
+        if type(name) is str and name and name not in imported and len(imported) < MAX_IMPORTS:
+            imported.append(name[:200])
+
+    def recording_import(name, globals=None, locals=None, fromlist=(), level=0):
+        module = original_import(name, globals, locals, fromlist, level)
+        caller = globals if globals is not None else sys._getframe(1).f_globals
+        if caller is namespace and level == 0:
+            note(name)
+            for item in fromlist or ():
+                try:  # a module's own __getattr__ may raise anything: never the recorder's business
+                    if type(item) is str and isinstance(getattr(module, item, None), types.ModuleType):
+                        note(f"{name}.{item}")
+                except Exception:  # noqa: BLE001
+                    pass
+        return module
+
+    def recording_import_module(name, package=None):
+        module = original_import_module(name, package)
+        if sys._getframe(1).f_globals is namespace:
+            note(getattr(module, "__name__", name))
+        return module
+
+    builtins.__import__ = recording_import
+    importlib.import_module = recording_import_module
+
+
+def load_submission(source: str, path: str, imported: list | None = None) -> types.ModuleType:
+    """Execute the submission's source as the module ``submission`` (its ``__main__`` block stays
+    off). With ``imported`` (a list), the modules its code imports are recorded there, at import
+    and in every later call of its functions (:func:`record_imports`)."""
     module = types.ModuleType(SUBMISSION_NAME)
     module.__file__ = path
     sys.modules[SUBMISSION_NAME] = module
+    if imported is not None:
+        record_imports(module.__dict__, imported)
     exec(compile(source, path, "exec"), module.__dict__)
     return module
 
@@ -566,14 +621,19 @@ def _run(request: dict, result_fd: int) -> None:
     global IN_SANDBOX
     IN_SANDBOX = True
     stage = "import"
+    imported = []  # the modules the submission's code imports: the parent judges them (forbidden imports)
     try:
         arguments = protocol.decode(request["arguments"].encode())
         driver = drivers.get(request["driver"])
-        module = load_submission(request["source"], request["filename"])
+        module = load_submission(request["source"], request["filename"], imported)
         stage = "call"
         answer = {"ok": True, "value": driver(module, **arguments)}
     except BaseException as error:  # SystemExit and KeyboardInterrupt too: they cost this call only
         answer = {"ok": False, "error": _describe_error(error, stage)}
+    try:
+        answer["imports"] = [str(name) for name in list(imported)[:MAX_IMPORTS]]
+    except BaseException:
+        answer["imports"] = []
     try:
         payload = protocol.encode(answer)
     except BaseException as error:

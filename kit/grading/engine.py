@@ -63,6 +63,9 @@ class GradeResult:
     not_run: tuple = ()
     # How the sandbox isolated it (kit.grading.child.LEVELS): "full", "container" or "none".
     isolation_level: str = "full"
+    # The modules the submission imported that the exercise forbids (its FORBIDDEN_IMPORTS):
+    # every check then scores 0 and ``problem`` says why, once.
+    forbidden_imports: tuple = ()
 
     @property
     def isolated(self) -> bool:
@@ -96,7 +99,8 @@ class GradeResult:
                 "isolation_problems": list(self.isolation), "problem": self.problem,
                 "not_implemented": [{"function": f, "message": m, "checks": list(names)}
                                     for f, m, names in self.not_implemented],
-                "not_run": [{"points": p, "description": d} for p, d in self.not_run]}
+                "not_run": [{"points": p, "description": d} for p, d in self.not_run],
+                "forbidden_imports": list(self.forbidden_imports)}
         if timings:
             data.update(seconds=round(self.seconds, 3), calls=self.calls, child_seconds=round(self.child_seconds, 3))
         return data
@@ -118,7 +122,8 @@ class GradeResult:
                    data.get("calls", 0), data.get("child_seconds", 0.0), tuple(data["isolation_problems"]),
                    data["problem"],
                    tuple((n["function"], n["message"], tuple(n["checks"])) for n in data["not_implemented"]),
-                   tuple((n["points"], n["description"]) for n in data["not_run"]), level)
+                   tuple((n["points"], n["description"]) for n in data["not_run"]), level,
+                   tuple(data.get("forbidden_imports", ())))
 
 
 def _check_visibility(visibility) -> tuple:
@@ -216,6 +221,7 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
     if zygote is not None and not isinstance(zygote, Zygote):
         raise TypeError(f"zygote must be a kit.grading.sandbox.Zygote (or None). Got {type(zygote).__name__} instead.")
     every = list(checks if checks is not None else exercise_folders.load_checks(found))
+    rule = exercise_folders.forbidden_imports(found)
     selected = [c for c in every if c.visibility in chosen]
     not_run = _not_run(every, chosen) + exercise_folders.hidden_manifest(found)  # a release's left-out checks
     started = time.monotonic()
@@ -233,14 +239,21 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
             return _everything_failed(found, shown, selected, str(error), started, not_run=not_run,
                                       level=_level_of(zygote))
         session = Session(source, zygote, limits or exercise_folders.default_limits(found), filename, visibility=chosen)
+        forbidden = ()
         try:
             session.run("names", {}, timeout=IMPORT_TIMEOUT)
         except CallFailed as failure:
             text = _import_problem(str(failure), session.last_error, filename)
             results = None
         else:
-            graded = [_judge(check, session) for check in selected]
-            results = tuple(result for result, _ in graded)
+            # A forbidden import at the file's top level: no check runs. One inside a function
+            # shows when a check calls it: the checks' results are then discarded below.
+            if rule is None or not rule.found(session.imports):
+                graded = [_judge(check, session) for check in selected]
+                results = tuple(result for result, _ in graded)
+            forbidden = tuple(rule.found(session.imports)) if rule is not None else ()
+            if forbidden:
+                text, results = rule.message(forbidden), None
     finally:
         if owned:
             zygote.close()
@@ -249,7 +262,8 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
         raise IsolationRequired(isolation, zygote.level, require)
     notes = tuple(f"sandbox: {note} (see docs/grading.md)" for note in isolation)
     if results is None:
-        return _everything_failed(found, shown, selected, text, started, notes, isolation, not_run, zygote.level)
+        return _everything_failed(found, shown, selected, text, started, notes, isolation, not_run, zygote.level,
+                                  forbidden)
     todo = {}
     for (result, function) in graded:
         if function is not None:
@@ -291,7 +305,8 @@ def _level_of(zygote) -> str:
 
 
 def _everything_failed(found, path, selected, message, started, notes=(), isolation=(), not_run=(),
-                       level="full") -> GradeResult:
+                       level="full", forbidden=()) -> GradeResult:
     results = tuple(CheckResult(c.name, 0.0, c.points, c.visibility, message, 0.0) for c in selected)
     return GradeResult(f"{found.id}-{found.slug}", str(Path(path)), results, time.monotonic() - started, tuple(notes),
-                       isolation=tuple(isolation), problem=message, not_run=not_run, isolation_level=level)
+                       isolation=tuple(isolation), problem=message, not_run=not_run, isolation_level=level,
+                       forbidden_imports=tuple(forbidden))

@@ -122,22 +122,41 @@ def default_limits(exercise):
     """
     from kit.grading.limits import Limits
 
+    return _declared(exercise, "LIMITS", Limits, "kit.grading.Limits", Limits())
+
+
+def forbidden_imports(exercise):
+    """The modules a submission to this exercise must not import: its checks module's
+    ``FORBIDDEN_IMPORTS`` (a :class:`kit.grading.checks.ImportRule`, for an exercise that teaches
+    writing something by hand), else None. Every grading enforces it (``kit check`` too).
+
+    Example:
+        >>> forbidden_imports("04").modules[:2]
+        ('kit', 'keras')
+    """
+    from kit.grading.checks import ImportRule
+
+    return _declared(exercise, "FORBIDDEN_IMPORTS", ImportRule, "kit.grading.checks.ImportRule", None)
+
+
+def _declared(exercise, name: str, kind: type, kind_name: str, default):
+    """The checks module's module-level ``name`` (an instance of ``kind``), else ``default``;
+    the module is imported only when its text assigns the name, and the answer is cached."""
     found = find(exercise)
     stat = found.checks_path.stat()
-    key = (str(found.checks_path), stat.st_mtime_ns, stat.st_size)
-    if key not in _LIMITS:
-        text = found.checks_path.read_text(encoding="utf-8")
-        limits = Limits()
-        if re.search(r"^LIMITS\s*=", text, re.MULTILINE):
-            limits = getattr(_load_module(found), "LIMITS", None)
-            if not isinstance(limits, Limits):
-                raise ValueError(f"{found.checks_path}: LIMITS must be a kit.grading.Limits. "
-                                 f"Got {type(limits).__name__} instead.")
-        _LIMITS[key] = limits
-    return _LIMITS[key]
+    key = (name, str(found.checks_path), stat.st_mtime_ns, stat.st_size)
+    if key not in _DECLARED:
+        value = default
+        if re.search(rf"^{name}\s*=", found.checks_path.read_text(encoding="utf-8"), re.MULTILINE):
+            value = getattr(_load_module(found), name, None)
+            if not isinstance(value, kind):
+                raise ValueError(f"{found.checks_path}: {name} must be a {kind_name}. "
+                                 f"Got {type(value).__name__} instead.")
+        _DECLARED[key] = value
+    return _DECLARED[key]
 
 
-_LIMITS: dict = {}  # (checks path, mtime, size) → its default limits
+_DECLARED: dict = {}  # (name, checks path, mtime, size) → its value (LIMITS, FORBIDDEN_IMPORTS)
 
 
 def _load_module(exercise):

@@ -55,6 +55,7 @@ from pathlib import Path
 from kit.errors import KitError
 
 HIDDEN_MARKER = "hidden_data"
+EXPECTED_MARKER = "expected_values"
 SENDS_HIDDEN = "sends_hidden"
 
 
@@ -89,7 +90,8 @@ def public_checks_text(source: str, where: str, title: str = "this exercise") ->
     hidden_needed = _closure(statements, hidden_names, where)  # on the original code: HIDDEN counts
     public = [_Rewriter(where).visit(_copy(s)) for s in statements]
     public = [ast.fix_missing_locations(s) for s in public if s is not None]
-    roots = visible_names | {"CHECKS"} | ({"LIMITS"} if hasattr(full, "LIMITS") else set())  # the default limits ship
+    # The default limits and the forbidden imports ship: `kit check` enforces them from the release too.
+    roots = visible_names | {"CHECKS"} | {name for name in ("LIMITS", "FORBIDDEN_IMPORTS") if hasattr(full, name)}
     kept, needed = _keep(public, roots, hidden_names, where)
     for statement in kept:
         defined = _defines(statement)
@@ -114,6 +116,36 @@ def public_checks_text(source: str, where: str, title: str = "this exercise") ->
     manifest = [{"points": c.points, "visibility": c.visibility, "description": c.description}
                 for c in checks if c.visibility != "visible"]
     return text, manifest
+
+
+def public_expected(exercise) -> dict | None:
+    """The values the exercise's visible checks compare with (its ``expected_values(…)``,
+    computed from the reference), which the release writes as ``expected.npz``; None when the
+    checks module has none."""
+    from kit.grading.exercises import find
+
+    found = find(exercise)
+    return expected_data(found.checks_path.read_text(encoding="utf-8"), str(found.checks_path))
+
+
+def expected_data(source: str, where: str) -> dict | None:
+    """:func:`public_expected` for a module's source text."""
+    from kit.grading.checks import ExpectedValues
+
+    full = _load(source, where)
+    holders = [(name, value) for name, value in vars(full).items() if isinstance(value, ExpectedValues)]
+    if len(holders) > 1:
+        raise PublicChecksError(f"{where}: {', '.join(n for n, _ in holders)} are all expected_values(…); keep one "
+                                "(the release stores one expected.npz per exercise).")
+    if not holders:
+        return None
+    name, values = holders[0]
+    if values.compute is None:
+        raise PublicChecksError(f"{where}: {name} = expected_values(…) has no function that computes the values.")
+    try:
+        return dict(values.values_dict())
+    except Exception as error:  # noqa: BLE001 - an exercise author's code: say which and why
+        raise PublicChecksError(f"{where}: computing {name} failed: {type(error).__name__}: {error}") from error
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,6 +251,10 @@ class _Rewriter(ast.NodeTransformer):
             function.id if isinstance(function, ast.Name) else ""
         if name == HIDDEN_MARKER:
             return ast.copy_location(ast.Constant(None), node)
+        if name == EXPECTED_MARKER:  # the values come from the release's expected.npz, not from the reference
+            node.args = [ast.Constant(None), ast.Name("__file__", ast.Load())]
+            node.keywords = []
+            return node
         self.generic_visit(node)
         if name == "evaluate":
             node.keywords = [k for k in node.keywords if k.arg != "hidden"]

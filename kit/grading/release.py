@@ -8,8 +8,9 @@ What the release holds (nothing else of the repository):
   ``requirements.txt`` (that and the tools of the tests);
 - ``exercises/README.md`` and, per exercise, ``README.md``, ``figures/*.png``, ``starter.py`` and
   ``starter.ipynb``, the public ``checks.py`` (:mod:`kit.grading.public`: the visible checks and
-  what they need; no hidden check, hidden input, seed, threshold, docstring or comment) and
-  ``hidden_checks.json`` (each hidden check's points and public description, which ``kit check``
+  what they need; no hidden check, hidden input, seed, threshold, docstring or comment, and no
+  reference: the values the visible checks compare with are data, ``expected.npz``, computed from
+  the reference by the release) and ``hidden_checks.json`` (each hidden check's points and public description, which ``kit check``
   lists). Never ``solution.py``, and no other file of an exercise folder.
 
 The release is written into a fresh folder next to OUTDIR and renamed into place at the end, so
@@ -74,7 +75,10 @@ def require_source(exercise, command: str) -> None:
 def build_release(outdir) -> Path:
     """Write the student release into ``outdir`` (see the module docstring); returns its path."""
     from kit.grading.exercises import MANIFEST, all_exercises, root
-    from kit.grading.public import public_checks
+    import numpy as np
+
+    from kit.grading.checks import EXPECTED_FILE
+    from kit.grading.public import public_checks, public_expected
     from kit.grading.starters import notebook, starter_text
 
     target = check_outdir(outdir)
@@ -86,7 +90,7 @@ def build_release(outdir) -> Path:
         require_source(exercise, "kit release")
     # Everything that can fail on the exercises' side (a checks module the release cannot split,
     # a starter whose markers are broken) fails before anything is written.
-    planned = [(e, *public_checks(e), starter_text(e)) for e in exercises]
+    planned = [(e, *public_checks(e), public_expected(e), starter_text(e)) for e in exercises]
     with writing(target.parent, "the release into"):
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
         try:
@@ -100,7 +104,7 @@ def build_release(outdir) -> Path:
             folder.mkdir()
             if (root() / "README.md").is_file():
                 shutil.copyfile(root() / "README.md", folder / "README.md")
-            for exercise, checks_text, manifest, starter in planned:
+            for exercise, checks_text, manifest, expected, starter in planned:
                 out = folder / exercise.path.name
                 out.mkdir()
                 for name in EXERCISE_FILES:
@@ -114,6 +118,9 @@ def build_release(outdir) -> Path:
                 (out / "starter.py").write_text(starter, encoding="utf-8")
                 (out / "starter.ipynb").write_text(notebook(starter), encoding="utf-8")
                 (out / "checks.py").write_text(checks_text, encoding="utf-8")
+                if expected is not None:
+                    with open(out / EXPECTED_FILE, "wb") as handle:
+                        np.savez_compressed(handle, **expected)
                 (out / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             if target.is_dir():
                 target.rmdir()  # empty (checked above): the staging folder takes its place

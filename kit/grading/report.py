@@ -126,11 +126,16 @@ def _wrapped(message: str, width: int, indent: str = "      ") -> list[str]:
 
 
 def _problem_block(result: GradeResult, width: int) -> list[str]:
-    """The file could not be used: one block, its first line wrapped, the traceback's lines as
-    they are (the caret under the error must stay aligned)."""
+    """The file could not be used (read, imported, or it imports what the exercise forbids): one
+    block, its first line wrapped, the traceback's lines as they are (the caret under the error
+    must stay aligned)."""
     count = len(result.checks)
-    lines = [f"Your file could not be {'imported' if result.problem.startswith('importing') else 'read'}, so none "
-             f"of the {count} check{'s' * (count != 1)} ran:"]
+    if result.forbidden_imports:
+        lines = [f"Your file imports what this exercise asks you to write yourself, so all {count} "
+                 f"check{'s' * (count != 1)} score 0:"]
+    else:
+        lines = [f"Your file could not be {'imported' if result.problem.startswith('importing') else 'read'}, so "
+                 f"none of the {count} check{'s' * (count != 1)} ran:"]
     first, *rest = _visible(result.problem).splitlines() or [""]
     lines += _wrapped(first, width)
     lines += [f"      {line}" for line in rest]

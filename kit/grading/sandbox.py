@@ -244,6 +244,8 @@ class CallOutcome:
     ``cpu_seconds``, ``output_bytes``, ``exit_code``, ``signal``, ``message``, ``notes``, ``level``
     (the isolation level the keeper reached) and, for the probe, ``changed`` (the hidden paths
     it made root-only).
+    ``imports``: the modules the submission's own code imported during the call (see
+    :func:`kit.grading.child.record_imports`), for an exercise's forbidden imports.
     """
 
     state: str
@@ -252,6 +254,7 @@ class CallOutcome:
     output: str = ""
     seconds: float = 0.0
     details: dict = dataclasses.field(default_factory=dict)
+    imports: tuple = ()  # the modules the submission's code imported in this call (names, as reported)
 
     @property
     def ok(self) -> bool:
@@ -361,6 +364,9 @@ def decode_answer(answer: bytes, outcome: CallOutcome) -> CallOutcome:
         outcome.state = "garbled"
         outcome.details["message"] = protocol.clean_text(str(error), NOTE_CHARACTERS)
         return outcome
+    imports = message.get("imports")
+    outcome.imports = tuple(protocol.clean_text(name, NOTE_CHARACTERS) for name in imports[:child.MAX_IMPORTS]
+                            if type(name) is str) if type(imports) is list else ()
     if message["ok"]:
         outcome.value = message.get("value")
     else:

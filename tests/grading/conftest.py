@@ -19,6 +19,14 @@ def zygote():
 
 
 @pytest.fixture(scope="session")
+def release(tmp_path_factory):
+    """The student release (`kit release`), built once for the release tests."""
+    from kit.grading.release import build_release
+
+    return build_release(tmp_path_factory.mktemp("course") / "release")
+
+
+@pytest.fixture(scope="session")
 def checks04():
     from kit.grading.exercises import load_checks
 

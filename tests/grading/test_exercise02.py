@@ -233,5 +233,6 @@ def test_the_diagnosis_names_each_mistake_on_a_square_chain(checks02):
         "transpose": (right_W.T, right_b),
     }
     for words, (W, b) in cases.items():
-        assert words in module["_diagnosis"](W, b, weights), words
-    assert module["_diagnosis"](right_W + 1.0, right_b, weights) == ""
+        assert words in module["_diagnosis"](W, b, weights, module["_solution"](weights)), words
+        assert words in module["_diagnosis"](W, b, weights, module["_stored"]("depth 3, square")), words  # the release's
+    assert module["_diagnosis"](right_W + 1.0, right_b, weights, module["_solution"](weights)) == ""
