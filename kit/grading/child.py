@@ -24,6 +24,7 @@ import resource
 import select
 import shutil
 import signal
+import stat
 import struct
 import sys
 import time
@@ -441,7 +442,7 @@ def _run_once(request: dict, pidns: bool, answer: bytearray, output: bytearray) 
         result_r, result_w = os.pipe()
         output_r, output_w = os.pipe()
         gate_r, gate_w = os.pipe()
-        seen = Usage(limits)  # before the fork: the runner starts as a copy of this process
+        seen = Usage(limits, workdir)  # before the fork: the runner starts as a copy of this process
         started = time.monotonic()
         runner = _start_runner(request, limits, user, workdir, result_w, output_w, pidns, gate_r)
         for fd in (result_w, output_w, gate_r):
@@ -466,9 +467,12 @@ class Usage:
     allocation).
     """
 
-    def __init__(self, limits: dict):
+    def __init__(self, limits: dict, workdir: str | None = None):
         self.processes = int(limits["processes"])
         self.memory_kb = int(limits["memory_mb"]) * 1024
+        self.file_bytes = int(limits["file_mb"]) * 1024 * 1024
+        self.workdir = workdir
+        self.largest_file = 0
         base = _memory_of("self")
         self.base_size, self.base_data = base.get("VmSize", 0), base.get("VmData", 0)
         self.memory_peak_kb = 0
@@ -492,6 +496,8 @@ class Usage:
                                       memory.get("VmPeak", 0) - self.base_size - not_data)
         processes, tasks = _tasks_below(os.getpid())
         self.processes_peak, self.tasks_peak = max(self.processes_peak, processes), max(self.tasks_peak, tasks)
+        if now and self.workdir:  # a write past RLIMIT_FSIZE stops at the limit: Python sees OSError(EFBIG)
+            self.largest_file = max(self.largest_file, _largest_file(self.workdir))
 
     def fork_bomb(self) -> bool:
         """Whether the call ran :data:`FORK_BOMB_SHARE` of its process limit as processes of its
@@ -503,6 +509,8 @@ class Usage:
         found = ["processes"] if self.tasks_peak >= self.processes else []
         if self.memory_peak_kb >= self.memory_kb - min(MEMORY_SLACK_MB * 1024, self.memory_kb // 4):
             found.append("memory")
+        if self.largest_file >= self.file_bytes:
+            found.append("file_size")
         return found
 
     def report(self) -> dict:
@@ -522,6 +530,24 @@ def _memory_of(pid) -> dict:
     except (OSError, ValueError, IndexError):
         return {}
     return found
+
+
+def _largest_file(folder: str, most: int = 1000) -> int:
+    """The size of the largest regular file in ``folder`` (the call's scratch folder, its working
+    directory and TMPDIR), looking at no more than ``most`` entries and following no link."""
+    largest, seen = 0, 0
+    for place, folders, files in os.walk(folder):
+        for name in files:
+            seen += 1
+            try:
+                status = os.lstat(os.path.join(place, name))
+            except OSError:
+                continue
+            if stat.S_ISREG(status.st_mode):
+                largest = max(largest, status.st_size)
+        if seen + len(folders) > most:
+            break
+    return largest
 
 
 def _tasks_below(root: int) -> tuple[int, int]:

@@ -50,7 +50,7 @@ BACKSTOP_MARGIN = 10.0
 GRADESCOPE_SOURCE = Path("/autograder/source")  # Gradescope's copy of the autograder: checks, solutions
 STATES = ("answered", "timeout", "cpu", "memory", "processes", "output", "answer", "file_size", "signal", "exited",
           "internal", "probed")
-LIMIT_STATES = ("memory", "processes")  # limits the keeper saw reached (its status's "reached")
+LIMIT_STATES = ("memory", "processes", "file_size")  # limits the keeper saw reached (its status's "reached")
 MAX_STATUS_BYTES = 1 << 20  # the keeper's status is a few hundred bytes
 MAX_NOTES = 20
 NOTE_CHARACTERS = 500
@@ -201,8 +201,9 @@ class CallOutcome:
     (the memory limit), ``processes`` (the process and thread limit: a fork bomb), ``output``,
     ``answer`` (too large), ``file_size``, ``signal`` (crashed), ``exited`` (the process ended
     without answering), ``garbled`` (the answer could not be decoded), ``internal`` (a grader
-    failure). ``memory`` and ``processes`` come from what the keeper measured (see
-    :func:`resource_state`), never from the submission's words alone. ``value`` is the decoded
+    failure). ``memory``, ``processes`` and a ``file_size`` that Python saw as ``OSError`` come
+    from what the keeper measured (see :func:`resource_state`), never from the submission's words
+    alone. ``value`` is the decoded
     answer when the driver succeeded; ``error`` is ``{"type", "message", "stage", "traceback"}``
     when the submission raised (``stage`` is ``import`` or ``call``). ``details`` holds only
     checked fields: ``seconds``, ``cpu_seconds``, ``output_bytes``, ``exit_code``, ``signal``,
@@ -305,9 +306,11 @@ def outcome_from_report(status: bytes, answer: bytes, output: bytes) -> CallOutc
 
 
 RESOURCE_ERRORS = {"memory": ("MemoryError", "_ArrayMemoryError", "ResourceExhaustedError"),
-                   "processes": ("BlockingIOError", "RuntimeError", "OSError", "ResourceExhaustedError")}
+                   "processes": ("BlockingIOError", "RuntimeError", "OSError", "ResourceExhaustedError"),
+                   "file_size": ("OSError",)}
 """The exceptions that running out of each resource raises in Python, NumPy and TensorFlow (a
-failed fork is BlockingIOError, a thread that cannot start RuntimeError)."""
+failed fork is BlockingIOError, a thread that cannot start RuntimeError, a write past the file
+size limit OSError: Python ignores SIGXFSZ)."""
 
 
 def resource_state(outcome: CallOutcome) -> CallOutcome:

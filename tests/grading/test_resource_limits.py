@@ -1,6 +1,7 @@
 """Resource failures are named for the limit that stopped them, with that limit's value from
 Limits, and never blame the grader: a fork bomb, a memory bomb (allocating or filling), a print
-flood each get their own message, and an exception a submission raises by hand stays its own."""
+flood and a file past the size limit each get their own message, and an exception a submission
+raises by hand stays its own."""
 
 from __future__ import annotations
 
@@ -108,6 +109,9 @@ def test_resource_errors_raised_by_hand_stay_the_submissions_own(zygote, checks0
         assert message.startswith("On ") or message.startswith("relu"), message
         assert "raised MemoryError: relu is out of ideas" in message and "needed more than" not in message
         assert "report" not in message
+    snippet = "def leaky_relu(x, alpha=0.01):\n    raise OSError(27, 'File too large')\n"
+    for message in _messages(zygote, checks04, tmp_path, snippet, "leaky_relu"):
+        assert "raised OSError: [Errno 27] File too large" in message and "(the limit)" not in message, message
     snippet = "raise BlockingIOError(11, 'my own fork failed')\n"
     for message in _messages(zygote, checks04, tmp_path, snippet, "tanh"):
         assert message.startswith("importing your file raised BlockingIOError"), message
@@ -131,3 +135,10 @@ def test_the_guide_quotes_each_limits_sentence_as_the_defaults_give_it():
     sentences = [describe_failure(state, details, Limits()) for state in FAILURE_TEXT]
     for what, quoted in rows.items():
         assert any(quoted.fullmatch(sentence) for sentence in sentences), (what, quoted.pattern)
+
+
+@pytest.mark.slow
+def test_a_file_past_the_size_limit_is_named_for_it(zygote, checks04, tmp_path):
+    snippet = f"def relu(x):\n    open('big.bin', 'wb').write(b'0' * {(TEST_LIMITS.file_mb + 1) << 20})\n    return x\n"
+    for message in _messages(zygote, checks04, tmp_path, snippet, "relu"):
+        assert f"wrote a file larger than {TEST_LIMITS.file_mb} MB (the limit)" in message and "report" not in message
