@@ -203,11 +203,11 @@ class CallOutcome:
     without answering), ``garbled`` (the answer could not be decoded), ``internal`` (a grader
     failure). ``memory``, ``processes`` and a ``file_size`` that Python saw as ``OSError`` come
     from what the keeper measured (see :func:`resource_state`), never from the submission's words
-    alone. ``value`` is the decoded
-    answer when the driver succeeded; ``error`` is ``{"type", "message", "stage", "traceback"}``
-    when the submission raised (``stage`` is ``import`` or ``call``). ``details`` holds only
-    checked fields: ``seconds``, ``cpu_seconds``, ``output_bytes``, ``exit_code``, ``signal``,
-    ``message``, ``notes``, ``memory_peak_mb``, ``tasks_peak``, ``reached``.
+    alone. ``value`` is the decoded answer when the driver succeeded; ``error`` is ``{"type",
+    "message", "stage", "traceback"}`` when the submission raised (``stage`` is ``import`` or
+    ``call``). ``details`` holds only checked fields: ``seconds``, ``cpu_seconds``,
+    ``output_bytes``, ``exit_code``, ``signal``, ``message``, ``notes``, ``memory_peak_mb``,
+    ``tasks_peak``, ``reached``.
     """
 
     state: str
