@@ -34,6 +34,7 @@ from kit.errors import check as check_value
 from kit.grading import protocol
 from kit.grading.expect import CheckFailed, expect, expect_close, expect_equal, expect_layers, fail  # noqa: F401
 from kit.grading.limits import Limits
+from kit.grading.sandbox import LIMIT_STATES, RESOURCE_ERRORS
 
 VISIBILITIES = ("visible", "hidden", "after_due_date")
 # What a student reads of a child's exception or refusal: enough for any real message (the child
@@ -43,16 +44,26 @@ NAME_CHARACTERS = 200
 MAX_WARNINGS = 50
 FAILURE_TEXT = {
     "timeout": "ran past the time limit of {timeout:g} s (an endless loop, or something far too slow)",
-    "cpu": "used more than its CPU-time limit (a busy loop, maybe in a thread)",
-    "output": "printed more than {output_kb} KB, so it was stopped (remove prints inside loops)",
-    "answer": "returned more data than the grader accepts",
-    "file_size": "wrote a file larger than {file_mb} MB",
-    "signal": "crashed (the process was killed by {signal}; out of memory?)",
+    "cpu": "used more than its CPU-time limit of {cpu_seconds:g} s, so it was stopped (a busy loop, maybe in a "
+           "thread)",
+    "memory": "needed more than {memory_mb} MB of memory (the limit): look for a list or array that grows "
+              "without end in a loop, or an array far larger than the input (results the size of x need only a "
+              "few copies of x)",
+    "processes": "kept starting processes ({tasks} processes and threads ran at once; a call may run "
+                 "{processes}), so it was stopped: remove os.fork, subprocess and threading calls, above all in "
+                 "a loop (the exercise needs none)",
+    "output": "printed more than {output_kb} KB (the limit), so it was stopped: remove prints inside loops",
+    "answer": "returned more than {result_mb} MB of data (the limit): return arrays the size of the input",
+    "file_size": "wrote a file larger than {file_mb} MB (the limit), so it was stopped: write smaller files, or none",
+    "signal": "crashed (the process was killed by {signal}): run the function on its own to see where",
     "exited": "ended the process (exit status {exit_code}) before answering: remove os._exit/sys.exit calls",
     "garbled": "gave an answer the grader could not read ({message}): return NumPy arrays or plain numbers, "
                "and never write into the grader's answer channel",
     "internal": "could not be run because of a grader problem ({message}); please report it",
 }
+"""What a student reads after the function's name when a call gave no answer, by the sandbox's
+state (:data:`kit.grading.sandbox.STATES`); every number is the limit's own value, from
+:class:`Limits`. Only ``internal`` is the grader's fault."""
 
 
 class CallFailed(CheckFailed):
@@ -385,20 +396,22 @@ def describe_failure(state: str, details: dict, limits: Limits, error: dict | No
     if not isinstance(limits, Limits):
         raise TypeError(f"limits must be a kit.grading.Limits. Got {type(limits).__name__} instead.")
     details = details if type(details) is dict else {}
-    if type(error) is dict:
+    state = _text(state, "internal", NAME_CHARACTERS)
+    if type(error) is dict and state not in LIMIT_STATES:
         kind = _text(error.get("type"), "Error", NAME_CHARACTERS)
         message = _text(error.get("message"), "", MESSAGE_CHARACTERS)
         if _text(error.get("stage"), "", NAME_CHARACTERS) == "import":
             return f"importing your file raised {kind}: {message}".rstrip(": ")
-        if kind == "MemoryError":
-            return f"ran out of memory (limit {limits.memory_mb} MB)"
+        if kind in RESOURCE_ERRORS["memory"]:  # the submission's own, unless the keeper measured the limit
+            return f"raised {kind}: {message}".rstrip(": ") + f" (a call may use {limits.memory_mb} MB of memory)"
         return f"raised {kind}: {message}".rstrip(": ")
-    if error is not None:  # an error report that is not a dict: the child's, and malformed
+    if error is not None and state not in LIMIT_STATES:  # an error report that is not a dict: malformed
         return FAILURE_TEXT["garbled"].format(message="its error report is malformed")
-    state = _text(state, "internal", NAME_CHARACTERS)
     template = FAILURE_TEXT.get(state, "failed ({state})")
     exit_code = details.get("exit_code")
-    values = dict(limits.as_dict(), signal=_text(details.get("signal"), "?", NAME_CHARACTERS),
+    tasks = details.get("tasks_peak")
+    values = dict(limits.as_dict(), cpu_seconds=limits.cpu_seconds, tasks=tasks if type(tasks) is int else "?",
+                  signal=_text(details.get("signal"), "?", NAME_CHARACTERS),
                   exit_code=exit_code if type(exit_code) is int else "?",
                   message=_text(details.get("message"), state, MESSAGE_CHARACTERS), state=state)
     return template.format(**values)

@@ -54,6 +54,9 @@ FILTER_EXIT = 72  # a runner whose seccomp filter would not load exits with this
 REPORT_HEADER = struct.Struct("<QQQ")  # lengths of status JSON, answer frame, output tail
 LEFTOVER_KILL_SECONDS = 2.0  # SIGKILL takes effect in microseconds; this only bounds a fork race
 OUTPUT_TAIL_BYTES = 8192
+SAMPLE_SECONDS = 0.05  # how often (at most) the keeper reads the runner's memory and counts its tasks
+FORK_BOMB_SHARE = 0.25  # that share of the process limit in processes (not threads) is a fork bomb
+MEMORY_SLACK_MB = 128  # a peak this close to the memory limit (at most a quarter of it) reached it
 SUBMISSION_NAME = "submission"
 IN_SANDBOX = False  # True in a runner: a notebook's own `kit.check(...)` cell then does nothing
 
@@ -614,7 +617,7 @@ def _describe_error(error: BaseException, stage: str) -> dict:
     return {"type": type(error).__name__, "message": str(error)[:2000], "stage": stage, "traceback": text[-4000:]}
 
 
-def _run(request: dict, result_fd: int) -> None:
+def _run(request: dict, result_fd: int, gate_fd: int | None = None) -> None:
     """The runner's work: import, call the driver, send plain data. Never returns."""
     from kit.grading import drivers, protocol
 
@@ -655,10 +658,15 @@ def _run(request: dict, result_fd: int) -> None:
             os.close(fd)
         except OSError:
             pass
+    if gate_fd is not None:  # the keeper reads this process's memory peak, then lets it end
+        try:
+            os.read(gate_fd, 1)
+        except BaseException:
+            pass
     os._exit(0)
 
 
-def _start_runner(request, limits, user, workdir, result_w, output_w, level: str):
+def _start_runner(request, limits, user, workdir, result_w, output_w, level: str, gate_r=None):
     pid = os.fork()
     if pid:
         return pid
@@ -669,7 +677,7 @@ def _start_runner(request, limits, user, workdir, result_w, output_w, level: str
         os.dup2(null, 0)
         os.dup2(output_w, 1)
         os.dup2(output_w, 2)
-        keep = {0, 1, 2, result_w}
+        keep = {0, 1, 2, result_w, gate_r}
         for fd in range(3, 1024):  # the call's socket among them: only the keeper may write it
             if fd not in keep:
                 try:
@@ -685,7 +693,7 @@ def _start_runner(request, limits, user, workdir, result_w, output_w, level: str
                            "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"})
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        _run(request, result_w)
+        _run(request, result_w, gate_r)
     finally:
         os._exit(71)
 
@@ -782,13 +790,15 @@ def _run_once(request: dict, level: str, answer: bytearray, output: bytearray) -
         request["filename"] = path
         result_r, result_w = os.pipe()
         output_r, output_w = os.pipe()
+        gate_r, gate_w = os.pipe()
+        seen = Usage(limits, workdir)  # before the fork: the runner starts as a copy of this process
         started = time.monotonic()
-        runner = _start_runner(request, limits, user, workdir, result_w, output_w, level)
-        os.close(result_w)
-        os.close(output_w)
+        runner = _start_runner(request, limits, user, workdir, result_w, output_w, level, gate_r)
+        for fd in (result_w, output_w, gate_r):
+            os.close(fd)
         for fd in (result_r, output_r):
             os.set_blocking(fd, False)
-        return _watch(runner, level == "full", limits, started, result_r, output_r, answer, output)
+        return _watch(runner, level == "full", limits, started, result_r, output_r, answer, output, seen, gate_w)
     finally:
         if level != "full":  # at full level the private tmpfs vanishes with the namespace
             shutil.rmtree(workdir, ignore_errors=True)
@@ -821,7 +831,140 @@ def remove_files_of(uid: int) -> int:
     return removed
 
 
-def _watch(runner, pidns, limits, started, result_r, output_r, answer, output) -> dict:
+class Usage:
+    """What the keeper sees of its runner's resources, read from the kernel (``/proc``), never
+    from the runner's own reports: the runner's peak memory above what it started with (its
+    ``VmPeak`` and ``VmData`` against the keeper's own size just before the fork) and the most
+    tasks (processes and threads) that ran at once below the keeper.
+
+    A limit counts as *reached* when the tasks reached ``processes`` (the next fork or thread
+    fails there) or the memory came within :data:`MEMORY_SLACK_MB` of ``memory_mb`` (an allocation
+    bigger than what is left fails there, so the peak stops short of the limit by at most one
+    allocation).
+    """
+
+    def __init__(self, limits: dict, workdir: str | None = None):
+        self.processes = int(limits["processes"])
+        self.memory_kb = int(limits["memory_mb"]) * 1024
+        self.file_bytes = int(limits["file_mb"]) * 1024 * 1024
+        self.workdir = workdir
+        self.largest_file = 0
+        base = _memory_of("self")
+        self.base_size, self.base_data = base.get("VmSize", 0), base.get("VmData", 0)
+        self.memory_peak_kb = 0
+        self.tasks_peak = self.processes_peak = 0
+        self._next = 0.0
+
+    def sample(self, runner: int, now: bool = False) -> None:
+        """Read the runner's memory and count the tasks (at most every SAMPLE_SECONDS unless ``now``)."""
+        moment = time.monotonic()
+        if not now and moment < self._next:
+            return
+        self._next = moment + SAMPLE_SECONDS
+        memory = _memory_of(runner)
+        if memory:
+            # VmPeak also counts what is not data (RLIMIT_DATA's measure): chiefly the 64 MB
+            # address-space reservations of malloc's per-thread arenas, which are never given
+            # back, so what is not data now is taken off the peak.
+            size, data = memory.get("VmSize", 0), memory.get("VmData", 0)
+            not_data = max(0, (size - data) - (self.base_size - self.base_data))
+            self.memory_peak_kb = max(self.memory_peak_kb, data - self.base_data,
+                                      memory.get("VmPeak", 0) - self.base_size - not_data)
+        processes, tasks = _tasks_below(os.getpid())
+        self.processes_peak, self.tasks_peak = max(self.processes_peak, processes), max(self.tasks_peak, tasks)
+        if now and self.workdir:  # a write past RLIMIT_FSIZE stops at the limit: Python sees OSError(EFBIG)
+            self.largest_file = max(self.largest_file, _largest_file(self.workdir))
+
+    def fork_bomb(self) -> bool:
+        """Whether the call ran :data:`FORK_BOMB_SHARE` of its process limit as processes of its
+        own (threads aside): no honest call forks that much, and a bomb is cheaper to stop early
+        (every copy of the zygote it makes takes time to tear down)."""
+        return self.processes_peak >= max(2, FORK_BOMB_SHARE * self.processes)
+
+    def reached(self) -> list[str]:
+        found = ["processes"] if self.tasks_peak >= self.processes else []
+        if self.memory_peak_kb >= self.memory_kb - min(MEMORY_SLACK_MB * 1024, self.memory_kb // 4):
+            found.append("memory")
+        if self.largest_file >= self.file_bytes:
+            found.append("file_size")
+        return found
+
+    def report(self) -> dict:
+        return {"memory_peak_mb": max(0, round(self.memory_peak_kb / 1024)), "tasks_peak": self.tasks_peak,
+                "reached": self.reached()}
+
+
+def _memory_of(pid) -> dict:
+    """The ``Vm…`` lines of ``/proc/PID/status`` in kB ({} once the process has released its memory)."""
+    found = {}
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("Vm"):
+                    name, _, value = line.partition(":")
+                    found[name] = int(value.split()[0])
+    except (OSError, ValueError, IndexError):
+        return {}
+    return found
+
+
+def _largest_file(folder: str, most: int = 1000) -> int:
+    """The size of the largest regular file in ``folder`` (the call's scratch folder, its working
+    directory and TMPDIR), looking at no more than ``most`` entries and following no link."""
+    largest, seen = 0, 0
+    for place, folders, files in os.walk(folder):
+        for name in files:
+            seen += 1
+            try:
+                status = os.lstat(os.path.join(place, name))
+            except OSError:
+                continue
+            if stat.S_ISREG(status.st_mode):
+                largest = max(largest, status.st_size)
+        if seen + len(folders) > most:
+            break
+    return largest
+
+
+def _tasks_below(root: int) -> tuple[int, int]:
+    """(processes, tasks) descending from ``root`` (tasks count threads too), orphans it reaped
+    included (a subreaper's, or a PID namespace's first process's); 0 without ``/proc/…/children``."""
+    processes, count, todo = 0, 0, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        if pid != root:
+            processes += 1
+            count += len(tasks)
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/children") as handle:
+                    todo += [int(child) for child in handle.read().split()]
+            except (OSError, ValueError):
+                pass
+    return processes, count
+
+
+def _verdict(reason: str, seen: Usage) -> str:
+    """The state of a call that gave no answer: the limit it reached, when the keeper saw one,
+    is why it crashed, hung or ended (a fork bomb spins on failed forks until the time limit, or
+    its copies write into the answer channel; a memory bomb's failed allocations end in
+    MemoryError, an abort inside TensorFlow, or a swap-slow crawl to the time limit). Output,
+    answer and file-size floods keep their names."""
+    if reason not in ("timeout", "cpu", "signal", "exited", "processes"):
+        return reason
+    reached = (["processes"] if seen.fork_bomb() else []) + seen.reached()
+    return reached[0] if reached else reason
+
+
+def _watch(runner, pidns, limits, started, result_r, output_r, answer, output, seen=None, gate=None) -> dict:
+    """Watch the runner until it answers, ends or breaks a limit; its status. ``gate`` (the
+    write end of a pipe the runner waits on after its answer) is closed here once the keeper has
+    read the runner's memory peak, which the runner's end would otherwise take with it."""
+    seen = seen or Usage(limits)
     deadline = started + float(limits["timeout"])
     output_cap = int(limits["output_kb"]) * 1024
     answer_cap = int(limits["result_mb"]) * 1024 * 1024 + 8
@@ -830,13 +973,21 @@ def _watch(runner, pidns, limits, started, result_r, output_r, answer, output) -
     early = False
     open_fds = {result_r, output_r}
     exit_status = usage = None
+
+    def open_gate():
+        nonlocal gate
+        if gate is not None:
+            seen.sample(runner, now=True)
+            os.close(gate)
+            gate = None
+
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             reason = "timeout"
             break
         if open_fds:
-            ready, _, _ = select.select(list(open_fds), [], [], min(remaining, 0.05))
+            ready, _, _ = select.select(list(open_fds), [], [], min(remaining, SAMPLE_SECONDS))
         else:  # both pipes closed: the runner is ending
             ready = []
             time.sleep(min(remaining, 0.002))
@@ -852,6 +1003,12 @@ def _watch(runner, pidns, limits, started, result_r, output_r, answer, output) -
         if len(answer) > answer_cap:
             reason = "answer"
             break
+        seen.sample(runner)
+        if seen.fork_bomb():  # stop it now, not at the time limit
+            reason = "processes"
+            break
+        if gate is not None and (result_r not in open_fds or _complete(answer)):
+            open_gate()  # the answer is in: the runner may end
         pid, exit_status, usage = os.wait4(runner, os.WNOHANG)
         if pid:
             break
@@ -863,15 +1020,21 @@ def _watch(runner, pidns, limits, started, result_r, output_r, answer, output) -
             # leftovers must be killed before the report (below), which waits for them.
             early = True
             break
+    if reason is not None:
+        seen.sample(runner, now=True)  # still alive: its memory is still there to read
+    open_gate()  # on every way out: the runner must never wait for a keeper that has stopped watching
     seconds = time.monotonic() - started
     if early:
         _kill(runner, pidns)  # it is ending anyway; stragglers of its namespace die with it
-        return {"seconds": round(seconds, 4), "output_bytes": output_total, "state": "answered", "reap": runner}
-    if reason is not None:
-        _kill(runner, pidns)
+        return {"seconds": round(seconds, 4), "output_bytes": output_total, "state": "answered", "reap": runner,
+                **seen.report(), **({"settle": True} if seen.processes_peak > 1 else {})}
+    _kill(runner, pidns)  # after an answer: the stragglers the submission forked and left behind
+    # With a PID namespace, a call stopped for a limit is reported at once and its namespace's end
+    # awaited after ("settle": the grader waits for it before the next call): a fork bomb's
+    # hundreds of copies of the zygote take seconds to tear down on a loaded machine.
+    settle = reason is not None and pidns
+    if reason is not None and not pidns:
         _, exit_status, usage = os.wait4(runner, 0)
-    else:
-        _kill(runner, pidns)  # stragglers: what the submission forked and left behind
     if not pidns:
         kill_leftovers()
     for fd in (result_r, output_r):  # drain what was written before the end
@@ -881,8 +1044,12 @@ def _watch(runner, pidns, limits, started, result_r, output_r, answer, output) -
                 open_fds.discard(fd)
             elif fd == output_r:
                 output_total += count
+    result = {"seconds": round(seconds, 4), "output_bytes": output_total, **seen.report()}
+    if settle:
+        result.update(state=_verdict(reason, seen), signal="SIGKILL", reap=runner, settle=True)
+        return result
     cpu_seconds = usage.ru_utime + usage.ru_stime
-    result = {"seconds": round(seconds, 4), "output_bytes": output_total, "cpu_seconds": round(cpu_seconds, 3)}
+    result["cpu_seconds"] = round(cpu_seconds, 3)
     if os.WIFSIGNALED(exit_status):
         result["signal"] = signal.Signals(os.WTERMSIG(exit_status)).name
     elif os.WIFEXITED(exit_status):
@@ -898,7 +1065,7 @@ def _watch(runner, pidns, limits, started, result_r, output_r, answer, output) -
             reason = "answered"
         else:
             reason = "exited"
-    result["state"] = reason
+    result["state"] = _verdict(reason, seen)
     return result
 
 

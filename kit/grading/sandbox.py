@@ -51,7 +51,9 @@ from kit.grading.limits import Limits
 READY_TIMEOUT = 180.0  # TensorFlow's import takes 5-15 s, longer on a loaded 2-core machine
 BACKSTOP_MARGIN = 10.0
 GRADESCOPE_SOURCE = Path("/autograder/source")  # Gradescope's copy of the autograder: checks, solutions
-STATES = ("answered", "timeout", "cpu", "output", "answer", "file_size", "signal", "exited", "internal", "probed")
+STATES = ("answered", "timeout", "cpu", "memory", "processes", "output", "answer", "file_size", "signal", "exited",
+          "internal", "probed")
+LIMIT_STATES = ("memory", "processes", "file_size")  # limits the keeper saw reached (its status's "reached")
 MAX_STATUS_BYTES = 1 << 20  # the keeper's status is a few hundred bytes
 MAX_NOTES = 20
 NOTE_CHARACTERS = 500
@@ -235,15 +237,18 @@ def meets(level: str, problems, required: str | None) -> bool:
 class CallOutcome:
     """What one sandboxed call ended with.
 
-    ``state``: ``answered`` (the driver sent plain data), ``timeout``, ``cpu``, ``output``,
+    ``state``: ``answered`` (the driver sent plain data), ``timeout``, ``cpu``, ``memory``
+    (the memory limit), ``processes`` (the process and thread limit: a fork bomb), ``output``,
     ``answer`` (too large), ``file_size``, ``signal`` (crashed), ``exited`` (the process ended
     without answering), ``garbled`` (the answer could not be decoded), ``internal`` (a grader
-    failure). ``value`` is the decoded answer when the driver succeeded; ``error`` is
-    ``{"type", "message", "stage", "traceback"}`` when the submission raised (``stage`` is
-    ``import`` or ``call``). ``details`` holds only checked fields: ``seconds``,
-    ``cpu_seconds``, ``output_bytes``, ``exit_code``, ``signal``, ``message``, ``notes``, ``level``
-    (the isolation level the keeper reached) and, for the probe, ``changed`` (the hidden paths
-    it made root-only).
+    failure). ``memory``, ``processes`` and a ``file_size`` that Python saw as ``OSError`` come
+    from what the keeper measured (see :func:`resource_state`), never from the submission's words
+    alone. ``value`` is the decoded answer when the driver succeeded; ``error`` is ``{"type",
+    "message", "stage", "traceback"}`` when the submission raised (``stage`` is ``import`` or
+    ``call``). ``details`` holds only checked fields: ``seconds``, ``cpu_seconds``,
+    ``output_bytes``, ``exit_code``, ``signal``, ``message``, ``notes``, ``memory_peak_mb``,
+    ``tasks_peak``, ``reached``, ``level`` (the isolation level the keeper reached) and, for the
+    probe, ``changed`` (the hidden paths it made root-only).
     ``imports``: the modules the submission's own code imported during the call (see
     :func:`kit.grading.child.record_imports`), for an exercise's forbidden imports.
     """
@@ -326,9 +331,11 @@ def outcome_from_report(status: bytes, answer: bytes, output: bytes) -> CallOutc
     for key in ("seconds", "cpu_seconds"):
         if type(raw.get(key)) in (int, float) and math.isfinite(raw[key]) and raw[key] >= 0:
             details[key] = float(raw[key])
-    for key in ("exit_code", "output_bytes"):
+    for key in ("exit_code", "output_bytes", "memory_peak_mb", "tasks_peak"):
         if type(raw.get(key)) is int and abs(raw[key]) < 2 ** 63:
             details[key] = raw[key]
+    reached = raw.get("reached")
+    details["reached"] = [r for r in LIMIT_STATES if r in reached] if type(reached) is list else []
     for key in ("signal", "message"):
         if type(raw.get(key)) is str:
             details[key] = protocol.clean_text(raw[key], NOTE_CHARACTERS)
@@ -344,7 +351,54 @@ def outcome_from_report(status: bytes, answer: bytes, output: bytes) -> CallOutc
         details["message"] = "the sandbox's report could not be read"
     text = bytes(output).decode("utf-8", errors="replace")  # replace: never a lone surrogate
     outcome = CallOutcome(state, output=text, seconds=details.get("seconds", 0.0), details=details)
-    return decode_answer(bytes(answer), outcome) if state == "answered" else outcome
+    return resource_state(decode_answer(bytes(answer), outcome) if state == "answered" else outcome)
+
+
+RESOURCE_ERRORS = {"memory": ("MemoryError", "_ArrayMemoryError", "ResourceExhaustedError"),
+                   "processes": ("BlockingIOError", "RuntimeError", "OSError", "ResourceExhaustedError"),
+                   "file_size": ("OSError",)}
+"""The exceptions that running out of each resource raises in Python, NumPy and TensorFlow (a
+failed fork is BlockingIOError, a thread that cannot start RuntimeError, a write past the file
+size limit OSError: Python ignores SIGXFSZ)."""
+
+
+def resource_state(outcome: CallOutcome) -> CallOutcome:
+    """``outcome`` named for the limit it ran into, when the keeper saw that limit reached.
+
+    The keeper already names a call that gave no answer (time limit, crash, end) for the limit
+    it reached. Here, a call that did answer is renamed when that answer is garbled (a fork
+    bomb's children writing into the answer channel) or reports, at the top or for one input, an
+    exception that limit raises (:data:`RESOURCE_ERRORS`). Without the keeper's measurement the
+    same exception stays the submission's own ("raised MemoryError: …"), so raising one by hand
+    names no limit.
+    """
+    if outcome.state not in ("answered", "garbled"):
+        return outcome
+    for limit in outcome.details.get("reached", []):
+        if outcome.state == "garbled" or _raised(outcome.error if outcome.error is not None else outcome.value,
+                                                 RESOURCE_ERRORS[limit]):
+            outcome.state, outcome.value = limit, None
+            return outcome
+    return outcome
+
+
+def _raised(value, names, depth: int = 3) -> bool:
+    """Whether ``value`` (an error report, or an answer holding ``{"error": {"type": …}}`` per
+    input) names one of these exception types."""
+    if type(value) is not dict or depth == 0:
+        return False
+    if type(value.get("type")) is str and value["type"] in names and "message" in value:
+        return True
+    return any(_raised(item, names, depth - 1) for item in value.values())
+
+
+def _settling(status: bytes) -> bool:
+    """Whether a keeper's status says it is still ending the call's processes ("settle")."""
+    try:
+        raw = json.loads(bytes(status).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
+    return type(raw) is dict and raw.get("settle") is True
 
 
 def decode_answer(answer: bytes, outcome: CallOutcome) -> CallOutcome:
@@ -491,6 +545,8 @@ class Zygote:
                 ours.settimeout(max(deadline - time.monotonic(), 0.001))
                 ours.sendall(struct.pack("<Q", len(payload)) + payload)
                 report = self._read_report(ours, deadline, limits)
+                if _settling(report[0]):  # the keeper still ends what the call left: wait for it
+                    self._await_end(ours, deadline)
             except OSError:  # the zygote or the keeper died: reported below
                 pass
         done = self._receive(deadline - time.monotonic())
@@ -518,6 +574,19 @@ class Zygote:
         if any(size > cap for size, cap in zip(sizes, caps)):
             return b"", b"", b""  # an unreadable report: outcome_from_report says so
         return tuple(exactly(size) for size in sizes)
+
+    @staticmethod
+    def _await_end(connection: socket.socket, deadline: float) -> None:
+        """Wait (until ``deadline``) for the keeper to close the call's socket: it has reaped every
+        process of the call, whose tasks would otherwise still count against the next call's
+        process limit (the same sandbox user's)."""
+        while True:
+            connection.settimeout(max(deadline - time.monotonic(), 0.001))
+            try:
+                if not connection.recv(1 << 16):
+                    return
+            except TimeoutError:
+                return
 
     def close(self) -> None:
         if self._control is not None:

@@ -21,13 +21,18 @@ def test_without_root_hostile_calls_cost_only_their_checks(monkeypatch, checks04
         good.write_text(BASE)
         result = grade_submission("04", good, zygote=zygote, limits=TEST_LIMITS, checks=checks04)
         assert result.score == 100 and any("not root" in note for note in result.notes)
-        for name, function in (("infinite_loop.py", "relu"), ("os_exit_mid_call.py", "leaky_relu"),
-                               ("output_flood.py", "tanh_grad")):
+        # Each limit is named as with the full sandbox (the keeper measures the runner the same way).
+        for name, function, said in (("infinite_loop.py", "relu", "time limit"),
+                                     ("os_exit_mid_call.py", "leaky_relu", "ended the process"),
+                                     ("output_flood.py", "tanh_grad", f"printed more than {TEST_LIMITS.output_kb} KB"),
+                                     ("memory_bomb.py", "sigmoid", f"more than {TEST_LIMITS.memory_mb} MB of memory")):
             path = tmp_path / name
             path.write_text(BASE + "\n\n" + (HERE / name).read_text())
             result = grade_submission("04", path, zygote=zygote, limits=TEST_LIMITS, checks=checks04)
             failing = {c.name.split(":")[0].split("(")[0].split(" ")[0] for c in result.checks if not c.passed}
             assert failing == {function}, (name, failing)
+            for c in result.checks:
+                assert c.passed or (said in c.message and "report" not in c.message), (name, c.message)
 
 
 @pytest.mark.slow

@@ -1,5 +1,6 @@
 # affects: elu
-# message: time limit|CPU
+# message: kept starting processes|time limit
+# Forks until the process limit refuses, then spins (the keeper stops it there, or at the time limit).
 import os
 
 

@@ -1,5 +1,5 @@
 # affects: sigmoid
-# message: MemoryError|memory
+# message: needed more than \d+ MB of memory \(the limit\)
 # Grabs memory in 80 MB blocks until something stops it (the sandbox's memory limit must).
 def sigmoid(x):
     hoard = []
