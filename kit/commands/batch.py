@@ -109,6 +109,12 @@ def _one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def _shortened(text: str, limit: int = 100) -> str:
+    """Why a student scored 0 without checks (unreadable, not importable, a forbidden import), in a
+    table cell's length; the whole reason is in the gradebook and the student's report."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _refuse(refused) -> int:
     print(f"kit grade-batch: error: {' '.join(str(refused).split())}", file=sys.stderr)
     return 2
@@ -130,8 +136,9 @@ def _gradebook(args) -> int:
             print(f"  {'student':<{width}}  {'score':>13}  checks passed")
             for _, student, score, maximum, problem in totals:
                 passed = sum(1 for n in names if (student, n) in scores and scores[student, n][0] >= scores[student, n][1])
-                note = "  (could not be read or imported)" if problem else ""
-                print(f"  {_one_line(student):<{width}}  {score:>6g}/{maximum:<6g}  {passed}/{len(names)}{note}")
+                note = f"  ({_shortened(_one_line(' '.join(problem.split())))})" if problem else ""
+                print(f"  {_one_line(student):<{width}}  {round(score, 2):>6g}/{round(maximum, 2):<6g}  "
+                      f"{passed}/{len(names)}{note}")
             print("  Checks by share of students failing them:")
             for name, failed, count, points in book.failing(exercise):
                 print(f"  {100 * failed / count:5.1f}%  {failed}/{count}  {name} ({points:g} points)")
