@@ -183,3 +183,34 @@ def test_partial_credit_reads_as_two_decimals_in_every_report():
     assert "Total: 6.67/20" in report.text(result)
     assert "6.67/20" in report.html(result) and "6.66667" not in report.html(result)
     assert json.loads(report.as_json(result))["checks"][0]["score"] == third
+
+
+def test_an_exception_three_calls_deep_shows_the_students_file_line_and_text(tmp_path, zygote, checks04):
+    """"dead_fraction raised TypeError: too many positional arguments." said nothing of where; now the
+    student's own frames are named: file, line, function, the line's text, and what called it."""
+    helpers = ("\n\ndef _scale(x):\n    return _shift(x) * 1.0\n\n\ndef _shift(x):\n"
+               "    raise TypeError('too many positional arguments')\n")
+    source = SOLUTION.replace("return np.tanh(x)", "return _scale(x)", 1) + helpers
+    path = tmp_path / "deep.py"
+    path.write_text(source)
+    lines = source.splitlines()
+    tanh_line = next(n for n, text in enumerate(lines, 1) if text.strip() == "return _scale(x)")
+    scale_line = next(n for n, text in enumerate(lines, 1) if text.strip() == "return _shift(x) * 1.0")
+    raise_line = next(n for n, text in enumerate(lines, 1) if "raise TypeError('too many" in text)
+    result = _check(path, zygote, checks04)
+    message = next(c.message for c in result.checks if c.name == "tanh: values (float64)")
+    assert ("tanh raised TypeError: too many positional arguments, at deep.py line "
+            f"{raise_line}, in _shift: `raise TypeError('too many positional arguments')` (called from line "
+            f"{scale_line}, in _scale; line {tanh_line}, in tanh)") in message, message
+    assert "kit/grading" not in message and "drivers.py" not in message  # the kit's frames are not the student's
+
+
+def test_one_cause_is_said_once_with_the_checks_it_cost():
+    """A time limit hit by one call repeated the same paragraph under every check that needed the call."""
+    cause = "run_shootout ran past the time limit of 30 s (an endless loop, or something far too slow); " * 2
+    result = GradeResult("13-activation-shootout", "mine.py", tuple(
+        CheckResult(name, 0.0, 5.0, "visible", cause, 0.1) for name in ("twelve runs", "histograms", "accuracies")),
+        1.0)
+    text = render(result)
+    assert text.count("ran past the time limit") == 2  # the one paragraph (its two sentences), once
+    assert text.count("(the same as for twelve runs above)") == 2
