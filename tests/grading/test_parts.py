@@ -135,7 +135,7 @@ def test_cli_check_and_grade_exit_codes(tmp_path):
     solution = ROOT / "exercises" / "04-derivatives" / "solution.py"
     completed = _kit("check", "04", str(solution))
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
-    assert "Total: 70/70" in completed.stdout and "[hidden]" not in completed.stdout
+    assert "Total: 90/90" in completed.stdout and "[hidden]" not in completed.stdout
     out = tmp_path / "results" / "results.json"
     completed = _kit("grade", "04", str(ROOT / "exercises" / "04-derivatives" / "starter.py"), "--format",
                      "gradescope", "--out", str(out))
