@@ -119,8 +119,10 @@ def output_folder(path, what: str = "the output") -> "os.PathLike":
     """
     from pathlib import Path
 
-    target = Path(path).expanduser()
     start = f"Cannot write {what} into {str(path)!r}: "
+    if not str(path).strip():  # Path("") is the current folder: an empty name is a slip, not a choice
+        raise CannotWrite(start + "the name is empty. Choose a folder (it is created if missing).")
+    target = Path(path).expanduser()
     existing = target
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
@@ -130,6 +132,30 @@ def output_folder(path, what: str = "the output") -> "os.PathLike":
         raise CannotWrite(start + f"{str(existing)!r} is a file, not a folder. Choose another folder.")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise CannotWrite(start + f"{str(existing)!r} is not writable. Choose a folder you can write to.")
+    return target
+
+
+def input_folder(path, what: str = "Folder", fix: str = "") -> "os.PathLike":
+    """``path`` as a :class:`pathlib.Path` when it names a folder that exists, checked before any work:
+    :class:`MissingFile` when nothing is there (or the name is empty), :class:`InvalidParameter` when it
+    is a file. ``what`` starts the sentence; ``fix`` ends it.
+
+    Example:
+        >>> input_folder("README.md", "Log folder", "Pass the folder holding the runs.")
+        Traceback (most recent call last):
+        ...
+        kit.errors.InvalidParameter: Log folder 'README.md' is a file, not a folder. Pass the folder holding the runs.
+    """
+    from pathlib import Path
+
+    fix = f" {fix.strip()}" if fix.strip() else ""
+    if not str(path).strip():  # Path("") is the current folder: an empty name is a slip, not a choice
+        raise MissingFile(f"{what} {str(path)!r}: the name is empty.{fix}")
+    target = Path(path).expanduser()
+    if not target.exists():
+        raise MissingFile(f"{what} {str(path)!r} does not exist.{fix}")
+    if not target.is_dir():
+        raise InvalidParameter(f"{what} {str(path)!r} is a file, not a folder.{fix}")
     return target
 
 
