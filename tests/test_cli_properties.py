@@ -227,8 +227,15 @@ MEANINGS = {
     },
 }
 """Commands whose own checks (after argparse) are exercised. The others (``activations``,
-``datasets``, ``exercises``, the ``bench`` family) check everything in argparse: their parser
-vectors cover them."""
+``datasets``, ``exercises``, ``bench figures``) check everything in argparse: their parser vectors
+cover them."""
+
+# kit bench NAME: --quick with a size flag it would override (each size given differs from its default).
+_BENCH_SIZES = {"batch": ["submissions", "workers", "fresh"], "check": ["repeats"], "diagnostics": ["epochs", "repeats"],
+                "grade": ["submissions"], "train": ["epochs", "repeats"]}
+for _name, _sizes in _BENCH_SIZES.items():
+    MEANINGS[("bench", _name)] = {"quick": ([True], []), "json": ([True, False], []),
+                                  "out": ([None, "out.json"], []), **{size: ([None], ["7"]) for size in _sizes}}
 
 
 KNOWN = [
@@ -237,6 +244,8 @@ KNOWN = [
     (["start", "04", "file.txt/below"], "the same, for a folder below a file; kit/commands/grading.py"),
     (["grade-batch", "04", "", "--db", "book.sqlite"], "an empty DIR is taken for the current folder and graded "
                                                        "(TensorFlow loads); kit/commands/batch.py"),
+    (["start", "04", ""], "an empty DIR is taken for the default ./04-derivatives, which is written; "
+                          "kit/commands/grading.py"),
     (["gradebook", "empty.py"], "a 0-byte file is turned into a gradebook (issue 26); kit/grading/gradebook.py"),
 ]
 """Vectors the property fails on, in files another change is fixing: left out of the strategies and
@@ -620,7 +629,7 @@ def test_a_write_or_a_two_line_refusal_fails_the_property(monkeypatch):
 
 @pytest.mark.parametrize("argv, words", [
     (["train", "--optimizer", "adamw"], "Unknown optimizer 'adamw'."),
-    (["train", "--stop-when", "bogus=1"], "argument --stop-when: Unknown metric 'bogus'."),
+    (["train", "--stop-when", "bogus=1"], "argument --stop-when: Unknown --stop-when metric 'bogus'."),
     (["train", "--stop-when", "val_loss=nan"], "argument --stop-when: a target must be a finite number"),
     (["train", "--stop-when", ","], "argument --stop-when: expected METRIC=TARGET pairs"),
     (["train", "--head", "softmax", "--dataset", "reg-plane"], "--head softmax learns index or 01 labels"),
@@ -638,16 +647,20 @@ def test_a_write_or_a_two_line_refusal_fails_the_property(monkeypatch):
     (["plot", "activations", "sigmoid,bogus", "--out", "a.png"], "Unknown activation 'bogus'."),
     (["plot", "activations", "sigmoid,,relu", "--out", "a.png"], "expected activation names separated by commas"),
     (["plot", "activations", "--noise", "0", "--out", "a.png"], "--noise apply to 'kit plot dataset' only"),
+    (["bench", "grade", "--quick", "--submissions", "50"], "--quick runs the benchmark at its own small sizes, so "
+                                                           "--submissions would be ignored"),
+    (["bench", "train", "--epochs", "5", "--repeats", "2", "--quick"], "so --epochs and --repeats would be ignored"),
 ], ids=lambda value: " ".join(value) if isinstance(value, list) else None)
 def test_refused_in_one_line_before_tensorflow(tmp_path, monkeypatch, argv, words):
     """Each of these loaded TensorFlow (or trained) before refusing; `zoo bench --out ''` wrote models/RESULTS.*."""
     import kit.cli
+    from kit import commands
     from kit.commands import board, catalogue, demo, training, zoo
 
     def loads_tensorflow():
         raise AssertionError("TensorFlow was loaded before the refusal")
 
-    for module in (kit.cli, board, catalogue, demo, training, zoo):
+    for module in (kit.cli, commands, board, catalogue, demo, training, zoo):
         monkeypatch.setattr(module, "import_tensorflow_quietly", loads_tensorflow, raising=False)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a-file").write_text("mine")
