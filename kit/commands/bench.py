@@ -41,10 +41,15 @@ def _print_table(result: dict) -> None:
 def out_path(text: str) -> Path:
     """The ``--out`` file: a file path in an existing folder (checked before TensorFlow loads)."""
     path = Path(text)
-    if path.is_dir():
+    try:
+        folder, parent = path.is_dir(), path.parent.is_dir()
+    except OSError as error:  # a folder on the way that cannot be searched
+        raise argparse.ArgumentTypeError(f"must be a file the kit can write. Got {text!r} instead: "
+                                         f"{error.strerror or error}.") from None
+    if folder:
         raise argparse.ArgumentTypeError(f"must be a file path, not a folder. Got {text!r} instead; "
                                          f"add a file name, e.g. {path / 'result.json'}.")
-    if not path.parent.is_dir():
+    if not parent:
         raise argparse.ArgumentTypeError(f"must be a file in an existing folder. Got {text!r} instead; "
                                          f"create {path.parent} first.")
     return path

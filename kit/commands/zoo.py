@@ -31,8 +31,13 @@ def _results_out(out) -> Path:
     if not str(out).strip():  # Path("") is the current folder: an empty --out is a slip, not a choice
         raise KitError("--out is empty; give the folder that holds (or will hold) RESULTS.csv and RESULTS.md.")
     folder = Path(out).expanduser()
-    if not folder.is_dir():
-        reason = "is a file, not a folder" if folder.exists() else "does not exist (create it first)"
+    try:
+        found, is_folder = folder.exists(), folder.is_dir()
+    except OSError as error:  # a folder on the way that cannot be searched
+        raise KitError(f"--out {str(out)!r} cannot be used: {error.strerror or error}; choose a folder you can "
+                       "write to.") from error
+    if not is_folder:
+        reason = "is a file, not a folder" if found else "does not exist (create it first)"
         raise KitError(f"--out {str(out)!r} {reason}; give the folder that holds (or will hold) RESULTS.csv and "
                        "RESULTS.md.")
     if not os.access(folder, os.W_OK | os.X_OK):
