@@ -160,7 +160,7 @@ EXERCISE = (["04", "4", "derivatives"], ["bogus", "99", "", " ", "ünïcødé", 
 MEANINGS = {
     ("plot",): {
         "what": (["activations", "dataset"], []),
-        "names": (["spiral", "sigmoid,relu", None], ["bogus", "ünïcødé", "", "sigmoid,bogus"]),
+        "names": (["spiral", "sigmoid,relu", None], ["bogus", "ünïcødé", "", "sigmoid,bogus", "relu,glu"]),
         "out": (["out.png", "sub/out.pdf"], ["file.txt", "out", "sub", "missing/x.png", "file.txt/x.png", "",
                                              "locked-dir/x.png"]),
         "noise": ([None], ["51", "50.5"]),
@@ -170,10 +170,10 @@ MEANINGS = {
         "dataset": (["circle", "spiral", "digits", "reg-plane", None], ["bogus", "", " ", "ünïcødé", "Spirall"]),
         "features": ([None], ["x9", "", "x1,x1", "ünï"]),
         "noise": ([None], ["51"]),
-        "activation": (["relu", None], ["bogus", "", "ünïcødé"]),
+        "activation": (["relu", None], ["bogus", "", "ünïcødé", "glu", "threshold"]),
         "optimizer": (["adam", "SGD", None], ["bogus", "", "adamw"]),
         "stop_when": ([None, "val_loss=0.177"], ["bogus=1", "val_loss=nan", "val_loss=inf", "val_loss=1e400",
-                                                  "=1", "loss=-inf"]),
+                                                  "=1", "loss=-inf", ","]),
         "logdir": ([None, "runs"], ["file.txt", "file.txt/run", "empty.py", "locked-dir", "locked-dir/run"]),
         "plot": ([None, "curves.png"], ["file.txt", "curves", "sub", "missing/c.png", "c.txt", "locked-dir/c.png"]),
         "regularization_rate": ([None], ["0.5"]),  # without --regularization
@@ -715,6 +715,11 @@ def test_a_write_or_a_two_line_refusal_fails_the_property(monkeypatch):
                                                     "Permission denied."),
     (["board", "."], "holds no TensorBoard event files"),
     (["plot", "activations", "sigmoid,bogus", "--out", "a.png"], "Unknown activation 'bogus'."),
+    (["train", "--dataset", "reg-plane", "--stop-when", "val_accuracy=0.9"], "--stop-when val_accuracy: a regression "
+                                                                           "head reports no accuracy"),
+    (["train", "--head", "linear", "--stop-when", "loss=0.1,accuracy=0.9"], "--stop-when accuracy: a regression head"),
+    (["train", "--activation", "glu"], "Activation 'glu' cannot be used by name here: it halves the last axis"),
+    (["plot", "activations", "relu,threshold", "--out", "a.png"], "Activation 'threshold' cannot be used by name"),
     (["plot", "activations", "sigmoid,,relu", "--out", "a.png"], "expected activation names separated by commas"),
     (["plot", "activations", "--noise", "0", "--out", "a.png"], "--noise apply to 'kit plot dataset' only"),
     (["bench", "grade", "--quick", "--submissions", "50"], "--quick runs the benchmark at its own small sizes, so "

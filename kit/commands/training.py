@@ -220,12 +220,15 @@ def activation_names(dictionaries=("ALIASES", "KERAS_ONLY")) -> list[str]:
 
 
 def _check_activation(name: str) -> None:
-    """Refuse an unknown ``--activation`` before TensorFlow loads, with kit.activations' sentence
-    (names it refuses for another reason, such as ``glu``, are left to it to explain)."""
+    """Refuse an unknown ``--activation``, or one that cannot be used by name (``glu``), before TensorFlow
+    loads, with kit.activations' sentences."""
     from kit.errors import unknown_name
 
     key = name.strip().lower().replace("-", "_")
-    if key not in activation_names() and key not in activation_names(("NEEDS_ARGUMENTS",)):
+    needs_arguments = _source_constant("activations.py", "NEEDS_ARGUMENTS")
+    if key in needs_arguments:
+        raise InvalidParameter(f"Activation {name!r} cannot be used by name here: {needs_arguments[key]}.")
+    if key not in activation_names():
         raise unknown_name("activation", name, activation_names())
 
 
@@ -245,6 +248,16 @@ def _check_head(head, data) -> None:
         raise InvalidParameter(f"--head {head} learns {' or '.join(fits[head])} labels, but the data set {data.name!r} "
                                f"has {data.labels!r} labels. Use --head {' or '.join(fitting)}, or leave --head out: "
                                "the kit picks the head that fits the data.")
+
+
+def _check_targets(targets: dict, head, data) -> None:
+    """Refuse ``--stop-when`` on accuracy where the head reports none, before TensorFlow loads: a head that
+    learns real-valued labels is a regression head, and so is the natural head of real-valued data."""
+    regression = "real" in head_labels()[head] if head else data.labels == "real"
+    accuracy = [metric for metric in targets if metric.endswith("accuracy")]
+    if regression and accuracy:
+        raise InvalidParameter(f"--stop-when {accuracy[0]}: a regression head reports no accuracy; stop on loss or "
+                               "val_loss instead.")
 
 
 def _callbacks(logdir, data):
@@ -270,8 +283,10 @@ def _handle(args) -> int:
     data = _load(args)  # a bad data set, noise or feature is refused before TensorFlow loads
     _check_activation(args.activation)  # and so are an unknown activation and optimizer,
     _check_optimizer(args.optimizer)
-    if args.head:  # and a head that cannot learn the data's labels (in the flags' words)
+    if args.head:  # and a head that cannot learn the data's labels (in the flags' words),
         _check_head(args.head, data)
+    if args.stop_when:  # and a target on accuracy where the head measures none
+        _check_targets(args.stop_when, args.head, data)
     import_tensorflow_quietly()
     from kit import builders, heads
     from kit.training import train
