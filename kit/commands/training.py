@@ -36,8 +36,10 @@ def _widths(text: str) -> list[int]:
 
 
 def _source_constant(module: str, name: str):
-    """A module-level literal of one of the kit's modules (a tuple, or a dict's keys), read from its source
-    without importing it (importing kit.training or kit.builders loads TensorFlow)."""
+    """A module-level constant of one of the kit's modules, read from its source without importing it
+    (importing kit.training, kit.builders or kit.activations loads TensorFlow): a literal, or a dict
+    whose values are literals (None for a value that is not, such as a class). tests/test_cli_properties.py
+    checks each one the command reads against the imported module."""
     import ast
     from pathlib import Path
 
