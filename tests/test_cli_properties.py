@@ -704,6 +704,10 @@ def test_a_write_or_a_two_line_refusal_fails_the_property(monkeypatch):
     (["zoo", "train", "xor-3-relu", "--logdir", "a-file"], "Cannot write the TensorBoard logs into 'a-file'"),
     (["zoo", "bench", "--out", "a-file"], "--out 'a-file' is a file, not a folder"),
     (["zoo", "bench", "--out", ""], "--out is empty"),
+    (["zoo", "bench", "xor-*", "--check"], "--check compares the whole table with the registry, so a pattern would "
+                                           "be ignored"),
+    (["zoo", "bench", "--check", "--json"], "so --json would be ignored; drop --json, or --check."),
+    (["zoo", "bench", "xor-*", "--out", "."], "a run with a pattern writes no files. Drop --out, or the pattern."),
     (["demo", "--out", "a-file"], "it is a file, not a folder"),
     (["demo", "--out", ""], "the name is empty"),
     (["board", "missing"], "Log folder 'missing' does not exist."),

@@ -124,6 +124,14 @@ def _bench(args) -> int:
     folder = _results_out(args.out) if args.out is not None else _results_folder()
     if args.pattern != "*" and not zoo.entries(args.pattern):
         return _no_match(args.pattern)
+    if args.check:  # what does not apply is refused, not ignored
+        ignored = (["a pattern"] if args.pattern != "*" else []) + (["--json"] if args.json else [])
+        if ignored:
+            raise KitError(f"--check compares the whole table with the registry, so {' and '.join(ignored)} would "
+                           f"be ignored; drop {' and '.join(ignored)}, or --check.")
+    elif args.pattern != "*" and args.out is not None:
+        raise KitError("--out is where a run of every entry writes RESULTS.*; a run with a pattern writes no files. "
+                       "Drop --out, or the pattern.")
     if args.check:
         problems = zoo.stale_entries(folder)
         if problems:
