@@ -725,6 +725,7 @@ def test_a_write_or_a_two_line_refusal_fails_the_property(monkeypatch):
     (["train", "--dataset", "reg-plane", "--stop-when", "val_accuracy=0.9"], "--stop-when val_accuracy: a regression "
                                                                            "head reports no accuracy"),
     (["train", "--head", "linear", "--stop-when", "loss=0.1,accuracy=0.9"], "--stop-when accuracy: a regression head"),
+    (["train", "--regularization", "l2"], "--regularization l2 has no effect at --regularization-rate 0"),
     (["train", "--activation", "glu"], "Activation 'glu' cannot be used by name here: it halves the last axis"),
     (["plot", "activations", "relu,threshold", "--out", "a.png"], "Activation 'threshold' cannot be used by name"),
     (["plot", "activations", "sigmoid,,relu", "--out", "a.png"], "expected activation names separated by commas"),

@@ -274,6 +274,9 @@ def _handle(args) -> int:
     if args.regularization_rate and args.regularization is None:
         raise InvalidParameter(f"--regularization-rate {args.regularization_rate:g} has no effect without "
                                "--regularization l1 or l2; add one, or drop the rate.")
+    if args.regularization is not None and not args.regularization_rate:
+        raise InvalidParameter(f"--regularization {args.regularization} has no effect at --regularization-rate 0; "
+                               "add a rate (the Playground offers 0.001 to 10), or drop --regularization.")
     if args.plot:
         from kit.errors import figure_file
 
