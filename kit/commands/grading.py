@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from kit.commands import option
-from kit.errors import SECONDS, KitError, writing
+from kit.errors import SECONDS, KitError, output_folder, writing
 from kit.grading.limits import Limits
 
 TIMEOUT = Limits.timeout  # the default wall time per sandboxed call
@@ -41,7 +41,9 @@ def _start(args) -> int:
     from kit.grading.starters import starter_text, notebook
 
     exercise = find(args.exercise)
-    target = Path(args.dir) if args.dir else Path(WORK_FOLDER) / f"{exercise.id}-{exercise.slug}"
+    # DIR is checked before anything is generated: a file there, an empty name, an unsearchable folder.
+    target = output_folder(args.dir if args.dir is not None else Path(WORK_FOLDER) / f"{exercise.id}-{exercise.slug}",
+                           f"exercise {exercise.id}")
     files = [exercise.path / "README.md"]
     figures = exercise.path / "figures"
     if figures.is_dir():
