@@ -164,6 +164,38 @@ def input_folder(path, what: str = "Folder", fix: str = "") -> "os.PathLike":
     return target
 
 
+def output_file(path, what: str = "the file") -> "os.PathLike":
+    """``path`` as a :class:`pathlib.Path` when a file can be written there, checked before any work
+    starts: a name, not a folder, and a folder above it (the nearest that exists: missing ones are
+    made) in which a file can really be created, found by creating and removing an empty one (root
+    passes every permission check, yet cannot create a file in ``/proc`` or on a read-only disk).
+    Raises :class:`CannotWrite` otherwise.
+
+    Example:
+        >>> output_file("/proc/report.json", "the report")  # doctest: +SKIP
+        kit.errors.CannotWrite: Cannot write the report '/proc/report.json': No such file or directory. …
+    """
+    import tempfile
+    from pathlib import Path
+
+    start = f"Cannot write {what} {str(path)!r}: "
+    if not str(path).strip():
+        raise CannotWrite(start + "the name is empty. Give a file name, e.g. results.json.")
+    target = Path(path).expanduser()
+    with writing(path, what):
+        if target.is_dir():
+            raise CannotWrite(start + "it is a folder. Give a file name inside it.")
+        folder = target.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not folder.is_dir():
+            raise CannotWrite(start + f"{str(folder)!r} is a file, not a folder. Choose a folder you can write to.")
+        descriptor, probe = tempfile.mkstemp(dir=folder, prefix=".kit-can-write-")
+        os.close(descriptor)
+        os.unlink(probe)
+    return target
+
+
 def figure_formats() -> list[str]:
     """The file suffixes matplotlib can save a figure as (``png``, ``pdf``, ``svg`` …), without pyplot."""
     from matplotlib.backend_bases import FigureCanvasBase

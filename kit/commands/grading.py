@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from kit.commands import option
-from kit.errors import SECONDS, KitError, output_folder, writing
+from kit.errors import SECONDS, KitError, output_file, output_folder, writing
 from kit.grading.limits import Limits
 
 TIMEOUT = Limits.timeout  # the default wall time per sandboxed call
@@ -83,6 +83,8 @@ def _grade(args, visibility) -> int:
     # Read once, here: a link, a FIFO, a device, a hard link, a file too large or one that cannot
     # be opened is refused in one line (exit status 2); what is graded below is these bytes.
     submission = read_submission(args.file)
+    if getattr(args, "out", None):  # refused now, not after the grading
+        output_file(args.out, "the report")
     require = sandbox.required_level(args.require_isolation or None)
     if require:
         level, problems = isolation_level(sandbox.default_hidden_paths())

@@ -187,3 +187,14 @@ def test_cli_start_puts_each_exercise_in_its_own_folder(tmp_path):
         assert (tmp_path / "my-work" / folder / "starter.py").is_file()
         assert (tmp_path / "my-work" / folder / "starter.ipynb").is_file()
     assert 'kit.check("04")' in second.stdout and "kit check 04 my-work/04-derivatives/starter.py" in second.stdout
+
+
+@pytest.mark.parametrize("out, reason", [("/proc/report.json", "No such file or directory"),
+                                         ("{tmp}", "it is a folder")], ids=["/proc", "a folder"])
+def test_grade_refuses_its_out_before_grading(tmp_path, out, reason):
+    """`kit grade --out /proc/…` refused only after the whole grading."""
+    completed = _kit("grade", "04", str(ROOT / "exercises" / "04-derivatives" / "solution.py"), "--out",
+                     out.format(tmp=tmp_path))
+    lines = completed.stderr.splitlines()
+    assert completed.returncode == 2 and len(lines) == 1 and reason in lines[0], completed.stderr
+    assert "kit grade: error: Cannot write the report" in lines[0] and not completed.stdout
