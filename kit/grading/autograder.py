@@ -93,6 +93,8 @@ def build_bundle(exercise, out, require_isolation: bool = True) -> Path:
 
     found = find(exercise)
     require_source(found, "kit bundle")
+    if not str(out).strip():
+        raise KitError("The --out of kit bundle is empty: give the zip's file name, e.g. --out autograder.zip.")
     out = Path(out)
     if out.suffix != ".zip":
         raise KitError(f"The --out of kit bundle must be a .zip file (Gradescope uploads a zip). Got {str(out)!r} "
