@@ -119,17 +119,80 @@ def output_folder(path, what: str = "the output") -> "os.PathLike":
     """
     from pathlib import Path
 
-    target = Path(path).expanduser()
     start = f"Cannot write {what} into {str(path)!r}: "
+    if not str(path).strip():  # Path("") is the current folder: an empty name is a slip, not a choice
+        raise CannotWrite(start + "the name is empty. Choose a folder (it is created if missing).")
+    target = Path(path).expanduser()
     existing = target
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if existing == target and not target.is_dir():
-        raise CannotWrite(start + "it is a file, not a folder. Choose a folder (it is created if missing).")
-    if not existing.is_dir():
-        raise CannotWrite(start + f"{str(existing)!r} is a file, not a folder. Choose another folder.")
+    with writing(path, what):  # a folder on the way that cannot be searched: Permission denied, one line
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if existing == target and not target.is_dir():
+            raise CannotWrite(start + "it is a file, not a folder. Choose a folder (it is created if missing).")
+        if not existing.is_dir():
+            raise CannotWrite(start + f"{str(existing)!r} is a file, not a folder. Choose another folder.")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise CannotWrite(start + f"{str(existing)!r} is not writable. Choose a folder you can write to.")
+    return target
+
+
+def input_folder(path, what: str = "Folder", fix: str = "") -> "os.PathLike":
+    """``path`` as a :class:`pathlib.Path` when it names a folder that exists, checked before any work:
+    :class:`MissingFile` when nothing is there (or the name is empty), :class:`InvalidParameter` when it
+    is a file. ``what`` starts the sentence; ``fix`` ends it.
+
+    Example:
+        >>> input_folder("README.md", "Log folder", "Pass the folder holding the runs.")
+        Traceback (most recent call last):
+        ...
+        kit.errors.InvalidParameter: Log folder 'README.md' is a file, not a folder. Pass the folder holding the runs.
+    """
+    from pathlib import Path
+
+    fix = f" {fix.strip()}" if fix.strip() else ""
+    if not str(path).strip():  # Path("") is the current folder: an empty name is a slip, not a choice
+        raise MissingFile(f"{what} {str(path)!r}: the name is empty.{fix}")
+    target = Path(path).expanduser()
+    try:
+        found, folder = target.exists(), target.is_dir()
+    except OSError as error:  # a folder on the way that cannot be searched
+        raise InvalidParameter(f"{what} {str(path)!r} cannot be read: {error.strerror or error}.{fix}") from error
+    if not found:
+        raise MissingFile(f"{what} {str(path)!r} does not exist.{fix}")
+    if not folder:
+        raise InvalidParameter(f"{what} {str(path)!r} is a file, not a folder.{fix}")
+    return target
+
+
+def output_file(path, what: str = "the file") -> "os.PathLike":
+    """``path`` as a :class:`pathlib.Path` when a file can be written there, checked before any work
+    starts: a name, not a folder, and a folder above it (the nearest that exists: missing ones are
+    made) in which a file can really be created, found by creating and removing an empty one (root
+    passes every permission check, yet cannot create a file in ``/proc`` or on a read-only disk).
+    Raises :class:`CannotWrite` otherwise.
+
+    Example:
+        >>> output_file("/proc/report.json", "the report")  # doctest: +SKIP
+        kit.errors.CannotWrite: Cannot write the report '/proc/report.json': No such file or directory. …
+    """
+    import tempfile
+    from pathlib import Path
+
+    start = f"Cannot write {what} {str(path)!r}: "
+    if not str(path).strip():
+        raise CannotWrite(start + "the name is empty. Give a file name, e.g. results.json.")
+    target = Path(path).expanduser()
+    with writing(path, what):
+        if target.is_dir():
+            raise CannotWrite(start + "it is a folder. Give a file name inside it.")
+        folder = target.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not folder.is_dir():
+            raise CannotWrite(start + f"{str(folder)!r} is a file, not a folder. Choose a folder you can write to.")
+        descriptor, probe = tempfile.mkstemp(dir=folder, prefix=".kit-can-write-")
+        os.close(descriptor)
+        os.unlink(probe)
     return target
 
 
@@ -157,21 +220,23 @@ def figure_file(path, what: str = "the figure", *, create_folders: bool = False)
 
     target = Path(path).expanduser()
     start = f"Cannot write {what} {str(path)!r}: "
-    suffix = target.suffix.lower().lstrip(".")
-    if target.is_dir():
-        raise CannotWrite(start + f"it is a folder. Give a file name inside it, e.g. {str(target / 'figure.png')!r}.")
-    if suffix not in figure_formats():
-        said = f"a '.{suffix}' file" if suffix else "a file without a suffix"
-        raise CannotWrite(start + f"matplotlib cannot save {said}. Give a file name ending in .png (or .pdf, .svg, "
-                          ".jpg).")
-    folder = target.parent
-    while create_folders and not folder.exists() and folder != folder.parent:
-        folder = folder.parent  # the first folder that exists: the new ones are made inside it
-    if not folder.is_dir():
-        reason = "is not a folder" if folder.exists() else "does not exist (create it first)"
-        raise CannotWrite(start + f"{str(folder)!r} {reason}. Choose a folder you can write to.")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise CannotWrite(start + f"{str(folder)!r} is not writable. Choose a folder you can write to.")
+    with writing(path, what):  # a folder on the way that cannot be searched: Permission denied, one line
+        suffix = target.suffix.lower().lstrip(".")
+        if target.is_dir():
+            inside = str(target / "figure.png")
+            raise CannotWrite(start + f"it is a folder. Give a file name inside it, e.g. {inside!r}.")
+        if suffix not in figure_formats():
+            said = f"a '.{suffix}' file" if suffix else "a file without a suffix"
+            raise CannotWrite(start + f"matplotlib cannot save {said}. Give a file name ending in .png (or .pdf, .svg, "
+                              ".jpg).")
+        folder = target.parent
+        while create_folders and not folder.exists() and folder != folder.parent:
+            folder = folder.parent  # the first folder that exists: the new ones are made inside it
+        if not folder.is_dir():
+            reason = "is not a folder" if folder.exists() else "does not exist (create it first)"
+            raise CannotWrite(start + f"{str(folder)!r} {reason}. Choose a folder you can write to.")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise CannotWrite(start + f"{str(folder)!r} is not writable. Choose a folder you can write to.")
     return target
 
 

@@ -39,7 +39,7 @@ def test_kit_train_bad_input_is_one_readable_line():
 
 
 @pytest.mark.parametrize("arguments, message", [
-    (["--head", "logistic", "--stop-when", "val_los=0.1"], "Unknown stop_when metric 'val_los'"),
+    (["--head", "logistic", "--stop-when", "val_los=0.1"], "Unknown --stop-when metric 'val_los'. Did you mean"),
     (["--hidden", "8,0"], "'hidden' parameter of kit.builders.build_mlp"),
     # Widths had no upper bound: 2**40 units ran TensorFlow out of memory with a traceback.
     (["--hidden", str(2 ** 40)], "must be a list of at most 64 ints in [1, 4096] or an int in [1, 4096]"),
@@ -47,7 +47,7 @@ def test_kit_train_bad_input_is_one_readable_line():
     # A head that cannot learn the data's labels, in the flags' words (was: an n_classes the user never gave,
     # or a labels= fix the command line has no flag for).
     (["--dataset", "reg-plane", "--head", "softmax"], "--head softmax learns index or 01 labels, but the data set "
-     "'reg-plane' has 'real' labels. Use --head playground_regression, or leave --head out"),
+     "'reg-plane' has 'real' labels. Use --head linear or playground_regression, or leave --head out"),
     (["--dataset", "iris", "--head", "playground"], "Use --head softmax"),
     # Playground-only flags for a bundled data set: refused, not silently ignored (even at their default value).
     (["--dataset", "iris", "--noise", "0"], "--noise applies to the Playground's data sets only"),
@@ -56,7 +56,8 @@ def test_kit_train_bad_input_is_one_readable_line():
 def test_kit_train_bad_numbers_are_refused_before_training(capsys, arguments, message):
     from kit.cli import main
 
-    with pytest.raises(SystemExit) if arguments[0] == "--hidden" else contextlib.nullcontext() as refused:
+    by_argparse = arguments[0] == "--hidden" or "--stop-when" in arguments
+    with pytest.raises(SystemExit) if by_argparse else contextlib.nullcontext() as refused:
         assert main(["train", "--epochs", "2", *arguments]) == 2  # a flag's own refusal: argparse's exit
     assert refused is None or refused.value.code == 2
     err = capsys.readouterr().err

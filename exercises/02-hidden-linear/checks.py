@@ -44,7 +44,7 @@ import numpy as np
 
 from kit.grading import models, trials
 from kit.grading.baselines import best_half_plane_accuracy
-from kit.grading.checks import Answer, CallFailed, ImportRule, check, expect, expected_values, fail, passed
+from kit.grading.checks import Answer, CallFailed, ImportRule, check, expect, expected_values, fail, passed, raised
 
 # kit.diagnostics.collapse_linear folds a model's layers: the README says to fold them yourself.
 FORBIDDEN_IMPORTS = ImportRule(("kit.diagnostics",), why="this exercise asks you to fold the layers "
@@ -297,7 +297,7 @@ def _case_problem(answer, weights, x, rtol: float, reveal: bool, solution: dict)
         return "collapse gave the grader no answer it could read", False
     if type(answer.get("error")) is dict:
         error = answer["error"]  # the message may quote hidden shapes: only visible checks show it
-        text = f"collapse raised {error.get('type', '?')}" + (f": {error.get('message', '')}" if reveal else "")
+        text = raised("collapse", error, reveal=reveal)
         if error.get("type") == "ValueError":
             text += (" (Keras kernels have shape (inputs, units): fold them in order, W1·W2···Wk; a size mismatch "
                      "usually means the order or a transpose is wrong)")

@@ -1,11 +1,15 @@
-"""Checks of exercise 04 (derivatives): 100 points, 22 visible checks and 10 hidden ones.
+"""Checks of exercise 04 (derivatives): 100 points, 32 visible checks and 10 hidden ones.
 
 Per function (sigmoid, tanh, relu, leaky_relu, elu and each ``*_grad``):
 - values on a grid and random arrays match float64 references (4 points, visible);
 - float32 and float64 inputs of several shapes come back with the same shape and dtype, and the
   right values (2, visible);
-- extreme inputs (|x| up to 1e4) give no overflow warning, NaN or Inf and still the right values,
-  and hidden random inputs match (derivatives: TensorFlow's autodiff) (3, hidden);
+- the README's rule "stable for any input": extreme inputs (|x| up to 1e4, float32 and float64)
+  give no overflow warning, NaN or Inf and still the right values (2, visible), so the classic
+  ``1 / (1 + np.exp(-x))`` and an ELU through ``np.where`` fail in ``kit check``, with a hint
+  about that function;
+- generalisation: other extreme magnitudes and unseen random inputs (derivatives: TensorFlow's
+  autodiff) (1, hidden);
 plus ``relu_grad(0) == 0`` (5, visible) and ``max sigmoid_grad == 0.25`` at x = 0 (5, visible).
 
 Points count only for correct values: the shape/dtype, special-value and stability checks also
@@ -44,17 +48,22 @@ GRID = np.arange(-1000, 1001) / 100.0  # −10 … 10 in steps of 0.01, with an 
 FINE = np.arange(-10000, 10001) / 10000.0  # −1 … 1 in steps of 1e-4, to find the peak of σ'
 EXTREME = np.array([-1e4, -5e3, -1e3, -800.0, -710.0, -100.0, -30.0, -1.0, -1e-8,
                     1e-8, 1.0, 30.0, 100.0, 710.0, 800.0, 1e3, 5e3, 1e4])  # exp overflows past ±709.8
+EXTREMES = ("extreme64", "extreme32")
 
 
 def _visible_inputs() -> dict:
     rng = np.random.default_rng(4)
     return {"grid64": GRID, "random64": rng.normal(0.0, 4.0, (40, 25)),
-            "grid32": GRID.astype(np.float32), "random32": rng.normal(0.0, 4.0, (3, 5, 7)).astype(np.float32)}
+            "grid32": GRID.astype(np.float32), "random32": rng.normal(0.0, 4.0, (3, 5, 7)).astype(np.float32),
+            "extreme64": EXTREME, "extreme32": EXTREME.astype(np.float32)}
 
 
 # Two statements, so that the student release (kit release) can keep VISIBLE and leave HIDDEN out.
 VISIBLE = _visible_inputs()
-HIDDEN = {"extreme64": EXTREME, "extreme32": EXTREME.astype(np.float32),
+HIDDEN = {"unseen_extreme64": np.array([-3e4, -2500.0, -750.0, -711.0, -90.0, -89.0, 89.0, 90.0, 711.0, 750.0,
+                                        2500.0, 3e4]),
+          "unseen_extreme32": np.array([-3e4, -2500.0, -750.0, -90.0, -89.0, 89.0, 90.0, 750.0, 2500.0, 3e4],
+                                       np.float32),  # float32's exp overflows past ±88.7
           "hidden64": np.random.default_rng(40_404).uniform(-50.0, 50.0, (997,))}
 INPUTS = {**VISIBLE, **HIDDEN}
 
@@ -230,8 +239,34 @@ def structure(session, parameter):
                      hint="Shape and dtype earn their points only with correct values.")
 
 
-OVERFLOW_HINT = ("np.exp overflows past |x| ≈ 709 (float64) and 88 (float32). For σ use e^−|x| only; np.where "
-                 "evaluates both branches, so clip the argument first (np.exp(np.minimum(x, 0))).")
+# What to tell a student whose function overflows, per function (the README's numerics).
+OVERFLOW_HINTS = {
+    "sigmoid": "1 / (1 + np.exp(-x)) overflows for x ≤ −710 (float64) or −89 (float32): use e^−|x| only "
+               "(the README's stable σ).",
+    "sigmoid_grad": "compute it from a stable σ (e^−|x| only): s = σ(x), then s·(1 − s).",
+    "tanh": "(e^x − e^−x) / (e^x + e^−x) overflows past |x| ≈ 709 (float64) or 88 (float32): np.tanh is stable.",
+    "tanh_grad": "1 − np.tanh(x)**2 is stable; a formula with e^x overflows past |x| ≈ 709.",
+    "elu": "np.where(x > 0, x, α·(np.exp(x) − 1)) evaluates np.exp(x) on every element, so it overflows for "
+           "x ≥ 710 even though that branch is not chosen: clip the argument first, α·np.expm1(np.minimum(x, 0)).",
+    "elu_grad": "np.where evaluates both branches: use α·np.exp(np.minimum(x, 0)) for x ≤ 0.",
+}
+OVERFLOW_HINT = ("np.exp overflows past |x| ≈ 709 (float64) and 88 (float32); np.where evaluates both branches, so "
+                 "clip the argument first (np.exp(np.minimum(x, 0))).")
+
+
+def _expect_stable(answers, function: str, cases: dict, reveal: bool) -> None:
+    """No overflow warning, NaN or Inf on each case's inputs, and the right values there
+    (``cases``: name → (inputs, expected values); ``reveal``: name the input of the worst error)."""
+    hint = OVERFLOW_HINTS.get(function, OVERFLOW_HINT)
+    for name, (x, expected) in cases.items():
+        answer, where = answers[name], f"|x| up to {max(-x.min(), x.max()):g} ({x.dtype})"
+        expect(not answer.failure, f"On inputs with {where}: {answer.failure}.")
+        warned = answer.overflow_warnings()
+        expect(not warned, f"NumPy warned on inputs with {where}: {warned[0] if warned else ''}. {hint}")
+        rtol, atol = (RTOL32, ATOL32) if x.dtype == np.float32 else (RTOL64, ATOL64)
+        problem = answer.mismatch(expected, rtol, atol, x=x if reveal else None, reveal=reveal)
+        expect(not problem, f"On inputs with {where}: {problem}. "
+                            + (hint if "NaN" in problem else "Make the values check pass first."))
 
 
 @check("relu_grad(0) is 0", points=5, timeout=TIMEOUT,
@@ -264,27 +299,31 @@ def sigmoid_grad_peak(session):
     _expect_grid_values(answers, "sigmoid_grad", "The peak earns its points only with correct values elsewhere.")
 
 
-@check_each(ALL, "{}: extreme and unseen inputs", points=3, visibility="hidden", timeout=TIMEOUT,
-            description="{}: correct, finite and free of overflow warnings on very large |x| (float32 and "
-                        "float64), and correct on unseen random inputs.")
+@check_each(ALL, "{}: stable for extreme inputs", points=2, timeout=TIMEOUT,
+            feedback="the README's stable formulas: e^−|x| only, and np.where evaluates both branches.")
+def stable(session, parameter):
+    function = parameter
+    answers = _answers(session, function)
+    _expect_grid_values(answers, function, _diagnosis(function, answers["grid64"])
+                        + " Stability earns its points only with correct values.")
+    _expect_stable(answers, function, {name: (VISIBLE[name], EXPECTED[f"{function}/{name}"]) for name in EXTREMES},
+                   reveal=True)
+
+
+@check_each(ALL, "{}: unseen inputs", points=1, visibility="hidden", timeout=TIMEOUT,
+            description="{}: correct, finite and free of overflow warnings at other extreme magnitudes (float32 "
+                        "and float64), and correct on unseen random inputs.")
 def robust(session, parameter):
     function = parameter
     answers = _answers(session, function)
-    for name, rtol, atol in (("extreme64", RTOL64, ATOL64), ("extreme32", RTOL32, ATOL32)):
-        answer = answers[name]
-        expect(not answer.failure, f"On inputs with |x| up to 1e4: {answer.failure}.")
-        warned = answer.overflow_warnings()
-        expect(not warned, f"NumPy warned on inputs with |x| up to 1e4 ({HIDDEN[name].dtype}): "
-                           f"{warned[0] if warned else ''}. " + OVERFLOW_HINT)
-        problem = answer.mismatch(reference(function, HIDDEN[name]), rtol, atol, reveal=False)
-        expect(not problem, f"On inputs with |x| up to 1e4 ({HIDDEN[name].dtype}): {problem}. "
-                            + (OVERFLOW_HINT if "NaN" in problem else "Make the visible values check pass first."))
+    _expect_stable(answers, function, {name: (HIDDEN[name], reference(function, HIDDEN[name]))
+                                       for name in ("unseen_extreme64", "unseen_extreme32")}, reveal=False)
     expected = autodiff(function, HIDDEN["hidden64"]) if function.endswith("_grad") else \
         reference(function, HIDDEN["hidden64"])
     source = "TensorFlow's autodiff" if function.endswith("_grad") else "the float64 reference"
     expect_close(answers["hidden64"], expected, RTOL64, ATOL64, reveal=False,
                  on=f"On hidden random inputs, compared with {source}")
-    _expect_grid_values(answers, function, "Stability earns its points only with correct values.")
+    _expect_grid_values(answers, function, "Generalisation earns its points only with correct values.")
 
 
-CHECKS = [*values, *structure, relu_grad_at_zero, sigmoid_grad_peak, *robust]
+CHECKS = [*values, *structure, *stable, relu_grad_at_zero, sigmoid_grad_peak, *robust]

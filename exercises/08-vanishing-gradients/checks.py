@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kit.grading.checks import CallFailed, ImportRule, check, expect, fail, hidden_data
+from kit.grading.checks import CallFailed, ImportRule, check, expect, fail, hidden_data, raised
 
 # kit.diagnostics.gradient_norms is the answer: the README says to write your own.
 FORBIDDEN_IMPORTS = ImportRule(("kit.diagnostics",), why="this exercise asks you to write gradient_norms "
@@ -110,7 +110,7 @@ def _read(data):
         return "gradient_norms gave the grader no answer it could read"
     error = data.get("error")
     if type(error) is dict:
-        return f"gradient_norms raised {str(error.get('type'))[:100]}: {str(error.get('message'))[:500]}"
+        return raised("gradient_norms", error, limit=500)
     if data.get("type") != "dict" or type(data.get("entries")) is not list:
         return (f"gradient_norms returned a {str(data.get('type'))[:100]}; expected a dict "
                 "{layer name: gradient norm}")
@@ -281,7 +281,7 @@ def _run(session):
     expect(type(plain) is dict, "log_gradients gave the grader no answer it could read.")
     error = plain.get("error")
     if type(error) is dict:
-        fail(f"log_gradients raised {str(error.get('type'))[:100]}: {str(error.get('message'))[:500]}")
+        fail(raised("log_gradients", error, limit=500))
     logdir = logdirs.read_event_files(plain.get("files"))
     after = plain.get("model_after")
     weights = after.get("weights") if type(after) is dict else None

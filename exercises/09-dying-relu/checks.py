@@ -51,7 +51,7 @@ import math
 
 import numpy as np
 
-from kit.grading.checks import CallFailed, ImportRule, check, expect, fail, hidden_data
+from kit.grading.checks import CallFailed, ImportRule, check, expect, fail, hidden_data, raised
 
 # kit.diagnostics.dead_fraction is the answer: the README says to write your own.
 FORBIDDEN_IMPORTS = ImportRule(("kit.diagnostics",), why="this exercise asks you to write dead_fraction "
@@ -178,7 +178,7 @@ def _read(data):
         return "dead_fraction gave the grader no answer it could read"
     error = data.get("error")
     if type(error) is dict:
-        return f"dead_fraction raised {str(error.get('type'))[:100]}: {str(error.get('message'))[:500]}"
+        return raised("dead_fraction", error, limit=500)
     if data.get("type") != "dict" or type(data.get("entries")) is not list:
         return (f"dead_fraction returned a {str(data.get('type'))[:100]}; expected a dict "
                 "{layer name: share of dead units}")

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kit.grading.checks import CallFailed, check, expect, fail
+from kit.grading.checks import CallFailed, check, expect, fail, raised
 
 TIMEOUT = 10.0  # build, save and load one small Keras model in the child (0.6 s measured)
 FIT_TIMEOUT = 10.0  # build, fit, save and load in the child: the reference takes 3.6-4.0 s
@@ -111,7 +111,7 @@ def _round_trip(session, data=None) -> dict:
     if type(error) is dict:
         stage = {"build": "build_model()", "fit": "fit(model, x, y)", "predict": "the model, called on inputs of "
                  "shape (n, 1),"}.get(error.get("stage"), "your code")
-        fail(f"{stage} raised {str(error.get('type'))[:100]}: {str(error.get('message'))[:600]}")
+        fail(raised(stage, error, limit=600))
     return report
 
 

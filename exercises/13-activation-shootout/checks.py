@@ -72,7 +72,7 @@ import weakref
 
 import numpy as np
 
-from kit.grading.checks import CallFailed, CheckFailed, check, expect, expected_values, fail, partial
+from kit.grading.checks import CallFailed, CheckFailed, check, expect, expected_values, fail, partial, raised
 from kit.grading.limits import Limits
 
 LIMITS = Limits(timeout=30)  # run_shootout trains twelve networks: see "Time" in the docstring
@@ -190,7 +190,7 @@ def _shootout(session) -> Shootout:
     expect(type(plain) is dict, "run_shootout gave the grader no answer it could read.")
     error = plain.get("error")
     if type(error) is dict:
-        fail(f"run_shootout raised {str(error.get('type'))[:100]}: {str(error.get('message'))[:500]}")
+        fail(raised("run_shootout", error, limit=500))
     left_out = [str(item)[:200] for item in (plain.get("left_out") if type(plain.get("left_out")) is list else [])
                 if "not an event file" not in str(item)]
     found = logdirs.read_runs(plain.get("files"))

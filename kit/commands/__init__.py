@@ -117,6 +117,15 @@ def option(constraint):
     return parse
 
 
+class Given(argparse.Action):
+    """Store the value and remember that the flag was given (``args.given``): a flag given where it does
+    not apply is refused, even when it repeats the default."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        namespace.given = getattr(namespace, "given", frozenset()) | {option_string}
+
+
 def quiet_tensorflow() -> None:
     # TensorFlow's C++ start-up chatter is noise for a command-line user.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

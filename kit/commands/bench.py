@@ -41,10 +41,15 @@ def _print_table(result: dict) -> None:
 def out_path(text: str) -> Path:
     """The ``--out`` file: a file path in an existing folder (checked before TensorFlow loads)."""
     path = Path(text)
-    if path.is_dir():
+    try:
+        folder, parent = path.is_dir(), path.parent.is_dir()
+    except OSError as error:  # a folder on the way that cannot be searched
+        raise argparse.ArgumentTypeError(f"must be a file the kit can write. Got {text!r} instead: "
+                                         f"{error.strerror or error}.") from None
+    if folder:
         raise argparse.ArgumentTypeError(f"must be a file path, not a folder. Got {text!r} instead; "
                                          f"add a file name, e.g. {path / 'result.json'}.")
-    if not path.parent.is_dir():
+    if not parent:
         raise argparse.ArgumentTypeError(f"must be a file in an existing folder. Got {text!r} instead; "
                                          f"create {path.parent} first.")
     return path
@@ -83,8 +88,27 @@ def _command_line(name: str, parser, args) -> str:
     return " ".join(words)
 
 
+def check_quick(parser, args) -> None:
+    """``--quick`` sets the benchmark's own sizes: a size flag given with it would be ignored, so it is refused."""
+    if not getattr(args, "quick", False):
+        return
+    sized = [action.option_strings[-1] for action in parser._actions
+             if action.option_strings and action.dest not in NOT_COMMAND_LINE | {"quick"}
+             and getattr(args, action.dest, action.default) != action.default]
+    if sized:
+        from kit.errors import KitError
+
+        flags = " and ".join(sized)
+        raise KitError(f"--quick runs the benchmark at its own small sizes, so {flags} would be ignored; drop "
+                       f"{flags} or --quick.")
+
+
 def _handler(module, parser):
     def handle(args):
+        from kit.commands import import_tensorflow_quietly
+
+        check_quick(parser, args)
+        import_tensorflow_quietly()  # after the checks: a refusal answers at once
         load_before = os.getloadavg()
         result = module.run(args)
         result["machine"] = _machine(load_before)
@@ -131,7 +155,7 @@ def register(subparsers) -> None:
                          help="also write the JSON to FILE (docs/benchmarks/NAME.json is the published one)")
         if hasattr(module, "add_arguments"):
             module.add_arguments(sub)
-        sub.set_defaults(handler=_handler(module, sub))
+        sub.set_defaults(handler=_handler(module, sub), needs_tensorflow=False)  # loaded once the flags are checked
     sub = benches.add_parser("figures", help="write the README and docs figures from docs/benchmarks/*.json")
     sub.add_argument("--check", action="store_true", help="only check that README.md and docs/ show those figures")
     sub.set_defaults(handler=_figures, needs_tensorflow=False)

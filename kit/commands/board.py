@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from kit.commands import api_defaults, option
+from kit.commands import api_defaults, import_tensorflow_quietly, option
 from kit.errors import PORT
+
+
+def check_logdir(logdir) -> None:
+    """Refuse a LOGDIR TensorBoard could show nothing from (missing, a file, no event files) before
+    ``kit.tensorboard`` is imported: importing it loads TensorFlow (``server.start`` checks again)."""
+    from kit.errors import KitError, input_folder
+
+    fix = "Train with kit.tensorboard.Diagnostics(logdir=...) first, or pass the folder holding the runs."
+    folder = input_folder(logdir, "Log folder", fix)
+    if not any(path.is_file() for path in folder.rglob("events.out.tfevents.*")):
+        raise KitError(f"Log folder {str(logdir)!r} holds no TensorBoard event files (events.out.tfevents.*); "
+                       f"nothing to show yet. {fix}")
 
 
 def _handle(args) -> int:
     import sys
     import time
 
+    check_logdir(args.logdir)  # before TensorFlow (kit.tensorboard loads it)
+    import_tensorflow_quietly()
     from kit.tensorboard import server
 
     board = server.start(args.logdir, port=args.port)  # MissingFile, BoardError: kit errors, one line, exit 2
@@ -29,4 +43,4 @@ def register(subparsers) -> None:
     parser.add_argument("logdir", nargs="?", default="runs", help="the log folder (default: runs)")
     parser.add_argument("--port", type=option(PORT), default=api_defaults("kit.tensorboard.server", "start")["port"],
                         help="the port (default %(default)s; 0 picks a free one)")
-    parser.set_defaults(handler=_handle)
+    parser.set_defaults(handler=_handle, needs_tensorflow=False)  # loaded once LOGDIR is checked

@@ -6,7 +6,7 @@ import json
 import math
 from numbers import Real
 
-from kit.commands import api_defaults, import_tensorflow_quietly, option
+from kit.commands import Given, api_defaults, import_tensorflow_quietly, option
 from kit.errors import SEED, Interval, KitError
 
 
@@ -96,10 +96,20 @@ def _plot(args) -> int:
 
     figure_file(args.out)  # a bad suffix or folder is refused before any work (and before TensorFlow)
     if args.what == "activations":
+        from kit.commands.training import _check_activation
+
+        given = sorted(getattr(args, "given", ()))
+        if given:  # refused, not silently ignored
+            raise KitError(f"{' and '.join(given)} apply to 'kit plot dataset' only; drop {' and '.join(given)}.")
+        names = [n.strip() for n in (args.names if args.names is not None else "sigmoid,tanh,relu").split(",")]
+        if not all(names):
+            raise KitError(f"expected activation names separated by commas, e.g. sigmoid,tanh,relu; got "
+                           f"{args.names!r}.")
+        for name in names:  # an unknown one is refused before TensorFlow loads
+            _check_activation(name)
         import_tensorflow_quietly()  # the activations are Keras functions
         from kit import plots
 
-        names = [n.strip() for n in (args.names or "sigmoid,tanh,relu").split(",") if n.strip()]
         plots.activation_curves(names, path=args.out)
     else:  # NumPy and matplotlib only
         from kit import datasets, plots
@@ -127,8 +137,8 @@ def register(subparsers) -> None:
     parser.add_argument("names", nargs="?", help="comma-separated activations, or one data set name")
     parser.add_argument("--out", required=True, help="the PNG file to write")
     playground = api_defaults("kit.datasets", "playground")
-    parser.add_argument("--noise", type=option(Interval(Real)), default=playground["noise"],
+    parser.add_argument("--noise", type=option(Interval(Real)), default=playground["noise"], action=Given,
                         help="Playground noise 0-50 (dataset only; default %(default)s)")
-    parser.add_argument("--seed", type=option(SEED), default=playground["seed"],
+    parser.add_argument("--seed", type=option(SEED), default=playground["seed"], action=Given,
                         help="seed (dataset only; default %(default)s)")
     parser.set_defaults(handler=_plot, needs_tensorflow=False)  # loaded for activation curves only

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from kit.commands import api_defaults
+from kit.commands import api_defaults, import_tensorflow_quietly
 
 
 def _demo(args) -> int:
+    from kit.errors import output_folder
+
+    output_folder(args.out, "the demo's runs, figures and claims")  # before TensorFlow, as kit.demo.run does
+    import_tensorflow_quietly()
     from kit import demo
 
     rows = demo.run(out_dir=args.out)
@@ -19,4 +23,4 @@ def register(subparsers) -> None:
                     "Exit status 1 when a claim does not hold.")
     parser.add_argument("--out", default=api_defaults("kit.demo", "run")["out_dir"],
                         help="folder for TensorBoard runs, figures and claims (default: %(default)s)")
-    parser.set_defaults(handler=_demo)
+    parser.set_defaults(handler=_demo, needs_tensorflow=False)  # loaded once --out is checked

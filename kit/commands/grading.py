@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from kit.commands import option
-from kit.errors import SECONDS, KitError, writing
+from kit.errors import SECONDS, KitError, output_file, output_folder, writing
 from kit.grading.limits import Limits
 
 TIMEOUT = Limits.timeout  # the default wall time per sandboxed call
@@ -41,7 +41,9 @@ def _start(args) -> int:
     from kit.grading.starters import starter_text, notebook
 
     exercise = find(args.exercise)
-    target = Path(args.dir) if args.dir else Path(WORK_FOLDER) / f"{exercise.id}-{exercise.slug}"
+    # DIR is checked before anything is generated: a file there, an empty name, an unsearchable folder.
+    target = output_folder(args.dir if args.dir is not None else Path(WORK_FOLDER) / f"{exercise.id}-{exercise.slug}",
+                           f"exercise {exercise.id}")
     files = [exercise.path / "README.md"]
     figures = exercise.path / "figures"
     if figures.is_dir():
@@ -81,6 +83,8 @@ def _grade(args, visibility) -> int:
     # Read once, here: a link, a FIFO, a device, a hard link, a file too large or one that cannot
     # be opened is refused in one line (exit status 2); what is graded below is these bytes.
     submission = read_submission(args.file)
+    if getattr(args, "out", None):  # refused now, not after the grading
+        output_file(args.out, "the report")
     require = sandbox.required_level(args.require_isolation or None)
     if require:
         level, problems = isolation_level(sandbox.default_hidden_paths())

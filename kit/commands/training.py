@@ -11,7 +11,7 @@ import argparse
 import time
 from numbers import Real
 
-from kit.commands import api_defaults, import_tensorflow_quietly, option
+from kit.commands import Given, api_defaults, import_tensorflow_quietly, option
 from kit.errors import BATCH_SIZE, COUNT, HIDDEN, LEARNING_RATE, PENALTY, SEED, Interval, InvalidParameter, check
 
 HEAD_LABELS = {"playground": "pm1", "logistic": "01", "softmax": "01"}  # a Playground set's labels, by head
@@ -19,15 +19,6 @@ HEAD_LABELS = {"playground": "pm1", "logistic": "01", "softmax": "01"}  # a Play
 # The API functions whose parameters the flags stand for (module, function): their defaults are
 # the flags' defaults. tests/test_cli_defaults.py checks each against inspect.signature.
 DATA, MODEL, TRAINING = ("kit.datasets", "playground"), ("kit.builders", "build_mlp"), ("kit.training.trainer", "train")
-
-
-class _Given(argparse.Action):
-    """Store the value and remember that the flag was given (``args.given``): a Playground-only flag
-    given for another data set is refused, even when it repeats the default."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        setattr(namespace, self.dest, values)
-        namespace.given = getattr(namespace, "given", frozenset()) | {option_string}
 
 
 def _widths(text: str) -> list[int]:
@@ -44,15 +35,59 @@ def _widths(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _source_constant(module: str, name: str):
+    """A module-level constant of one of the kit's modules, read from its source without importing it
+    (importing kit.training, kit.builders or kit.activations loads TensorFlow): a literal, or a dict
+    whose values are literals (None for a value that is not, such as a class). tests/test_cli_properties.py
+    checks each one the command reads against the imported module."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(__file__).resolve().parents[1] / module).read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            if isinstance(node.value, ast.Dict):
+                return {ast.literal_eval(k): (ast.literal_eval(v) if isinstance(v, (ast.Constant, ast.Tuple)) else None)
+                        for k, v in zip(node.value.keys, node.value.values)}
+            return ast.literal_eval(node.value)
+    raise LookupError(f"kit/{module} has no {name}")
+
+
+def metric_names() -> tuple:
+    """The metrics ``--stop-when`` may name (kit.training.compiled.METRIC_NAMES)."""
+    return tuple(_source_constant("training/compiled.py", "METRIC_NAMES"))
+
+
+def optimizer_names() -> list:
+    """The optimizers ``--optimizer`` takes (the keys of kit.builders.OPTIMIZERS)."""
+    return sorted(_source_constant("builders.py", "OPTIMIZERS"))
+
+
+def head_labels() -> dict:
+    """The label conventions each head learns (kit.training.checks.HEAD_LABELS)."""
+    return _source_constant("training/checks.py", "HEAD_LABELS")
+
+
 def _targets(text: str) -> dict:
-    """``"val_loss=0.177,val_accuracy=0.9"`` → a stop_when dict."""
+    """``"val_loss=0.177,val_accuracy=0.9"`` → a stop_when dict: known metrics, finite targets."""
+    import math
+
+    from kit.errors import unknown_name
+
     targets = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         key, _, value = part.partition("=")
         try:
-            targets[key.strip()] = float(value)
+            target = float(value)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected METRIC=TARGET pairs like val_loss=0.177, got {part!r}") from None
+        if key.strip() not in metric_names():
+            raise argparse.ArgumentTypeError(str(unknown_name("--stop-when metric", key.strip(), metric_names())))
+        if not math.isfinite(target):
+            raise argparse.ArgumentTypeError(f"a target must be a finite number, got {part!r}; e.g. val_loss=0.177")
+        targets[key.strip()] = target
+    if not targets:
+        raise argparse.ArgumentTypeError(f"expected METRIC=TARGET pairs like val_loss=0.177, got {text!r}")
     return targets
 
 
@@ -107,10 +142,10 @@ def register(subparsers) -> None:
                     "--optimizer adam --learning-rate 0.01 --epochs 300")
     parser.add_argument("--dataset", default=data["name"], help="Playground (circle, xor, gauss, spiral, reg-plane, "
                         "reg-gauss) or bundled (digits, iris, breast_cancer, wine) data set (default %(default)s)")
-    parser.add_argument("--features", default=",".join(data["features"]), action=_Given,
+    parser.add_argument("--features", default=",".join(data["features"]), action=Given,
                         help="Playground input features, comma-separated (default %(default)s)")
     # Its 0-50 range is kit.datasets.playground's to check (before TensorFlow: the data loads first).
-    parser.add_argument("--noise", type=option(Interval(Real)), default=data["noise"], action=_Given,
+    parser.add_argument("--noise", type=option(Interval(Real)), default=data["noise"], action=Given,
                         help="Playground noise slider, 0-50 (default %(default)s)")
     parser.add_argument("--data-seed", type=option(SEED), default=data["seed"],
                         help="seed of the data set (default %(default)s)")
@@ -187,13 +222,44 @@ def activation_names(dictionaries=("ALIASES", "KERAS_ONLY")) -> list[str]:
 
 
 def _check_activation(name: str) -> None:
-    """Refuse an unknown ``--activation`` before TensorFlow loads, with kit.activations' sentence
-    (names it refuses for another reason, such as ``glu``, are left to it to explain)."""
+    """Refuse an unknown ``--activation``, or one that cannot be used by name (``glu``), before TensorFlow
+    loads, with kit.activations' sentences."""
     from kit.errors import unknown_name
 
     key = name.strip().lower().replace("-", "_")
-    if key not in activation_names() and key not in activation_names(("NEEDS_ARGUMENTS",)):
+    needs_arguments = _source_constant("activations.py", "NEEDS_ARGUMENTS")
+    if key in needs_arguments:
+        raise InvalidParameter(f"Activation {name!r} cannot be used by name here: {needs_arguments[key]}.")
+    if key not in activation_names():
         raise unknown_name("activation", name, activation_names())
+
+
+def _check_optimizer(name: str) -> None:
+    """Refuse an unknown ``--optimizer`` before TensorFlow loads, in kit.builders' words."""
+    from kit.errors import unknown_name
+
+    if name.lower() not in optimizer_names():
+        raise unknown_name("optimizer", name, optimizer_names())
+
+
+def _check_head(head, data) -> None:
+    """Refuse a ``--head`` that cannot learn the data's labels, in the flags' words, before TensorFlow loads."""
+    fits = head_labels()
+    if data.labels not in fits[head]:
+        fitting = [name for name, labels in fits.items() if data.labels in labels]
+        raise InvalidParameter(f"--head {head} learns {' or '.join(fits[head])} labels, but the data set {data.name!r} "
+                               f"has {data.labels!r} labels. Use --head {' or '.join(fitting)}, or leave --head out: "
+                               "the kit picks the head that fits the data.")
+
+
+def _check_targets(targets: dict, head, data) -> None:
+    """Refuse ``--stop-when`` on accuracy where the head reports none, before TensorFlow loads: a head that
+    learns real-valued labels is a regression head, and so is the natural head of real-valued data."""
+    regression = "real" in head_labels()[head] if head else data.labels == "real"
+    accuracy = [metric for metric in targets if metric.endswith("accuracy")]
+    if regression and accuracy:
+        raise InvalidParameter(f"--stop-when {accuracy[0]}: a regression head reports no accuracy; stop on loss or "
+                               "val_loss instead.")
 
 
 def _callbacks(logdir, data):
@@ -208,24 +274,29 @@ def _handle(args) -> int:
     if args.regularization_rate and args.regularization is None:
         raise InvalidParameter(f"--regularization-rate {args.regularization_rate:g} has no effect without "
                                "--regularization l1 or l2; add one, or drop the rate.")
+    if args.regularization is not None and not args.regularization_rate:
+        raise InvalidParameter(f"--regularization {args.regularization} has no effect at --regularization-rate 0; "
+                               "add a rate (the Playground offers 0.001 to 10), or drop --regularization.")
     if args.plot:
         from kit.errors import figure_file
 
         figure_file(args.plot, "the training curves")  # refused now, not after the whole run
+    if args.logdir is not None:
+        from kit.errors import output_folder
+
+        output_folder(args.logdir, "the TensorBoard logs")
     data = _load(args)  # a bad data set, noise or feature is refused before TensorFlow loads
-    _check_activation(args.activation)  # and so is an unknown activation
+    _check_activation(args.activation)  # and so are an unknown activation and optimizer,
+    _check_optimizer(args.optimizer)
+    if args.head:  # and a head that cannot learn the data's labels (in the flags' words),
+        _check_head(args.head, data)
+    if args.stop_when:  # and a target on accuracy where the head measures none
+        _check_targets(args.stop_when, args.head, data)
     import_tensorflow_quietly()
     from kit import builders, heads
     from kit.training import train
 
     head = args.head or heads.for_data(data).name
-    if args.head:  # refused in the flags' words, before a model is built for data it cannot learn
-        from kit.training.checks import HEAD_LABELS
-
-        if data.labels not in HEAD_LABELS[head]:
-            raise InvalidParameter(f"--head {head} learns {' or '.join(HEAD_LABELS[head])} labels, but the data set "
-                                   f"{data.name!r} has {data.labels!r} labels. Use --head {heads.for_data(data).name}, "
-                                   "or leave --head out: the kit picks the head that fits the data.")
     model = builders.build_mlp(data.n_features, args.hidden, args.activation, head=head,
                                n_classes=data.n_classes if head == "softmax" else None, seed=args.seed)
     start = time.perf_counter()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kit.commands import api_defaults, option
+from kit.commands import api_defaults, import_tensorflow_quietly, option
 from kit.errors import SEED, KitError
 
 
@@ -28,9 +28,16 @@ def _results_out(out) -> Path:
     """``--out``: an existing folder the kit can write into, checked before anything is trained."""
     import os
 
+    if not str(out).strip():  # Path("") is the current folder: an empty --out is a slip, not a choice
+        raise KitError("--out is empty; give the folder that holds (or will hold) RESULTS.csv and RESULTS.md.")
     folder = Path(out).expanduser()
-    if not folder.is_dir():
-        reason = "is a file, not a folder" if folder.exists() else "does not exist (create it first)"
+    try:
+        found, is_folder = folder.exists(), folder.is_dir()
+    except OSError as error:  # a folder on the way that cannot be searched
+        raise KitError(f"--out {str(out)!r} cannot be used: {error.strerror or error}; choose a folder you can "
+                       "write to.") from error
+    if not is_folder:
+        reason = "is a file, not a folder" if found else "does not exist (create it first)"
         raise KitError(f"--out {str(out)!r} {reason}; give the folder that holds (or will hold) RESULTS.csv and "
                        "RESULTS.md.")
     if not os.access(folder, os.W_OK | os.X_OK):
@@ -89,7 +96,12 @@ def _show(args) -> int:
 
 def _train(args) -> int:
     from kit import zoo
+    from kit.errors import output_folder
 
+    zoo.get(args.name)  # an unknown entry and a --logdir that cannot be a folder: refused before TensorFlow
+    if args.logdir:
+        output_folder(args.logdir, "the TensorBoard logs")
+    import_tensorflow_quietly()
     callbacks = []
     if args.logdir:
         from kit.tensorboard import Diagnostics
@@ -109,9 +121,17 @@ def _train(args) -> int:
 def _bench(args) -> int:
     from kit import zoo
 
-    folder = _results_out(args.out) if args.out else _results_folder()
-    if args.pattern != "*" and not zoo.names(args.pattern):
+    folder = _results_out(args.out) if args.out is not None else _results_folder()
+    if args.pattern != "*" and not zoo.entries(args.pattern):
         return _no_match(args.pattern)
+    if args.check:  # what does not apply is refused, not ignored
+        ignored = (["a pattern"] if args.pattern != "*" else []) + (["--json"] if args.json else [])
+        if ignored:
+            raise KitError(f"--check compares the whole table with the registry, so {' and '.join(ignored)} would "
+                           f"be ignored; drop {' and '.join(ignored)}, or --check.")
+    elif args.pattern != "*" and args.out is not None:
+        raise KitError("--out is where a run of every entry writes RESULTS.*; a run with a pattern writes no files. "
+                       "Drop --out, or the pattern.")
     if args.check:
         problems = zoo.stale_entries(folder)
         if problems:
@@ -121,6 +141,7 @@ def _bench(args) -> int:
             return 1
         print(f"{folder / 'RESULTS.md'} is current for all {len(zoo.names())} entries.")
         return 0
+    import_tensorflow_quietly()  # after the checks above: a refusal answers at once
     rows = zoo.bench(args.pattern, echo=print)
     if args.pattern == "*":
         paths = zoo.write_results(rows, folder)
@@ -151,11 +172,11 @@ def register(subparsers) -> None:
     sub.add_argument("--seed", type=option(SEED), default=api_defaults("kit.zoo", "train")["seed"],
                      help="seeds the weights and the shuffle (default %(default)s)")
     sub.add_argument("--logdir", help="write TensorBoard diagnostics there")
-    sub.set_defaults(handler=_train)
+    sub.set_defaults(handler=_train, needs_tensorflow=False)  # loaded once the entry and --logdir are checked
 
     sub = commands.add_parser("bench", help="train every entry on its seeds and write models/RESULTS.csv and .md")
     sub.add_argument("pattern", nargs="?", default="*", help="only entries matching this (no files written)")
     sub.add_argument("--check", action="store_true", help="only check that the committed table is current")
     sub.add_argument("--out", help="folder for RESULTS.* (default: models/)")
     sub.add_argument("--json", action="store_true", help="also print the summaries as JSON")
-    sub.set_defaults(handler=_bench)
+    sub.set_defaults(handler=_bench, needs_tensorflow=False)  # loaded to train, after the checks

@@ -93,14 +93,17 @@ def build_bundle(exercise, out, require_isolation: bool = True) -> Path:
 
     found = find(exercise)
     require_source(found, "kit bundle")
+    if not str(out).strip():
+        raise KitError("The --out of kit bundle is empty: give the zip's file name, e.g. --out autograder.zip.")
     out = Path(out)
     if out.suffix != ".zip":
         raise KitError(f"The --out of kit bundle must be a .zip file (Gradescope uploads a zip). Got {str(out)!r} "
                        "instead; e.g. --out autograder.zip.")
-    if out.is_dir():
-        raise KitError(f"{out} is a folder; give the zip's file name, e.g. {out / 'autograder.zip'}.")
-    if not out.resolve().parent.is_dir():
-        raise KitError(f"{out.resolve().parent} does not exist; create it first or choose another --out.")
+    with writing(out, "the autograder zip"):  # a folder on the way that cannot be searched: one line
+        if out.is_dir():
+            raise KitError(f"{out} is a folder; give the zip's file name, e.g. {out / 'autograder.zip'}.")
+        if not out.resolve().parent.is_dir():
+            raise KitError(f"{out.resolve().parent} does not exist; create it first or choose another --out.")
     source = repository_root()
     run = RUN.format(exercise=found.id, isolation=" --require-isolation" if require_isolation else "")
     files = {"setup.sh": (SETUP.format(requirements=RUNTIME_REQUIREMENTS), 0o755), "run_autograder": (run, 0o755)}

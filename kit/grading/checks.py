@@ -321,9 +321,7 @@ class Answer:
         if error is not None:
             if type(error) is not dict:
                 return cls(None, problem=f"{function} gave the grader no answer it could read")
-            kind = _text(error.get("type"), "?", NAME_CHARACTERS)
-            message = _text(error.get("message"), "", MESSAGE_CHARACTERS)
-            return cls(None, error=f"{function} raised {kind}: {message}".rstrip(": "), error_type=kind)
+            return cls(None, error=raised(function, error), error_type=_text(error.get("type"), "?", NAME_CHARACTERS))
         value = data.get("value")
         raw_warnings = data.get("warnings")
         warnings = tuple(_text(w, "", 200) for w in raw_warnings[:MAX_WARNINGS] if type(w) is str) \
@@ -399,12 +397,11 @@ def describe_failure(state: str, details: dict, limits: Limits, error: dict | No
     state = _text(state, "internal", NAME_CHARACTERS)
     if type(error) is dict and state not in LIMIT_STATES:
         kind = _text(error.get("type"), "Error", NAME_CHARACTERS)
-        message = _text(error.get("message"), "", MESSAGE_CHARACTERS)
         if _text(error.get("stage"), "", NAME_CHARACTERS) == "import":
-            return f"importing your file raised {kind}: {message}".rstrip(": ")
+            return raised("importing your file", error)
         if kind in RESOURCE_ERRORS["memory"]:  # the submission's own, unless the keeper measured the limit
-            return f"raised {kind}: {message}".rstrip(": ") + f" (a call may use {limits.memory_mb} MB of memory)"
-        return f"raised {kind}: {message}".rstrip(": ")
+            return raised("", error) + f" (a call may use {limits.memory_mb} MB of memory)"
+        return raised("", error)
     if error is not None and state not in LIMIT_STATES:  # an error report that is not a dict: malformed
         return FAILURE_TEXT["garbled"].format(message="its error report is malformed")
     template = FAILURE_TEXT.get(state, "failed ({state})")
@@ -415,6 +412,44 @@ def describe_failure(state: str, details: dict, limits: Limits, error: dict | No
                   exit_code=exit_code if type(exit_code) is int else "?",
                   message=_text(details.get("message"), state, MESSAGE_CHARACTERS), state=state)
     return template.format(**values)
+
+
+def raised(who: str, error, reveal: bool = True, limit: int = MESSAGE_CHARACTERS) -> str:
+    """The sentence for an exception the submission raised, from the child's plain report
+    (:func:`kit.grading.drivers.error_info`): "``who`` raised TypeError: message", then where in
+    the student's file it was raised (file, line, function and that line's text), and what called
+    it there. With ``reveal`` False (a hidden check whose message could quote hidden data) the
+    message is left out; the place in the student's own file is always shown.
+
+    Total: ``error`` comes from the sandbox, so any field may hold any plain value.
+
+    Example:
+        >>> raised("f", {"type": "ZeroDivisionError", "message": "division by zero", "where": [
+        ...     {"file": "mine.py", "line": 9, "function": "f", "text": "return g(x)"},
+        ...     {"file": "mine.py", "line": 3, "function": "g", "text": "return 1 / x"}]})
+        'f raised ZeroDivisionError: division by zero, at mine.py line 3, in g: `return 1 / x` (called from line 9, in f)'
+    """
+    error = error if type(error) is dict else {}
+    kind = _text(error.get("type"), "?", NAME_CHARACTERS)
+    message = _text(error.get("message"), "", limit) if reveal else ""
+    text = f"{who} raised {kind}: {message}".rstrip(": ") if who else f"raised {kind}: {message}".rstrip(": ")
+    return text + where(error)
+
+
+def where(error) -> str:
+    """``, at FILE line N, in FUNCTION: `TEXT` (called from line M, in CALLER)`` from an error's
+    ``where`` frames (deepest last); '' when none of its frames is in the student's file."""
+    frames = error.get("where") if type(error) is dict else None
+    frames = [f for f in frames[-3:] if type(f) is dict and type(f.get("line")) is int and f["line"] > 0] \
+        if type(frames) is list else []
+    if not frames:
+        return ""
+    last = frames[-1]
+    text = _text(last.get("text"), "", 200)
+    found = (f", at {_text(last.get('file'), 'your file', NAME_CHARACTERS)} line {last['line']}, "
+             f"in {_text(last.get('function'), '?', NAME_CHARACTERS)}" + (f": `{text}`" if text else ""))
+    callers = [f"line {f['line']}, in {_text(f.get('function'), '?', NAME_CHARACTERS)}" for f in reversed(frames[:-1])]
+    return found + (f" (called from {'; '.join(callers)})" if callers else "")
 
 
 def _text(value, default: str, limit: int) -> str:
@@ -537,7 +572,7 @@ class Session:
             raise CallFailed(f"{function} gave the grader no answer it could read")
         if type(answer.get("error")) is dict:
             error = answer["error"]
-            raise CallFailed(f"{function} raised {error.get('type', '?')}: {error.get('message', '')}")
+            raise CallFailed(raised(function, error))
         if "plain" not in answer:
             raise CallFailed(f"{function} returned a {answer.get('type', '?')}, expected plain data "
                              "(dict, list, str, int, float, bool or None)")

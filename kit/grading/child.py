@@ -612,9 +612,13 @@ def load_submission(source: str, path: str, imported: list | None = None) -> typ
 
 
 def _describe_error(error: BaseException, stage: str) -> dict:
-    frames = traceback.format_exception(type(error), error, error.__traceback__)
-    text = "".join(frames)
-    return {"type": type(error).__name__, "message": str(error)[:2000], "stage": stage, "traceback": text[-4000:]}
+    from kit.grading.drivers import error_info
+
+    try:
+        text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    except BaseException:
+        text = ""
+    return {**error_info(error, 2000, stage=stage), "traceback": text[-4000:]}
 
 
 def _run(request: dict, result_fd: int, gate_fd: int | None = None) -> None:

@@ -34,6 +34,40 @@ def get(name: str):
     return DRIVERS[name]
 
 
+MAX_FRAMES = 3  # the deepest frames of the submission an error shows (where it was raised, and what called it)
+
+
+def submission_frames(error: BaseException) -> list[dict]:
+    """Where in the submission ``error`` was raised: its own traceback frames (not the kit's, not
+    Keras's), deepest last, at most :data:`MAX_FRAMES`, each ``{"file", "line", "function", "text"}``
+    (the file's name only, the line's text stripped)."""
+    import os
+    import sys
+    import traceback
+
+    module = sys.modules.get("submission")
+    path = getattr(module, "__file__", None)
+    if not path:
+        return []
+    try:
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == path]
+    except Exception:  # a traceback is the submission's object too: never let it fail the answer
+        return []
+    return [{"file": os.path.basename(path), "line": int(f.lineno or 0), "function": str(f.name)[:100],
+             "text": str(f.line or "").strip()[:200]} for f in frames[-MAX_FRAMES:]]
+
+
+def error_info(error: BaseException, limit: int = 500, **extra) -> dict:
+    """An exception the submission raised, as plain data: ``{"type", "message", "where"}`` (see
+    :func:`submission_frames`) and ``extra`` (e.g. ``stage``); the parent words it
+    (:func:`kit.grading.checks.raised`)."""
+    try:
+        message = str(error)[:limit]
+    except Exception:  # an exception whose __str__ raises
+        message = f"<{type(error).__name__} whose message cannot be shown>"
+    return {**extra, "type": type(error).__name__, "message": message, "where": submission_frames(error)}
+
+
 def describe_value(value) -> dict:
     """What a submission returned, as plain data: the array (when it is one) and its nature.
 
@@ -87,7 +121,7 @@ def evaluate(module, function: str, cases: dict, keywords: dict | None = None,
                 extra = dict(keywords or {}, **(case_keywords or {}).get(name, {}))
                 returned = target(np.array(x, copy=True), **extra)
             except Exception as error:
-                answers[name] = {"error": {"type": type(error).__name__, "message": str(error)[:500]}}
+                answers[name] = {"error": error_info(error)}
                 continue
             info = describe_value(returned)
         info["warnings"] = sorted({f"{w.category.__name__}: {w.message}"[:200] for w in caught})
@@ -104,7 +138,7 @@ def call(module, function: str, args: list | None = None, keywords: dict | None 
     try:
         returned = target(*(args or []), **(keywords or {}))
     except Exception as error:
-        return {"error": {"type": type(error).__name__, "message": str(error)[:500]}}
+        return {"error": error_info(error)}
     if type(returned) is not np.ndarray:
         from kit.grading import protocol
 
@@ -145,7 +179,7 @@ def call_cases(module, function: str, cases: dict) -> dict:
         try:
             returned = target(*arguments)
         except Exception as error:
-            answers[name] = {"error": {"type": type(error).__name__, "message": str(error)[:500]}}
+            answers[name] = {"error": error_info(error)}
             continue
         if type(returned) in (tuple, list):
             answers[name] = {"type": type(returned).__name__, "items": [describe_value(item) for item in returned]}
@@ -194,7 +228,7 @@ def call_on_models(module, function: str, cases: dict) -> dict:
         try:
             returned = target(model, *case.get("args", []))
         except Exception as error:
-            answers[name] = {"error": {"type": type(error).__name__, "message": str(error)[:500]}}
+            answers[name] = {"error": error_info(error)}
             continue
         answers[name] = describe_mapping(returned)
     return answers
@@ -226,7 +260,7 @@ def keras_round_trip(module, x_probe, build: str = "build_model", fit: str | Non
     import keras
 
     def failed(stage, error):
-        return {"error": {"stage": stage, "type": type(error).__name__, "message": str(error)[:1500]}}
+        return {"error": error_info(error, 1500, stage=stage)}
 
     keras.utils.set_random_seed(seed)
     for stage, name in (("build", build), ("fit", fit)):
@@ -271,14 +305,14 @@ def keras_round_trip(module, x_probe, build: str = "build_model", fit: str | Non
     try:
         model.save("model.keras")
     except Exception as error:
-        report["save_error"] = {"type": type(error).__name__, "message": str(error)[:1500]}
+        report["save_error"] = error_info(error, 1500)
         return report
     try:
         loaded = keras.models.load_model("model.keras")
         report["reloaded"] = describe_value(loaded(np.array(x_probe, dtype=np.float32), training=False))
         report["reloaded_layers"] = activations_of(loaded)
     except Exception as error:
-        report["load_error"] = {"type": type(error).__name__, "message": str(error)[:1500]}
+        report["load_error"] = error_info(error, 1500)
     return report
 
 
@@ -348,11 +382,11 @@ def call_with_logdir(module, function: str, args: list | None = None, model: dic
     try:
         report["returned"] = describe_mapping(target(*arguments))
     except Exception as error:
-        report["error"] = {"type": type(error).__name__, "message": str(error)[:500]}
+        report["error"] = error_info(error)
     report.update(collect_event_files(LOGDIR))
     if built is not None:
         try:
             report["model_after"] = models.describe(built)
         except Exception as error:
-            report["model_error"] = {"type": type(error).__name__, "message": str(error)[:500]}
+            report["model_error"] = error_info(error)
     return report

@@ -49,7 +49,12 @@ def check_outdir(outdir, command: str = "kit release") -> Path:
     repository (the release would copy itself, or land where the sandbox hides files)."""
     if not isinstance(outdir, (str, Path)) or not str(outdir).strip():
         raise KitError(f"The 'outdir' parameter of {command} must be a folder path. Got {outdir!r} instead.")
-    path = Path(outdir).expanduser().resolve()
+    with writing(outdir, "the release into"):  # a folder on the way that cannot be searched: one line
+        path = Path(outdir).expanduser().resolve()
+        return _checked_outdir(outdir, path)
+
+
+def _checked_outdir(outdir, path: Path) -> Path:
     root = repository_root()
     if path == root or root in path.parents:
         raise KitError(f"{outdir} is inside the repository ({root}); choose a folder outside it, e.g. "
@@ -58,6 +63,8 @@ def check_outdir(outdir, command: str = "kit release") -> Path:
         raise KitError(f"{outdir} exists and is not a folder; choose a new folder.")
     if path.is_dir() and any(path.iterdir()):
         raise KitError(f"{outdir} exists and is not empty; choose a new or empty folder (nothing was written).")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise KitError(f"{path.parent} is a file, not a folder; choose another OUTDIR.")
     if not path.parent.is_dir():
         raise KitError(f"{path.parent} does not exist; create it first or choose another OUTDIR.")
     return path

@@ -51,6 +51,10 @@ def shown_points(value: float) -> str:
     return f"{round(float(value), 2):g}"
 
 
+def _fraction(score: float, points: float) -> str:
+    return f"{shown_points(score)}/{shown_points(points)}"
+
+
 def isolation_line(result: GradeResult) -> str:
     """``isolation: LEVEL (what it means)``: the line every report carries."""
     level = result.isolation_level if result.isolation_level in LEVELS else "none"
@@ -72,8 +76,10 @@ def text(result: GradeResult, width: int = 100) -> str:
     """A readable table: one line per check, failure messages indented under it (wrapped at
     ``width`` characters, never cut), then the total and what the hidden checks still test.
 
-    Three cases read differently: a file that could not be read or imported is one block (the
-    error, with the line Python points at), not the same failure under every check; a function
+    Four cases read differently: a file that could not be read or imported is one block (the
+    error, with the line Python points at), not the same failure under every check; a check that
+    failed for the very reason an earlier one did (one time limit, one crash) points up to it
+    instead of repeating the paragraph; a function
     that still raises the starter's ``NotImplementedError`` is one ``TODO`` line with its TODO,
     not one failure per check that needs it; a ``kit check`` ends with how many points are in
     hidden checks and what each tests in general terms.
@@ -87,7 +93,7 @@ def text(result: GradeResult, width: int = 100) -> str:
     lines.append("")
     if result.problem:
         lines += _problem_block(result, width)
-    shown = set()
+    shown, said = set(), {}
     for c in [] if result.problem else result.checks:
         if c.name in todo:
             function, message, names = todo[c.name]
@@ -95,20 +101,25 @@ def text(result: GradeResult, width: int = 100) -> str:
                 shown.add(function)
                 group = [other for other in result.checks if other.name in names]
                 score, points = sum(g.score for g in group), sum(g.max_score for g in group)
-                lines.append(f"TODO  {_visible(function, one_line=True):<{name_width}}  {shown_points(score)}/{shown_points(points)}  "
+                lines.append(f"TODO  {_visible(function, one_line=True):<{name_width}}  {_fraction(score, points)}  "
                              f"({len(group)} check{'s' * (len(group) != 1)} wait for it)")
                 lines += _wrapped(f"not implemented yet: {message}", width)
             continue
         mark = "PASS" if c.passed else ("PART" if c.score > 0 else "FAIL")
         hidden = "" if c.visibility == "visible" else f" [{c.visibility}]"
-        lines.append(f"{mark}  {_visible(c.name, one_line=True):<{name_width}}  {shown_points(c.score)}/{shown_points(c.max_score)}{hidden}")
+        name = _visible(c.name, one_line=True)
+        lines.append(f"{mark}  {name:<{name_width}}  {_fraction(c.score, c.max_score)}{hidden}")
         if not c.passed and c.message:  # wrapped, never cut: the end of a message is often the fix
-            lines += _wrapped(c.message, width)
-    lines += ["", f"Total: {shown_points(result.score)}/{shown_points(result.max_score)}"]
+            if c.message in said:  # one cause (a time limit, a crash) costs several checks: said once
+                lines += _wrapped(f"(the same as for {said[c.message]} above)", width)
+            else:
+                said[c.message] = c.name
+                lines += _wrapped(c.message, width)
+    lines += ["", f"Total: {_fraction(result.score, result.max_score)}"]
     if result.not_run:
         points = sum(p for p, _ in result.not_run)
-        lines += textwrap.wrap(f"{shown_points(points)} more points are in hidden checks, which `kit grade` and your course's "
-                               "grader run (a visible pass is not yet full marks). What they test:", width)
+        lines += textwrap.wrap(f"{shown_points(points)} more points are in hidden checks, which `kit grade` and your "
+                               "course's grader run (a visible pass is not yet full marks). What they test:", width)
         for p, description in result.not_run:
             lines += textwrap.wrap(f"- {_visible(description, one_line=True)} ({shown_points(p)} points)", width,
                                    initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False)
@@ -159,19 +170,19 @@ def html(result: GradeResult) -> str:
                     f"<td style='text-align:right'>{points}</td><td style='text-align:left'>{note}</td></tr>")
 
     todo = {name: group for group in result.not_implemented for name in group[2]}
-    shown = set()
+    shown, said = set(), {}
     for c in [] if result.problem else result.checks:
         if c.name in todo:
             function, message, names = todo[c.name]
             if function not in shown:
                 shown.add(function)
                 group = [other for other in result.checks if other.name in names]
-                row("TODO", function, f"{shown_points(sum(g.score for g in group))}/{shown_points(sum(g.max_score for g in group))}",
+                row("TODO", function, f"{_fraction(sum(g.score for g in group), sum(g.max_score for g in group))}",
                     f"not implemented yet: {message} ({len(group)} check{'s' * (len(group) != 1)} wait for it)")
             continue
         mark = "PASS" if c.passed else ("PART" if c.score > 0 else "FAIL")
         hidden = "" if c.visibility == "visible" else f" [{c.visibility}]"
-        row(mark, c.name + hidden, f"{shown_points(c.score)}/{shown_points(c.max_score)}", "" if c.passed else c.message)
+        row(mark, c.name + hidden, f"{_fraction(c.score, c.max_score)}", "" if c.passed else c.message)
     parts = [f"<div class='kit-check'><p><b>{escape(result.exercise)}</b>: {escape(result.submission)}</p>"]
     if not result.isolated:
         parts.append(f"<p style='color:#cf222e'>{escape(isolation_warning(result))}</p>")
@@ -182,12 +193,12 @@ def html(result: GradeResult) -> str:
         parts.append("<table><thead><tr><th></th><th style='text-align:left'>check</th><th>points</th>"
                      "<th style='text-align:left'>what to fix</th></tr></thead><tbody>" + "".join(rows)
                      + "</tbody></table>")
-    parts.append(f"<p><b>Total: {shown_points(result.score)}/{shown_points(result.max_score)}</b></p>")
+    parts.append(f"<p><b>Total: {_fraction(result.score, result.max_score)}</b></p>")
     if result.not_run:
         points = sum(p for p, _ in result.not_run)
         items = "".join(f"<li>{escape(d)} ({shown_points(p)} points)</li>" for p, d in result.not_run)
-        parts.append(f"<p>{shown_points(points)} more points are in hidden checks, which <code>kit grade</code> and your "
-                     f"course's grader run (a visible pass is not yet full marks). What they test:</p><ul>{items}</ul>")
+        parts.append(f"<p>{shown_points(points)} more points are in hidden checks, which <code>kit grade</code> and "
+                     f"your course's grader run (a visible pass is not yet full marks). What they test:</p><ul>{items}</ul>")
     parts += [f"<p>Note: {escape(note)}</p>" for note in result.notes]
     parts.append(f"<p>{escape(isolation_line(result))}</p>")
     return "".join(parts) + "</div>"
@@ -220,7 +231,7 @@ def gradescope(result: GradeResult) -> dict:
             "status": "passed" if c.passed else "failed", "output": _markdown(_clean(c.message)),
             "output_format": "md", "visibility": c.visibility, "tags": [], "extra_data": {},
         })
-    output = f"{_clean(result.exercise)}: {shown_points(result.score)}/{shown_points(result.max_score)}\n\n{isolation_line(result)}"
+    output = f"{_clean(result.exercise)}: {_fraction(result.score, result.max_score)}\n\n{isolation_line(result)}"
     if not result.isolated:
         output += f"\n\n**{isolation_warning(result)}**"
     return {

@@ -124,7 +124,7 @@ def test_hostile_submissions_then_an_honest_one(folder, zygote, tmp_path):
         assert warm.stdout.decode() == render(cold) + "\n", name
         assert warm.returncode == (2 if cold.problem else 0 if cold.all_passed else 1), name
     honest = _kit(environment, "check", "04", str(EXERCISE / "solution.py"))
-    assert honest.returncode == 0 and b"Total: 70/70" in honest.stdout, honest.stdout[-2000:]
+    assert honest.returncode == 0 and b"Total: 90/90" in honest.stdout, honest.stdout[-2000:]
     assert _servers(folder) == servers, "a hostile submission ended or replaced the server"
 
 
@@ -192,7 +192,7 @@ def test_it_ends_when_idle_and_restarts_when_the_sources_change(tmp_path):
         checks = exercises / EXERCISE.name / "checks.py"
         checks.write_text(checks.read_text().replace("points=5, timeout=TIMEOUT", "points=6, timeout=TIMEOUT"))
         changed = _kit(environment, "check", "04", str(EXERCISE / "solution.py"))
-        assert changed.returncode == 0 and b"Total: 72/72" in changed.stdout, changed.stdout[-500:]
+        assert changed.returncode == 0 and b"Total: 92/92" in changed.stdout, changed.stdout[-500:]
         (second,) = _servers(folder)
         assert second != first
         deadline = time.monotonic() + 90  # 20 s idle, then the zygote's close; generous on a loaded machine

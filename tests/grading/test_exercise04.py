@@ -19,7 +19,7 @@ BASE = (Path(__file__).parent / "submissions" / "_base.py").read_text()
 # word the feedback must contain (the likely mistake named).
 MISTAKES = {
     "naive_sigmoid": ("def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n",
-                      {"sigmoid: extreme and unseen inputs"}, "overflow"),
+                      {"sigmoid: stable for extreme inputs", "sigmoid: unseen inputs"}, "e^−|x| only"),
     "relu_grad_one_at_zero": ("def relu_grad(x):\n    return (x >= 0).astype(x.dtype)\n",
                               {"relu_grad(0) is 0"}, "x > 0"),
     "float64_for_float32": ("def sigmoid(x):\n    return _stable_sigmoid(np.asarray(x, dtype=float))\n",
@@ -27,12 +27,12 @@ MISTAKES = {
     "sigmoid_grad_is_sigmoid": ("def sigmoid_grad(x):\n    return _stable_sigmoid(x)\n",
                                 {"sigmoid_grad: values (float64)", "sigmoid_grad peaks at 0.25",
                                  "sigmoid_grad: keeps shape and dtype",  # structure counts only with values
-                                 "sigmoid_grad: extreme and unseen inputs"}, "σ(x) itself"),
+                                 "sigmoid_grad: stable for extreme inputs", "sigmoid_grad: unseen inputs"}, "σ(x) itself"),
     "tanh_grad_of_x": ("def tanh_grad(x):\n    return 1 - x * x\n",
                        {"tanh_grad: values (float64)", "tanh_grad: keeps shape and dtype",
-                        "tanh_grad: extreme and unseen inputs"}, "1 − x²"),
+                        "tanh_grad: stable for extreme inputs", "tanh_grad: unseen inputs"}, "1 − x²"),
     "elu_where_overflows": ("def elu(x, alpha=1.0):\n    return np.where(x > 0, x, alpha * (np.exp(x) - 1)).astype(x.dtype)\n",
-                            {"elu: extreme and unseen inputs"}, "overflow"),
+                            {"elu: stable for extreme inputs", "elu: unseen inputs"}, "np.expm1(np.minimum(x, 0))"),
     "leaky_ignores_alpha": ("def leaky_relu(x, alpha=0.01):\n    return np.where(x > 0, x, 0.01 * x)\n",
                             {"leaky_relu: values (float64)"}, "alpha"),
 }
@@ -84,7 +84,7 @@ def test_same_submission_graded_twice_gives_identical_results(zygote, checks04, 
 def test_hidden_checks_reveal_no_hidden_values(zygote, checks04, tmp_path):
     # A wrong tanh fails the hidden check; its message gives error sizes, never an input or expected value.
     result = _grade(tmp_path, BASE + "\n\ndef tanh(x):\n    return np.tanh(x) * np.asarray(1.001, x.dtype)\n",
-                    zygote, [c for c in checks04 if c.name == "tanh: extreme and unseen inputs"])
+                    zygote, [c for c in checks04 if c.name == "tanh: unseen inputs"])
     (only,) = result.checks
     assert only.score == 0
     assert "expected" not in only.message and "x =" not in only.message, only.message
@@ -137,7 +137,7 @@ def test_kit_check_sends_no_hidden_input_to_the_child(zygote, checks04):
     spy = spy_zygote(zygote)
     visible = grade_submission("04", EXERCISE / "solution.py", visibility="visible", zygote=spy,
                                limits=TEST_LIMITS, checks=checks04)
-    assert visible.score == visible.max_score == 70
+    assert visible.score == visible.max_score == 90
     sent = [array for _, arguments in spy.sent for array in arrays(arguments)]
     assert sent, "the spy saw no input"
     leaked = [a for a in sent for h in hidden if a.shape == h.shape and np.array_equal(a, h)]

@@ -47,7 +47,7 @@ def test_one_unwritten_function_among_written_ones(tmp_path, zygote, checks04):
     path.write_text(SOLUTION.replace(body, "    raise NotImplementedError('TODO: implement sigmoid_grad')\n"))
     text = render(_check(path, zygote, checks04))
     assert [line.split()[1] for line in text.splitlines() if line.startswith("TODO  ")] == ["sigmoid_grad"]
-    assert "(3 checks wait for it)" in text  # values, shape and dtype, the peak
+    assert "(4 checks wait for it)" in text  # values, shape and dtype, stability, the peak
     assert "PASS  sigmoid: values" in text and "FAIL" not in text
 
 
@@ -56,7 +56,7 @@ def test_a_wrong_answer_keeps_the_hint_of_its_own_function(tmp_path, zygote, che
     path.write_text(SOLUTION.replace("return np.tanh(x)", "return np.tanh(x) * 1.5"))
     result = _check(path, zygote, checks04)
     failed = {c.name: c.message for c in result.checks if not c.passed}
-    assert set(failed) == {"tanh: values (float64)", "tanh: keeps shape and dtype"}
+    assert set(failed) == {"tanh: values (float64)", "tanh: keeps shape and dtype", "tanh: stable for extreme inputs"}
     assert "Hint: compare your tanh with its formula" in failed["tanh: values (float64)"]
     assert result.not_implemented == ()
 
@@ -74,7 +74,7 @@ def test_a_file_that_does_not_import_is_one_block_with_its_line(tmp_path, zygote
     assert text.count(error) == 2  # the message, then Python's own last line under the caret
     assert f'File "broken.py", line {line}' in text and "/tmp/kit-sandbox" not in text
     assert not any(line.startswith(("FAIL", "PASS", "TODO")) for line in text.splitlines())
-    assert "Your file could not be imported, so none of the 22 checks ran:" in text
+    assert "Your file could not be imported, so none of the 32 checks ran:" in text
     # Every format still scores each check 0 with the reason (a results file is always written).
     assert all(c.score == 0 and c.message == result.problem for c in result.checks)
 
@@ -88,17 +88,16 @@ def test_a_wrong_file_type_is_one_block(tmp_path, zygote, checks04):
 
 
 def test_kit_check_ends_with_the_hidden_points_and_what_they_test(tmp_path, zygote, checks04):
-    # A naive sigmoid overflows at x = -1000: every visible check passes, the hidden ones would not.
-    path = tmp_path / "naive.py"
-    naive = "    return (1 / (1 + np.exp(-x))).astype(x.dtype, copy=False)\n"
-    start = SOLUTION.index("    # BEGIN SOLUTION: compute σ")
-    end = SOLUTION.index("    # END SOLUTION", start)
-    path.write_text(SOLUTION[:start] + naive + SOLUTION[end:])
+    # A ReLU capped at 1e4, the largest visible input: every visible check passes, the hidden ones
+    # (other extreme magnitudes) would not.
+    path = tmp_path / "capped.py"
+    capped = "return np.minimum(np.maximum(x, np.zeros((), dtype=x.dtype)), x.dtype.type(1e4))"
+    path.write_text(SOLUTION.replace("return np.maximum(x, np.zeros((), dtype=x.dtype))", capped))
     result = _check(path, zygote, checks04)
     text = render(result)
     hidden = [c for c in checks04 if c.visibility != "visible"]
     assert result.all_passed and exit_status(result) == 0
-    assert "30 more points are in hidden checks" in text and sum(c.points for c in hidden) == 30
+    assert "10 more points are in hidden checks" in text and sum(c.points for c in hidden) == 10
     for c in hidden:
         assert f"- {c.description} ({c.points:g} points)" in " ".join(text.split()), c.name
         assert c.name not in text
@@ -143,8 +142,8 @@ def test_the_html_report_escapes_what_a_submission_wrote(zygote, checks04):
     page = html(forged)
     assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;x&lt;/b&gt;.py" in page
     page = html(result)
-    assert page.count(">TODO<") == len(FUNCTIONS) and "<b>Total: 0/70</b>" in page
-    assert "30 more points are in hidden checks" in page
+    assert page.count(">TODO<") == len(FUNCTIONS) and "<b>Total: 0/90</b>" in page
+    assert "10 more points are in hidden checks" in page
 
 
 def test_kit_check_finds_the_notebook_and_does_nothing_in_the_sandbox(tmp_path, monkeypatch):
@@ -183,3 +182,34 @@ def test_partial_credit_reads_as_two_decimals_in_every_report():
     assert "Total: 6.67/20" in report.text(result)
     assert "6.67/20" in report.html(result) and "6.66667" not in report.html(result)
     assert json.loads(report.as_json(result))["checks"][0]["score"] == third
+
+
+def test_an_exception_three_calls_deep_shows_the_students_file_line_and_text(tmp_path, zygote, checks04):
+    """"dead_fraction raised TypeError: too many positional arguments." said nothing of where; now the
+    student's own frames are named: file, line, function, the line's text, and what called it."""
+    helpers = ("\n\ndef _scale(x):\n    return _shift(x) * 1.0\n\n\ndef _shift(x):\n"
+               "    raise TypeError('too many positional arguments')\n")
+    source = SOLUTION.replace("return np.tanh(x)", "return _scale(x)", 1) + helpers
+    path = tmp_path / "deep.py"
+    path.write_text(source)
+    lines = source.splitlines()
+    tanh_line = next(n for n, text in enumerate(lines, 1) if text.strip() == "return _scale(x)")
+    scale_line = next(n for n, text in enumerate(lines, 1) if text.strip() == "return _shift(x) * 1.0")
+    raise_line = next(n for n, text in enumerate(lines, 1) if "raise TypeError('too many" in text)
+    result = _check(path, zygote, checks04)
+    message = next(c.message for c in result.checks if c.name == "tanh: values (float64)")
+    assert ("tanh raised TypeError: too many positional arguments, at deep.py line "
+            f"{raise_line}, in _shift: `raise TypeError('too many positional arguments')` (called from line "
+            f"{scale_line}, in _scale; line {tanh_line}, in tanh)") in message, message
+    assert "kit/grading" not in message and "drivers.py" not in message  # the kit's frames are not the student's
+
+
+def test_one_cause_is_said_once_with_the_checks_it_cost():
+    """A time limit hit by one call repeated the same paragraph under every check that needed the call."""
+    cause = "run_shootout ran past the time limit of 30 s (an endless loop, or something far too slow); " * 2
+    result = GradeResult("13-activation-shootout", "mine.py", tuple(
+        CheckResult(name, 0.0, 5.0, "visible", cause, 0.1) for name in ("twelve runs", "histograms", "accuracies")),
+        1.0)
+    text = render(result)
+    assert text.count("ran past the time limit") == 2  # the one paragraph (its two sentences), once
+    assert text.count("(the same as for twelve runs above)") == 2

@@ -135,7 +135,7 @@ def test_cli_check_and_grade_exit_codes(tmp_path):
     solution = ROOT / "exercises" / "04-derivatives" / "solution.py"
     completed = _kit("check", "04", str(solution))
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
-    assert "Total: 70/70" in completed.stdout and "[hidden]" not in completed.stdout
+    assert "Total: 90/90" in completed.stdout and "[hidden]" not in completed.stdout
     out = tmp_path / "results" / "results.json"
     completed = _kit("grade", "04", str(ROOT / "exercises" / "04-derivatives" / "starter.py"), "--format",
                      "gradescope", "--out", str(out))
@@ -187,3 +187,14 @@ def test_cli_start_puts_each_exercise_in_its_own_folder(tmp_path):
         assert (tmp_path / "my-work" / folder / "starter.py").is_file()
         assert (tmp_path / "my-work" / folder / "starter.ipynb").is_file()
     assert 'kit.check("04")' in second.stdout and "kit check 04 my-work/04-derivatives/starter.py" in second.stdout
+
+
+@pytest.mark.parametrize("out, reason", [("/proc/report.json", "No such file or directory"),
+                                         ("{tmp}", "it is a folder")], ids=["/proc", "a folder"])
+def test_grade_refuses_its_out_before_grading(tmp_path, out, reason):
+    """`kit grade --out /proc/…` refused only after the whole grading."""
+    completed = _kit("grade", "04", str(ROOT / "exercises" / "04-derivatives" / "solution.py"), "--out",
+                     out.format(tmp=tmp_path))
+    lines = completed.stderr.splitlines()
+    assert completed.returncode == 2 and len(lines) == 1 and reason in lines[0], completed.stderr
+    assert "kit grade: error: Cannot write the report" in lines[0] and not completed.stdout

@@ -355,12 +355,12 @@ def test_a_forbidden_import_scores_zero_with_one_message(graded04, name, module)
 
     result = graded04[name]
     message = f"this exercise asks you to write it in NumPy: your file imports {module} (remove that import)."
-    assert result.score == 0 and result.max_score == 70 and result.forbidden_imports == (module,)
+    assert result.score == 0 and result.max_score == 90 and result.forbidden_imports == (module,)
     assert result.problem == message and all(c.message == message for c in result.checks)
     text = report.text(result)
     assert text.count("this exercise asks you to write it in NumPy") == 1, text  # once, not once per check
-    assert "Your file imports what this exercise asks you to write yourself, so all 22 checks score 0:" in text
-    assert "Total: 0/70" in text and exit_status(result) == 1
+    assert "Your file imports what this exercise asks you to write yourself, so all 32 checks score 0:" in text
+    assert "Total: 0/90" in text and exit_status(result) == 1
     assert result.as_dict()["forbidden_imports"] == [module]
     assert type(result).from_dict(result.as_dict()).as_dict(timings=False) == result.as_dict(timings=False)
 
@@ -369,7 +369,7 @@ def test_a_forbidden_import_scores_zero_with_one_message(graded04, name, module)
 @pytest.mark.parametrize("name", ["numpy_and_math", "kit_check_at_the_end"])
 def test_numpy_and_math_only_score_full_marks(graded04, name):
     result = graded04[name]
-    assert result.score == result.max_score == 70 and not result.problem and result.forbidden_imports == ()
+    assert result.score == result.max_score == 90 and not result.problem and result.forbidden_imports == ()
 
 
 RULES = {"02": "kit.diagnostics", "04": "kit", "08": "kit.diagnostics", "09": "kit.diagnostics"}
