@@ -12,7 +12,7 @@
 # - `conclusions()`: your answers to four multiple-choice questions (`QUESTIONS`), from what
 #   your runs show.
 #
-# The grader runs `run_shootout` in its sandbox with a limit of 10 seconds: train the twelve
+# The grader runs `run_shootout` in its sandbox with a limit of 30 seconds: train the twelve
 # networks together with `kit.training.train_many` (one compilation for all) and let the
 # callback look at them only at the start and the end (`every=epochs`). Replace each
 # `raise NotImplementedError`, run this file (`python starter.py`: about 10 s), open
@@ -64,7 +64,7 @@ def run_shootout(logdir):
     both the model's (``build_mlp(..., seed=seed)``) and the shuffle's (``train(..., seed=seed)``,
     or ``train_many(..., seeds=[...])``).
 
-    The grader gives this function 10 seconds: train all twelve networks in one
+    The grader gives this function 30 seconds: train all twelve networks in one
     ``kit.training.train_many`` call (one compilation) and let ``Diagnostics`` probe only at the
     start and the end (``every=epochs``).
 

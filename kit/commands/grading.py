@@ -19,6 +19,7 @@ from kit.errors import SECONDS, KitError, output_file, output_folder, writing
 from kit.grading.limits import Limits
 
 TIMEOUT = Limits.timeout  # the default wall time per sandboxed call
+TIMEOUT_HELP = f"seconds per sandboxed call (default: the exercise's own limit, {TIMEOUT:g} s unless its checks set LIMITS)"
 
 FORMATS = ("text", "json", "gradescope")
 WORK_FOLDER = "my-work"  # kit start NN copies into my-work/NN-slug/: one folder per exercise, side by side
@@ -165,7 +166,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("check", help="run an exercise's public checks on your file", epilog=epilog)
     parser.add_argument("exercise", help="number or slug: 4, 04 or derivatives")
     parser.add_argument("file", help="your .py or .ipynb")
-    parser.add_argument("--timeout", type=option(SECONDS), help=f"seconds per sandboxed call (default {TIMEOUT:g})")
+    parser.add_argument("--timeout", type=option(SECONDS), help=TIMEOUT_HELP)
     parser.add_argument("--no-server", action="store_true",
                         help="grade in this process instead of your warm check server (default: KIT_CHECK_SERVER=0 "
                              "turns the server off; it starts on first use and ends after 10 idle minutes)")
@@ -177,7 +178,7 @@ def register(subparsers) -> None:
     parser.add_argument("file", help="the submission: a .py or .ipynb")
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default text)")
     parser.add_argument("--out", help="write the report there (e.g. /autograder/results/results.json)")
-    parser.add_argument("--timeout", type=option(SECONDS), help=f"seconds per sandboxed call (default {TIMEOUT:g})")
+    parser.add_argument("--timeout", type=option(SECONDS), help=TIMEOUT_HELP)
     _isolation_flag(parser)
     parser.set_defaults(handler=_grade_all, needs_tensorflow=False)  # imported after the checks above
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import runpy
 
 import pytest
 
 from kit.grading import starters
-from kit.grading.exercises import all_exercises
+from kit.grading.exercises import all_exercises, default_limits, find
 
 EXERCISES = all_exercises()
 
@@ -103,3 +104,17 @@ def test_make_starter_keeps_everything_outside_the_blocks():
         '"""Doc."""\nimport numpy as np\n\n\ndef f(x):\n    """Twice x."""\n'
         "    # TODO: return 2·x\n    raise NotImplementedError('TODO: return 2·x')\n\n\nA = 3\n")
     assert starters.solution_lines(solution) == {"y = 2 * x", "return y"}
+
+
+LIMIT_PHRASE = re.compile(r"(?:limit of|gives this function|gives `\w+`|stops the call after)\s+\**(\d+)\s*(?:s\b|seconds)")
+
+
+@pytest.mark.parametrize("exercise", [e.id for e in all_exercises()])
+def test_every_time_limit_a_student_reads_is_the_graders(exercise):
+    """Exercise 13's starter said 10 s twice while its README and the grader said 30 s: every limit stated
+    in the README, the solution and the generated starter is the exercise's own (LIMITS, or the default)."""
+    found = find(exercise)
+    limit = default_limits(found).timeout
+    for name in ("README.md", "solution.py", "starter.py"):
+        stated = [float(number) for number in LIMIT_PHRASE.findall((found.path / name).read_text(encoding="utf-8"))]
+        assert all(number == limit for number in stated), f"{found.path.name}/{name}: {stated} s; LIMITS: {limit} s"
