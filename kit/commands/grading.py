@@ -19,7 +19,8 @@ from kit.errors import SECONDS, KitError, output_file, output_folder, writing
 from kit.grading.limits import Limits
 
 TIMEOUT = Limits.timeout  # the default wall time per sandboxed call
-TIMEOUT_HELP = f"seconds per sandboxed call (default: the exercise's own limit, {TIMEOUT:g} s unless its checks set LIMITS)"
+TIMEOUT_HELP = (f"seconds per sandboxed call (default: the exercise's own limit, {TIMEOUT:g} s unless its checks set "
+                "LIMITS)")
 
 FORMATS = ("text", "json", "gradescope")
 WORK_FOLDER = "my-work"  # kit start NN copies into my-work/NN-slug/: one folder per exercise, side by side
@@ -158,7 +159,8 @@ def register(subparsers) -> None:
 
     parser = subparsers.add_parser("start", help="copy an exercise's starter and README to DIR")
     parser.add_argument("exercise", help="number or slug: 4, 04 or derivatives")
-    parser.add_argument("dir", nargs="?", help=f"where to copy (default: {WORK_FOLDER}/NN-slug, one folder per exercise)")
+    parser.add_argument("dir", nargs="?",
+                        help=f"where to copy (default: {WORK_FOLDER}/NN-slug, one folder per exercise)")
     parser.set_defaults(handler=_start, needs_tensorflow=False)  # copies and converts text only
 
     epilog = "exit status: 0 all checks passed, 1 some failed, 2 usage or input error (the file cannot be read or " \
