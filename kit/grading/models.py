@@ -59,8 +59,20 @@ def describe(model) -> dict:
         layers.append(entry)
     shape = model.inputs[0].shape if model.inputs else None
     n_inputs = int(shape[-1]) if shape is not None and len(shape) == 2 and shape[-1] is not None else None
+    input_shape = None if shape is None else [None if d is None else int(d) for d in list(shape)[:8]]
     weights = [np.asarray(w, dtype=np.float32) for w in model.get_weights()]
-    return {"n_inputs": n_inputs, "layers": layers, "weights": weights}
+    return {"n_inputs": n_inputs, "input_shape": input_shape, "layers": layers, "weights": weights}
+
+
+def _input_said(shape, n_inputs) -> str:
+    """What the model's input was, in the words the student wrote it (the description is the child's:
+    any plain value)."""
+    if type(shape) is list and 1 <= len(shape) <= 8 and all(d is None or type(d) is int for d in shape):
+        per_example = tuple(shape[1:])
+        return f"yours is keras.Input(shape={per_example}) (each example of shape {per_example})"
+    if shape is None and n_inputs is None:
+        return "the model has no keras.Input (build it with the functional API: keras.Input, then layers)"
+    return f"got {_shown(n_inputs)}"
 
 
 def check_description(description) -> list[dict]:
@@ -71,8 +83,8 @@ def check_description(description) -> list[dict]:
         raise ModelRejected("the model description is malformed (expected a dict with a 'layers' list).")
     n_inputs = description.get("n_inputs")
     if type(n_inputs) is not int or not 0 < n_inputs <= MAX_UNITS:
-        raise ModelRejected("the model's input must be one vector of features (keras.Input(shape=(n,))); "
-                            f"got {_shown(n_inputs)}.")
+        raise ModelRejected("the model's input must be one vector of features, keras.Input(shape=(n,)); "
+                            f"{_input_said(description.get('input_shape'), n_inputs)}.")
     if len(description["layers"]) > MAX_LAYERS:
         raise ModelRejected(f"the model has {len(description['layers'])} layers; at most {MAX_LAYERS} are accepted.")
     known = set(activations.names(include_aliases=True))

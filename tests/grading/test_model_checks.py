@@ -63,3 +63,21 @@ def test_rebuilt_weights_must_fit_the_description():
                                              {"kind": "Dense", "units": 1, "activation": "tanh"}]}
     with pytest.raises(models.ModelRejected, match="weights do not fit"):
         models.rebuild(description, [np.zeros((5, 5), np.float32)])
+
+
+def test_an_input_of_the_wrong_shape_is_named_as_the_student_wrote_it():
+    """keras.Input(shape=(n_inputs, 1)) was refused with "…; got None", which read as if nothing was returned."""
+    import keras
+
+    from kit.grading import models
+
+    inputs = keras.Input(shape=(2, 1))
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="tanh")(keras.layers.Flatten()(inputs)))
+    with pytest.raises(models.ModelRejected) as refused:
+        models.check_description(models.describe(model))
+    assert str(refused.value) == ("the model's input must be one vector of features, keras.Input(shape=(n,)); "
+                                  "yours is keras.Input(shape=(2, 1)) (each example of shape (2, 1)).")
+    with pytest.raises(models.ModelRejected, match="the model has no keras.Input"):
+        models.check_description({"n_inputs": None, "input_shape": None, "layers": []})
+    with pytest.raises(models.ModelRejected, match="; got 'x'"):  # the child's description is any plain value
+        models.check_description({"n_inputs": "x", "input_shape": "junk", "layers": []})
