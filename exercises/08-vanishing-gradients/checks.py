@@ -235,7 +235,7 @@ def three_networks(session):
 
 
 @check(f"gradient_norms: 10-layer sigmoid network, first/last ≤ {MAX_RATIO:g}", points=15, timeout=TIMEOUT,
-       feedback="Run solution.py's main block (python starter.py): it prints first/last for a deep sigmoid network.")
+       feedback="Run your file (python starter.py): its main block prints first/last for a deep sigmoid network.")
 def deep_sigmoid(session):
     _judge(session, "visible", ["deep sigmoid"], reveal=True)
     got = _answers(session, "visible")["deep sigmoid"]

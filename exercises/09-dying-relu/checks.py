@@ -427,7 +427,7 @@ def _judge_revive(session, seeds, reveal: bool):
 
 
 @check(f"revive, public runs: ≤ {MAX_DEAD:.0%} dead units and accuracy ≥ {MIN_ACCURACY} on each", points=30,
-       timeout=TIMEOUT, feedback="Run solution.py's main block (python starter.py): it trains the baseline and your "
+       timeout=TIMEOUT, feedback="Run your file (python starter.py): its main block trains the baseline and your "
                                  "settings on seed 0 as the grader does.")
 def revive_public(session):
     _judge_revive(session, PUBLIC_SEEDS, reveal=True)

@@ -118,3 +118,14 @@ def test_every_time_limit_a_student_reads_is_the_graders(exercise):
     for name in ("README.md", "solution.py", "starter.py"):
         stated = [float(number) for number in LIMIT_PHRASE.findall((found.path / name).read_text(encoding="utf-8"))]
         assert all(number == limit for number in stated), f"{found.path.name}/{name}: {stated} s; LIMITS: {limit} s"
+
+
+@pytest.mark.parametrize("exercise", [e.id for e in all_exercises()])
+def test_what_a_student_reads_names_only_their_files(exercise):
+    """A hint said "Run solution.py's main block": a file the student never has."""
+    from kit.grading.exercises import load_checks
+
+    found = find(exercise)
+    texts = [(found.path / name).read_text(encoding="utf-8") for name in ("README.md", "starter.py")]
+    texts += [f"{c.feedback} {c.description}" for c in load_checks(found)]
+    assert not [text for text in texts if "solution.py" in text], found.path.name
