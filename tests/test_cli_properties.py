@@ -586,7 +586,7 @@ def _repository_state() -> dict:
 def child_report(request):
     """Run the selected cases in one child process; its report, and the repository before and after."""
     selected = [item.callspec.id for item in request.session.items
-                if item.module is request.module and hasattr(item, "callspec")]
+                if getattr(item, "module", None) is request.module and hasattr(item, "callspec")]
     cases = [case for case, case_id in zip(CASES, IDS) if case_id in selected]
     before = _repository_state()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),

@@ -161,7 +161,7 @@ def test_a_submission_without_one_file_gets_a_results_file_saying_why(autograder
 def test_reference_solution_scores_full_marks(autograder):
     shutil.copyfile(SOLUTION, autograder / "submission" / "derivatives.py")
     done, results = _run(autograder)
-    assert results["score"] == 100 and len(results["tests"]) == 32, done.stderr
+    assert results["score"] == 100 and len(results["tests"]) == 42, done.stderr
     assert all(t["status"] == "passed" for t in results["tests"])
     assert {t["visibility"] for t in results["tests"]} == {"visible", "hidden"}
 
@@ -201,7 +201,7 @@ def test_without_cap_sys_admin_the_bundle_grades_at_container_level(autograder):
     shutil.copyfile(SOLUTION, solution)
     os.chmod(solution, 0o644)
     done, results = _run(autograder, prefix=WITHOUT_SYS_ADMIN)
-    assert results["score"] == 100 and len(results["tests"]) == 32, (results["output"], done.stderr[-3000:])
+    assert results["score"] == 100 and len(results["tests"]) == 42, (results["output"], done.stderr[-3000:])
     assert "isolation: container (" in results["output"] and "WARNING" not in results["output"]
     assert results["extra_data"]["isolation_level"] == "container" and results["extra_data"]["isolated"] is True
     # What the grader made root-only: the checks (the source around the kit) and the submission.

@@ -19,7 +19,7 @@ def test_call_cases_describes_each_item_of_a_pair_and_each_failure():
     answers = drivers.get("call_cases")(module, "collapse", {"pair": [[np.eye(2), np.ones(2)]],
                                                              "error": [[np.eye(2)]], "text": [[1, 2, 3]]})
     assert answers["pair"]["type"] == "tuple" and [item["shape"] for item in answers["pair"]["items"]] == [[2, 2], [2]]
-    assert answers["error"] == {"error": {"type": "ValueError", "message": "needs pairs"}}
+    assert answers["error"] == {"error": {"type": "ValueError", "message": "needs pairs", "where": []}}  # not a submission
     assert "problem" in answers["text"] and "value" not in answers["text"]
     assert protocol.decode(protocol.encode(answers))["pair"]["items"][1]["value"].tolist() == [1.0, 2.0]
 

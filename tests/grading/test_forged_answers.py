@@ -91,6 +91,6 @@ def test_forged_frame_at_import_still_gives_a_full_report_from_the_cli(tmp_path)
     # 2: the file did not import (it exited during its import), as kit grade reports any import failure.
     assert completed.returncode == 2, completed.stderr[-2000:]
     data = json.loads(out.read_bytes().decode("utf-8"))
-    assert data["score"] == 0 and len(data["tests"]) == 32
+    assert data["score"] == 0 and len(data["tests"]) == 42
     assert all("could not read" in test["output"] for test in data["tests"]), data["tests"][0]
     assert "Traceback" not in completed.stderr
