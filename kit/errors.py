@@ -106,6 +106,13 @@ def writing(path, what: str = "the file"):
         raise CannotWrite(f"Cannot write {what} {str(path)!r}: {reason}. Choose a folder you can write to.") from error
 
 
+def _nearest_existing(path):
+    """``path`` or the nearest folder above it that exists: where missing folders would be made."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
 def output_folder(path, what: str = "the output") -> "os.PathLike":
     """``path`` as a :class:`pathlib.Path` when a folder of outputs can be written there (it is one,
     or it can be made inside the nearest folder that exists, which must be writable), checked
@@ -123,10 +130,8 @@ def output_folder(path, what: str = "the output") -> "os.PathLike":
     if not str(path).strip():  # Path("") is the current folder: an empty name is a slip, not a choice
         raise CannotWrite(start + "the name is empty. Choose a folder (it is created if missing).")
     target = Path(path).expanduser()
-    existing = target
     with writing(path, what):  # a folder on the way that cannot be searched: Permission denied, one line
-        while not existing.exists() and existing != existing.parent:
-            existing = existing.parent
+        existing = _nearest_existing(target)
         if existing == target and not target.is_dir():
             raise CannotWrite(start + "it is a file, not a folder. Choose a folder (it is created if missing).")
         if not existing.is_dir():
@@ -185,9 +190,7 @@ def output_file(path, what: str = "the file") -> "os.PathLike":
     with writing(path, what):
         if target.is_dir():
             raise CannotWrite(start + "it is a folder. Give a file name inside it.")
-        folder = target.parent
-        while not folder.exists() and folder != folder.parent:
-            folder = folder.parent
+        folder = _nearest_existing(target.parent)
         if not folder.is_dir():
             raise CannotWrite(start + f"{str(folder)!r} is a file, not a folder. Choose a folder you can write to.")
         descriptor, probe = tempfile.mkstemp(dir=folder, prefix=".kit-can-write-")
@@ -229,9 +232,7 @@ def figure_file(path, what: str = "the figure", *, create_folders: bool = False)
             said = f"a '.{suffix}' file" if suffix else "a file without a suffix"
             raise CannotWrite(start + f"matplotlib cannot save {said}. Give a file name ending in .png (or .pdf, .svg, "
                               ".jpg).")
-        folder = target.parent
-        while create_folders and not folder.exists() and folder != folder.parent:
-            folder = folder.parent  # the first folder that exists: the new ones are made inside it
+        folder = _nearest_existing(target.parent) if create_folders else target.parent
         if not folder.is_dir():
             reason = "is not a folder" if folder.exists() else "does not exist (create it first)"
             raise CannotWrite(start + f"{str(folder)!r} {reason}. Choose a folder you can write to.")
