@@ -33,6 +33,7 @@ import sys
 import time
 import traceback
 import types
+from pathlib import Path
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 4096, 16384, 1 << 18
@@ -257,10 +258,42 @@ def make_root_only(path: str) -> bool:
     return True
 
 
+def make_searchable(path: str) -> bool:
+    """Let others pass through the folder ``path`` (``chmod o+x``: enter it and open what they
+    already know the name of, never list it). True when its mode changed. A symbolic link is
+    refused (OSError)."""
+    status = os.lstat(path)
+    if stat.S_ISLNK(status.st_mode):
+        raise OSError(0, "a symbolic link")
+    if not stat.S_ISDIR(status.st_mode) or status.st_mode & stat.S_IXOTH:
+        return False
+    os.chmod(path, stat.S_IMODE(status.st_mode) | stat.S_IXOTH)
+    return True
+
+
+def _reach_kept(notes: list[str], changed: list[str] | None) -> None:
+    """Without a mount namespace nothing can bind the kit back for the sandbox user, so every
+    folder above what it must read (:func:`kept_paths`) must let others through. A private folder
+    above a clone (``mktemp -d`` makes ``0700`` folders) would otherwise fail every import the
+    zygote did not preload (``model.fit``'s ``tf.data`` modules) in the call, not at the start:
+    such folders are made searchable, never listable, and reported in ``changed``."""
+    for kept in kept_paths():
+        parts = Path(kept).parts
+        for depth in range(1, len(parts)):
+            folder = str(Path(*parts[:depth]))
+            try:
+                if make_searchable(folder) and changed is not None and folder not in changed:
+                    changed.append(folder)
+            except OSError as error:
+                notes.append(f"could not let the sandbox user through {folder} to {kept} ({error.strerror or error})")
+                break
+
+
 def _contain(hide: list[str], notes: list[str], changed: list[str] | None = None) -> None:
     """The container level's own steps in the keeper: every hidden path made root-only (the
     sandbox user is neither its owner nor in its group, so it can no longer open it or, for a
-    folder, anything below it), and the seccomp library found."""
+    folder, anything below it), the folders above the kit made searchable (:func:`_reach_kept`),
+    and the seccomp library found."""
     for path in hide:
         try:
             if make_root_only(path) and changed is not None:
@@ -269,6 +302,7 @@ def _contain(hide: list[str], notes: list[str], changed: list[str] | None = None
             continue
         except OSError as error:
             notes.append(f"could not make {path} root-only ({error.strerror or error})")
+    _reach_kept(notes, changed)
     try:
         _seccomp()
     except OSError as error:
@@ -356,8 +390,9 @@ def install_network_filter() -> None:
 
 def _verify_container(hide: list[str], user) -> list[str]:
     """What the container level fails to do, found as the sandbox user: a fork drops to ``user``,
-    tries to open every hidden path, installs the network filter and tries an AF_INET and an
-    AF_INET6 socket (must be refused) and an AF_UNIX pair (must work). [] when all holds."""
+    tries to open every hidden path (must be refused) and list every folder of :func:`kept_paths`
+    (must work), installs the network filter and tries an AF_INET and an AF_INET6 socket (must be
+    refused) and an AF_UNIX pair (must work). [] when all holds."""
     def work():
         import socket
 
@@ -372,6 +407,12 @@ def _verify_container(hide: list[str], user) -> list[str]:
             except OSError:
                 continue  # refused (or gone): hidden
             problems.append(f"{path} stays readable by the sandbox user")
+        for path in kept_paths():
+            try:
+                os.listdir(path)
+            except OSError as error:
+                problems.append(f"the sandbox user cannot read {path}, which every call imports from "
+                                f"({error.strerror or error}): make it readable by others (chmod -R o+rX)")
         try:
             install_network_filter()
         except OSError as error:

@@ -248,7 +248,8 @@ class CallOutcome:
     ``call``). ``details`` holds only checked fields: ``seconds``, ``cpu_seconds``,
     ``output_bytes``, ``exit_code``, ``signal``, ``message``, ``notes``, ``memory_peak_mb``,
     ``tasks_peak``, ``reached``, ``level`` (the isolation level the keeper reached) and, for the
-    probe, ``changed`` (the hidden paths it made root-only).
+    probe, ``changed`` (the paths whose mode it changed: hidden paths made root-only, folders
+    above the kit made searchable).
     ``imports``: the modules the submission's own code imported during the call (see
     :func:`kit.grading.child.record_imports`), for an exercise's forbidden imports.
     """
@@ -435,7 +436,7 @@ class Zygote:
     Not thread-safe by design: one call at a time (a batch runs one zygote per worker).
     Once started, ``level`` names the isolation level (``full``, ``container``, ``none``: see
     :data:`kit.grading.child.LEVELS`), ``isolation`` lists what that level's own steps cannot do
-    ([] = isolated at that level) and ``changed`` the hidden paths its probe made root-only.
+    ([] = isolated at that level) and ``changed`` the paths whose mode its probe changed.
     """
 
     def __init__(self, hide: list[str] | None = None):

@@ -114,7 +114,9 @@ def class_folder():
 def container(class_folder):
     """A zygote at container level hiding the repository's secrets and the class folder."""
     hide = [p for p in sandbox.default_hidden_paths() if p.startswith(str(ROOT) + os.sep)] + [str(class_folder[0])]
-    modes = {path: os.lstat(path).st_mode for path in hide}
+    above = [str(Path(*Path(kept).parts[:depth])) for kept in child.kept_paths() for depth in
+             range(1, len(Path(kept).parts))]  # the folders the zygote may make searchable
+    modes = {path: os.lstat(path).st_mode for path in hide + above}
     try:
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("KIT_SANDBOX_LEVEL", "container")
@@ -175,3 +177,24 @@ def test_requiring_full_isolation_refuses_the_container_level_before_the_code_ru
     result = grade_submission("04", ROOT / "exercises" / "04-derivatives" / "solution.py", zygote=container,
                               limits=TEST_LIMITS, require_isolation=True)
     assert result.score == 100 and result.isolation_level == "container"
+
+
+def test_a_private_folder_above_the_kit_is_made_searchable_and_an_unreadable_kit_is_reported(tmp_path, monkeypatch):
+    # mktemp -d makes 0700 folders: a clone inside one cannot be imported from by the sandbox user
+    # unless the container level lets others through it (never list it).
+    private = Path(tempfile.mkdtemp(prefix="kit-private-"))
+    try:
+        kit = private / "clone" / "kit"
+        kit.mkdir(parents=True)
+        monkeypatch.setattr(child, "kept_paths", lambda: [str(kit)])
+        notes, changed = [], []
+        child._reach_kept(notes, changed)
+        assert notes == [] and changed == [str(private)], (notes, changed)
+        mode = stat.S_IMODE(os.lstat(private).st_mode)
+        assert mode == 0o701, oct(mode)  # searchable, still not listable by others
+        assert child._verify_container([], (60998, 60998)) == []
+        os.chmod(kit, 0o700)  # a kit others cannot read is the instructor's to fix: said, not changed
+        problems = child._verify_container([], (60998, 60998))
+        assert len(problems) == 1 and f"cannot read {kit}" in problems[0] and "o+rX" in problems[0], problems
+    finally:
+        shutil.rmtree(private)
