@@ -10,6 +10,7 @@
 # README.md). The grader builds your model, trains it itself and judges what it learned.
 
 # %%
+import kit.quiet  # first: keeps TensorFlow's start-up noise (CUDA, oneDNN) out of your output
 import keras
 import numpy as np
 
@@ -55,9 +56,11 @@ def circle_features():
 
 # %%
 if __name__ == "__main__":
-    # Runs as a script: trains as the grader does (Adam 0.03, batch 10, 50 epochs) on the data of
-    # the public checks (seed 0) and prints the test metrics.
+    # Runs as a script: trains as the grader does (your architecture from the Playground's
+    # initialisation, seed 0; Adam 0.03, batch 10, 50 epochs) on the data of the public checks
+    # (seed 0) and prints the test metrics.
     from kit import builders, datasets
+    from kit.grading.trials import train_as_graded
     from kit.training import train
 
     def trained_metrics(model, name, features=("x1", "x2")):
@@ -67,8 +70,10 @@ if __name__ == "__main__":
 
     try:
         for name in ("gauss", "circle"):
-            loss, accuracy = trained_metrics(build_linear_model(2), name)
-            print(f"your linear model on {name} from x1, x2: test loss {loss:.3f}, test accuracy {accuracy:.3f}")
+            (run,) = train_as_graded(build_linear_model(2), datasets.playground(name, noise=0, seed=0),
+                                     {"optimizer": "adam", "learning_rate": 0.03, "epochs": 50, "batch_size": 10}).runs
+            print(f"your linear model on {name} from x1, x2: test loss {run.loss:.3f}, "
+                  f"test accuracy {run.accuracy:.3f}")
     except NotImplementedError as todo:
         print(f"build_linear_model: {todo}")
     try:

@@ -9,6 +9,7 @@
 # README.md).
 
 # %%
+import kit.quiet  # first: keeps TensorFlow's start-up noise (CUDA, oneDNN) out of your output
 import keras
 import numpy as np
 

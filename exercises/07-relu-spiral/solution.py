@@ -16,6 +16,7 @@
 # `kit check 07 starter.py` (README.md).
 
 # %%
+import kit.quiet  # first: keeps TensorFlow's start-up noise (CUDA, oneDNN) out of your output
 import keras
 
 

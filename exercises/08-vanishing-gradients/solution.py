@@ -17,6 +17,7 @@
 # with a deep ReLU one, then `kit check 08 starter.py` (README.md).
 
 # %%
+import kit.quiet  # first: keeps TensorFlow's start-up noise (CUDA, oneDNN) out of your output
 import keras
 import numpy as np
 import tensorflow as tf

@@ -16,6 +16,7 @@
 # recipe once, then `kit check 09 starter.py` (README.md).
 
 # %%
+import kit.quiet  # first: keeps TensorFlow's start-up noise (CUDA, oneDNN) out of your output
 import keras
 import numpy as np
 

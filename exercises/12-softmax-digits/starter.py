@@ -16,6 +16,7 @@
 # this file to train once on the public split, then `kit check 12 starter.py` (README.md).
 
 # %%
+import kit.quiet  # first: keeps TensorFlow's start-up noise (CUDA, oneDNN) out of your output
 import keras
 
 

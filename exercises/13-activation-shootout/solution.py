@@ -21,6 +21,7 @@
 # %%
 import os
 
+import kit.quiet  # first: keeps TensorFlow's start-up noise (CUDA, oneDNN) out of your output
 from kit import builders, datasets
 from kit.tensorboard import Diagnostics
 from kit.training import train_many

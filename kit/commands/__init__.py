@@ -20,6 +20,8 @@ import sys
 from numbers import Integral
 from pathlib import Path
 
+from kit import import_tensorflow_quietly  # noqa: F401 (the handlers' name for it)
+
 
 @functools.lru_cache(maxsize=None)
 def _module_source(module: str) -> ast.Module:
@@ -130,29 +132,3 @@ def quiet_tensorflow() -> None:
     # TensorFlow's C++ start-up chatter is noise for a command-line user.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("MPLBACKEND", "Agg")
-
-
-def import_tensorflow_quietly() -> None:
-    """Import TensorFlow with its C++ start-up lines (printed before its logging is configured,
-    so no environment variable silences them) sent to a temporary file; replay them on failure."""
-    if "tensorflow" in sys.modules:
-        return
-    import tempfile
-
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile(mode="w+b") as captured:
-        os.dup2(captured.fileno(), 2)
-        try:
-            import tensorflow
-
-            # Device discovery prints a CUDA complaint on machines without a GPU: do it here too.
-            tensorflow.config.list_physical_devices()
-        except BaseException:
-            os.dup2(saved, 2)
-            captured.seek(0)
-            sys.stderr.write(captured.read().decode(errors="replace"))
-            raise
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)

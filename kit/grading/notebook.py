@@ -98,7 +98,7 @@ def check(exercise, path=None, timeout: float | None = None, server: bool = True
                           "file.")
     result = check_server.check(exercise, path, ("visible",), timeout) if server and check_server.enabled() else None
     if result is None:
-        from kit.commands import import_tensorflow_quietly
+        from kit import import_tensorflow_quietly
         from kit.grading import Limits, grade_submission
 
         import_tensorflow_quietly()

@@ -284,7 +284,7 @@ class _Server:
         self.checks = {}
 
     def warm_up(self) -> None:
-        from kit.commands import import_tensorflow_quietly
+        from kit import import_tensorflow_quietly
         from kit.grading.sandbox import Zygote
 
         import_tensorflow_quietly()

@@ -187,6 +187,39 @@ def train_runs(description, data, recipe, seeds) -> Runs:
     return Runs(tuple(runs))
 
 
+def train_as_graded(model, data, recipe, seeds=(0,)) -> Runs:
+    """Your model trained the way the grader trains it: for a starter's ``__main__`` block.
+
+    The grader never trains the student's own ``keras.Model``: it describes it, rebuilds the
+    architecture from the Playground's initialisation with each of its seeds and trains it with
+    the recipe (:func:`train_runs`). Training the model with Keras's initialisation instead can
+    end far from what ``kit check`` measures, so a starter calls this to print the same numbers.
+
+    Args:
+        model: a ``keras.Model`` (what the exercise's ``build_model`` returns).
+        data: a kit ``Dataset`` with a test split.
+        recipe: the ``recipe()`` dict (optimizer, learning_rate, epochs, batch_size).
+        seeds: the initialisation seeds, e.g. the public check's seeds the README names.
+
+    Raises:
+        kit.grading.models.ModelRejected: the model or the recipe is not one the grader accepts
+            (the message is the one ``kit check`` shows).
+
+    Example:
+        >>> runs = train_as_graded(build_model(2), datasets.playground("xor"), recipe(), seeds=range(5))
+        ...                                                                         # doctest: +SKIP
+        >>> runs.listing("loss")                                                    # doctest: +SKIP
+        '0.002, 0.001, 0.003, 0.001, 0.002'
+    """
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"The 'model' parameter of train_as_graded must be a keras.Model (what build_model returns). "
+                        f"Got {type(model).__name__} instead.")
+    seeds = list(seeds) if isinstance(seeds, range) else seeds
+    return train_runs(models.describe(model), data, recipe, seeds)
+
+
 def _run(seed: int, history: dict) -> Run:
     last = {name: float(values[-1]) for name, values in history.items()}
     return Run(seed, last["val_loss"], last.get("val_accuracy", math.nan), last["loss"],

@@ -129,3 +129,21 @@ def test_what_a_student_reads_names_only_their_files(exercise):
     texts = [(found.path / name).read_text(encoding="utf-8") for name in ("README.md", "starter.py")]
     texts += [f"{c.feedback} {c.description}" for c in load_checks(found)]
     assert not [text for text in texts if "solution.py" in text], found.path.name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("identifier", ["03", "06"])
+def test_a_training_script_prints_what_the_visible_check_measures(identifier, capsys):
+    # `python starter.py` must predict `kit check`: the same architecture from the Playground's
+    # initialisation, the same public data and seeds. The script's numbers are compared with runs
+    # the checks module's own PUBLIC variant trains from scratch (the run cache emptied first).
+    from kit.grading import exercises, models, trials
+
+    exercise = find(identifier)
+    namespace = runpy.run_path(str(exercise.path / "solution.py"), run_name="__main__")
+    printed = capsys.readouterr().out
+    module = exercises._load_module(exercise)
+    trials._cache.clear()
+    runs = trials.train_runs(models.describe(namespace["build_model"](2)), module._data(**module.PUBLIC["data"]),
+                             namespace["recipe"](), module.PUBLIC["seeds"])
+    assert f"test losses {runs.listing('loss')}" in printed, (printed, runs.listing("loss"))
