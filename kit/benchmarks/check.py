@@ -6,11 +6,18 @@ process imports TensorFlow and starts its own zygote), the first ``kit check`` t
 check server, a warm one (the server is up), ``kit exercises``, and a typo'd ``kit check 99``
 (refused before TensorFlow loads). The server runs in a private folder of its own and is stopped
 at the end, so the user's own server is never touched.
+
+Then, per exercise of ``--exercises`` (the ones that train, by default), the loop a student
+lives in: the first check of a session (a fresh server: TensorFlow's import, the zygote, the
+exercise's first training), a warm check of the same file, and a warm check after an edit that
+changes what is trained (the recipe's epochs plus one where ``recipe()`` returns them, so no
+cached run answers; otherwise a comment: every check of a changed file is graded again).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -19,7 +26,11 @@ import time
 from pathlib import Path
 
 NAME = "check"
-HELP = "seconds of a cold and a warm kit check 04, kit exercises and a typo'd kit check 99"
+HELP = ("seconds of a cold and a warm kit check 04, kit exercises and a typo'd kit check 99; per exercise, the first, "
+        "a warm and an edited check")
+EXERCISES = "01,03,06,07,08,09,12,13"  # the exercises whose checks train networks
+QUICK_EXERCISES = "06"  # --quick: one of them
+EPOCHS = re.compile(r'(return \{[^}]*"epochs": )(\d+)')
 
 
 def add_arguments(parser) -> None:
@@ -28,7 +39,38 @@ def add_arguments(parser) -> None:
 
     parser.add_argument("--repeats", type=option(COUNT), default=5, help="runs per command; the median is reported "
                                                                           "(default 5)")
+    parser.add_argument("--exercises", type=_exercises, default=EXERCISES, metavar="NN,NN",
+                        help=f"the exercises timed one by one (default: those that train, {EXERCISES}; 'none' for "
+                             f"none; --quick: {QUICK_EXERCISES})")
     parser.add_argument("--quick", action="store_true", help="1 run each: checks that the benchmark runs")
+
+
+def _exercises(text: str) -> str:
+    import argparse
+
+    from kit.grading.exercises import all_exercises
+
+    known = [exercise.id for exercise in all_exercises()]
+    if text.strip() == "none":
+        return "none"
+    chosen = [part.strip().zfill(2) for part in text.split(",") if part.strip()]
+    unknown = [part for part in chosen if part not in known]
+    if not chosen or unknown:
+        raise argparse.ArgumentTypeError(f"must be exercise numbers separated by commas ({', '.join(known)}) or "
+                                         f"'none'; got {text!r}")
+    return ",".join(chosen)
+
+
+def edited(source: str) -> str:
+    """``source`` edited as a student would between two checks: one more epoch in ``recipe()``'s
+    returned dict, so no cached run answers (or, without one, a comment added).
+
+    Example:
+        >>> edited('def recipe():\\n    return {"optimizer": "adam", "epochs": 200}\\n')
+        'def recipe():\\n    return {"optimizer": "adam", "epochs": 201}\\n'
+    """
+    changed, count = EPOCHS.subn(lambda match: match.group(1) + str(int(match.group(2)) + 1), source, count=1)
+    return changed if count else source + "\n# edited\n"
 
 
 def _seconds(command: list[str], environment: dict, expect: int) -> float:
@@ -59,9 +101,39 @@ def run(args) -> dict:
             typo = [_seconds(["check", "99", solution], environment, 2) for _ in range(repeats)]
         finally:
             server.stop(Path(folder) / "run")
+    per_exercise = {}
+    chosen = QUICK_EXERCISES if args.quick else args.exercises
+    for identifier in ([] if chosen == "none" else chosen.split(",")):
+        per_exercise[identifier] = _exercise(identifier, repeats)
     return {"cold_check_seconds": round(statistics.median(cold), 3),
             "first_check_seconds": round(first, 3),  # the server's start: TensorFlow's import, twice
             "warm_check_seconds": round(statistics.median(warm), 3),
             "exercises_seconds": round(statistics.median(listing), 3),
             "typo_check_seconds": round(statistics.median(typo), 3),
+            "exercises": per_exercise,
             "repeats": repeats, "machine_cores": os.cpu_count()}
+
+
+def _exercise(identifier: str, repeats: int) -> dict:
+    """One exercise's first (fresh server), warm and edited check of its solution, in seconds."""
+    from kit.grading import server
+    from kit.grading.exercises import find
+
+    source = (find(identifier).path / "solution.py").read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="kit-bench-", dir="/tmp") as folder:
+        environment = dict(os.environ, KIT_CHECK_SERVER_DIR=str(Path(folder) / "run"))
+        path = Path(folder) / "solution.py"
+        path.write_text(source, encoding="utf-8")
+        check = ["check", identifier, str(path)]
+        try:
+            first = _seconds(check, environment, 0)
+            warm = [_seconds(check, environment, 0) for _ in range(repeats)]
+            edits = []
+            for _ in range(repeats):
+                source = edited(source)
+                path.write_text(source, encoding="utf-8")
+                edits.append(_seconds(check, environment, 0))
+        finally:
+            server.stop(Path(folder) / "run")
+    return {"first_check_seconds": round(first, 3), "warm_check_seconds": round(statistics.median(warm), 3),
+            "edited_check_seconds": round(statistics.median(edits), 3)}

@@ -68,6 +68,11 @@ def _start(args) -> int:
           "README.md. Edit the starter, then run:")
     print(f"  kit check {exercise.id} {target / 'starter.py'}")
     print(f"or, in a cell of starter.ipynb: import kit; kit.check(\"{exercise.id}\")")
+    from kit.grading import server
+
+    if server.enabled() and server.warm_up():
+        print("Your check server is starting in the background (it loads TensorFlow once), so that check answers "
+              "in about a second.")
     return 0
 
 

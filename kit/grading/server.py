@@ -214,6 +214,38 @@ def _connect_or_start(path: Path) -> socket.socket:
     raise ServerUnavailable(f"the check server did not start (see {path.with_suffix('.log')})")
 
 
+def warm_up() -> bool:
+    """Start the user's check server in the background when none answers (``kit start`` calls it,
+    so the student's first check, minutes later, finds TensorFlow loaded); returns at once, True
+    when a server is running or starting. Never raises: without a server, checks grade cold."""
+    try:
+        where = socket_path()
+        connection = _connect(where, REPLY_SECONDS)
+        if connection is not None:
+            connection.close()
+            return True
+        old = os.umask(0o177)
+        try:
+            lock = open(where.with_suffix(".lock"), "a")
+        finally:
+            os.umask(old)
+        with lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True  # a client is starting it now
+            connection = _connect(where, REPLY_SECONDS)
+            if connection is not None:
+                connection.close()
+                return True
+            with contextlib.suppress(FileNotFoundError):
+                where.unlink()
+            _spawn(where)
+        return True
+    except (ServerUnavailable, OSError, ValueError):
+        return False
+
+
 def check(exercise, path, visibility=("visible",), timeout: float | None = None):
     """Grade ``path`` through the user's check server: a :class:`kit.grading.engine.GradeResult`,
     or None when no server can be used here (the caller then grades cold).
