@@ -186,16 +186,20 @@ def _spawn(path: Path) -> None:
                          stdout=log, stderr=log, cwd="/", env=environment, start_new_session=True)
 
 
+def _start_lock(path: Path):
+    """The file whose lock the client that starts the server holds (the user's only)."""
+    old = os.umask(0o177)
+    try:
+        return open(path.with_suffix(".lock"), "a")
+    finally:
+        os.umask(old)
+
+
 def _connect_or_start(path: Path) -> socket.socket:
     connection = _connect(path, REPLY_SECONDS)
     if connection is not None:
         return connection
-    old = os.umask(0o177)
-    try:
-        lock = open(path.with_suffix(".lock"), "a")
-    finally:
-        os.umask(old)
-    with lock:  # one client starts it; the others wait here
+    with _start_lock(path) as lock:  # one client starts it; the others wait here
         fcntl.flock(lock, fcntl.LOCK_EX)
         connection = _connect(path, REPLY_SECONDS)
         if connection is not None:
@@ -224,12 +228,7 @@ def warm_up() -> bool:
         if connection is not None:
             connection.close()
             return True
-        old = os.umask(0o177)
-        try:
-            lock = open(where.with_suffix(".lock"), "a")
-        finally:
-            os.umask(old)
-        with lock:
+        with _start_lock(where) as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
