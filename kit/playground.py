@@ -167,7 +167,7 @@ class Settings:
         problem: ``"classification"`` or ``"regression"``.
         dataset: the generator used: the link's ``dataset`` for classification, ``regDataset`` for
             regression.
-        noise: the noise slider, 0-50 (``dataset.ts`` receives noise / 100).
+        noise: the noise slider, 0-50 (a link may hold up to 80; ``dataset.ts`` receives noise / 100).
         perc_train_data: the percentage of points for training.
         batch_size, learning_rate: as the Playground's controls.
         activation: of the hidden layers; the output is tanh (classification) or linear (regression).
