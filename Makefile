@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export MPLBACKEND ?= Agg
 
-.PHONY: demo test setup clean
+.PHONY: demo test setup clean playground-node
 
 $(STAMP): requirements.txt requirements-runtime.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,5 +24,18 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -rs --durations=25
 
+# The TensorFlow Playground's own code under node checks kit/playground.py (tests/test_playground_replay.py
+# runs this target): TypeScript, d3 and seedrandom at the versions the Playground pins, cached in an ignored folder.
+PLAYGROUND_NODE := .cache/playground-node
+PLAYGROUND_FIXTURE := tests/fixtures/playground
+
+$(PLAYGROUND_NODE)/.installed: $(PLAYGROUND_FIXTURE)/package.json $(PLAYGROUND_FIXTURE)/package-lock.json
+	mkdir -p $(PLAYGROUND_NODE)
+	cp $^ $(PLAYGROUND_NODE)/
+	cd $(PLAYGROUND_NODE) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+playground-node: $(PLAYGROUND_NODE)/.installed
+
 clean:
-	rm -rf $(VENV) runs
+	rm -rf $(VENV) runs .cache

@@ -55,6 +55,7 @@ FLAGS = [
     (("board",), "port", "kit.tensorboard.server", "start", "port", None),
     (("demo",), "out", "kit.demo", "run", "out_dir", None),
     (("grade-batch",), "workers", "kit.grading.batch", "grade_folder", "workers", None),
+    (("playground",), "epochs", "kit.playground", "from_url", "epochs", None),
 ]
 
 

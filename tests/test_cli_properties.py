@@ -239,6 +239,13 @@ MEANINGS = {
         "db": ([], ["missing.sqlite", "sub", "", "dangling", "locked.py", "empty.py"]),
         "csv": ([None, "grades.csv"], []),
     },
+    ("playground",): {
+        "url": (["https://playground.tensorflow.org/#dataset=xor&networkShape=3&seed=0.5"],
+                ["", " ", "bogus", "https://playground.tensorflow.org/#activation=tanh", "seed=1&activation=relux",
+                 "seed=1&noise=90", "seed=1&x=0", "seed=1&bogus=1", "seed=1&networkShape=9", "ünïcødé=1"]),
+        "epochs": ([None, "1"], []),
+        "json": ([True, False], []),
+    },
 }
 """Commands whose own checks (after argparse) are exercised. The others (``activations``,
 ``datasets``, ``exercises``, ``bench figures``) check everything in argparse: their parser vectors
