@@ -73,8 +73,10 @@ def _grade_class(args) -> int:
             if problems:
                 return _refuse(sandbox.IsolationRequired(problems))
         from kit.commands import import_tensorflow_quietly
+        from kit.grading.exercises import runtime
 
-        import_tensorflow_quietly()
+        if runtime(args.exercise) == "keras":  # a NumPy exercise grades without TensorFlow in any process
+            import_tensorflow_quietly()
 
     from kit.grading.batch import grade_folder
 

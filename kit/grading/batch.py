@@ -395,7 +395,8 @@ def _grade_locally(planned: Plan, workers: int, limits, require_isolation: bool,
     results: queue.Queue = queue.Queue()
     stop = threading.Event()
     owned = zygotes is None
-    pool = list(zygotes) if zygotes is not None else [Zygote() for _ in range(min(workers, len(todo)))]
+    pool = list(zygotes) if zygotes is not None else [Zygote(runtime=exercises.runtime(found))
+                                                       for _ in range(min(workers, len(todo)))]
 
     def work(zygote) -> None:
         while not stop.is_set():

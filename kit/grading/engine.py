@@ -226,7 +226,7 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
     not_run = _not_run(every, chosen) + exercise_folders.hidden_manifest(found)  # a release's left-out checks
     started = time.monotonic()
     owned = zygote is None
-    zygote = zygote or Zygote()
+    zygote = zygote or Zygote(runtime=exercise_folders.runtime(found))
     try:
         if require:
             zygote.start()

@@ -139,6 +139,28 @@ def forbidden_imports(exercise):
     return _declared(exercise, "FORBIDDEN_IMPORTS", ImportRule, "kit.grading.checks.ImportRule", None)
 
 
+RUNTIMES = ("keras", "numpy")
+"""What grading an exercise loads: ``keras`` (TensorFlow and Keras in the zygote and the parent)
+or ``numpy`` (neither: the exercise's checks and its honest submissions need NumPy alone)."""
+
+
+def runtime(exercise) -> str:
+    """What grading this exercise loads (:data:`RUNTIMES`): its checks module's ``RUNTIME``, else
+    ``"keras"``. A ``numpy`` exercise grades without importing TensorFlow in any process (a fresh
+    ``kit grade`` then starts in a fraction of the time and memory); a submission that imports it
+    anyway still runs, paying its import inside its own time limit.
+
+    Example:
+        >>> runtime("04"), runtime("06")
+        ('numpy', 'keras')
+    """
+    value = _declared(exercise, "RUNTIME", str, "str", "keras")
+    if value not in RUNTIMES:
+        raise ValueError(f"{find(exercise).checks_path}: RUNTIME must be one of {', '.join(RUNTIMES)}. "
+                         f"Got {value!r} instead.")
+    return value
+
+
 def _declared(exercise, name: str, kind: type, kind_name: str, default):
     """The checks module's module-level ``name`` (an instance of ``kind``), else ``default``;
     the module is imported only when its text assigns the name, and the answer is cached."""
@@ -156,7 +178,7 @@ def _declared(exercise, name: str, kind: type, kind_name: str, default):
     return _DECLARED[key]
 
 
-_DECLARED: dict = {}  # (name, checks path, mtime, size) → its value (LIMITS, FORBIDDEN_IMPORTS)
+_DECLARED: dict = {}  # (name, checks path, mtime, size) → its value (LIMITS, FORBIDDEN_IMPORTS, RUNTIME)
 
 
 def _load_module(exercise):

@@ -439,9 +439,15 @@ class Zygote:
     ([] = isolated at that level) and ``changed`` the paths whose mode its probe changed.
     """
 
-    def __init__(self, hide: list[str] | None = None):
+    def __init__(self, hide: list[str] | None = None, runtime: str = "keras"):
+        from kit.grading.zygote import PRELOADS
+
         if hide is not None and (not isinstance(hide, (list, tuple)) or not all(isinstance(p, str) for p in hide)):
             raise TypeError(f"hide must be a list of paths (str) the submission must not read. Got {hide!r} instead.")
+        if runtime not in PRELOADS:
+            raise InvalidParameter(f"The 'runtime' parameter of Zygote must be one of {', '.join(PRELOADS)} (what its "
+                                   f"children start with). Got {runtime!r} instead.")
+        self.runtime = runtime
         self.hide = list(default_hidden_paths() if hide is None else hide)
         self.isolation: list[str] = []
         self.level = "none"  # until the probe at start says otherwise
@@ -476,7 +482,8 @@ class Zygote:
         passed = (theirs.fileno(),) if lock is None else (theirs.fileno(), lock)
         try:
             with theirs:
-                self._process = subprocess.Popen([sys.executable, "-m", "kit.grading.zygote", str(theirs.fileno())],
+                self._process = subprocess.Popen([sys.executable, "-m", "kit.grading.zygote", str(theirs.fileno()),
+                                                  self.runtime],
                                                  pass_fds=passed, stdin=subprocess.DEVNULL,
                                                  stdout=subprocess.DEVNULL, stderr=self._stderr, env=env, cwd="/",
                                                  start_new_session=True)

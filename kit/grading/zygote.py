@@ -1,8 +1,8 @@
 """The zygote: a process that has imported TensorFlow, Keras, NumPy and the kit's public modules,
 and nothing secret, so that each sandboxed call starts with a fork instead of a 5-15 s import.
 
-Run by :class:`kit.grading.sandbox.Zygote` as ``python -m kit.grading.zygote FD``, where ``FD``
-is its end of a ``SOCK_SEQPACKET`` socket pair. Each packet from the grader is
+Run by :class:`kit.grading.sandbox.Zygote` as ``python -m kit.grading.zygote FD [RUNTIME]``
+(:data:`PRELOADS`: what it imports), where ``FD`` is its end of a ``SOCK_SEQPACKET`` socket pair. Each packet from the grader is
 ``{"backstop": SECONDS}`` carrying one file descriptor, the call's own socket; the zygote forks a
 keeper with it (:func:`kit.grading.child.keep`), closes its copy and answers ``{"done": true}``
 (it reaps the keeper later, and kills it should it outlive its backstop). It never reads the call's socket itself (the keeper does), so no
@@ -22,6 +22,9 @@ import time
 PRELOAD = ("numpy", "tensorflow", "keras", "kit.activations", "kit.builders", "kit.datasets", "kit.heads",
            "kit.training", "kit.grading.drivers", "kit.grading.models", "kit.grading.protocol", "kit.grading.child")
 """What every child starts with. Only the kit's public modules: no checks, no solutions."""
+PRELOADS = {"keras": PRELOAD,
+            "numpy": ("numpy", "kit.grading.drivers", "kit.grading.models", "kit.grading.protocol", "kit.grading.child")}
+"""Per runtime (:data:`kit.grading.exercises.RUNTIMES`): a ``numpy`` exercise's zygote loads no TensorFlow."""
 PACKET_BYTES = 65536
 REAP_SECONDS = 0.05  # how often ended keepers are reaped while the grader sends nothing
 
@@ -96,13 +99,14 @@ def main(argv: list[str]) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when the zygote ends
     control = socket.socket(fileno=int(argv[1]))
+    modules = PRELOADS[argv[2]] if len(argv) > 2 else PRELOAD
     from kit.grading import child
 
     child.make_undumpable()  # no process of the sandbox's user may open /proc/<zygote or keeper>/fd
     # KIT_SANDBOX_UNPRIVILEGED=1 or KIT_SANDBOX_LEVEL=none on root: act as a plain user;
     # KIT_SANDBOX_LEVEL=container: as root without CAP_SYS_ADMIN (Docker's default capabilities).
     child.limit_capabilities()
-    preload()
+    preload(modules)
     try:
         child._seccomp()  # loaded once here, so that a container-level runner only calls it
     except OSError:
