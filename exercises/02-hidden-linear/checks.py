@@ -1,8 +1,9 @@
 """Checks of exercise 02 (hidden-linear): 100 points, 4 visible checks (75) and 2 hidden ones (25).
 
-- ``build_deep_linear`` (visible, 15): for three ``(n_inputs, hidden)`` requests, the model has
-  exactly the asked hidden widths, every hidden activation linear, one tanh output unit and
-  ``n_inputs`` inputs. Hidden (5): three more requests (deeper, wider, none).
+- ``build_deep_linear`` (visible, 15): for four ``(n_inputs, hidden)`` requests, one of them with
+  no hidden layer (the starter says ``hidden`` may be empty), the model has exactly the asked
+  hidden widths, every hidden activation linear, one tanh output unit and ``n_inputs`` inputs.
+  Hidden (5): three more requests (deeper, wider, none).
 - the deep linear network on xor (visible, 25): ``build_deep_linear(2, [8, 8])`` trained by the
   grader on xor scores test accuracy below 0.8 (the contract's bar) and no higher than the best
   half-plane on the same test points, measured here
@@ -10,11 +11,12 @@
   fail. A network with a non-linear hidden layer earns nothing here, whatever it scores.
 - ``collapse`` (visible, 25): on five weight lists of depths 1 to 5 (float64, Keras layout),
   ``x @ W + b`` equals the network's output on random x (relative 1e-6); W has shape
-  (n_inputs, n_outputs) and b (n_outputs,). Hidden (20): ten unseen lists of random depths
-  1-5 and widths 1-8.
+  (n_inputs, n_outputs) and b (n_outputs,), both in the weights' dtype (the starter's rule).
+  Hidden (20): ten unseen lists of random depths 1-5 and widths 1-8.
 - ``collapse`` of a trained Keras network (visible, 10): the weights of a [8, 8] linear network
   the grader trained on xor (float32, from ``model.get_weights()``); tanh(x @ W + b) must
-  reproduce the network's output.
+  reproduce the network's output, and W and b must be float32 (a float64 constant in the fold
+  is the usual way to lose the dtype).
 
 For ``build_deep_linear`` the structure is the whole of the task (the parent rebuilds the
 network from it, weights and all), so its checks ask for several requests, and the behaviour
@@ -61,7 +63,7 @@ RTOL64 = 1e-6
 RTOL32 = 1e-5
 VISIBLE_SEED = 0
 
-BUILD_VISIBLE = ((2, [8, 8]), (3, [4]), (2, [5, 1, 3]))
+BUILD_VISIBLE = ((2, [8, 8]), (3, [4]), (2, [5, 1, 3]), (2, []))  # the starter: hidden "may be empty"
 BUILD_HIDDEN = ((4, [2, 7, 3, 6]), (2, [8, 8, 8, 8, 8, 8]), (1, []))
 
 # Layer widths (n_0, n_1, …, n_k) of the visible weight lists: depths 1 to 5, several outputs (so
@@ -155,7 +157,15 @@ def _structure_problem(description: dict, n_inputs: int, hidden: list, reveal: b
 
 def _expect_built(session, requests, reveal: bool) -> None:
     for n_inputs, hidden in requests:
-        problem = _structure_problem(_description(session, n_inputs, hidden), n_inputs, hidden, reveal)
+        try:
+            description = _description(session, n_inputs, hidden)
+        except CallFailed as failure:
+            if hidden or not reveal:
+                raise
+            raise CallFailed(_paragraphs(f"For build_deep_linear({n_inputs}, []): {failure}",
+                                         "hidden may be empty ([]): then the input goes straight into the one tanh "
+                                         "output unit.")) from None
+        problem = _structure_problem(description, n_inputs, hidden, reveal)
         expect(not problem, _paragraphs(problem))
 
 
@@ -309,6 +319,7 @@ def _case_problem(answer, weights, x, rtol: float, reveal: bool, solution: dict)
     for name, part in (("W", W), ("b", b)):
         if part.failure:
             return part.failure.replace("collapse returned", f"collapse returned as {name}"), False
+    dtypes = (W.value.dtype, b.value.dtype)
     W, b = W.value.astype(np.float64), b.value.astype(np.float64)
     right_W, right_b = solution["W"], solution["b"]
     n_in, n_out = right_W.shape
@@ -329,6 +340,11 @@ def _case_problem(answer, weights, x, rtol: float, reveal: bool, solution: dict)
         return "W or b holds NaN or infinite values", False
     got, expected = x @ W + b, forward(weights, x)
     if _close(got, expected, rtol):
+        asked = np.asarray(weights[0]).dtype
+        if any(dtype != asked for dtype in dtypes):
+            return (f"W and b are right but of dtype {dtypes[0]} and {dtypes[1]}, while the weights are {asked}: "
+                    "return them in the weights' dtype (a float64 array such as np.eye(n), np.zeros(n) or "
+                    ".astype(float) turns float32 products into float64)"), True
         return "", False
     error = float(np.abs(got - expected).max()) / max(1.0, float(np.abs(expected).max()))
     diagnosis = _diagnosis(W, b, weights, solution)

@@ -69,7 +69,8 @@ def _expect_structure(session) -> list[int]:
     """The hidden widths, or CheckFailed naming what is not the asked network."""
     model = session.build_model("build_model", N_INPUTS, timeout=TIMEOUT)
     return expect_layers(model, activation="sigmoid", hidden_layers=(1, models.MAX_LAYERS),
-                         max_layers=MAX_HIDDEN_LAYERS, max_units=MAX_UNITS, output="tanh", exercise=EXERCISE)
+                         max_layers=MAX_HIDDEN_LAYERS, max_units=MAX_UNITS, output="tanh", exercise=EXERCISE,
+                         call=f"build_model({N_INPUTS})")
 
 
 def _runs(session, variant) -> tuple[trials.Runs, list[int]]:
@@ -83,8 +84,8 @@ def _diagnosis(runs: trials.Runs, widths: list[int]) -> str:
     """The likely reason a network missed the target, from its training and test losses."""
     n = len(runs.runs)
     if runs.diverged:
-        return (f"Training diverged (the loss became NaN or infinite) in {runs.diverged} of {n} runs: lower the "
-                "learning rate.")
+        return (f"Training diverged (the loss became NaN or infinite) in {runs.diverged} of {n} runs: lower "
+                "recipe()'s learning rate.")
     learned = sum(run.loss < LOSS_BELOW and run.accuracy >= ACCURACY_AT_LEAST for run in runs.runs)
     if 0 < learned < n:
         deep = " (a deep stack of sigmoid layers passes back small gradients)" if len(widths) > 2 else ""
@@ -93,7 +94,7 @@ def _diagnosis(runs: trials.Runs, widths: list[int]) -> str:
     train_loss, test_loss = runs.median("train_loss"), runs.median("loss")
     if train_loss >= 0.45:
         return (f"Training barely moved the network: its training loss is {train_loss:.2f} too, about what a "
-                "constant output scores (0.5). It underfits: give it more epochs or a larger learning rate "
+                "constant output scores (0.5). It underfits: give recipe() more epochs or a larger learning rate "
                 "(the sigmoid's slope is at most 0.25, so small SGD steps go a long way before anything changes).")
     if train_loss < LOSS_BELOW / 2 and train_loss < test_loss / 2:
         return (f"It fits its training points (training loss {train_loss:.2f}) far better than unseen ones: it "
@@ -103,7 +104,8 @@ def _diagnosis(runs: trials.Runs, widths: list[int]) -> str:
     if len(widths) == 1 and widths[0] < 3:
         return (f"{underfits} With one hidden layer, a closed boundary needs at least 3 sigmoid units (each draws "
                 f"one soft half-plane); yours has {widths[0]}: add units.")
-    return f"{underfits} Train longer or with a larger learning rate, or give the network more units."
+    return (f"{underfits} Train longer or with a larger learning rate (recipe()), or give the network more units "
+            "(build_model).")
 
 
 def _expect_learns(session, variant, what: str, reveal: bool, hint: str = "") -> None:

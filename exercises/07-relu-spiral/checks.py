@@ -119,7 +119,7 @@ def _prepare(session) -> Submission:
     expect(n_inputs == len(chosen), f"build_model({len(chosen)}) returned a model with {n_inputs} input(s), but "
                                     f"features() names {len(chosen)}: build the input from n_inputs.")
     widths = expect_layers(model, activation="relu", hidden_layers=(1, 6), max_units=8, output="tanh",
-                           exercise="this exercise")
+                           exercise="this exercise", call=f"build_model({len(chosen)})")
     try:
         settings = models.check_recipe(session.plain("recipe", timeout=TIMEOUT), N_TRAIN)
     except models.ModelRejected as rejected:
@@ -162,13 +162,15 @@ def advice(submission: Submission, scores) -> str:
     # ≥ 8 units on the crossed features, at rates around 0.01 (Adam) to 0.1 (SGD); see the docstring.
     rate, optimizer = submission.recipe["learning_rate"], submission.recipe["optimizer"]
     if rate > HIGH_RATE[optimizer]:
-        reasons.append(f"a learning rate of {rate:g} is high for {optimizer}: the steps overshoot, the tanh output "
-                       "saturates and ReLU units die (negative for every point, they stop learning); try 0.01-0.03")
+        reasons.append(f"recipe()'s learning rate of {rate:g} is high for {optimizer}: the steps overshoot, the tanh "
+                       "output saturates and ReLU units die (negative for every point, they stop learning); try "
+                       "0.01-0.03")
     if steps < 1500:
-        reasons.append(f"{steps:,} optimizer steps are few: train for more epochs")
+        reasons.append(f"{steps:,} optimizer steps are few: give recipe() more epochs")
     if units < 8 or max(submission.widths) < 4:
         reasons.append(f"{units} ReLU unit{'s' * (units != 1)} {submission.widths} are too little capacity to wind "
-                       "around the arms: use more units or layers (up to 6 × 8), or the crossed features")
+                       "around the arms: give build_model more units or layers (up to 6 × 8), or features() the "
+                       "crossed features")
     if not reasons:
         reasons.append("try more epochs, another learning rate, more units or layers, or the crossed features")
     return f" Your network underfits (median train accuracy {train:.3f}): {'; '.join(reasons)} ({size})."

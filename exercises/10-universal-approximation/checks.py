@@ -1,14 +1,17 @@
-"""Checks of exercise 10 (universal-approximation): 100 points, 2 visible checks and 2 hidden ones.
+"""Checks of exercise 10 (universal-approximation): 100 points, 3 visible checks and 2 hidden ones.
 
-- exact at the knots: on the two public knot sets (17 knots of sin on [−π, π]; the README's five
-  knots) the network passes through every knot, |f(x_k) − y_k| ≤ 1e-6 · max|y| (30, visible);
+- exact at the knots: on the three public knot sets (17 knots of sin on [−π, π]; the README's
+  five knots, in increasing order and in another order, since the README says the knots may come
+  in any order) the network passes through every knot, |f(x_k) − y_k| ≤ 1e-6 · max|y| (30,
+  visible);
 - sin: with the 17 knots of sin, max |f(x) − sin x| ≤ 0.02 on a grid of 4001 points over
   [−π, π] (30, visible);
 - other functions and knot sets (2 to 40 knots, uneven spacing, knots not in increasing order,
   values up to 1000 in size): f equals the piecewise-linear interpolant at the knots and between
   them, to 1e-6 · max|y| (30, hidden);
-- at most one hidden unit per knot: h ≤ n on every knot set the grader asks for, counted only
-  when the network is also exact at the public knots (10, hidden).
+- at most one hidden unit per knot, a rule the README states: h ≤ n on the public knot sets (5,
+  visible) and on the hidden ones (5, hidden), counted only when the network is also exact at the
+  public knots.
 
 Nothing is trained: the child only returns the weights (one sandboxed call per knot set; the
 hidden sets are sent only when hidden checks run); the parent validates their shapes and
@@ -42,6 +45,7 @@ SIN_BOUND = 0.02  # contract: max error from sin with 17 knots on [−π, π]
 SIN_GRID = np.linspace(-np.pi, np.pi, 4001)
 PER_SEGMENT = 25  # grid points inside each segment when comparing with the interpolant
 SIN = "17 knots of sin on [−π, π]"  # the public set the error bound is checked on
+SHUFFLED = "the README's 5 knots, in another order"  # the README's rule: the knots may come in any order
 
 
 def _public_sets() -> dict:
@@ -49,6 +53,7 @@ def _public_sets() -> dict:
     return {
         SIN: (sin_x, np.sin(sin_x)),
         "the README's 5 knots": (np.array([-2.0, -1.0, 0.0, 1.5, 3.0]), np.array([1.0, -1.0, 0.5, 2.0, 2.0])),
+        SHUFFLED: (np.array([1.5, -2.0, 3.0, 0.0, -1.0]), np.array([2.0, 1.0, 2.0, 0.5, -1.0])),
     }
 
 
@@ -220,23 +225,39 @@ def _miss_message(what: str, w: dict, knots_x, knots_y, points, reveal: bool, se
     error = np.abs(network(w, points) - np.interp(points, np.sort(knots_x), np.asarray(knots_y)[np.argsort(knots_x)]))
     scale = _scale(knots_y)
     wrong = int(np.sum(error > RTOL * scale))
-    text = (f"on {what} your network is off the interpolant at {wrong} of {len(points)} points (largest error "
-            f"{error.max():.3g}, {error.max() / scale:.2g} of the largest |y|; allowed {RTOL:g}).")
+    text = (f"on {what} the network of relu_interpolant is off the interpolant at {wrong} of {len(points)} points "
+            f"(largest error {error.max():.3g}, {error.max() / scale:.2g} of the largest |y|; allowed {RTOL:g}).")
     if sort_hint and not np.all(np.diff(knots_x) > 0):
         return text + (" The knots of this set are not given in increasing order (your network is right on the "
-                       "public sets, whose knots are): sort them (np.argsort) before taking differences, and keep "
-                       "each y with its x.")
+                       "sets whose knots are): sort them (np.argsort) before taking differences, and keep each y "
+                       "with its x.")
     return text + diagnosis(w, knots_x, knots_y, reveal, segments)
 
 
-@check("exact at the knots", points=30, timeout=TIMEOUT,
-       feedback="relu(x @ W1 + b1) @ W2 + b2 must pass through every knot (x_k, y_k); see the README.")
-def exact_at_knots(session):
-    for what, (knots_x, knots_y) in PUBLIC.items():
+def _sorted_first(sets: dict) -> list:
+    """The names of ``sets``, those whose knots come in increasing order first."""
+    return sorted(sets, key=lambda what: not np.all(np.diff(sets[what][0]) > 0))
+
+
+def _exact_on_public(session, sets) -> None:
+    """Fail unless the network passes through every knot of the named public sets; on a set not in
+    increasing order, after the sorted ones passed, the message names the order as the likely mistake."""
+    passed_sorted = False  # the network passes through a set whose knots come in increasing order
+    for what in _sorted_first({what: PUBLIC[what] for what in sets}):
+        knots_x, knots_y = PUBLIC[what]
         w = weights(session, knots_x, knots_y)
         error = np.abs(network(w, knots_x) - knots_y)
         if np.any(error > RTOL * _scale(knots_y)):
-            fail(_miss_message(what, w, knots_x, knots_y, knots_x, True, _stored_segments(what)))
+            fail(_miss_message(what, w, knots_x, knots_y, knots_x, True, _stored_segments(what),
+                               sort_hint=passed_sorted))
+        passed_sorted = passed_sorted or bool(np.all(np.diff(knots_x) > 0))
+
+
+@check("exact at the knots", points=30, timeout=TIMEOUT,
+       feedback="relu(x @ W1 + b1) @ W2 + b2 must pass through every knot (x_k, y_k), given in any order; see the "
+                "README.")
+def exact_at_knots(session):
+    _exact_on_public(session, PUBLIC)
 
 
 @check(f"sin, 17 knots: max error ≤ {SIN_BOUND} on [−π, π]", points=30, timeout=TIMEOUT,
@@ -256,8 +277,8 @@ def sin_error(session):
                    "sorted or not.",
        feedback="Any n ≥ 2 distinct knots, in any order: sort them, keep each y with its x.")
 def other_knot_sets(session):
-    try:  # right on the public sets, which are sorted: the likely mistake on unsorted ones is the order
-        exact_at_knots.function(session)
+    try:  # right on the sorted public sets: the likely mistake on unsorted ones is the order
+        _exact_on_public(session, [what for what in PUBLIC if np.all(np.diff(PUBLIC[what][0]) > 0)])
         public_right = True
     except CheckFailed:
         public_right = False
@@ -270,22 +291,33 @@ def other_knot_sets(session):
                                sort_hint=public_right))
 
 
-@check("at most one hidden unit per knot", points=10, visibility="hidden", timeout=TIMEOUT,
-       description="a correct interpolant uses no more hidden units than there are knots.",
-       feedback="n − 1 units suffice for n knots: one per segment, bending at its left knot.")
-def one_unit_per_knot(session):
+def _expect_one_unit_per_knot(session, sets: dict, reveal: bool) -> None:
     try:  # the limit earns its points only on a correct interpolant
         exact_at_knots.function(session)
     except CheckFailed as failure:
         fail(f"this check counts only for a network that passes through the knots, and {failure}")
-    sets = {**PUBLIC, **HIDDEN}
-    for what, (knots_x, _) in sets.items():
-        h = weights(session, knots_x, sets[what][1])["W1"].shape[1]
+    for what, (knots_x, knots_y) in sets.items():
+        h = weights(session, knots_x, knots_y)["W1"].shape[1]
+        where = f"on {what}" if reveal else "on an unseen knot set"
         expect(h <= len(knots_x),
-               f"on {what} your network has h = {h} hidden units for {len(knots_x)} knots; this exercise allows at "
-               "most one per knot. One unit per segment is enough: each bends the curve once, at its left knot, and "
-               "the first one also gives the first segment's slope (two units per segment, or spare units, are "
-               "more than the lesson needs).")
+               f"{where} the network of relu_interpolant has h = {h} hidden units for {len(knots_x)} knots; this "
+               "exercise allows at most one per knot. One unit per segment is enough: each bends the curve once, "
+               "at its left knot, and the first one also gives the first segment's slope (two units per segment, "
+               "or spare units, are more than the lesson needs).")
 
 
-CHECKS = [exact_at_knots, sin_error, other_knot_sets, one_unit_per_knot]
+@check("at most one hidden unit per knot (public knots)", points=5, timeout=TIMEOUT,
+       feedback="n − 1 units suffice for n knots: one per segment, bending at its left knot.")
+def one_unit_per_knot(session):
+    _expect_one_unit_per_knot(session, PUBLIC, reveal=True)
+
+
+@check("at most one hidden unit per knot (other knot sets)", points=5, visibility="hidden", timeout=TIMEOUT,
+       description="a correct interpolant uses no more hidden units than there are knots on knot sets you have "
+                   "not seen too.",
+       feedback="n − 1 units suffice for n knots: one per segment, bending at its left knot.")
+def one_unit_per_knot_unseen(session):
+    _expect_one_unit_per_knot(session, HIDDEN, reveal=False)
+
+
+CHECKS = [exact_at_knots, sin_error, one_unit_per_knot, other_knot_sets, one_unit_per_knot_unseen]

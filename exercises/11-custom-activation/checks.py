@@ -3,8 +3,9 @@
 - quadratic: values: ``quadratic(x)`` equals x² (rtol 1e-6) on a grid −3…3 and on a 2-D array,
   shape kept (15 points, visible);
 - model: save → load round trip: ``build_model()`` maps 1 input to 1 output, a layer uses the
-  submission's own ``quadratic`` (correct values required), and the model saved to ``.keras`` and
-  loaded back without ``custom_objects`` gives the same predictions (25, visible);
+  submission's own ``quadratic`` (correct values required), the output layer is linear (the
+  README's rule), and the model saved to ``.keras`` and loaded back without ``custom_objects``
+  gives the same predictions (25, visible);
 - fit, public data: ``fit(build_model(), x, y)`` on y = 1.5·x² − 0.5 (256 points, x in [−2, 2])
   reaches MSE ≤ 0.001·Var(y) on 101 test points (30, visible);
 - fit, other data: the same on unseen a·x² + c data and test points (30, hidden).
@@ -19,8 +20,8 @@ whether it is the submission's own ``quadratic``); the parent computes the error
 data set and its test points are sent only when hidden checks run.
 
 Every model check needs ``quadratic`` to compute x² (asked first, so that a wrong quadratic spends
-no fit) and a layer to use it: a model with relu (or any other activation) where quadratic is asked
-scores 0 on them, even when it fits well.
+no fit), a layer to use it and a linear output: a model with relu (or any other activation) where
+quadratic is asked scores 0 on them, even when it fits well.
 
 Thresholds (measured in-process with the grader's data, Keras seeds 0, 1, 2; the grader uses 0):
 - 1e-3·Var(y) is the contract's. Input(1) → Dense(4, quadratic) → Dense(1) computes
@@ -111,7 +112,10 @@ def _round_trip(session, data=None) -> dict:
     if type(error) is dict:
         stage = {"build": "build_model()", "fit": "fit(model, x, y)", "predict": "the model, called on inputs of "
                  "shape (n, 1),"}.get(error.get("stage"), "your code")
-        fail(raised(stage, error, limit=600))
+        named = "activation function identifier" in str(error.get("message"))  # Keras found no function of that name
+        fail(raised(stage, error, limit=600) + (". Pass the function itself, activation=quadratic, not the string "
+                                                "\"quadratic\": Keras looks a string up among the names it knows."
+                                                if named else ""))
     return report
 
 
@@ -135,7 +139,8 @@ def _expect_quadratic_right(session):
 
 
 def _expect_uses_quadratic(report):
-    """Fail unless one of the model's layers uses the submission's own quadratic."""
+    """Fail unless one of the model's layers uses the submission's own quadratic and its output layer
+    is linear (both the README's rules)."""
     layers = report.get("layers") if type(report.get("layers")) is list else []
     used = [layer for layer in layers if type(layer) is dict and layer.get("uses") is True]
     names = sorted({str(layer.get("activation"))[:60] for layer in layers if type(layer) is dict})
@@ -144,6 +149,11 @@ def _expect_uses_quadratic(report):
              "pass the function itself, keras.layers.Dense(units, activation=quadratic).")
     expect(any(layer.get("defined_here") is True for layer in used),
            "the model uses a quadratic imported from elsewhere; write and register your own in this file.")
+    output = [layer for layer in layers if type(layer) is dict][-1]
+    expect(output.get("activation") == "linear" and output.get("uses") is not True,
+           f"build_model()'s output layer uses {str(output.get('activation'))[:60]}; the README asks for a linear "
+           "output, keras.layers.Dense(1) with no activation: it adds up the hidden units' squares with weights of "
+           "either sign, so that the model can draw a·x² + c for any a and c.")
 
 
 @check("model: uses quadratic; save → load reproduces its predictions", points=25, timeout=TIMEOUT,

@@ -139,7 +139,7 @@ def _prepare(session) -> Submission:
         fail(f"build_model(n_inputs=64, n_classes=10): {rejected}{hint}")
     dense = [layer for layer in layers if layer["kind"] == "Dense"]
     problem = _output_problem(dense[-1])
-    expect(not problem, problem)
+    expect(not problem, f"build_model(n_inputs=64, n_classes=10): {problem}")
     expect(description["n_inputs"] == N_INPUTS,
            f"build_model(n_inputs=64, n_classes=10) returned a model with {description['n_inputs']} input(s): build "
            "the input from n_inputs, keras.Input(shape=(n_inputs,)).")
@@ -148,10 +148,11 @@ def _prepare(session) -> Submission:
     except (ValueError, TypeError) as rejected:  # ModelRejected, or a value the kit's builder refuses
         fail(f"build_model(n_inputs=64, n_classes=10): {rejected}")
     widths = expect_layers(model, hidden_layers=(0, MAX_HIDDEN_LAYERS), max_units=None, output="softmax",
-                           output_units=N_CLASSES, exercise="this exercise")
+                           output_units=N_CLASSES, exercise="this exercise",
+                           call="build_model(n_inputs=64, n_classes=10)")
     expect(all(width <= MAX_UNITS for width in widths),
-           f"the hidden widths are {widths}; the grader trains at most {MAX_UNITS} units per layer (64 already "
-           "reach the target).")
+           f"build_model(n_inputs=64, n_classes=10): the hidden widths are {widths}; the grader trains at most "
+           f"{MAX_UNITS} units per layer (64 already reach the target).")
     try:
         settings = models.check_recipe(session.plain("recipe", timeout=TIMEOUT), N_TRAIN)
     except models.ModelRejected as rejected:

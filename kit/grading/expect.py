@@ -92,7 +92,7 @@ def expect_close(answer, expected, rtol: float, atol: float = 0.0, *, x=None, wh
 
 def expect_layers(model, *, activation: str | None = None, hidden_layers: tuple | None = None,
                   max_layers: int | None = None, max_units: int | None = None, output: str | None = None,
-                  output_units: int = 1, exercise: str = "this exercise") -> list[int]:
+                  output_units: int = 1, exercise: str = "this exercise", call: str = "") -> list[int]:
     """Fail unless a rebuilt model's Dense layers have the asked shape; returns the hidden widths.
 
     Args:
@@ -102,10 +102,16 @@ def expect_layers(model, *, activation: str | None = None, hidden_layers: tuple 
         max_layers, max_units: the Playground's limits are 6 and 8.
         output: the output layer's activation (e.g. ``"tanh"``), with ``output_units`` units.
         exercise: how the messages name the exercise.
+        call: the student's call that built the model (e.g. ``"build_model(2)"``), which every
+            message then starts with, so that the student knows which function to fix.
 
-    The messages name the likely mistake: "hidden layer 2 uses relu; this exercise asks for sigmoid".
+    The messages name the likely mistake: "build_model(2): hidden layer 2 uses relu; this exercise
+    asks for sigmoid".
     """
     from kit import activations, builders
+
+    def refuse(text: str):
+        raise CheckFailed(f"{call}: {text}" if call else text)
 
     dense = builders.dense_layers(model)
     hidden, last = dense[:-1], dense[-1]
@@ -115,22 +121,21 @@ def expect_layers(model, *, activation: str | None = None, hidden_layers: tuple 
         if not least <= len(hidden) <= most:
             asked = ("no hidden layer" if most == 0 else f"at least {least} hidden layer{'s' * (least != 1)}"
                      if len(hidden) < least else f"at most {most} hidden layer{'s' * (most != 1)}")
-            raise CheckFailed(f"the model has {len(hidden)} hidden layer{'s' * (len(hidden) != 1)}; "
-                              f"{exercise} asks for {asked}.")
+            refuse(f"the model has {len(hidden)} hidden layer{'s' * (len(hidden) != 1)}; {exercise} asks for "
+                   f"{asked}.")
     if max_layers is not None and len(hidden) > max_layers:
-        raise CheckFailed(f"the model has {len(hidden)} hidden layers; the Playground allows at most {max_layers}.")
+        refuse(f"the model has {len(hidden)} hidden layers; the Playground allows at most {max_layers}.")
     if max_units is not None and any(w > max_units for w in widths):
-        raise CheckFailed(f"the hidden widths are {widths}; the Playground allows at most {max_units} units "
-                          "per layer.")
+        refuse(f"the hidden widths are {widths}; the Playground allows at most {max_units} units per layer.")
     if activation is not None:
         for index, layer in enumerate(hidden, 1):
             used = activations.name_of(layer.activation)
             if used != activation:
-                raise CheckFailed(f"hidden layer {index} uses {used}; {exercise} asks for {activation}.")
+                refuse(f"hidden layer {index} uses {used}; {exercise} asks for {activation}.")
     if output is not None:
         used = activations.name_of(last.activation)
         units = int(last.units)
         if used != output or units != output_units:
-            raise CheckFailed(f"the output layer is {units} {used} unit{'s' * (units != 1)}; {exercise} asks for "
-                              f"{output_units} {output} unit{'s' * (output_units != 1)}.")
+            refuse(f"the output layer is {units} {used} unit{'s' * (units != 1)}; {exercise} asks for "
+                   f"{output_units} {output} unit{'s' * (output_units != 1)}.")
     return widths

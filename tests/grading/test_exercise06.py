@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 STRUCTURE = "ReLU hidden layers within the Playground's limits"
 PUBLIC = "reaches test loss ≤ 0.177 in 4 of 5 runs (public seeds 0-4)"
 UNSEEN = "reaches test loss ≤ 0.177 in 4 of 5 runs on unseen data and seeds"
-BONUS = "bonus: at most 8 hidden neurons, still reaching the target"
-ALL = {STRUCTURE, PUBLIC, UNSEEN, BONUS}
+BONUS = "bonus: at most 8 hidden neurons, reaching the target on the public runs"
+BONUS_UNSEEN = "bonus: at most 8 hidden neurons, reaching the target on unseen data and seeds"
+ALL = {STRUCTURE, PUBLIC, UNSEEN, BONUS, BONUS_UNSEEN}
 RECIPE = {"optimizer": "adam", "learning_rate": 0.01, "epochs": 200, "batch_size": 10}  # the reference's
 
 # Written differently from the reference (one layer of 6, functional API, adam 0.01 × 200): a
@@ -53,7 +54,7 @@ MISTAKES = {
     "three_units": (network([3], ["relu"], RECIPE), ALL, "Not every run converges"),
     "over_budget": (network([6], ["relu"], {"optimizer": "sgd", "learning_rate": 0.03, "epochs": 1000,
                                            "batch_size": 1}), ALL, "the budget is 100000"),  # 250,000 steps
-    "sixteen_neurons": (network([8, 8], ["relu", "relu"], RECIPE), {BONUS}, "16 hidden neurons"),
+    "sixteen_neurons": (network([8, 8], ["relu", "relu"], RECIPE), {BONUS, BONUS_UNSEEN}, "16 hidden neurons"),
 }
 TRAINED = {"two_units", "three_units", "sixteen_neurons"}  # the others are refused before any training
 
@@ -92,7 +93,7 @@ def test_trivial_answers_score_zero(answer, graded):
     source, phrase = TRIVIAL[answer]
     result = graded(answer, source)
     assert result.score == 0
-    assert all(phrase in message for message in failing(result).values()) and len(failing(result)) == 4
+    assert all(phrase in message for message in failing(result).values()) and len(failing(result)) == 5
 
 
 @pytest.mark.parametrize("mistake", [pytest.param(name, marks=pytest.mark.slow) if name in TRAINED else name

@@ -17,8 +17,10 @@ EXERCISE = find("10").path
 EXACT = "exact at the knots"
 SIN = "sin, 17 knots: max error ≤ 0.02 on [−π, π]"
 OTHER = "other functions and knot sets: the interpolant"
-ECONOMY = "at most one hidden unit per knot"
-ALL = {EXACT, SIN, OTHER, ECONOMY}
+ECONOMY = "at most one hidden unit per knot (public knots)"
+ECONOMY_UNSEEN = "at most one hidden unit per knot (other knot sets)"
+ECONOMIES = {ECONOMY, ECONOMY_UNSEEN}
+ALL = {EXACT, SIN, OTHER, *ECONOMIES}
 
 
 def submission(body: str) -> str:
@@ -45,22 +47,22 @@ MISTAKES = {
     "first_slope_missing": (submission('return {"W1": np.ones((1, len(changes) - 1)), "b1": -x[1:-1], '
                                        '"W2": changes[1:, None], "b2": y[:1]}'), ALL, "first segment's slope"),
     # No offset: right on sin (whose first knot is sin(−π) ≈ 0), wrong on every set that starts elsewhere.
-    "offset_missing": (submission(REFERENCE.replace('y[:1]', 'np.zeros(1)')), {EXACT, OTHER, ECONOMY}, "b2"),
-    # Takes the knots in the order given: right on the sorted public sets only.
+    "offset_missing": (submission(REFERENCE.replace('y[:1]', 'np.zeros(1)')), {EXACT, OTHER, *ECONOMIES}, "b2"),
+    # Takes the knots in the order given: right on the sorted sets only (the visible check has one that is not).
     "assumes_sorted": (submission("x, y = np.asarray(knots_x, float), np.asarray(knots_y, float)\n"
                                   "slopes = np.diff(y) / np.diff(x)\nchanges = np.diff(slopes, prepend=0.0)\n"
-                                  + REFERENCE), {OTHER}, "not given in increasing order"),
+                                  + REFERENCE), {EXACT, OTHER, *ECONOMIES}, "not given in increasing order"),
     # Two ReLUs per segment (a ramp s_k·(relu(x − x_k) − relu(x − x_{k+1})) each): the interpolant, but with
     # 2(n − 1) units, more than the one per knot this exercise allows.
     "two_relus_per_segment": (submission(
         'starts, ends = -x[:-1], -x[1:]\n'
         'return {"W1": np.ones((1, 2 * len(slopes))), "b1": np.concatenate([starts, ends]),\n'
-        '        "W2": np.concatenate([slopes, -slopes])[:, None], "b2": y[:1]}'), {ECONOMY}, "at most one per knot"),
+        '        "W2": np.concatenate([slopes, -slopes])[:, None], "b2": y[:1]}'), ECONOMIES, "at most one per knot"),
     # Spare units that add nothing (W2 = 0): the interpolant with n + 3 units.
     "spare_units": (submission('extra = len(x) + 3 - len(changes)\n'
                                'return {"W1": np.ones((1, len(x) + 3)), "b1": np.concatenate([-x[:-1], np.zeros(extra)]),\n'
                                '        "W2": np.concatenate([changes, np.zeros(extra)])[:, None], "b2": y[:1]}'),
-                    {ECONOMY}, "at most one per knot"),
+                    ECONOMIES, "at most one per knot"),
     "w1_transposed": (submission(REFERENCE.replace('np.ones((1, len(changes)))', 'np.ones((len(changes), 1))')),
                       ALL, "transposed"),
 }
@@ -127,8 +129,8 @@ def test_typical_mistake_loses_only_its_checks(mistake, graded):
     result = graded(mistake, source)
     assert set(failing(result)) == lost, failing(result)
     assert result.score == 100 - sum(c.max_score for c in result.checks if c.name in lost)
-    assert all(word in message for name, message in failing(result).items() if name != ECONOMY or lost == {ECONOMY}), \
-        failing(result)
+    assert all(word in message for name, message in failing(result).items()
+               if name not in ECONOMIES or lost == ECONOMIES), failing(result)
 
 
 @pytest.mark.parametrize("answer", sorted(TRIVIAL))
