@@ -20,6 +20,10 @@ with no submission or several, two submissions of one student), in ``Summary.unu
 out"), which the gradebook keeps (:meth:`kit.grading.gradebook.Gradebook.left_out`). Nothing
 in a student's entry stops the batch.
 
+Each entry's time (its file's modification time, or the time in its student folder's
+``timestamp.txt``) is recorded with its grade; with a due date, a file changed after it is graded
+as a late attempt beside the on-time grade (:mod:`kit.grading.instructor.deadlines`).
+
 A batch holds the gradebook's lock (:func:`kit.grading.gradebook.batch_lock`) from its planning
 to its last grade: a second batch on the same gradebook waits, then grades only what the first
 did not.

@@ -47,6 +47,8 @@ import tokenize
 import zlib
 from itertools import combinations
 
+from kit.errors import KitError
+
 K = 10
 """Tokens per hashed run."""
 WINDOW = 6
@@ -267,7 +269,7 @@ def report(book, exercise: str) -> Report:
     try:
         starter_path = exercises.find(exercise).path / "starter.py"
         starter = starter_path.read_text(encoding="utf-8") if starter_path.is_file() else ""
-    except Exception:  # an exercise this kit no longer has: compared without a starter
+    except KitError:  # an exercise this kit no longer has: compared without a starter
         starter = ""
     designs: dict = {}
     for student, text in sources.items():
