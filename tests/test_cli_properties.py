@@ -238,6 +238,9 @@ MEANINGS = {
     ("gradebook",): {
         "db": ([], ["missing.sqlite", "sub", "", "dangling", "locked.py", "empty.py"]),
         "csv": ([None, "grades.csv"], []),
+        "roster": ([None], ["missing.csv", "sub", "empty.py", "locked.py", "file.txt"]),
+        "exercise": ([None, "04"], ["bogus", "99"]),
+        "reason": ([None], ["why"]),  # without override
     },
     ("playground",): {
         "url": (["https://playground.tensorflow.org/#dataset=xor&networkShape=3&seed=0.5"],

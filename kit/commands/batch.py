@@ -1,5 +1,5 @@
-"""``kit grade-batch`` and ``kit gradebook``: a class's submissions into a SQLite gradebook, and
-the gradebook as a table, a CSV and the checks the class fails most.
+"""``kit grade-batch``: a class's submissions into a SQLite gradebook (``kit gradebook``, in
+:mod:`kit.commands.gradebook`, reads it).
 
 Exit status of ``grade-batch``: 0 every submission is graded (this run or before), 1 some entry
 was left out (not a submission, or one that could not be read: listed at the end and kept in the
@@ -14,12 +14,13 @@ is grading waits for it (one line on stderr), then grades only what is left.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
 
 from kit.commands import api_defaults, option
-from kit.errors import COUNT, SECONDS, MissingFile
+from kit.errors import COUNT, SECONDS, InvalidParameter, MissingFile
 
 TIMEOUT_HELP = "seconds per sandboxed call (default: kit grade's)"
 DEFAULTS = api_defaults("kit.grading.batch", "grade_folder")
@@ -59,7 +60,7 @@ def _grade_class(args) -> int:
     # --db is refused, and a rerun with nothing to do ends, before TensorFlow or a zygote starts.
     # It waits here (one line on stderr) while another batch holds the gradebook's lock.
     pending = plan(args.exercise, args.dir, args.db, regrade=args.regrade, limits=limits,
-                   note=waiting_note(None))
+                   note=waiting_note(None), due=args.due, late_policy=args.late_policy)
     require = not args.allow_unisolated
     scheduler = None
     to_run = [entry for entry, _ in pending.todo if not entry.problem]  # the unreadable need no sandbox
@@ -82,7 +83,8 @@ def _grade_class(args) -> int:
 
     try:
         summary = grade_folder(args.exercise, args.dir, args.db, workers=args.workers, regrade=args.regrade,
-                               limits=limits, require_isolation=require, scheduler=scheduler)
+                               limits=limits, require_isolation=require, scheduler=scheduler, due=args.due,
+                               late_policy=args.late_policy)
     except sandbox.IsolationRequired as refused:
         return _refuse(refused)
     finally:
@@ -102,57 +104,43 @@ def summary_lines(summary, db) -> list[str]:
              f"{len(summary.unusable)} left out, in {summary.seconds:.1f} s ({rate:.2f} submissions/s) into {db}."]
     if summary.unusable:
         lines.append(f"Left out ({len(summary.unusable)}; also in the gradebook: kit gradebook {db}):")
-        lines += [f"  {_one_line(why)}" for why in summary.unusable]
+        lines += [f"  {one_line(why)}" for why in summary.unusable]
     return lines
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     """A file name can hold a newline or a terminal escape: shown escaped, on one line."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def _shortened(text: str, limit: int = 100) -> str:
+def shortened(text: str, limit: int = 100) -> str:
     """Why a student scored 0 without checks (unreadable, not importable, a forbidden import), in a
     table cell's length; the whole reason is in the gradebook and the student's report."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _due(text: str):
+    """argparse type of --due: the time, or the kit's sentence saying what is expected."""
+    from kit.grading.instructor.deadlines import parse_due
+
+    try:
+        return parse_due(text)
+    except InvalidParameter as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _late_policy(text: str):
+    from kit.grading.instructor.deadlines import LatePolicy
+
+    try:
+        return LatePolicy.parse(text)
+    except InvalidParameter as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _refuse(refused) -> int:
     print(f"kit grade-batch: error: {' '.join(str(refused).split())}", file=sys.stderr)
     return 2
-
-
-def _gradebook(args) -> int:
-    from kit.grading.gradebook import Gradebook
-
-    with Gradebook(args.db, create=False) as book:
-        exercises = book.exercises()
-        if not exercises:
-            print(f"{args.db} holds no grades yet.")
-        for exercise in exercises:
-            totals = book.totals(exercise)
-            names = book.check_names(exercise)
-            scores = book.check_scores(exercise)
-            width = max([len("student")] + [len(row[1]) for row in totals])
-            print(f"Exercise {exercise}: {len(totals)} students")
-            print(f"  {'student':<{width}}  {'score':>13}  checks passed")
-            for _, student, score, maximum, problem in totals:
-                passed = sum(1 for n in names if (student, n) in scores and scores[student, n][0] >= scores[student, n][1])
-                note = f"  ({_shortened(_one_line(' '.join(problem.split())))})" if problem else ""
-                print(f"  {_one_line(student):<{width}}  {round(score, 2):>6g}/{round(maximum, 2):<6g}  "
-                      f"{passed}/{len(names)}{note}")
-            print("  Checks by share of students failing them:")
-            for name, failed, count, points in book.failing(exercise):
-                print(f"  {100 * failed / count:5.1f}%  {failed}/{count}  {name} ({points:g} points)")
-            left_out = book.left_out(exercise)
-            if left_out:
-                print(f"  Left out by the last batch ({len(left_out)}):")
-                for line in left_out:
-                    print(f"    {_one_line(line)}")
-        if args.csv:
-            rows = book.write_csv(args.csv)
-            print(f"Wrote {rows} rows to {args.csv}.")
-    return 0
 
 
 def register(subparsers) -> None:
@@ -173,12 +161,16 @@ def register(subparsers) -> None:
     parser.add_argument("--regrade", action="store_true",
                         help="grade again what the gradebook already holds for the same file and checks")
     parser.add_argument("--timeout", type=option(SECONDS), help=TIMEOUT_HELP)
+    parser.add_argument("--due", type=_due, metavar="WHEN",
+                        help="the due date, e.g. 2026-12-20T23:59 (local time; or with Z or +01:00): each file's time "
+                             "(its modification time, or timestamp.txt in a student's folder) is recorded, and past "
+                             "it a changed file is graded as a late attempt beside the on-time grade; kept in the "
+                             "gradebook for later batches")
+    parser.add_argument("--late-policy", type=_late_policy, metavar="POLICY",
+                        help="what a late attempt counts for: refuse (default: nothing, the on-time grade stands), "
+                             "penalty=10 (10%% of the maximum off per day late), cap=50 (at most 50%% of the "
+                             "maximum), or penalty=10,cap=50")
     parser.add_argument("--allow-unisolated", action="store_true",
                         help="grade even where the sandbox cannot isolate submissions (not root, or a step of the "
                              "container level failing); by default the batch refuses there (exit status 2)")
     parser.set_defaults(handler=_grade_batch, needs_tensorflow=False)  # imported after the checks above
-
-    parser = subparsers.add_parser("gradebook", help="per-student totals and the checks the class fails most")
-    parser.add_argument("db", help="the gradebook kit grade-batch wrote")
-    parser.add_argument("--csv", help="also write one row per student and a column per check there")
-    parser.set_defaults(handler=_gradebook, needs_tensorflow=False)  # SQLite only

@@ -20,6 +20,10 @@ with no submission or several, two submissions of one student), in ``Summary.unu
 out"), which the gradebook keeps (:meth:`kit.grading.gradebook.Gradebook.left_out`). Nothing
 in a student's entry stops the batch.
 
+Each entry's time (its file's modification time, or the time in its student folder's
+``timestamp.txt``) is recorded with its grade; with a due date, a file changed after it is graded
+as a late attempt beside the on-time grade (:mod:`kit.grading.instructor.deadlines`).
+
 A batch holds the gradebook's lock (:func:`kit.grading.gradebook.batch_lock`) from its planning
 to its last grade: a second batch on the same gradebook waits, then grades only what the first
 did not.
@@ -33,6 +37,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 import queue
 import stat
@@ -50,12 +55,15 @@ from kit.grading.submission import SUFFIXES, Folder, Unreadable
 class Entry:
     """One student's submission: ``student``, ``path`` (where it lies, for reports), ``content``
     (its bytes, read once) or ``problem`` (why it could not be read: the student's grade is 0
-    with this reason)."""
+    with this reason), ``submitted`` (when it was made: an aware datetime, None if unknown) and
+    ``time_source`` (where that time came from: the file's time, or its folder's ``timestamp.txt``)."""
 
     student: str
     path: Path
     content: bytes | None = dataclasses.field(default=None, repr=False, compare=False)
     problem: str = ""
+    submitted: datetime.datetime | None = dataclasses.field(default=None, compare=False)
+    time_source: str = dataclasses.field(default="", compare=False)
 
     @property
     def submission(self):
@@ -79,12 +87,35 @@ class Summary:
     seconds: float = 0.0
 
 
-def _read(folder: Folder, name: str, student: str, shown: str) -> Entry:
+def _read(folder: Folder, name: str, student: str, shown: str, stamped: tuple | None = None) -> Entry:
+    """The entry ``name``; its time is ``stamped`` ((time, source) from a ``timestamp.txt``) or the file's."""
     try:
         submission = folder.read(name, shown)
     except Unreadable as refused:
         return Entry(student, folder.path / name, problem=str(refused))
-    return Entry(student, folder.path / name, content=submission.data)
+    if stamped is None or stamped[0] is None:
+        modified = datetime.datetime.fromtimestamp(submission.modified, datetime.timezone.utc)
+        source = "file time" if stamped is None else f"file time ({stamped[1]})"
+        return Entry(student, folder.path / name, content=submission.data, submitted=modified, time_source=source)
+    return Entry(student, folder.path / name, content=submission.data, submitted=stamped[0], time_source=stamped[1])
+
+
+def _timestamp(inside: Folder, name: str, listed: list) -> tuple | None:
+    """The submission time written in the student folder's ``timestamp.txt``, as ``(time, source)``;
+    ``(None, why)`` when the file is there but says no time (the file's own time is used then);
+    None when there is none."""
+    from kit.grading.instructor.deadlines import TIMESTAMP_FILE, parse_timestamp
+
+    if TIMESTAMP_FILE not in {n for n, _ in listed}:
+        return None
+    try:
+        text = inside.read(TIMESTAMP_FILE, f"{name}/{TIMESTAMP_FILE}").data.decode("utf-8", "replace")
+    except Unreadable as refused:
+        return None, f"{TIMESTAMP_FILE} unreadable: {refused.why}"
+    moment = parse_timestamp(text)
+    if moment is None:
+        return None, f"{TIMESTAMP_FILE} holds no time: {' '.join(text.split())[:40]!r}"
+    return moment, TIMESTAMP_FILE
 
 
 def _student_folder(root: Folder, name: str, left_out: list) -> Entry | None:
@@ -109,7 +140,7 @@ def _student_folder(root: Folder, name: str, left_out: list) -> Entry | None:
             what = "no .py or .ipynb file" if not candidates else f"{len(candidates)} .py/.ipynb files"
             left_out.append(f"{name}/: {what}; a student's folder must hold exactly one submission")
             return None
-        return _read(inside, candidates[0], name, f"{name}/{candidates[0]}")
+        return _read(inside, candidates[0], name, f"{name}/{candidates[0]}", _timestamp(inside, name, listed))
 
 
 def _utf8(name: str) -> bool:
@@ -231,22 +262,30 @@ class Plan:
     """What a batch has to do, found from the gradebook alone (no TensorFlow, no zygote):
     ``todo`` ((entry, content hash) to grade), ``skipped`` (already graded with the same content
     and checks' version), ``unusable`` (entries that are no submission, with why), ``exercise``
-    (the :class:`kit.grading.exercises.Exercise`) and ``version`` (the checks' version)."""
+    (the :class:`kit.grading.exercises.Exercise`), ``version`` (the checks' version),
+    ``attempts`` (student → :class:`kit.grading.instructor.deadlines.Attempt` of what is to
+    grade: on time or late), ``deadline`` (the due date and late policy in force, or None) and
+    ``unkept`` ((content hash, Submission) of skipped entries whose bytes the gradebook lacks)."""
 
     exercise: object
     version: str
     todo: list
     skipped: int
     unusable: list
+    attempts: dict = dataclasses.field(default_factory=dict)
+    deadline: object = None
+    unkept: list = dataclasses.field(default_factory=list)
 
 
-def plan(exercise, folder, db, regrade: bool = False, limits=None, note=None) -> Plan:
+def plan(exercise, folder, db, regrade: bool = False, limits=None, note=None, due=None, late_policy=None) -> Plan:
     """What ``grade_folder`` with the same arguments would grade, read from the folder and the
     gradebook only: a rerun with nothing to do is known before TensorFlow or a zygote starts.
 
     Reads every entry once (:func:`find_submissions`), under the gradebook's lock
     (:func:`kit.grading.gradebook.batch_lock`; ``note`` is told, in one line, when it waits for
-    another batch). A gradebook that is not one is refused before anything is written.
+    another batch). A gradebook that is not one is refused before anything is written. With a
+    due date (``due``, or the one the gradebook keeps for the exercise), each changed file is
+    sorted into the on-time or the late attempt (:func:`kit.grading.instructor.deadlines.attempt_for`).
 
     Example:
         >>> plan("04", "submissions/", "gradebook.sqlite").todo     # doctest: +SKIP
@@ -254,23 +293,33 @@ def plan(exercise, folder, db, regrade: bool = False, limits=None, note=None) ->
     """
     from kit.grading import exercises
     from kit.grading.gradebook import Gradebook, batch_lock, checks_version, content_hash
+    from kit.grading.instructor.deadlines import attempt_for, deadline_in_force
 
     found = exercises.find(exercise)
     key = f"{found.id}-{found.slug}"
     entries, unusable = find_submissions(folder)
     version = checks_version(found, limits)
-    todo, skipped = [], 0
+    todo, skipped, attempts, unkept = [], 0, {}, []
+    now = datetime.datetime.now(datetime.timezone.utc)
     with batch_lock(db, note), Gradebook(db) as book:
+        deadline = deadline_in_force(book, key, due, late_policy)
         for entry in entries:
             if entry.problem:  # the reason is the content: a changed reason is recorded again
                 digest = hashlib.sha256(b"unreadable\0" + entry.problem.encode("utf-8", "replace")).hexdigest()
             else:
                 digest = content_hash(entry.submission)
-            if not regrade and book.is_done(key, entry.student, digest, version):
+            submitted, source = (entry.submitted, entry.time_source) if entry.submitted is not None else \
+                (now, "seen at grading (no file time)")
+            attempt = attempt_for(digest, submitted, source, deadline.due if deadline else None,
+                                  book.recorded(key, entry.student))
+            if not regrade and book.is_done(key, entry.student, digest, version, attempt.late):
                 skipped += 1
+                if not entry.problem and book.source(digest) is None:
+                    unkept.append((digest, entry.submission))
             else:
                 todo.append((entry, digest))
-    return Plan(found, version, todo, skipped, unusable)
+                attempts[entry.student] = attempt
+    return Plan(found, version, todo, skipped, unusable, attempts, deadline, unkept)
 
 
 def waiting_note(progress):
@@ -288,7 +337,7 @@ def waiting_note(progress):
 
 def grade_folder(exercise, folder, db, workers: int = 1, regrade: bool = False, limits=None,
                  require_isolation: bool = True, zygotes: list | None = None, progress=None,
-                 scheduler=None) -> Summary:
+                 scheduler=None, due=None, late_policy=None) -> Summary:
     """Grade every submission in ``folder`` into the gradebook ``db`` with ``workers`` zygotes.
 
     Args:
@@ -307,6 +356,13 @@ def grade_folder(exercise, folder, db, workers: int = 1, regrade: bool = False, 
         scheduler: a Dask scheduler's address (``tcp://host:8786``) or a connected
             ``distributed.Client``: grade on that cluster instead of local zygotes
             (:mod:`kit.grading.cluster`); ``workers`` and ``zygotes`` are then not used.
+        due: the due date (an aware datetime, or text such as ``"2026-12-20T23:59"``: see
+            :func:`kit.grading.instructor.deadlines.parse_due`); kept in the gradebook for the
+            exercise, so a later batch without it keeps it. Past it, a changed file is graded as
+            a late attempt beside the on-time grade, never in its place.
+        late_policy: what a late attempt counts for (``"refuse"``, the default; ``"penalty=10"``;
+            ``"cap=50"``; :class:`kit.grading.instructor.deadlines.LatePolicy`), kept with the due
+            date and applied when the gradebook is read.
 
     Never stops for what a submission does, nor for an entry it cannot read (that student's 0
     with the reason, and a line in ``Summary.unusable``); a grader failure on one submission (the
@@ -318,33 +374,41 @@ def grade_folder(exercise, folder, db, workers: int = 1, regrade: bool = False, 
     from kit.grading import exercises
     from kit.grading.gradebook import batch_lock
 
+    from kit.grading.instructor.deadlines import Deadline
+
     check(workers, COUNT, "workers", "kit.grading.batch.grade_folder", "Use e.g. 2 on a 2-core machine.")
     exercises.find(exercise)  # an unknown exercise is refused before the gradebook is touched
+    Deadline.given(due, late_policy)  # a wrong due date or policy too
     started = time.monotonic()
     with batch_lock(db, waiting_note(progress)):  # planning to the last grade: nothing graded twice
         return _grade_folder(exercise, folder, db, workers, regrade, limits, require_isolation, zygotes,
-                             progress, scheduler, started)
+                             progress, scheduler, started, due, late_policy)
 
 
 def _grade_folder(exercise, folder, db, workers, regrade, limits, require_isolation, zygotes, progress, scheduler,
-                  started) -> Summary:
+                  started, due, late_policy) -> Summary:
     from kit.grading import exercises
     from kit.grading.engine import unread_result
     from kit.grading.gradebook import Gradebook
     from kit.grading.sandbox import IsolationRequired
 
-    planned = plan(exercise, folder, db, regrade=regrade, limits=limits)
+    planned = plan(exercise, folder, db, regrade=regrade, limits=limits, due=due, late_policy=late_policy)
     summary = Summary(skipped=planned.skipped, unusable=planned.unusable)
     key = f"{planned.exercise.id}-{planned.exercise.slug}"
     unread = [(entry, digest) for entry, digest in planned.todo if entry.problem]
     planned = dataclasses.replace(planned, todo=[(e, d) for e, d in planned.todo if not e.problem])
     with Gradebook(db) as book:
         book.record_left_out(key, planned.unusable)
+        if planned.deadline is not None and (due is not None or late_policy is not None):
+            planned.deadline.store(book, key)
+        if planned.unkept:  # graded by an earlier kit, which kept no bytes: kept now, not regraded
+            book.keep_sources(planned.unkept)
         if unread:  # each student's 0 with the reason; nothing of theirs runs
             checks = exercises.load_checks(planned.exercise)
             for entry, digest in unread:
                 book.record(entry.student, digest, planned.version,
-                            unread_result(planned.exercise, str(entry.path), entry.problem, checks))
+                            unread_result(planned.exercise, str(entry.path), entry.problem, checks),
+                            planned.attempts[entry.student])
     if not planned.todo:
         summary.seconds = time.monotonic() - started
         return summary
@@ -360,7 +424,8 @@ def _grade_folder(exercise, folder, db, workers, regrade, limits, require_isolat
     try:
         for kind, entry, digest, value in outcomes:
             if kind == "graded":
-                book.record(entry.student, digest, planned.version, value)
+                book.record(entry.student, digest, planned.version, value, planned.attempts[entry.student],
+                            entry.submission)
                 summary.graded += 1
             elif kind == "failed":
                 summary.failed.append((entry.student, value))

@@ -2,10 +2,14 @@
 transaction per submission so that a batch killed at any moment loses nothing but the grade it
 was computing, and grades nothing twice.
 
-Each grade is keyed by exercise, student, the submission's content hash and the checks'
-version (:func:`checks_version`): a rerun skips a student whose row has the same hash and
-version, and regrades a changed file or changed checks. Every grading is also appended to the
-``gradings`` log in the same transaction, which is how "graded exactly once" is checked.
+Each grade is keyed by exercise, student and attempt (on time, or late: see
+:mod:`kit.grading.instructor.deadlines`) and holds the submission's content hash and the
+checks' version (:func:`checks_version`): a rerun skips a student whose row has the same hash
+and version, and regrades a changed file or changed checks. The bytes graded are kept
+(``sources``, by content hash, when they read as source), for the similarity report and for
+the record. Every grading is
+also appended to the ``gradings`` log in the same transaction, which is how "graded exactly
+once" is checked.
 
 Only a kit gradebook is ever written: every gradebook carries the marker ``PRAGMA
 application_id`` = :data:`APPLICATION_ID`, set when the file is created (in the file's header,
@@ -13,10 +17,11 @@ before it switches to WAL mode). An existing ``--db`` is looked at before anythi
 (:func:`inspect`: its first 100 bytes, read as a plain file): an empty file, a file that is not
 SQLite and an SQLite database without the marker are refused in one line and left byte for byte
 as they were (no table, no WAL switch, no ``-wal``/``-shm``/``.lock`` file beside it). A
-gradebook an older kit wrote (no marker, the kit's tables) is recognised read-only
-(``immutable=1``) and gets the marker and the new table when a batch opens it; ``kit gradebook``
-reads it as it is. A new gradebook is built under a temporary name beside it and linked into
-place, so no other program ever sees it half-made (empty).
+gradebook an older kit wrote (no marker, the kit's tables; recognised read-only,
+``immutable=1``), or one of an older :data:`SCHEMA_VERSION`, is migrated in one transaction when
+the kit writes into it (a batch, a roster, an override), and read through a migrated copy in
+memory by ``kit gradebook``, which leaves the file as it is. A new gradebook is built under a
+temporary name beside it and linked into place, so no other program ever sees it half-made.
 
 A batch holds :func:`batch_lock` (``flock`` on ``DB.lock`` beside the gradebook) from its
 planning to its last grade, so two batches on one gradebook grade each submission once: the
@@ -32,7 +37,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime
 import fcntl
 import hashlib
@@ -47,31 +51,63 @@ from pathlib import Path
 
 from kit.errors import CannotWrite, InvalidParameter, KitError, MissingFile, writing
 
-SCHEMA_VERSION = 2  # 2: the application_id marker and the left_out table
+SCHEMA_VERSION = 3
+"""2: the application_id marker and the left_out table. 3: two attempts per student (``late``: the
+on-time grade and the latest late one, with their submission times), the submissions' bytes
+(``sources``), due dates and late policies (``deadlines``), the class ``roster`` and the
+instructor's ``overrides``. An older gradebook is migrated when the kit writes into it
+(:meth:`Gradebook._migrate`, one transaction), and read through a migrated copy in memory when
+it is only read."""
 APPLICATION_ID = 0x4B697447
 """``PRAGMA application_id`` of a kit gradebook ("KitG"; bytes 68-71 of an SQLite file's header)."""
 SQLITE_HEADER = b"SQLite format 3\x00"
 LOCK_SUFFIX = ".lock"
 KIT_TABLES = {"grades", "check_results", "gradings"}
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS grades (
+GRADES = """CREATE TABLE IF NOT EXISTS grades (
     exercise TEXT NOT NULL, student TEXT NOT NULL, content_hash TEXT NOT NULL, checks_version TEXT NOT NULL,
     submission TEXT NOT NULL, score REAL NOT NULL, max_score REAL NOT NULL, problem TEXT NOT NULL,
     isolated INTEGER NOT NULL, seconds REAL NOT NULL, graded_at TEXT NOT NULL, report TEXT NOT NULL,
-    PRIMARY KEY (exercise, student));
-CREATE TABLE IF NOT EXISTS check_results (
+    late INTEGER NOT NULL DEFAULT 0, submitted_at TEXT NOT NULL DEFAULT '', time_source TEXT NOT NULL DEFAULT '',
+    late_because TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (exercise, student, late))"""
+CHECK_RESULTS = """CREATE TABLE IF NOT EXISTS check_results (
     exercise TEXT NOT NULL, student TEXT NOT NULL, position INTEGER NOT NULL, name TEXT NOT NULL,
     score REAL NOT NULL, max_score REAL NOT NULL, visibility TEXT NOT NULL, message TEXT NOT NULL,
-    PRIMARY KEY (exercise, student, name));
+    late INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (exercise, student, late, name))"""
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+{GRADES};
+{CHECK_RESULTS};
 CREATE TABLE IF NOT EXISTS gradings (
     id INTEGER PRIMARY KEY AUTOINCREMENT, exercise TEXT NOT NULL, student TEXT NOT NULL,
-    content_hash TEXT NOT NULL, checks_version TEXT NOT NULL, score REAL NOT NULL, graded_at TEXT NOT NULL);
+    content_hash TEXT NOT NULL, checks_version TEXT NOT NULL, score REAL NOT NULL, graded_at TEXT NOT NULL,
+    late INTEGER NOT NULL DEFAULT 0, submitted_at TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS left_out (
     exercise TEXT NOT NULL, position INTEGER NOT NULL, entry TEXT NOT NULL, noted_at TEXT NOT NULL,
     PRIMARY KEY (exercise, position));
+CREATE TABLE IF NOT EXISTS sources (content_hash TEXT PRIMARY KEY, name TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS deadlines (
+    exercise TEXT PRIMARY KEY, due TEXT NOT NULL, policy TEXT NOT NULL, set_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS roster (
+    position INTEGER NOT NULL, id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL,
+    submission TEXT NOT NULL UNIQUE, section TEXT NOT NULL, login TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS overrides (
+    exercise TEXT NOT NULL, student TEXT NOT NULL, check_name TEXT NOT NULL, points REAL NOT NULL,
+    reason TEXT NOT NULL, made_at TEXT NOT NULL,
+    PRIMARY KEY (exercise, student, check_name));
 """
+# The columns version 2 had, in its order: what a migration copies into the rebuilt tables.
+V2_COLUMNS = {
+    "grades": "exercise, student, content_hash, checks_version, submission, score, max_score, problem, isolated, "
+              "seconds, graded_at, report",
+    "check_results": "exercise, student, position, name, score, max_score, visibility, message",
+}
+
+
+def now_iso() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
 def content_hash(path) -> str:
@@ -94,8 +130,9 @@ def content_hash(path) -> str:
 
 def checks_version(exercise, limits=None) -> str:
     """A hash of what decides a grade besides the submission: the exercise's ``checks.py``, every
-    ``.py`` file of the kit's grading code (``kit/grading``), and the per-call limits (a longer
-    timeout can change a grade). Editing any of them makes a rerun regrade everything.
+    ``.py`` file of the kit's grading code (``kit/grading``, not its ``instructor`` package, which
+    decides no grade), and the per-call limits (a longer timeout can change a grade). Editing any
+    of them makes a rerun regrade everything.
 
     Example:
         >>> checks_version("04") == checks_version("4")          # doctest: +SKIP
@@ -346,15 +383,20 @@ class Gradebook:
 
     Every problem with the file (a missing or unwritable folder, a file that is not SQLite or not
     a gradebook, a lock another program holds past :func:`wait_seconds`) is a one-sentence
-    :class:`kit.errors.KitError`, raised before anything is written (:func:`inspect`). With
-    ``create=False`` (``kit gradebook``) nothing is ever written. Not shared between threads: the
-    batch's main thread alone writes it.
+    :class:`kit.errors.KitError`, raised before anything is written (:func:`inspect`).
+
+    ``create`` (a batch): made when missing, migrated to :data:`SCHEMA_VERSION` if older.
+    ``write`` (default: ``create``; ``kit gradebook --roster``, ``override``): an existing
+    gradebook, migrated if older. Neither (``kit gradebook`` reading): nothing is ever written;
+    an older gradebook is read through a migrated copy in memory. A gradebook of a newer kit is
+    refused in one line. Not shared between threads: the batch's main thread alone writes it.
     """
 
-    def __init__(self, path, create: bool = True):
+    def __init__(self, path, create: bool = True, write: bool | None = None):
         self.path = Path(path)
         self.waited = wait_seconds()
-        if create:
+        write = create if write is None else write
+        if write:
             _check_writable(self.path)
         kind = inspect(self.path)
         if kind == "new":
@@ -367,35 +409,63 @@ class Gradebook:
         except sqlite3.Error as error:
             raise database_error(path, error, self.waited) from None
         try:
-            if create:
-                if kind == "legacy":
-                    self._adopt()
+            tables = self._tables()
+            if not KIT_TABLES <= tables:
+                raise KitError(f"{str(path)!r} is an SQLite file but not a kit gradebook (no grades table). "
+                               f"{NOT_OURS}")
+            version = self._version()
+            if version > SCHEMA_VERSION:
+                raise KitError(f"The gradebook {str(path)!r} was written by a newer kit (gradebook version {version}; "
+                               f"this kit reads up to {SCHEMA_VERSION}). Use that kit, or give another --db.")
+            if write:
+                if kind == "legacy" or version < SCHEMA_VERSION:
+                    self._migrate()
                 # Take the write lock once now: a gradebook another program holds is refused
                 # before the batch grades anything, not after its first submission.
                 self.connection.execute("BEGIN IMMEDIATE")
                 self.connection.execute("ROLLBACK")
-            tables = {row[0] for row in self.connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            elif version < SCHEMA_VERSION:
+                self._read_migrated_copy()
         except sqlite3.Error as error:
             self.connection.close()
             raise database_error(path, error, self.waited) from None
         except BaseException:
             self.connection.close()
             raise
-        if not KIT_TABLES <= tables:
-            self.connection.close()
-            raise KitError(f"{str(path)!r} is an SQLite file but not a kit gradebook (no grades table). {NOT_OURS}")
-        self.has_left_out = "left_out" in tables
 
-    def _adopt(self) -> None:
-        """Give a gradebook an older kit wrote the marker and the new table (one transaction),
-        and checkpoint so that the marker is in the file's header."""
-        with self._transaction():
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    self.connection.execute(statement)
-            self.connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            self.connection.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+    def _tables(self) -> set:
+        return {row[0] for row in self.connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+    def _version(self) -> int:
+        if "meta" not in self._tables():
+            return 1
+        row = self.connection.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        try:
+            return int(row[0]) if row else 1
+        except ValueError:
+            return 1
+
+    def _migrate(self) -> None:
+        """Bring a gradebook an older kit wrote to :data:`SCHEMA_VERSION` in one transaction (a
+        crash leaves it as it was): the marker, the tables added since, and ``grades`` and
+        ``check_results`` rebuilt with the ``late`` column in their keys (every grade so far is
+        the on-time one); then checkpoint, so that the marker is in the file's header."""
+        with self.transaction():
+            if self._version() < SCHEMA_VERSION:  # another program may have migrated it meanwhile
+                _migrate_tables(self.connection)
+                self.connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                self.connection.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    def _read_migrated_copy(self) -> None:
+        """Read an older gradebook as this kit's: copy it into memory and migrate the copy; the
+        file itself is not written."""
+        memory = sqlite3.connect(":memory:", isolation_level=None)
+        self.connection.backup(memory)
+        self.connection.close()
+        self.connection = memory
+        with self.transaction():
+            _migrate_tables(memory)
 
     def close(self) -> None:
         self.connection.close()
@@ -406,34 +476,77 @@ class Gradebook:
     def __exit__(self, *exc):
         self.close()
 
-    def is_done(self, exercise: str, student: str, content: str, version: str) -> bool:
-        """Whether the student's grade for this exact content and checks' version is recorded."""
-        row = self.connection.execute("SELECT content_hash, checks_version FROM grades WHERE exercise=? AND student=?",
-                                      (exercise, student)).fetchone()
-        return row == (content, version)
+    def recorded(self, exercise: str, student: str) -> dict:
+        """The student's recorded attempts: ``{late (bool): row}``, each row a dict of
+        ``content_hash, checks_version, graded_at, submitted_at, time_source, late_because``."""
+        rows = self.connection.execute(
+            "SELECT late, content_hash, checks_version, graded_at, submitted_at, time_source, late_because "
+            "FROM grades WHERE exercise=? AND student=?", (exercise, student))
+        names = ("content_hash", "checks_version", "graded_at", "submitted_at", "time_source", "late_because")
+        return {bool(row[0]): dict(zip(names, row[1:])) for row in rows}
 
-    def record(self, student: str, content: str, version: str, result) -> None:
-        """Store ``result`` (a GradeResult) as the student's grade, replacing an older one, and log
-        the grading: one transaction, so either all of it is in the file or none of it."""
-        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-        exercise = result.exercise
-        with self._transaction():
-            self.connection.execute("DELETE FROM check_results WHERE exercise=? AND student=?", (exercise, student))
+    def is_done(self, exercise: str, student: str, content: str, version: str, late: bool = False) -> bool:
+        """Whether the student's grade (on time, or ``late``) for this exact content and checks' version is recorded."""
+        row = self.recorded(exercise, student).get(bool(late))
+        return row is not None and (row["content_hash"], row["checks_version"]) == (content, version)
+
+    def record(self, student: str, content: str, version: str, result, attempt=None, source=None) -> None:
+        """Store ``result`` (a GradeResult) as the student's grade for ``attempt`` (a
+        :class:`kit.grading.instructor.deadlines.Attempt`; default: on time, time unknown),
+        replacing an older grade of that attempt only, keep ``source`` (the Submission graded, by
+        its content hash, when it reads as source) and log the grading: one transaction, so either
+        all of it is in the file or none of it."""
+        from kit.grading.instructor.deadlines import Attempt
+
+        attempt = attempt if attempt is not None else Attempt()
+        now, exercise, late = now_iso(), result.exercise, int(attempt.late)
+        with self.transaction():
+            self.connection.execute("DELETE FROM check_results WHERE exercise=? AND student=? AND late=?",
+                                    (exercise, student, late))
             self.connection.execute(
-                "INSERT OR REPLACE INTO grades VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO grades (exercise, student, content_hash, checks_version, submission, score, "
+                "max_score, problem, isolated, seconds, graded_at, report, late, submitted_at, time_source, "
+                "late_because) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (exercise, student, content, version, result.submission, result.score, result.max_score,
                  result.problem, int(result.isolated), round(result.seconds, 3), now,
-                 json.dumps(result.as_dict(timings=True))))
+                 json.dumps(result.as_dict(timings=True)), late, attempt.submitted_at, attempt.time_source,
+                 attempt.late_because))
             self.connection.executemany(
-                "INSERT INTO check_results VALUES (?,?,?,?,?,?,?,?)",
-                [(exercise, student, i, c.name, c.score, c.max_score, c.visibility, c.message)
+                "INSERT INTO check_results (exercise, student, position, name, score, max_score, visibility, message, "
+                "late) VALUES (?,?,?,?,?,?,?,?,?)",
+                [(exercise, student, i, c.name, c.score, c.max_score, c.visibility, c.message, late)
                  for i, c in enumerate(result.checks)])
             self.connection.execute(
-                "INSERT INTO gradings (exercise, student, content_hash, checks_version, score, graded_at) "
-                "VALUES (?,?,?,?,?,?)", (exercise, student, content, version, result.score, now))
+                "INSERT INTO gradings (exercise, student, content_hash, checks_version, score, graded_at, late, "
+                "submitted_at) VALUES (?,?,?,?,?,?,?,?)",
+                (exercise, student, content, version, result.score, now, late, attempt.submitted_at))
+            if source is not None:
+                self._keep_source(content, source)
+
+    def keep_sources(self, kept: list) -> None:
+        """Keep the bytes of submissions graded before the gradebook kept them: ``[(content hash,
+        Submission), …]``; those it holds already are left alone. One transaction."""
+        with self.transaction():
+            for content, source in kept:
+                self._keep_source(content, source)
+
+    def _keep_source(self, content: str, source) -> None:
+        """Keep a submission's bytes when they read as source (UTF-8 Python, a notebook): a file
+        that does not (graded 0 for it) has nothing to compare, and its bytes are not echoed."""
+        from kit.grading.submission import SubmissionError, source_of
+
+        try:
+            source_of(source)
+        except SubmissionError:
+            return
+        self.connection.execute("INSERT OR IGNORE INTO sources VALUES (?,?,?)", (content, source.name, source.data))
+
+    def source(self, content: str):
+        """``(file name, bytes)`` of the submission with this content hash, or None."""
+        return self.connection.execute("SELECT name, data FROM sources WHERE content_hash=?", (content,)).fetchone()
 
     @contextlib.contextmanager
-    def _transaction(self):
+    def transaction(self):
         """One write transaction: all of the block's statements are in the file, or none; SQLite's
         refusal is a one-line KitError."""
         with writing(self.path, "the gradebook"):
@@ -459,33 +572,29 @@ class Gradebook:
         replacing what an earlier batch of it left out; one transaction."""
         if not isinstance(entries, (list, tuple)) or not all(isinstance(e, str) for e in entries):
             raise TypeError(f"entries must be a list of str (one line per entry left out). Got {entries!r} instead.")
-        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-        with self._transaction():
+        now = now_iso()
+        with self.transaction():
             self.connection.execute("DELETE FROM left_out WHERE exercise=?", (exercise,))
             self.connection.executemany("INSERT INTO left_out VALUES (?,?,?,?)",
                                         [(exercise, i, line, now) for i, line in enumerate(entries)])
 
     def left_out(self, exercise: str) -> list[str]:
-        """What the last batch of ``exercise`` left out, one line each ([] for a gradebook an older
-        kit wrote and no batch has opened since)."""
-        if not self.has_left_out:
-            return []
+        """What the last batch of ``exercise`` left out, one line each."""
         return [row[0] for row in self.connection.execute(
             "SELECT entry FROM left_out WHERE exercise=? ORDER BY position", (exercise,))]
 
     def exercises(self) -> list[str]:
-        """The exercises with a grade or with entries left out, in order."""
-        query = "SELECT exercise FROM grades"
-        if self.has_left_out:
-            query += " UNION SELECT exercise FROM left_out"
+        """The exercises with a grade, entries left out or a due date, in order."""
+        query = "SELECT exercise FROM grades UNION SELECT exercise FROM left_out UNION SELECT exercise FROM deadlines"
         return sorted({row[0] for row in self.connection.execute(query)})
 
-    def totals(self, exercise: str | None = None) -> list[tuple]:
-        """``(exercise, student, score, max_score, problem)`` per graded student, by exercise then student."""
-        query = "SELECT exercise, student, score, max_score, problem FROM grades"
-        arguments = ()
+    def totals(self, exercise: str | None = None, late: bool = False) -> list[tuple]:
+        """``(exercise, student, score, max_score, problem)`` per student with an on-time (or
+        ``late``) grade, by exercise then student: the autograder's totals, before overrides and
+        the late policy (:mod:`kit.grading.instructor.standing` applies those)."""
+        query, arguments = "SELECT exercise, student, score, max_score, problem FROM grades WHERE late=?", [int(late)]
         if exercise is not None:
-            query, arguments = query + " WHERE exercise=?", (exercise,)
+            query, arguments = query + " AND exercise=?", arguments + [exercise]
         return list(self.connection.execute(query + " ORDER BY exercise, student", arguments))
 
     def check_names(self, exercise: str) -> list[str]:
@@ -494,38 +603,35 @@ class Gradebook:
                                        "ORDER BY MIN(position), name", (exercise,))
         return [name for name, _ in rows]
 
-    def check_scores(self, exercise: str) -> dict:
-        """``{(student, check): (score, max_score)}`` for one exercise."""
-        rows = self.connection.execute("SELECT student, name, score, max_score FROM check_results WHERE exercise=?",
-                                       (exercise,))
+    def check_scores(self, exercise: str, late: bool = False) -> dict:
+        """``{(student, check): (score, max_score)}`` for one exercise's on-time (or ``late``) grades."""
+        rows = self.connection.execute("SELECT student, name, score, max_score FROM check_results WHERE exercise=? "
+                                       "AND late=?", (exercise, int(late)))
         return {(student, name): (score, maximum) for student, name, score, maximum in rows}
 
     def failing(self, exercise: str) -> list[tuple]:
-        """``(check, students failing it, students graded, max points)`` per check, most failed first."""
+        """``(check, students failing it, students graded, max points)`` per check, most failed
+        first, each student's latest attempt counted (the late one where there is one)."""
         rows = self.connection.execute(
-            "SELECT name, SUM(score < max_score), COUNT(*), MAX(max_score), MIN(position) FROM check_results "
-            "WHERE exercise=? GROUP BY name ORDER BY SUM(score < max_score) DESC, MIN(position)", (exercise,))
+            "SELECT name, SUM(score < max_score), COUNT(*), MAX(max_score), MIN(position) FROM check_results AS c "
+            "WHERE exercise=? AND late=(SELECT MAX(late) FROM grades AS g WHERE g.exercise=c.exercise "
+            "AND g.student=c.student) GROUP BY name ORDER BY SUM(score < max_score) DESC, MIN(position)", (exercise,))
         return [(name, failed, count, points) for name, failed, count, points, _ in rows]
 
-    def write_csv(self, path) -> int:
-        """One row per exercise and student: total, maximum, the problem (if the file could not be
-        read or imported) and each check's points; returns the number of rows. UTF-8 with a BOM so
-        that a spreadsheet opens accents correctly."""
-        exercises = self.exercises()
-        columns = [(exercise, name) for exercise in exercises for name in self.check_names(exercise)]
-        prefix = len(exercises) > 1  # several exercises: name each check column by its exercise
-        header = ["exercise", "student", "score", "max_score", "problem"] + [
-            f"{exercise}:{name}" if prefix else name for exercise, name in columns]
-        scores = {exercise: self.check_scores(exercise) for exercise in exercises}
-        rows = self.totals()
-        with writing(path, "the CSV"):
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "w", newline="", encoding="utf-8-sig") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(header)
-                for exercise, student, score, maximum, problem in rows:
-                    cells = [scores[exercise].get((student, name), (None, None))[0] if e == exercise else None
-                             for e, name in columns]
-                    writer.writerow([exercise, student, f"{score:g}", f"{maximum:g}", " ".join(problem.split())]
-                                    + ["" if c is None else f"{c:g}" for c in cells])
-        return len(rows)
+
+def _migrate_tables(connection) -> None:
+    """The statements of a migration to :data:`SCHEMA_VERSION`, inside the caller's transaction."""
+    for table, statement in (("grades", GRADES), ("check_results", CHECK_RESULTS)):
+        columns = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        if "late" not in columns:
+            connection.execute(f"ALTER TABLE {table} RENAME TO {table}_v2")
+            connection.execute(statement)
+            connection.execute(f"INSERT INTO {table} ({V2_COLUMNS[table]}) SELECT {V2_COLUMNS[table]} FROM {table}_v2")
+            connection.execute(f"DROP TABLE {table}_v2")
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(gradings)")}
+    for column in ("late INTEGER NOT NULL DEFAULT 0", "submitted_at TEXT NOT NULL DEFAULT ''"):
+        if column.split()[0] not in columns:
+            connection.execute(f"ALTER TABLE gradings ADD COLUMN {column}")
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            connection.execute(statement)

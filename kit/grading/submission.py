@@ -76,11 +76,14 @@ class Unreadable(SubmissionError):
 @dataclasses.dataclass(frozen=True)
 class Submission:
     """A submission's bytes as read by :func:`read_submission` or :meth:`Folder.read`: ``name``
-    (the file's name, e.g. ``alice.py``), ``data`` and ``path`` (where it was read, for reports)."""
+    (the file's name, e.g. ``alice.py``), ``data``, ``path`` (where it was read, for reports) and
+    ``modified`` (the file's modification time, seconds since the epoch, read from the descriptor
+    the bytes came from; None when not read from a file)."""
 
     name: str
     data: bytes = dataclasses.field(repr=False)
     path: str
+    modified: float | None = dataclasses.field(default=None, compare=False)
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not isinstance(self.data, bytes) or not isinstance(self.path, str):
@@ -139,9 +142,9 @@ class _Refusal:
         return refused
 
 
-def _read_at(folder_fd: int, name: str, shown: str) -> bytes:
-    """The bytes of the regular file ``name`` in the folder open as ``folder_fd`` (see the module
-    docstring for what is refused); :class:`Unreadable` otherwise."""
+def _read_at(folder_fd: int, name: str, shown: str) -> tuple[bytes, float]:
+    """The bytes and modification time of the regular file ``name`` in the folder open as
+    ``folder_fd`` (see the module docstring for what is refused); :class:`Unreadable` otherwise."""
     refusal = _Refusal(shown)
     try:
         before = os.stat(name, dir_fd=folder_fd, follow_symlinks=False)
@@ -173,7 +176,7 @@ def _read_at(folder_fd: int, name: str, shown: str) -> bytes:
             total += len(chunk)
             if total > MAX_BYTES:  # it grew after fstat
                 raise refusal.why(f"it is more than {MAX_BYTES} bytes; submissions are limited to {MAX_BYTES}")
-        return b"".join(chunks)
+        return b"".join(chunks), info.st_mtime
     except OSError as error:
         raise refusal.error(error) from None
     finally:
@@ -265,7 +268,8 @@ class Folder:
         """The regular file ``name`` in this folder as a :class:`Submission` (:class:`Unreadable`
         with the reason otherwise); ``shown`` names it in messages (default: ``name``)."""
         shown = shown if shown is not None else name
-        return Submission(name, _read_at(self.fd, name, shown), str(self.path / name))
+        data, modified = _read_at(self.fd, name, shown)
+        return Submission(name, data, str(self.path / name), modified)
 
 
 def read_submission(path) -> Submission:
@@ -292,7 +296,8 @@ def read_submission(path) -> Submission:
     except OSError as error:
         raise _Refusal(path.name).error(error) from None
     try:
-        return Submission(path.name, _read_at(parent, path.name, path.name), str(path))
+        data, modified = _read_at(parent, path.name, path.name)
+        return Submission(path.name, data, str(path), modified)
     finally:
         os.close(parent)
 

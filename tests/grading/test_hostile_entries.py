@@ -363,12 +363,13 @@ def test_a_file_that_is_no_kit_gradebook_is_refused_and_left_byte_for_byte(tmp_p
 
 def test_a_gradebook_an_older_kit_wrote_is_read_then_adopted(tmp_path, capsys):
     from kit.cli import main
-    from kit.grading.gradebook import APPLICATION_ID, SCHEMA, Gradebook
+    from kit.grading.gradebook import APPLICATION_ID, Gradebook
+    from tests.grading.test_gradebook_instructor import SCHEMA_V2
 
     db = tmp_path / "old.sqlite"
     connection = sqlite3.connect(db, isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
-    connection.executescript(SCHEMA.split("CREATE TABLE IF NOT EXISTS left_out")[0])  # the version 1 schema
+    connection.executescript(SCHEMA_V2.split("CREATE TABLE left_out")[0])  # the version 1 schema
     connection.execute("INSERT INTO meta VALUES ('schema', '1')")
     connection.execute("INSERT INTO grades VALUES ('04-derivatives', 'alice', 'h', 'v', 'alice.py', 100, 100, '', 1, "
                        "0.5, '2026-01-01T00:00:00+00:00', '{}')")
