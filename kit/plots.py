@@ -24,17 +24,19 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
 
+from kit import style  # noqa: E402
 from kit.datasets import DATASET  # noqa: E402
 from kit.errors import (COUNT, FLAG, MODEL, PATH, InstanceOf, Interval, InvalidParameter, ListOf, Options,  # noqa: E402
                         check, figure_file, invalid, validate_params, writing)
 
-PLAYGROUND_NEGATIVE = "#f59322"  # orange, output −1
-PLAYGROUND_NEUTRAL = "#e8eaeb"  # near-white, output 0
-PLAYGROUND_POSITIVE = "#0877bd"  # blue, output +1
+from kit.style import PLAYGROUND_NEGATIVE, PLAYGROUND_NEUTRAL, PLAYGROUND_POSITIVE  # noqa: E402,F401  (re-exported)
+
 PLAYGROUND_EXTENT = 6.0  # the Playground draws [−6, 6]²
 
 PLAYGROUND_CMAP = LinearSegmentedColormap.from_list(
     "playground", [PLAYGROUND_NEGATIVE, PLAYGROUND_NEUTRAL, PLAYGROUND_POSITIVE])
+BOUNDARY_COLOUR = "#%02x%02x%02x" % style.NAMED["boundary"]
+_TEXT = "#%02x%02x%02x" % style.NAMED["text"]
 
 
 OUTPUT = [PATH, None]
@@ -71,7 +73,8 @@ def _panels(panels, owner: str) -> list:
                         InstanceOf(str, "an activation name")], derivative=FLAG, columns=COLUMNS, path=OUTPUT)
 def activation_curves(names: Sequence[str] = ("sigmoid", "tanh", "relu"), x_range=(-5.0, 5.0),
                       derivative: bool = True, columns: int | None = None, path=None):
-    """Each activation (solid) with its derivative (dashed), one panel per activation.
+    """Each activation (solid, in its colour: ``kit.style.ACTIVATION_COLOURS``) with its derivative
+    (grey, dashed), one panel per activation.
 
     Args:
         names: catalogue names (``kit activations`` lists them); elementwise ones only.
@@ -100,11 +103,11 @@ def activation_curves(names: Sequence[str] = ("sigmoid", "tanh", "relu"), x_rang
     for ax, entry in zip(axes.flat, entries):
         ax.axhline(0, color="0.8", lw=0.8)
         ax.axvline(0, color="0.8", lw=0.8)
-        ax.plot(x, activations.evaluate(entry, x.astype(np.float32)), color=PLAYGROUND_POSITIVE, lw=2,
-                label="f(x)")
+        ax.plot(x, activations.evaluate(entry, x.astype(np.float32)), color=style.activation_colour(entry.name),
+                lw=2, label="f(x)")
         if derivative:
-            ax.plot(x, activations.derivative(entry, x.astype(np.float32)), color=PLAYGROUND_NEGATIVE, lw=1.6,
-                    ls="--", label="f′(x)")
+            ax.plot(x, activations.derivative(entry, x.astype(np.float32)), color=_TEXT, lw=1.4, ls="--",
+                    label="f′(x)")
         ax.set_title(f"{entry.name}: {entry.formula}", fontsize=10)
         ax.set_xlim(low, high)
         _clip_y(ax, entry, low, high)
@@ -204,14 +207,15 @@ def decision_grid(model, feature_names: Sequence[str] = ("x1", "x2"), resolution
     return values.reshape(int(resolution), int(resolution))
 
 
-HEATMAP_LEVELS = 255
-"""Shades of the Playground's colour scale in heat-map images: an odd count, so output 0 has its
-own shade (the neutral colour), and few enough to fit an 8-bit palette beside white."""
+HEATMAP_LEVELS = style.SHADES
+"""Shades of the Playground's colour scale in heat-map images (``kit.style.SHADES``: odd, so output
+0 has its own shade, the neutral colour)."""
 
 
 def heatmap_palette() -> np.ndarray:
-    """The ``HEATMAP_LEVELS`` colours (uint8, levels×3) from output −1 (orange) to +1 (blue)."""
-    return (PLAYGROUND_CMAP(np.linspace(0.0, 1.0, HEATMAP_LEVELS))[:, :3] * 255).round().astype(np.uint8)
+    """The ``HEATMAP_LEVELS`` colours (uint8, levels×3) from output −1 (orange) to +1 (blue): the
+    first entries of ``kit.style.palette()``, which every TensorBoard picture of the kit indexes."""
+    return style.palette()[:HEATMAP_LEVELS]
 
 
 def heatmap_indices(values: np.ndarray) -> np.ndarray:
@@ -219,8 +223,7 @@ def heatmap_indices(values: np.ndarray) -> np.ndarray:
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 2:
         raise invalid("values", "kit.plots.heatmap_indices", "a 2-D array", got=f"an array of shape {values.shape}")
-    scaled = (np.clip(np.nan_to_num(values), -1.0, 1.0) + 1.0) * ((HEATMAP_LEVELS - 1) / 2)
-    return np.rint(scaled).astype(np.uint8)
+    return style.shade_indices(values)
 
 
 def heatmap_rgb(values: np.ndarray) -> np.ndarray:
@@ -235,7 +238,9 @@ def heatmap_rgb(values: np.ndarray) -> np.ndarray:
                  path=OUTPUT)
 def decision_boundary(model, data, ax=None, title: str | None = None, resolution: int = 100,
                       show_test: bool = False, discretize: bool = False, path=None):
-    """The Playground's picture: the output as an orange-white-blue heat map with the points.
+    """The Playground's picture: the output as an orange-white-blue heat map with the points, and
+    the decision boundary (where the output changes sign) as a dark line, so that a linear
+    network whose outputs all sit near 0 (a pale picture) still shows its straight line.
 
     Training points are drawn with white edges; with ``show_test`` the test points too, with
     black edges (the Playground's "Show test data", off by default there and here).
@@ -264,6 +269,9 @@ def decision_boundary(model, data, ax=None, title: str | None = None, resolution
     extent = PLAYGROUND_EXTENT
     ax.imshow(values, extent=(-extent, extent, -extent, extent), cmap=PLAYGROUND_CMAP, vmin=-1, vmax=1,
               interpolation="nearest" if discretize else "bilinear")
+    if values.min() < 0 <= values.max():  # the boundary line itself: visible even when every output is near 0
+        axis = np.linspace(-extent, extent, values.shape[0])
+        ax.contour(axis, axis[::-1], values, levels=[0.0], colors=BOUNDARY_COLOUR, linewidths=1.2)
     threshold = 0.5 if data.labels == "01" else 0.0  # the positive class: +1, or 1 for 0/1 labels
     sets = [(train_points, data.y_train, "white")] + ([(test_points, data.y_test, "black")] if show_test else [])
     for points, labels, edge in sets:
@@ -439,9 +447,26 @@ def _require_series(series, owner):
         raise invalid("series", owner, SERIES.description, series)
 
 
+def run_styles(labels) -> dict:
+    """``{label: kit.style.RunStyle}`` for lines standing for runs: the colour of the activation a
+    label names and the dash of its data set (``kit.style.parse_run``: ``"relu-spiral"``, ``"10 ×
+    sigmoid"``), as TensorBoard's pictures draw those runs; labels naming no activation take the
+    ``kit.style.UNKNOWN_COLOURS`` in turn."""
+    styles, unknown = {}, 0
+    for label in labels:
+        activation, dataset = style.parse_run(label)
+        styles[label] = style.run_style(activation, dataset, fallback=unknown)
+        unknown += activation is None
+    return styles
+
+
 @validate_params(series=SERIES, title=TITLE, path=OUTPUT)
 def gradient_flow(series: dict, title: str = "Gradient flow: kernel-gradient L2 norm per layer", path=None):
-    """Gradient norm per layer (log scale), one line per network: vanishing gradients at a glance.
+    """Gradient norm per layer, one line per network, on the log axis every gradient-flow picture
+    of the kit uses (``kit.style.GRADIENT_DECADES``: 1e-10 to 1e2), so figures compare side by side:
+    vanishing gradients at a glance. Lines are coloured by the activation their label names and
+    dashed by its data set (:func:`run_styles`); a norm beyond the axis is drawn on its edge as a
+    triangle pointing out, a norm of exactly 0 as a cross on the floor.
 
     Args:
         series: ``{"deep sigmoid": {"hidden_1": 1e-9, …, "output": 0.1}, "deep ReLU": {…}}``, as
@@ -450,17 +475,24 @@ def gradient_flow(series: dict, title: str = "Gradient flow: kernel-gradient L2 
         path: save the figure there as PNG.
     """
     _require_series(series, "kit.plots.gradient_flow")
-    fig, ax = plt.subplots(figsize=(7.5, 3.6))
-    colours = [PLAYGROUND_NEGATIVE, PLAYGROUND_POSITIVE, "0.35", "#6a3d9a"]
-    for index, (label, norms) in enumerate(series.items()):
-        values = np.maximum(np.array(list(norms.values()), dtype=np.float64), 1e-30)
-        ax.semilogy(range(1, len(values) + 1), values, marker="o", lw=2, color=colours[index % len(colours)],
-                    label=label)
-        ax.set_xticks(range(1, len(values) + 1), [name.replace("hidden_", "h") for name in norms], fontsize=8)
+    low, high = (10.0 ** decade for decade in style.GRADIENT_DECADES)
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    for label, line in run_styles(series).items():
+        norms = series[label]
+        values = np.array(list(norms.values()), dtype=np.float64)
+        drawn = np.clip(values, low, high)
+        positions = np.arange(1, len(values) + 1)
+        ax.semilogy(positions, drawn, lw=2, color=line.colour, ls=line.matplotlib_dash(), label=label)
+        inside = (values >= low) & (values <= high)
+        ax.plot(positions[inside], drawn[inside], "o", color=line.colour, ms=5)
+        for outside, marker in ((values > high, "^"), ((values < low) & (values > 0), "v"), (values <= 0, "x")):
+            ax.plot(positions[outside], drawn[outside], marker, color=line.colour, ms=8, mew=2, clip_on=False)
+        ax.set_xticks(positions, [name.replace("hidden_", "h") for name in norms], fontsize=8)
+    ax.set_ylim(low, high)
     ax.set_xlabel("layer (input side → output side)")
-    ax.set_ylabel("‖∂loss/∂kernel‖₂")
+    ax.set_ylabel("‖∂loss/∂kernel‖₂ (log, fixed axis)")
     ax.set_title(title, fontsize=10)
-    ax.grid(alpha=0.25, which="both")
+    ax.grid(alpha=0.25, which="major")
     ax.legend(frameon=False, fontsize=9)
     fig.tight_layout()
     return _finish(fig, path)
@@ -468,7 +500,8 @@ def gradient_flow(series: dict, title: str = "Gradient flow: kernel-gradient L2 
 
 @validate_params(series=SERIES, title=TITLE, path=OUTPUT)
 def dead_units(series: dict, title: str = "Dead ReLU units per hidden layer", path=None):
-    """Share of dead units per hidden layer, grouped bars, one colour per network.
+    """Share of dead units per hidden layer, grouped bars, one bar colour per activation and one
+    edge dash per data set, as the labels name them (:func:`run_styles`).
 
     Args:
         series: ``{"before the fix": {"hidden_1": 0.5, …}, "after the fix": {…}}``, as
@@ -478,11 +511,12 @@ def dead_units(series: dict, title: str = "Dead ReLU units per hidden layer", pa
     """
     _require_series(series, "kit.plots.dead_units")
     fig, ax = plt.subplots(figsize=(7.5, 3.4))
-    colours = [PLAYGROUND_NEGATIVE, PLAYGROUND_POSITIVE, "0.35"]
     width = 0.8 / len(series)
-    for index, (label, fractions) in enumerate(series.items()):
+    for index, (label, line) in enumerate(run_styles(series).items()):
+        fractions = series[label]
         positions = np.arange(len(fractions)) + (index - (len(series) - 1) / 2) * width
-        ax.bar(positions, list(fractions.values()), width=width, color=colours[index % len(colours)], label=label)
+        ax.bar(positions, list(fractions.values()), width=width, color=line.colour, edgecolor=_TEXT,
+               linestyle=line.matplotlib_dash(), linewidth=1.2, label=label)
         ax.set_xticks(np.arange(len(fractions)), list(fractions), fontsize=8)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("share of units")

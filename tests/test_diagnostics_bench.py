@@ -14,17 +14,16 @@ CONDITIONS = {"trainer", "trainer_diagnostics_default", "trainer_diagnostics_eve
 
 def _kit_caches():
     """Sizes of the module-level caches the cold mode must clear."""
-    from kit import diagnostics
-    from kit.tensorboard import callback, dashboards, drawing, events, views
+    from kit import diagnostics, style
+    from kit.tensorboard import callback, dashboards, drawing, events, gradient_flow, views
     from kit.training import compiled
 
     return {"compiled trainer": compiled.cache_info()["functions"], "probe programs": len(diagnostics._CHAIN_PROGRAMS),
             "activation curves": len(callback._CURVES), "plane grids": len(callback._PLANES),
-            "palette": callback._palette.cache_info().currsize, "layout": dashboards._layout.cache_info().currsize,
+            "palette": style.palette.cache_info().currsize, "layout": dashboards._layout.cache_info().currsize,
             "network painters": views._painter.cache_info().currsize,
-            "network palette": views.palette.cache_info().currsize,
             "image metadata": events._image_metadata.cache_info().currsize,
-            "picture palette": drawing.palette.cache_info().currsize, "label text": drawing._text.cache_info().currsize}
+            "runs side by side": len(gradient_flow._FOLDERS), "label text": drawing._text.cache_info().currsize}
 
 
 @pytest.mark.slow

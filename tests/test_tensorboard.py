@@ -17,7 +17,7 @@ import pytest
 from tensorboard.backend.event_processing import plugin_event_accumulator as pea
 from tensorboard.util import tensor_util
 
-from kit import builders, datasets
+from kit import builders, datasets, style
 from kit.cli import main
 from kit.tensorboard import Diagnostics, server
 
@@ -114,7 +114,7 @@ def test_the_values_mean_what_they_say(runs):
         assert first[step] <= 1e-2 * last[step]
 
     image = sigmoid.Tensors("decision_boundary")[0].tensor_proto.string_val
-    assert image[0] == b"200" and image[1] == b"200" and image[2].startswith(b"\x89PNG")
+    assert image[0] == b"200" and image[1] == b"234" and image[2].startswith(b"\x89PNG")  # the plane, its caption
 
 
 @pytest.mark.slow
@@ -383,17 +383,79 @@ def test_the_decision_boundary_picture_is_the_models_output(tmp_path):
     assert sorted(images) == [0, 4]  # images_every = 2 × every, and the last epoch
     width, height, png = images[4]
     picture = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
-    assert (width, height) == (b"200", b"200") and picture.shape == (200, 200, 3)
-    expected = plots.heatmap_rgb(plots.decision_grid(model, data.feature_names, 100))
-    expected = np.repeat(np.repeat(expected, 2, 0), 2, 1)
+    assert (width, height) == (b"200", b"234") and picture.shape == (234, 200, 3)  # the plane, then its caption
+    grid = plots.decision_grid(model, data.feature_names, 100)
+    expected = np.repeat(np.repeat(plots.heatmap_rgb(grid), 2, 0), 2, 1)
+    boundary = np.repeat(np.repeat(style.sign_boundary(grid), 2, 0), 2, 1)
+    plane = picture[:200]
     rows, columns, _ = callback_module._plane(data)[1]
-    free = np.ones((200, 200), bool)
+    free = ~boundary
     free[rows, columns] = False  # the training points drawn over the heat map
-    difference = np.abs(picture.astype(int) - expected.astype(int)).max(axis=2)[free]
+    # The boundary line: dark, where Keras's own output changes sign (round-off may move it one grid point).
+    assert boundary.any()
+    line = (plane == style.palette()[style.BOUNDARY]).all(axis=2)
+    line[rows, columns] = False
+    near = np.zeros_like(boundary)
+    for shift in (-2, 0, 2):
+        near |= np.roll(boundary, shift, 0) | np.roll(boundary, shift, 1)
+    assert line[~near].sum() == 0 and (line & boundary).sum() > 0.9 * (boundary & free).sum()
+    difference = np.abs(plane.astype(int) - expected.astype(int)).max(axis=2)[free & ~near]
     # The same colour everywhere, but for neighbouring shades where XLA's and Keras's float32
     # round-off fall on either side of a shade boundary.
     assert (difference == 0).mean() > 0.99 and difference.max() <= 3
     assert free.mean() < 0.9  # and the points are there
+
+
+def _boundary_picture(logdir):
+    import io
+
+    from PIL import Image
+
+    run = _reader(logdir)
+    png = run.Tensors("decision_boundary")[-1].tensor_proto.string_val[2]
+    return np.asarray(Image.open(io.BytesIO(png)))  # palette indices
+
+
+def test_a_linear_networks_boundary_shows_even_when_every_output_is_near_zero(tmp_path):
+    """The complaint: a linear run's picture is a pale plane (outputs near 0). Its boundary line is
+    drawn dark anyway, as long as the output changes sign in view, and the caption gives the range."""
+    from kit.training import train
+
+    data = datasets.playground("circle", seed=0)
+    model = builders.build_mlp(2, [3], "linear", seed=0)
+    hidden, output = builders.dense_layers(model)  # output tanh(0.005·x1 + 0.003·x2): within ±0.05 on [-6, 6]²
+    hidden.kernel.assign(np.array([[0.1, 0, 0], [0, 0.1, 0]], np.float32))
+    output.kernel.assign(np.array([[0.05], [0.03], [0.0]], np.float32))
+    for layer in (hidden, output):
+        layer.bias.assign(np.zeros_like(layer.bias))
+    train(model, data, epochs=1, learning_rate=1e-6, verbose=0, callbacks=[Diagnostics(tmp_path, probe=data)])
+    from kit import plots
+
+    grid = plots.decision_grid(model, data.feature_names, 100)
+    assert np.abs(grid).max() < 0.1 and grid.min() < 0 < grid.max()  # pale, and the sign changes
+    pixels = _boundary_picture(tmp_path)
+    plane = pixels[:200]
+    line = plane == style.BOUNDARY
+    assert line.sum() >= 2 * 200  # a 2-pixel line across the 200-pixel square, at least
+    # Without the line, no pixel of the plane would be darker than a pale shade: the line is the contrast.
+    from kit.tensorboard import callback as callback_module
+
+    heat = plane < style.SHADES
+    rows, columns, _ = callback_module._plane(data)[1]
+    heat[rows, columns] = False  # the training points, drawn in the scale's two ends
+    shades = plane[heat]
+    assert np.abs(shades.astype(int) - (style.SHADES - 1) // 2).max() < 0.1 * (style.SHADES - 1) / 2 + 2
+    assert (pixels[200:] == style.TEXT).any()  # the caption
+
+
+def test_no_boundary_line_where_the_output_keeps_one_sign(tmp_path):
+    from kit.training import train
+
+    data = datasets.playground("circle", seed=0)
+    model = builders.build_mlp(2, [3], "linear", seed=0)
+    model.get_layer("output").bias.assign(np.array([5.0], np.float32))  # positive everywhere in view
+    train(model, data, epochs=1, learning_rate=1e-6, verbose=0, callbacks=[Diagnostics(tmp_path, probe=data)])
+    assert not (_boundary_picture(tmp_path)[:200] == style.BOUNDARY).any()
 
 
 # -- Gradient flow, cadence, activation-curve labels -------------------------------------------------
@@ -432,33 +494,101 @@ def test_the_gradient_flow_picture_shows_vanishing_gradients_in_the_deep_sigmoid
     for name in ("deep-sigmoid", "deep-relu"):
         norms, pictures = _gradient_flow_run(tmp_path, name)
         assert sorted(pictures) == [0, 2, 4]
+        own = style.run_style("sigmoid" if "sigmoid" in name else "relu", "circle")
         for step, by_layer in norms.items():
-            # The picture plots these norms: a dot of the line's colour where each one lands.
+            # The picture plots these norms: a dot of the run's colour where each one lands.
             columns, rows = gradient_flow.positions(by_layer)
-            assert (pictures[step][rows, columns] == gradient_flow.LINE).all(), (name, step)
+            assert (pictures[step][rows, columns] == own.index).all(), (name, step)
         spans[name] = [np.log10(by_layer["output"] / by_layer["hidden_1"]) for by_layer in norms.values()]
     assert min(spans["deep-sigmoid"]) >= 3, spans
     assert max(abs(span) for span in spans["deep-relu"]) < 3, spans
 
 
-def test_the_gradient_flow_picture_puts_each_norm_on_its_decade():
+def test_the_gradient_flow_picture_puts_each_norm_on_the_one_fixed_axis():
     from kit.tensorboard import gradient_flow
 
-    norms = {"hidden_1": 1e-8, "hidden_2": 1e-4, "hidden_3": 0.0, "output": 1.0}
-    assert gradient_flow.decades(norms) == (-8, 0)  # a zero does not stretch the axis
-    pixels = gradient_flow.picture(norms)
-    columns, rows = gradient_flow.positions(norms)
+    low, high = style.GRADIENT_DECADES
     top, bottom = gradient_flow.TOP, gradient_flow.HEIGHT - gradient_flow.BOTTOM - 1
+    own = style.run_style("tanh", "xor")
+    norms = {"hidden_1": 10.0 ** low, "hidden_2": 10.0 ** ((low + high) / 2), "hidden_3": 0.0, "output": 10.0 ** high}
+    pixels = gradient_flow.picture(norms, own)
+    columns, rows = gradient_flow.positions(norms)
     assert rows[0] == bottom and rows[-1] == top and rows[1] == round((top + bottom) / 2)
-    assert rows[2] == bottom and pixels[rows[2], columns[2]] == gradient_flow.ZERO  # 0: orange, on the floor
-    assert pixels[rows[1], columns[1]] == gradient_flow.LINE
-    assert dict(gradient_flow.scalars(norms))["gradient_flow/log10_first_over_last"] == pytest.approx(-8)
+    assert rows[2] == bottom and pixels[rows[2], columns[2]] == gradient_flow.ZERO  # 0: a cross on the floor
+    assert pixels[rows[1], columns[1]] == own.index
+    # The axis does not move with the values: every run's picture has its grid lines on the same rows.
+    small = gradient_flow.picture({"hidden_1": 1e-3, "output": 1e-2}, own)
+    grid_rows = [row for row in range(gradient_flow.HEIGHT) if (pixels[row, -gradient_flow.RIGHT - 3] == style.GRID)]
+    assert grid_rows == [row for row in range(gradient_flow.HEIGHT)
+                         if small[row, -gradient_flow.RIGHT - 3] == style.GRID]
+    assert len(grid_rows) == high - low + 1  # one a decade
+    # Beyond the axis: on its edge, in the run's colour (a triangle pointing out).
+    beyond = gradient_flow.picture({"hidden_1": 10.0 ** (low - 3), "output": 10.0 ** (high + 3)}, own)
+    columns, rows = gradient_flow.positions({"hidden_1": 10.0 ** (low - 3), "output": 10.0 ** (high + 3)})
+    assert rows.tolist() == [bottom, top] and (beyond[rows, columns] == own.index).all()
+    assert dict(gradient_flow.scalars(norms))["gradient_flow/log10_first_over_last"] == pytest.approx(low - high)
     # A norm of 0 has no logarithm: no point (and no ratio) rather than one at an arbitrary floor.
     assert dict(gradient_flow.scalars({"hidden_1": 0.0, "output": 0.5})) == {
         "gradient_flow/log10_last": pytest.approx(np.log10(0.5))}
-    assert gradient_flow.decades({"hidden_1": 0.0, "output": 0.0}) == (-1, 1)
     with pytest.raises(ValueError, match="non-empty dict"):
         gradient_flow.picture({})
+
+
+def test_the_other_runs_are_drawn_faint_behind_in_their_own_styles():
+    from kit.tensorboard import gradient_flow
+
+    own, other = style.run_style("relu", "spiral"), style.run_style("sigmoid", "xor")
+    alone = gradient_flow.picture({"hidden_1": 1e-2, "output": 1e-1}, own)
+    behind = {"hidden_1": 1e-6, "output": 1e-5}
+    both = gradient_flow.picture({"hidden_1": 1e-2, "output": 1e-1}, own, [(behind, other)])
+    assert not (alone == other.faint_index).any()
+    columns, rows = gradient_flow.positions(behind)
+    middle = (rows[0] + rows[1]) // 2, (columns[0] + columns[1]) // 2
+    assert (both[middle[0] - 2:middle[0] + 3, middle[1] - 6:middle[1] + 7] == other.faint_index).any()
+    assert (both == own.index).sum() >= (alone == own.index).sum() - 5  # the own line stays on top
+
+
+def _flow_images(logdir) -> dict:
+    import io
+
+    from PIL import Image
+
+    return {event.step: np.asarray(Image.open(io.BytesIO(event.tensor_proto.string_val[2])))
+            for event in _reader(logdir).Tensors("gradient_flow")}
+
+
+@pytest.mark.slow
+def test_runs_trained_together_draw_each_other_faint_at_every_probe_step(tmp_path):
+    """train_many probes its runs one after another: every run's picture still shows all the others."""
+    from kit.training import train_many
+
+    data = datasets.playground("xor", noise=0, seed=0)
+    pairs = [("linear", "xor"), ("tanh", "xor"), ("relu", "xor")]
+    models = [builders.build_mlp(2, [4], activation, seed=0) for activation, _ in pairs]
+    callbacks = [[Diagnostics(tmp_path / f"{a}-{d}", probe=data, every=2)] for a, d in pairs]
+    train_many(models, data, epochs=4, seeds=[0, 0, 0], callbacks=callbacks, verbose=0)
+    for activation, dataset in pairs:
+        pictures = _flow_images(tmp_path / f"{activation}-{dataset}")
+        assert sorted(pictures) == [0, 2, 4]
+        for step, pixels in pictures.items():
+            own = style.run_style(activation, dataset)
+            assert (pixels == own.index).any()
+            for other, _ in pairs:
+                if other != activation:  # each other run's faint colour is there, at every step
+                    assert (pixels == style.run_style(other, dataset).faint_index).any(), (activation, other, step)
+
+
+def test_runs_trained_one_after_another_show_the_runs_already_finished(tmp_path):
+    from kit.training import train
+
+    data = datasets.playground("circle", noise=0, seed=0)
+    for activation in ("tanh", "relu"):
+        train(builders.build_mlp(2, [3], activation, seed=0), data, epochs=2, verbose=0,
+              callbacks=[Diagnostics(tmp_path / activation, probe=data, every=1)])
+    tanh_faint = style.run_style("tanh", "circle").faint_index
+    assert not any((pixels == style.run_style("relu", "circle").faint_index).any()
+                   for pixels in _flow_images(tmp_path / "tanh").values())  # nothing known yet
+    assert all((pixels == tanh_faint).any() for pixels in _flow_images(tmp_path / "relu").values())
 
 
 @pytest.mark.parametrize("epochs, every", [(6, 1), (50, 4), (100, 7), (1000, 67)])

@@ -107,20 +107,22 @@ def clear_kit_caches() -> None:
 
     The compiled trainer (``kit.training.compiled``), the shared probe programs
     (``kit.diagnostics``), the rendered activation curves and plane grids of the callback, the
-    network pictures' painters (``kit.tensorboard.views``), and the small ``lru_cache`` helpers (the
-    palettes, the image metadata, the rendered text of the pictures' labels). A test checks that
+    network pictures' painters (``kit.tensorboard.views``), the runs kept to draw side by side
+    (``kit.tensorboard.gradient_flow.SideBySide``), and the small ``lru_cache`` helpers (the
+    palette, the image metadata, the rendered text of the pictures' labels). A test checks that
     each is filled by a run and emptied here.
     """
-    from kit import diagnostics
-    from kit.tensorboard import callback, dashboards, drawing, events, views
+    from kit import diagnostics, style
+    from kit.tensorboard import callback, dashboards, drawing, events, gradient_flow, views
     from kit.training import compiled
 
     compiled.clear_cache()
     diagnostics._CHAIN_PROGRAMS.clear()
     callback._CURVES.clear()
     callback._PLANES.clear()
-    for cached in (callback._log_tag, callback._palette, dashboards._layout, views._painter, views.palette,
-                   events._image_metadata, drawing._text, drawing.palette):
+    gradient_flow._FOLDERS.clear()
+    for cached in (callback._log_tag, style.palette, dashboards._layout, views._painter, events._image_metadata,
+                   drawing._text):
         cached.cache_clear()
 
 

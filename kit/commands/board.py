@@ -30,6 +30,8 @@ def _handle(args) -> int:
     for problem in board.problems:  # served anyway (the other runs show), but never without a word
         print(f"kit board: warning: {problem}", file=sys.stderr)
     print(f"TensorBoard for {board.logdir} at {board.url} (Ctrl-C to stop)", flush=True)
+    if board.by_activation:  # TensorBoard's other dashboards colour runs in turn from 7 colours
+        print(f"Runs coloured by activation (Time Series): {board.by_activation}", flush=True)
     sys.stdout.flush()
     while True:  # TensorBoard serves from its own thread; Ctrl-C ends the command (exit 130)
         time.sleep(3600)

@@ -27,7 +27,7 @@ import time
 import keras
 import numpy as np
 
-from kit import diagnostics
+from kit import diagnostics, style
 from kit.errors import COUNT, PATH, invalid, validate_params
 from kit.tensorboard import dashboards, events, gradient_flow, views
 
@@ -37,6 +37,12 @@ Playground set; enough that "0 on every probe point" rarely happens by chance to
 
 GRID_RESOLUTION = 100  # the Playground's heat map: 100×100 over [-6, 6]²
 IMAGE_SCALE = 2  # the 100×100 decision grid is drawn at 200×200 so the data points are visible
+CAPTION_HEIGHT = 34  # below the plane: the range of the output (why a picture is pale), the line's key
+BOUNDARY_DESCRIPTION = (
+    "Output over [-6, 6]² (orange -1, white 0, blue +1) with the training points; the dark line is the decision "
+    "boundary (where the output changes sign), drawn even when every output is near 0 (a pale plane, as a "
+    "linear network's often is); the caption gives the output's range over the plane, and says when the "
+    "output has one sign everywhere in view (no sign change, no boundary: one class predicted everywhere).")
 OWNER = "kit.tensorboard.Diagnostics"
 FLUSH_SECONDS = 2.0  # between probes, the per-epoch scalars reach the event file at least this often
 _CURVES: dict = {}  # (activation, role) pairs → the rendered curves, the same for every run with them
@@ -159,6 +165,7 @@ class Diagnostics(keras.callbacks.Callback):
         self.probe_x, self.probe_y, self.dataset = resolve_probe(probe, probe_size)
         self.extra_hparams = dashboards.check_hparams(hparams, OWNER) if hparams is not None else {}
         self._writer = None
+        self._flows = None
         self._probe = None
         self._pass = None
         self._last_probe_step = None
@@ -185,6 +192,9 @@ class Diagnostics(keras.callbacks.Callback):
         self._probe = self._pass.bind(self.probe_x, self.probe_y, grid=grid)
         self._painter = views.painter_for(self.model, () if self.dataset is None else self.dataset.feature_names)
         self._writer = events.EventWriter(self.logdir)
+        # The gradient-flow pictures wait for the other runs of the folder (train_many's) to draw them faint.
+        self._flows = None if self.probe_y is None else gradient_flow.SideBySide(self.logdir, self.run_style(),
+                                                                                  self._write_image)
         self._started = False
         self._last_probe_step = None
         self._pending, self._written = [], time.monotonic()
@@ -231,7 +241,11 @@ class Diagnostics(keras.callbacks.Callback):
             self._write_pending()
             if self._started and self._last_probe_step != self._last_step:
                 self._write_probe(self._last_step)  # e.g. an early stop
+            if self._flows is not None:
+                self._flows.end()
         finally:
+            if self._flows is not None:
+                self._flows.active = False  # an error above: no one waits for this run any more
             self._writer.close()
             self._writer = None
 
@@ -250,8 +264,13 @@ class Diagnostics(keras.callbacks.Callback):
         # instead of two (a cold run's compile is most of the callback's cost, ~1 s), for the price
         # of the grid's forward pass at every probe (measured ~0.2 ms for 2-8-8-1, 2-5 ms for ten
         # layers of 8, on the shared 2-core machine).
-        values, probe_scalars = self._summaries(self._probe(with_grid=self._plane is not None), image)
+        values, probe_scalars, norms = self._summaries(self._probe(with_grid=self._plane is not None), image)
         self._writer.write(step, values, [*scalars, *probe_scalars])
+        if norms and self._flows is not None:
+            self._flows.add(step, norms)  # the picture, once the other runs of the folder reach this step
+
+    def _write_image(self, step, summary):
+        self._writer.write(step, [summary])
 
     # -- what is written ----------------------------------------------------------------------
 
@@ -280,8 +299,16 @@ class Diagnostics(keras.callbacks.Callback):
         values.update(self.extra_hparams)
         return values
 
-    def _summaries(self, result, image: bool) -> tuple[list, list]:
-        """A probe's summaries: (histogram and image protos, (tag, number) scalars)."""
+    def run_style(self):
+        """How this run's lines are drawn (``kit.style.run_style``): coloured by its first hidden
+        layer's activation, dashed by its data set."""
+        dense = diagnostics.check_model(self.model, OWNER)
+        activation = diagnostics.activation_name(dense[0]) if len(dense) > 1 else None
+        return style.run_style(activation, None if self.dataset is None else self.dataset.name)
+
+    def _summaries(self, result, image: bool) -> tuple[list, list, dict]:
+        """A probe's summaries: (histogram and image protos, (tag, number) scalars, the gradient norms
+        for the gradient-flow picture, written apart: see ``gradient_flow.SideBySide``)."""
         layers = result["layers"]
         names = list(layers)
         scalars, histograms = [], []
@@ -302,15 +329,13 @@ class Diagnostics(keras.callbacks.Callback):
         scalars += [(f"grad_norm/{name}", norm) for name, norm in norms.items()]
         scalars += gradient_flow.scalars(norms)
         values = events.histograms(histograms + gradient_flow.log_histograms(layers))
-        if norms:
-            values.append(gradient_flow.summary(norms))
         if result["loss"] is not None:
             scalars.append(("probe_loss", result["loss"]))
         if image:
             values.append(self._decision_boundary(result["grid"]))
         values += views.probe_images(self._painter, result, *(  # the network view and neuron grids at picture steps
             (self.model, self._plane[1], self._plane[0](result["grid"])) if image else ()))
-        return values, scalars
+        return values, scalars, norms
 
     def _plane_points(self):
         """``(signed, grid, marks)`` for drawing the decision boundary, or None where there is none.
@@ -337,14 +362,26 @@ class Diagnostics(keras.callbacks.Callback):
         return (signed, *_plane(data))
 
     def _decision_boundary(self, outputs):
-        from kit import plots
+        from kit.tensorboard import drawing
 
         signed, _, (rows, columns, shades) = self._plane
-        indices = plots.heatmap_indices(signed(outputs).reshape(GRID_RESOLUTION, GRID_RESOLUTION))
-        indices = np.repeat(np.repeat(indices, IMAGE_SCALE, 0), IMAGE_SCALE, 1)
-        indices[rows, columns] = shades
-        return events.image("decision_boundary", indices, "Output over [-6, 6]² (orange -1, blue +1) with the "
-                            "training points", palette=_palette())
+        values = signed(outputs).reshape(GRID_RESOLUTION, GRID_RESOLUTION)
+        pixels = np.full((GRID_RESOLUTION * IMAGE_SCALE + CAPTION_HEIGHT, GRID_RESOLUTION * IMAGE_SCALE), style.WHITE,
+                         np.uint8)
+        plane = pixels[:GRID_RESOLUTION * IMAGE_SCALE]  # a view: drawing into it draws the picture
+        plane[:] = np.repeat(np.repeat(style.shade_indices(values), IMAGE_SCALE, 0), IMAGE_SCALE, 1)
+        # The boundary line (2 pixels wide), dark whatever the colours: a linear network whose outputs
+        # all sit near 0 draws a pale plane, and its one straight line is the lesson.
+        edge = np.repeat(np.repeat(style.sign_boundary(values), IMAGE_SCALE, 0), IMAGE_SCALE, 1)
+        plane[edge] = style.BOUNDARY
+        plane[rows, columns] = shades
+        finite = values[np.isfinite(values)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+        below = GRID_RESOLUTION * IMAGE_SCALE
+        drawing.stamp(pixels, f"output {low:+.2g} to {high:+.2g}", 4, below + 2)
+        drawing.stamp(pixels, "dark line: the boundary" if edge.any() else "no sign change: no boundary", 4,
+                      below + 17)
+        return events.image("decision_boundary", pixels, BOUNDARY_DESCRIPTION, palette=style.palette())
 
     def _activation_curves(self):
         from kit import activations
@@ -363,7 +400,8 @@ class Diagnostics(keras.callbacks.Callback):
 
             # Each panel says where it is used: a ReLU network's tanh panel is its output unit.
             _CURVES[key] = events.image("activation_curves", drawing.activation_panels(key),
-                                        "The network's activations (blue) and their derivatives (orange, dashed) "
+                                        "The network's activations (each in its colour, kit.style) and their "
+                                        "derivatives (grey, dashed) "
                                         "over [-5, 5]; each panel's title says which layers use it",
                                         palette=drawing.palette())
         return _CURVES[key]
@@ -420,31 +458,16 @@ def _plane(data):
 
 
 def point_marks(points: np.ndarray, positive: np.ndarray, size: int, extent: float = 6.0):
-    """Pixel rows, columns and palette indices (see ``_palette``) that draw Playground points on a
+    """Pixel rows, columns and palette indices (``kit.style.palette``) that draw Playground points on a
     size×size image of [−extent, extent]²: a 3×3 dot (blue positive, orange negative) in a white
     5×5 rim. Each pixel appears once; where points overlap, dots cover rims."""
-    from kit import plots
-
     columns = np.round((points[:, 0] + extent) / (2 * extent) * (size - 1)).astype(int)
     rows = np.round((extent - points[:, 1]) / (2 * extent) * (size - 1)).astype(int)
-    dot = np.where(positive, plots.HEATMAP_LEVELS - 1, 0)  # the colour scale's two ends
+    dot = np.where(positive, style.SHADES - 1, 0)  # the colour scale's two ends
     canvas = np.full((size, size), -1)
-    for radius, shade in ((2, np.full_like(dot, WHITE)), (1, dot)):  # rims first, then every dot
+    for radius, shade in ((2, np.full_like(dot, style.WHITE)), (1, dot)):  # rims first, then every dot
         offsets = np.arange(-radius, radius + 1)
         d_row, d_column = np.repeat(offsets, offsets.size)[:, None], np.tile(offsets, offsets.size)[:, None]
         canvas[np.clip(rows + d_row, 0, size - 1), np.clip(columns + d_column, 0, size - 1)] = shade
     marked_rows, marked_columns = np.nonzero(canvas >= 0)
     return marked_rows, marked_columns, canvas[marked_rows, marked_columns].astype(np.uint8)
-
-
-WHITE = 255  # the palette index after the heat map's kit.plots.HEATMAP_LEVELS shades
-
-
-@functools.lru_cache(maxsize=1)
-def _palette() -> np.ndarray:
-    """The heat map's shades (kit.plots.heatmap_palette) then white, for the point rims."""
-    from kit import plots
-
-    shades = plots.heatmap_palette()
-    assert len(shades) == WHITE, "WHITE must be the index after the heat map's shades"
-    return np.concatenate([shades, [[255, 255, 255]]]).astype(np.uint8)

@@ -17,27 +17,44 @@ import functools
 
 import numpy as np
 
+from kit import style
 from kit.errors import invalid
 
-# Palette indices shared by the pictures (see ``palette``).
-WHITE, GRID, TEXT, BLUE, ORANGE = range(5)
+# Palette indices shared by the pictures: kit.style's one palette.
+WHITE, GRID, TEXT = style.WHITE, style.GRID, style.TEXT
+palette = style.palette
 
 
-@functools.lru_cache(maxsize=1)
-def palette() -> np.ndarray:
-    """White, grid grey, text, the Playground's blue (+1) and orange (−1)."""
-    return np.array([[255, 255, 255], [225, 225, 225], [60, 60, 60], [8, 119, 189], [245, 147, 34]], np.uint8)
+@functools.lru_cache(maxsize=4)
+def font(size: int):
+    """DejaVu Sans, which matplotlib ships (Pillow's own default font is thin at TensorBoard's card
+    size and lacks ², ≥ and ·); Pillow's default where it is missing."""
+    from pathlib import Path
+
+    import matplotlib
+    from PIL import ImageFont
+
+    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    return ImageFont.truetype(str(path), size) if path.exists() else ImageFont.load_default(size=size)
+
+
+TEXT_SIZE = 12  # pixels: about 13 in a TensorBoard card, which shows these pictures slightly enlarged
 
 
 @functools.lru_cache(maxsize=512)
 def _text(label: str) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel offsets (rows, columns) of ``label`` in Pillow's default font, rendered once: drawing
-    text is nine tenths of the cost of a picture, and labels repeat from probe to probe."""
+    """Pixel offsets (rows, columns) of ``label`` (:func:`font`, ``TEXT_SIZE``), rendered once:
+    drawing text is nine tenths of the cost of a picture, and labels repeat from probe to probe."""
     from PIL import Image, ImageDraw
 
-    mask = Image.new("L", (7 * len(label) + 8, 16), 0)
-    ImageDraw.Draw(mask).text((0, 0), label, fill=255)
-    return np.nonzero(np.asarray(mask) > 127)
+    mask = Image.new("L", (int(font(TEXT_SIZE).getlength(label)) + 4, TEXT_SIZE + 6), 0)
+    ImageDraw.Draw(mask).text((0, 0), label, fill=255, font=font(TEXT_SIZE))
+    return np.nonzero(np.asarray(mask) > 100)
+
+
+def text_width(label: str) -> int:
+    """Pixels ``label`` takes when stamped."""
+    return int(font(TEXT_SIZE).getlength(label))
 
 
 def stamp(pixels: np.ndarray, label: str, column: int, row: int, colour: int = TEXT) -> None:
@@ -49,14 +66,42 @@ def stamp(pixels: np.ndarray, label: str, column: int, row: int, colour: int = T
     pixels[rows[inside], columns[inside]] = colour
 
 
+def polyline(draw, points, colour: int, width: int = 2, dash: tuple = ()) -> None:
+    """Draw the line through ``points`` ((x, y) pairs) with ``draw`` (a Pillow ImageDraw), solid or
+    dashed: ``dash`` gives on/off lengths in line widths (``kit.style.DATASET_DASHES``), and the
+    pattern runs on along the whole line, across its corners."""
+    points = [(float(x), float(y)) for x, y in points]
+    if not dash:
+        if len(points) > 1:
+            draw.line(points, fill=colour, width=width, joint="curve")
+        return
+    lengths = [max(1.0, value * width) for value in dash]
+    part, left = 0, lengths[0]  # the dash part we are in, and what is left of it
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        span = float(np.hypot(x1 - x0, y1 - y0))
+        done = 0.0
+        while done < span:
+            step = min(left, span - done)
+            if part % 2 == 0:  # an "on" part
+                a, b = done / span, (done + step) / span
+                draw.line([(x0 + a * (x1 - x0), y0 + a * (y1 - y0)), (x0 + b * (x1 - x0), y0 + b * (y1 - y0))],
+                          fill=colour, width=width)
+            done += step
+            left -= step
+            if left <= 1e-9:
+                part = (part + 1) % len(lengths)
+                left = lengths[part]
+
+
 PANEL_WIDTH, PANEL_HEIGHT = 260, 190
 X_RANGE = (-5.0, 5.0)
 
 
 def activation_panels(panels) -> np.ndarray:
-    """One panel per ``(activation name, role)``: the activation (blue) and its derivative (orange,
-    dashed) over [−5, 5], titled with where the network uses it (e.g. "output layer"), so a ReLU
-    network's tanh panel reads as its output unit. Returns (190·panels, 260) palette indices:
+    """One panel per ``(activation name, role)``: the activation (in its colour,
+    ``kit.style.ACTIVATION_COLOURS``) and its derivative (grey, dashed) over [−5, 5], titled with
+    where the network uses it (e.g. "output layer"), so a ReLU network's tanh panel reads as its
+    output unit. Returns (190·panels, 260) palette indices:
     panels stacked, as TensorBoard shows an image about 300 pixels wide."""
     from PIL import Image, ImageDraw
 
@@ -87,13 +132,9 @@ def activation_panels(panels) -> np.ndarray:
         draw.rectangle([origin, top, origin + width, top + height], outline=GRID)
         draw.line([(origin, zero_row), (origin + width, zero_row)], fill=GRID)
         draw.line([(origin + width / 2, top), (origin + width / 2, top + height)], fill=GRID)
-        for curve, colour, dashed in ((curves[0], BLUE, False), (curves[1], ORANGE, True)):
-            points = [point(i, value) for i, value in enumerate(curve) if np.isfinite(value)]
-            if dashed:  # 8 points drawn, 4 left out
-                for start in range(0, len(points) - 1, 12):
-                    draw.line(points[start:start + 9], fill=colour, width=2)
-            else:
-                draw.line(points, fill=colour, width=2)
+        own = style.run_style(entry.name).index
+        for curve, colour, dash in ((curves[0], own, ()), (curves[1], TEXT, (4.0, 2.0))):
+            polyline(draw, [point(i, value) for i, value in enumerate(curve) if np.isfinite(value)], colour, 2, dash)
         labels += [(role, origin, title), (f"{entry.name}: f (solid), f' (dashed)", origin, title + 16),
                    (f"{X_RANGE[0]:g}", origin, top + height + 3), (f"{X_RANGE[1]:g}", origin + width - 10, top + height + 3),
                    (f"{high:.3g}", origin + 2, top + 2), (f"{low:.3g}", origin + 2, top + height - 12)]

@@ -7,7 +7,8 @@ Scalars dashboards need to make vanishing gradients visible:
 - :func:`layer_norms`: the numbers the picture plots (L2 norm of ∂loss/∂kernel per Dense layer);
 - :func:`picture`: the picture itself, drawn with Pillow into an 8-bit palette image
   (``kit.tensorboard.drawing``: about 0.3 ms, 0.6 ms with the PNG, where a matplotlib figure
-  costs ~0.2 s);
+  costs ~0.2 s), on one fixed log axis for every run (``kit.style.GRADIENT_DECADES``) with the
+  other runs faint behind (:class:`SideBySide`);
 - :func:`log_histograms`: ``log10 |g|`` of each kernel gradient, whose histograms sit beside
   the raw ones: the raw ones are auto-scaled per layer, so a first layer a million times
   smaller looks just like the last;
@@ -18,7 +19,7 @@ Example:
     >>> norms = {"hidden_1": 3e-9, "hidden_2": 2e-6, "output": 0.05}
     >>> pixels = picture(norms)
     >>> pixels.shape, pixels.dtype.name
-    ((200, 320), 'uint8')
+    ((280, 360), 'uint8')
     >>> round(dict(scalars(norms))["gradient_flow/log10_first_over_last"], 1)
     -7.2
 """
@@ -26,21 +27,28 @@ Example:
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
+from kit import style
 from kit.errors import invalid
 from kit.tensorboard import drawing
 
-WIDTH, HEIGHT = 320, 200
-LEFT, RIGHT, TOP, BOTTOM = 40, 10, 18, 22  # margins: decade labels left, title top, layer names below
-TITLE = "|dloss/dkernel| per layer (log)"
-DESCRIPTION = ("Kernel-gradient L2 norm per Dense layer on a log axis (one tick a decade), input side left, "
-               "output right: a line falling to the left is a vanishing gradient.")
+WIDTH, HEIGHT = 360, 280
+LEFT, RIGHT, TOP, BOTTOM = 40, 10, 40, 22  # margins: decade labels left, title and legend top, layer names below
+LOW, HIGH = style.GRADIENT_DECADES  # the one axis of every picture: 1e-10 to 1e2
+TITLE = f"|dloss/dkernel| per layer, log axis 1e{LOW}..1e{HIGH}"
+DESCRIPTION = (f"Kernel-gradient L2 norm per Dense layer on a log axis fixed at 1e{LOW} to 1e{HIGH} for every run "
+               "(one grid line a decade), input side left, output right: a line falling to the left is a vanishing "
+               "gradient. This run's line is coloured by its activation and dashed by its data set (kit.style); the "
+               "other runs of the same folder trained in the same process are drawn faint behind it, at the same "
+               "step. A norm beyond the axis sits on its edge as a triangle; a norm of exactly 0 is a black cross "
+               "on the floor.")
 
-# Palette indices of the picture (``kit.tensorboard.drawing.palette``).
-WHITE, GRID, TEXT, LINE, ZERO = drawing.WHITE, drawing.GRID, drawing.TEXT, drawing.BLUE, drawing.ORANGE
-palette = drawing.palette
+# Palette indices of the picture (``kit.style.palette``).
+WHITE, GRID, TEXT, ZERO = style.WHITE, style.GRID, style.TEXT, style.BLACK
+palette = style.palette
 
 
 def layer_norms(layers: dict) -> dict[str, float]:
@@ -98,59 +106,70 @@ def _short(name: str) -> str:
     return name.replace("hidden_", "h").replace("output", "out")
 
 
-def decades(norms: dict) -> tuple[int, int]:
-    """The y axis: whole decades ``(low, high)`` around the positive norms (at least two decades;
-    a norm of 0 is drawn on the bottom line, so it does not stretch the axis to 1e-30)."""
-    positive = [float(v) for v in norms.values() if float(v) > 0]
-    if not positive:
-        return -1, 1
-    logs = np.log10(positive)
-    low, high = math.floor(logs.min()), math.ceil(logs.max())
-    if high - low < 2:
-        low, high = low - 1, high + 1
-    return low, high
+def row_of(decade: float) -> float:
+    """The pixel row of 10**decade on the picture's axis (rows grow downwards)."""
+    return TOP + (HIGH - decade) / (HIGH - LOW) * (HEIGHT - TOP - BOTTOM - 1)
 
 
 def positions(norms: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel columns and rows where :func:`picture` draws each layer's norm."""
-    low, high = decades(norms)
+    """Pixel columns and rows where :func:`picture` draws each layer's norm (clipped to the axis)."""
     count = len(norms)
     columns = LEFT + (np.arange(count) + 0.5) * (WIDTH - LEFT - RIGHT) / count
-    logs = np.log10(np.maximum(np.array(list(norms.values()), np.float64), 10.0**low))
-    rows = TOP + (high - logs) / (high - low) * (HEIGHT - TOP - BOTTOM - 1)
-    return np.round(columns).astype(int), np.round(rows).astype(int)
+    with np.errstate(divide="ignore"):
+        logs = np.clip(np.log10(np.maximum(np.array(list(norms.values()), np.float64), 0.0)), LOW, HIGH)
+    return np.round(columns).astype(int), np.round(row_of(logs)).astype(int)
 
 
-def picture(norms: dict) -> np.ndarray:
+def picture(norms: dict, own: style.RunStyle | None = None, others=()) -> np.ndarray:
     """The gradient flow as (HEIGHT, WIDTH) uint8 indices into :func:`palette`: one point per
-    layer (input side left), joined by a line, on a log axis with a grid line and label per
-    decade; a norm of exactly 0 is drawn in orange on the bottom line."""
+    layer (input side left), joined by a line in this run's style (``own``: colour by activation,
+    dash by data set), on the fixed log axis ``kit.style.GRADIENT_DECADES`` with a grid line per
+    decade; ``others`` (``(norms, RunStyle)`` pairs: the other runs at the same step) are drawn
+    faint behind it. A norm beyond the axis is drawn on its edge as a triangle pointing out; a norm
+    of exactly 0 as a black cross on the floor."""
     from PIL import Image, ImageDraw
 
     if not isinstance(norms, dict) or not norms:
         raise invalid("norms", "kit.tensorboard.gradient_flow.picture", "a non-empty dict of layer name → norm "
                       "(layer_norms(result['layers']))", norms)
+    own = own or style.run_style()
     canvas = Image.new("P", (WIDTH, HEIGHT), WHITE)
     draw = ImageDraw.Draw(canvas)
-    low, high = decades(norms)
-    labels = [(TITLE, LEFT + 4, 3)]  # (text, column, row), stamped at the end
-    step = max(1, math.ceil((high - low) / 8))  # at most ~8 labelled decades
+    labels = [(TITLE, 4, 2)]  # (text, column, row), stamped at the end
     bottom = HEIGHT - BOTTOM - 1
-    for decade in range(low, high + 1):
-        row = round(TOP + (high - decade) / (high - low) * (bottom - TOP))
+    for decade in range(LOW, HIGH + 1):
+        row = round(row_of(decade))
         draw.line([(LEFT, row), (WIDTH - RIGHT, row)], fill=GRID)
-        if (decade - low) % step == 0:
-            labels.append((f"1e{decade}", 2, row - 5))
+        if (HIGH - decade) % 2 == 0:
+            labels.append((f"1e{decade}", 2, row - 7))
     draw.line([(LEFT, TOP), (LEFT, bottom)], fill=TEXT)
+    # The legend: this run's line, and the faint others.
+    drawing.polyline(draw, [(6, 26), (34, 26)], own.index, 3, own.dash)
+    labels.append((own.label or "this run", 40, 18))
+    if others:
+        legend = 40 + drawing.text_width(own.label or "this run") + 14
+        drawing.polyline(draw, [(legend, 26), (legend + 22, 26)], others[0][1].faint_index, 2)
+        labels.append((f"faint: {len(others)} other run{'s' if len(others) > 1 else ''}", legend + 28, 18))
+    for other_norms, other in others:
+        columns, rows = positions(other_norms)
+        drawing.polyline(draw, zip(columns.tolist(), rows.tolist()), other.faint_index, 2, other.dash)
     columns, rows = positions(norms)
-    draw.line(list(zip(columns.tolist(), rows.tolist())), fill=LINE, width=2)
+    drawing.polyline(draw, zip(columns.tolist(), rows.tolist()), own.index, 3, own.dash)
     every = max(1, math.ceil(len(norms) / 12))  # layer names that fit under the axis
     for index, (name, value) in enumerate(norms.items()):
-        x, y = int(columns[index]), int(rows[index])
-        draw.ellipse([x - 3, y - 3, x + 3, y + 3], fill=ZERO if value <= 0 else LINE)
+        x, y, value = int(columns[index]), int(rows[index]), float(value)
+        if value <= 0:
+            draw.line([(x - 4, y - 4), (x + 4, y + 4)], fill=ZERO, width=2)
+            draw.line([(x - 4, y + 4), (x + 4, y - 4)], fill=ZERO, width=2)
+        elif value < 10.0 ** LOW:
+            draw.polygon([(x - 5, y - 6), (x + 5, y - 6), (x, y)], fill=own.index)
+        elif value > 10.0 ** HIGH:
+            draw.polygon([(x - 5, y + 6), (x + 5, y + 6), (x, y)], fill=own.index)
+        else:
+            draw.ellipse([x - 3, y - 3, x + 3, y + 3], fill=own.index)
         if index % every == 0 or index == len(norms) - 1:
             label = _short(name)
-            labels.append((label, x - 3 * len(label), bottom + 5))
+            labels.append((label, x - drawing.text_width(label) // 2, bottom + 4))
     if not any(float(value) > 0 for value in norms.values()):
         labels.append(("every gradient is exactly 0", LEFT + 40, (TOP + bottom) // 2 - 6))
     pixels = np.array(canvas, np.uint8)
@@ -159,8 +178,78 @@ def picture(norms: dict) -> np.ndarray:
     return pixels
 
 
-def summary(norms: dict, tag: str = "gradient_flow"):
+def summary(norms: dict, own: style.RunStyle | None = None, others=(), tag: str = "gradient_flow"):
     """:func:`picture` as an image summary for ``kit.tensorboard.events.EventWriter``."""
     from kit.tensorboard import events
 
-    return events.image(tag, picture(norms), DESCRIPTION, palette=palette())
+    return events.image(tag, picture(norms, own, others), DESCRIPTION, palette=palette())
+
+
+_FOLDERS: dict[str, dict[str, "SideBySide"]] = {}  # a folder of runs → its runs in this process, by name
+MAX_RUNS = 64
+"""Most runs of one folder kept for the faint lines (the oldest finished ones are forgotten first)."""
+
+
+class SideBySide:
+    """One run's gradient-flow pictures, each drawn with the other runs of its folder faint behind.
+
+    The runs of one folder (``runs/13/relu-spiral``, ``runs/13/tanh-xor``, …) trained in this
+    process share their norms here. A picture of step ``k`` is written once every other run still
+    training has reported step ``k`` or passed it: ``kit.training.train_many`` probes all its runs
+    at each probe step in turn, so every picture shows all the other runs. Runs trained one after
+    another (a loop of ``model.fit``) can only show the runs already finished: the first shows
+    none, the last all the others. A run that ends writes what it still holds with what is known.
+    Runs of other processes (an earlier session, another notebook) are not drawn.
+
+    Args:
+        logdir: the run's folder; its parent folder groups the runs.
+        own: the run's style (``kit.style.run_style``).
+        write: ``write(step, summary)`` writes an image summary into the run.
+    """
+
+    def __init__(self, logdir, own: style.RunStyle, write):
+        path = os.path.abspath(str(logdir))
+        self.logdir, self.name, self.own, self._write = path, os.path.basename(path), own, write
+        self.norms: dict[int, dict] = {}
+        self.pending: list[int] = []
+        self.active = True
+        self.last_step = None
+        self._runs = _FOLDERS.setdefault(os.path.dirname(path), {})
+        self._runs.pop(self.name, None)  # the same run trained again replaces its earlier self
+        if len(self._runs) >= MAX_RUNS:
+            for name in [name for name, run in self._runs.items() if not run.active][:len(self._runs) - MAX_RUNS + 1]:
+                del self._runs[name]
+        self._runs[self.name] = self
+
+    def add(self, step: int, norms: dict) -> None:
+        """This run's norms at ``step``; writes every picture whose step the other runs have reached."""
+        self.norms[int(step)] = dict(norms)
+        self.last_step = int(step)
+        self.pending.append(int(step))
+        self._release()
+
+    def end(self) -> None:
+        """The run's training ended: its pictures still held are written with what is known now."""
+        for step in list(self.pending):
+            self._draw(step)
+        self.active = False
+        self._release()
+
+    def others(self, step: int) -> list:
+        """``(norms, RunStyle)`` of the other runs at ``step``, by run name (still on disk)."""
+        return [(run.norms[step], run.own) for name, run in sorted(self._runs.items())
+                if run is not self and step in run.norms and os.path.isdir(run.logdir)]
+
+    def _ready(self, step: int) -> bool:
+        return all(not run.active or step in run.norms or (run.last_step is not None and run.last_step > step)
+                   for run in self._runs.values() if run is not self)
+
+    def _draw(self, step: int) -> None:
+        self.pending.remove(step)
+        self._write(step, summary(self.norms[step], self.own, self.others(step)))
+
+    def _release(self) -> None:
+        for run in list(self._runs.values()):
+            if run.active:
+                for step in [step for step in run.pending if run._ready(step)]:
+                    run._draw(step)

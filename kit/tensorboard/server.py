@@ -67,6 +67,43 @@ def unreadable_event_files(logdir) -> list[str]:
     return problems
 
 
+def run_names(logdir) -> list[str]:
+    """The runs TensorBoard shows for ``logdir``: each folder holding event files, relative to it
+    ("." for event files in ``logdir`` itself)."""
+    root = Path(logdir)
+    return sorted({path.parent.relative_to(root).as_posix() for path in event_files(root)})
+
+
+def activation_groups(names) -> str | None:
+    """A regex grouping run names by the activation they name (``kit.style.parse_run``), for
+    TensorBoard's Time Series dashboard: its ``runColorGroup=regex:…`` gives runs whose names
+    capture the same text one colour. None unless at least two activations are named.
+
+    Example:
+        >>> activation_groups(["relu-spiral", "tanh-xor", "relu-xor"])
+        '(relu|tanh)'
+    """
+    from kit import style
+
+    found = {style.parse_run(name)[0] for name in names} - {None}
+    if len(found) < 2:
+        return None
+    return "(" + "|".join(sorted(found, key=lambda name: (-len(name), name))) + ")"
+
+
+def colour_by_activation_url(url: str, names) -> str | None:
+    """The Time Series address of a running TensorBoard at ``url`` with its runs coloured by
+    activation (:func:`activation_groups`), or None. TensorBoard gives each group the next colour
+    of its palette in the order it meets the groups, not the kit's colours (``kit.style``); for runs
+    started linear, sigmoid, tanh, relu (exercise 13's order) the two agree."""
+    from urllib.parse import quote
+
+    groups = activation_groups(names)
+    if groups is None:
+        return None
+    return f"{url.rstrip('/')}/?runColorGroup={quote('regex:' + groups, safe='')}#timeseries"
+
+
 def free_port() -> int:
     """A TCP port free on the loopback interface right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -91,6 +128,7 @@ class Board:
     logdir: Path
     program: object
     problems: list = dataclasses.field(default_factory=list)  # event files it cannot read (unreadable_event_files)
+    by_activation: str | None = None  # the Time Series address colouring runs by activation (colour_by_activation_url)
 
 
 @validate_params(logdir=PATH, port=PORT, reload_seconds=COUNT)
@@ -121,4 +159,5 @@ def start(logdir, port: int = DEFAULT_PORT, reload_seconds: int = 5) -> Board:
         url = board.launch()
     except program.TensorBoardPortInUseError:
         raise BoardError(f"Port {port} on {HOST} is already in use. Pick another with --port.") from None
-    return Board(url=url, logdir=path, program=board, problems=unreadable_event_files(path))
+    return Board(url=url, logdir=path, program=board, problems=unreadable_event_files(path),
+                 by_activation=colour_by_activation_url(url, run_names(path)))

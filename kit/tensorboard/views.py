@@ -32,59 +32,47 @@ import functools
 
 import numpy as np
 
-from kit import diagnostics
+from kit import diagnostics, style
+from kit.tensorboard import drawing
 
 GRID = 100
 """Points per side of the plane grid the maps are computed on (the Playground's 100)."""
-TILE = 40
+TILE = 60
 """Pixels per side of a unit's tile in the network view (the Playground's are 30), one grid point
-each: the grid is sampled, every 2.5th point (the Playground averages 10 × 10 blocks)."""
-PITCH = TILE + 12  # vertical distance between tiles in a column
-COLUMN = TILE + 52  # horizontal distance between columns
-# Sizes are kept small on purpose: encoding the PNG is most of a picture's cost, and it grows
-# with the pixels (about 5-10 ns a pixel; a 1600 × 600 network view took ~8 ms).
-OUTPUT_TILE = 150  # the output's heat map (the Playground's: 300 pixels beside 30-pixel tiles)
+each: the grid is sampled, every 1.67th point (the Playground averages 10 × 10 blocks)."""
+PITCH = TILE + 10  # vertical distance between tiles in a column
+COLUMN = TILE + 46  # horizontal distance between columns: the links' room
+# TensorBoard shrinks a picture to its card (about 350 pixels wide at a 1600-pixel window) and lets
+# it be as tall as it likes: the view is kept narrow, its tiles large and its text at 17 pixels, so
+# that a 2-8-8-1 network (518 pixels wide) shows ~40-pixel tiles and 11- to 12-pixel text in a card;
+# the text is dark, as grey strokes fade when the picture is shrunk.
+# Encoding the PNG is most of a picture's cost and grows with the pixels (about 5-10 ns a pixel).
+FONT, SMALL_FONT = 18, 17
+LABEL_WIDTH = 52  # the feature names, left of the first column
+OUTPUT_TILE = 120  # the output's heat map (the Playground's: 300 pixels beside 30-pixel tiles)
 NEURON_TILE = 64  # a neuron grid's tiles: a closer look than the network view's
-NEURONS_PER_ROW = 4  # a squarer picture, less shrunk in a TensorBoard card (about 300 pixels wide)
+NEURONS_PER_ROW = 4  # a squarer picture, less shrunk in a TensorBoard card (about 350 pixels wide)
 MARGIN = 12
-TITLE_HEIGHT = 34
+TITLE_HEIGHT = 46
 LEGEND_HEIGHT = 46
+NETWORK_LEGEND_HEIGHT = 80
 
-SHADES = 239
-"""Shades of the Playground's colour scale (odd: activation 0 has its own shade); the palette
-keeps the rest of its 256 entries for the colours below."""
-WHITE, BLACK, GREY, LIGHT_GREY, DEAD_COLOUR, SATURATED_COLOUR, ALIVE_COLOUR, BOUNDARY = range(SHADES, SHADES + 8)
+SHADES = style.SHADES
+"""Shades of the Playground's colour scale (``kit.style.SHADES``: odd, activation 0 has its own shade)."""
+WHITE, BLACK, GREY, LIGHT_GREY = style.WHITE, style.BLACK, style.GREY, style.LIGHT_GREY
+DEAD_COLOUR, SATURATED_COLOUR, ALIVE_COLOUR, BOUNDARY = style.DEAD, style.SATURATED, style.ALIVE, style.BOUNDARY
 STATE_COLOURS = {diagnostics.ALIVE: ALIVE_COLOUR, diagnostics.DEAD: DEAD_COLOUR,
                  diagnostics.SATURATED: SATURATED_COLOUR}
 FRAME_COLOURS = {diagnostics.ALIVE: LIGHT_GREY, diagnostics.DEAD: DEAD_COLOUR,
                  diagnostics.SATURATED: SATURATED_COLOUR}
-
-
-@functools.lru_cache(maxsize=1)
-def palette() -> np.ndarray:
-    """256 RGB colours (uint8): the heat map's ``SHADES`` (``kit.plots.PLAYGROUND_CMAP``) then
-    white, black, greys and the state colours. (Made on first use: ``kit.plots`` loads matplotlib.)"""
-    from kit.plots import PLAYGROUND_CMAP
-
-    shades = (PLAYGROUND_CMAP(np.linspace(0.0, 1.0, SHADES))[:, :3] * 255).round()
-    extra = [(255, 255, 255), (30, 30, 30), (110, 110, 110), (200, 200, 200),
-             (20, 20, 20),  # dead: black
-             (215, 48, 31),  # saturated: red
-             (166, 217, 106),  # alive: green
-             (60, 60, 60)]  # the decision boundary line
-    palette = np.zeros((256, 3))
-    palette[:SHADES], palette[SHADES:SHADES + len(extra)] = shades, extra
-    return palette.astype(np.uint8)
+palette = style.palette
+"""The 256 colours the pictures index: ``kit.style.palette`` (the heat map's shades, white, black,
+greys, the state colours, the boundary)."""
+shades = style.shade_indices
+"""Values in [−1, 1] (clipped; NaN as 0) as uint8 indices into ``palette()``'s heat-map shades."""
 
 FEATURE_LABELS = {"x1": "X1", "x2": "X2", "x1_sq": "X1²", "x2_sq": "X2²", "x1_x2": "X1·X2", "sin_x1": "sin X1",
                   "sin_x2": "sin X2"}
-
-
-def shades(values) -> np.ndarray:
-    """Values in [−1, 1] (clipped; NaN as 0) as uint8 indices into ``palette()``'s heat-map shades."""
-    values = np.asarray(values, dtype=np.float32)
-    scaled = (np.clip(values, -1.0, 1.0) + 1.0) * ((SHADES - 1) / 2)
-    return np.rint(np.where(np.isnan(scaled), (SHADES - 1) / 2, scaled)).astype(np.uint8)
 
 
 def plane_maps(values: np.ndarray, size: int = GRID) -> np.ndarray:
@@ -98,22 +86,10 @@ def plane_maps(values: np.ndarray, size: int = GRID) -> np.ndarray:
     return np.moveaxis(rows.take(points, axis=1), -1, 0)
 
 
-@functools.lru_cache(maxsize=4)
-def _font(size: int):
-    """DejaVu Sans, which matplotlib ships (Pillow's own default font lacks ², ≥ and ·)."""
-    from pathlib import Path
-
-    import matplotlib
-    from PIL import ImageFont
-
-    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
-    return ImageFont.truetype(str(path), size) if path.exists() else ImageFont.load_default(size=size)
-
-
 def _text(canvas, position, text, colour=BLACK, size=12, anchor="la"):
     from PIL import ImageDraw
 
-    ImageDraw.Draw(canvas).text(position, text, fill=colour, font=_font(size), anchor=anchor)
+    ImageDraw.Draw(canvas).text(position, text, fill=colour, font=drawing.font(size), anchor=anchor)
 
 
 def _frame(pixels, top, left, height, width, colour, thickness=1):
@@ -125,13 +101,13 @@ def _frame(pixels, top, left, height, width, colour, thickness=1):
     pixels[top:top + height, left + width:left + width + t] = colour
 
 
-def _legend_swatches(canvas, left, top, entries):
+def _legend_swatches(canvas, left, top, entries, size=11):
     """Coloured squares with a caption each, in a row."""
     x = left
     for colour, caption in entries:
-        canvas.paste(colour, (x, top, x + 11, top + 11))
-        _text(canvas, (x + 16, top - 1), caption, size=11)
-        x += 16 + int(_font(11).getlength(caption)) + 18
+        canvas.paste(colour, (x, top, x + size, top + size))
+        _text(canvas, (x + size + 5, top - 1), caption, size=size)
+        x += size + 5 + int(drawing.font(size).getlength(caption)) + 18
     return x
 
 
@@ -161,31 +137,31 @@ class NetworkPainter:
 
         widths = [len(self.feature_names)] + [units for _, units in self.layers.values()][:-1]
         rows = max(widths)
-        self._x = [MARGIN + 58 + column * COLUMN for column in range(len(widths))]  # tile left edges
+        self._x = [MARGIN + LABEL_WIDTH + column * COLUMN for column in range(len(widths))]  # tile left edges
         top = MARGIN + TITLE_HEIGHT
         self._y = [[top + index * PITCH for index in range(width)] for width in widths]  # tile top edges
-        self._output_x = self._x[-1] + COLUMN + 10
+        self._output_x = self._x[-1] + COLUMN + 4
         self._output_y = top
-        height = max(top + rows * PITCH, top + OUTPUT_TILE + 10) + LEGEND_HEIGHT
-        width = max(self._output_x + OUTPUT_TILE + MARGIN, 560)  # 560: the legend's width
+        height = max(top + rows * PITCH, top + OUTPUT_TILE + 10) + NETWORK_LEGEND_HEIGHT
+        width = max(self._output_x + OUTPUT_TILE + MARGIN, 420)  # 420: the legend's width
         canvas = Image.new("P", (width, height), WHITE)
         canvas.putpalette(palette().ravel().tolist())
-        _text(canvas, (self._x[0] + TILE // 2, MARGIN), "features", anchor="ma")
+        _text(canvas, (self._x[0] + TILE // 2, MARGIN), "input", size=FONT, anchor="ma")
         for x, y, name in zip([self._x[0]] * len(self.feature_names), self._y[0], self.feature_names):
-            _text(canvas, (x - 6, y + TILE // 2), FEATURE_LABELS.get(name, name), anchor="rm")
+            _text(canvas, (x - 6, y + TILE // 2), FEATURE_LABELS.get(name, name), size=FONT, anchor="rm")
         for column, name in enumerate(self.hidden, start=1):
             activation, units = self.layers[name]
-            _text(canvas, (self._x[column] + TILE // 2, MARGIN), name, anchor="ma")
-            _text(canvas, (self._x[column] + TILE // 2, MARGIN + 15), activation, colour=GREY, size=11, anchor="ma")
-        _text(canvas, (self._output_x + OUTPUT_TILE // 2, MARGIN), f"{self.output} (decision boundary)", anchor="ma")
-        _text(canvas, (self._output_x + OUTPUT_TILE // 2, MARGIN + 15), self.layers[self.output][0], colour=GREY,
-              size=11, anchor="ma")
-        legend = height - LEGEND_HEIGHT + 8
-        _text(canvas, (MARGIN, legend - 4), "tile: the unit's output over [-6, 6]² (orange -1, white 0, blue +1); "
-              "small square: its bias", size=11)
-        _text(canvas, (MARGIN, legend + 10), "link: weight, blue > 0, orange < 0, thicker = larger", size=11)
-        _legend_swatches(canvas, MARGIN, legend + 26, [(DEAD_COLOUR, "frame: dead"), (SATURATED_COLOUR, "saturated"),
-                                                       (LIGHT_GREY, "alive")])
+            _text(canvas, (self._x[column] + TILE // 2, MARGIN), name, size=FONT,
+                  anchor="ma")
+            _text(canvas, (self._x[column] + TILE // 2, MARGIN + 21), activation, size=SMALL_FONT, anchor="ma")
+        _text(canvas, (self._output_x + OUTPUT_TILE // 2, MARGIN), "output", size=FONT, anchor="ma")
+        _text(canvas, (self._output_x + OUTPUT_TILE // 2, MARGIN + 21), f"{self.layers[self.output][0]}, boundary",
+              size=SMALL_FONT, anchor="ma")
+        legend = height - NETWORK_LEGEND_HEIGHT + 6
+        _text(canvas, (MARGIN, legend), "tile: a unit's output over [-6, 6]²", size=SMALL_FONT)
+        _text(canvas, (MARGIN, legend + 21), "orange -1, white 0, blue +1; links: weights", size=SMALL_FONT)
+        _legend_swatches(canvas, MARGIN, legend + 46, [(DEAD_COLOUR, "frame: dead"), (SATURATED_COLOUR, "saturated")],
+                         size=SMALL_FONT)
         self._network_base = canvas  # a PIL image: copying it and drawing on the copy costs least
 
     # -- the network view ------------------------------------------------------------------
@@ -239,8 +215,8 @@ class NetworkPainter:
             count = kernel.shape[0]
             for j, (tx, ty) in enumerate(targets):
                 for i, (sx, sy) in enumerate(sources):
-                    # Links into one unit fan out over 12 px of its edge, as in the Playground.
-                    offset = 0 if last else 12 * (i - (count - 1) / 2) / count
+                    # Links into one unit fan out over a fifth of its edge, as in the Playground.
+                    offset = 0 if last else (TILE // 5) * (i - (count - 1) / 2) / count
                     draw.line([(sx, sy), (tx, ty + offset)], fill=int(colours[i, j]), width=int(widths[i, j]))
             if not last:
                 sources = [(self._x[column + 1] + TILE + 2, y + TILE // 2) for y in self._y[column + 1]]
@@ -256,11 +232,11 @@ class NetworkPainter:
                 code = int(codes[unit])
                 _frame(pixels, y, x, TILE, TILE, GREY if column == 0 else FRAME_COLOURS[code], 2 if code else 1)
                 if bias is not None:  # the Playground's bias square, at the tile's lower left
-                    pixels[y + TILE - 7:y + TILE, x - 12:x - 5] = GREY
-                    pixels[y + TILE - 6:y + TILE - 1, x - 11:x - 6] = bias[unit]
+                    pixels[y + TILE - 11:y + TILE, x - 16:x - 5] = GREY
+                    pixels[y + TILE - 10:y + TILE - 1, x - 15:x - 6] = bias[unit]
         output = plane_maps(np.reshape(output, (GRID * GRID, 1)), OUTPUT_TILE)[0]
         big = shades(output)
-        big[_boundary(output)] = BOUNDARY
+        big[style.sign_boundary(output)] = BOUNDARY
         y, x = self._output_y, self._output_x
         pixels[y:y + OUTPUT_TILE, x:x + OUTPUT_TILE] = big
         _frame(pixels, y, x, OUTPUT_TILE, OUTPUT_TILE, GREY)
@@ -388,15 +364,6 @@ def state_matrix(states: dict, layers=None) -> np.ndarray:
     for column, name in enumerate(layers):
         matrix[:len(states[name]), column] = states[name]
     return matrix
-
-
-def _boundary(output: np.ndarray) -> np.ndarray:
-    """Pixels of the output picture where the output changes sign: the decision boundary."""
-    positive = output >= 0
-    edge = np.zeros_like(positive)
-    edge[:, 1:] |= positive[:, 1:] != positive[:, :-1]
-    edge[1:, :] |= positive[1:, :] != positive[:-1, :]
-    return edge
 
 
 @functools.lru_cache(maxsize=16)

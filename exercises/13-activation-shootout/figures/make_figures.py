@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image
 
-from kit import builders, datasets, plots
+from kit import builders, datasets, plots, style
 from kit.grading import drivers, logdirs
 from kit.training import train_many
 
@@ -72,8 +72,7 @@ def grid_figure(runs, models, path):
 
 def dashboards_figure(runs, path):
     fig, (curves, shares) = plt.subplots(1, 2, figsize=(10.5, 3.6), gridspec_kw={"width_ratios": (1.3, 1)})
-    colours = {"linear": "0.55", "sigmoid": "#8e44ad", "tanh": plots.PLAYGROUND_NEGATIVE,
-               "relu": plots.PLAYGROUND_POSITIVE}
+    colours = style.ACTIVATION_COLOURS  # the colours of the kit's TensorBoard pictures
     for activation in ACTIVATIONS:
         steps, values = zip(*runs[f"{activation}/spiral"].scalars["accuracy/test"])
         curves.plot(steps, values, color=colours[activation], lw=1.4, label=activation)
