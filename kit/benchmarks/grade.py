@@ -197,5 +197,5 @@ def run(args) -> dict:
             command="otter run --autograder autograder.zip --output-dir OUT --no-logo FILE, a fresh process per "
                     "submission",
             tests=len(otter_peer.tests()),
-            checks=otter_peer.WHAT_IS_CHECKED)
+            checks=otter_peer.what_is_checked())
     return result

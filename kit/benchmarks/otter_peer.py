@@ -1,12 +1,12 @@
 """Otter-Grader, the contender of ``kit bench grade``: exercise 04's checks as an Otter autograder.
 
-Otter-Grader (``OTTER_REQUIREMENT``) is installed in its own virtual environment, ``VENV``
+Otter-Grader (``OTTER_REQUIREMENT``) is installed in its own virtual environment, :func:`venv`
 (``.cache/bench-otter`` in the checkout; ``make bench-otter`` or the benchmark's first run
 installs it from the package index, about 600 MB), beside the kit's own NumPy version, so both
 graders run the submissions on the same NumPy.
 
-:func:`autograder` builds the autograder zip with ``otter generate`` from 42 OK-format tests, one
-per check of exercise 04 with its name, points and visibility (the 10 hidden ones hidden), each a
+:func:`autograder` builds the autograder zip with ``otter generate`` from OK-format tests, one per
+check of exercise 04 with its name, points and visibility (the hidden ones hidden), each a
 doctest calling :mod:`kit.benchmarks.otter_checks` (copied into the zip with ``data.npz``: the
 inputs, the references and the tolerances of exercise 04's checks module). ``otter run -a ZIP``
 then grades one submission: it runs the file in a Jupyter kernel and each test in that kernel.
@@ -35,14 +35,6 @@ OTTER_VERSION = "7.0.0"
 OTTER_REQUIREMENT = f"otter-grader[grading]=={OTTER_VERSION}"  # [grading]: the Jupyter kernel `otter run` needs
 SUPPORT = "ex04_checks"  # the package of kit.benchmarks.otter_checks and data.npz inside the zip's files/
 INSTALL_SECONDS = 1800
-WHAT_IS_CHECKED = (
-    "one OK-format test per check of exercise 04 (42, 100 points, the 10 hidden ones hidden), each the kit "
-    "check's comparison in NumPy (kit.benchmarks.otter_checks) on the same inputs with the same references, masks "
-    "and tolerances: values on the grid, random arrays and a non-default alpha; shape and dtype for float32 and "
-    "float64; no overflow warning, NaN or Inf for |x| up to 1e4; relu_grad(0) = 0; sigmoid_grad's peak; hidden "
-    "extreme and random inputs. Not the kit's sandbox, time limits, forbidden imports or feedback messages; Otter "
-    "runs the file in a Jupyter kernel and each test there")
-
 
 class OtterUnavailable(RuntimeError):
     """Otter-Grader is not installed and could not be (the message says why and how to fix it)."""
@@ -82,7 +74,7 @@ def install(folder: Path | None = None) -> Path:
     program = installed(folder)
     if program:
         return program
-    steps = [[sys.executable, "-m", "venv", "--clear", str(folder)],
+    steps = [[sys.executable, "-m", "venv", str(folder)],  # an existing environment is kept, and completed
              [str(folder / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
               *_requirements()]]
     for step in steps:
@@ -167,6 +159,18 @@ def tests() -> dict:
     return found
 
 
+def what_is_checked() -> str:
+    """What the Otter tests check, in a sentence (``otter.checks`` in ``kit bench grade``'s JSON)."""
+    found = tests().values()
+    return (f"one OK-format test per check of exercise 04 ({len(found)}, {sum(t.points for t in found):g} points, "
+            f"the {sum(t.hidden for t in found)} hidden ones hidden), each the kit check's comparison in NumPy "
+            "(kit.benchmarks.otter_checks) on the same inputs with the same references, masks and tolerances: values "
+            "on the grid, random arrays and a non-default alpha; shape and dtype for float32 and float64; no overflow "
+            "warning, NaN or Inf for |x| up to 1e4; relu_grad(0) = 0; sigmoid_grad's peak; hidden extreme and random "
+            "inputs. Not the kit's sandbox, time limits, forbidden imports or feedback messages; Otter runs the file "
+            "in a Jupyter kernel and each test there")
+
+
 def sources(folder: Path) -> None:
     """Write what the autograder is made of into ``folder``: ``tests/NAME.py`` (:func:`tests`), the
     ``ex04_checks`` package (:mod:`kit.benchmarks.otter_checks` and ``data.npz``), requirements.txt
@@ -221,4 +225,7 @@ def score(output: Path) -> float:
 
 
 if __name__ == "__main__":  # make bench-otter
-    print(install())
+    try:
+        print(f"Otter-Grader {OTTER_VERSION}: {install()}")
+    except OtterUnavailable as error:
+        sys.exit(f"make bench-otter: {error}")
