@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export MPLBACKEND ?= Agg
 
-.PHONY: demo test setup clean playground-node
+.PHONY: demo test setup clean playground-node bench-otter
 
 $(STAMP): requirements.txt requirements-runtime.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ $(PLAYGROUND_NODE)/.installed: $(PLAYGROUND_FIXTURE)/package.json $(PLAYGROUND_F
 	touch $@
 
 playground-node: $(PLAYGROUND_NODE)/.installed
+
+# Otter-Grader, the contender of `kit bench grade`, in its own virtual environment (.cache/bench-otter, about
+# 600 MB from the package index; after `make setup`). The benchmark installs it on first use too;
+# tests/grading/test_bench_grade.py runs its part once it is installed and never downloads it.
+bench-otter:
+	$(BIN)/python -m kit.benchmarks.otter_peer
 
 clean:
 	rm -rf $(VENV) runs .cache

@@ -255,11 +255,12 @@ MEANINGS = {
 cover them."""
 
 # kit bench NAME: --quick with a size flag it would override (each size given differs from its default).
-_BENCH_SIZES = {"batch": ["submissions", "workers", "fresh"], "check": ["repeats"],
+_BENCH_SIZES = {"batch": ["submissions", "workers", "fresh", "rounds"], "check": ["repeats"],
                 "diagnostics": ["epochs", "repeats"], "grade": ["submissions"], "train": ["epochs", "repeats"]}
 for _name, _sizes in _BENCH_SIZES.items():
     MEANINGS[("bench", _name)] = {"quick": ([True], []), "json": ([True, False], []),
                                   "out": ([None, "out.json"], []), **{size: ([None], ["7"]) for size in _sizes}}
+MEANINGS[("bench", "grade")]["otter"] = ([None, "no", "cached"], [])  # picks what runs: kept with --quick
 
 
 KNOWN = [

@@ -102,13 +102,16 @@ def _readme(results: dict) -> str:
         ("`Diagnostics` at its default cadence (about 15 probes a run: every 7 of 100 epochs), over the trainer alone",
          f"{_percent(cold['overhead_default'])} time compiling (cold); {_percent(warm['overhead_default'])} "
          f"with compiled code reused (warm)", diagnostics["command"]),
-        ("grading with one TensorFlow zygote vs a fresh process per submission",
-         f"{_x(grade['speedup'])} faster; {grade['zygote_overhead_seconds_per_submission']:.2f} s overhead per "
+        (f"a Gradescope submission of exercise 04: a fresh `kit grade` process vs Otter-Grader "
+         f"{grade['otter']['version']}'s `otter run` with the same checks", _versus_otter(grade), grade["command"]),
+        ("grading through one zygote vs a fresh zygote per submission (one process, exercise 04)",
+         f"{_x(grade['zygote_speedup'])} faster; {grade['zygote_overhead_seconds_per_submission']:.2f} s overhead per "
          f"submission", grade["command"]),
-        (f"grading a class: `kit grade-batch` with {batch['workers']} workers vs `kit grade` in a fresh process per "
-         "submission (exercise 04)",
-         f"{batch['per_minute']:.0f} vs {batch['fresh_per_minute']:.1f} submissions per minute, "
-         f"{_x(batch['speedup'])}", batch["command"]),
+        (f"grading a class: `kit grade-batch --workers {batch['workers']}` vs `kit grade` in a fresh process per "
+         f"submission, {batch['workers']} at a time (exercise 04)",
+         f"{batch['per_minute']['median']:.0f} vs {batch['fresh_parallel_per_minute']['median']:.0f} submissions per "
+         f"minute, {_x(batch['speedup'])} ({batch['fresh_serial_per_minute']['median']:.0f} one at a time: "
+         f"{_x(batch['speedup_vs_serial'])})", batch["command"]),
     ]
     lines = ["| claim | measured | command |", "|---|---|---|"]
     lines += [f"| {claim} | {measured} | `{command}` |" for claim, measured, command in rows]
@@ -172,35 +175,68 @@ def _diagnostics(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _span(figure: dict, digits: int = 2) -> str:
+    """A round robin's figure: min / median / max."""
+    return " / ".join(f"{figure[key]:.{digits}f}" for key in ("min", "median", "max"))
+
+
+def _versus_otter(grade: dict) -> str:
+    fresh = f"{grade['fresh_seconds']['median']:.1f} s and {grade['fresh_peak_rss_mb']:.0f} MB"
+    if grade["otter_seconds"] is None:
+        return f"{fresh} per submission; Otter-Grader not measured ({grade['otter']['skipped']})"
+    return (f"{fresh} vs {grade['otter_seconds']['median']:.1f} s and {grade['otter_peak_rss_mb']:.0f} MB per "
+            f"submission (medians, peak memory): {_x(grade['speedup_vs_otter'])} faster")
+
+
 def _grade(results: dict) -> str:
     grade = results["grade"]
+    otter = grade["otter"]
     lines = [f"Measured by `{grade['command']}` on a {_machine(grade)}: {grade['submissions']} submissions of "
              f"exercise 04, {grade['checks_per_submission']} checks and {grade['sandbox_calls_per_submission']:g} "
-             "sandboxed calls each (hidden inputs join their function's call in a full grade):", "",
-             "| | seconds per submission |", "|---|---|",
-             f"| one zygote (its {grade['zygote_start_seconds']:.1f} s start amortised over the {grade['submissions']}) "
-             f"| {grade['zygote_seconds_per_submission']:.2f} |",
-             f"| a fresh Python process per submission | {grade['fresh_seconds_per_submission']:.2f} |",
-             f"| speedup | {_x(grade['speedup'])} |",
-             f"| zygote overhead (grading wall time − the submissions' own run time) | "
-             f"{grade['zygote_overhead_seconds_per_submission']:.2f} |"]
+             "sandboxed calls each (hidden inputs join their function's call in a full grade); every grader gave "
+             "each submission the same score. A fresh process per submission is what a Gradescope submission "
+             "costs; the kit's and Otter's alternate per submission:", "",
+             "| a fresh process per submission | seconds (min / median / max) | peak memory (MB) |", "|---|---|---|",
+             f"| `kit grade 04 FILE --format json` | {_span(grade['fresh_seconds'])} | "
+             f"{grade['fresh_peak_rss_mb']:.0f} |"]
+    if grade["otter_seconds"] is None:
+        lines.append(f"| Otter-Grader {otter['version']} | not measured: {otter['skipped']} | |")
+    else:
+        lines += [f"| Otter-Grader {otter['version']}: `otter run` with the same checks as {otter['tests']} OK tests | "
+                  f"{_span(grade['otter_seconds'])} | {grade['otter_peak_rss_mb']:.0f} |",
+                  f"| speedup (medians) | {_x(grade['speedup_vs_otter'])} | |"]
+    lines += ["", f"Peak memory: {grade['peak_rss']}."]
+    if grade["otter_seconds"] is not None:
+        lines[-1] += f" The Otter tests: {otter['checks']}."
+    lines += ["", f"Inside one process (exercise 04's `{grade['runtime']}` runtime), through the same sandbox:", "",
+              "| | seconds per submission |", "|---|---|",
+              f"| one zygote (its {grade['zygote_start_seconds']:.1f} s start amortised over the "
+              f"{grade['submissions']}) | {grade['zygote_seconds_per_submission']:.2f} |",
+              f"| a fresh zygote per submission | {grade['fresh_zygote_seconds_per_submission']:.2f} |",
+              f"| speedup | {_x(grade['zygote_speedup'])} |",
+              f"| zygote overhead (grading wall time − the submissions' own run time) | "
+              f"{grade['zygote_overhead_seconds_per_submission']:.2f} |"]
     return "\n".join(lines) + "\n"
 
 
 def _batch(results: dict) -> str:
     batch = results["batch"]
-    profile = batch["profile"]
+    profile, workers = batch["profile"], batch["workers"]
     lines = [f"Measured by `{batch['command']}` on a {_machine(batch)}: {batch['submissions']} submissions of "
              "exercise 04 (copies of the solution under distinct names, every tenth with a typical mistake), "
-             "each command timed end to end as a fresh process:", "",
-             "| | submissions per minute |", "|---|---|",
-             f"| `kit grade-batch --workers {batch['workers']}` over all {batch['submissions']} (its TensorFlow "
-             f"import and zygote starts included) | {batch['per_minute']:.1f} |",
-             f"| `kit grade` in a fresh process per submission, one after the other (the first "
-             f"{batch['fresh_submissions']}) | {batch['fresh_per_minute']:.1f} |",
-             f"| speedup | {_x(batch['speedup'])} |", "",
-             f"Where a submission's time goes in the batch (from the gradebook's reports): "
-             f"{profile['grading_seconds_per_submission']:.2f} s of grading in its worker, "
+             f"each command timed end to end as a fresh process; {batch['rounds']} rounds, the three sides in turn "
+             "(min / median / max over the rounds):", "",
+             "| | submissions per minute | peak memory (MB) |", "|---|---|---|",
+             f"| `kit grade-batch --workers {workers}` over all {batch['submissions']} (its start and its zygotes' "
+             f"included) | {_span(batch['per_minute'], 1)} | {batch['batch_peak_rss_mb']:.0f} |",
+             f"| `kit grade` in a fresh process per submission, {workers} at a time (the first "
+             f"{batch['fresh_submissions']}) | {_span(batch['fresh_parallel_per_minute'], 1)} | "
+             f"{batch['fresh_peak_rss_mb']:.0f} |",
+             f"| the same, one at a time | {_span(batch['fresh_serial_per_minute'], 1)} | |",
+             f"| speedup at equal parallelism ({workers} and {workers}, medians) | {_x(batch['speedup'])} | |",
+             f"| speedup over one at a time | {_x(batch['speedup_vs_serial'])} | |", "",
+             f"Peak memory: {batch['peak_rss']}. Where a submission's time goes in the batch (from the gradebooks' "
+             f"reports): {profile['grading_seconds_per_submission']:.2f} s of grading in its worker, "
              f"{profile['child_seconds_per_submission']:.2f} s of it in the sandbox "
              f"({profile['calls_per_submission']:g} calls of {profile['child_seconds_per_call']:.3f} s: forking "
              "the runner, importing the file, running one function, the runner's end) and "

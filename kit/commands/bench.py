@@ -89,11 +89,12 @@ def _command_line(name: str, parser, args) -> str:
 
 
 def check_quick(parser, args) -> None:
-    """``--quick`` sets the benchmark's own sizes: a size flag given with it would be ignored, so it is refused."""
+    """``--quick`` sets the benchmark's own sizes: a size flag given with it would be ignored, so it is refused
+    (a flag with choices, such as ``kit bench grade --otter``, picks what runs and is kept)."""
     if not getattr(args, "quick", False):
         return
     sized = [action.option_strings[-1] for action in parser._actions
-             if action.option_strings and action.dest not in NOT_COMMAND_LINE | {"quick"}
+             if action.option_strings and action.dest not in NOT_COMMAND_LINE | {"quick"} and not action.choices
              and getattr(args, action.dest, action.default) != action.default]
     if sized:
         from kit.errors import KitError
@@ -108,7 +109,8 @@ def _handler(module, parser):
         from kit.commands import import_tensorflow_quietly
 
         check_quick(parser, args)
-        import_tensorflow_quietly()  # after the checks: a refusal answers at once
+        if getattr(module, "NEEDS_TENSORFLOW", True):
+            import_tensorflow_quietly()  # after the checks: a refusal answers at once
         load_before = os.getloadavg()
         result = module.run(args)
         result["machine"] = _machine(load_before)

@@ -17,11 +17,20 @@ def test_bench_batch_quick_reports_its_keys():
                                env={"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin"})
     assert completed.returncode == 0, completed.stderr[-2000:]
     data = json.loads(completed.stdout.strip().splitlines()[-1])
-    for key in ("per_minute", "fresh_per_minute", "speedup", "includes", "profile", "batch_seconds"):
+    for key in ("per_minute", "fresh_parallel_per_minute", "fresh_serial_per_minute", "speedup", "speedup_vs_serial",
+                "includes", "profile", "batch_seconds", "batch_peak_rss_mb", "fresh_peak_rss_mb", "peak_rss"):
         assert key in data, key
-    assert data["submissions"] == 4 and data["fresh_submissions"] == 1 and data["quick"] is True
-    assert data["per_minute"] > 0 and data["profile"]["calls_per_submission"] == 11  # exercise 04's calls
-    # The ratio of the two rates, from the timings (the rates themselves are rounded to 0.1).
-    batch_rate = 60 * data["submissions"] / data["batch_seconds"]
-    fresh_rate = 60 / data["fresh_seconds_per_submission"]
-    assert data["speedup"] == pytest.approx(batch_rate / fresh_rate, rel=0.01)
+    assert data["submissions"] == 4 and data["fresh_submissions"] == 2 and data["rounds"] == 1
+    assert data["quick"] is True and data["workers"] == 2
+    assert data["profile"]["calls_per_submission"] == 11  # exercise 04's calls
+    for key in ("per_minute", "fresh_parallel_per_minute", "fresh_serial_per_minute", "batch_seconds",
+                "fresh_seconds_per_submission"):
+        figure = data[key]
+        assert 0 < figure["min"] <= figure["median"] <= figure["max"], key
+    # The speedups are ratios of the median rates (one round: the batch over the fresh processes).
+    batch_rate = 60 * data["submissions"] / data["batch_seconds"]["median"]
+    assert data["speedup"] == pytest.approx(batch_rate / data["fresh_parallel_per_minute"]["median"], rel=0.01)
+    assert data["speedup_vs_serial"] == pytest.approx(batch_rate / data["fresh_serial_per_minute"]["median"],
+                                                      rel=0.01)
+    # Neither side imports TensorFlow for exercise 04: a process that did peaks above 600 MB.
+    assert 10 < data["fresh_peak_rss_mb"] < 300 and 10 < data["batch_peak_rss_mb"] < 300
