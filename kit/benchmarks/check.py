@@ -1,10 +1,9 @@
 """``kit bench check``: how long a student waits for the commands of the exercise loop.
 
 Each command runs as a student runs it, a fresh ``python -m kit.cli`` process, and the median of
-``--repeats`` runs is reported: a cold ``kit check 04 solution.py`` (``--no-server``: the
-process imports TensorFlow and starts its own zygote), the first ``kit check`` that starts the
-check server, a warm one (the server is up), ``kit exercises``, and a typo'd ``kit check 99``
-(refused before TensorFlow loads). The server runs in a private folder of its own and is stopped
+``--repeats`` runs is reported: ``kit check 04 solution.py`` (a NumPy exercise: graded in the
+process without TensorFlow, no server), ``kit exercises``, and a typo'd ``kit check 99``
+(refused before anything loads). The server runs in a private folder of its own and is stopped
 at the end, so the user's own server is never touched.
 
 Then, per exercise of ``--exercises`` (the ones that train, by default), the loop a student
@@ -85,29 +84,21 @@ def _seconds(command: list[str], environment: dict, expect: int) -> float:
 
 
 def run(args) -> dict:
-    from kit.grading import server
     from kit.grading.exercises import find
 
     repeats = 1 if args.quick else args.repeats  # checked by its argparse type
     solution = str(find("04").path / "solution.py")
     with tempfile.TemporaryDirectory(prefix="kit-bench-", dir="/tmp") as folder:
         environment = dict(os.environ, KIT_CHECK_SERVER_DIR=str(Path(folder) / "run"))
-        check = ["check", "04", solution]
-        try:
-            first = _seconds(check, environment, 0)  # starts the server
-            warm = [_seconds(check, environment, 0) for _ in range(repeats)]
-            cold = [_seconds(check + ["--no-server"], environment, 0) for _ in range(repeats)]
-            listing = [_seconds(["exercises"], environment, 0) for _ in range(repeats)]
-            typo = [_seconds(["check", "99", solution], environment, 2) for _ in range(repeats)]
-        finally:
-            server.stop(Path(folder) / "run")
+        # Exercise 04 grades without TensorFlow, in the process: no server is started for it.
+        cold = [_seconds(["check", "04", solution], environment, 0) for _ in range(repeats)]
+        listing = [_seconds(["exercises"], environment, 0) for _ in range(repeats)]
+        typo = [_seconds(["check", "99", solution], environment, 2) for _ in range(repeats)]
     per_exercise = {}
     chosen = QUICK_EXERCISES if args.quick else args.exercises
     for identifier in ([] if chosen == "none" else chosen.split(",")):
         per_exercise[identifier] = _exercise(identifier, repeats)
-    return {"cold_check_seconds": round(statistics.median(cold), 3),
-            "first_check_seconds": round(first, 3),  # the server's start: TensorFlow's import, twice
-            "warm_check_seconds": round(statistics.median(warm), 3),
+    return {"cold_check_seconds": round(statistics.median(cold), 3),  # kit check 04: NumPy only, no server
             "exercises_seconds": round(statistics.median(listing), 3),
             "typo_check_seconds": round(statistics.median(typo), 3),
             "exercises": per_exercise,

@@ -70,7 +70,7 @@ def _start(args) -> int:
     print(f"or, in a cell of starter.ipynb: import kit; kit.check(\"{exercise.id}\")")
     from kit.grading import server
 
-    if server.enabled() and server.warm_up():
+    if server.enabled(exercise=exercise) and server.warm_up():
         print("Your check server is starting in the background (it loads TensorFlow once), so that check answers "
               "in about a second.")
     return 0
@@ -101,7 +101,7 @@ def _grade(args, visibility) -> int:
     from kit.grading import report, server
 
     result = None
-    if command == "check" and not require and server.enabled(getattr(args, "no_server", False)):
+    if command == "check" and not require and server.enabled(getattr(args, "no_server", False), args.exercise):
         # The user's warm grader (kit.grading.server): the same grade in about a second; None
         # when it cannot be used here, and then the cold run below.
         result = server.check(args.exercise, args.file, visibility, getattr(args, "timeout", None))

@@ -96,12 +96,14 @@ def check(exercise, path=None, timeout: float | None = None, server: bool = True
     if not path.is_file():
         raise MissingFile(f"No file {str(path)!r} to check. Save the notebook, or give the path of a .py or .ipynb "
                           "file.")
-    result = check_server.check(exercise, path, ("visible",), timeout) if server and check_server.enabled() else None
+    use_server = server and check_server.enabled(exercise=exercise)
+    result = check_server.check(exercise, path, ("visible",), timeout) if use_server else None
     if result is None:
         from kit import import_tensorflow_quietly
         from kit.grading import Limits, grade_submission
 
-        import_tensorflow_quietly()
+        if exercises.runtime(exercise) == "keras":
+            import_tensorflow_quietly()
         result = grade_submission(exercise, path, visibility=("visible",),
                                   limits=Limits(timeout=timeout) if timeout else None)
     return CheckReport(result)

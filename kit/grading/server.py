@@ -55,10 +55,19 @@ class ServerUnavailable(RuntimeError):
     """No check server can be used here (the folder is not private, the server did not start)."""
 
 
-def enabled(no_server: bool = False) -> bool:
-    """Whether ``kit check`` should use the server: not with ``--no-server`` or ``KIT_CHECK_SERVER=0``."""
+def enabled(no_server: bool = False, exercise=None) -> bool:
+    """Whether ``kit check`` should use the server: not with ``--no-server`` or ``KIT_CHECK_SERVER=0``,
+    and not for an ``exercise`` that grades without TensorFlow (:func:`kit.grading.exercises.runtime`:
+    such a check takes under a second in the process, less than the server's round trip, and starts
+    no server), unless ``KIT_CHECK_SERVER=always``."""
     value = os.environ.get("KIT_CHECK_SERVER", "1").strip().lower()
-    return not no_server and value not in ("0", "false", "no", "off")
+    if no_server or value in ("0", "false", "no", "off"):
+        return False
+    if exercise is not None and value != "always":
+        from kit.grading.exercises import runtime
+
+        return runtime(exercise) == "keras"
+    return True
 
 
 def idle_seconds() -> float:
