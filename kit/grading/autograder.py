@@ -4,7 +4,10 @@ The zip holds, at its root (Gradescope unpacks it into ``/autograder/source``):
 
 - ``setup.sh``: run once per image, as root, on Gradescope's Ubuntu 22.04 and its Python 3.10:
   installs pip with apt-get where the image has none, upgrades it where it can, then installs
-  ``requirements-runtime.txt`` (what grading needs at run time, none of the tools of the tests).
+  ``requirements-runtime.txt`` (what grading needs at run time, none of the tools of the tests),
+  or, for an exercise that grades without TensorFlow (``RUNTIME = "numpy"``: 04, 05, 10),
+  ``requirements-numpy.txt``, its numpy line alone (seconds to install instead of minutes and
+  about 600 MB);
   The kit itself is not installed: ``run_autograder`` imports it from ``/autograder/source``
   (``PYTHONPATH``);
 - ``run_autograder``: grades the one ``.py``/``.ipynb`` in ``/autograder/submission`` (found by
@@ -85,9 +88,29 @@ exec "${{KIT_AUTOGRADER_PYTHON:-python3}}" -m kit.grading.autograder {exercise} 
 """
 
 
+NUMPY_REQUIREMENTS = "requirements-numpy.txt"  # a NumPy exercise's bundle installs this instead
+
+
+def numpy_requirements(runtime_text: str) -> str:
+    """What a NumPy exercise's grading installs: the ``numpy`` line of the run-time requirements
+    (the one source of its version range), under a header saying so.
+
+    Example:
+        >>> print(numpy_requirements("tensorflow>=2.20\\nnumpy>=1.26,<3  # arrays\\n"), end="")
+        # A NumPy exercise grades with NumPy alone: the numpy line of requirements-runtime.txt.
+        numpy>=1.26,<3  # arrays
+    """
+    import re
+
+    lines = [line for line in runtime_text.splitlines() if re.match(r"numpy\s*([<>=!~;\[]|$)", line.strip())]
+    if len(lines) != 1:
+        raise KitError(f"requirements-runtime.txt must name numpy on exactly one line; found {len(lines)}.")
+    return f"# A NumPy exercise grades with NumPy alone: the numpy line of requirements-runtime.txt.\n{lines[0]}\n"
+
+
 def build_bundle(exercise, out, require_isolation: bool = True) -> Path:
     """Write the Gradescope autograder zip of ``exercise`` to ``out`` (see the module docstring)."""
-    from kit.grading.exercises import find
+    from kit.grading.exercises import find, runtime
     from kit.grading.release import (DEVELOPMENT_REQUIREMENTS, RUNTIME_REQUIREMENTS, TOP_FILES, repository_root,
                                      require_source)
 
@@ -106,7 +129,12 @@ def build_bundle(exercise, out, require_isolation: bool = True) -> Path:
             raise KitError(f"{out.resolve().parent} does not exist; create it first or choose another --out.")
     source = repository_root()
     run = RUN.format(exercise=found.id, isolation=" --require-isolation" if require_isolation else "")
-    files = {"setup.sh": (SETUP.format(requirements=RUNTIME_REQUIREMENTS), 0o755), "run_autograder": (run, 0o755)}
+    installed = RUNTIME_REQUIREMENTS
+    files = {}
+    if runtime(found) == "numpy":  # grading imports NumPy alone (tests/grading/test_runtime.py): install only it
+        installed = NUMPY_REQUIREMENTS
+        files[installed] = (numpy_requirements((source / RUNTIME_REQUIREMENTS).read_text(encoding="utf-8")), 0o644)
+    files.update({"setup.sh": (SETUP.format(requirements=installed), 0o755), "run_autograder": (run, 0o755)})
     for name in TOP_FILES:
         if name != DEVELOPMENT_REQUIREMENTS and (source / name).is_file():
             files[name] = ((source / name).read_bytes(), 0o644)

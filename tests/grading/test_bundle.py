@@ -112,28 +112,59 @@ def test_bundle_holds_the_grader_and_not_the_answers(bundle):
     assert "kit.grading.autograder 04" in run and 'KIT_GRADING_HIDE="$SOURCE' in run
 
 
-def test_bundle_installs_the_run_time_requirements_only(bundle):
-    with zipfile.ZipFile(bundle) as archive:
+@pytest.fixture(scope="module")
+def keras_bundle(tmp_path_factory):
+    """Exercise 06's bundle: an exercise that grades with TensorFlow and Keras."""
+    from kit.grading.autograder import build_bundle
+
+    return build_bundle("06", tmp_path_factory.mktemp("bundle06") / "autograder.zip")
+
+
+def _installs(setup: str) -> list[str]:
+    return [line for line in re.findall(r"-m pip install (.*)", setup) if "-r " in line]
+
+
+def test_bundle_installs_the_run_time_requirements_only(bundle, keras_bundle):
+    from kit.grading.autograder import NUMPY_REQUIREMENTS
+
+    with zipfile.ZipFile(keras_bundle) as archive:
         names = set(archive.namelist())
         runtime = archive.read(RUNTIME_REQUIREMENTS)
         setup = archive.read("setup.sh").decode()
     assert runtime == (REPO / RUNTIME_REQUIREMENTS).read_bytes()
-    assert DEVELOPMENT_REQUIREMENTS not in names
+    assert DEVELOPMENT_REQUIREMENTS not in names and NUMPY_REQUIREMENTS not in names
     assert DEVELOPMENT_REQUIREMENTS not in setup.replace(RUNTIME_REQUIREMENTS, "")
-    installs = re.findall(r"-m pip install (.*)", setup)
-    assert [line for line in installs if "-r " in line] == [f'--no-cache-dir -r "$SOURCE/{RUNTIME_REQUIREMENTS}"']
-    assert not [line for line in installs if "-e " in line or "$SOURCE\"" in line]  # the kit runs from source/
+    assert _installs(setup) == [f'--no-cache-dir -r "$SOURCE/{RUNTIME_REQUIREMENTS}"']
+    assert not [line for line in re.findall(r"-m pip install (.*)", setup)
+                if "-e " in line or "$SOURCE\"" in line]  # the kit runs from source/
     included = re.findall(r"^-[rc]\s*(\S+)", runtime.decode(), re.MULTILINE)
     assert all(name in names for name in included), included  # what it includes travels with it
-
-
-@pytest.mark.slow
-def test_bundle_requirements_install_on_gradescopes_python(bundle, tmp_path):
+    # Exercise 04 grades with NumPy alone (tests/grading/test_runtime.py): its setup installs that.
     with zipfile.ZipFile(bundle) as archive:
-        archive.extract(RUNTIME_REQUIREMENTS, tmp_path)
-    resolved = resolve(tmp_path / RUNTIME_REQUIREMENTS, GRADESCOPE_PYTHON, tmp_path)
-    assert requirement_names(tmp_path / RUNTIME_REQUIREMENTS) <= set(resolved), resolved
-    assert not set(resolved) & TEST_TOOLS
+        numpy_only = archive.read(NUMPY_REQUIREMENTS).decode()
+        setup = archive.read("setup.sh").decode()
+    assert _installs(setup) == [f'--no-cache-dir -r "$SOURCE/{NUMPY_REQUIREMENTS}"']
+    assert requirement_names_of(numpy_only) == {"numpy"}
+    numpy_line = next(line for line in runtime.decode().splitlines() if line.startswith("numpy"))
+    assert numpy_line in numpy_only.splitlines()  # one source for its version range
+
+
+def requirement_names_of(text: str) -> set:
+    return {re.split(r"[<>=!~;\[ ]", line.strip(), maxsplit=1)[0] for line in text.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")}
+
+
+def test_bundle_requirements_install_on_gradescopes_python(bundle, keras_bundle, tmp_path):
+    from kit.grading.autograder import NUMPY_REQUIREMENTS
+
+    for zipped, name in ((keras_bundle, RUNTIME_REQUIREMENTS), (bundle, NUMPY_REQUIREMENTS)):
+        folder = tmp_path / Path(zipped).parent.name
+        with zipfile.ZipFile(zipped) as archive:
+            archive.extract(name, folder)
+        resolved = resolve(folder / name, GRADESCOPE_PYTHON, folder)
+        assert requirement_names(folder / name) <= set(resolved), resolved
+        assert not set(resolved) & TEST_TOOLS
+    assert set(resolved) == {"numpy"}, resolved  # the NumPy bundle installs nothing else
 
 
 def test_bundle_refuses_bad_arguments_before_tensorflow(tmp_path):
