@@ -75,6 +75,10 @@ def _initializers(initializer, seed):
     return make
 
 
+SEED_MARK = "kit_seed"
+"""The attribute of a :func:`build_mlp` model holding the seed it was built with."""
+
+
 @validate_params(owner=OWNER, n_inputs=COUNT.with_fix("It is the number of input features."), hidden=HIDDEN,
                  activation=ACTIVATION, head=Text("a head name"), n_classes=[COUNT, None],
                  initializer=Text("an initializer name"), l1=PENALTY, l2=PENALTY, dropout=DROPOUT, seed=SEED, name=NAME)
@@ -101,7 +105,8 @@ def build_mlp(n_inputs: int, hidden: Sequence[int] = (4, 2), activation="tanh", 
             Playground's L2 rate r adds ``r·w``: use ``kit.training.train(regularization="l2",
             regularization_rate=r)`` (or ``l2=r/2`` here).
         dropout: dropout rate after each hidden layer (0 for none).
-        seed: seeds every initializer and dropout layer; the same seed gives the same weights.
+        seed: seeds every initializer and dropout layer; the same seed gives the same weights. The
+            model keeps it as ``model.kit_seed`` (the kit's ``Diagnostics`` records it as ``model_seed``).
         name: the model's name.
 
     Layers are named ``hidden_1 … hidden_k`` and ``output`` (dropout layers ``dropout_i``).
@@ -137,6 +142,7 @@ def build_mlp(n_inputs: int, hidden: Sequence[int] = (4, 2), activation="tanh", 
     outputs = keras.layers.Dense(n_outputs, activation=chosen_head.output_activation, kernel_initializer=kernel,
                                  bias_initializer=bias, kernel_regularizer=regularizer, name="output")(x)
     model = keras.Model(inputs, outputs, name=name)
+    setattr(model, SEED_MARK, int(seed))
     # The two regression heads share their output layer; the mark tells them apart (kit.heads).
     return heads.mark_head(model, chosen_head.name)
 

@@ -1,33 +1,43 @@
-"""Checks of exercise 13 (activation-shootout): 100 points, 6 visible checks and 1 hidden one.
+"""Checks of exercise 13 (activation-shootout): 100 points, 7 visible checks.
 
 - shoot-out, the runs: the logdir holds 12 TensorBoard runs, one per activation (linear,
   sigmoid, tanh, relu) and data set (circle, xor, spiral), each with its HParams: activation and
   dataset, and the architecture and recipe (hidden, optimizer, learning_rate, epochs,
   batch_size, seed), the same architecture and recipe in every run, within the Playground's
-  limits, trained to the last epoch (20 points, visible);
+  limits, each network built with the seed it is trained with (HParams ``model_seed`` and
+  ``seed``), trained to the last epoch (20 points);
 - shoot-out, what is logged: every run has a gradient histogram ``kernel_gradient/<layer>`` per
   Dense layer (as many values as the layer's kernel) and, per hidden layer, the dead-unit
   scalar ``dead_fraction/<layer>`` (ReLU) or the saturation scalar ``saturated_fraction/<layer>``
-  (sigmoid, tanh), at step 0 and at the last epoch (15, visible);
-- shoot-out, the accuracies: ``run_shootout`` returns the 12 test accuracies, and each is the
-  last ``accuracy/test`` point its run logged (15, visible);
-- shoot-out, trained again: the grader trains two of the runs again (one of the linear runs on
-  circle or xor and one non-linear run on spiral, chosen from the submission's text, never
-  named) with the architecture and recipe the run logged; each test accuracy agrees with the
-  logged one within 0.05 (25, hidden);
+  (sigmoid, tanh), at step 0 and at the last epoch (15);
+- shoot-out, the accuracies: ``run_shootout`` returns the test accuracy of each run it logged,
+  and each is the last ``accuracy/test`` point of that run (15);
+- shoot-out, trained again: the grader trains two of the runs again (one linear run on circle or
+  xor and one non-linear run on spiral where the logdir has them, drawn from the submission's
+  text, never named) with the trainer, architecture and recipe each run records; each test
+  accuracy agrees with the logged one within 0.05 (25);
 - the lesson: linear scores no more on circle and on xor than the best single straight line on
   those test points (``kit.grading.baselines.best_half_plane_accuracy``), and some non-linear
-  activation clearly beats it on each (≥ 0.9) (10, visible);
+  activation clearly beats it on each (≥ 0.9) (10);
 - conclusions, the lesson: which activation fails on every data set, why, and what bounds its
-  accuracy (10, visible; a third of the points per right answer);
-- conclusions, spiral: the activation named as spiral's winner has the best logged spiral
-  accuracy (ties within one test point count) (5, visible).
+  accuracy (10; a third of the points per right answer);
+- conclusions, spiral: the activation named as spiral's winner has the best logged accuracy
+  among the submission's spiral runs (ties within one test point count) (5).
 
-Every shoot-out check counts only when the shoot-out learns (the structure without training is
-no work done): some non-linear run reaches test accuracy ≥ 0.9 on circle and on xor, in its
-logs. A run is recognised by its HParams ``activation`` and ``dataset``; a run that records none
-is recognised by its folder's name (``relu-spiral``), so that a shoot-out that forgets its
-HParams loses the points that need them (the runs, the re-training), not the rest.
+Two gates, both in the README: every check but the conclusions about the lesson counts only
+(1) when the shoot-out learns (some non-linear run reaches test accuracy ≥ 0.9 on circle and on
+xor, in its logs: the structure without training is no work done), and (2) when its logs are a
+training's: every run records how it was trained (the HParams above plus ``model_seed`` and
+``trainer``, which ``Diagnostics`` reads off a ``build_mlp`` network and the kit's trainer) and the
+two runs trained again agree with their logs. Gate (2) is what closes the shoot-out to event
+files written without training (forged logs earn the conclusions' 10 points at most); it is
+check 4's test, so a shoot-out that fails it loses every shoot-out check, as the README says.
+A run is recognised by its HParams ``activation`` and ``dataset``; a run that records none is
+recognised by its folder's name (``relu-spiral``), so that a shoot-out that forgets its data
+set loses the points for its HParams (check 1), not the rest. Each mistake loses the checks
+whose row names it: other epochs or learning rates between runs, or layers wider than the
+Playground's, lose check 1 alone (the grader trains each run again with its own recipe);
+missing runs lose check 1 (and the spiral's winner when fewer than two spiral runs remain).
 
 How it runs: ``run_shootout`` is called once (one sandboxed call serves every check) through the
 ``call_with_logdir`` driver, in the sandbox's scratch folder; the event files it wrote come back
@@ -35,8 +45,9 @@ as bytes (size-capped: 8 MB, 64 files; the reference writes 12 files, 1.2 MB, or
 the callback's network and neuron views, at the same CPU time) and are parsed
 here, run by run, with TensorBoard's own reader (``kit.grading.logdirs.read_runs``); nothing in
 them runs. HParams are read by name, and added tags or HParams are ignored. The re-training
-happens here, with the kit's trainer, on ``kit.datasets.playground(name)`` (noise 0, data seed
-0, the data the exercise names).
+happens here, with the kit's trainer the run records (``train_many`` or ``train``), on
+``kit.datasets.playground(name)`` (noise 0, data seed 0, the data the exercise names), once per
+grading (memoised), whichever checks ask.
 
 Thresholds (measured on this machine; runs are deterministic):
 - Time: LIMITS gives every sandboxed call of this exercise 30 s of wall time (31 s of CPU)
@@ -47,12 +58,36 @@ Thresholds (measured on this machine; runs are deterministic):
   load of 1.4-2 on 2 cores and 11-15 s at a load of 6, where 10 s timed it out. 30 s is about
   4x the CPU it needs: room for a loaded laptop or a busy grading machine, still short enough
   that a runaway submission is stopped quickly.
-- AGREE = 0.05 is the contract's. The reference's runs, trained again here, agree exactly (on
-  all 12: the same seeds, the same trainer; figures/make_figures.py asserts it), and so do the
-  tests' other honest shoot-outs. The forged logs of the tests are 0.12-0.33 away from their
-  re-training on every run the grader may pick. Only the kit's builder and trainer reproduce a
-  run from its HParams, which is why the exercise asks for them (a network built with Keras's
-  own initialisers or trained with ``model.fit`` is another run, not the one the grader trains).
+- AGREE = 0.05 is the contract's. The grader re-trains a run the way it was trained, so an honest
+  run agrees exactly: ``kit.training.train_many`` gives each model the same numbers whichever
+  models share its call (alone, with its own activation or in a mix, 1 to 24 models: bitwise,
+  tests/test_train_many.py), and ``train`` is deterministic. Measured: nine recipes of the README's
+  space (SGD and Adam, learning rates 0.003-1, 1 to 6 hidden layers of 1 to 8 units, batches of 5
+  to 250, nine seeds; the trainer called once for all twelve, per data set, per activation, one
+  network at a time, with a callback every epoch, or ``train`` per run), 108 runs compared at every
+  epoch: the grader's re-training differs from the student's training by 0.000; five honest styles
+  graded on ten draws each (all six pairs) score 100 (tests/grading/test_exercise13.py). A
+  tolerance instead of the same trainer could not be fair: ``train`` and ``train_many`` add a
+  Dense layer's products in another order, and on a chaotic run the float32 difference grows into
+  another trajectory. Over four recipes and five seeds (240 runs) their final test accuracies
+  differed by up to 0.364 (linear on xor, [8] Adam 0.03), 0.124 (linear on circle), 0.100 (ReLU
+  on spiral); and a one-activation stack differed from a mixed one by up to 0.04 (tanh on spiral)
+  before ``train_many`` compiled both alike. The forged logs of the tests are 0.12-0.37 away from
+  their re-training on every run the grader may pick. Only the kit's builder and trainer
+  reproduce a run from its HParams, which is why the exercise asks for them (a network built with
+  Keras's own layers or trained with ``model.fit`` records ``model_seed`` or ``trainer``
+  "unknown").
+- RETRAIN_WORK = 1e8: the grader trains again a run whose epochs × 250 training points × kernel
+  weights is at most 1e8, with a recipe ``kit.grading.models.check_recipe`` accepts (at most
+  100 000 optimizer steps): a bound on the grader's own time, since a run's HParams may claim any
+  training. The reference's runs are 6.6e6 (300 epochs of 2-8-8-1, 88 weights); 1e8 admits six
+  hidden layers of 16 units for 300 epochs (1.0e8) or 2-8-8-1 for the 4000 epochs of the step
+  budget (8.8e7), so every mistake of the README's table (16-unit layers are a Playground-limit
+  mistake, not a gate) is trained again. Two runs at that size took 10-23 s here (compile
+  included, a load of 7.5 on 2 cores); two of 10 layers of 64 units for 4000 epochs took 100-400 s.
+- The draw of the two runs hashes the submission's text with a salt that the student release
+  does not ship (``hidden_data``): ``kit check`` from the release draws its own two runs, so
+  the two the grader trains again cannot be known in advance.
 - LEARNS = 0.9: the reference's non-linear runs reach 0.996-1.000 on circle and xor, its linear
   ones 0.624 and 0.520; 2-8-1 networks trained with SGD at 1e-4 for 20 epochs (the tests'
   untrained shoot-out) reach at best 0.63 on each.
@@ -72,7 +107,8 @@ import weakref
 
 import numpy as np
 
-from kit.grading.checks import CallFailed, CheckFailed, check, expect, expected_values, fail, partial, raised
+from kit.grading.checks import (CallFailed, CheckFailed, check, expect, expected_values, fail, hidden_data, partial,
+                                raised)
 from kit.grading.limits import Limits
 
 LIMITS = Limits(timeout=30)  # run_shootout trains twelve networks: see "Time" in the docstring
@@ -82,10 +118,13 @@ ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu")
 DATASETS = ("circle", "xor", "spiral")
 RUN_KEYS = tuple(f"{activation}/{name}" for name in DATASETS for activation in ACTIVATIONS)
 NONLINEAR = ACTIVATIONS[1:]
-N_TEST = 250  # kit.datasets.playground: 500 points, half for testing
-RECIPE_HPARAMS = ("hidden", "optimizer", "learning_rate", "epochs", "batch_size", "seed")
+N_TEST = N_TRAIN = 250  # kit.datasets.playground: 500 points, half for testing
+RECIPE_HPARAMS = ("hidden", "optimizer", "learning_rate", "epochs", "batch_size", "seed")  # the README's row
+TRAINING_HPARAMS = RECIPE_HPARAMS + ("model_seed", "trainer")  # what the grader trains a run again from
 SHARED_HPARAMS = ("hidden", "optimizer", "learning_rate", "epochs", "batch_size")  # the same in every run
+TRAINERS = ("train_many", "train")  # kit.training's, as the trainer tells Diagnostics
 MAX_LAYERS, MAX_UNITS = 6, 8  # the Playground's limits
+RETRAIN_WORK = 1e8  # epochs × training points × weights of a run the grader trains again: see the docstring
 SATURATING = ("sigmoid", "tanh")  # kit.diagnostics.SATURATION_ZONES, of the shoot-out's activations
 DYING = ("relu",)  # kit.diagnostics.DEAD_CAPABLE, of the shoot-out's activations
 
@@ -95,6 +134,7 @@ ONE_POINT = 1 / N_TEST  # one test point: the resolution of an accuracy
 ACCURACY_ATOL = 0.5 * ONE_POINT  # returned vs logged accuracy
 LINEAR_POOL = ("linear/circle", "linear/xor")  # the re-trained runs: one of these ...
 SPIRAL_POOL = ("sigmoid/spiral", "tanh/spiral", "relu/spiral")  # ... and one of these
+DRAW_SALT = hidden_data("13/retrain/5b1d0c")  # kit release writes None: the release draws other runs
 
 GRADED = ("fails_everywhere", "why", "linear_limit")  # what conclusions_lesson grades (spiral_winner: the runs)
 ANSWERS = dict(zip(GRADED, ("linear", "collapse", "half_plane")))  # only the expected values read it
@@ -125,6 +165,8 @@ HINTS = {
 
 # ---------------------------------------------------------------------------------------------
 # The shoot-out, as the parent sees it
+
+
 
 
 @dataclasses.dataclass
@@ -261,6 +303,7 @@ def _where(shoot: Shootout, keys) -> str:
     return ", ".join(f"{key} ({shoot.runs[key].folder or 'logdir'})" for key in keys)
 
 
+
 def learned(session) -> Shootout:
     """The shoot-out, when it learns (some non-linear run ≥ LEARNS on circle and on xor, in its
     logs); CheckFailed otherwise: its structure alone earns nothing."""
@@ -270,8 +313,9 @@ def learned(session) -> Shootout:
         logged = {a: v for a, v in logged.items() if v is not None}
         if not logged:
             fail(f"the logdir has no non-linear run on {name} that logged its test accuracy (accuracy/test), so the "
-                 "grader cannot see the shoot-out learn; the points for its runs count once it does. Log every run "
-                 "with Diagnostics (it writes accuracy/test every epoch).")
+                 "grader cannot see the shoot-out learn; the points for its runs count once it does. Train a "
+                 f"sigmoid, tanh or ReLU network on {name} with a Diagnostics callback (it writes accuracy/test every "
+                 "epoch).")
         best = max(logged, key=logged.get)
         expect(logged[best] >= LEARNS,
                f"no network of your shoot-out learns {name}: the best non-linear run, {best}, ends at test accuracy "
@@ -281,17 +325,7 @@ def learned(session) -> Shootout:
 
 
 # ---------------------------------------------------------------------------------------------
-# The recipe the runs logged
-
-
-@dataclasses.dataclass
-class Recipe:
-    widths: list
-    optimizer: str
-    learning_rate: float
-    epochs: int
-    batch_size: int
-    seeds: dict  # key → seed
+# How each run was trained, from its HParams
 
 
 def _integral(value):
@@ -306,34 +340,130 @@ def _integral(value):
 
 def _widths(value):
     """The hidden widths from the ``hidden`` HParam (the callback writes "8-8"), or None."""
-    if not isinstance(value, str) or not re.fullmatch(r"\s*\d+(\s*-\s*\d+)*\s*", value):
+    if not isinstance(value, str) or not re.fullmatch(r"\s*\d{1,6}(\s*-\s*\d{1,6}){0,63}\s*", value):
         return None
     return [int(width) for width in re.findall(r"\d+", value)]
 
 
-def recipe(shoot: Shootout) -> Recipe:
-    """The one architecture and recipe of the 12 runs, from their HParams; CheckFailed saying what
-    is missing or differs."""
+def _recorded(value) -> bool:
+    return value is not None and value != "unknown"  # "unknown": what the callback writes when nobody told it
+
+
+def _weights(widths) -> int:
+    sizes = [2] + list(widths) + [1]
+    return sum(a * b for a, b in zip(sizes, sizes[1:]))
+
+
+@dataclasses.dataclass(frozen=True)
+class Training:
+    """One run's training as its HParams record it: what the grader trains it again with."""
+
+    activation: str
+    dataset: str
+    widths: tuple
+    optimizer: str
+    learning_rate: float
+    epochs: int
+    batch_size: int
+    seed: int  # the trainer's shuffle seed
+    model_seed: int  # build_mlp's seed
+    trainer: str
+
+
+TRAINING_FIX = {
+    "hidden": "build the network with kit.builders.build_mlp, whose widths Diagnostics reads off the model",
+    "optimizer": "train with the kit's trainer and an optimizer by name (\"sgd\" or \"adam\"), which Diagnostics "
+                 "reads off the model",
+    "learning_rate": "train with the kit's trainer and an optimizer by name (\"sgd\" or \"adam\"), which "
+                     "Diagnostics reads off the model",
+    "epochs": "train with kit.training.train_many or train: the trainer tells Diagnostics",
+    "batch_size": "train with kit.training.train_many or train: the trainer tells Diagnostics",
+    "seed": "train with kit.training.train_many(…, seeds=[seed, …]) or train(…, seed=seed): the trainer tells "
+            "Diagnostics the seed it shuffles with",
+    "model_seed": "build the network with kit.builders.build_mlp(2, hidden, activation, seed=seed): Diagnostics "
+                  "reads the seed off the model",
+    "trainer": "train with kit.training.train_many or train (not model.fit): the trainer tells Diagnostics its name",
+}
+
+
+def training(shoot: Shootout, key: str) -> Training:
+    """The run's training from its HParams; CheckFailed naming the run and what it does not record."""
+    hparams = shoot.runs[key].hparams
+    where = _where(shoot, [key])
+    if not hparams:
+        fail(f"the run {where} records no HParams at all, so the grader cannot train it again: log every run with "
+             "Diagnostics(folder, probe=data, every=epochs) while the kit's trainer trains a build_mlp network.")
+    absent = [name for name in TRAINING_HPARAMS if not _recorded(hparams.get(name))]
+    if absent:
+        said = ", ".join(f"{name}={hparams[name]!r}" if name in hparams else f"no {name}" for name in absent)
+        fail(f"the run {where} does not record {', '.join(absent)} (its HParams say {said}), so the grader cannot "
+             f"train it again: {TRAINING_FIX[absent[0]]}.")
+    widths = _widths(hparams["hidden"])
+    expect(widths is not None, f"the run {where} records hidden={str(hparams['hidden'])[:50]!r}; the grader expects "
+                               "the hidden widths as the callback writes them (\"8-8\"): build with "
+                               "kit.builders.build_mlp.")
+    expect(widths and all(w >= 1 for w in widths), f"the run {where} records hidden={hparams['hidden']!r}: a "
+                                                    "shoot-out network has hidden layers of at least one unit.")
+    numbers = {name: _integral(hparams[name]) for name in ("epochs", "batch_size", "seed", "model_seed")}
+    bad = [name for name, value in numbers.items() if value is None or value < 0]
+    expect(not bad, f"the run {where} records {', '.join(f'{n}={hparams[n]!r}' for n in bad)}; expected whole "
+                    "numbers ≥ 0.")
     from kit.grading import models
 
-    by_folder = [key for key in RUN_KEYS if key in shoot.runs and shoot.runs[key].unlogged]
-    if by_folder:
-        names = sorted({name for key in by_folder for name in shoot.runs[key].unlogged})
-        fail(f"{len(by_folder)} run(s) record no HParam {' and no '.join(names)} ({_where(shoot, by_folder[:3])}"
-             f"{' …' if len(by_folder) > 3 else ''}; the grader recognised them by their folders' names): log every "
-             "run with Diagnostics(folder, probe=data, hparams={...}); a Dataset as the probe records the data set, "
-             "the model its activation, so that kit board's HParams dashboard can tell the runs apart.")
-    for key in RUN_KEYS:
-        if key not in shoot.runs:
-            continue
-        absent = [name for name in RECIPE_HPARAMS if name not in shoot.runs[key].hparams]
-        expect(not absent,
-               f"the run {_where(shoot, [key])} records no HParam {', '.join(absent)}: the grader trains runs again "
-               "from what they record. Pass what the callback cannot see itself: Diagnostics(…, hparams={\"epochs\": "
-               "epochs, \"batch_size\": batch_size, \"seed\": seed}); probe=data records the data set, and training "
-               "with an optimizer records optimizer and learning_rate.")
+    try:
+        recipe = models.check_recipe({"optimizer": hparams["optimizer"], "learning_rate": hparams["learning_rate"],
+                                      "epochs": numbers["epochs"], "batch_size": numbers["batch_size"]}, N_TEST)
+    except models.ModelRejected as rejected:
+        fail(f"the run {where}'s recipe: {str(rejected).replace('recipe()', 'the HParam ')}")
+    work = recipe["epochs"] * N_TRAIN * _weights(widths)
+    expect(work <= RETRAIN_WORK,
+           f"the run {where} records {recipe['epochs']} epochs of a 2-{'-'.join(map(str, widths))}-1 network "
+           f"({_weights(widths)} weights): epochs × {N_TRAIN} points × weights = {work:.2g}, more than the "
+           f"{RETRAIN_WORK:.0e} the grader trains again (the Playground-sized shoot-out: {MAX_LAYERS} hidden layers "
+           f"of {MAX_UNITS} units at most, a few hundred epochs).")
+    expect(hparams["trainer"] in TRAINERS, f"the run {where} was trained by {str(hparams['trainer'])[:40]!r}; the "
+                                           f"grader trains again runs of kit.training's {' or '.join(TRAINERS)}.")
+    activation, dataset = key.split("/")
+    return Training(activation, dataset, tuple(widths), recipe["optimizer"], recipe["learning_rate"],
+                    recipe["epochs"], recipe["batch_size"], numbers["seed"], numbers["model_seed"], hparams["trainer"])
+
+
+@dataclasses.dataclass
+class Recipe:
+    widths: list
+    optimizer: str
+    learning_rate: float
+    epochs: int
+    batch_size: int
+
+
+def recipe(shoot: Shootout) -> Recipe:
+    """The one architecture and recipe of the runs, from their HParams (as the README's row 1 asks:
+    recorded, the same in every run, within the Playground's limits, one seed per network);
+    CheckFailed saying what is missing or differs."""
+    from kit.grading import models
+
     present = [key for key in RUN_KEYS if key in shoot.runs]
     expect(present, "the logdir holds no run of the shoot-out.")
+    for missing in ("activation", "dataset"):
+        by_folder = [key for key in present if missing in shoot.runs[key].unlogged]
+        if not by_folder:
+            continue
+        shown = f"{_where(shoot, by_folder[:3])}{' …' if len(by_folder) > 3 else ''}"
+        if all(not shoot.runs[key].hparams for key in by_folder):
+            fail(f"{len(by_folder)} run(s) record no HParams at all ({shown}; the grader recognised them by their "
+                 "folders' names): log every run with Diagnostics(folder, probe=data, …), which records them.")
+        fail(f"the {'activation' if missing == 'activation' else 'data set'} of {len(by_folder)} run(s) is not "
+             f"recorded (their HParam {missing} is \"unknown\": {shown}; the grader recognised them by their folders' "
+             "names), so kit board's HParams dashboard cannot tell them apart. " + (
+                 "Pass the kit Dataset as the probe, Diagnostics(folder, probe=data, …), not an (x, y) pair, or "
+                 "add it: hparams={\"dataset\": name}." if missing == "dataset" else
+                 "Build each network with one activation for its hidden layers (build_mlp(2, hidden, activation)) "
+                 "or add it: hparams={\"activation\": activation}."))
+    for key in present:
+        absent = [name for name in RECIPE_HPARAMS if not _recorded(shoot.runs[key].hparams.get(name))]
+        if absent:
+            fail(f"the run {_where(shoot, [key])} does not record {', '.join(absent)}: {TRAINING_FIX[absent[0]]}.")
     for name in SHARED_HPARAMS:
         values = {}
         for key in present:
@@ -359,14 +489,113 @@ def recipe(shoot: Shootout) -> Recipe:
                                         **numbers}, N_TEST)
     except models.ModelRejected as rejected:
         fail(f"the recipe the runs record: {str(rejected).replace('recipe()', 'the HParam ')}")
-    seeds = {}
     for key in present:
-        seed = _integral(shoot.runs[key].hparams["seed"])
-        expect(seed is not None and seed >= 0, f"the run {key} records the seed {shoot.runs[key].hparams['seed']!r}; "
-                                               "expected a whole number ≥ 0.")
-        seeds[key] = seed
-    return Recipe(widths, settings["optimizer"], settings["learning_rate"], settings["epochs"], settings["batch_size"],
-                  seeds)
+        hparams = shoot.runs[key].hparams
+        seed = _integral(hparams["seed"])
+        expect(seed is not None and seed >= 0, f"the run {key} records the seed {hparams['seed']!r}; expected a whole "
+                                               "number ≥ 0.")
+        built = _integral(hparams.get("model_seed"))
+        expect(built is None or built == seed,
+               f"the run {_where(shoot, [key])}'s network was built with seed {built} (build_mlp(…, seed={built})) "
+               f"but trained with seed {seed}: give each run one seed, build_mlp(…, seed=seed) and "
+               "train_many(…, seeds=[seed] * 12) (train_many's seeds default to 0, 1, 2, …).")
+    return Recipe(widths, settings["optimizer"], settings["learning_rate"], settings["epochs"], settings["batch_size"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Gate 2: the logs are a training's
+
+
+def chosen(source: str, present=RUN_KEYS, salt=None) -> tuple[str, str]:
+    """The two runs the grader trains again, drawn from the submission's text and the salt (the same file
+    always gets the same two; the student never learns which): one of LINEAR_POOL and one of SPIRAL_POOL,
+    of the runs ``present``; where the logdir has none of a pool, another linear, or non-linear, run."""
+    salt = DRAW_SALT if salt is None else salt
+    digest = hashlib.sha256(f"{salt or ''}\0{source}".encode("utf-8", "surrogatepass")).digest()
+    picks = []
+    for index, (pool, kind) in enumerate(((LINEAR_POOL, ("linear",)), (SPIRAL_POOL, NONLINEAR))):
+        options = [key for key in pool if key in present] or \
+            [key for key in RUN_KEYS if key in present and key.split("/")[0] in kind]
+        if options:
+            picks.append(options[digest[index] % len(options)])
+    return tuple(picks)
+
+
+def retrain(runs: dict) -> dict:
+    """key → the test accuracy after each epoch of that run trained here as its ``Training`` says
+    (as far as it got: a run that diverged stops at its last finite epoch)."""
+    from kit import builders, datasets
+    from kit.training import TrainingDiverged, train, train_many
+
+    data = {name: datasets.playground(name, noise=0, seed=0) for name in {run.dataset for run in runs.values()}}
+    models = {key: builders.build_mlp(2, list(run.widths), run.activation, seed=run.model_seed)
+              for key, run in runs.items()}
+    curves = {}
+    calls = {}  # train_many: one call per architecture and recipe (a model's numbers do not depend on its company)
+    for key, run in runs.items():
+        if run.trainer == "train":
+            try:
+                history = train(models[key], data[run.dataset], epochs=run.epochs, batch_size=run.batch_size,
+                                optimizer=run.optimizer, learning_rate=run.learning_rate, seed=run.seed, verbose=0)
+            except TrainingDiverged as diverged:
+                history = diverged.history
+            curves[key] = list(history.history.get("val_accuracy", []))
+        else:
+            calls.setdefault((run.widths, run.optimizer, run.epochs, run.batch_size), []).append(key)
+    for (_, optimizer, epochs, batch_size), keys in calls.items():
+        histories = train_many([models[key] for key in keys], [data[runs[key].dataset] for key in keys],
+                               epochs=epochs, batch_size=batch_size, optimizer=optimizer,
+                               learning_rate=[runs[key].learning_rate for key in keys],
+                               seeds=[runs[key].seed for key in keys], verbose=0)
+        curves.update({key: list(history.history.get("val_accuracy", [])) for key, history in zip(keys, histories)})
+    return curves
+
+
+_verdicts = weakref.WeakKeyDictionary()  # session → None (the logs are a training's) or what is wrong
+
+
+def trained(session) -> Shootout:
+    """The shoot-out, when it learns and its logs are a training's (gate 2: every run records how it
+    was trained, and the two runs the grader trains again agree with their logs); CheckFailed otherwise."""
+    shoot = learned(session)
+    if session not in _verdicts:
+        _verdicts[session] = _verdict(session, shoot)
+    if _verdicts[session] is not None:
+        fail(_verdicts[session])
+    return shoot
+
+
+GATE = "the shoot-out's checks count once the grader can train your runs again and they agree with their logs: "
+
+
+def _verdict(session, shoot: Shootout):
+    present = [key for key in RUN_KEYS if key in shoot.runs and shoot.runs[key].accuracy is not None]
+    runs = {}
+    for key in present:
+        try:
+            runs[key] = training(shoot, key)
+        except CheckFailed as problem:
+            return GATE + str(problem)
+    keys = chosen(session.source, present)  # never empty: the shoot-out learned, so non-linear runs are present
+    try:
+        curves = retrain({key: runs[key] for key in keys})
+    except ValueError as refused:  # the kit's builder or trainer refuses a logged value
+        return GATE + f"the grader could not train your runs again from what they record: {str(refused)[:300]}"
+    for key in keys:
+        logged, step = shoot.runs[key].accuracy, shoot.runs[key].last_step
+        if step > runs[key].epochs:
+            return GATE + (f"a run logs its test accuracy up to step {step}, beyond the {runs[key].epochs} epochs its "
+                           "HParams record: the logs are not those of the training they describe.")
+        curve = curves[key]
+        if len(curve) < step:
+            return GATE + ("one of the two runs the grader trained again diverged (NaN) before the last epoch it "
+                           "logged, with the recipe it records: log the recipe you actually trained with.")
+        if abs(curve[step - 1] - logged) > AGREE:
+            return GATE + (f"one of the two runs the grader trained again, as its HParams describe it, ends at a test "
+                           f"accuracy {abs(curve[step - 1] - logged):.2f} away from the one it logged (more than "
+                           f"{AGREE}): the logged hyperparameters or accuracies are not those of the training that "
+                           "ran. Log with Diagnostics while the kit's trainer trains, and change nothing it writes.")
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -374,11 +603,11 @@ def recipe(shoot: Shootout) -> Recipe:
 
 
 @check("shoot-out: 12 runs, one per activation and data set, with their HParams", points=20, timeout=SHOOTOUT_TIMEOUT,
-       feedback="One folder of logdir per run, each logged by Diagnostics(folder, probe=data, every=epochs, "
-                "hparams={\"epochs\": …, \"batch_size\": …, \"seed\": …}); the same build_mlp widths and the "
-                "same optimizer, learning rate, epochs and batch size for all twelve.")
+       feedback="One folder of logdir per run, each logged by Diagnostics(folder, probe=data, every=epochs) while "
+                "the kit's trainer trains it; the same build_mlp widths and the same optimizer, learning rate, "
+                "epochs and batch size for all twelve, each network built with the seed it is trained with.")
 def runs_and_hparams(session):
-    shoot = learned(session)
+    shoot = trained(session)
     expect(not shoot.duplicates,
            "several runs claim the same activation and data set: " + "; ".join(
                f"{key} in {', '.join(folders)}" for key, folders in shoot.duplicates.items()) +
@@ -409,11 +638,10 @@ def _kernel_sizes(widths) -> list[int]:
                 "dead_fraction/<layer> for ReLU layers and saturated_fraction/<layer> for sigmoid and tanh layers, at "
                 "step 0 and after the last epoch. The probe needs the labels (a Dataset or an (x, y) pair).")
 def diagnostics_logged(session):
-    shoot = learned(session)
-    hidden = _widths(next(iter(shoot.runs.values())).hparams.get("hidden"))
+    shoot = trained(session)
     for key in RUN_KEYS:
         if key not in shoot.runs:
-            continue  # the check above counts the runs
+            continue  # the first check counts the runs
         run = shoot.runs[key]
         activation = key.split("/")[0]
         tags = _histogram_tags(run)
@@ -427,6 +655,7 @@ def diagnostics_logged(session):
             expect(not missing, f"the run {_where(shoot, [key])} has no {', '.join(missing)} at step {step}: the "
                                 "gradients are logged at step 0 (as initialised) and after the last epoch.")
         counts = sorted(int(run.logdir.at(tag, last)[:, 2].sum()) for tag in tags)
+        hidden = _widths(run.hparams.get("hidden"))  # the run's own: its widths are the first check's business
         if hidden is not None:
             expect(counts == _kernel_sizes(hidden),
                    f"the run {_where(shoot, [key])}'s kernel_gradient histograms count {counts} values; the kernels "
@@ -451,76 +680,35 @@ def diagnostics_logged(session):
        feedback="Return {f\"{activation}/{name}\": history.history[\"val_accuracy\"][-1]} for the twelve runs: the "
                 "last epoch's test accuracy, which the callback logged as the run's last accuracy/test point.")
 def accuracies_returned(session):
-    shoot = learned(session)
+    shoot = trained(session)
     returned = shoot.returned
     if isinstance(returned, str):
         fail(returned + ".")
-    extra, missing = sorted(set(returned) - set(RUN_KEYS)), [key for key in RUN_KEYS if key not in returned]
+    logged = [key for key in RUN_KEYS if key in shoot.runs and shoot.runs[key].accuracy is not None]
+    extra, missing = sorted(set(returned) - set(RUN_KEYS)), [key for key in logged if key not in returned]
     expect(not extra, f"run_shootout's result has the keys {', '.join(map(repr, extra[:6]))}, which name no run of "
                       f"the shoot-out; expected \"<activation>/<data set>\", e.g. \"relu/spiral\".")
-    expect(not missing, f"run_shootout's result has no entry for {', '.join(missing)}: return all twelve.")
-    outside = [key for key in RUN_KEYS if not 0.0 <= returned[key] <= 1.0]
+    expect(not missing, f"run_shootout's result has no entry for {', '.join(missing)}: return the accuracy of every "
+                        "run you trained.")
+    outside = [key for key in returned if not 0.0 <= returned[key] <= 1.0]
     expect(not outside, f"run_shootout's accuracies for {', '.join(outside)} are not in [0, 1].")
-    unlogged = [key for key in RUN_KEYS if key not in shoot.runs or shoot.runs[key].accuracy is None]
+    unlogged = [key for key in returned if key not in logged]
     expect(not unlogged, f"the logdir has no test accuracy (accuracy/test) for {', '.join(unlogged)}: the grader "
                          "compares each returned accuracy with its run's log.")
-    wrong = [key for key in RUN_KEYS if abs(returned[key] - shoot.runs[key].accuracy) > ACCURACY_ATOL]
+    wrong = [key for key in logged if abs(returned[key] - shoot.runs[key].accuracy) > ACCURACY_ATOL]
     expect(not wrong, "run_shootout's accuracies do not match what the runs logged: " + "; ".join(
         f"{key} returned {returned[key]:.3f}, logged {shoot.runs[key].accuracy:.3f}" for key in wrong[:6]) +
         ". Return each run's final test accuracy (history.history[\"val_accuracy\"][-1]), the number its run shows "
         "on TensorBoard.")
 
 
-def chosen(source: str) -> tuple[str, str]:
-    """The two runs the grader trains again: one of LINEAR_POOL and one of SPIRAL_POOL, drawn from
-    the submission's text (the same file always gets the same two; the student never learns which)."""
-    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).digest()
-    return LINEAR_POOL[digest[0] % len(LINEAR_POOL)], SPIRAL_POOL[digest[1] % len(SPIRAL_POOL)]
-
-
-def retrain(settings: Recipe, keys) -> dict:
-    """key → the test accuracy of that run trained here from its recipe (None where it diverged)."""
-    from kit import builders, datasets
-    from kit.training import train_many
-
-    keys = list(keys)
-    data = {name: datasets.playground(name, noise=0, seed=0) for name in DATASETS}
-    models = [builders.build_mlp(2, settings.widths, key.split("/")[0], seed=settings.seeds[key]) for key in keys]
-    histories = train_many(models, [data[key.split("/")[1]] for key in keys], epochs=settings.epochs,
-                           batch_size=settings.batch_size, optimizer=settings.optimizer,
-                           learning_rate=settings.learning_rate, seeds=[settings.seeds[key] for key in keys],
-                           verbose=0)
-    return {key: None if history.diverged else float(history.history["val_accuracy"][-1])
-            for key, history in zip(keys, histories)}
-
-
-@check("shoot-out: two runs trained again by the grader agree with their logs", points=25,
-       visibility="hidden", timeout=SHOOTOUT_TIMEOUT,
-       description="the grader trains two of your runs again from the architecture and recipe they record; its test "
-                   "accuracies must agree with the ones they logged.",
+@check("shoot-out: two runs trained again by the grader agree with their logs", points=25, timeout=SHOOTOUT_TIMEOUT,
        feedback="The HParams must describe the training exactly: build each network with "
                 "kit.builders.build_mlp(2, hidden, activation, seed=seed), train it with the kit's trainer "
-                "(train_many(..., seeds=[seed, …]) or train(..., seed=seed)) on kit.datasets.playground(name), and "
-                "log the epochs, batch size and seed you used.")
+                "(train_many(..., seeds=[seed, …]) or train(..., seed=seed)) on kit.datasets.playground(name) while "
+                "Diagnostics logs it; the callback records what the grader needs.")
 def retrained(session):
-    shoot = learned(session)
-    keys = chosen(session.source)
-    absent = [key for key in keys if key not in shoot.runs or shoot.runs[key].accuracy is None]
-    expect(not absent, "the grader could not train again a run it chose: the logdir does not hold all 12 runs with "
-                       "their test accuracy.")
-    settings = recipe(shoot)
-    try:
-        again = retrain(settings, keys)
-    except ValueError as refused:  # the kit's builder or trainer refuses a logged value (e.g. a huge seed)
-        fail(f"the grader could not train your runs again from what they record: {str(refused)[:300]}")
-    for key in keys:
-        logged = shoot.runs[key].accuracy
-        expect(again[key] is not None, "one of the runs the grader trained again diverged (NaN) with the recipe the "
-                                       "runs record: log the recipe you actually trained with.")
-        expect(abs(again[key] - logged) <= AGREE,
-               f"one of the two runs the grader trained again, as its HParams describe it, ends at a test accuracy "
-               f"{abs(again[key] - logged):.2f} away from the one it logged (more than {AGREE}): the logged "
-               "hyperparameters or accuracies are not those of the training that ran.")
+    trained(session)  # gate 2 is this check's test: it trains two runs again and compares
 
 
 @check(f"the lesson: linear ≤ one straight line on circle and xor, a non-linear activation ≥ {LEARNS}", points=10,
@@ -531,7 +719,7 @@ def lesson(session):
     from kit import datasets
     from kit.grading.baselines import best_half_plane_accuracy
 
-    shoot = learned(session)
+    shoot = trained(session)
     for name in ("circle", "xor"):
         key = f"linear/{name}"
         expect(key in shoot.runs and shoot.runs[key].accuracy is not None,
@@ -584,11 +772,13 @@ def conclusions_lesson(session):
                 "activation and data set.")
 def spiral_winner(session):
     answer = _option(_conclusions(session), "spiral_winner")
-    shoot = learned(session)
+    shoot = trained(session)
     logged = {a: shoot.runs[f"{a}/spiral"].accuracy for a in ACTIVATIONS if f"{a}/spiral" in shoot.runs}
-    missing = [a for a in ACTIVATIONS if logged.get(a) is None]
-    expect(not missing, f"the logdir has no spiral run with its test accuracy for {', '.join(missing)}: the spiral's "
-                        "winner is judged against your four spiral runs.")
+    logged = {a: value for a, value in logged.items() if value is not None}
+    expect(len(logged) >= 2, f"the logdir has {len(logged)} spiral run(s) with its test accuracy: the spiral's winner "
+                             "is judged against your spiral runs, the four activations on spiral.")
+    expect(answer in logged, f"you name {answer} the spiral's winner, but the logdir has no {answer}/spiral run with "
+                             "its test accuracy: name the best of your spiral runs.")
     best = max(logged.values())
     expect(logged[answer] >= best - ONE_POINT - 1e-9,
            f"you name {answer} the spiral's winner, but your {answer}/spiral run ends at test accuracy "

@@ -15,8 +15,8 @@
 # The grader runs `run_shootout` in its sandbox with a limit of 30 seconds: train the twelve
 # networks together with `kit.training.train_many` (one compilation for all) and let the
 # callback look at them only at the start and the end (`every=epochs`). Replace each
-# `raise NotImplementedError`, run this file (`python starter.py`: about 10 s), open
-# `kit board runs/13`, answer, then `kit check 13 starter.py` (README.md).
+# `raise NotImplementedError`, run this file (`python starter.py`: it trains for a few seconds),
+# open `kit board runs/13`, answer, then `kit check 13 starter.py` (README.md).
 
 # %%
 import os
@@ -56,14 +56,14 @@ def run_shootout(logdir):
     that ``kit.training`` uses for the tanh output), so that only the activation differs.
 
     Each run writes its own folder of ``logdir`` (e.g. ``os.path.join(logdir, "relu-spiral")``)
-    through the kit's callback ``Diagnostics(folder, probe=data, every=epochs, hparams={...})``,
-    which logs the test accuracy every epoch, the per-layer gradient histograms and the
-    dead-unit (ReLU) or saturation (sigmoid, tanh) scalars, and the run's hyperparameters. With
-    ``probe=data`` (the Dataset) it records ``activation``, ``hidden``, ``optimizer``,
-    ``learning_rate`` and ``dataset`` by itself; add what the grader needs to train the run again:
-    ``hparams={"epochs": epochs, "batch_size": batch_size, "seed": seed}``, where ``seed`` is
-    both the model's (``build_mlp(..., seed=seed)``) and the shuffle's (``train(..., seed=seed)``,
-    or ``train_many(..., seeds=[...])``).
+    through the kit's callback ``Diagnostics(folder, probe=data, every=epochs)``, which logs the
+    test accuracy every epoch, the per-layer gradient histograms and the dead-unit (ReLU) or
+    saturation (sigmoid, tanh) scalars, and the run's hyperparameters: with ``probe=data`` (the
+    Dataset) and the kit's trainer it records ``activation``, ``hidden``, ``model_seed`` (the
+    model's), ``dataset``, ``optimizer``, ``learning_rate``, ``epochs``, ``batch_size``, ``seed``
+    (the shuffle's) and ``trainer`` by itself: what the grader needs to train the run again. One
+    seed per run is both the model's (``build_mlp(..., seed=seed)``) and the shuffle's
+    (``train_many(..., seeds=[seed] * 12)``, or ``train(..., seed=seed)``).
 
     The grader gives this function 30 seconds: train all twelve networks in one
     ``kit.training.train_many`` call (one compilation) and let ``Diagnostics`` probe only at the
@@ -95,7 +95,7 @@ def conclusions():
 
 # %%
 if __name__ == "__main__":
-    # Runs as a script: the shoot-out into runs/13 (about 10 s), its results as a grid, then your answers.
+    # Runs as a script: the shoot-out into runs/13, its results as a grid, then your answers.
     import shutil
 
     shutil.rmtree("runs/13", ignore_errors=True)  # a fresh logdir, as the grader's: no runs left from before

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import functools
 import time
+import warnings
 
 import keras
 import numpy as np
 
-from kit import diagnostics, style
+from kit import builders, diagnostics, style
 from kit.errors import COUNT, PATH, invalid, validate_params
 from kit.tensorboard import dashboards, events, gradient_flow, views
 
@@ -56,6 +57,11 @@ follow a curve (the 50-epoch deep nets get 14, not two). A probe costs about as 
 ten epochs of the compiled trainer on a Playground network, so on a short run they dominate the
 callback's cost (``kit bench diagnostics`` measures it; docs/tensorboard.md, *Cost*)."""
 FALLBACK_EVERY = 50  # when the run's length is unknown (no ``epochs`` in the callback's params)
+
+TRAINER_HPARAMS = ("epochs", "batch_size", "seed", "trainer")
+"""Hyperparameters the trainer tells its callbacks (``kit.training.train`` and ``train_many``: all four,
+``trainer`` being its name; ``model.fit``: ``epochs``). The run records them as the trainer used them,
+over a value given in ``hparams=``, which may be stale (a seed typed in, another one trained with)."""
 
 
 def default_every(epochs) -> int:
@@ -124,9 +130,12 @@ class Diagnostics(keras.callbacks.Callback):
             the picture costs more than the rest of a probe);
             only for Playground data sets given as ``probe``.
         hparams: hyperparameters to record beside the ones read off the model (activation,
-            hidden widths, depth, optimizer, learning rate, data set), e.g. ``{"seed": 0}``;
-            values override those read. Without a ``seed`` here, the seed given to
-            ``kit.training.train`` is recorded, or "unknown".
+            hidden widths, depth, optimizer, learning rate, data set and ``model_seed``, the seed
+            :func:`kit.builders.build_mlp` built it with) and off the trainer (``epochs``,
+            ``batch_size``, ``seed``, its shuffle seed, and ``trainer``: ``train`` or
+            ``train_many``), e.g. ``{"entry": "xor-3-relu"}``. Values given here override those
+            read off the model; those of the trainer are recorded as it used them (a different value
+            given here is a warning). What nobody tells is recorded as "unknown".
         probe_size: rows of a Dataset probe.
 
     What it writes (tags; ``<layer>`` is a Dense layer's name):
@@ -294,9 +303,19 @@ class Diagnostics(keras.callbacks.Callback):
             except (TypeError, ValueError, AttributeError):
                 pass  # a schedule: left to hparams=
         values["dataset"] = self.dataset.name if self.dataset is not None else "unknown"
-        seed = (self.params or {}).get("seed")  # kit.training.train's seed
-        values["seed"] = "unknown" if seed is None else int(seed)
+        values["seed"] = "unknown"
+        built = getattr(self.model, builders.SEED_MARK, None)
+        values["model_seed"] = "unknown" if built is None else int(built)
+        values["trainer"] = "unknown"
         values.update(self.extra_hparams)
+        told = {name: (self.params or {})[name] for name in TRAINER_HPARAMS if name in (self.params or {})}
+        stale = {name: (values[name], told[name]) for name in told
+                 if name in self.extra_hparams and not _same(values[name], told[name])}
+        if stale:
+            warnings.warn(f"{OWNER}({self.logdir!r}): " + "; ".join(
+                f"hparams gives {name}={given!r}, but the trainer used {name}={used!r}"
+                for name, (given, used) in stale.items()) + ". The run records what the trainer used.", stacklevel=2)
+        values.update(told)
         return values
 
     def run_style(self):
@@ -405,6 +424,14 @@ class Diagnostics(keras.callbacks.Callback):
                                         "over [-5, 5]; each panel's title says which layers use it",
                                         palette=drawing.palette())
         return _CURVES[key]
+
+
+def _same(given, used) -> bool:
+    """Whether an hparam given by hand says what the trainer used (300 and 300.0, "3" and 3 do)."""
+    try:
+        return float(given) == float(used)
+    except (TypeError, ValueError):
+        return str(given) == str(used)
 
 
 def _role(layers: list) -> str:

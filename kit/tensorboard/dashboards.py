@@ -112,9 +112,9 @@ DEPTH_WIDTH = 2
 number hparam with five significant digits ("10.000") and sorts a text axis alphabetically ("10"
 before "2"); padded text shows "10" and sorts 0, 1, 2, …, 10. (HTML hides the leading space.)"""
 
-CATEGORIES = ("activation", "hidden", "depth", "optimizer", "dataset", "seed")
+CATEGORIES = ("activation", "hidden", "depth", "optimizer", "dataset", "seed", "model_seed")
 """Hyperparameters written as text (a discrete axis in the parallel coordinates): the seed is a label,
-not a quantity; depth is shown as an int (see ``DEPTH_WIDTH``)."""
+not a quantity (so is the seed a network was built with); depth is shown as an int (see ``DEPTH_WIDTH``)."""
 
 
 def depth_label(depth: int) -> str:

@@ -154,8 +154,10 @@ def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate
     model.stop_training = False
     callback_list = keras.callbacks.CallbackList(callbacks, add_history=True, model=model)
     steps = -(-shapes.n_train // shapes.batch_size)
-    # The seed too, so a callback can record it (the kit's Diagnostics writes it as an hparam).
-    callback_list.set_params({"epochs": epochs, "steps": steps, "verbose": 0, "seed": int(seed)})
+    # The seed, the batch size and the trainer too, so a callback can record how the model was trained
+    # (the kit's Diagnostics writes them as hparams).
+    callback_list.set_params({"epochs": epochs, "steps": steps, "verbose": 0, "seed": int(seed),
+                              "batch_size": batch_size, "trainer": "train"})
     history = next(c for c in callback_list.callbacks if isinstance(c, keras.callbacks.History))
     show_progress = verbose == 1 or (verbose == "auto" and sys.stdout.isatty())
     progress = keras.utils.Progbar(epochs, unit_name="epoch") if show_progress else None
