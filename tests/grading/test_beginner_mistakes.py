@@ -179,8 +179,9 @@ def _mistakes() -> dict:
         "12/softmax_layer_apart": m("12", [('keras.layers.Dense(n_classes, activation="softmax"),',
                                             "keras.layers.Dense(n_classes), keras.layers.Softmax(),")], model12,
                                     "build_model", 'Dense(n_classes, activation="softmax")'),
-        "13/hparams_left_out": m("13", [("every=epochs,\n                              hparams=recorded)",
-                                         "every=epochs)")], runs13, "Diagnostics(", "HParam"),
+        "13/dataset_not_recorded": m("13", [("probe=data[name], every=epochs)",
+                                            "probe=(data[name].x_test, data[name].y_test), every=epochs)")],
+                                     runs13, "data set", "not recorded"),
         "13/more_epochs_would_help": m("13", [('"linear_limit": "half_plane", "spiral', '"linear_limit": "epochs", "spiral')], lesson13,
                                        "conclusions", "straight line"),
     }
@@ -191,7 +192,7 @@ MISTAKES = _mistakes()
 SLOW = {"01/the_default_inputs", "03/sgd_at_the_playground_rate", "06/two_units", "06/three_units",
         "06/more_than_eight_neurons", "07/learning_rate_too_high", "09/he_initialisation_alone",
         "09/leaky_relu_at_the_high_rate",
-        "13/hparams_left_out"}
+        "13/dataset_not_recorded"}
 
 
 def mistaken(mistake: Mistake) -> str:
