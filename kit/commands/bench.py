@@ -12,6 +12,7 @@ import json
 import os
 import pkgutil
 import platform
+import re
 from pathlib import Path
 
 NOT_COMMAND_LINE = {"help", "json", "out"}
@@ -22,6 +23,10 @@ def _benchmarks():
 
     found = {}
     for info in sorted(pkgutil.iter_modules(kit.benchmarks.__path__), key=lambda m: m.name):
+        # Helpers (no NAME) are not imported: otter_checks loads NumPy, and the CLI must start without it.
+        source = Path(info.module_finder.path) / f"{info.name}.py"
+        if source.is_file() and not re.search(r"^NAME\s*=", source.read_text(encoding="utf-8"), re.MULTILINE):
+            continue
         module = importlib.import_module(f"kit.benchmarks.{info.name}")
         if hasattr(module, "NAME") and hasattr(module, "run"):
             found[module.NAME] = module
