@@ -21,8 +21,8 @@ configured, so ``TF_CPP_MIN_LOG_LEVEL`` does not silence them. Anything else it 
 
 
 def check(exercise, path=None, **options):
-    """Check your work on an exercise from a notebook: ``kit.check("04")`` (see kit.grading.notebook)."""
-    from kit.grading.notebook import check as check_notebook
+    """Check your work on an exercise from a notebook: ``kit.check("04")`` (see kit.grading.runners.notebook)."""
+    from kit.grading.runners.notebook import check as check_notebook
 
     return check_notebook(exercise, path, **options)
 

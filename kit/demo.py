@@ -240,7 +240,7 @@ def claims(results: dict) -> list[dict]:
     hold for any network and are not counted.
     """
     from kit import activations, zoo
-    from kit.grading.baselines import best_half_plane_accuracy
+    from kit.grading.authoring.baselines import best_half_plane_accuracy
     from models import approximation, depth, linear, xor
 
     rows = []

@@ -6,7 +6,7 @@ RECIPE = {"optimizer": "adam", "learning_rate": 0.03, "batch_size": 10, "epochs"
 
 BEATS_HALF_PLANE_BY = 0.2
 """A non-linear network "succeeds" where a linear one fails when its test accuracy beats the best
-half-plane on the same test points by at least this much (kit.grading.baselines): the best
+half-plane on the same test points by at least this much (kit.grading.authoring.baselines): the best
 half-plane scores about 0.69 on circle and 0.73 on xor; the sigmoid, ReLU and crossed-feature
 networks reach 0.99-1.0, so 0.2 leaves about 0.1 of margin, and an untrained network (≈ 0.5)
 misses it by far."""

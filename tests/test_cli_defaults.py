@@ -54,7 +54,7 @@ FLAGS = [
     (("zoo", "train"), "seed", "kit.zoo", "train", "seed", None),
     (("board",), "port", "kit.tensorboard.server", "start", "port", None),
     (("demo",), "out", "kit.demo", "run", "out_dir", None),
-    (("grade-batch",), "workers", "kit.grading.batch", "grade_folder", "workers", None),
+    (("grade-batch",), "workers", "kit.grading.runners.batch", "grade_folder", "workers", None),
     (("playground",), "epochs", "kit.playground", "from_url", "epochs", None),
 ]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import kit
-from kit.grading.exercises import all_exercises
+from kit.grading.authoring.exercises import all_exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 # What TensorFlow 2.21 printed on this CPU-only machine when imported (timestamps shortened).

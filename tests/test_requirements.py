@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kit.grading.release import DEVELOPMENT_REQUIREMENTS, RUNTIME_REQUIREMENTS
+from kit.grading.release.student import DEVELOPMENT_REQUIREMENTS, RUNTIME_REQUIREMENTS
 from tests.requirements_sets import GRADESCOPE_PYTHON, TEST_TOOLS, canonical, requirement_names, resolve
 
 REPO = Path(__file__).resolve().parents[1]

@@ -6,17 +6,17 @@
   variant, accuracy ≥ 0.95 on each.
 - the linear model on circle from x1, x2 (visible, 25): test accuracy below 0.76 (the contract's
   bar) and no higher than the best half-plane's accuracy on the same test points, measured here
-  (:func:`kit.grading.baselines.best_half_plane_accuracy`): the lesson, checked so that it could
+  (:func:`kit.grading.authoring.baselines.best_half_plane_accuracy`): the lesson, checked so that it could
   fail. A model with hidden layers earns nothing here, whatever it scores.
 - ``circle_features`` (visible, 25): a linear model on circle from those features reaches
   Playground test loss < 0.2.
 - ``circle_features`` on unseen and noisier circle data (hidden, 15): test loss < 0.2 on each.
 
 Every judgement is made here, in the parent: the child only builds the model (rebuilt by
-``kit.grading.models`` from its allow-listed description) and names the features; the grader
+``kit.grading.sandbox.model_transfer`` from its allow-listed description) and names the features; the grader
 trains with its own recipe (``RECIPE``; the student writes none) on data the child never sees:
 the student's architecture from the Playground's initialisation with the data's seed
-(``kit.grading.trials.train_runs``, cached by architecture, data and seed), the features with
+(``kit.grading.authoring.trials.train_runs``, cached by architecture, data and seed), the features with
 its own linear model. The model checks earn
 points only for a linear model (structure and behaviour together): a model with a hidden
 layer, another output, or an input that ignores ``n_inputs`` scores 0 on them, and the
@@ -45,10 +45,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from kit.grading import models, trials
-from kit.grading.baselines import best_half_plane_accuracy
-from kit.grading.checks import CallFailed, check, expect, fail, passed
-from kit.grading.expect import paragraphs as _paragraphs
+from kit.grading.sandbox import model_transfer as models
+from kit.grading.authoring import trials
+from kit.grading.authoring.baselines import best_half_plane_accuracy
+from kit.grading.authoring.checks import CallFailed, check, expect, fail, passed
+from kit.grading.authoring.expect import paragraphs as _paragraphs
 
 # The grader's own training recipe (the student writes no recipe in this exercise): the zoo's
 # linear entries use Adam 0.03, batch 10; 50 epochs (1,250 steps) already reach the figures in

@@ -64,7 +64,7 @@ if __name__ == "__main__":
     # initialisation, seed 0; Adam 0.03, batch 10, 50 epochs) on the data of the public checks
     # (seed 0) and prints the test metrics.
     from kit import builders, datasets
-    from kit.grading.trials import train_as_graded
+    from kit.grading.authoring.trials import train_as_graded
     from kit.training import train
 
     def trained_metrics(model, name, features=("x1", "x2")):

@@ -7,7 +7,7 @@
 - the deep linear network on xor (visible, 25): ``build_deep_linear(2, [8, 8])`` trained by the
   grader on xor scores test accuracy below 0.8 (the contract's bar) and no higher than the best
   half-plane on the same test points, measured here
-  (:func:`kit.grading.baselines.best_half_plane_accuracy`): the lesson, checked so that it could
+  (:func:`kit.grading.authoring.baselines.best_half_plane_accuracy`): the lesson, checked so that it could
   fail. A network with a non-linear hidden layer earns nothing here, whatever it scores.
 - ``collapse`` (visible, 25): on five weight lists of depths 1 to 5 (float64, Keras layout),
   ``x @ W + b`` equals the network's output on random x (relative 1e-6); W has shape
@@ -44,14 +44,15 @@ import functools
 
 import numpy as np
 
-from kit.grading import models, trials
-from kit.grading.baselines import best_half_plane_accuracy
-from kit.grading.checks import Answer, CallFailed, ImportRule, check, expect, expected_values, fail, passed, raised
+from kit.grading.sandbox import model_transfer as models
+from kit.grading.authoring import trials
+from kit.grading.authoring.baselines import best_half_plane_accuracy
+from kit.grading.authoring.checks import Answer, CallFailed, ImportRule, check, expect, expected_values, fail, passed, raised
 
 # kit.diagnostics.collapse_linear folds a model's layers: the README says to fold them yourself.
 FORBIDDEN_IMPORTS = ImportRule(("kit.diagnostics",), why="this exercise asks you to fold the layers "
                                "yourself, not to call kit.diagnostics.collapse_linear")
-from kit.grading.expect import paragraphs as _paragraphs
+from kit.grading.authoring.expect import paragraphs as _paragraphs
 
 RECIPE = {"optimizer": "adam", "learning_rate": 0.03, "epochs": 50, "batch_size": 10}  # as the zoo's, 50 epochs
 TIMEOUT = 30.0  # a Keras model builds in about a second in the sandbox; 30 s only stops a hang

@@ -3,9 +3,9 @@
 The student writes ``build_model(n_inputs)`` (sigmoid hidden layers, a tanh output unit) and
 ``recipe()``. The grader asks the sandbox for the model's description once, rebuilds that
 architecture in the parent from the Playground's initialisation with each of its own seeds
-(``kit.grading.models.rebuild(description, seed=s)``: the student's weights are not used), and
+(``kit.grading.sandbox.model_transfer.rebuild(description, seed=s)``: the student's weights are not used), and
 trains it with the student's recipe on circle data the child never sees
-(``kit.grading.trials.train_runs``). A run's result is its Playground test loss (mean ½(ŷ − y)²,
+(``kit.grading.authoring.trials.train_runs``). A run's result is its Playground test loss (mean ½(ŷ − y)²,
 labels ±1) and accuracy after the last epoch.
 
 - visible, 20: every hidden layer is sigmoid, 1 to 6 hidden layers of at most 8 units, one tanh
@@ -43,9 +43,10 @@ from __future__ import annotations
 
 import functools
 
-from kit.grading import models, trials
-from kit.grading.checks import check, expect_layers, fail
-from kit.grading.expect import paragraphs as _paragraphs
+from kit.grading.sandbox import model_transfer as models
+from kit.grading.authoring import trials
+from kit.grading.authoring.checks import check, expect_layers, fail
+from kit.grading.authoring.expect import paragraphs as _paragraphs
 
 EXERCISE = "exercise 03"
 N_INPUTS = 2  # x1, x2

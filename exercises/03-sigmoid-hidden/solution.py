@@ -64,7 +64,7 @@ if __name__ == "__main__":
     # Playground's initialisation, seeds 0, 1, 2, on the public circle: a few seconds) and prints
     # the visible check's numbers.
     from kit import datasets
-    from kit.grading.trials import train_as_graded
+    from kit.grading.authoring.trials import train_as_graded
 
     try:
         model, chosen = build_model(2), recipe()

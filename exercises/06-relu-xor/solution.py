@@ -65,7 +65,7 @@ if __name__ == "__main__":
     # does (from the Playground's initialisation, seeds 0-4, on the public XOR sample: a few
     # seconds) and prints each test loss.
     from kit import datasets
-    from kit.grading.trials import train_as_graded
+    from kit.grading.authoring.trials import train_as_graded
 
     try:
         model, chosen = build_model(2), recipe()

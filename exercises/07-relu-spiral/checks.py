@@ -11,11 +11,11 @@
 Every check needs the structure right: a sigmoid, linear or too large network, an unknown
 feature or a recipe over the budget scores 0 in total, with the reason. The child only builds
 the model and returns ``features()`` and ``recipe()``; the parent rebuilds the architecture from
-the Playground's initialisation with seed s (``kit.grading.models.rebuild``) and trains it with
+the Playground's initialisation with seed s (``kit.grading.sandbox.model_transfer.rebuild``) and trains it with
 the recipe on data seed s, shuffle seed s, with the kit's trainer (as ``train_and_evaluate``
 does), on data the child never sees. Seeds are fixed, so a submission's grade is deterministic.
 
-Thresholds. Measured with ``kit.grading.models.train_and_evaluate`` (the same training and
+Thresholds. Measured with ``kit.grading.sandbox.model_transfer.train_and_evaluate`` (the same training and
 accuracy as here; runs are deterministic), test accuracy per seed as [min, median] over data
 seeds 0-15 (12 seeds where marked):
 - the targets 0.9 (noise 0) and 0.85 (noisier) are the contract's. The reference (all seven
@@ -42,7 +42,7 @@ import weakref
 import numpy as np
 
 from kit.datasets import FEATURE_NAMES
-from kit.grading.checks import CallFailed, CheckFailed, check, expect, expect_layers, fail
+from kit.grading.authoring.checks import CallFailed, CheckFailed, check, expect, expect_layers, fail
 
 TIMEOUT = 20.0  # the child builds one small Keras model (≈1 s); 20 s stops a hang
 N_TRAIN = 250  # the Playground's spiral: 500 points, half for training
@@ -103,7 +103,7 @@ def prepare(session) -> Submission:
 
 
 def _prepare(session) -> Submission:
-    from kit.grading import models
+    from kit.grading.sandbox import model_transfer as models
 
     chosen = _features(session)
     try:
@@ -130,9 +130,9 @@ def _prepare(session) -> Submission:
 def results(session, variant: dict) -> list[tuple[float, float]]:
     """(test accuracy, train accuracy) per seed of ``variant``: the architecture trained in the
     parent from the Playground's initialisation with the seed, on a spiral drawn with that seed
-    (``kit.grading.trials``, which caches the runs of one submission's checks)."""
+    (``kit.grading.authoring.trials``, which caches the runs of one submission's checks)."""
     from kit import datasets
-    from kit.grading import trials
+    from kit.grading.authoring import trials
 
     submission = prepare(session)
     spirals = [datasets.playground("spiral", noise=variant["noise"], seed=seed, features=submission.features)

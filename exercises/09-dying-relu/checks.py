@@ -14,7 +14,7 @@
 The networks for ``dead_fraction`` are built here (``kit.builders.build_mlp``), their weights
 set so that chosen units are dead (bias −50: negative on every input; kernel and bias exactly 0:
 pre-activation exactly 0, output relu(0) = 0), others active on a few rows only, and sent to the
-child as allow-listed descriptions with weights (``kit.grading.models.describe``); the kit's
+child as allow-listed descriptions with weights (``kit.grading.sandbox.model_transfer.describe``); the kit's
 ``call_on_models`` driver rebuilds them there with the same code. The child returns a plain
 ``{name: number}`` per network and the parent compares it with ``kit.diagnostics.dead_fraction``
 (the kit's one definition: activation exactly 0 on every row; ReLU-like layers only). The
@@ -51,7 +51,7 @@ import math
 
 import numpy as np
 
-from kit.grading.checks import CallFailed, ImportRule, check, expect, fail, hidden_data, raised
+from kit.grading.authoring.checks import CallFailed, ImportRule, check, expect, fail, hidden_data, raised
 
 # kit.diagnostics.dead_fraction is the answer: the README says to write your own.
 FORBIDDEN_IMPORTS = ImportRule(("kit.diagnostics",), why="this exercise asks you to write dead_fraction "
@@ -159,7 +159,7 @@ _built = {}
 
 def _answers(session, group) -> dict:
     """The submission's dead_fraction on each network of ``group``: name → dict or an error message."""
-    from kit.grading import models
+    from kit.grading.sandbox import model_transfer as models
 
     networks = _networks(group)
     cases = {name: {"model": models.describe(model), "args": [x]} for name, (model, x) in networks.items()}

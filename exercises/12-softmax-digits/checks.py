@@ -10,11 +10,11 @@
 Every check needs the structure right: a sigmoid or linear output, a wrong number of outputs, a
 layer the grader does not rebuild, or a recipe over the budget scores 0 in total, with the
 reason. The child only builds the model and returns ``recipe()``; the parent rebuilds the
-architecture from the Playground's initialisation with seed s (``kit.grading.models.rebuild``)
+architecture from the Playground's initialisation with seed s (``kit.grading.sandbox.model_transfer.rebuild``)
 and trains it with the recipe (cross-entropy on the class index, the kit's softmax head) on
 scikit-learn's bundled digits split with seed s (``kit.datasets.bundled("digits", seed=s)``:
 1347 training and 450 test images, standardised), with the kit's trainer (through
-``kit.grading.trials``); the data never reach the child. Seeds are fixed, so a grade is
+``kit.grading.authoring.trials``); the data never reach the child. Seeds are fixed, so a grade is
 deterministic.
 
 "Sum to 1" is checked through the activation: the model crosses the sandbox as an allow-listed
@@ -23,7 +23,7 @@ the kit's softmax head, whose outputs are a distribution by construction. A soft
 other way (a ``Softmax`` or ``Activation`` layer, a lambda) is not in the allow-list and is refused
 with a message saying how to write it.
 
-Thresholds. Measured with ``kit.grading.trials.train_runs`` (the same training and accuracy as
+Thresholds. Measured with ``kit.grading.authoring.trials.train_runs`` (the same training and accuracy as
 here; runs are deterministic), test accuracy as [min, median] over split seeds 0-15, 101, 202,
 303 (19 seeds):
 - 0.95 is the contract's. The reference ([64] ReLU, Adam 0.003, 60 epochs, batch 32) reaches
@@ -49,7 +49,7 @@ import weakref
 
 import numpy as np
 
-from kit.grading.checks import CallFailed, CheckFailed, check, expect, expect_layers, fail
+from kit.grading.authoring.checks import CallFailed, CheckFailed, check, expect, expect_layers, fail
 
 TIMEOUT = 20.0  # the child builds one small Keras model (≈1 s); 20 s stops a hang
 N_INPUTS, N_CLASSES = 64, 10
@@ -123,7 +123,7 @@ def _output_problem(layer: dict) -> str:
 
 
 def _prepare(session) -> Submission:
-    from kit.grading import models
+    from kit.grading.sandbox import model_transfer as models
 
     try:
         description = session.run("build_model", {"function": "build_model", "args": [],
@@ -164,7 +164,7 @@ def results(session, seeds) -> list[tuple[float, float]]:
     """(test accuracy, train accuracy) per seed: the architecture trained in the parent from the
     Playground's initialisation with the seed, on the digits split with that seed."""
     from kit import datasets
-    from kit.grading import trials
+    from kit.grading.authoring import trials
 
     submission = prepare(session)
     runs = [trials.train_runs(submission.description, datasets.bundled("digits", seed=seed), submission.recipe,

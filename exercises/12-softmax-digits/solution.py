@@ -60,7 +60,7 @@ if __name__ == "__main__":
     import numpy as np
 
     from kit import datasets
-    from kit.grading import models
+    from kit.grading.sandbox import model_transfer as models
     from kit.training import train
 
     try:

@@ -17,7 +17,7 @@
   text, never named) with the trainer, architecture and recipe each run records; each test
   accuracy agrees with the logged one within 0.05 (25);
 - the lesson: linear scores no more on circle and on xor than the best single straight line on
-  those test points (``kit.grading.baselines.best_half_plane_accuracy``), and some non-linear
+  those test points (``kit.grading.authoring.baselines.best_half_plane_accuracy``), and some non-linear
   activation clearly beats it on each (≥ 0.9) (10);
 - conclusions, the lesson: which activation fails on every data set, why, and what bounds its
   accuracy (10; a third of the points per right answer);
@@ -43,7 +43,7 @@ How it runs: ``run_shootout`` is called once (one sandboxed call serves every ch
 ``call_with_logdir`` driver, in the sandbox's scratch folder; the event files it wrote come back
 as bytes (size-capped: 8 MB, 64 files; the reference writes 12 files, 1.2 MB, or 2.8 MB with
 the callback's network and neuron views, at the same CPU time) and are parsed
-here, run by run, with TensorBoard's own reader (``kit.grading.logdirs.read_runs``); nothing in
+here, run by run, with TensorBoard's own reader (``kit.grading.sandbox.logdirs.read_runs``); nothing in
 them runs. HParams are read by name, and added tags or HParams are ignored. The re-training
 happens here, with the kit's trainer the run records (``train_many`` or ``train``), on
 ``kit.datasets.playground(name)`` (noise 0, data seed 0, the data the exercise names), once per
@@ -78,7 +78,7 @@ Thresholds (measured on this machine; runs are deterministic):
   Keras's own layers or trained with ``model.fit`` records ``model_seed`` or ``trainer``
   "unknown").
 - RETRAIN_WORK = 1e8: the grader trains again a run whose epochs × 250 training points × kernel
-  weights is at most 1e8, with a recipe ``kit.grading.models.check_recipe`` accepts (at most
+  weights is at most 1e8, with a recipe ``kit.grading.sandbox.model_transfer.check_recipe`` accepts (at most
   100 000 optimizer steps): a bound on the grader's own time, since a run's HParams may claim any
   training. The reference's runs are 6.6e6 (300 epochs of 2-8-8-1, 88 weights); 1e8 admits six
   hidden layers of 16 units for 300 epochs (1.0e8) or 2-8-8-1 for the 4000 epochs of the step
@@ -107,9 +107,9 @@ import weakref
 
 import numpy as np
 
-from kit.grading.checks import (CallFailed, CheckFailed, check, expect, expected_values, fail, hidden_data, partial,
+from kit.grading.authoring.checks import (CallFailed, CheckFailed, check, expect, expected_values, fail, hidden_data, partial,
                                 raised)
-from kit.grading.limits import Limits
+from kit.grading.sandbox.limits import Limits
 
 LIMITS = Limits(timeout=30)  # run_shootout trains twelve networks: see "Time" in the docstring
 TIMEOUT = 10.0  # conclusions() returns a dict: 10 s only stops a hang
@@ -174,7 +174,7 @@ class Run:
     """One TensorBoard run of the logdir, recognised as one of ``RUN_KEYS``."""
 
     folder: str
-    logdir: object  # kit.grading.logdirs.Logdir
+    logdir: object  # kit.grading.sandbox.logdirs.Logdir
     unlogged: tuple  # of "activation", "dataset": what only the folder's name told
 
     @property
@@ -218,7 +218,7 @@ def shootout(session) -> Shootout:
 
 
 def _shootout(session) -> Shootout:
-    from kit.grading import logdirs
+    from kit.grading.sandbox import logdirs
 
     try:
         plain = session.run("call_with_logdir", {"function": "run_shootout"}, timeout=SHOOTOUT_TIMEOUT)
@@ -408,7 +408,7 @@ def training(shoot: Shootout, key: str) -> Training:
     bad = [name for name, value in numbers.items() if value is None or value < 0]
     expect(not bad, f"the run {where} records {', '.join(f'{n}={hparams[n]!r}' for n in bad)}; expected whole "
                     "numbers ≥ 0.")
-    from kit.grading import models
+    from kit.grading.sandbox import model_transfer as models
 
     try:
         recipe = models.check_recipe({"optimizer": hparams["optimizer"], "learning_rate": hparams["learning_rate"],
@@ -441,7 +441,7 @@ def recipe(shoot: Shootout) -> Recipe:
     """The one architecture and recipe of the runs, from their HParams (as the README's row 1 asks:
     recorded, the same in every run, within the Playground's limits, one seed per network);
     CheckFailed saying what is missing or differs."""
-    from kit.grading import models
+    from kit.grading.sandbox import model_transfer as models
 
     present = [key for key in RUN_KEYS if key in shoot.runs]
     expect(present, "the logdir holds no run of the shoot-out.")
@@ -717,7 +717,7 @@ def retrained(session):
                 "linear run needs linear hidden layers (build_mlp(2, hidden, \"linear\")).")
 def lesson(session):
     from kit import datasets
-    from kit.grading.baselines import best_half_plane_accuracy
+    from kit.grading.authoring.baselines import best_half_plane_accuracy
 
     shoot = trained(session)
     for name in ("circle", "xor"):

@@ -51,7 +51,7 @@ def add_arguments(parser) -> None:
 
 def _submissions(folder: Path, count: int) -> list[Path]:
     from kit.benchmarks.grade import VARIANTS
-    from kit.grading.exercises import find
+    from kit.grading.authoring.exercises import find
 
     solution = (find("04").path / "solution.py").read_text()
     paths = []

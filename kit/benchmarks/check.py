@@ -47,7 +47,7 @@ def add_arguments(parser) -> None:
 def _exercises(text: str) -> str:
     import argparse
 
-    from kit.grading.exercises import all_exercises
+    from kit.grading.authoring.exercises import all_exercises
 
     known = [exercise.id for exercise in all_exercises()]
     if text.strip() == "none":
@@ -84,7 +84,7 @@ def _seconds(command: list[str], environment: dict, expect: int) -> float:
 
 
 def run(args) -> dict:
-    from kit.grading.exercises import find
+    from kit.grading.authoring.exercises import find
 
     repeats = 1 if args.quick else args.repeats  # checked by its argparse type
     solution = str(find("04").path / "solution.py")
@@ -107,8 +107,8 @@ def run(args) -> dict:
 
 def _exercise(identifier: str, repeats: int) -> dict:
     """One exercise's first (fresh server), warm and edited check of its solution, in seconds."""
-    from kit.grading import server
-    from kit.grading.exercises import find
+    from kit.grading.runners import server
+    from kit.grading.authoring.exercises import find
 
     source = (find(identifier).path / "solution.py").read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="kit-bench-", dir="/tmp") as folder:

@@ -26,6 +26,8 @@ import re
 import textwrap
 from pathlib import Path
 
+from kit.paths import repository_root  # noqa: F401  (the benches' checkout)
+
 FOLDER = Path("docs") / "benchmarks"
 BEGIN = "<!-- kit bench figures: {} -->"
 END = "<!-- end kit bench figures -->"
@@ -40,11 +42,6 @@ FILES = {"README.md": ("readme",), "docs/training.md": ("train",), "docs/tensorb
 """Each file with the blocks it holds (a block's name is its renderer's)."""
 
 BENCHMARKS = ("train", "diagnostics", "grade", "batch")
-
-
-def repository_root() -> Path:
-    """The checkout that holds this copy of the kit (README.md, docs/)."""
-    return Path(__file__).resolve().parents[2]
 
 
 def sources(root: Path) -> list[str]:

@@ -14,7 +14,7 @@ mistakes, every check, hidden ones included) and must give each the same score.
   (``--otter install``); ``--otter cached`` uses an installed one only, ``--otter no`` skips it;
   a skipped contender says why in ``otter.skipped``.
 - ``zygote_*``: inside one process, every submission through one zygote (the exercise's runtime,
-  ``kit.grading.exercises.runtime``: NumPy only for 04) vs a fresh zygote per submission, both
+  ``kit.grading.authoring.exercises.runtime``: NumPy only for 04) vs a fresh zygote per submission, both
   through the same sandbox; ``zygote_seconds_per_submission`` includes the zygote's own start,
   amortised. This is what ``kit grade-batch`` and the check server save over a fresh start.
 """
@@ -52,7 +52,7 @@ def add_arguments(parser) -> None:
 
 
 def _submissions(folder: Path, count: int) -> list[Path]:
-    from kit.grading.exercises import find
+    from kit.grading.authoring.exercises import find
 
     solution = (find("04").path / "solution.py").read_text()
     paths = []
@@ -65,9 +65,9 @@ def _submissions(folder: Path, count: int) -> list[Path]:
 
 def _zygotes(paths: list[Path]) -> dict:
     """One zygote for every submission vs a fresh zygote per submission, in this process."""
-    from kit.grading.engine import grade_submission
-    from kit.grading.exercises import load_checks, runtime
-    from kit.grading.sandbox import Zygote
+    from kit.grading.runners.engine import grade_submission
+    from kit.grading.authoring.exercises import load_checks, runtime
+    from kit.grading.sandbox.zygote import Zygote
 
     checks, kind = load_checks("04"), runtime("04")
     started = time.perf_counter()

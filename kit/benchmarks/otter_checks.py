@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 KINKS = ("relu_grad", "leaky_relu_grad", "elu_grad")  # their value at 0 is graded by its own check only
-BAD_WARNINGS = ("overflow", "invalid value", "divide by zero")  # kit.grading.checks.Answer.overflow_warnings
+BAD_WARNINGS = ("overflow", "invalid value", "divide by zero")  # kit.grading.authoring.checks.Answer.overflow_warnings
 _SHARED: list = []
 
 
@@ -61,7 +61,7 @@ class Checks:
                 returned = function(np.array(self.data[f"in/{name}"], copy=True), **keywords)
             except Exception as error:  # the submission's own exception fails this check only
                 return None, [], f"{type(error).__name__}: {error}"
-        try:  # kit.grading.drivers.describe_value
+        try:  # kit.grading.sandbox.drivers.describe_value
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 value = np.asarray(np.array(returned, copy=True)).view(np.ndarray)
@@ -74,7 +74,7 @@ class Checks:
 
     @staticmethod
     def _close(value, expected, rtol: float, atol: float, where=None) -> bool:
-        """kit.grading.checks.Answer.mismatch: same shape, finite, |got − expected| ≤ atol + rtol·|expected|."""
+        """kit.grading.authoring.checks.Answer.mismatch: same shape, finite, |got − expected| ≤ atol + rtol·|expected|."""
         expected = np.asarray(expected)
         if value is None or value.shape != expected.shape:
             return False

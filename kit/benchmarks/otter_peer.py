@@ -42,7 +42,7 @@ class OtterUnavailable(RuntimeError):
 
 def venv() -> Path:
     """Where Otter-Grader lives: ``KIT_BENCH_OTTER_VENV``, else ``.cache/bench-otter`` in the checkout."""
-    from kit.benchmarks.figures import repository_root
+    from kit.paths import repository_root
 
     return Path(os.environ.get("KIT_BENCH_OTTER_VENV") or repository_root() / ".cache" / "bench-otter")
 
@@ -91,7 +91,7 @@ def install(folder: Path | None = None) -> Path:
 
 
 def _checks_module():
-    from kit.grading import exercises
+    from kit.grading.authoring import exercises
 
     return exercises._load_module(exercises.find("04"))
 

@@ -95,7 +95,7 @@ def kit_command(*arguments: str) -> list[str]:
 def kit_environment() -> dict:
     """This environment with the checkout first on PYTHONPATH and the check server off
     (``KIT_CHECK_SERVER=0``: every command pays its own start, as on Gradescope)."""
-    from kit.grading.sandbox import repository_root
+    from kit.paths import repository_root
 
     root = str(repository_root())
     return dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""),

@@ -23,7 +23,7 @@ from kit.commands import api_defaults, option
 from kit.errors import COUNT, SECONDS, InvalidParameter, MissingFile
 
 TIMEOUT_HELP = "seconds per sandboxed call (default: kit grade's)"
-DEFAULTS = api_defaults("kit.grading.batch", "grade_folder")
+DEFAULTS = api_defaults("kit.grading.runners.batch", "grade_folder")
 
 
 def _grade_batch(args) -> int:
@@ -42,10 +42,10 @@ def _grade_batch(args) -> int:
 
 
 def _grade_class(args) -> int:
-    from kit.grading import sandbox
-    from kit.grading.batch import plan, waiting_note
-    from kit.grading.child import isolation_problems, level_setting
-    from kit.grading.exercises import find
+    from kit.grading.sandbox import zygote as sandbox
+    from kit.grading.runners.batch import plan, waiting_note
+    from kit.grading.sandbox.child import isolation_problems, level_setting
+    from kit.grading.authoring.exercises import find
 
     find(args.exercise)
     level_setting()  # a wrong KIT_SANDBOX_LEVEL: one line, before TensorFlow
@@ -65,7 +65,7 @@ def _grade_class(args) -> int:
     scheduler = None
     to_run = [entry for entry, _ in pending.todo if not entry.problem]  # the unreadable need no sandbox
     if to_run and args.scheduler:
-        from kit.grading.cluster import connect
+        from kit.grading.runners.cluster import connect
 
         scheduler = connect(args.scheduler)  # each worker checks its own isolation
     elif to_run:
@@ -74,12 +74,12 @@ def _grade_class(args) -> int:
             if problems:
                 return _refuse(sandbox.IsolationRequired(problems))
         from kit.commands import import_tensorflow_quietly
-        from kit.grading.exercises import runtime
+        from kit.grading.authoring.exercises import runtime
 
         if runtime(args.exercise) == "keras":  # a NumPy exercise grades without TensorFlow in any process
             import_tensorflow_quietly()
 
-    from kit.grading.batch import grade_folder
+    from kit.grading.runners.batch import grade_folder
 
     try:
         summary = grade_folder(args.exercise, args.dir, args.db, workers=args.workers, regrade=args.regrade,

@@ -65,7 +65,7 @@ def _checked(args) -> dict:
     if args.csv is not None:
         found["csv"] = output_file(args.csv, "the CSV")
     if args.exercise is not None:
-        from kit.grading.exercises import find
+        from kit.grading.authoring.exercises import find
 
         chosen = find(args.exercise)
         found["exercise"] = f"{chosen.id}-{chosen.slug}"

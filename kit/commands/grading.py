@@ -3,7 +3,7 @@
 Exit codes of ``check`` and ``grade``: 0 every check passed, 1 some failed, 2 a usage or input
 error (unknown exercise, missing file, bad option, a file that cannot be read or imported; a
 symbolic link, a FIFO, a device or a hard link is refused in one line:
-:mod:`kit.grading.submission`) or, with ``--require-isolation``, a sandbox that cannot isolate
+:mod:`kit.grading.sandbox.submission`) or, with ``--require-isolation``, a sandbox that cannot isolate
 (level ``none``, or a step of the ``container`` level missing; ``--require-full-isolation`` also
 refuses the ``container`` level). TensorFlow loads inside the handlers only, after those checks.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kit.commands import option
 from kit.errors import SECONDS, KitError, output_file, output_folder, writing
-from kit.grading.limits import Limits
+from kit.grading.sandbox.limits import Limits
 
 TIMEOUT = Limits.timeout  # the default wall time per sandboxed call
 TIMEOUT_HELP = (f"seconds per sandboxed call (default: the exercise's own limit, {TIMEOUT:g} s unless its checks set "
@@ -27,7 +27,7 @@ WORK_FOLDER = "my-work"  # kit start NN copies into my-work/NN-slug/: one folder
 
 
 def _exercises(args) -> int:
-    from kit.grading.exercises import all_exercises
+    from kit.grading.authoring.exercises import all_exercises
 
     found = all_exercises()
     if not found:
@@ -39,8 +39,8 @@ def _exercises(args) -> int:
 
 
 def _start(args) -> int:
-    from kit.grading.exercises import find
-    from kit.grading.starters import starter_text, notebook
+    from kit.grading.authoring.exercises import find
+    from kit.grading.release.starters import starter_text, notebook
 
     exercise = find(args.exercise)
     # DIR is checked before anything is generated: a file there, an empty name, an unsearchable folder.
@@ -68,7 +68,7 @@ def _start(args) -> int:
           "README.md. Edit the starter, then run:")
     print(f"  kit check {exercise.id} {target / 'starter.py'}")
     print(f"or, in a cell of starter.ipynb: import kit; kit.check(\"{exercise.id}\")")
-    from kit.grading import server
+    from kit.grading.runners import server
 
     if server.enabled(exercise=exercise) and server.warm_up():
         print("Your check server is starting in the background (it loads TensorFlow once), so that check answers "
@@ -77,56 +77,27 @@ def _start(args) -> int:
 
 
 def _grade(args, visibility) -> int:
-    # Everything that needs no TensorFlow first: the arguments, the file, and whether the sandbox
-    # can isolate here (so --require-isolation refuses in a fraction of a second).
-    from kit.grading import sandbox
-    from kit.grading.child import isolation_level, level_setting
-    from kit.grading.exercises import find
-    from kit.grading.submission import read_submission
+    # Everything that needs no TensorFlow first (kit.grading.runners.service): the arguments, the file,
+    # and whether the sandbox can isolate here (so --require-isolation refuses in a fraction of a second).
+    from kit.grading.runners import report, service
+    from kit.grading.sandbox.zygote import IsolationRequired
 
-    command = "check" if visibility == ("visible",) else "grade"
-    find(args.exercise)
-    level_setting()  # a wrong KIT_SANDBOX_LEVEL: one line, before TensorFlow
-    # Read once, here: a link, a FIFO, a device, a hard link, a file too large or one that cannot
-    # be opened is refused in one line (exit status 2); what is graded below is these bytes.
-    submission = read_submission(args.file)
+    command = "check" if visibility == service.VISIBLE else "grade"
     if getattr(args, "out", None):  # refused now, not after the grading
         output_file(args.out, "the report")
-    require = sandbox.required_level(args.require_isolation or None)
-    if require:
-        level, problems = isolation_level(sandbox.default_hidden_paths())
-        if not sandbox.meets(level, problems, require):
-            return _refuse(command, sandbox.IsolationRequired(problems, level, require))
-
-    from kit.grading import report, server
-
-    result = None
-    if command == "check" and not require and server.enabled(getattr(args, "no_server", False), args.exercise):
-        # The user's warm grader (kit.grading.server): the same grade in about a second; None
-        # when it cannot be used here, and then the cold run below.
-        result = server.check(args.exercise, args.file, visibility, getattr(args, "timeout", None))
-    if result is None:
-        from kit.commands import import_tensorflow_quietly
-        from kit.grading import Limits, grade_submission
-        from kit.grading.exercises import runtime
-
-        if runtime(args.exercise) == "keras":  # a NumPy exercise grades without TensorFlow in any process
-            import_tensorflow_quietly()
-        limits = Limits(timeout=args.timeout) if getattr(args, "timeout", None) else None
-        try:
-            result = grade_submission(args.exercise, submission, visibility=visibility, limits=limits,
-                                      require_isolation=require)
-        except sandbox.IsolationRequired as refused:
-            return _refuse(command, refused)
+    try:
+        result = service.grade(args.exercise, args.file, visibility, timeout=getattr(args, "timeout", None),
+                               server=not getattr(args, "no_server", False),
+                               require_isolation=args.require_isolation or None)
+    except IsolationRequired as refused:
+        return _refuse(command, refused)
     text = report.render(result, getattr(args, "format", "text"))
     for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a character gets an escape
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    if not result.isolated:
-        problems = " ".join("; ".join(result.isolation).split())
-        print(f"kit {command}: warning: the sandbox could not isolate the submission ({problems}); its code could "
-              "read your files and use the network. Fine for checking your own work; to grade others', run as root "
-              "in a container (docs/grading.md) or pass --require-isolation to refuse.", file=sys.stderr)
+    warning = service.isolation_warning(result, command)
+    if warning:
+        print(warning, file=sys.stderr)
     out = getattr(args, "out", None)
     if out:
         with writing(out, "the report"):
@@ -153,11 +124,15 @@ def _refuse(command: str, refused) -> int:
 
 
 def _check(args) -> int:
-    return _grade(args, ("visible",))
+    from kit.grading.runners.service import VISIBLE
+
+    return _grade(args, VISIBLE)
 
 
 def _grade_all(args) -> int:
-    return _grade(args, ("visible", "hidden", "after_due_date"))
+    from kit.grading.runners.service import EVERY
+
+    return _grade(args, EVERY)
 
 
 def register(subparsers) -> None:

@@ -10,7 +10,7 @@ import sys
 
 
 def _release(args) -> int:
-    from kit.grading.release import build_release, check_outdir
+    from kit.grading.release.student import build_release, check_outdir
 
     check_outdir(args.outdir)
     target = build_release(args.outdir)
@@ -22,8 +22,8 @@ def _release(args) -> int:
 
 
 def _bundle(args) -> int:
-    from kit.grading.autograder import build_bundle
-    from kit.grading.release import RUNTIME_REQUIREMENTS
+    from kit.grading.runners.autograder import build_bundle
+    from kit.grading.release.student import RUNTIME_REQUIREMENTS
 
     out = build_bundle(args.exercise, args.out, require_isolation=not args.allow_unisolated)
     print(f"Wrote {out}: upload it as the Gradescope autograder of exercise {args.exercise} (setup.sh installs "

@@ -9,17 +9,17 @@ Example:
     True
 """
 
-from kit.grading.limits import Limits  # noqa: F401
+from kit.grading.sandbox.limits import Limits  # noqa: F401
 
 
 def __getattr__(name):
     # Lazy public API: the CLI imports this package without paying for the engine.
     if name in ("grade_submission", "GradeResult"):
-        from kit.grading import engine
+        from kit.grading.runners import engine
 
         return getattr(engine, name)
     if name == "Zygote":
-        from kit.grading.sandbox import Zygote
+        from kit.grading.sandbox.zygote import Zygote
 
         return Zygote
     raise AttributeError(name)

@@ -40,6 +40,7 @@ import contextlib
 import datetime
 import fcntl
 import hashlib
+import importlib.metadata
 import json
 import os
 import secrets
@@ -112,8 +113,8 @@ def now_iso() -> str:
 
 def content_hash(path) -> str:
     """SHA-256 of the submission's bytes and its suffix (a ``.py`` and an ``.ipynb`` with the same
-    bytes are different submissions). ``path``: a :class:`kit.grading.submission.Submission`, or
-    a file's path (read with :func:`kit.grading.submission.read_submission`).
+    bytes are different submissions). ``path``: a :class:`kit.grading.sandbox.submission.Submission`, or
+    a file's path (read with :func:`kit.grading.sandbox.submission.read_submission`).
 
     Example:
         >>> import tempfile, pathlib
@@ -121,31 +122,60 @@ def content_hash(path) -> str:
         >>> len(content_hash(p))
         64
     """
-    from kit.grading.submission import Submission, read_submission
+    from kit.grading.sandbox.submission import Submission, read_submission
 
     submission = path if isinstance(path, Submission) else read_submission(path)
     suffix = Path(submission.name).suffix.lower()
     return hashlib.sha256(suffix.encode() + b"\0" + submission.data).hexdigest()
 
 
-def checks_version(exercise, limits=None) -> str:
-    """A hash of what decides a grade besides the submission: the exercise's ``checks.py``, every
-    ``.py`` file of the kit's grading code (``kit/grading``, not its ``instructor`` package, which
-    decides no grade), and the per-call limits (a longer timeout can change a grade). Editing any
-    of them makes a rerun regrade everything.
+GRADED_SOURCES = ("grading/sandbox", "grading/authoring", "grading/runners", "training", "activations.py",
+                  "builders.py", "datasets.py", "heads.py", "diagnostics.py", "playground.py", "errors.py")
+"""What a grade depends on in the ``kit`` package besides an exercise's checks: the sandbox, the checks'
+API and the runners, and what checks train and judge with. Not the gradebook, the instructor's views,
+the release, the CLI or the pictures: they decide no grade."""
+GRADED_LIBRARIES = ("numpy", "tensorflow", "keras")
+"""Libraries whose version can move a grade (a model trained with another Keras can land elsewhere)."""
+
+
+def graded_files(package: Path | None = None) -> list[Path]:
+    """Every ``.py`` file of :data:`GRADED_SOURCES` below ``package`` (the ``kit`` package's folder)."""
+    from kit.paths import PACKAGE
+
+    package = PACKAGE if package is None else Path(package)
+    found = []
+    for name in GRADED_SOURCES:
+        path = package / name
+        found += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return found
+
+
+def checks_version(exercise, limits=None, package: Path | None = None) -> str:
+    """A hash of what decides a grade besides the submission: the exercise's ``checks.py``, the kit's
+    code a grade depends on (:data:`GRADED_SOURCES`), the versions of :data:`GRADED_LIBRARIES` and the
+    per-call limits (a longer timeout can change a grade). Changing any of them makes a rerun regrade
+    everything.
 
     Example:
         >>> checks_version("04") == checks_version("4")          # doctest: +SKIP
         True
     """
-    from kit.grading import exercises
+    from kit.grading.authoring import exercises
 
     found = exercises.find(exercise)
     digest = hashlib.sha256()
     digest.update(b"checks\0" + found.checks_path.read_bytes() + b"\0")
-    grading = Path(__file__).resolve().parent
-    for path in sorted(grading.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    from kit.paths import PACKAGE
+
+    root = PACKAGE if package is None else Path(package)
+    for path in graded_files(root):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for library in GRADED_LIBRARIES:
+        try:
+            version = importlib.metadata.version(library)
+        except importlib.metadata.PackageNotFoundError:
+            version = "absent"
+        digest.update(f"{library}=={version}\0".encode())
     # Numbers as floats: `--timeout 3` (3.0) and Limits(timeout=3) are the same limits.
     chosen = {key: None if value is None else float(value) for key, value in limits.as_dict().items()} \
         if limits is not None else None
@@ -306,7 +336,7 @@ def batch_lock(path, note=None):
 
     The gradebook is inspected (:func:`inspect`) and its folder checked first, so a file that is
     no gradebook gets no lock file beside it. A batch takes it from its planning to its last
-    grade (:func:`kit.grading.batch.grade_folder`, on the local pool and on a Dask cluster
+    grade (:func:`kit.grading.runners.batch.grade_folder`, on the local pool and on a Dask cluster
     alike), so no two batches grade one submission twice.
 
     Example:
@@ -533,7 +563,7 @@ class Gradebook:
     def _keep_source(self, content: str, source) -> None:
         """Keep a submission's bytes when they read as source (UTF-8 Python, a notebook): a file
         that does not (graded 0 for it) has nothing to compare, and its bytes are not echoed."""
-        from kit.grading.submission import SubmissionError, source_of
+        from kit.grading.sandbox.submission import SubmissionError, source_of
 
         try:
             source_of(source)

@@ -119,7 +119,7 @@ if not _os.path.exists(_RECORD + ".started"):
             while _pid and _pid > 1 and len(_chain) < 8:  # up to the zygote and the grading process above it
                 _chain.append(_pid)
                 with open(f"/proc/{{_pid}}/cmdline", "rb") as _handle:
-                    _zygote = b"kit.grading.zygote" in _handle.read()
+                    _zygote = b"kit.grading.sandbox.zygote_process" in _handle.read()
                 _pid = _namespace["_parent"](_pid)
                 if _zygote:
                     _chain.append(_pid)
@@ -141,14 +141,15 @@ def _read(path: str):
 
 
 def main(out: str) -> None:
-    from kit.grading import child
+    from kit.grading.sandbox import child
 
     child.drop_capabilities()
     os.environ["KIT_SANDBOX_UNPRIVILEGED"] = "1"
-    from kit.grading import grade_submission, report
-    from kit.grading.exercises import load_checks
-    from kit.grading.limits import Limits
-    from kit.grading.sandbox import IsolationRequired, Zygote
+    from kit.grading import grade_submission
+    from kit.grading.runners import report
+    from kit.grading.authoring.exercises import load_checks
+    from kit.grading.sandbox.limits import Limits
+    from kit.grading.sandbox.zygote import IsolationRequired, Zygote
 
     limits = Limits(timeout=3, memory_mb=512, processes=64, output_kb=256)  # tests/grading/conftest.py's
     checks = load_checks("04")

@@ -13,7 +13,7 @@ PER_TEST = {"name": str, "score": (int, float), "max_score": (int, float), "stat
 
 
 def assert_gradescope_schema(data: dict) -> None:
-    """Fail unless ``data`` (``kit.grading.report.gradescope(result)``) follows Gradescope's schema
+    """Fail unless ``data`` (``kit.grading.runners.report.gradescope(result)``) follows Gradescope's schema
     and its score is the sum of its tests' scores."""
     for key, kind in TOP.items():
         assert isinstance(data[key], kind), key
@@ -64,7 +64,7 @@ def network(hidden, activations, recipe) -> str:
 def module_grader(exercise: str, zygote, folder, limits):
     """``grade(name, source=None, path=None)``: grades each named submission once (for a module fixture)."""
     from kit.grading import grade_submission
-    from kit.grading.exercises import load_checks
+    from kit.grading.authoring.exercises import load_checks
 
     checks = load_checks(exercise)
     results = {}
@@ -83,7 +83,7 @@ def module_grader(exercise: str, zygote, folder, limits):
 def spy_zygote(zygote):
     """A zygote that wraps a started one (it starts nothing) and records, in ``.sent``, the
     ``(driver, arguments)`` of every sandboxed call: to check what a grading hands the child."""
-    from kit.grading.sandbox import Zygote
+    from kit.grading.sandbox.zygote import Zygote
 
     class Spy(Zygote):
         def __init__(self):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from kit.grading.baselines import best_half_plane_accuracy
+from kit.grading.authoring.baselines import best_half_plane_accuracy
 
 
 def exhaustive_best_half_plane(points, labels) -> float:

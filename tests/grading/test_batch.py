@@ -45,7 +45,7 @@ def _gradings(db) -> dict:
 
 
 def _grade(folder, db, zygote, **options):
-    from kit.grading.batch import grade_folder
+    from kit.grading.runners.batch import grade_folder
 
     return grade_folder("04", folder, db, zygotes=[zygote], limits=TEST_LIMITS, progress=False, **options)
 
@@ -204,13 +204,13 @@ def _kit_without_tensorflow(*arguments, prelude="", environment=None, user=None)
 @pytest.mark.slow  # two gradings and two fresh interpreters: 6-18 s here
 def test_a_rerun_with_nothing_to_do_starts_no_tensorflow_and_no_zygote(tmp_path, zygote):
     from kit.grading import Limits
-    from kit.grading.batch import grade_folder
+    from kit.grading.runners.batch import grade_folder
 
     folder = _folder(tmp_path, {"alice.py": SOLUTION, "bob.py": STARTER})
     db = tmp_path / "gradebook.sqlite"
     # The limits `--timeout 3` gives, so that the command finds the same checks' version.
     assert grade_folder("04", folder, db, zygotes=[zygote], limits=Limits(timeout=3), progress=False).graded == 2
-    no_zygote = ("import kit.grading.sandbox as sandbox\n"
+    no_zygote = ("import kit.grading.sandbox.zygote as sandbox\n"
                  "def refuse(self):\n    raise SystemExit('a zygote was started')\n"
                  "sandbox.Zygote.start = refuse\nsandbox.Zygote.__enter__ = refuse")
     result = _kit_without_tensorflow("grade-batch", "04", str(folder), "--db", str(db), "--timeout", "3",

@@ -54,7 +54,7 @@ def _book(db) -> dict:
 def test_a_local_dask_cluster_gives_the_local_pools_gradebook(tmp_path, zygote):
     from distributed import Client, LocalCluster
 
-    from kit.grading.batch import grade_folder
+    from kit.grading.runners.batch import grade_folder
 
     folder = _folder(tmp_path)
     local_db, cluster_db = tmp_path / "local.sqlite", tmp_path / "cluster.sqlite"
@@ -69,7 +69,7 @@ def test_a_local_dask_cluster_gives_the_local_pools_gradebook(tmp_path, zygote):
         assert (summary.graded, summary.skipped, summary.failed) == (4, 0, []), summary.failed
         with Client(cluster, set_as_default=False) as client:
             # The worker processes graded (each with its own zygote), not this one.
-            workers = client.run(lambda: __import__("kit.grading.cluster", fromlist=["_every"])._every.__len__())
+            workers = client.run(lambda: __import__("kit.grading.runners.cluster", fromlist=["_every"])._every.__len__())
             assert sum(workers.values()) >= 1
             (folder / "erin.py").write_text(WRONG_RELU)  # a connected Client works too: the new file alone
             again = grade_folder("04", folder, cluster_db, limits=TEST_LIMITS, progress=False, scheduler=client)

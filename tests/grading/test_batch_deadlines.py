@@ -27,7 +27,7 @@ def _set_time(path, moment) -> None:
 
 
 def _grade(folder, db, zygote, **options):
-    from kit.grading.batch import grade_folder
+    from kit.grading.runners.batch import grade_folder
 
     return grade_folder("04", folder, db, zygotes=[zygote], limits=TEST_LIMITS, progress=False, **options)
 

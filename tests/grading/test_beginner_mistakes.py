@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from kit.grading import Limits, grade_submission
-from kit.grading.exercises import find, load_checks
+from kit.grading.authoring.exercises import find, load_checks
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = ROOT / "docs" / "grading.md"

@@ -22,9 +22,9 @@ import pytest
 
 from kit.benchmarks import otter_peer
 from kit.benchmarks.grade import VARIANTS
-from kit.grading.engine import grade_submission
-from kit.grading.exercises import find
-from kit.grading.sandbox import Zygote
+from kit.grading.runners.engine import grade_submission
+from kit.grading.authoring.exercises import find
+from kit.grading.sandbox.zygote import Zygote
 
 ROOT = Path(__file__).resolve().parents[2]
 

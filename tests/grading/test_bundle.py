@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from kit.grading.release import DEVELOPMENT_REQUIREMENTS, RUNTIME_REQUIREMENTS
+from kit.grading.release.student import DEVELOPMENT_REQUIREMENTS, RUNTIME_REQUIREMENTS
 from tests.grading.shared import assert_gradescope_schema
 from tests.requirements_sets import GRADESCOPE_PYTHON, TEST_TOOLS, requirement_names, resolve
 
@@ -45,8 +45,8 @@ def tanh(x):
 
 
 def _isolating() -> bool:
-    from kit.grading import sandbox
-    from kit.grading.child import isolation_problems
+    from kit.grading.sandbox import zygote as sandbox
+    from kit.grading.sandbox.child import isolation_problems
 
     return not isolation_problems(sandbox.default_hidden_paths())
 
@@ -64,7 +64,7 @@ def _base() -> Path:
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
-    from kit.grading.autograder import build_bundle
+    from kit.grading.runners.autograder import build_bundle
 
     return build_bundle("04", tmp_path_factory.mktemp("bundle") / "autograder.zip",
                         require_isolation=_isolating())
@@ -109,13 +109,13 @@ def test_bundle_holds_the_grader_and_not_the_answers(bundle):
     assert {n.split("/")[1] for n in names if n.startswith("exercises/")} == {"04-derivatives"}
     for script in (run, setup):  # both parse as bash
         assert subprocess.run(["bash", "-n"], input=script, text=True, capture_output=True).returncode == 0
-    assert "kit.grading.autograder 04" in run and 'KIT_GRADING_HIDE="$SOURCE' in run
+    assert "kit.grading.runners.autograder 04" in run and 'KIT_GRADING_HIDE="$SOURCE' in run
 
 
 @pytest.fixture(scope="module")
 def keras_bundle(tmp_path_factory):
     """Exercise 06's bundle: an exercise that grades with TensorFlow and Keras."""
-    from kit.grading.autograder import build_bundle
+    from kit.grading.runners.autograder import build_bundle
 
     return build_bundle("06", tmp_path_factory.mktemp("bundle06") / "autograder.zip")
 
@@ -125,7 +125,7 @@ def _installs(setup: str) -> list[str]:
 
 
 def test_bundle_installs_the_run_time_requirements_only(bundle, keras_bundle):
-    from kit.grading.autograder import NUMPY_REQUIREMENTS
+    from kit.grading.runners.autograder import NUMPY_REQUIREMENTS
 
     with zipfile.ZipFile(keras_bundle) as archive:
         names = set(archive.namelist())
@@ -155,7 +155,7 @@ def requirement_names_of(text: str) -> set:
 
 
 def test_bundle_requirements_install_on_gradescopes_python(bundle, keras_bundle, tmp_path):
-    from kit.grading.autograder import NUMPY_REQUIREMENTS
+    from kit.grading.runners.autograder import NUMPY_REQUIREMENTS
 
     for zipped, name in ((keras_bundle, RUNTIME_REQUIREMENTS), (bundle, NUMPY_REQUIREMENTS)):
         folder = tmp_path / Path(zipped).parent.name
@@ -266,22 +266,22 @@ def test_a_refusal_tells_the_student_the_autograder_is_misconfigured(autograder)
     # says so to the student without blaming their file; the reason goes to the instructor.
     (autograder / "submission" / "mine.py").write_text(SOLUTION.read_text())
     done, results = _run(autograder, env={"KIT_SANDBOX_LEVEL": "none"})
-    from kit.grading.autograder import REFUSED
+    from kit.grading.runners.autograder import REFUSED
 
     assert results["score"] == 0 and results["output"] == REFUSED, results["output"]
     assert "refusing to grade" in done.stderr and "not root" in done.stderr, done.stderr
 
 
 def test_run_without_a_results_folder_or_grader_still_writes_results(tmp_path, monkeypatch):
-    from kit.grading import autograder
+    from kit.grading.runners import autograder
 
     (tmp_path / "submission").mkdir()
     (tmp_path / "submission" / "mine.py").write_text("x = 1\n")
 
-    def broken(argv):
+    def broken(*arguments, **options):
         raise RuntimeError("zygote could not start")
 
-    monkeypatch.setattr("kit.cli.main", broken)
+    monkeypatch.setattr("kit.grading.runners.service.grade", broken)
     with redirect_stderr(io.StringIO()):
         assert autograder.run("04", tmp_path) == 1
     results = json.loads((tmp_path / "results" / "results.json").read_text())

@@ -1,4 +1,4 @@
-"""The check server (kit.grading.server): warm `kit check` reports are byte-identical to cold
+"""The check server (kit.grading.runners.server): warm `kit check` reports are byte-identical to cold
 ones, only its user can reach it, it ends itself when idle or when the sources change, and a
 hostile submission cannot change a later check's grade."""
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kit.grading import grade_submission
-from kit.grading.report import render
+from kit.grading.runners.report import render
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).parent / "submissions"
@@ -46,7 +46,7 @@ def _servers(folder: Path) -> list[int]:
                 command = (entry / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if b"kit.grading.server" in command and any(part.startswith(str(folder).encode()) for part in command):
+            if b"kit.grading.runners.server" in command and any(part.startswith(str(folder).encode()) for part in command):
                 found.append(int(entry.name))
     return found
 
@@ -129,7 +129,7 @@ def test_hostile_submissions_then_an_honest_one(folder, zygote, tmp_path):
 
 
 def test_only_its_user_can_reach_the_folder(tmp_path, monkeypatch):
-    from kit.grading import server
+    from kit.grading.runners import server
 
     open_folder = tmp_path / "open"
     open_folder.mkdir(mode=0o755)
@@ -149,7 +149,7 @@ def test_another_user_cannot_connect(tmp_path, monkeypatch):
     import pwd
     import socket
 
-    from kit.grading import server
+    from kit.grading.runners import server
 
     folder = Path(tempfile.mkdtemp(prefix="kit-srv-", dir="/tmp")) / "run"
     monkeypatch.setenv("KIT_CHECK_SERVER_DIR", str(folder))

@@ -23,8 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from kit.grading import child, grade_submission, sandbox
-from kit.grading.limits import Limits
+from kit.grading import grade_submission
+from kit.grading.sandbox import child, zygote as sandbox
+from kit.grading.sandbox.limits import Limits
 from tests.grading.conftest import TEST_LIMITS
 from tests.grading.test_corpus import BASE, CORPUS, HERE, judge_hostile, listener, write_other_student  # noqa: F401
 

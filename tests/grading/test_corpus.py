@@ -170,7 +170,7 @@ def test_grader_files_survive_and_next_submission_is_unaffected(zygote, checks04
     # must have left the grader's files, and the same zygote still grades a correct file fully.
     root = Path(__file__).resolve().parents[2]
     for relative in ("exercises/04-derivatives/checks.py", "exercises/04-derivatives/solution.py",
-                     "kit/grading/engine.py"):
+                     "kit/grading/runners/engine.py"):
         assert (root / relative).is_file(), relative
     submission = tmp_path / "good.py"
     submission.write_text(BASE)
@@ -196,6 +196,6 @@ def test_running_as_root_uses_the_full_sandbox():
     # CI and this project's machines grade as root; the weaker path is documented, not tested here.
     if os.geteuid() != 0:
         pytest.skip("not root: the sandbox runs with resource limits only (docs/grading.md)")
-    from kit.grading.child import sandbox_user
+    from kit.grading.sandbox.child import sandbox_user
 
     assert sandbox_user() is not None and sandbox_user()[0] != 0

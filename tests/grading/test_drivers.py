@@ -4,7 +4,7 @@ import types
 
 import numpy as np
 
-from kit.grading import drivers, protocol
+from kit.grading.sandbox import drivers, protocol
 
 
 def test_call_cases_describes_each_item_of_a_pair_and_each_failure():
@@ -25,12 +25,12 @@ def test_call_cases_describes_each_item_of_a_pair_and_each_failure():
 
 
 # ---------------------------------------------------------------------------------------------
-# call_with_logdir + kit.grading.logdirs: a TensorBoard logdir handed back as bytes, parsed in the parent
+# call_with_logdir + kit.grading.sandbox.logdirs: a TensorBoard logdir handed back as bytes, parsed in the parent
 
 
 def test_a_logdir_comes_back_as_bytes_and_reads_as_the_callbacks_own_numbers(tmp_path, monkeypatch):
     from kit import builders, datasets, diagnostics
-    from kit.grading import logdirs, models
+    from kit.grading.sandbox import logdirs, model_transfer as models
     from kit.tensorboard import Diagnostics
 
     def log_gradients(model, x, y, logdir):
@@ -81,7 +81,7 @@ def test_call_with_logdir_returns_a_dict_entry_by_entry(tmp_path, monkeypatch):
 def test_read_runs_parses_each_folder_as_a_run_with_its_hparams_by_name(tmp_path):
     from tensorboard.plugins.hparams import api as hp
 
-    from kit.grading import drivers, logdirs
+    from kit.grading.sandbox import drivers, logdirs
     from kit.tensorboard import dashboards, events
 
     def run(folder, values, summaries=None):
@@ -125,7 +125,7 @@ def test_read_event_files_survives_garbage_and_oversized_tensors(tmp_path):
     import tensorflow as tf
     from tensorboard.compat.proto import event_pb2, summary_pb2
 
-    from kit.grading import logdirs
+    from kit.grading.sandbox import logdirs
     from kit.tensorboard import events
 
     garbage = logdirs.read_event_files([["a", np.frombuffer(b"\xff" * 64, dtype=np.uint8)], "not a pair"])

@@ -10,8 +10,9 @@ import json
 
 import pytest
 
-from kit.grading import Limits, grade_submission, report
-from kit.grading.exercises import find, load_checks
+from kit.grading import Limits, grade_submission
+from kit.grading.runners import report
+from kit.grading.authoring.exercises import find, load_checks
 from tests.grading.shared import assert_gradescope_schema, assert_loses_only, assert_scores_zero, failing, module_grader
 
 EXERCISE = find("01").path
@@ -165,7 +166,7 @@ def test_the_half_plane_bound_sits_below_the_bar_on_the_graders_data():
     # The fixed bar of the contract (0.76) must hold for any linear model: it does when the
     # best half-plane on the grader's test points is below it.
     from kit import datasets
-    from kit.grading.baselines import best_half_plane_accuracy
+    from kit.grading.authoring.baselines import best_half_plane_accuracy
 
     checks = {c.name: c for c in load_checks("01")}
     module = checks[CIRCLE].function.__globals__

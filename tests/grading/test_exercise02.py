@@ -10,8 +10,9 @@ import re
 import numpy as np
 import pytest
 
-from kit.grading import Limits, grade_submission, report
-from kit.grading.exercises import find, load_checks
+from kit.grading import Limits, grade_submission
+from kit.grading.runners import report
+from kit.grading.authoring.exercises import find, load_checks
 from tests.grading.shared import arrays, assert_gradescope_schema, assert_loses_only, assert_scores_zero, failing, module_grader, spy_zygote
 
 EXERCISE = find("02").path

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kit.grading import report
-from kit.grading.exercises import find
+from kit.grading.runners import report
+from kit.grading.authoring.exercises import find
 from tests.grading.conftest import TEST_LIMITS
 from tests.grading.shared import assert_gradescope_schema, failing, module_grader, network
 

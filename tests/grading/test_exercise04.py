@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kit.grading import grade_submission, report
-from kit.grading.exercises import find
+from kit.grading import grade_submission
+from kit.grading.runners import report
+from kit.grading.authoring.exercises import find
 from tests.grading.conftest import TEST_LIMITS
 from tests.grading.shared import arrays, assert_gradescope_schema, assert_scores_zero, spy_zygote
 

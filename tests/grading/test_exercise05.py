@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kit.grading import grade_submission, report
-from kit.grading.exercises import find, load_checks
+from kit.grading import grade_submission
+from kit.grading.runners import report
+from kit.grading.authoring.exercises import find, load_checks
 from tests.grading.conftest import TEST_LIMITS
 from tests.grading.shared import assert_gradescope_schema, assert_loses_only, assert_scores_zero, failing
 

@@ -13,8 +13,8 @@ import re
 
 import pytest
 
-from kit.grading import report
-from kit.grading.exercises import find, load_checks
+from kit.grading.runners import report
+from kit.grading.authoring.exercises import find, load_checks
 from tests.grading.conftest import TEST_LIMITS
 from tests.grading.shared import assert_gradescope_schema, assert_loses_only, assert_scores_zero, failing, module_grader, spy_zygote
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from kit.grading import report
-from kit.grading.exercises import find, load_checks
+from kit.grading.runners import report
+from kit.grading.authoring.exercises import find, load_checks
 from tests.grading.conftest import TEST_LIMITS
 from tests.grading.shared import assert_gradescope_schema, assert_scores_zero, failing, module_grader
 

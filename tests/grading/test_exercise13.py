@@ -22,8 +22,8 @@ import time
 import numpy as np
 import pytest
 
-from kit.grading import report
-from kit.grading.exercises import find, load_checks
+from kit.grading.runners import report
+from kit.grading.authoring.exercises import find, load_checks
 from tests.grading.conftest import TEST_LIMITS
 from tests.grading.shared import assert_gradescope_schema, module_grader, spy_zygote
 
@@ -492,7 +492,7 @@ def replaying(zygote):
     grader trains again, each draw only a comment apart (the draw hashes the whole text), without
     training the shoot-out in the sandbox again. Everything the parent does (reading the event files,
     the draw, the re-training) runs anew for each draw. It wraps a started zygote, as ``spy_zygote`` does."""
-    from kit.grading.sandbox import Zygote
+    from kit.grading.sandbox.zygote import Zygote
 
     class Replaying(Zygote):
         def __init__(self):
@@ -637,7 +637,7 @@ def test_runs_are_recognised_by_their_hparams_then_by_their_folders_name():
 
 
 def _shootout(base, changed=None, where="relu/spiral"):
-    from kit.grading.logdirs import Logdir
+    from kit.grading.sandbox.logdirs import Logdir
 
     runs = {}
     for key in NAMES["RUN_KEYS"]:
@@ -652,7 +652,7 @@ BASE = {"hidden": "8-8", "optimizer": "adam", "learning_rate": 0.01, "epochs": 3
 
 
 def test_one_architecture_and_one_recipe_for_all_runs():
-    from kit.grading.checks import CheckFailed
+    from kit.grading.authoring.checks import CheckFailed
 
     base = dict(BASE)
     settings = NAMES["recipe"](_shootout(base))
@@ -672,7 +672,7 @@ def test_one_architecture_and_one_recipe_for_all_runs():
 
 
 def test_a_run_the_grader_cannot_train_again_says_what_it_does_not_record():
-    from kit.grading.checks import CheckFailed
+    from kit.grading.authoring.checks import CheckFailed
 
     shoot = _shootout(BASE)
     assert NAMES["training"](shoot, "tanh/xor").trainer == "train_many"
@@ -687,8 +687,8 @@ def test_a_run_the_grader_cannot_train_again_says_what_it_does_not_record():
 
 def test_the_shootout_grades_with_its_own_default_limits_and_the_release_keeps_them():
     from kit.grading import Limits
-    from kit.grading.exercises import default_limits
-    from kit.grading.public import public_checks_text
+    from kit.grading.authoring.exercises import default_limits
+    from kit.grading.release.public import public_checks_text
 
     assert default_limits("13").timeout == 30 and default_limits("04") == Limits()
     public, hidden = public_checks_text((EXERCISE / "checks.py").read_text(), "checks.py")

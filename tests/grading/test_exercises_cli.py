@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kit.grading.exercises import all_exercises, load_checks
+from kit.grading.authoring.exercises import all_exercises, load_checks
 from tests.grading.shared import run_kit
 
 EXERCISES = all_exercises()

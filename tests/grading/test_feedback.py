@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from kit.grading import grade_submission
-from kit.grading.engine import CheckResult, GradeResult
-from kit.grading.exercises import all_exercises, find, load_checks
-from kit.grading.report import render
+from kit.grading.runners.engine import CheckResult, GradeResult
+from kit.grading.authoring.exercises import all_exercises, find, load_checks
+from kit.grading.runners.report import render
 from kit.commands.grading import exit_status
 from tests.grading.conftest import TEST_LIMITS
 from tests.grading.shared import run_kit
@@ -133,8 +133,8 @@ def test_the_cli_exits_2_for_a_file_that_does_not_import(tmp_path):
 
 
 def test_the_html_report_escapes_what_a_submission_wrote(zygote, checks04):
-    from kit.grading.engine import CheckResult
-    from kit.grading.report import html
+    from kit.grading.runners.engine import CheckResult
+    from kit.grading.runners.report import html
 
     result = _check(STARTER, zygote, checks04)
     forged = GradeResult("04-derivatives", "<b>x</b>.py", (CheckResult("a", 0.0, 1.0, "visible",
@@ -149,8 +149,8 @@ def test_the_html_report_escapes_what_a_submission_wrote(zygote, checks04):
 def test_kit_check_finds_the_notebook_and_does_nothing_in_the_sandbox(tmp_path, monkeypatch):
     import kit
     from kit.errors import MissingFile
-    from kit.grading import child
-    from kit.grading.notebook import notebook_file
+    from kit.grading.sandbox import child
+    from kit.grading.runners.notebook import notebook_file
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
@@ -173,7 +173,7 @@ def test_partial_credit_reads_as_two_decimals_in_every_report():
     """A third of 20 points printed as 6.66667/20; the report now shows 6.67 and keeps the exact value in JSON."""
     import json
 
-    from kit.grading import report
+    from kit.grading.runners import report
 
     third = 20 / 3
     result = GradeResult("01-linear-limits", "mine.py", (CheckResult("fits the line", third, 20.0, "visible",

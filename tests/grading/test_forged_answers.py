@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kit.grading import grade_submission, report
+from kit.grading import grade_submission
+from kit.grading.runners import report
 from tests.grading.conftest import TEST_LIMITS
 
 ROOT = Path(__file__).resolve().parents[2]

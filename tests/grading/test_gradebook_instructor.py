@@ -38,7 +38,7 @@ CREATE TABLE left_out (exercise TEXT NOT NULL, position INTEGER NOT NULL, entry 
 
 def result(scores: dict):
     """A GradeResult of exercise 04 with these points per check (of CHECKS)."""
-    from kit.grading.engine import CheckResult, GradeResult
+    from kit.grading.runners.engine import CheckResult, GradeResult
 
     checks = tuple(CheckResult(name, scores[name], points, "hidden" if name in HIDDEN else "visible",
                                "" if scores[name] >= points else f"{name} is wrong", 0.01)
@@ -53,7 +53,7 @@ HALF = {"relu: values": 5.0, "relu_grad: values": 0.0, "relu: unseen inputs": 0.
 def record(book, student, scores, source=b"x = 1\n", late=False, submitted="2026-12-19T10:00:00+00:00"):
     from kit.grading.gradebook import content_hash
     from kit.grading.instructor.deadlines import Attempt
-    from kit.grading.submission import Submission
+    from kit.grading.sandbox.submission import Submission
 
     submission = Submission(f"{student}.py", source, f"{student}.py")
     book.record(student, content_hash(submission), "v1", result(scores),

@@ -77,8 +77,8 @@ REFUSED = {
 @pytest.fixture(scope="module")
 def messy(tmp_path_factory, zygote):
     """One batch over a class folder holding every hostile entry (see REFUSED), graded once."""
-    from kit.grading.batch import grade_folder
-    from kit.grading.submission import MAX_BYTES
+    from kit.grading.runners.batch import grade_folder
+    from kit.grading.sandbox.submission import MAX_BYTES
 
     base = tmp_path_factory.mktemp("messy")
     outside = base / "outside"
@@ -166,8 +166,8 @@ def test_the_batch_lists_what_it_left_out_and_the_gradebook_keeps_it(messy):
 
 def test_no_report_and_no_byte_of_the_gradebook_holds_the_secret(messy, tmp_path):
     from kit.commands.batch import summary_lines
-    from kit.grading.engine import GradeResult
-    from kit.grading.report import render
+    from kit.grading.runners.engine import GradeResult
+    from kit.grading.runners.report import render
 
     db = messy["db"]
     for path in (db, Path(f"{db}-wal")):
@@ -187,7 +187,7 @@ def test_no_report_and_no_byte_of_the_gradebook_holds_the_secret(messy, tmp_path
 
 
 def test_a_rerun_skips_the_unreadable_and_a_fixed_entry_is_graded(messy, zygote):
-    from kit.grading.batch import grade_folder
+    from kit.grading.runners.batch import grade_folder
 
     folder, db = messy["folder"], messy["db"]
     before = len(_rows(db))
@@ -228,7 +228,7 @@ def _as_nobody(function, *arguments):
 
 
 def _found(folder):
-    from kit.grading.batch import find_submissions
+    from kit.grading.runners.batch import find_submissions
 
     entries, unusable = find_submissions(folder)
     return [[e.student, e.content is not None, e.problem] for e in entries], unusable
@@ -236,7 +236,7 @@ def _found(folder):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to become another user")
 def test_unreadable_entries_as_a_plain_user_become_their_students_reasons():
-    import kit.grading.batch  # noqa: F401 - imported before the fork: the child reads nothing of the kit
+    import kit.grading.runners.batch  # noqa: F401 - imported before the fork: the child reads nothing of the kit
 
     folder = Path(tempfile.mkdtemp(prefix="kit-nobody-"))
     try:
@@ -292,7 +292,7 @@ def test_kit_grade_and_check_refuse_a_link_a_fifo_and_a_device_in_one_line(tmp_p
 
 
 def test_the_autograder_gives_zero_with_the_reason_and_nothing_of_the_target(tmp_path):
-    from kit.grading.autograder import run
+    from kit.grading.runners.autograder import run
 
     secret = _secret_file(tmp_path)
     cases = {
@@ -422,7 +422,7 @@ class _SecondBatchWhileFirstGrades(io.StringIO):
 @pytest.mark.slow  # a second interpreter and three gradings: about 10 s here
 def test_two_batches_on_one_gradebook_grade_each_submission_once(tmp_path, zygote):
     from kit.grading import Limits
-    from kit.grading.batch import grade_folder
+    from kit.grading.runners.batch import grade_folder
 
     folder = tmp_path / "class"
     folder.mkdir()
@@ -448,9 +448,9 @@ def test_the_dask_path_grades_the_bytes_read_once_under_the_lock(tmp_path, monke
     # what crosses is the planning's bytes, and the gradebook's lock is held while it grades.
     import fcntl
 
-    from kit.grading import cluster
-    from kit.grading.batch import grade_folder
-    from kit.grading.engine import unread_result
+    from kit.grading.runners import cluster
+    from kit.grading.runners.batch import grade_folder
+    from kit.grading.runners.engine import unread_result
     from kit.grading.gradebook import lock_path
 
     folder = tmp_path / "class"

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from kit.grading import grade_submission, sandbox
+from kit.grading import grade_submission
+from kit.grading.sandbox import zygote as sandbox
 from tests.grading.conftest import TEST_LIMITS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,7 +65,7 @@ def sigmoid(x):
 
 
 def _scratch_parent() -> Path:
-    from kit.grading.child import PRIVATE_TMP
+    from kit.grading.sandbox.child import PRIVATE_TMP
 
     def reachable(folder: Path) -> bool:  # not under a private tmp; every ancestor lets others in
         if any(folder == Path(t) or Path(t) in folder.parents for t in PRIVATE_TMP):
@@ -94,7 +95,7 @@ def test_checks_moved_with_kit_exercises_are_unreadable_from_the_child(monkeypat
         submission = tmp_path / "reader.py"
         submission.write_text(BASE + READ_MOVED_CHECKS.format(path=str(checks)))
         monkeypatch.setenv("KIT_EXERCISES", str(scratch))
-        from kit.grading.exercises import find, load_checks
+        from kit.grading.authoring.exercises import find, load_checks
 
         assert find("04").path == scratch / "04-derivatives"
         moved_checks = load_checks("04")
@@ -154,14 +155,14 @@ def test_kit_check_without_isolation_warns_once_on_stderr_and_in_the_report():
 def test_as_root_the_sandbox_reports_full_isolation(zygote):
     if os.geteuid() != 0:
         pytest.skip("not root: the sandbox cannot isolate (docs/grading.md)")
-    from kit.grading.child import isolation_problems
+    from kit.grading.sandbox.child import isolation_problems
 
     assert zygote.isolation == []
     assert isolation_problems(zygote.hide) == []
 
 
 def test_isolation_problems_name_what_is_missing(monkeypatch):
-    from kit.grading.child import isolation_problems
+    from kit.grading.sandbox.child import isolation_problems
 
     monkeypatch.setenv("KIT_SANDBOX_UNPRIVILEGED", "1")
     problems = isolation_problems([])
@@ -171,8 +172,8 @@ def test_isolation_problems_name_what_is_missing(monkeypatch):
 
 
 def test_gradescope_report_without_isolation_warns_in_the_top_level_output():
-    from kit.grading.engine import CheckResult, GradeResult
-    from kit.grading.report import gradescope, render
+    from kit.grading.runners.engine import CheckResult, GradeResult
+    from kit.grading.runners.report import gradescope, render
 
     result = GradeResult("04-derivatives", "a.py", (CheckResult("one", 1.0, 1.0, "visible", "", 0.0),), 1.0,
                          ("sandbox: not root (see docs/grading.md)",), isolation=("not root",))
@@ -188,9 +189,9 @@ def test_gradescope_report_without_isolation_warns_in_the_top_level_output():
 def test_every_report_names_the_isolation_level():
     from html import escape
 
-    from kit.grading.child import LEVELS
-    from kit.grading.engine import CheckResult, GradeResult
-    from kit.grading.report import gradescope, html, render
+    from kit.grading.sandbox.child import LEVELS
+    from kit.grading.runners.engine import CheckResult, GradeResult
+    from kit.grading.runners.report import gradescope, html, render
 
     checks = (CheckResult("one", 1.0, 1.0, "visible", "", 0.0),)
     for level in LEVELS:
@@ -209,7 +210,7 @@ def test_every_report_names_the_isolation_level():
 
 
 def test_a_gradebook_row_from_before_the_levels_still_reads():
-    from kit.grading.engine import GradeResult
+    from kit.grading.runners.engine import GradeResult
 
     row = {"exercise": "04-derivatives", "submission": "a.py", "checks": [], "notes": [], "problem": "",
            "isolation_problems": [], "not_implemented": [], "not_run": []}

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from kit.grading.checks import CallFailed, Session
-from kit.grading.limits import Limits
+from kit.grading.authoring.checks import CallFailed, Session
+from kit.grading.sandbox.limits import Limits
 
 GOOD = """
 import keras
@@ -34,7 +34,7 @@ MODEL_LIMITS = Limits(timeout=60, memory_mb=2048)
 @pytest.mark.slow
 def test_child_model_is_rebuilt_and_trained_in_the_parent(zygote):
     from kit.datasets import playground
-    from kit.grading.models import train_and_evaluate
+    from kit.grading.sandbox.model_transfer import train_and_evaluate
 
     session = Session(GOOD, zygote, MODEL_LIMITS)
     model = session.build_model("build_model", 2)
@@ -57,7 +57,7 @@ def test_a_layer_outside_the_allow_list_is_named(zygote):
 
 
 def test_rebuilt_weights_must_fit_the_description():
-    from kit.grading import models
+    from kit.grading.sandbox import model_transfer as models
 
     description = {"n_inputs": 2, "layers": [{"kind": "Dense", "units": 3, "activation": "relu"},
                                              {"kind": "Dense", "units": 1, "activation": "tanh"}]}
@@ -69,7 +69,7 @@ def test_an_input_of_the_wrong_shape_is_named_as_the_student_wrote_it():
     """keras.Input(shape=(n_inputs, 1)) was refused with "…; got None", which read as if nothing was returned."""
     import keras
 
-    from kit.grading import models
+    from kit.grading.sandbox import model_transfer as models
 
     inputs = keras.Input(shape=(2, 1))
     model = keras.Model(inputs, keras.layers.Dense(1, activation="tanh")(keras.layers.Flatten()(inputs)))

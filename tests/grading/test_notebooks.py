@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kit.grading.exercises import all_exercises
-from kit.grading.starters import notebook, starter_text
+from kit.grading.authoring.exercises import all_exercises
+from kit.grading.release.starters import notebook, starter_text
 
 nbclient = pytest.importorskip("nbclient", reason="requirements.txt installs nbclient and ipykernel")
 nbformat = pytest.importorskip("nbformat")
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def server_folder():
     """One check server for the module, in a private folder, stopped at the end."""
-    from kit.grading import server
+    from kit.grading.runners import server
 
     folder = Path(tempfile.mkdtemp(prefix="kit-nb-", dir="/tmp")) / "run"
     saved = os.environ.get("KIT_CHECK_SERVER_DIR")

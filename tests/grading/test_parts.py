@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from kit.grading import Limits
-from kit.grading.checks import Check, Outcome, check, passed
-from kit.grading.engine import CheckResult, GradeResult
-from kit.grading.exercises import all_exercises, find
-from kit.grading.report import gradescope, render
-from kit.grading.submission import SubmissionError, notebook_source, read_source
+from kit.grading.authoring.checks import Check, Outcome, check, passed
+from kit.grading.runners.engine import CheckResult, GradeResult
+from kit.grading.authoring.exercises import all_exercises, find
+from kit.grading.runners.report import gradescope, render
+from kit.grading.sandbox.submission import SubmissionError, notebook_source, read_source
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,7 +90,7 @@ def test_reports_in_every_format():
 
 def test_model_description_round_trip_rebuilds_with_the_kit():
     from kit.builders import build_mlp
-    from kit.grading import models
+    from kit.grading.sandbox import model_transfer as models
 
     original = build_mlp(2, hidden=[3, 2], activation=["relu", "sigmoid"], head="playground", seed=3)
     description = models.describe(original)
@@ -144,7 +144,7 @@ def test_cli_check_and_grade_exit_codes(tmp_path):
 
 
 def test_without_root_the_sandbox_says_what_it_cannot_do(monkeypatch):
-    from kit.grading import child
+    from kit.grading.sandbox import child
 
     monkeypatch.setattr(child.os, "geteuid", lambda: 1000)
     notes = []
@@ -157,7 +157,7 @@ def test_grade_submission_validates_its_arguments():
     from kit.grading import grade_submission
 
     solution = ROOT / "exercises" / "04-derivatives" / "solution.py"
-    with pytest.raises(TypeError, match="list of kit.grading.checks.Check"):
+    with pytest.raises(TypeError, match="list of kit.grading.authoring.checks.Check"):
         grade_submission("04", solution, checks=[1])
     with pytest.raises(ValueError, match="visibility"):
         grade_submission("04", solution, visibility="secret")

@@ -10,7 +10,7 @@ import sys
 
 SCRIPT = """
 import os, signal, sys
-from kit.grading import zygote
+from kit.grading.sandbox import zygote_process as zygote
 zygote.preload()
 pid = os.fork()
 if pid == 0:

@@ -7,9 +7,9 @@ import pickle
 import numpy as np
 import pytest
 
-from kit.grading import protocol
-from kit.grading.checks import Answer
-from kit.grading.drivers import describe_value
+from kit.grading.sandbox import protocol
+from kit.grading.authoring.checks import Answer
+from kit.grading.sandbox.drivers import describe_value
 
 
 def test_round_trip_keeps_arrays_numbers_and_specials():

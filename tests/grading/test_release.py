@@ -2,7 +2,7 @@
 and ``kit start`` / ``kit check`` work from it.
 
 What counts as secret is computed here from each full ``checks.py``, independently of
-``kit.grading.public``: the globals the hidden checks' code reaches at run time and the visible
+``kit.grading.release.public``: the globals the hidden checks' code reaches at run time and the visible
 checks' code does not, plus whatever the full module passes as hidden inputs
 (``evaluate(hidden=…)``, ``if session.sends_hidden:`` blocks, ``hidden_data(…)``), and the
 numbers that appear only there. A transform that leaks any of them fails these tests.
@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from kit.grading.checks import EXPECTED_FILE, Check
-from kit.grading.exercises import MANIFEST, all_exercises
+from kit.grading.authoring.checks import EXPECTED_FILE, Check
+from kit.grading.authoring.exercises import MANIFEST, all_exercises
 
 REPO = Path(__file__).resolve().parents[2]
 EXERCISES = all_exercises()
@@ -249,9 +249,9 @@ def test_refuses_a_folder_that_is_not_empty_or_inside_the_repository(tmp_path):
 
 
 def test_refuses_a_statement_that_mixes_visible_and_hidden_data():
-    from kit.grading.public import PublicChecksError, public_checks_text
+    from kit.grading.release.public import PublicChecksError, public_checks_text
 
-    source = ("from kit.grading.checks import check\n"
+    source = ("from kit.grading.authoring.checks import check\n"
               "def _inputs():\n    return 1, 2\n"
               "SEEN, UNSEEN = _inputs()\n"
               "@check('a', points=1)\ndef a(session):\n    return None if SEEN else None\n"

@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kit.grading.checks import EXPECTED_FILE, ExpectedValues
-from kit.grading.exercises import all_exercises
+from kit.grading.authoring.checks import EXPECTED_FILE, ExpectedValues
+from kit.grading.authoring.exercises import all_exercises
 
 from tests.grading.conftest import TEST_LIMITS
 from tests.grading.test_release import _load
@@ -324,7 +324,7 @@ def relu_grad(x):
 @pytest.fixture(scope="module")
 def graded04(zygote, tmp_path_factory):
     """Exercise 04's visible checks (what `kit check` runs) on each submission, graded once."""
-    from kit.grading.engine import grade_submission
+    from kit.grading.runners.engine import grade_submission
 
     folder = tmp_path_factory.mktemp("imports04")
     # The rest of the answers from the reference, so that only the import can cost points.
@@ -351,7 +351,7 @@ def graded04(zygote, tmp_path_factory):
                                           ("keras_ops_in_a_function", "keras.ops")])
 def test_a_forbidden_import_scores_zero_with_one_message(graded04, name, module):
     from kit.commands.grading import exit_status
-    from kit.grading import report
+    from kit.grading.runners import report
 
     result = graded04[name]
     message = f"this exercise asks you to write it in NumPy: your file imports {module} (remove that import)."
@@ -378,8 +378,8 @@ RULES = {"02": "kit.diagnostics", "04": "kit", "08": "kit.diagnostics", "09": "k
 def test_the_rule_is_stated_where_students_read_it():
     """Each exercise that forbids imports names every forbidden module in its README, and the
     release ships the rule, so that `kit check` enforces it from a student release too."""
-    from kit.grading.exercises import forbidden_imports
-    from kit.grading.public import public_checks
+    from kit.grading.authoring.exercises import forbidden_imports
+    from kit.grading.release.public import public_checks
 
     assert {e.id for e in EXERCISES if forbidden_imports(e)} == set(RULES)
     for exercise in EXERCISES:
@@ -400,8 +400,8 @@ def test_the_kits_diagnostics_score_zero_where_they_are_the_answer(exercise, zyg
     """A solution that also imports kit.diagnostics at the top scores 0 at once (no check runs),
     with the exercise's message. Its other imports of the kit (kit.builders, kit.tensorboard in
     08) are allowed: the solutions score full marks in their exercises' tests."""
-    from kit.grading.engine import grade_submission
-    from kit.grading.exercises import find
+    from kit.grading.runners.engine import grade_submission
+    from kit.grading.authoring.exercises import find
 
     found = find(exercise)
     path = tmp_path / "answer.py"
@@ -421,7 +421,7 @@ def test_imports_are_recorded_from_the_submission_only(tmp_path):
     import builtins
     import importlib
 
-    from kit.grading.child import load_submission
+    from kit.grading.sandbox.child import load_submission
 
     source = ("import numpy as np\nfrom kit import activations\nimport json as j\n"
               "def late():\n    import importlib\n    return importlib.import_module('keras.ops')\n")
@@ -452,8 +452,8 @@ MISTAKES = {  # exercise → (the solution's text, what a typical mistake replac
 def test_the_release_checks_give_the_same_grade_and_messages(exercise, release, zygote, tmp_path):
     """The solution and a typical mistake (whose diagnosis reads the stored values), graded by the
     repository's visible checks and by the release's: the same scores and the same messages."""
-    from kit.grading.engine import grade_submission
-    from kit.grading.exercises import find, load_checks
+    from kit.grading.runners.engine import grade_submission
+    from kit.grading.authoring.exercises import find, load_checks
 
     found = find(exercise)
     solution = (found.path / "solution.py").read_text(encoding="utf-8")

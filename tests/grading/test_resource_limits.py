@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from kit.grading import grade_submission
-from kit.grading.checks import FAILURE_TEXT, describe_failure
-from kit.grading.limits import Limits
-from kit.grading.sandbox import STATES, outcome_from_report
+from kit.grading.authoring.checks import FAILURE_TEXT, describe_failure
+from kit.grading.sandbox.limits import Limits
+from kit.grading.sandbox.zygote import STATES, outcome_from_report
 from tests.grading.conftest import TEST_LIMITS
 
 HERE = Path(__file__).parent / "submissions"
@@ -54,7 +54,7 @@ def test_every_failure_state_has_its_own_text_with_the_limits_values():
 
 
 def _report(state: str, answer: dict | None = None, **status) -> tuple[bytes, bytes, bytes]:
-    from kit.grading import protocol
+    from kit.grading.sandbox import protocol
 
     frame = b""
     if answer is not None:

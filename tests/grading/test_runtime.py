@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kit.grading.exercises import all_exercises, find, runtime
+from kit.grading.authoring.exercises import all_exercises, find, runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 NUMPY = ("04", "05", "10")

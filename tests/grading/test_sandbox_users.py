@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from kit.grading.limits import Limits
+from kit.grading.sandbox.limits import Limits
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="sandbox users exist only when grading as root")
 
@@ -51,7 +51,7 @@ def eight():
 
 @pytest.fixture(scope="module")
 def two_zygotes():
-    from kit.grading.sandbox import Zygote
+    from kit.grading.sandbox.zygote import Zygote
 
     with Zygote() as first, Zygote() as second:
         yield first, second
@@ -60,7 +60,7 @@ def two_zygotes():
 def test_each_zygote_runs_its_calls_as_its_own_unprivileged_user(two_zygotes):
     import pwd
 
-    from kit.grading.sandbox import sandbox_uids
+    from kit.grading.sandbox.zygote import sandbox_uids
 
     seen = []
     for zygote in two_zygotes:
@@ -124,7 +124,7 @@ def test_sharing_one_user_would_starve_it(two_zygotes):
 
 
 def test_a_range_that_is_not_one_is_refused(monkeypatch):
-    from kit.grading.sandbox import claim_sandbox_user, sandbox_uids
+    from kit.grading.sandbox.zygote import claim_sandbox_user, sandbox_uids
 
     for text in ("0-10", "60999-60600", "many", "-5"):
         monkeypatch.setenv("KIT_SANDBOX_UIDS", text)

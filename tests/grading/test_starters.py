@@ -8,8 +8,8 @@ import runpy
 
 import pytest
 
-from kit.grading import starters
-from kit.grading.exercises import all_exercises, default_limits, find
+from kit.grading.release import starters
+from kit.grading.authoring.exercises import all_exercises, default_limits, find
 
 EXERCISES = all_exercises()
 
@@ -26,7 +26,7 @@ def test_committed_starter_is_generated_and_free_of_solution_code(exercise):
     solution = (exercise.path / "solution.py").read_text(encoding="utf-8")
     committed = (exercise.path / "starter.py").read_text(encoding="utf-8")
     assert committed == starters.make_starter(solution), (
-        f"{exercise.path / 'starter.py'} is stale: run `python -m kit.grading.starters` and commit it")
+        f"{exercise.path / 'starter.py'} is stale: run `python -m kit.grading.release.starters` and commit it")
     leaked = starters.solution_lines(solution) & {line.strip() for line in committed.splitlines()}
     assert not leaked, f"solution lines in the starter: {sorted(leaked)}"
 
@@ -123,7 +123,7 @@ def test_every_time_limit_a_student_reads_is_the_graders(exercise):
 @pytest.mark.parametrize("exercise", [e.id for e in all_exercises()])
 def test_what_a_student_reads_names_only_their_files(exercise):
     """A hint said "Run solution.py's main block": a file the student never has."""
-    from kit.grading.exercises import load_checks
+    from kit.grading.authoring.exercises import load_checks
 
     found = find(exercise)
     texts = [(found.path / name).read_text(encoding="utf-8") for name in ("README.md", "starter.py")]
@@ -137,7 +137,8 @@ def test_a_training_script_prints_what_the_visible_check_measures(identifier, ca
     # `python starter.py` must predict `kit check`: the same architecture from the Playground's
     # initialisation, the same public data and seeds. The script's numbers are compared with runs
     # the checks module's own PUBLIC variant trains from scratch (the run cache emptied first).
-    from kit.grading import exercises, models, trials
+    from kit.grading.authoring import exercises, trials
+    from kit.grading.sandbox import model_transfer as models
 
     exercise = find(identifier)
     namespace = runpy.run_path(str(exercise.path / "solution.py"), run_name="__main__")

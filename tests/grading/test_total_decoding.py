@@ -20,11 +20,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from kit.grading import protocol, report
-from kit.grading.checks import Answer, Session, check, describe_failure, failed, passed
-from kit.grading.engine import CheckResult, GradeResult, _run_check
-from kit.grading.limits import Limits
-from kit.grading.sandbox import STATES, CallOutcome, decode_answer, outcome_from_report
+from kit.grading.sandbox import protocol
+from kit.grading.runners import report
+from kit.grading.authoring.checks import Answer, Session, check, describe_failure, failed, passed
+from kit.grading.runners.engine import CheckResult, GradeResult, _run_check
+from kit.grading.sandbox.limits import Limits
+from kit.grading.sandbox.zygote import STATES, CallOutcome, decode_answer, outcome_from_report
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TEXT = st.text(st.characters(exclude_categories=()), max_size=40)  # surrogates and controls included
@@ -214,7 +215,7 @@ def g_one_call(session):
 
 @check("recipe: accepted", points=1)
 def recipe_accepted(session):
-    from kit.grading.models import ModelRejected, check_recipe
+    from kit.grading.sandbox.model_transfer import ModelRejected, check_recipe
 
     try:
         check_recipe(session.plain("recipe"), 100)
@@ -238,7 +239,7 @@ def test_any_child_report_fails_each_check_with_a_message(status, frame, output)
 @settings(max_examples=60, deadline=None)
 @given(JSON_LIKE)
 def test_a_model_description_is_rebuilt_or_rejected_with_a_reason(description):
-    from kit.grading import models
+    from kit.grading.sandbox import model_transfer as models
 
     description = _decoded(description)
     try:
@@ -299,8 +300,8 @@ def test_big_numbers_and_forged_headers_are_refused_by_name():
 
 
 def test_text_report_wraps_long_messages_and_cuts_nothing():
-    from kit.grading.engine import CheckResult, GradeResult
-    from kit.grading.report import text
+    from kit.grading.runners.engine import CheckResult, GradeResult
+    from kit.grading.runners.report import text
 
     message = "On the grid: " + "word " * 60 + "and the fix comes last: use x > 0."
     result = GradeResult("04-derivatives", "s.py", (CheckResult("relu_grad(0) is 0", 0.0, 5.0, "visible", message, 0.0),),

@@ -1,4 +1,4 @@
-"""kit.grading.trials: the grader's multi-seed training agrees with train_and_evaluate, is cached,
+"""kit.grading.authoring.trials: the grader's multi-seed training agrees with train_and_evaluate, is cached,
 deterministic, reports divergence per run and refuses bad arguments."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ import math
 import pytest
 
 from kit import datasets
-from kit.grading import models, trials
+from kit.grading.sandbox import model_transfer as models
+from kit.grading.authoring import trials
 
 SIGMOID_4 = {"n_inputs": 2, "layers": [{"kind": "Dense", "units": 4, "activation": "sigmoid", "name": "a"},
                                        {"kind": "Dense", "units": 1, "activation": "tanh", "name": "b"}],

@@ -13,7 +13,7 @@ BASE = (HERE / "_base.py").read_text()
 
 @pytest.mark.slow
 def test_without_root_hostile_calls_cost_only_their_checks(monkeypatch, checks04, tmp_path):
-    from kit.grading.sandbox import Zygote
+    from kit.grading.sandbox.zygote import Zygote
 
     monkeypatch.setenv("KIT_SANDBOX_UNPRIVILEGED", "1")  # the zygote inherits it: no namespaces, no user change
     with Zygote() as zygote:
@@ -41,7 +41,7 @@ def test_leak_probes_do_find_secrets_when_isolation_is_off(monkeypatch, checks04
     # namespaces and hidden mounts, the same files must find the checks, a solution and the server.
     import socket
 
-    from kit.grading.sandbox import Zygote
+    from kit.grading.sandbox.zygote import Zygote
 
     server = socket.socket()
     server.bind(("127.0.0.1", 0))

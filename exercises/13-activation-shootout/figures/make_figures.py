@@ -1,7 +1,7 @@
 """Regenerate this exercise's figures: ``python exercises/13-activation-shootout/figures/make_figures.py``.
 
 Runs the reference ``run_shootout`` (solution.py) into a temporary logdir, reads the runs back
-as the grader does (``kit.grading.logdirs.read_runs``), and trains the twelve networks again from
+as the grader does (``kit.grading.sandbox.logdirs.read_runs``), and trains the twelve networks again from
 the recipe their HParams record (the grader's re-training: the same test accuracies, bit for bit):
 
 - ``shootout.png``: the results grid: each run's decision boundary (the picture TensorBoard's
@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from kit import builders, datasets, plots, style
-from kit.grading import drivers, logdirs
+from kit.grading.sandbox import drivers, logdirs
 from kit.training import train_many
 
 HERE = Path(__file__).parent

@@ -200,7 +200,7 @@ def _facts(row) -> list[str]:
 
 def _attempt_reports(row):
     """(title, GradeResult) per attempt, the autograder's report as stored."""
-    from kit.grading.engine import GradeResult
+    from kit.grading.runners.engine import GradeResult
 
     for attempt in (row.on_time, row.late):
         if attempt is not None and attempt.report:
@@ -210,7 +210,7 @@ def _attempt_reports(row):
 
 
 def _markdown(key: str, rows: list) -> str:
-    from kit.grading.report import text
+    from kit.grading.runners.report import text
 
     parts = [f"# Feedback for {_who(key, rows)}", ""]
     for row in rows:
@@ -221,7 +221,7 @@ def _markdown(key: str, rows: list) -> str:
 
 
 def _html_page(key: str, rows: list) -> str:
-    from kit.grading.report import html as report_html
+    from kit.grading.runners.report import html as report_html
 
     escape = html.escape
     who = escape(_who(key, rows))

@@ -247,8 +247,8 @@ class Report:
 def report(book, exercise: str) -> Report:
     """Compare the latest attempt of every student of ``exercise`` in the gradebook ``book``,
     the exercise's starter excluded (see the module docstring)."""
-    from kit.grading import exercises
-    from kit.grading.submission import Submission, SubmissionError, source_of
+    from kit.grading.authoring import exercises
+    from kit.grading.sandbox.submission import Submission, SubmissionError, source_of
 
     rows = book.connection.execute(
         "SELECT student, content_hash FROM grades AS g WHERE exercise=? AND late=(SELECT MAX(late) FROM grades AS h "

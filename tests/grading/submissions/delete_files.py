@@ -12,7 +12,7 @@ for name in os.listdir("."):
         os.remove(name) if os.path.isfile(name) else shutil.rmtree(name)
     except OSError:
         pass
-for target in ("exercises/04-derivatives/checks.py", "exercises/04-derivatives/solution.py", "kit/grading/engine.py"):
+for target in ("exercises/04-derivatives/checks.py", "exercises/04-derivatives/solution.py", "kit/grading/runners/engine.py"):
     try:
         os.remove(os.path.join(REPO, target))
     except OSError:

@@ -56,3 +56,14 @@ class Limits:
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+LIMIT_STATES = ("memory", "processes", "file_size")  # limits the keeper saw reached (its status's "reached")
+"""The limits the keeper reports as reached (its status's ``reached``): a call that ran into one is named for it."""
+
+RESOURCE_ERRORS = {"memory": ("MemoryError", "_ArrayMemoryError", "ResourceExhaustedError"),
+                   "processes": ("BlockingIOError", "RuntimeError", "OSError", "ResourceExhaustedError"),
+                   "file_size": ("OSError",)}
+"""The exceptions that running out of each resource raises in Python, NumPy and TensorFlow (a
+failed fork is BlockingIOError, a thread that cannot start RuntimeError, a write past the file
+size limit OSError: Python ignores SIGXFSZ)."""

@@ -60,7 +60,7 @@ def submission_frames(error: BaseException) -> list[dict]:
 def error_info(error: BaseException, limit: int = 500, **extra) -> dict:
     """An exception the submission raised, as plain data: ``{"type", "message", "where"}`` (see
     :func:`submission_frames`) and ``extra`` (e.g. ``stage``); the parent words it
-    (:func:`kit.grading.checks.raised`)."""
+    (:func:`kit.grading.authoring.checks.raised`)."""
     try:
         message = str(error)[:limit]
     except Exception:  # an exception whose __str__ raises
@@ -140,7 +140,7 @@ def call(module, function: str, args: list | None = None, keywords: dict | None 
     except Exception as error:
         return {"error": error_info(error)}
     if type(returned) is not np.ndarray:
-        from kit.grading import protocol
+        from kit.grading.sandbox import protocol
 
         try:  # exact plain types (a list of names, a dict of numbers) travel as they are
             protocol.encode(returned)
@@ -153,7 +153,7 @@ def call(module, function: str, args: list | None = None, keywords: dict | None 
 @driver
 def build_model(module, function: str = "build_model", args: list | None = None, keywords: dict | None = None) -> dict:
     """Call the submission's model builder; return the model's allow-listed description and weights."""
-    from kit.grading import models
+    from kit.grading.sandbox import model_transfer as models
 
     target = getattr(module, function, None)
     if not callable(target):
@@ -211,13 +211,13 @@ def call_on_models(module, function: str, cases: dict) -> dict:
     """Call ``module.function(model, *arguments)`` once per named case, on a model the grader sends.
 
     ``cases`` maps a name to ``{"model": description, "args": [...]}``; the description (the
-    allow-listed layers and their weights, see :mod:`kit.grading.models`) is rebuilt here with
-    :func:`kit.grading.models.rebuild`, the same code the parent uses, so the submission gets an
+    allow-listed layers and their weights, see :mod:`kit.grading.sandbox.model_transfer`) is rebuilt here with
+    :func:`kit.grading.sandbox.model_transfer.rebuild`, the same code the parent uses, so the submission gets an
     ordinary Keras model (layers ``hidden_1 …``, ``output``) whose weights the grader chose (e.g.
     a network with units planted dead, for a function that counts them). Per case the return is
     described by :func:`describe_mapping`, or the error as ``{"error": {"type", "message"}}``.
     """
-    from kit.grading import models
+    from kit.grading.sandbox import model_transfer as models
 
     target = getattr(module, function, None)
     if not callable(target):
@@ -328,7 +328,7 @@ def collect_event_files(root: str, max_files: int = MAX_EVENT_FILES, max_bytes: 
     files whose name holds ``tfevents`` (TensorBoard's own rule), in sorted path order, until
     ``max_files`` files or ``max_bytes`` bytes; links, other files and the rest are named in
     ``left_out``. Nothing is interpreted here: the parent parses the bytes with TensorBoard's
-    reader (:mod:`kit.grading.logdirs`).
+    reader (:mod:`kit.grading.sandbox.logdirs`).
     """
     import os
 
@@ -364,14 +364,14 @@ def call_with_logdir(module, function: str, args: list | None = None, model: dic
     folder; send back the event files written there (as bytes) and, with a model, its weights after.
 
     ``model`` (optional) is an allow-listed description with weights, rebuilt here with
-    :func:`kit.grading.models.rebuild` (as :func:`call_on_models`) and passed first: a function
+    :func:`kit.grading.sandbox.model_transfer.rebuild` (as :func:`call_on_models`) and passed first: a function
     that trains it in place (exercise 08's ``log_gradients``) leaves its trained weights in
-    ``model_after`` (:func:`kit.grading.models.describe`). Returns ``returned`` (the return as
+    ``model_after`` (:func:`kit.grading.sandbox.model_transfer.describe`). Returns ``returned`` (the return as
     :func:`describe_mapping` describes it: a dict entry by entry, such as exercise 13's
     accuracies, anything else as :func:`describe_value`) or ``error``, then ``files`` and
     ``left_out`` (:func:`collect_event_files`) and ``model_after``.
     """
-    from kit.grading import models
+    from kit.grading.sandbox import model_transfer as models
 
     target = getattr(module, function, None)
     if not callable(target):

@@ -22,7 +22,7 @@ The zip holds, at its root (Gradescope unpacks it into ``/autograder/source``):
 ``/autograder/source`` and ``/autograder/submission`` are hidden from the submission's sandboxed
 child: ``run_autograder`` names them in ``KIT_GRADING_HIDE``, so the sandbox hides everything in
 the source but the kit's package, which the child needs to import
-(:func:`kit.grading.sandbox.default_hidden_paths`), and the submission's original: under empty
+(:func:`kit.grading.sandbox.zygote.default_hidden_paths`), and the submission's original: under empty
 mounts at the ``full`` isolation level, made root-only at the ``container`` level (root without
 CAP_SYS_ADMIN: Docker's default capabilities, Gradescope), which the bundle grades at by default.
 Isolation is required (level ``container`` or better) unless the bundle was made with
@@ -41,8 +41,6 @@ Example:
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import os
 import stat
@@ -51,6 +49,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from kit import paths
 from kit.errors import KitError, writing
 
 ROOT_VARIABLE = "KIT_AUTOGRADER_ROOT"
@@ -84,7 +83,7 @@ export PYTHONPATH="$SOURCE" KIT_EXERCISES="$SOURCE/exercises" KIT_CHECK_SERVER=0
 # source but the kit's package, and the submission folder (root-only at the container level).
 export KIT_GRADING_HIDE="$SOURCE:$ROOT/submission${{KIT_GRADING_HIDE:+:$KIT_GRADING_HIDE}}"
 cd "$ROOT"
-exec "${{KIT_AUTOGRADER_PYTHON:-python3}}" -m kit.grading.autograder {exercise} "$ROOT"{isolation}
+exec "${{KIT_AUTOGRADER_PYTHON:-python3}}" -m kit.grading.runners.autograder {exercise} "$ROOT"{isolation}
 """
 
 
@@ -110,9 +109,8 @@ def numpy_requirements(runtime_text: str) -> str:
 
 def build_bundle(exercise, out, require_isolation: bool = True) -> Path:
     """Write the Gradescope autograder zip of ``exercise`` to ``out`` (see the module docstring)."""
-    from kit.grading.exercises import find, runtime
-    from kit.grading.release import (DEVELOPMENT_REQUIREMENTS, RUNTIME_REQUIREMENTS, TOP_FILES, repository_root,
-                                     require_source)
+    from kit.grading.authoring.exercises import find, runtime
+    from kit.grading.release.student import DEVELOPMENT_REQUIREMENTS, RUNTIME_REQUIREMENTS, TOP_FILES, require_source
 
     found = find(exercise)
     require_source(found, "kit bundle")
@@ -127,7 +125,7 @@ def build_bundle(exercise, out, require_isolation: bool = True) -> Path:
             raise KitError(f"{out} is a folder; give the zip's file name, e.g. {out / 'autograder.zip'}.")
         if not out.resolve().parent.is_dir():
             raise KitError(f"{out.resolve().parent} does not exist; create it first or choose another --out.")
-    source = repository_root()
+    source = paths.repository_root()
     run = RUN.format(exercise=found.id, isolation=" --require-isolation" if require_isolation else "")
     installed = RUNTIME_REQUIREMENTS
     files = {}
@@ -178,12 +176,12 @@ def submission_file(folder: Path) -> tuple[Path | None, str]:
     hidden entries ignored), or None and what the student must change.
 
     The folder is walked by descriptor and nothing below it is followed
-    (:class:`kit.grading.submission.Folder`): a linked folder is not entered, and the one file
+    (:class:`kit.grading.sandbox.submission.Folder`): a linked folder is not entered, and the one file
     is read once here with the same rules as every submission (no link, a regular file with one
     name, size-capped), so a link to another file gets 0 with the reason ("could not read
     answer.py: it is a symbolic link; submit the file itself") and nothing of what it points to.
     """
-    from kit.grading.submission import SUFFIXES, Folder, Unreadable  # the one reader of submissions
+    from kit.grading.sandbox.submission import SUFFIXES, Folder, Unreadable  # the one reader of submissions
 
     found: list[tuple[str, str]] = []  # (the file as shown, why it cannot be read or "")
     skipped: list[str] = []
@@ -246,7 +244,8 @@ def run(exercise: str, root, require_isolation: bool = True) -> int:
     """Grade ``root/submission``'s file into ``root/results/results.json``; 0 when a results file
     from ``kit grade`` was written, 1 when the fallback (0 points, a message) was. A refusal for
     want of isolation gives the student :data:`REFUSED` and the instructor the reason, on stderr."""
-    from kit.cli import main
+    from kit.grading.runners import report, service
+    from kit.grading.sandbox.zygote import IsolationRequired
 
     started = time.monotonic()
     root = Path(root)
@@ -254,20 +253,24 @@ def run(exercise: str, root, require_isolation: bool = True) -> int:
     results.parent.mkdir(parents=True, exist_ok=True)
     results.unlink(missing_ok=True)  # a results file is this run's, or the fallback's
     path, problem = submission_file(root / "submission")
-    status, errors = None, io.StringIO()
+    refused = False
     if path is not None:
-        arguments = ["grade", exercise, str(path), "--format", "gradescope", "--out", str(results)]
         try:
-            with contextlib.redirect_stderr(errors):
-                status = main(arguments + (["--require-isolation"] if require_isolation else []))
+            result = service.grade(exercise, path, service.EVERY, require_isolation=require_isolation or None)
+            warning = service.isolation_warning(result, "grade")
+            if warning:
+                print(warning, file=sys.stderr)
+            results.write_text(report.render(result, "gradescope") + "\n", encoding="utf-8")
+        except IsolationRequired as error:
+            refused, problem = True, " ".join(str(error).split())
+        except KitError as error:  # a file that cannot be read or imported as a submission: said in one line
+            problem = " ".join(str(error).split())[-2000:]
         except Exception as error:  # noqa: BLE001 - the grader's own failure still gets a results file
-            errors.write(f"{type(error).__name__}: {error}")
-        sys.stderr.write(errors.getvalue())
-        problem = " ".join(errors.getvalue().split())[-2000:] or f"kit grade ended with exit status {status}."
+            problem = " ".join(f"{type(error).__name__}: {error}".split())[-2000:]
     if results.is_file():
         return 0
     message = problem if path is None else f"The autograder could not grade {path.name}: {problem}"
-    if path is not None and status == 2 and "refusing to grade" in problem:
+    if refused:
         print(f"kit autograder: the instructor's side of the refusal: {problem}", file=sys.stderr)
         message = REFUSED
     results.write_text(json.dumps(failure_results(message, time.monotonic() - started)) + "\n", encoding="utf-8")
@@ -276,7 +279,7 @@ def run(exercise: str, root, require_isolation: bool = True) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kit.grading.autograder",
+    parser = argparse.ArgumentParser(prog="python -m kit.grading.runners.autograder",
                                      description="What a bundle's run_autograder runs.")
     parser.add_argument("exercise")
     parser.add_argument("root", nargs="?", default=os.environ.get(ROOT_VARIABLE, "/autograder"))

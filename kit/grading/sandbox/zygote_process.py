@@ -1,10 +1,10 @@
 """The zygote: a process that has imported TensorFlow, Keras, NumPy and the kit's public modules,
 and nothing secret, so that each sandboxed call starts with a fork instead of a 5-15 s import.
 
-Run by :class:`kit.grading.sandbox.Zygote` as ``python -m kit.grading.zygote FD [RUNTIME]``
+Run by :class:`kit.grading.sandbox.zygote.Zygote` as ``python -m kit.grading.sandbox.zygote_process FD [RUNTIME]``
 (:data:`PRELOADS`: what it imports), where ``FD`` is its end of a ``SOCK_SEQPACKET`` socket pair. Each packet from the grader is
 ``{"backstop": SECONDS}`` carrying one file descriptor, the call's own socket; the zygote forks a
-keeper with it (:func:`kit.grading.child.keep`), closes its copy and answers ``{"done": true}``
+keeper with it (:func:`kit.grading.sandbox.child.keep`), closes its copy and answers ``{"done": true}``
 (it reaps the keeper later, and kills it should it outlive its backstop). It never reads the call's socket itself (the keeper does), so no
 submission's code or answers ever sit in the memory that the next submission's child inherits.
 """
@@ -20,11 +20,11 @@ import sys
 import time
 
 PRELOAD = ("numpy", "tensorflow", "keras", "kit.activations", "kit.builders", "kit.datasets", "kit.heads",
-           "kit.training", "kit.grading.drivers", "kit.grading.models", "kit.grading.protocol", "kit.grading.child")
+           "kit.training", "kit.grading.sandbox.drivers", "kit.grading.sandbox.model_transfer", "kit.grading.sandbox.protocol", "kit.grading.sandbox.child")
 """What every child starts with. Only the kit's public modules: no checks, no solutions."""
 PRELOADS = {"keras": PRELOAD,
-            "numpy": ("numpy", "kit.grading.drivers", "kit.grading.models", "kit.grading.protocol", "kit.grading.child")}
-"""Per runtime (:data:`kit.grading.exercises.RUNTIMES`): a ``numpy`` exercise's zygote loads no TensorFlow."""
+            "numpy": ("numpy", "kit.grading.sandbox.drivers", "kit.grading.sandbox.model_transfer", "kit.grading.sandbox.protocol", "kit.grading.sandbox.child")}
+"""Per runtime (:data:`kit.grading.authoring.exercises.RUNTIMES`): a ``numpy`` exercise's zygote loads no TensorFlow."""
 PACKET_BYTES = 65536
 REAP_SECONDS = 0.05  # how often ended keepers are reaped while the grader sends nothing
 
@@ -67,7 +67,7 @@ def serve(control: socket.socket) -> None:
     that holds TensorFlow takes tens of milliseconds) overlaps the next call instead of delaying
     it. Ended keepers are reaped between packets; one past its backstop is killed.
     """
-    from kit.grading import child
+    from kit.grading.sandbox import child
 
     control.send(json.dumps({"ready": True, "pid": os.getpid()}).encode())
     keepers: dict = {}
@@ -100,7 +100,7 @@ def main(argv: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when the zygote ends
     control = socket.socket(fileno=int(argv[1]))
     modules = PRELOADS[argv[2]] if len(argv) > 2 else PRELOAD
-    from kit.grading import child
+    from kit.grading.sandbox import child
 
     child.make_undumpable()  # no process of the sandbox's user may open /proc/<zygote or keeper>/fd
     # KIT_SANDBOX_UNPRIVILEGED=1 or KIT_SANDBOX_LEVEL=none on root: act as a plain user;

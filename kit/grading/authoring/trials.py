@@ -2,7 +2,7 @@
 
 A check that grades *how reliably* a network learns (exercise 03's circle, 06's XOR) asks the
 child once for the model's description, then trains that architecture from the Playground's
-initialisation (:func:`kit.grading.models.rebuild` with ``seed=s``: the student's own weights
+initialisation (:func:`kit.grading.sandbox.model_transfer.rebuild` with ``seed=s``: the student's own weights
 are not used) with the student's recipe on data the child never sees, once per seed, and
 judges the runs together. :func:`student_runs` does it for a check (sandboxed calls, then
 training); :func:`train_runs` is the training part and returns a :class:`Runs`. Runs are cached
@@ -29,7 +29,7 @@ import math
 import statistics
 
 from kit.errors import SEED, ListOf, check
-from kit.grading import models
+from kit.grading.sandbox import model_transfer as models
 
 METRICS = ("loss", "accuracy", "train_loss", "train_accuracy")
 CACHE_SIZE = 1024
@@ -94,8 +94,8 @@ def student_runs(session, data, seeds, n_inputs: int, timeout: float | None = No
     :func:`train_runs`. A model or recipe the grader does not accept fails the check with the
     reason (``CheckFailed``).
     """
-    from kit.grading.checks import CallFailed
-    from kit.grading.expect import fail
+    from kit.grading.authoring.checks import CallFailed
+    from kit.grading.authoring.expect import fail
 
     recipe = session.plain("recipe", timeout=timeout)
     description = session.run("build_model", {"function": "build_model", "args": [n_inputs], "keywords": {}},
@@ -116,7 +116,7 @@ def student_runs(session, data, seeds, n_inputs: int, timeout: float | None = No
 def architecture(description) -> dict:
     """The parts of a model description that decide training (widths, activations, dropout).
 
-    Raises :class:`kit.grading.models.ModelRejected` for a description the grader does not
+    Raises :class:`kit.grading.sandbox.model_transfer.ModelRejected` for a description the grader does not
     accept. Layer names, initializers and weights are left out: every run starts from the
     Playground's initialisation.
     """
@@ -137,7 +137,7 @@ def _key(layers: dict, data, recipe: dict, seed: int) -> str:
 def train_runs(description, data, recipe, seeds) -> Runs:
     """Train the described architecture once per seed with ``recipe`` on ``data``; the runs.
 
-    Each run is what :func:`kit.grading.models.train_and_evaluate` does (the Playground's
+    Each run is what :func:`kit.grading.sandbox.model_transfer.train_and_evaluate` does (the Playground's
     initialisation drawn with the seed, the kit's trainer with the recipe and the seed), but the
     metrics are read from the trainer's own evaluation of the full splits after the last epoch
     instead of a separate ``model.evaluate``: the same numbers (they agree to ~1e-8), without
@@ -159,12 +159,12 @@ def train_runs(description, data, recipe, seeds) -> Runs:
         seeds: a non-empty list of ints ≥ 0; each sets the initialisation and the shuffle of one run.
 
     Raises:
-        kit.grading.models.ModelRejected: the description or the recipe is not accepted (the
+        kit.grading.sandbox.model_transfer.ModelRejected: the description or the recipe is not accepted (the
             message says why, for the student).
     """
     from kit import datasets
 
-    check(seeds, ListOf(SEED, min_length=1), "seeds", "kit.grading.trials.train_runs")
+    check(seeds, ListOf(SEED, min_length=1), "seeds", "kit.grading.authoring.trials.train_runs")
     seeds = [int(seed) for seed in seeds]
     data_sets = list(data) if isinstance(data, (list, tuple)) else [data] * len(seeds)
     if len(data_sets) != len(seeds) or not all(isinstance(d, datasets.Dataset) and len(d.x_test) for d in data_sets):
@@ -202,7 +202,7 @@ def train_as_graded(model, data, recipe, seeds=(0,)) -> Runs:
         seeds: the initialisation seeds, e.g. the public check's seeds the README names.
 
     Raises:
-        kit.grading.models.ModelRejected: the model or the recipe is not one the grader accepts
+        kit.grading.sandbox.model_transfer.ModelRejected: the model or the recipe is not one the grader accepts
             (the message is the one ``kit check`` shows).
 
     Example:

@@ -3,7 +3,7 @@
 A check is a plain function of a :class:`Session` (the parent's view of one submission). It asks
 the sandbox for plain data (``session.evaluate``, ``session.call``, ``session.build_model`` or
 any driver) and judges it with the reference, the hidden data and the thresholds that never
-leave the parent, with the asserts of :mod:`kit.grading.expect`: a failed ``expect…`` is the
+leave the parent, with the asserts of :mod:`kit.grading.authoring.expect`: a failed ``expect…`` is the
 student's message; returning nothing means passed; ``partial(fraction, message)`` gives part
 marks. A sandbox failure (timeout, crash, memory, output flood, missing function) raises
 :class:`CallFailed` (a :class:`CheckFailed`), which costs this check only.
@@ -31,10 +31,10 @@ import numpy as np
 
 from kit.errors import FRACTION, NAME, POINTS, SECONDS, Function, Options
 from kit.errors import check as check_value
-from kit.grading import protocol
-from kit.grading.expect import CheckFailed, expect, expect_close, expect_equal, expect_layers, fail  # noqa: F401
-from kit.grading.limits import Limits
-from kit.grading.sandbox import LIMIT_STATES, RESOURCE_ERRORS
+from kit.grading.sandbox import protocol
+from kit.grading.authoring.expect import CheckFailed, expect, expect_close, expect_equal, expect_layers, fail  # noqa: F401
+from kit.grading.sandbox.limits import Limits
+from kit.grading.sandbox.limits import LIMIT_STATES, RESOURCE_ERRORS
 
 VISIBILITIES = ("visible", "hidden", "after_due_date")
 # What a student reads of a child's exception or refusal: enough for any real message (the child
@@ -62,7 +62,7 @@ FAILURE_TEXT = {
     "internal": "could not be run because of a grader problem ({message}); please report it",
 }
 """What a student reads after the function's name when a call gave no answer, by the sandbox's
-state (:data:`kit.grading.sandbox.STATES`); every number is the limit's own value, from
+state (:data:`kit.grading.sandbox.zygote.STATES`); every number is the limit's own value, from
 :class:`Limits`. Only ``internal`` is the grader's fault."""
 
 
@@ -78,7 +78,7 @@ class Outcome:
     message: str = ""
 
     def __post_init__(self):
-        check_value(self.fraction, FRACTION, "fraction", "kit.grading.checks.Outcome")
+        check_value(self.fraction, FRACTION, "fraction", "kit.grading.authoring.checks.Outcome")
 
 
 def passed(message: str = "") -> Outcome:
@@ -115,7 +115,7 @@ class ExpectedValues(collections.abc.Mapping):
 
     In the course's repository ``compute()`` (a function of the checks module, using its
     reference) makes them, once, on first use. The student release (``kit release``, see
-    :mod:`kit.grading.public`) drops ``compute`` and everything only it uses, and reads the
+    :mod:`kit.grading.release.public`) drops ``compute`` and everything only it uses, and reads the
     values from :data:`EXPECTED_FILE` beside its ``checks.py`` (written by the release from
     ``compute()``; loaded with ``allow_pickle=False``). Write it as
     ``EXPECTED = expected_values(_expected)``.
@@ -175,7 +175,7 @@ class ImportRule:
 
     An exercise's ``checks.py`` declares it as ``FORBIDDEN_IMPORTS = ImportRule((…), why=…)``;
     every grading (``kit check`` and ``kit grade``) enforces it: the sandbox reports the modules
-    the submission's own code imported (:mod:`kit.grading.child`), and a submission that imported
+    the submission's own code imported (:mod:`kit.grading.sandbox.child`), and a submission that imported
     one of these (or a submodule) scores 0 on every check, with :meth:`message` stated once.
     ``allowed`` names exact modules that stay allowed: ``kit`` itself, so that a notebook can end
     with ``import kit; kit.check("04")`` (its submodules, ``kit.activations``, stay forbidden).
@@ -242,7 +242,7 @@ class Check:
     description: str = ""
 
     def __post_init__(self):
-        check_value(self.name, NAME, "name", "kit.grading.checks.Check")
+        check_value(self.name, NAME, "name", "kit.grading.authoring.checks.Check")
         owner = f"check {self.name!r}"
         check_value(self.points, POINTS, "points", owner)
         object.__setattr__(self, "points", float(self.points))
@@ -313,7 +313,7 @@ class Answer:
 
     @classmethod
     def from_plain(cls, data, function: str) -> "Answer":
-        """The child's description of one return value (see ``kit.grading.drivers.describe_value``)
+        """The child's description of one return value (see ``kit.grading.sandbox.drivers.describe_value``)
         → an Answer. Total: any other data becomes an Answer whose ``failure`` says so."""
         if type(data) is not dict:
             return cls(None, problem=f"{function} gave the grader no answer it could read")
@@ -416,7 +416,7 @@ def describe_failure(state: str, details: dict, limits: Limits, error: dict | No
 
 def raised(who: str, error, reveal: bool = True, limit: int = MESSAGE_CHARACTERS) -> str:
     """The sentence for an exception the submission raised, from the child's plain report
-    (:func:`kit.grading.drivers.error_info`): "``who`` raised TypeError: message", then where in
+    (:func:`kit.grading.sandbox.drivers.error_info`): "``who`` raised TypeError: message", then where in
     the student's file it was raised (file, line, function and that line's text), and what called
     it there. With ``reveal`` False (a hidden check whose message could quote hidden data) the
     message is left out; the place in the student's own file is always shown.
@@ -579,8 +579,8 @@ class Session:
         return answer["plain"]
 
     def build_model(self, function: str = "build_model", *args, timeout: float | None = None, **keywords):
-        """The submission's model, rebuilt in the parent with ``kit.builders`` (see kit.grading.models)."""
-        from kit.grading import models
+        """The submission's model, rebuilt in the parent with ``kit.builders`` (see kit.grading.sandbox.model_transfer)."""
+        from kit.grading.sandbox import model_transfer as models
 
         try:
             plain = self.run("build_model", {"function": function, "args": list(args), "keywords": keywords}, timeout)

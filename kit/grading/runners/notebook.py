@@ -38,20 +38,20 @@ class CheckReport:
         return self.result.all_passed and not self.result.problem
 
     def __str__(self) -> str:
-        from kit.grading.report import render
+        from kit.grading.runners.report import render
 
         return render(self.result)
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        from kit.grading.report import html
+        from kit.grading.runners.report import html
 
         return html(self.result)
 
 
 def _in_sandbox() -> bool:
-    child = sys.modules.get("kit.grading.child")
+    child = sys.modules.get("kit.grading.sandbox.child")
     return bool(child is not None and getattr(child, "IN_SANDBOX", False))
 
 
@@ -85,7 +85,7 @@ def check(exercise, path=None, timeout: float | None = None, server: bool = True
     if _in_sandbox():
         return None
     from kit.errors import SECONDS, check as check_value
-    from kit.grading import exercises, server as check_server
+    from kit.grading.authoring import exercises
 
     exercises.find(exercise)  # an unknown exercise is refused before anything loads
     if timeout is not None:
@@ -96,14 +96,7 @@ def check(exercise, path=None, timeout: float | None = None, server: bool = True
     if not path.is_file():
         raise MissingFile(f"No file {str(path)!r} to check. Save the notebook, or give the path of a .py or .ipynb "
                           "file.")
-    use_server = server and check_server.enabled(exercise=exercise)
-    result = check_server.check(exercise, path, ("visible",), timeout) if use_server else None
-    if result is None:
-        from kit import import_tensorflow_quietly
-        from kit.grading import Limits, grade_submission
+    from kit.grading.runners import service
 
-        if exercises.runtime(exercise) == "keras":
-            import_tensorflow_quietly()
-        result = grade_submission(exercise, path, visibility=("visible",),
-                                  limits=Limits(timeout=timeout) if timeout else None)
+    result = service.grade(exercise, path, service.VISIBLE, timeout=timeout, server=server)
     return CheckReport(result)

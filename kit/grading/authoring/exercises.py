@@ -45,8 +45,9 @@ class Exercise:
 
 def root() -> Path:
     """Where exercises live: ``KIT_EXERCISES`` if set, else the repository's ``exercises/``."""
-    configured = os.environ.get("KIT_EXERCISES")
-    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "exercises"
+    from kit.paths import exercises_root
+
+    return exercises_root()
 
 
 def _read_readme(path: Path) -> tuple[str, str]:
@@ -86,7 +87,7 @@ def find(identifier) -> Exercise:
     """The exercise named by its number (``4``, ``"04"``) or slug (``"derivatives"``, ``"04-derivatives"``)."""
     if isinstance(identifier, Exercise):
         return identifier
-    check(identifier, IDENTIFIER, "identifier", "kit.grading.exercises.find",
+    check(identifier, IDENTIFIER, "identifier", "kit.grading.authoring.exercises.find",
           "Name an exercise by its number or slug, e.g. '04' or 'derivatives' (kit exercises lists them).")
     text = str(identifier).strip().lower()
     exercises = all_exercises()
@@ -120,23 +121,23 @@ def default_limits(exercise):
         >>> default_limits("04").timeout
         10.0
     """
-    from kit.grading.limits import Limits
+    from kit.grading.sandbox.limits import Limits
 
     return _declared(exercise, "LIMITS", Limits, "kit.grading.Limits", Limits())
 
 
 def forbidden_imports(exercise):
     """The modules a submission to this exercise must not import: its checks module's
-    ``FORBIDDEN_IMPORTS`` (a :class:`kit.grading.checks.ImportRule`, for an exercise that teaches
+    ``FORBIDDEN_IMPORTS`` (a :class:`kit.grading.authoring.checks.ImportRule`, for an exercise that teaches
     writing something by hand), else None. Every grading enforces it (``kit check`` too).
 
     Example:
         >>> forbidden_imports("04").modules[:2]
         ('kit', 'keras')
     """
-    from kit.grading.checks import ImportRule
+    from kit.grading.authoring.checks import ImportRule
 
-    return _declared(exercise, "FORBIDDEN_IMPORTS", ImportRule, "kit.grading.checks.ImportRule", None)
+    return _declared(exercise, "FORBIDDEN_IMPORTS", ImportRule, "kit.grading.authoring.checks.ImportRule", None)
 
 
 RUNTIMES = ("keras", "numpy")
@@ -189,14 +190,14 @@ def _load_module(exercise):
 
 
 def load_checks(exercise) -> list:
-    """The exercise's ``CHECKS`` (a list of kit.grading.checks.Check), imported in the parent only."""
-    from kit.grading.checks import Check
+    """The exercise's ``CHECKS`` (a list of kit.grading.authoring.checks.Check), imported in the parent only."""
+    from kit.grading.authoring.checks import Check
 
     exercise = find(exercise)
     module = _load_module(exercise)
     checks = getattr(module, "CHECKS", None)
     if not isinstance(checks, list) or not all(isinstance(c, Check) for c in checks) or not checks:
-        raise ValueError(f"{exercise.checks_path} must define CHECKS, a non-empty list of kit.grading.checks.Check.")
+        raise ValueError(f"{exercise.checks_path} must define CHECKS, a non-empty list of kit.grading.authoring.checks.Check.")
     names = [c.name for c in checks]
     if len(set(names)) != len(names):
         raise ValueError(f"{exercise.checks_path}: check names must be unique.")

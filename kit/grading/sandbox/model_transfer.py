@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from kit.errors import BATCH_SIZE, COUNT, LEARNING_RATE
-from kit.grading.protocol import clean_text
+from kit.grading.sandbox.protocol import clean_text
 
 ALLOWED_LAYERS = ("InputLayer", "Dense", "Dropout")
 MAX_UNITS = 4096

@@ -19,7 +19,7 @@ import numpy as np
 
 from kit.errors import Interval, check, invalid
 
-OWNER = "kit.grading.baselines.best_half_plane_accuracy"
+OWNER = "kit.grading.authoring.baselines.best_half_plane_accuracy"
 
 
 def best_half_plane_accuracy(points, labels, directions: int = 3600) -> float:

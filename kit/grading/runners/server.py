@@ -3,8 +3,8 @@ later ``kit check`` answer in about a second instead of paying TensorFlow's impo
 
 ``kit check`` (and ``kit.check`` in a notebook) asks it through :func:`check`; the first call
 starts it. It is the same grader as a cold run, kept alive: it has imported TensorFlow and the
-exercises' checks, holds one :class:`kit.grading.sandbox.Zygote`, and grades every request with
-:func:`kit.grading.engine.grade_submission`, so each sandboxed call is still a fresh fork of
+exercises' checks, holds one :class:`kit.grading.sandbox.zygote.Zygote`, and grades every request with
+:func:`kit.grading.runners.engine.grade_submission`, so each sandboxed call is still a fresh fork of
 that zygote, with the same isolation and limits. The client renders the report from the
 returned result with the same code as a cold run: the reports are byte-identical.
 
@@ -42,6 +42,8 @@ import sys
 import time
 from pathlib import Path
 
+from kit import paths
+
 VERSION = 1
 IDLE_SECONDS = 600.0  # a student rereads the README or edits for minutes between checks
 START_SECONDS = 240.0  # TensorFlow's import twice (server and zygote) on a loaded 2-core machine
@@ -57,14 +59,14 @@ class ServerUnavailable(RuntimeError):
 
 def enabled(no_server: bool = False, exercise=None) -> bool:
     """Whether ``kit check`` should use the server: not with ``--no-server`` or ``KIT_CHECK_SERVER=0``,
-    and not for an ``exercise`` that grades without TensorFlow (:func:`kit.grading.exercises.runtime`:
+    and not for an ``exercise`` that grades without TensorFlow (:func:`kit.grading.authoring.exercises.runtime`:
     such a check takes under a second in the process, less than the server's round trip, and starts
     no server), unless ``KIT_CHECK_SERVER=always``."""
     value = os.environ.get("KIT_CHECK_SERVER", "1").strip().lower()
     if no_server or value in ("0", "false", "no", "off"):
         return False
     if exercise is not None and value != "always":
-        from kit.grading.exercises import runtime
+        from kit.grading.authoring.exercises import runtime
 
         return runtime(exercise) == "keras"
     return True
@@ -106,11 +108,12 @@ def runtime_dir() -> Path:
 
 def _configuration() -> dict:
     """What decides how a grade is made, besides the sources: part of the socket's name."""
-    from kit.grading import exercises, sandbox
+    from kit.grading.authoring import exercises
+    from kit.grading.sandbox import zygote as sandbox
 
     settings = {k: v for k, v in os.environ.items() if k.startswith("KIT_") and not k.startswith("KIT_CHECK_SERVER")}
     settings.update(KIT_EXERCISES=str(exercises.root().resolve()), PYTHONPATH=os.environ.get("PYTHONPATH", ""))
-    return {"python": sys.executable, "kit": str(sandbox.repository_root()), "environment": sorted(settings.items()),
+    return {"python": sys.executable, "kit": str(paths.repository_root()), "environment": sorted(settings.items()),
             "uid": os.getuid(), "version": VERSION}
 
 
@@ -122,10 +125,10 @@ def socket_path(folder: Path | None = None) -> Path:
 def sources_hash() -> str:
     """A hash of every ``.py`` file of the kit and of the exercises (a few ms): the server that
     graded with other sources must not grade again."""
-    from kit.grading import exercises
+    from kit.grading.authoring import exercises
 
     digest = hashlib.sha256()
-    for base in (Path(__file__).resolve().parents[1], exercises.root().resolve()):
+    for base in (paths.PACKAGE, exercises.root().resolve()):
         for path in sorted(base.rglob("*.py")):
             if "__pycache__" in path.parts:
                 continue
@@ -182,7 +185,7 @@ def _connect(path: Path, timeout: float) -> socket.socket | None:
 
 
 def _spawn(path: Path) -> None:
-    from kit.grading import exercises
+    from kit.grading.authoring import exercises
 
     old = os.umask(0o177)
     try:
@@ -191,7 +194,7 @@ def _spawn(path: Path) -> None:
         os.umask(old)
     environment = dict(os.environ, KIT_EXERCISES=str(exercises.root().resolve()))
     with log:
-        subprocess.Popen([sys.executable, "-m", "kit.grading.server", str(path)], stdin=subprocess.DEVNULL,
+        subprocess.Popen([sys.executable, "-m", "kit.grading.runners.server", str(path)], stdin=subprocess.DEVNULL,
                          stdout=log, stderr=log, cwd="/", env=environment, start_new_session=True)
 
 
@@ -255,12 +258,12 @@ def warm_up() -> bool:
 
 
 def check(exercise, path, visibility=("visible",), timeout: float | None = None):
-    """Grade ``path`` through the user's check server: a :class:`kit.grading.engine.GradeResult`,
+    """Grade ``path`` through the user's check server: a :class:`kit.grading.runners.engine.GradeResult`,
     or None when no server can be used here (the caller then grades cold).
 
-    Arguments are as for :func:`kit.grading.engine.grade_submission`, and checked by the caller.
+    Arguments are as for :func:`kit.grading.runners.engine.grade_submission`, and checked by the caller.
     """
-    from kit.grading.engine import GradeResult
+    from kit.grading.runners.engine import GradeResult
 
     try:
         where = socket_path()
@@ -325,7 +328,7 @@ class _Server:
 
     def warm_up(self) -> None:
         from kit import import_tensorflow_quietly
-        from kit.grading.sandbox import Zygote
+        from kit.grading.sandbox.zygote import Zygote
 
         import_tensorflow_quietly()
         self.zygote = Zygote().start()
@@ -357,9 +360,9 @@ class _Server:
                     print(f"kit check server: a request failed: {error}", file=sys.stderr, flush=True)
 
     def grade(self, request: dict) -> dict:
-        from kit.grading.engine import grade_submission
-        from kit.grading.exercises import find, load_checks
-        from kit.grading.limits import Limits
+        from kit.grading.runners.engine import grade_submission
+        from kit.grading.authoring.exercises import find, load_checks
+        from kit.grading.sandbox.limits import Limits
 
         try:
             os.chdir(request["cwd"])  # relative paths, and the path in the report, as the student typed them

@@ -16,7 +16,7 @@ with a message for the student, so a check reads like a list of asserts:
     >>> expect(1 + 1 == 3, "1 + 1 should be 3")
     Traceback (most recent call last):
     ...
-    kit.grading.expect.CheckFailed: 1 + 1 should be 3
+    kit.grading.authoring.expect.CheckFailed: 1 + 1 should be 3
 
 The scoring rule every exercise follows: **points count only for correct work.** A check on
 structure (a shape, a dtype, a layer count, an activation name, a special value such as
@@ -73,7 +73,7 @@ def _sentence(on: str, problem: str, hint: str) -> str:
 
 def expect_close(answer, expected, rtol: float, atol: float = 0.0, *, x=None, where=None, reveal: bool = True,
                  on: str = "", hint: str = "") -> None:
-    """Fail unless an :class:`~kit.grading.checks.Answer` matches ``expected`` within tolerance.
+    """Fail unless an :class:`~kit.grading.authoring.checks.Answer` matches ``expected`` within tolerance.
 
     Args:
         answer: what ``Session.evaluate``/``Session.call`` returned for one input.

@@ -10,7 +10,7 @@ comes back as plain data (``GradeResult.as_dict``) and this process alone writes
 one transaction per submission, exactly as the local pool does.
 
 The batch's process reads every submission (never through a link:
-:mod:`kit.grading.submission`) and holds the gradebook's lock while the cluster grades
+:mod:`kit.grading.sandbox.submission`) and holds the gradebook's lock while the cluster grades
 (:func:`kit.grading.gradebook.batch_lock`), as the local pool does.
 
 A worker whose checks differ from this machine's (another kit or exercise version) refuses to
@@ -22,7 +22,7 @@ run the scheduler and workers on machines and a network that only graders reach,
 only in its zygotes' sandboxed children.
 
 Example:
-    >>> from kit.grading.batch import grade_folder
+    >>> from kit.grading.runners.batch import grade_folder
     >>> grade_folder("04", "submissions/", "gradebook.sqlite", scheduler="tcp://10.0.0.5:8786")  # doctest: +SKIP
     Summary(graded=120, skipped=0, unusable=[], failed=[], seconds=95.1)
 """
@@ -74,7 +74,7 @@ def connect(address: str, timeout: float | None = None):
         >>> client = connect("tcp://127.0.0.1:8786")                      # doctest: +SKIP
     """
     if not isinstance(address, str) or not address.strip():
-        raise ClusterError(f"The 'scheduler' parameter of kit.grading.cluster.connect must be a Dask scheduler's "
+        raise ClusterError(f"The 'scheduler' parameter of kit.grading.runners.cluster.connect must be a Dask scheduler's "
                            f"address such as tcp://10.0.0.5:8786. Got {address!r} instead.")
     distributed = _distributed()
     import asyncio
@@ -125,7 +125,7 @@ _lock = threading.Lock()
 
 
 def _take_zygote():
-    from kit.grading.sandbox import Zygote
+    from kit.grading.sandbox.zygote import Zygote
 
     try:
         return _idle.get_nowait()
@@ -159,12 +159,12 @@ def grade_remote(exercise: str, filename: str, content: bytes, limits: dict | No
     the batch retries it next run).
     """
     from kit import import_tensorflow_quietly
-    from kit.grading import exercises
-    from kit.grading.engine import grade_submission
+    from kit.grading.authoring import exercises
+    from kit.grading.runners.engine import grade_submission
     from kit.grading.gradebook import checks_version
-    from kit.grading.limits import Limits
-    from kit.grading.sandbox import IsolationRequired
-    from kit.grading.submission import Submission
+    from kit.grading.sandbox.limits import Limits
+    from kit.grading.sandbox.zygote import IsolationRequired
+    from kit.grading.sandbox.submission import Submission
 
     try:
         import_tensorflow_quietly()  # the checks judge with it; its start-up lines would fill the worker's log
@@ -221,7 +221,7 @@ def grade_on_cluster(scheduler, planned, limits, require_isolation: bool):
     ``scheduler``: an address (a connection is opened and closed here) or a ``distributed.Client``.
     A worker with other checks stops the batch with a :class:`ClusterError`.
     """
-    from kit.grading.engine import GradeResult
+    from kit.grading.runners.engine import GradeResult
 
     distributed = _distributed()
     owned = not isinstance(scheduler, distributed.Client)

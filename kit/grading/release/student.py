@@ -7,7 +7,7 @@ What the release holds (nothing else of the repository):
   ``README.md``, ``pyproject.toml``, ``requirements-runtime.txt`` (what the kit needs to run) and
   ``requirements.txt`` (that and the tools of the tests);
 - ``exercises/README.md`` and, per exercise, ``README.md``, ``figures/*.png``, ``starter.py`` and
-  ``starter.ipynb``, the public ``checks.py`` (:mod:`kit.grading.public`: the visible checks and
+  ``starter.ipynb``, the public ``checks.py`` (:mod:`kit.grading.release.public`: the visible checks and
   what they need; no hidden check, hidden input, seed, threshold, docstring or comment, and no
   reference: the values the visible checks compare with are data, ``expected.npz``, computed from
   the reference by the release) and ``hidden_checks.json`` (each hidden check's points and public description, which ``kit check``
@@ -29,6 +29,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from kit.paths import repository_root
 from kit.errors import KitError, writing
 
 RUNTIME_REQUIREMENTS = "requirements-runtime.txt"  # what grading and a student need at run time
@@ -37,11 +38,6 @@ TOP_FILES = ("README.md", "pyproject.toml", DEVELOPMENT_REQUIREMENTS, RUNTIME_RE
 TOP_FOLDERS = ("kit", "models")
 EXERCISE_FILES = ("README.md",)  # plus figures/*.png and the generated starter, checks and manifest
 SKIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
-
-
-def repository_root() -> Path:
-    """The repository (or release) this kit runs from: the folder that holds the ``kit`` package."""
-    return Path(__file__).resolve().parents[2]
 
 
 def check_outdir(outdir, command: str = "kit release") -> Path:
@@ -72,7 +68,7 @@ def _checked_outdir(outdir, path: Path) -> Path:
 
 def require_source(exercise, command: str) -> None:
     """KitError when ``exercise`` comes from a student release (its hidden checks are not there)."""
-    from kit.grading.exercises import MANIFEST
+    from kit.grading.authoring.exercises import MANIFEST
 
     if (exercise.path / MANIFEST).is_file():
         raise KitError(f"{exercise.path} is from a student release: its hidden checks are not there, so {command} "
@@ -81,12 +77,12 @@ def require_source(exercise, command: str) -> None:
 
 def build_release(outdir) -> Path:
     """Write the student release into ``outdir`` (see the module docstring); returns its path."""
-    from kit.grading.exercises import MANIFEST, all_exercises, root
+    from kit.grading.authoring.exercises import MANIFEST, all_exercises, root
     import numpy as np
 
-    from kit.grading.checks import EXPECTED_FILE
-    from kit.grading.public import public_checks, public_expected
-    from kit.grading.starters import notebook, starter_text
+    from kit.grading.authoring.checks import EXPECTED_FILE
+    from kit.grading.release.public import public_checks, public_expected
+    from kit.grading.release.starters import notebook, starter_text
 
     target = check_outdir(outdir)
     source = repository_root()

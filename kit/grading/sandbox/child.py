@@ -8,13 +8,13 @@ read-only mounts over the grader's hidden paths; ``container`` (root without CAP
 Docker or on Gradescope): the hidden paths made root-only — and forks the *runner*. The runner
 drops to the sandbox user, sets its resource limits and no_new_privs (at ``container`` also a
 seccomp filter that refuses network sockets, :func:`install_network_filter`), imports the
-submission and calls one driver from :mod:`kit.grading.drivers`. The keeper reads the runner's answer and output
+submission and calls one driver from :mod:`kit.grading.sandbox.drivers`. The keeper reads the runner's answer and output
 through pipes, enforces the wall-clock and output limits, kills what is left (with a PID
 namespace it dies with its first process; otherwise every process the runner left behind, even
 one that called ``setsid``, is re-parented to the keeper, which kills it) and sends status,
 answer and output tail back on the call's socket. Nothing from the request stays in the
 zygote's memory, so one submission cannot read another's, and nothing a call leaves behind can
-reach a later call's socket (see :mod:`kit.grading.sandbox`).
+reach a later call's socket (see :mod:`kit.grading.sandbox.zygote`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ import time
 import traceback
 import types
 from pathlib import Path
+
+from kit.paths import PACKAGE
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 4096, 16384, 1 << 18
@@ -139,7 +141,7 @@ def limit_capabilities() -> None:
 
 def sandbox_user(requested=None) -> tuple[int, int] | None:
     """The (uid, gid) a runner drops to when the grader runs as root, else None (no privilege to
-    drop): ``requested`` (the zygote's own user, :func:`kit.grading.sandbox.claim_sandbox_user`,
+    drop): ``requested`` (the zygote's own user, :func:`kit.grading.sandbox.zygote.claim_sandbox_user`,
     sent by the grader with each call) when it is a pair of positive ints, else
     ``KIT_SANDBOX_USER`` or ``nobody``."""
     if not privileged():
@@ -474,7 +476,7 @@ def kept_paths() -> list[str]:
     """What every child must still read: the kit's package and Python's own libraries."""
     import sysconfig
 
-    paths = {os.path.dirname(os.path.dirname(os.path.abspath(__file__))), sys.prefix, sys.base_prefix, sys.exec_prefix}
+    paths = {str(PACKAGE), sys.prefix, sys.base_prefix, sys.exec_prefix}
     paths.update(p for key, p in sysconfig.get_paths().items() if key in ("stdlib", "platstdlib", "purelib", "platlib"))
     return sorted({os.path.realpath(p) for p in paths})
 
@@ -653,7 +655,7 @@ def load_submission(source: str, path: str, imported: list | None = None) -> typ
 
 
 def _describe_error(error: BaseException, stage: str) -> dict:
-    from kit.grading.drivers import error_info
+    from kit.grading.sandbox.drivers import error_info
 
     try:
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
@@ -664,7 +666,7 @@ def _describe_error(error: BaseException, stage: str) -> dict:
 
 def _run(request: dict, result_fd: int, gate_fd: int | None = None) -> None:
     """The runner's work: import, call the driver, send plain data. Never returns."""
-    from kit.grading import drivers, protocol
+    from kit.grading.sandbox import drivers, protocol
 
     global IN_SANDBOX
     IN_SANDBOX = True

@@ -17,11 +17,11 @@ import time
 import traceback
 from pathlib import Path
 
-from kit.grading import exercises as exercise_folders
-from kit.grading.checks import VISIBILITIES, CallFailed, Check, Outcome, Session
-from kit.grading.limits import Limits
-from kit.grading.protocol import clean_text
-from kit.grading.submission import Submission, SubmissionError, read_submission, source_of
+from kit.grading.authoring import exercises as exercise_folders
+from kit.grading.authoring.checks import VISIBILITIES, CallFailed, Check, Outcome, Session
+from kit.grading.sandbox.limits import Limits
+from kit.grading.sandbox.protocol import clean_text
+from kit.grading.sandbox.submission import Submission, SubmissionError, read_submission, source_of
 
 IMPORT_TIMEOUT = 10.0
 
@@ -61,7 +61,7 @@ class GradeResult:
     # ((points, public description), …) of the checks this grading did not run (hidden ones in a
     # `kit check`): the report says how many points remain and what they test in general.
     not_run: tuple = ()
-    # How the sandbox isolated it (kit.grading.child.LEVELS): "full", "container" or "none".
+    # How the sandbox isolated it (kit.grading.sandbox.child.LEVELS): "full", "container" or "none".
     isolation_level: str = "full"
     # The modules the submission imported that the exercise forbids (its FORBIDDEN_IMPORTS):
     # every check then scores 0 and ``problem`` says why, once.
@@ -186,16 +186,16 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
     Args:
         exercise: number or slug (``4``, ``"04"``, ``"derivatives"``).
         path: the submission: a file's path (read by
-            :func:`kit.grading.submission.read_submission`: never through a link, a regular file
-            only) or a :class:`kit.grading.submission.Submission` already read (a batch's).
+            :func:`kit.grading.sandbox.submission.read_submission`: never through a link, a regular file
+            only) or a :class:`kit.grading.sandbox.submission.Submission` already read (a batch's).
         visibility: which checks run: ``"visible"`` for ``kit check``, all for ``kit grade``.
-        zygote: a started :class:`kit.grading.sandbox.Zygote` to reuse (a batch passes one);
+        zygote: a started :class:`kit.grading.sandbox.zygote.Zygote` to reuse (a batch passes one);
             when None, one is started and closed here.
-        limits: per-call limits (default: the exercise's own, :func:`kit.grading.exercises.default_limits`);
+        limits: per-call limits (default: the exercise's own, :func:`kit.grading.authoring.exercises.default_limits`);
             each check's own timeout is applied on top (the smaller wins).
         checks: the checks to run (default: the exercise's ``CHECKS``).
         require_isolation: True (or ``"container"``) refuses to grade
-            (:class:`kit.grading.sandbox.IsolationRequired`, before any of the submission's code
+            (:class:`kit.grading.sandbox.zygote.IsolationRequired`, before any of the submission's code
             runs) where the sandbox isolates at level ``none`` or a step of its level fails, and
             discards a grade during which isolation failed; ``"full"`` refuses below ``full``
             too; None reads ``KIT_REQUIRE_ISOLATION``.
@@ -205,21 +205,21 @@ def grade_submission(exercise, path, visibility=VISIBILITIES, zygote=None, limit
     (``result.isolation_level``) and, without isolation, says why (``result.isolated``,
     ``result.isolation``).
     """
-    from kit.grading.sandbox import IsolationRequired, Zygote, meets, required_level
+    from kit.grading.sandbox.zygote import IsolationRequired, Zygote, meets, required_level
 
     chosen = _check_visibility(visibility)
     require = required_level(require_isolation)
     if not isinstance(path, (str, Path, Submission)):
-        raise TypeError(f"path must be a str, a Path or a kit.grading.submission.Submission. Got {path!r} of type "
+        raise TypeError(f"path must be a str, a Path or a kit.grading.sandbox.submission.Submission. Got {path!r} of type "
                         f"{type(path).__name__} instead.")
     shown = path.path if isinstance(path, Submission) else str(path)
     found = exercise_folders.find(exercise)
     if limits is not None and not isinstance(limits, Limits):
         raise TypeError(f"limits must be a kit.grading.Limits. Got {type(limits).__name__} instead.")
     if checks is not None and (not isinstance(checks, (list, tuple)) or not all(isinstance(c, Check) for c in checks)):
-        raise TypeError("checks must be a list of kit.grading.checks.Check (or None for the exercise's own).")
+        raise TypeError("checks must be a list of kit.grading.authoring.checks.Check (or None for the exercise's own).")
     if zygote is not None and not isinstance(zygote, Zygote):
-        raise TypeError(f"zygote must be a kit.grading.sandbox.Zygote (or None). Got {type(zygote).__name__} instead.")
+        raise TypeError(f"zygote must be a kit.grading.sandbox.zygote.Zygote (or None). Got {type(zygote).__name__} instead.")
     every = list(checks if checks is not None else exercise_folders.load_checks(found))
     rule = exercise_folders.forbidden_imports(found)
     selected = [c for c in every if c.visibility in chosen]
@@ -283,8 +283,8 @@ def unread_result(exercise, path, message: str, checks: list | None = None) -> G
         >>> unread_result("04", "class/mallory.py", "could not read mallory.py: it is a symbolic link").score
         0.0
     """
-    from kit.grading.child import isolation_level
-    from kit.grading.sandbox import default_hidden_paths
+    from kit.grading.sandbox.child import isolation_level
+    from kit.grading.sandbox.zygote import default_hidden_paths
 
     found = exercise_folders.find(exercise)
     if not isinstance(message, str) or not message.strip():
@@ -299,7 +299,7 @@ def _level_of(zygote) -> str:
     """The zygote's isolation level; for one not started (nothing ran), the cheap probe's."""
     if zygote.pid is not None:
         return zygote.level
-    from kit.grading.child import isolation_level
+    from kit.grading.sandbox.child import isolation_level
 
     return isolation_level(list(zygote.hide))[0]
 

@@ -1,7 +1,7 @@
 """Parent side: a submission's TensorBoard logdir, handed back as bytes, read with TensorBoard's reader.
 
 The child never hands the parent a path or an object: the ``call_with_logdir`` driver
-(:mod:`kit.grading.drivers`) sends the event files' bytes (size-capped) as plain data. Here they
+(:mod:`kit.grading.sandbox.drivers`) sends the event files' bytes (size-capped) as plain data. Here they
 are written into a private temporary folder and parsed by TensorBoard's own
 ``plugin_event_accumulator`` (the reader ``kit board`` uses, with its migration of older summary
 formats), then turned into plain series of NumPy values. Nothing is executed or unpickled: an

@@ -7,7 +7,7 @@ Example:
     >>> outcome.state, outcome.value["plain"]
     ('answered', 6)
 
-Isolation (see :mod:`kit.grading.child`) has three levels, :attr:`Zygote.level` says which
+Isolation (see :mod:`kit.grading.sandbox.child`) has three levels, :attr:`Zygote.level` says which
 one the zygote found at its start and :attr:`Zygote.isolation` what that level's own steps could
 not do ([] when they all hold). As root, each call runs as its zygote's own sandbox user
 (:func:`claim_sandbox_user`: a uid of ``KIT_SANDBOX_UIDS`` no other zygote, process or account
@@ -44,16 +44,16 @@ import threading
 import time
 from pathlib import Path
 
+from kit.paths import exercises_root, repository_root
 from kit.errors import InvalidParameter, KitError, invalid
-from kit.grading import child, protocol
-from kit.grading.limits import Limits
+from kit.grading.sandbox import child, protocol
+from kit.grading.sandbox.limits import LIMIT_STATES, RESOURCE_ERRORS, Limits  # noqa: F401 (re-exported)
 
 READY_TIMEOUT = 180.0  # TensorFlow's import takes 5-15 s, longer on a loaded 2-core machine
 BACKSTOP_MARGIN = 10.0
 GRADESCOPE_SOURCE = Path("/autograder/source")  # Gradescope's copy of the autograder: checks, solutions
 STATES = ("answered", "timeout", "cpu", "memory", "processes", "output", "answer", "file_size", "signal", "exited",
           "internal", "probed")
-LIMIT_STATES = ("memory", "processes", "file_size")  # limits the keeper saw reached (its status's "reached")
 MAX_STATUS_BYTES = 1 << 20  # the keeper's status is a few hundred bytes
 MAX_NOTES = 20
 NOTE_CHARACTERS = 500
@@ -251,7 +251,7 @@ class CallOutcome:
     probe, ``changed`` (the paths whose mode it changed: hidden paths made root-only, folders
     above the kit made searchable).
     ``imports``: the modules the submission's own code imported during the call (see
-    :func:`kit.grading.child.record_imports`), for an exercise's forbidden imports.
+    :func:`kit.grading.sandbox.child.record_imports`), for an exercise's forbidden imports.
     """
 
     state: str
@@ -265,10 +265,6 @@ class CallOutcome:
     @property
     def ok(self) -> bool:
         return self.state == "answered" and self.error is None
-
-
-def repository_root() -> Path:
-    return Path(__file__).resolve().parents[2]
 
 
 def _hide_around(path: Path, keep: list[Path]) -> list[Path]:
@@ -287,17 +283,15 @@ def _hide_around(path: Path, keep: list[Path]) -> list[Path]:
 
 def default_hidden_paths() -> list[str]:
     """What a submission must not read: the folder the checks and solutions are loaded from
-    (``kit.grading.exercises.root()``, so ``KIT_EXERCISES`` too) and the repository's
+    (:func:`kit.paths.exercises_root`, so ``KIT_EXERCISES`` too) and the repository's
     ``exercises``, the tests (which hold correct submissions), the git history, Gradescope's
     ``/autograder/source`` when it exists, and ``KIT_GRADING_HIDE`` (``:``-separated).
 
     A folder that holds the kit or Python itself (``/autograder/source`` often does) is hidden
     around them: every entry except the path that leads to them.
     """
-    from kit.grading import exercises
-
     root = repository_root()
-    paths = [exercises.root(), root / "exercises", root / "tests", root / ".git", GRADESCOPE_SOURCE]
+    paths = [exercises_root(), root / "exercises", root / "tests", root / ".git", GRADESCOPE_SOURCE]
     git = root / ".git"
     if git.is_file():  # a worktree: .git points into the main repository's git directory
         text = git.read_text(errors="replace").strip()
@@ -353,14 +347,6 @@ def outcome_from_report(status: bytes, answer: bytes, output: bytes) -> CallOutc
     text = bytes(output).decode("utf-8", errors="replace")  # replace: never a lone surrogate
     outcome = CallOutcome(state, output=text, seconds=details.get("seconds", 0.0), details=details)
     return resource_state(decode_answer(bytes(answer), outcome) if state == "answered" else outcome)
-
-
-RESOURCE_ERRORS = {"memory": ("MemoryError", "_ArrayMemoryError", "ResourceExhaustedError"),
-                   "processes": ("BlockingIOError", "RuntimeError", "OSError", "ResourceExhaustedError"),
-                   "file_size": ("OSError",)}
-"""The exceptions that running out of each resource raises in Python, NumPy and TensorFlow (a
-failed fork is BlockingIOError, a thread that cannot start RuntimeError, a write past the file
-size limit OSError: Python ignores SIGXFSZ)."""
 
 
 def resource_state(outcome: CallOutcome) -> CallOutcome:
@@ -435,12 +421,12 @@ class Zygote:
 
     Not thread-safe by design: one call at a time (a batch runs one zygote per worker).
     Once started, ``level`` names the isolation level (``full``, ``container``, ``none``: see
-    :data:`kit.grading.child.LEVELS`), ``isolation`` lists what that level's own steps cannot do
+    :data:`kit.grading.sandbox.child.LEVELS`), ``isolation`` lists what that level's own steps cannot do
     ([] = isolated at that level) and ``changed`` the paths whose mode its probe changed.
     """
 
     def __init__(self, hide: list[str] | None = None, runtime: str = "keras"):
-        from kit.grading.zygote import PRELOADS
+        from kit.grading.sandbox.zygote_process import PRELOADS
 
         if hide is not None and (not isinstance(hide, (list, tuple)) or not all(isinstance(p, str) for p in hide)):
             raise TypeError(f"hide must be a list of paths (str) the submission must not read. Got {hide!r} instead.")
@@ -482,7 +468,7 @@ class Zygote:
         passed = (theirs.fileno(),) if lock is None else (theirs.fileno(), lock)
         try:
             with theirs:
-                self._process = subprocess.Popen([sys.executable, "-m", "kit.grading.zygote", str(theirs.fileno()),
+                self._process = subprocess.Popen([sys.executable, "-m", "kit.grading.sandbox.zygote_process", str(theirs.fileno()),
                                                   self.runtime],
                                                  pass_fds=passed, stdin=subprocess.DEVNULL,
                                                  stdout=subprocess.DEVNULL, stderr=self._stderr, env=env, cwd="/",

@@ -52,7 +52,7 @@ import stat
 from pathlib import Path
 
 from kit.errors import KitError, MissingFile
-from kit.grading.protocol import clean_text
+from kit.grading.sandbox.protocol import clean_text
 
 MAX_BYTES = 2_000_000  # a hand-written exercise is a few KB; anything this big is not one
 SUFFIXES = (".py", ".ipynb")

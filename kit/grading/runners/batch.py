@@ -10,7 +10,7 @@ the file's stem) or a folder holding exactly one ``.py`` or ``.ipynb`` (the stud
 folder's name). Entries starting with ``.`` or ``_`` are ignored.
 
 The folder is read by descriptor, never through a link below it
-(:class:`kit.grading.submission.Folder`), once, while planning: each student's bytes are what
+(:class:`kit.grading.sandbox.submission.Folder`), once, while planning: each student's bytes are what
 is hashed, graded and recorded. An entry that stands for a student but cannot be read as their
 own file (a symbolic link, a FIFO, a device, a hard link, a file too large, no permission, a
 folder that vanished) gets that student's grade of 0 with the one-line reason ("could not read
@@ -48,7 +48,7 @@ from pathlib import Path
 
 from kit.errors import COUNT, KitError, MissingFile, check
 
-from kit.grading.submission import SUFFIXES, Folder, Unreadable
+from kit.grading.sandbox.submission import SUFFIXES, Folder, Unreadable
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,8 +67,8 @@ class Entry:
 
     @property
     def submission(self):
-        """The :class:`kit.grading.submission.Submission` to grade (None for an unreadable entry)."""
-        from kit.grading.submission import Submission
+        """The :class:`kit.grading.sandbox.submission.Submission` to grade (None for an unreadable entry)."""
+        from kit.grading.sandbox.submission import Submission
 
         return None if self.content is None else Submission(self.path.name, self.content, str(self.path))
 
@@ -262,7 +262,7 @@ class Plan:
     """What a batch has to do, found from the gradebook alone (no TensorFlow, no zygote):
     ``todo`` ((entry, content hash) to grade), ``skipped`` (already graded with the same content
     and checks' version), ``unusable`` (entries that are no submission, with why), ``exercise``
-    (the :class:`kit.grading.exercises.Exercise`), ``version`` (the checks' version),
+    (the :class:`kit.grading.authoring.exercises.Exercise`), ``version`` (the checks' version),
     ``attempts`` (student → :class:`kit.grading.instructor.deadlines.Attempt` of what is to
     grade: on time or late), ``deadline`` (the due date and late policy in force, or None) and
     ``unkept`` ((content hash, Submission) of skipped entries whose bytes the gradebook lacks)."""
@@ -291,7 +291,7 @@ def plan(exercise, folder, db, regrade: bool = False, limits=None, note=None, du
         >>> plan("04", "submissions/", "gradebook.sqlite").todo     # doctest: +SKIP
         []
     """
-    from kit.grading import exercises
+    from kit.grading.authoring import exercises
     from kit.grading.gradebook import Gradebook, batch_lock, checks_version, content_hash
     from kit.grading.instructor.deadlines import attempt_for, deadline_in_force
 
@@ -345,17 +345,17 @@ def grade_folder(exercise, folder, db, workers: int = 1, regrade: bool = False, 
         folder: one file or folder per student (:func:`find_submissions`).
         db: the gradebook's path (created when missing; its folder must exist).
         workers: submissions graded at once, each in its own zygote (and, as root, its own
-            sandbox user: :func:`kit.grading.sandbox.claim_sandbox_user`).
+            sandbox user: :func:`kit.grading.sandbox.zygote.claim_sandbox_user`).
         regrade: grade even what the gradebook already holds for the same content and checks.
         limits: per-call limits (a :class:`kit.grading.Limits`; part of the checks' version).
-        require_isolation: refuse (:class:`kit.grading.sandbox.IsolationRequired`) where the
+        require_isolation: refuse (:class:`kit.grading.sandbox.zygote.IsolationRequired`) where the
             sandbox cannot isolate; what was graded before stays in the gradebook.
         zygotes: started zygotes to use instead of starting ``workers`` new ones (tests share one).
         progress: a stream for the progress line and for the one line saying the batch waits for
             another one on the same gradebook (default stderr; False: neither).
         scheduler: a Dask scheduler's address (``tcp://host:8786``) or a connected
             ``distributed.Client``: grade on that cluster instead of local zygotes
-            (:mod:`kit.grading.cluster`); ``workers`` and ``zygotes`` are then not used.
+            (:mod:`kit.grading.runners.cluster`); ``workers`` and ``zygotes`` are then not used.
         due: the due date (an aware datetime, or text such as ``"2026-12-20T23:59"``: see
             :func:`kit.grading.instructor.deadlines.parse_due`); kept in the gradebook for the
             exercise, so a later batch without it keeps it. Past it, a changed file is graded as
@@ -371,12 +371,12 @@ def grade_folder(exercise, folder, db, workers: int = 1, regrade: bool = False, 
     started. Holds the gradebook's lock throughout (:func:`kit.grading.gradebook.batch_lock`): a
     second batch on ``db`` waits for this one, then skips what this one graded.
     """
-    from kit.grading import exercises
+    from kit.grading.authoring import exercises
     from kit.grading.gradebook import batch_lock
 
     from kit.grading.instructor.deadlines import Deadline
 
-    check(workers, COUNT, "workers", "kit.grading.batch.grade_folder", "Use e.g. 2 on a 2-core machine.")
+    check(workers, COUNT, "workers", "kit.grading.runners.batch.grade_folder", "Use e.g. 2 on a 2-core machine.")
     exercises.find(exercise)  # an unknown exercise is refused before the gradebook is touched
     Deadline.given(due, late_policy)  # a wrong due date or policy too
     started = time.monotonic()
@@ -387,10 +387,10 @@ def grade_folder(exercise, folder, db, workers: int = 1, regrade: bool = False, 
 
 def _grade_folder(exercise, folder, db, workers, regrade, limits, require_isolation, zygotes, progress, scheduler,
                   started, due, late_policy) -> Summary:
-    from kit.grading import exercises
-    from kit.grading.engine import unread_result
+    from kit.grading.authoring import exercises
+    from kit.grading.runners.engine import unread_result
     from kit.grading.gradebook import Gradebook
-    from kit.grading.sandbox import IsolationRequired
+    from kit.grading.sandbox.zygote import IsolationRequired
 
     planned = plan(exercise, folder, db, regrade=regrade, limits=limits, due=due, late_policy=late_policy)
     summary = Summary(skipped=planned.skipped, unusable=planned.unusable)
@@ -413,7 +413,7 @@ def _grade_folder(exercise, folder, db, workers, regrade, limits, require_isolat
         summary.seconds = time.monotonic() - started
         return summary
     if scheduler is not None:
-        from kit.grading import cluster
+        from kit.grading.runners import cluster
 
         outcomes = cluster.grade_on_cluster(scheduler, planned, limits, require_isolation)
     else:
@@ -448,9 +448,9 @@ def _grade_folder(exercise, folder, db, workers, regrade, limits, require_isolat
 def _grade_locally(planned: Plan, workers: int, limits, require_isolation: bool, zygotes):
     """``(kind, entry, digest, value)`` per submission as the local pool finishes it: ``graded``
     (a GradeResult), ``failed`` (why), ``refused`` (an IsolationRequired; the last one)."""
-    from kit.grading import exercises
-    from kit.grading.engine import grade_submission
-    from kit.grading.sandbox import IsolationRequired, Zygote
+    from kit.grading.authoring import exercises
+    from kit.grading.runners.engine import grade_submission
+    from kit.grading.sandbox.zygote import IsolationRequired, Zygote
 
     found, todo = planned.exercise, planned.todo
     checks = exercises.load_checks(found)

@@ -22,7 +22,7 @@ importing), never nest, and each names its TODO. The one exception: a module-lev
 holds only decorators (``@keras.saving.register_keras_serializable(…)`` above a function)
 becomes a ``# TODO`` comment without a raise; the checks then find what is missing. ``kit start`` writes the starter and its
 notebook (:func:`notebook`); the committed ``starter.py`` of each exercise is generated
-too (``python -m kit.grading.starters`` rewrites them; a test fails when one is stale).
+too (``python -m kit.grading.release.starters`` rewrites them; a test fails when one is stale).
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def starter_text(exercise) -> str:
 
 def main() -> int:
     """Regenerate every exercise's committed ``starter.py`` from its ``solution.py``."""
-    from kit.grading.exercises import all_exercises
+    from kit.grading.authoring.exercises import all_exercises
 
     for exercise in all_exercises():
         if (exercise.path / "solution.py").is_file():

@@ -6,7 +6,7 @@ derives that module from the exercise's one ``checks.py`` by rewriting its synta
 
 1. Hidden inputs go: ``session.sends_hidden`` is False (an ``if session.sends_hidden:`` block
    keeps only its ``else``), the ``hidden=`` argument of ``session.evaluate(…)`` is dropped, and
-   ``hidden_data(value)`` (:func:`kit.grading.checks.hidden_data`) becomes ``None``.
+   ``hidden_data(value)`` (:func:`kit.grading.authoring.checks.hidden_data`) becomes ``None``.
 2. ``CHECKS`` keeps its visible entries only.
 3. Of the module-level statements, only those that define what the visible checks use
    (transitively) stay; imports keep only the names still used. The module docstring and every
@@ -22,11 +22,11 @@ module's before it is returned.
 
 The hidden checks' public part (points, visibility, the one-line description ``kit check``
 prints) comes back as a manifest, which the release writes next to the module
-(:data:`kit.grading.exercises.MANIFEST`).
+(:data:`kit.grading.authoring.exercises.MANIFEST`).
 
 Example:
     >>> source = '''
-    ... from kit.grading.checks import check, check_each
+    ... from kit.grading.authoring.checks import check, check_each
     ... SECRET_SEED = 1234  # only the hidden check uses it
     ... BAR = 0.9
     ... @check("public", points=2)
@@ -65,7 +65,7 @@ class PublicChecksError(KitError, ValueError):
 
 def public_checks(exercise) -> tuple[str, list[dict]]:
     """The public ``checks.py`` text of an exercise and its hidden checks' manifest."""
-    from kit.grading.exercises import find
+    from kit.grading.authoring.exercises import find
 
     found = find(exercise)
     return public_checks_text(found.checks_path.read_text(encoding="utf-8"), str(found.checks_path),
@@ -78,10 +78,10 @@ def public_checks_text(source: str, where: str, title: str = "this exercise") ->
         raise TypeError(f"public_checks_text needs the module's source (a str). Got {type(source).__name__} instead.")
     full = _load(source, where)
     checks = getattr(full, "CHECKS", None)
-    from kit.grading.checks import Check
+    from kit.grading.authoring.checks import Check
 
     if not isinstance(checks, list) or not checks or not all(isinstance(c, Check) for c in checks):
-        raise PublicChecksError(f"{where} must define CHECKS, a non-empty list of kit.grading.checks.Check.")
+        raise PublicChecksError(f"{where} must define CHECKS, a non-empty list of kit.grading.authoring.checks.Check.")
     visible_names, hidden_names = _check_holders(full, checks, where)
     tree = ast.parse(source, where)
     body = tree.body
@@ -122,7 +122,7 @@ def public_expected(exercise) -> dict | None:
     """The values the exercise's visible checks compare with (its ``expected_values(…)``,
     computed from the reference), which the release writes as ``expected.npz``; None when the
     checks module has none."""
-    from kit.grading.exercises import find
+    from kit.grading.authoring.exercises import find
 
     found = find(exercise)
     return expected_data(found.checks_path.read_text(encoding="utf-8"), str(found.checks_path))
@@ -130,7 +130,7 @@ def public_expected(exercise) -> dict | None:
 
 def expected_data(source: str, where: str) -> dict | None:
     """:func:`public_expected` for a module's source text."""
-    from kit.grading.checks import ExpectedValues
+    from kit.grading.authoring.checks import ExpectedValues
 
     full = _load(source, where)
     holders = [(name, value) for name, value in vars(full).items() if isinstance(value, ExpectedValues)]
@@ -167,7 +167,7 @@ def _load(source: str, where: str, name: str = "kit_public_checks") -> types.Mod
 
 def _check_holders(module, checks, where) -> tuple[set, set]:
     """(names holding visible checks, names holding hidden ones) among the module's globals."""
-    from kit.grading.checks import Check
+    from kit.grading.authoring.checks import Check
 
     listed = {id(c) for c in checks}
     visible, hidden = set(), set()

@@ -18,10 +18,11 @@ import html as _html
 import json
 import re
 import textwrap
+from typing import NamedTuple
 
-from kit.grading.child import LEVELS, describe_level
-from kit.grading.engine import GradeResult
-from kit.grading.protocol import clean_text
+from kit.grading.sandbox.child import LEVELS, describe_level
+from kit.grading.runners.engine import GradeResult
+from kit.grading.sandbox.protocol import clean_text
 
 FORMATS = ("text", "json", "gradescope")
 MESSAGE_CHARACTERS = 20_000  # a check's message is a few lines; a flood would bury the report
@@ -84,37 +85,24 @@ def text(result: GradeResult, width: int = 100) -> str:
     not one failure per check that needs it; a ``kit check`` ends with how many points are in
     hidden checks and what each tests in general terms.
     """
-    todo = {name: group for group in result.not_implemented for name in group[2]}
-    labels = [c.name for c in result.checks if c.name not in todo] + [f for f, _, _ in result.not_implemented]
-    name_width = min(max((len(label) for label in labels), default=10), 48)
+    rows = _rows(result)
+    name_width = min(max((len(r.name) for r in rows), default=10), 48)
     lines = [f"{_visible(result.exercise, one_line=True)}: {_visible(result.submission, one_line=True)}"]
     if not result.isolated:
         lines.append(_visible(isolation_warning(result), one_line=True))
     lines.append("")
     if result.problem:
         lines += _problem_block(result, width)
-    shown, said = set(), {}
-    for c in [] if result.problem else result.checks:
-        if c.name in todo:
-            function, message, names = todo[c.name]
-            if function not in shown:
-                shown.add(function)
-                group = [other for other in result.checks if other.name in names]
-                score, points = sum(g.score for g in group), sum(g.max_score for g in group)
-                lines.append(f"TODO  {_visible(function, one_line=True):<{name_width}}  {_fraction(score, points)}  "
-                             f"({len(group)} check{'s' * (len(group) != 1)} wait for it)")
-                lines += _wrapped(f"not implemented yet: {message}", width)
+    for r in rows:
+        if r.mark == "TODO":
+            lines.append(f"TODO  {_visible(r.name, one_line=True):<{name_width}}  {_fraction(r.score, r.max_score)}  "
+                         f"({r.waiting} check{'s' * (r.waiting != 1)} wait for it)")
+            lines += _wrapped(f"not implemented yet: {r.message}", width)
             continue
-        mark = "PASS" if c.passed else ("PART" if c.score > 0 else "FAIL")
-        hidden = "" if c.visibility == "visible" else f" [{c.visibility}]"
-        name = _visible(c.name, one_line=True)
-        lines.append(f"{mark}  {name:<{name_width}}  {_fraction(c.score, c.max_score)}{hidden}")
-        if not c.passed and c.message:  # wrapped, never cut: the end of a message is often the fix
-            if c.message in said:  # one cause (a time limit, a crash) costs several checks: said once
-                lines += _wrapped(f"(the same as for {said[c.message]} above)", width)
-            else:
-                said[c.message] = c.name
-                lines += _wrapped(c.message, width)
+        lines.append(f"{r.mark}  {_visible(r.name, one_line=True):<{name_width}}  "
+                     f"{_fraction(r.score, r.max_score)}{r.hidden}")
+        if r.message:  # wrapped, never cut: the end of a message is often the fix
+            lines += _wrapped(r.message, width)
     lines += ["", f"Total: {_fraction(result.score, result.max_score)}"]
     if result.not_run:
         points = sum(p for p, _ in result.not_run)
@@ -126,6 +114,42 @@ def text(result: GradeResult, width: int = 100) -> str:
     lines += [f"Note: {_visible(note, one_line=True)}" for note in result.notes]
     lines.append(isolation_line(result))
     return "\n".join(lines)
+
+
+class _Row(NamedTuple):
+    mark: str  # PASS, PART, FAIL, or TODO for a function that still raises the starter's NotImplementedError
+    name: str  # the check's name, or the unwritten function's
+    score: float
+    max_score: float
+    hidden: str  # " [hidden]" for a check a student's kit check does not run, else ""
+    message: str  # what to fix ("" for a pass); a cause said earlier is pointed at, not repeated
+    waiting: int = 0  # a TODO row: how many checks wait for the function
+
+
+def _rows(result: GradeResult) -> list[_Row]:
+    """The rows :func:`text` and :func:`html` show, in the checks' order: one ``TODO`` row per
+    unwritten function (at its first check), one row per other check; a failure whose message an
+    earlier check already showed (one time limit, one crash) says so instead of repeating it."""
+    todo = {name: group for group in result.not_implemented for name in group[2]}
+    rows, shown, said = [], set(), {}
+    for c in [] if result.problem else result.checks:
+        if c.name in todo:
+            function, message, names = todo[c.name]
+            if function not in shown:
+                shown.add(function)
+                group = [other for other in result.checks if other.name in names]
+                rows.append(_Row("TODO", function, sum(g.score for g in group), sum(g.max_score for g in group), "",
+                                 message, len(group)))
+            continue
+        mark = "PASS" if c.passed else ("PART" if c.score > 0 else "FAIL")
+        message = "" if c.passed or not c.message else c.message
+        if message in said:
+            message = f"(the same as for {said[message]} above)"
+        elif message:
+            said[message] = c.name
+        rows.append(_Row(mark, c.name, c.score, c.max_score, "" if c.visibility == "visible" else f" [{c.visibility}]",
+                         message))
+    return rows
 
 
 def _wrapped(message: str, width: int, indent: str = "      ") -> list[str]:
@@ -169,20 +193,12 @@ def html(result: GradeResult) -> str:
         rows.append(f"<tr><td style='color:{colours[mark]};font-weight:bold'>{mark}</td><td>{escape(name)}</td>"
                     f"<td style='text-align:right'>{points}</td><td style='text-align:left'>{note}</td></tr>")
 
-    todo = {name: group for group in result.not_implemented for name in group[2]}
-    shown, said = set(), {}
-    for c in [] if result.problem else result.checks:
-        if c.name in todo:
-            function, message, names = todo[c.name]
-            if function not in shown:
-                shown.add(function)
-                group = [other for other in result.checks if other.name in names]
-                row("TODO", function, f"{_fraction(sum(g.score for g in group), sum(g.max_score for g in group))}",
-                    f"not implemented yet: {message} ({len(group)} check{'s' * (len(group) != 1)} wait for it)")
-            continue
-        mark = "PASS" if c.passed else ("PART" if c.score > 0 else "FAIL")
-        hidden = "" if c.visibility == "visible" else f" [{c.visibility}]"
-        row(mark, c.name + hidden, f"{_fraction(c.score, c.max_score)}", "" if c.passed else c.message)
+    for r in _rows(result):
+        if r.mark == "TODO":
+            row("TODO", r.name, _fraction(r.score, r.max_score),
+                f"not implemented yet: {r.message} ({r.waiting} check{'s' * (r.waiting != 1)} wait for it)")
+        else:
+            row(r.mark, r.name + r.hidden, _fraction(r.score, r.max_score), r.message)
     parts = [f"<div class='kit-check'><p><b>{escape(result.exercise)}</b>: {escape(result.submission)}</p>"]
     if not result.isolated:
         parts.append(f"<p style='color:#cf222e'>{escape(isolation_warning(result))}</p>")

@@ -1,0 +1,2 @@
+"""What students receive: the release of the course (:mod:`.student`), starters generated from
+solutions (:mod:`.starters`) and the public part of each exercise's checks (:mod:`.public`)."""
