@@ -45,11 +45,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from kit.grading.sandbox import model_transfer as models
+from kit.grading.authoring import models
 from kit.grading.authoring import trials
-from kit.grading.authoring.baselines import best_half_plane_accuracy
-from kit.grading.authoring.checks import CallFailed, check, expect, fail, passed
-from kit.grading.authoring.expect import paragraphs as _paragraphs
+from kit.grading.authoring import best_half_plane_accuracy
+from kit.grading.authoring import CallFailed, check, expect, fail, passed
+from kit.grading.authoring import paragraphs as _paragraphs
 
 # The grader's own training recipe (the student writes no recipe in this exercise): the zoo's
 # linear entries use Adam 0.03, batch 10; 50 epochs (1,250 steps) already reach the figures in

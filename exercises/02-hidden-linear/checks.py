@@ -44,15 +44,15 @@ import functools
 
 import numpy as np
 
-from kit.grading.sandbox import model_transfer as models
+from kit.grading.authoring import models
 from kit.grading.authoring import trials
-from kit.grading.authoring.baselines import best_half_plane_accuracy
-from kit.grading.authoring.checks import Answer, CallFailed, ImportRule, check, expect, expected_values, fail, passed, raised
+from kit.grading.authoring import best_half_plane_accuracy
+from kit.grading.authoring import Answer, CallFailed, ImportRule, check, expect, expected_values, fail, passed, raised
 
 # kit.diagnostics.collapse_linear folds a model's layers: the README says to fold them yourself.
 FORBIDDEN_IMPORTS = ImportRule(("kit.diagnostics",), why="this exercise asks you to fold the layers "
                                "yourself, not to call kit.diagnostics.collapse_linear")
-from kit.grading.authoring.expect import paragraphs as _paragraphs
+from kit.grading.authoring import paragraphs as _paragraphs
 
 RECIPE = {"optimizer": "adam", "learning_rate": 0.03, "epochs": 50, "batch_size": 10}  # as the zoo's, 50 epochs
 TIMEOUT = 30.0  # a Keras model builds in about a second in the sandbox; 30 s only stops a hang

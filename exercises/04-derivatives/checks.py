@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kit.grading.authoring.checks import ImportRule, check, check_each, expect, expect_close, expected_values
+from kit.grading.authoring import ImportRule, check, check_each, expect, expect_close, expected_values
 
 # The lesson is writing these in NumPy: the kit's own activations, a framework's or SciPy's expit
 # would answer it without that. The README states the rule; every grading enforces it. `import kit`

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kit.grading.authoring.checks import CallFailed, check, expect, fail
+from kit.grading.authoring import CallFailed, check, expect, fail
 
 RUNTIME = "numpy"  # grading loads no TensorFlow: the checks and an honest submission need NumPy alone
 TIMEOUT = 10.0  # each function only returns a few numbers; 10 s stops a hang

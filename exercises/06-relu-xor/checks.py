@@ -50,10 +50,10 @@ from __future__ import annotations
 
 import functools
 
-from kit.grading.sandbox import model_transfer as models
+from kit.grading.authoring import models
 from kit.grading.authoring import trials
-from kit.grading.authoring.checks import check, expect, expect_layers, fail
-from kit.grading.authoring.expect import paragraphs as _paragraphs
+from kit.grading.authoring import check, expect, expect_layers, fail
+from kit.grading.authoring import paragraphs as _paragraphs
 
 EXERCISE = "exercise 06"
 N_INPUTS = 2  # x1, x2

@@ -42,7 +42,7 @@ import weakref
 import numpy as np
 
 from kit.datasets import FEATURE_NAMES
-from kit.grading.authoring.checks import CallFailed, CheckFailed, check, expect, expect_layers, fail
+from kit.grading.authoring import CallFailed, CheckFailed, check, expect, expect_layers, fail
 
 TIMEOUT = 20.0  # the child builds one small Keras model (≈1 s); 20 s stops a hang
 N_TRAIN = 250  # the Playground's spiral: 500 points, half for training
@@ -103,7 +103,7 @@ def prepare(session) -> Submission:
 
 
 def _prepare(session) -> Submission:
-    from kit.grading.sandbox import model_transfer as models
+    from kit.grading.authoring import models
 
     chosen = _features(session)
     try:

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kit.grading.authoring.checks import CallFailed, ImportRule, check, expect, fail, hidden_data, raised
+from kit.grading.authoring import CallFailed, ImportRule, check, expect, fail, hidden_data, raised
 
 # kit.diagnostics.gradient_norms is the answer: the README says to write your own.
 FORBIDDEN_IMPORTS = ImportRule(("kit.diagnostics",), why="this exercise asks you to write gradient_norms "
@@ -91,7 +91,7 @@ def _networks(group):
 
 def _answers(session, group) -> dict:
     """The submission's gradient_norms on each network of ``group``: name → dict or a message."""
-    from kit.grading.sandbox import model_transfer as models
+    from kit.grading.authoring import models
 
     networks = _networks(group)
     cases = {name: {"model": models.describe(model), "args": [x, y]} for name, (model, x, y) in networks.items()}
@@ -269,7 +269,7 @@ def _logged_network():
 def _run(session):
     """``(logdir, model before, weights after, x, y)`` of the submission's log_gradients run (one
     sandboxed call serves both checks: the session memoises it)."""
-    from kit.grading.sandbox import logdirs, model_transfer as models
+    from kit.grading.authoring import logdirs, models
 
     model, x, y = _logged_network()
     description = models.describe(model)
@@ -340,7 +340,7 @@ def logged_tags(session):
                 "the norms gradient_norms computes.")
 def logged_values(session):
     from kit import diagnostics
-    from kit.grading.sandbox import model_transfer as models
+    from kit.grading.authoring import models
 
     logdir, model, weights, x, y, _ = _run(session)
     layers = _layers(model)

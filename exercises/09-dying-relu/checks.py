@@ -51,7 +51,7 @@ import math
 
 import numpy as np
 
-from kit.grading.authoring.checks import CallFailed, ImportRule, check, expect, fail, hidden_data, raised
+from kit.grading.authoring import CallFailed, ImportRule, check, expect, fail, hidden_data, raised
 
 # kit.diagnostics.dead_fraction is the answer: the README says to write your own.
 FORBIDDEN_IMPORTS = ImportRule(("kit.diagnostics",), why="this exercise asks you to write dead_fraction "
@@ -159,7 +159,7 @@ _built = {}
 
 def _answers(session, group) -> dict:
     """The submission's dead_fraction on each network of ``group``: name → dict or an error message."""
-    from kit.grading.sandbox import model_transfer as models
+    from kit.grading.authoring import models
 
     networks = _networks(group)
     cases = {name: {"model": models.describe(model), "args": [x]} for name, (model, x) in networks.items()}

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kit.grading.authoring.checks import CallFailed, CheckFailed, check, expect, expected_values, fail
+from kit.grading.authoring import CallFailed, CheckFailed, check, expect, expected_values, fail
 
 RUNTIME = "numpy"  # grading loads no TensorFlow: the checks and an honest submission need NumPy alone
 TIMEOUT = 10.0  # each call only builds a few small arrays; 10 s stops a hang

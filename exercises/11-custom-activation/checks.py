@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kit.grading.authoring.checks import CallFailed, check, expect, fail, raised
+from kit.grading.authoring import CallFailed, check, expect, fail, raised
 
 TIMEOUT = 10.0  # build, save and load one small Keras model in the child (0.6 s measured)
 FIT_TIMEOUT = 10.0  # build, fit, save and load in the child: the reference takes 3.6-4.0 s

@@ -49,7 +49,7 @@ import weakref
 
 import numpy as np
 
-from kit.grading.authoring.checks import CallFailed, CheckFailed, check, expect, expect_layers, fail
+from kit.grading.authoring import CallFailed, CheckFailed, check, expect, expect_layers, fail
 
 TIMEOUT = 20.0  # the child builds one small Keras model (≈1 s); 20 s stops a hang
 N_INPUTS, N_CLASSES = 64, 10
@@ -123,7 +123,7 @@ def _output_problem(layer: dict) -> str:
 
 
 def _prepare(session) -> Submission:
-    from kit.grading.sandbox import model_transfer as models
+    from kit.grading.authoring import models
 
     try:
         description = session.run("build_model", {"function": "build_model", "args": [],

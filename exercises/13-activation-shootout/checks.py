@@ -107,9 +107,9 @@ import weakref
 
 import numpy as np
 
-from kit.grading.authoring.checks import (CallFailed, CheckFailed, check, expect, expected_values, fail, hidden_data, partial,
+from kit.grading.authoring import (CallFailed, CheckFailed, check, expect, expected_values, fail, hidden_data, partial,
                                 raised)
-from kit.grading.sandbox.limits import Limits
+from kit.grading.authoring import Limits
 
 LIMITS = Limits(timeout=30)  # run_shootout trains twelve networks: see "Time" in the docstring
 TIMEOUT = 10.0  # conclusions() returns a dict: 10 s only stops a hang
@@ -218,7 +218,7 @@ def shootout(session) -> Shootout:
 
 
 def _shootout(session) -> Shootout:
-    from kit.grading.sandbox import logdirs
+    from kit.grading.authoring import logdirs
 
     try:
         plain = session.run("call_with_logdir", {"function": "run_shootout"}, timeout=SHOOTOUT_TIMEOUT)
@@ -408,7 +408,7 @@ def training(shoot: Shootout, key: str) -> Training:
     bad = [name for name, value in numbers.items() if value is None or value < 0]
     expect(not bad, f"the run {where} records {', '.join(f'{n}={hparams[n]!r}' for n in bad)}; expected whole "
                     "numbers ≥ 0.")
-    from kit.grading.sandbox import model_transfer as models
+    from kit.grading.authoring import models
 
     try:
         recipe = models.check_recipe({"optimizer": hparams["optimizer"], "learning_rate": hparams["learning_rate"],
@@ -441,7 +441,7 @@ def recipe(shoot: Shootout) -> Recipe:
     """The one architecture and recipe of the runs, from their HParams (as the README's row 1 asks:
     recorded, the same in every run, within the Playground's limits, one seed per network);
     CheckFailed saying what is missing or differs."""
-    from kit.grading.sandbox import model_transfer as models
+    from kit.grading.authoring import models
 
     present = [key for key in RUN_KEYS if key in shoot.runs]
     expect(present, "the logdir holds no run of the shoot-out.")
@@ -717,7 +717,7 @@ def retrained(session):
                 "linear run needs linear hidden layers (build_mlp(2, hidden, \"linear\")).")
 def lesson(session):
     from kit import datasets
-    from kit.grading.authoring.baselines import best_half_plane_accuracy
+    from kit.grading.authoring import best_half_plane_accuracy
 
     shoot = trained(session)
     for name in ("circle", "xor"):

@@ -3,7 +3,7 @@
 A check is a plain function of a :class:`Session` (the parent's view of one submission). It asks
 the sandbox for plain data (``session.evaluate``, ``session.call``, ``session.build_model`` or
 any driver) and judges it with the reference, the hidden data and the thresholds that never
-leave the parent, with the asserts of :mod:`kit.grading.authoring.expect`: a failed ``expect…`` is the
+leave the parent, with the asserts of :mod:`kit.grading.authoring.assertions`: a failed ``expect…`` is the
 student's message; returning nothing means passed; ``partial(fraction, message)`` gives part
 marks. A sandbox failure (timeout, crash, memory, output flood, missing function) raises
 :class:`CallFailed` (a :class:`CheckFailed`), which costs this check only.
@@ -32,7 +32,7 @@ import numpy as np
 from kit.errors import FRACTION, NAME, POINTS, SECONDS, Function, Options
 from kit.errors import check as check_value
 from kit.grading.sandbox import protocol
-from kit.grading.authoring.expect import CheckFailed, expect, expect_close, expect_equal, expect_layers, fail  # noqa: F401
+from kit.grading.authoring.assertions import CheckFailed, expect, expect_close, expect_equal, expect_layers, fail  # noqa: F401
 from kit.grading.sandbox.limits import Limits
 from kit.grading.sandbox.limits import LIMIT_STATES, RESOURCE_ERRORS
 

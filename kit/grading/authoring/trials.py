@@ -95,7 +95,7 @@ def student_runs(session, data, seeds, n_inputs: int, timeout: float | None = No
     reason (``CheckFailed``).
     """
     from kit.grading.authoring.checks import CallFailed
-    from kit.grading.authoring.expect import fail
+    from kit.grading.authoring.assertions import fail
 
     recipe = session.plain("recipe", timeout=timeout)
     description = session.run("build_model", {"function": "build_model", "args": [n_inputs], "keywords": {}},

@@ -16,7 +16,7 @@ with a message for the student, so a check reads like a list of asserts:
     >>> expect(1 + 1 == 3, "1 + 1 should be 3")
     Traceback (most recent call last):
     ...
-    kit.grading.authoring.expect.CheckFailed: 1 + 1 should be 3
+    kit.grading.authoring.assertions.CheckFailed: 1 + 1 should be 3
 
 The scoring rule every exercise follows: **points count only for correct work.** A check on
 structure (a shape, a dtype, a layer count, an activation name, a special value such as
