@@ -27,6 +27,16 @@ def check(exercise, path=None, **options):
     return check_notebook(exercise, path, **options)
 
 
+def clear_caches(*modules: str) -> None:
+    """Empty every module-level cache of the kit (compiled trainers and probe programs, rendered
+    pictures, loaded checks, trial runs …), or only those of the named ``modules``
+    (``kit.clear_caches("kit.grading.authoring.trials")``): the next call computes afresh. Each
+    module registers its caches with :mod:`kit.caches`; ``kit.caches.sizes()`` shows them."""
+    from kit import caches
+
+    caches.clear(*modules)
+
+
 def import_tensorflow_quietly() -> None:
     """Import TensorFlow (and probe its devices, which prints a CUDA complaint on machines without a
     GPU) with its C++ start-up noise (:data:`STARTUP_NOISE`) left out of stderr, for scripts,

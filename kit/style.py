@@ -34,6 +34,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from kit import caches
+
 PLAYGROUND_NEGATIVE = "#f59322"  # orange, output −1
 PLAYGROUND_NEUTRAL = "#e8eaeb"  # near-white, output 0
 PLAYGROUND_POSITIVE = "#0877bd"  # blue, output +1
@@ -164,6 +166,7 @@ def _known_names() -> tuple[list[str], list[str]]:
     return names, sets
 
 
+@caches.register
 @functools.lru_cache(maxsize=1)
 def _patterns():
     names, sets = _known_names()
@@ -192,6 +195,7 @@ def shade_colours(count: int = SHADES) -> np.ndarray:
     return np.where(t < 0, neutral + (neutral - negative) * t, neutral + (positive - neutral) * t)
 
 
+@caches.register
 @functools.lru_cache(maxsize=1)
 def palette() -> np.ndarray:
     """The 256 RGB colours (uint8) every TensorBoard picture of the kit indexes: ``SHADES`` shades

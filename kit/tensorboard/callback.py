@@ -28,7 +28,7 @@ import warnings
 import keras
 import numpy as np
 
-from kit import builders, diagnostics, style
+from kit import builders, caches, diagnostics, style
 from kit.errors import COUNT, PATH, invalid, validate_params
 from kit.tensorboard import dashboards, events, gradient_flow, views
 
@@ -46,7 +46,8 @@ BOUNDARY_DESCRIPTION = (
     "output has one sign everywhere in view (no sign change, no boundary: one class predicted everywhere).")
 OWNER = "kit.tensorboard.Diagnostics"
 FLUSH_SECONDS = 2.0  # between probes, the per-epoch scalars reach the event file at least this often
-_CURVES: dict = {}  # (activation, role) pairs → the rendered curves, the same for every run with them
+# (activation, role) pairs → the rendered curves, the same for every run with them
+_CURVES: dict = caches.register({}, "kit.tensorboard.callback._CURVES")
 
 
 EPOCHS = COUNT.with_fix("It is a number of epochs.")
@@ -457,12 +458,14 @@ def _log_scalars(logs: dict):
     return pairs
 
 
+@caches.register
 @functools.lru_cache(maxsize=256)
 def _log_tag(key: str) -> str:
     return f"{key[4:]}/test" if key.startswith("val_") else f"{key}/train"
 
 
-_PLANES: dict = {}  # a Playground data set's plane grid and point marks, the same for every run on it
+# a Playground data set's plane grid and point marks, the same for every run on it
+_PLANES: dict = caches.register({}, "kit.tensorboard.callback._PLANES")
 
 
 def _plane(data):

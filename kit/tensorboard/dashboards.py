@@ -16,6 +16,7 @@ from tensorboard.plugins.custom_scalar import layout_pb2
 from tensorboard.plugins.custom_scalar import metadata as custom_scalar_metadata
 from tensorboard.plugins.hparams import api as hp
 
+from kit import caches
 from kit.errors import FLAG, InstanceOf, Interval, check, invalid
 
 METRICS = {
@@ -58,6 +59,7 @@ LAYOUT = [
 ]
 
 
+@caches.register
 @functools.lru_cache(maxsize=1)
 def _layout() -> bytes:
     categories = []

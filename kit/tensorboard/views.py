@@ -32,7 +32,7 @@ import functools
 
 import numpy as np
 
-from kit import diagnostics, style
+from kit import caches, diagnostics, style
 from kit.tensorboard import drawing
 
 GRID = 100
@@ -366,6 +366,7 @@ def state_matrix(states: dict, layers=None) -> np.ndarray:
     return matrix
 
 
+@caches.register
 @functools.lru_cache(maxsize=16)
 def _painter(feature_names: tuple, layers: tuple, chain: bool) -> NetworkPainter:
     painter = NetworkPainter(feature_names, dict(layers))

@@ -15,6 +15,7 @@ import re
 from numbers import Integral
 from pathlib import Path
 
+from kit import caches
 from kit.errors import Interval, Text, check, unknown_name
 
 IDENTIFIER = [Interval(Integral, 0, None), Text("an exercise number or slug")]
@@ -179,7 +180,8 @@ def _declared(exercise, name: str, kind: type, kind_name: str, default):
     return _DECLARED[key]
 
 
-_DECLARED: dict = {}  # (name, checks path, mtime, size) → its value (LIMITS, FORBIDDEN_IMPORTS, RUNTIME)
+# (name, checks path, mtime, size) → its value (LIMITS, FORBIDDEN_IMPORTS, RUNTIME)
+_DECLARED: dict = caches.register({}, "kit.grading.authoring.exercises._DECLARED")
 
 
 def _load_module(exercise):

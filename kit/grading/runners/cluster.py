@@ -35,6 +35,7 @@ import threading
 import uuid
 from pathlib import Path
 
+from kit import caches
 from kit.errors import KitError
 
 WORKERS_TIMEOUT = 60.0
@@ -120,7 +121,7 @@ def connect(address: str, timeout: float | None = None):
 
 _idle: queue.SimpleQueue = queue.SimpleQueue()  # started zygotes of this worker process, not in use
 _every: list = []  # every zygote this process started, for the plugin's teardown
-_checks: dict = {}
+_checks: dict = caches.register({}, "kit.grading.runners.cluster._checks")
 _lock = threading.Lock()
 
 

@@ -35,6 +35,7 @@ import traceback
 import types
 from pathlib import Path
 
+from kit import config
 from kit.paths import PACKAGE
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
@@ -81,7 +82,7 @@ def privileged() -> bool:
     """True when the sandbox runs as root (``full`` or ``container`` level), unless
     ``KIT_SANDBOX_UNPRIVILEGED=1`` or ``KIT_SANDBOX_LEVEL=none`` asks for the degraded path (how
     the tests exercise it on a root machine)."""
-    return os.geteuid() == 0 and os.environ.get("KIT_SANDBOX_UNPRIVILEGED") != "1" and level_setting() != "none"
+    return os.geteuid() == 0 and not config.read("KIT_SANDBOX_UNPRIVILEGED") and level_setting() != "none"
 
 
 def level_setting() -> str:
@@ -94,13 +95,7 @@ def level_setting() -> str:
         >>> level_setting()                    # KIT_SANDBOX_LEVEL unset      # doctest: +SKIP
         'full'
     """
-    text = os.environ.get(LEVEL_VARIABLE, "").strip().lower() or "full"
-    if text not in LEVELS:
-        from kit.errors import InvalidParameter
-
-        raise InvalidParameter(f"The {LEVEL_VARIABLE} environment variable must be one of {', '.join(LEVELS)}. "
-                               f"Got {text!r} instead. Unset it to isolate as much as the machine allows.")
-    return text
+    return config.read(LEVEL_VARIABLE)
 
 
 def describe_level(level: str) -> str:
@@ -149,7 +144,7 @@ def sandbox_user(requested=None) -> tuple[int, int] | None:
     if type(requested) in (list, tuple) and len(requested) == 2 and all(type(i) is int and i > 0 for i in requested):
         return int(requested[0]), int(requested[1])
     try:
-        entry = pwd.getpwnam(os.environ.get("KIT_SANDBOX_USER", "nobody"))
+        entry = pwd.getpwnam(config.read("KIT_SANDBOX_USER") or "nobody")
     except KeyError:
         return 65534, 65534
     return entry.pw_uid, entry.pw_gid
@@ -849,7 +844,7 @@ def _run_once(request: dict, level: str, answer: bytearray, output: bytearray) -
     finally:
         if level != "full":  # at full level the private tmpfs vanishes with the namespace
             shutil.rmtree(workdir, ignore_errors=True)
-        if level == "container" and user is not None and request.get("user") and not os.environ.get("KIT_SANDBOX_USER"):
+        if level == "container" and user is not None and request.get("user") and not config.read("KIT_SANDBOX_USER"):
             remove_files_of(user[0])
 
 
