@@ -8,6 +8,8 @@ import os
 import re
 import sys
 
+__all__ = ["STARTUP_NOISE", "check", "clear_caches", "import_tensorflow_quietly"]
+
 __version__ = "0.1.0"
 
 STARTUP_NOISE = re.compile(

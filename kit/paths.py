@@ -14,6 +14,8 @@ from pathlib import Path
 
 from kit import config
 
+__all__ = ["PACKAGE", "repository_root", "exercises_root"]
+
 PACKAGE = Path(__file__).resolve().parent
 """The ``kit`` package's folder."""
 

@@ -31,6 +31,12 @@ from kit.errors import (COUNT, FLAG, MODEL, PATH, InstanceOf, Interval, InvalidP
 
 from kit.style import PLAYGROUND_NEGATIVE, PLAYGROUND_NEUTRAL, PLAYGROUND_POSITIVE  # noqa: E402,F401  (re-exported)
 
+__all__ = ["PLAYGROUND_NEGATIVE", "PLAYGROUND_NEUTRAL", "PLAYGROUND_POSITIVE", "PLAYGROUND_EXTENT", "PLAYGROUND_CMAP",
+           "BOUNDARY_COLOUR", "OUTPUT", "TITLE", "COLUMNS", "RESOLUTION", "PANELS", "SERIES", "activation_curves",
+           "plane_inputs", "signed_output", "decision_grid", "HEATMAP_LEVELS", "heatmap_palette", "heatmap_indices",
+           "heatmap_rgb", "decision_boundary", "decision_boundaries", "dataset", "network", "training_curves",
+           "run_styles", "gradient_flow", "dead_units", "curve_fits"]
+
 PLAYGROUND_EXTENT = 6.0  # the Playground draws [−6, 6]²
 
 PLAYGROUND_CMAP = LinearSegmentedColormap.from_list(

@@ -36,6 +36,12 @@ import numpy as np
 
 from kit import caches
 
+__all__ = ["PLAYGROUND_NEGATIVE", "PLAYGROUND_NEUTRAL", "PLAYGROUND_POSITIVE", "ACTIVATION_COLOURS", "OTHER_COLOURS",
+           "UNKNOWN_COLOURS", "DATASET_DASHES", "OTHER_DASH", "GRADIENT_DECADES", "WHITE_RGB", "NAMED", "SHADES",
+           "WHITE", "BLACK", "TEXT", "GREY", "LIGHT_GREY", "GRID", "DEAD", "SATURATED", "ALIVE", "BOUNDARY",
+           "RUN_COLOURS", "RUN_BASE", "FAINT", "RunStyle", "rgb", "faint", "activation_colour", "dataset_dash",
+           "run_style", "parse_run", "shade_colours", "palette", "shade_indices", "sign_boundary"]
+
 PLAYGROUND_NEGATIVE = "#f59322"  # orange, output −1
 PLAYGROUND_NEUTRAL = "#e8eaeb"  # near-white, output 0
 PLAYGROUND_POSITIVE = "#0877bd"  # blue, output +1

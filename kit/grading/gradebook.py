@@ -53,6 +53,11 @@ from pathlib import Path
 from kit import config
 from kit.errors import CannotWrite, InvalidParameter, KitError, MissingFile, writing
 
+__all__ = ["SCHEMA_VERSION", "APPLICATION_ID", "SQLITE_HEADER", "LOCK_SUFFIX", "KIT_TABLES", "GRADES",
+           "CHECK_RESULTS", "SCHEMA", "V2_COLUMNS", "now_iso", "content_hash", "GRADED_SOURCES", "GRADED_LIBRARIES",
+           "graded_files", "checks_version", "WAIT_SECONDS", "wait_seconds", "database_error", "NOT_OURS", "inspect",
+           "lock_path", "batch_lock", "Gradebook"]
+
 SCHEMA_VERSION = 3
 """2: the application_id marker and the left_out table. 3: two attempts per student (``late``: the
 on-time grade and the latest late one, with their submission times), the submissions' bytes

@@ -32,6 +32,10 @@ from kit import builders, caches, diagnostics, style
 from kit.errors import COUNT, PATH, invalid, validate_params
 from kit.tensorboard import dashboards, events, gradient_flow, views
 
+__all__ = ["PROBE_SIZE", "GRID_RESOLUTION", "IMAGE_SCALE", "CAPTION_HEIGHT", "BOUNDARY_DESCRIPTION", "OWNER",
+           "FLUSH_SECONDS", "EPOCHS", "PROBES_PER_RUN", "FALLBACK_EVERY", "TRAINER_HPARAMS", "default_every",
+           "resolve_probe", "Diagnostics", "point_marks"]
+
 PROBE_SIZE = 256
 """Rows of a Dataset used as the probe by default: the first 256 test points (half of a 500-point
 Playground set; enough that "0 on every probe point" rarely happens by chance to a live unit)."""

@@ -19,6 +19,9 @@ from tensorboard.plugins.hparams import api as hp
 from kit import caches
 from kit.errors import FLAG, InstanceOf, Interval, check, invalid
 
+__all__ = ["METRICS", "STANDARD_HPARAMS", "SHOWN_FIRST", "LAYOUT", "custom_scalars_layout", "HPARAMS", "HPARAM_VALUE",
+           "check_hparams", "DEPTH_WIDTH", "CATEGORIES", "depth_label", "hparam_infos", "hparams_summaries"]
+
 METRICS = {
     "accuracy/test": "test accuracy",
     "loss/test": "test loss",

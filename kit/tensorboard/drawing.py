@@ -20,6 +20,9 @@ import numpy as np
 from kit import caches, style
 from kit.errors import invalid
 
+__all__ = ["WHITE", "GRID", "TEXT", "palette", "font", "TEXT_SIZE", "text_width", "stamp", "polyline", "PANEL_WIDTH",
+           "PANEL_HEIGHT", "X_RANGE", "activation_panels"]
+
 # Palette indices shared by the pictures: kit.style's one palette.
 WHITE, GRID, TEXT = style.WHITE, style.GRID, style.TEXT
 palette = style.palette

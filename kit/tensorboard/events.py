@@ -31,6 +31,9 @@ from tensorboard.plugins.scalar import metadata as scalar_metadata
 from kit import caches
 from kit.errors import invalid, writing
 
+__all__ = ["HISTOGRAM_BUCKETS", "scalar", "histogram", "histograms", "encode_png", "image", "figure_rgb",
+           "EventWriter"]
+
 _SERIAL = itertools.count()  # two writers on one logdir in the same second get distinct files
 
 HISTOGRAM_BUCKETS = 30  # TensorBoard's own default bucket count

@@ -35,6 +35,10 @@ from kit import caches, style
 from kit.errors import invalid
 from kit.tensorboard import drawing
 
+__all__ = ["WIDTH", "HEIGHT", "LEFT", "RIGHT", "TOP", "BOTTOM", "LOW", "HIGH", "TITLE", "DESCRIPTION", "WHITE",
+           "GRID", "TEXT", "ZERO", "palette", "layer_norms", "scalars", "log_histograms", "row_of", "positions",
+           "picture", "summary", "MAX_RUNS", "SideBySide"]
+
 WIDTH, HEIGHT = 360, 280
 LEFT, RIGHT, TOP, BOTTOM = 40, 10, 40, 22  # margins: decade labels left, title and legend top, layer names below
 LOW, HIGH = style.GRADIENT_DECADES  # the one axis of every picture: 1e-10 to 1e2

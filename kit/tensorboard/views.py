@@ -35,6 +35,13 @@ import numpy as np
 from kit import caches, diagnostics, style
 from kit.tensorboard import drawing
 
+__all__ = ["GRID", "TILE", "PITCH", "COLUMN", "FONT", "SMALL_FONT", "LABEL_WIDTH", "OUTPUT_TILE", "NEURON_TILE",
+           "NEURONS_PER_ROW", "MARGIN", "TITLE_HEIGHT", "LEGEND_HEIGHT", "NETWORK_LEGEND_HEIGHT", "SHADES", "WHITE",
+           "BLACK", "GREY", "LIGHT_GREY", "DEAD_COLOUR", "SATURATED_COLOUR", "ALIVE_COLOUR", "BOUNDARY",
+           "STATE_COLOURS", "FRAME_COLOURS", "palette", "shades", "FEATURE_LABELS", "plane_maps", "NetworkPainter",
+           "STATE_CELL", "MAX_NETWORK_UNITS", "MAX_NEURON_UNITS", "NO_UNIT", "state_matrix", "painter_for",
+           "probe_images", "biases_of", "NETWORK_DESCRIPTION", "NEURONS_DESCRIPTION", "UNIT_STATES_DESCRIPTION"]
+
 GRID = 100
 """Points per side of the plane grid the maps are computed on (the Playground's 100)."""
 TILE = 60

@@ -5,3 +5,5 @@
 Checks judge in the parent; what they learn of a submission comes from the sandbox
 (:mod:`kit.grading.sandbox`) as plain data.
 """
+
+__all__ = []

@@ -18,6 +18,9 @@ from pathlib import Path
 from kit import caches
 from kit.errors import Interval, Text, check, unknown_name
 
+__all__ = ["IDENTIFIER", "MANIFEST", "Exercise", "root", "all_exercises", "find", "hidden_manifest", "default_limits",
+           "forbidden_imports", "RUNTIMES", "runtime", "load_checks"]
+
 IDENTIFIER = [Interval(Integral, 0, None), Text("an exercise number or slug")]
 
 # In the student release (kit release): the hidden checks' public part, which `kit check` lists

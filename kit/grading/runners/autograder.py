@@ -52,6 +52,9 @@ from pathlib import Path
 from kit import config, paths
 from kit.errors import KitError, writing
 
+__all__ = ["ROOT_VARIABLE", "PYTHON_VARIABLE", "SETUP", "RUN", "NUMPY_REQUIREMENTS", "numpy_requirements",
+           "build_bundle", "MAX_DEPTH", "submission_file", "failure_results", "REFUSED", "run", "main"]
+
 ROOT_VARIABLE = "KIT_AUTOGRADER_ROOT"
 PYTHON_VARIABLE = "KIT_AUTOGRADER_PYTHON"
 

@@ -38,6 +38,9 @@ from pathlib import Path
 from kit import caches
 from kit.errors import KitError
 
+__all__ = ["WORKERS_TIMEOUT", "INSTALL", "ClusterError", "connect_timeout", "connect", "close_zygotes",
+           "grade_remote", "grade_on_cluster"]
+
 WORKERS_TIMEOUT = 60.0
 """Seconds to wait for a first worker on a scheduler that has none yet (workers joining at the
 start of a job take a few seconds each)."""

@@ -44,6 +44,10 @@ from pathlib import Path
 
 from kit import config, paths
 
+__all__ = ["VERSION", "IDLE_SECONDS", "START_SECONDS", "REPLY_SECONDS", "MAX_REQUEST_BYTES", "MAX_REPLY_BYTES",
+           "ServerUnavailable", "enabled", "idle_seconds", "runtime_dir", "socket_path", "sources_hash", "peer_uid",
+           "warm_up", "check", "stop", "main"]
+
 VERSION = 1
 IDLE_SECONDS = config.default("KIT_CHECK_SERVER_IDLE")  # a student rereads the README for minutes between checks
 START_SECONDS = 240.0  # TensorFlow's import twice (server and zygote) on a loaded 2-core machine

@@ -38,6 +38,17 @@ from pathlib import Path
 from kit import config
 from kit.paths import PACKAGE
 
+__all__ = ["CLONE_NEWNS", "CLONE_NEWPID", "CLONE_NEWNET", "MS_RDONLY", "MS_NOSUID", "MS_NODEV", "MS_NOEXEC",
+           "MS_BIND", "MS_REC", "MS_PRIVATE", "MS_REMOUNT", "PRIVATE_TMP", "PR_SET_PDEATHSIG", "PR_SET_DUMPABLE",
+           "PR_CAPBSET_DROP", "PR_SET_CHILD_SUBREAPER", "PR_SET_NO_NEW_PRIVS", "CAP_SYS_ADMIN", "LEVELS",
+           "LEVEL_VARIABLE", "FILTER_EXIT", "REPORT_HEADER", "LEFTOVER_KILL_SECONDS", "OUTPUT_TAIL_BYTES",
+           "SAMPLE_SECONDS", "FORK_BOMB_SHARE", "MEMORY_SLACK_MB", "SUBMISSION_NAME", "IN_SANDBOX", "privileged",
+           "level_setting", "describe_level", "level_rank", "limit_capabilities", "sandbox_user", "make_undumpable",
+           "drop_capabilities", "make_root_only", "make_searchable", "SECCOMP_LIBRARY", "SCMP_ACT_ALLOW",
+           "SCMP_ACT_ERRNO", "SCMP_CMP_NE", "SOCKET_ERRNO", "IO_URING_ERRNO", "install_network_filter", "probe",
+           "kept_paths", "isolation_level", "isolation_problems", "MAX_IMPORTS", "record_imports", "load_submission",
+           "send_report", "keep", "remove_files_of", "Usage", "kill_leftovers"]
+
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 4096, 16384, 1 << 18
 MS_REMOUNT = 32

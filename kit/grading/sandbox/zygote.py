@@ -50,6 +50,12 @@ from kit.errors import InvalidParameter, KitError, invalid
 from kit.grading.sandbox import child, protocol
 from kit.grading.sandbox.limits import LIMIT_STATES, RESOURCE_ERRORS, Limits  # noqa: F401 (re-exported)
 
+__all__ = ["LIMIT_STATES", "RESOURCE_ERRORS", "Limits", "READY_TIMEOUT", "BACKSTOP_MARGIN", "GRADESCOPE_SOURCE",
+           "STATES", "MAX_STATUS_BYTES", "MAX_NOTES", "NOTE_CHARACTERS", "PROBE_LIMITS", "SandboxError",
+           "DEFAULT_SANDBOX_UIDS", "UID_LOCKS", "sandbox_uids", "claim_sandbox_user", "REQUIRED_LEVELS",
+           "IsolationRequired", "required_level", "isolation_required", "meets", "CallOutcome",
+           "default_hidden_paths", "outcome_from_report", "resource_state", "decode_answer", "Zygote"]
+
 READY_TIMEOUT = 180.0  # TensorFlow's import takes 5-15 s, longer on a loaded 2-core machine
 BACKSTOP_MARGIN = 10.0
 GRADESCOPE_SOURCE = Path("/autograder/source")  # Gradescope's copy of the autograder: checks, solutions
