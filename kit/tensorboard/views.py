@@ -83,7 +83,7 @@ FEATURE_LABELS = {"x1": "X1", "x2": "X2", "x1_sq": "X1²", "x2_sq": "X2²", "x1_
 
 
 def plane_maps(values: np.ndarray, size: int = GRID) -> np.ndarray:
-    """(GRID², units) values on the plane grid (``kit.plots.plane_inputs``'s order: rows from the
+    """(GRID², units) values on the plane grid (``kit.pictures.plane_inputs``'s order: rows from the
     top) as (units, size, size) maps: each pixel is the grid point nearest its centre (sampling
     rather than averaging: a tenth of the time, and a ReLU crease stays sharp)."""
     values = np.asarray(values, dtype=np.float32)
@@ -198,7 +198,7 @@ class NetworkPainter:
             features: (GRID², n_features) the input features on the plane grid.
             layers: ``{hidden layer: (GRID², units)}`` activations on the same grid.
             kernels, biases: every Dense layer's, in order.
-            output: (GRID, GRID) the output on the grid in [−1, 1] (``kit.plots.signed_output``).
+            output: (GRID, GRID) the output on the grid in [−1, 1] (``kit.pictures.signed_output``).
             states: ``{hidden layer: codes}`` (``kit.diagnostics.unit_state_codes``).
         """
         from PIL import Image, ImageDraw
