@@ -8,6 +8,8 @@ import os
 import re
 import sys
 
+__all__ = ["STARTUP_NOISE", "check", "clear_caches", "import_tensorflow_quietly"]
+
 __version__ = "0.1.0"
 
 STARTUP_NOISE = re.compile(
@@ -25,6 +27,16 @@ def check(exercise, path=None, **options):
     from kit.grading.runners.notebook import check as check_notebook
 
     return check_notebook(exercise, path, **options)
+
+
+def clear_caches(*modules: str) -> None:
+    """Empty every module-level cache of the kit (compiled trainers and probe programs, rendered
+    pictures, loaded checks, trial runs …), or only those of the named ``modules``
+    (``kit.clear_caches("kit.grading.authoring.trials")``): the next call computes afresh. Each
+    module registers its caches with :mod:`kit.caches`; ``kit.caches.sizes()`` shows them."""
+    from kit import caches
+
+    caches.clear(*modules)
 
 
 def import_tensorflow_quietly() -> None:

@@ -26,6 +26,9 @@ import numpy as np
 
 from kit.errors import PATH, Function, invalid, output_folder, validate_params, writing
 
+__all__ = ["STAGES", "train_stages", "claim_run", "draw_figures", "clopper_pearson", "claims", "claims_markdown",
+           "claims_text", "run"]
+
 # The entries the demo trains, in the order of the course.
 STAGES = [
     ("Why non-linear activations: the same circle, four networks",

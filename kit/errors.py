@@ -50,6 +50,13 @@ import types
 from numbers import Integral, Real
 from typing import Iterable
 
+__all__ = ["KitError", "InvalidParameter", "MissingFile", "CannotWrite", "writing", "output_folder", "input_folder",
+           "output_file", "figure_formats", "figure_file", "closest", "unknown_name", "shown", "invalid",
+           "Constraint", "Interval", "Options", "Boolean", "InstanceOf", "Text", "PathLike", "Function", "ListOf",
+           "describe", "check", "validate_params", "SEED", "COUNT", "MAX_WIDTH", "MAX_DEPTH", "WIDTH", "HIDDEN",
+           "BATCH_SIZE", "LEARNING_RATE", "PENALTY", "DROPOUT", "SPLIT_FRACTION", "FRACTION", "POINTS", "SECONDS",
+           "PORT", "FLAG", "MODEL", "NAME", "PATH"]
+
 # ---------------------------------------------------------------------------------------------
 # The kit's errors
 

@@ -10,8 +10,11 @@ Example:
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from kit import config
+
+__all__ = ["PACKAGE", "repository_root", "exercises_root"]
 
 PACKAGE = Path(__file__).resolve().parent
 """The ``kit`` package's folder."""
@@ -24,5 +27,4 @@ def repository_root() -> Path:
 
 def exercises_root() -> Path:
     """Where exercises live: ``KIT_EXERCISES`` if set, else the repository's ``exercises/``."""
-    configured = os.environ.get("KIT_EXERCISES")
-    return Path(configured) if configured else repository_root() / "exercises"
+    return config.read("KIT_EXERCISES") or repository_root() / "exercises"

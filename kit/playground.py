@@ -34,6 +34,11 @@ from urllib.parse import quote
 
 from kit.errors import COUNT, Interval, InvalidParameter, Text, closest, validate_params
 
+__all__ = ["PLAYGROUND_COMMIT", "OWNER", "SeedRandom", "NUM_SAMPLES", "CLASSIFICATION_DATASETS",
+           "REGRESSION_DATASETS", "ACTIVATIONS", "REGULARIZATIONS", "PROBLEMS", "FEATURES", "KIT_FEATURE_NAMES",
+           "MAX_LAYERS", "MAX_NEURONS", "PARAMETERS", "DEFAULTS", "Settings", "parse_url", "Network", "Replay",
+           "from_url"]
+
 PLAYGROUND_COMMIT = "02469bd3751764b20486015d4202b792af5362a6"
 """The tensorflow/playground commit whose ``src/*.ts`` this module follows (and the tests run)."""
 

@@ -30,8 +30,14 @@ from kit.errors import (COUNT, FLAG, MODEL, PATH, InstanceOf, Interval, InvalidP
                         check, figure_file, invalid, validate_params, writing)
 
 from kit.style import PLAYGROUND_NEGATIVE, PLAYGROUND_NEUTRAL, PLAYGROUND_POSITIVE  # noqa: E402,F401  (re-exported)
+from kit.pictures import PLAYGROUND_EXTENT, plane_inputs, signed_output  # noqa: E402,F401  (re-exported)
 
-PLAYGROUND_EXTENT = 6.0  # the Playground draws [−6, 6]²
+__all__ = ["PLAYGROUND_NEGATIVE", "PLAYGROUND_NEUTRAL", "PLAYGROUND_POSITIVE", "PLAYGROUND_EXTENT", "PLAYGROUND_CMAP",
+           "BOUNDARY_COLOUR", "OUTPUT", "TITLE", "COLUMNS", "RESOLUTION", "PANELS", "SERIES", "activation_curves",
+           "plane_inputs", "signed_output", "decision_grid", "HEATMAP_LEVELS", "heatmap_palette", "heatmap_indices",
+           "heatmap_rgb", "decision_boundary", "decision_boundaries", "dataset", "network", "training_curves",
+           "run_styles", "gradient_flow", "dead_units", "curve_fits"]
+
 
 PLAYGROUND_CMAP = LinearSegmentedColormap.from_list(
     "playground", [PLAYGROUND_NEGATIVE, PLAYGROUND_NEUTRAL, PLAYGROUND_POSITIVE])
@@ -139,38 +145,6 @@ def _clip_y(ax, entry, low, high):
 
 
 @validate_params(resolution=RESOLUTION, extent=Interval(Real, 0, None, closed="neither"))
-def plane_inputs(feature_names: Sequence[str] = ("x1", "x2"), resolution: int = 100,
-                 extent: float = PLAYGROUND_EXTENT) -> np.ndarray:
-    """A grid over the Playground's square [−extent, extent]², as model inputs (float32, one row
-    per point, the chosen feature columns).
-
-    Points run row by row from the top (x2 = +extent) to the bottom, each row from left
-    (x1 = −extent) to right, like an image, so ``values.reshape(resolution, resolution)`` draws.
-    """
-    from kit import datasets
-
-    axis = np.linspace(-extent, extent, int(resolution))
-    x1, x2 = np.meshgrid(axis, axis[::-1])
-    return datasets.feature_map(list(feature_names))(np.stack([x1.ravel(), x2.ravel()], 1))
-
-
-@validate_params(head=Options("playground", "logistic", "softmax", "linear", "playground_regression"))
-def signed_output(output, head: str) -> np.ndarray:
-    """A binary classifier's outputs (n, units) as one value per row in [−1, 1]: tanh as is,
-    sigmoid p ↦ 2p − 1, a two-class softmax as p₁ − p₀, linear clipped."""
-    output = np.asarray(output)
-    if head == "softmax":
-        if output.shape[1] != 2:
-            raise InvalidParameter(f"Decision boundaries are drawn for binary classifiers; this softmax head has "
-                                   f"{output.shape[1]} classes.")
-        values = output[:, 1] - output[:, 0]
-    elif head == "logistic":
-        values = 2 * output[:, 0] - 1
-    else:
-        values = output[:, 0]
-    return np.clip(values, -1, 1)
-
-
 @validate_params(model=MODEL, resolution=RESOLUTION, extent=Interval(Real, 0, None, closed="neither"),
                  discretize=FLAG)
 def decision_grid(model, feature_names: Sequence[str] = ("x1", "x2"), resolution: int = 100,

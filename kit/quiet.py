@@ -8,4 +8,6 @@ module first (see :func:`kit.import_tensorflow_quietly`); any other message is s
 
 from kit import import_tensorflow_quietly
 
+__all__ = []
+
 import_tensorflow_quietly()

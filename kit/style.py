@@ -34,6 +34,14 @@ from typing import NamedTuple
 
 import numpy as np
 
+from kit import caches
+
+__all__ = ["PLAYGROUND_NEGATIVE", "PLAYGROUND_NEUTRAL", "PLAYGROUND_POSITIVE", "ACTIVATION_COLOURS", "OTHER_COLOURS",
+           "UNKNOWN_COLOURS", "DATASET_DASHES", "OTHER_DASH", "GRADIENT_DECADES", "WHITE_RGB", "NAMED", "SHADES",
+           "WHITE", "BLACK", "TEXT", "GREY", "LIGHT_GREY", "GRID", "DEAD", "SATURATED", "ALIVE", "BOUNDARY",
+           "RUN_COLOURS", "RUN_BASE", "FAINT", "RunStyle", "rgb", "faint", "activation_colour", "dataset_dash",
+           "run_style", "parse_run", "shade_colours", "palette", "shade_indices", "sign_boundary"]
+
 PLAYGROUND_NEGATIVE = "#f59322"  # orange, output −1
 PLAYGROUND_NEUTRAL = "#e8eaeb"  # near-white, output 0
 PLAYGROUND_POSITIVE = "#0877bd"  # blue, output +1
@@ -164,6 +172,7 @@ def _known_names() -> tuple[list[str], list[str]]:
     return names, sets
 
 
+@caches.register
 @functools.lru_cache(maxsize=1)
 def _patterns():
     names, sets = _known_names()
@@ -192,6 +201,7 @@ def shade_colours(count: int = SHADES) -> np.ndarray:
     return np.where(t < 0, neutral + (neutral - negative) * t, neutral + (positive - neutral) * t)
 
 
+@caches.register
 @functools.lru_cache(maxsize=1)
 def palette() -> np.ndarray:
     """The 256 RGB colours (uint8) every TensorBoard picture of the kit indexes: ``SHADES`` shades

@@ -12,23 +12,24 @@ CONDITIONS = {"trainer", "trainer_diagnostics_default", "trainer_diagnostics_eve
               "fit_keras_tensorboard_fast"}
 
 
-def _kit_caches():
-    """Sizes of the module-level caches the cold mode must clear."""
-    from kit import diagnostics, style
-    from kit.tensorboard import callback, dashboards, drawing, events, gradient_flow, views
-    from kit.training import compiled
+CACHES = ("kit.training.compiled._cache", "kit.diagnostics._CHAIN_PROGRAMS", "kit.tensorboard.callback._CURVES",
+          "kit.tensorboard.callback._PLANES", "kit.style.palette", "kit.tensorboard.dashboards._layout",
+          "kit.tensorboard.views._painter", "kit.tensorboard.events._image_metadata",
+          "kit.tensorboard.gradient_flow._FOLDERS", "kit.tensorboard.drawing._text")
+"""The module-level caches a run fills and the cold mode must clear (names of kit.caches)."""
 
-    return {"compiled trainer": compiled.cache_info()["functions"], "probe programs": len(diagnostics._CHAIN_PROGRAMS),
-            "activation curves": len(callback._CURVES), "plane grids": len(callback._PLANES),
-            "palette": style.palette.cache_info().currsize, "layout": dashboards._layout.cache_info().currsize,
-            "network painters": views._painter.cache_info().currsize,
-            "image metadata": events._image_metadata.cache_info().currsize,
-            "runs side by side": len(gradient_flow._FOLDERS), "label text": drawing._text.cache_info().currsize}
+
+def _kit_caches():
+    """Sizes of those caches, as the kit registers them."""
+    from kit import caches
+
+    sizes = caches.sizes()
+    return {name: sizes[name] for name in CACHES}
 
 
 @pytest.mark.slow
 def test_quick_benchmark_reports_both_modes_and_clears_every_cache(capsys):
-    from kit.benchmarks.diagnostics import clear_kit_caches
+    import kit
     from kit.cli import main
 
     assert main(["bench", "diagnostics", "--quick", "--json"]) == 0
@@ -49,7 +50,7 @@ def test_quick_benchmark_reports_both_modes_and_clears_every_cache(capsys):
     # The last (cold) round left every cache filled; clearing empties each one.
     filled = _kit_caches()
     assert all(size > 0 for size in filled.values()), filled
-    clear_kit_caches()
+    kit.clear_caches()
     assert all(size == 0 for size in _kit_caches().values()), _kit_caches()
 
 

@@ -110,20 +110,11 @@ def clear_kit_caches() -> None:
     network pictures' painters (``kit.tensorboard.views``), the runs kept to draw side by side
     (``kit.tensorboard.gradient_flow.SideBySide``), and the small ``lru_cache`` helpers (the
     palette, the image metadata, the rendered text of the pictures' labels). A test checks that
-    each is filled by a run and emptied here.
+    each is filled by a run and emptied here. Every cache registered with :mod:`kit.caches`.
     """
-    from kit import diagnostics, style
-    from kit.tensorboard import callback, dashboards, drawing, events, gradient_flow, views
-    from kit.training import compiled
+    import kit
 
-    compiled.clear_cache()
-    diagnostics._CHAIN_PROGRAMS.clear()
-    callback._CURVES.clear()
-    callback._PLANES.clear()
-    gradient_flow._FOLDERS.clear()
-    for cached in (callback._log_tag, style.palette, dashboards._layout, views._painter, events._image_metadata,
-                   drawing._text):
-        cached.cache_clear()
+    kit.clear_caches()
 
 
 def _ratio(a, b):

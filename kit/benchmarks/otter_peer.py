@@ -42,9 +42,10 @@ class OtterUnavailable(RuntimeError):
 
 def venv() -> Path:
     """Where Otter-Grader lives: ``KIT_BENCH_OTTER_VENV``, else ``.cache/bench-otter`` in the checkout."""
+    from kit import config
     from kit.paths import repository_root
 
-    return Path(os.environ.get("KIT_BENCH_OTTER_VENV") or repository_root() / ".cache" / "bench-otter")
+    return config.read("KIT_BENCH_OTTER_VENV") or repository_root() / ".cache" / "bench-otter"
 
 
 def _requirements() -> list[str]:

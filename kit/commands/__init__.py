@@ -20,9 +20,10 @@ import sys
 from numbers import Integral
 from pathlib import Path
 
-from kit import import_tensorflow_quietly  # noqa: F401 (the handlers' name for it)
+from kit import caches, import_tensorflow_quietly  # noqa: F401 (the handlers' name for it)
 
 
+@caches.register
 @functools.lru_cache(maxsize=None)
 def _module_source(module: str) -> ast.Module:
     """The parsed source of one of the kit's modules, found without importing it (or its package)."""

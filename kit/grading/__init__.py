@@ -11,6 +11,8 @@ Example:
 
 from kit.grading.sandbox.limits import Limits  # noqa: F401
 
+__all__ = ["Limits", "grade_submission", "GradeResult", "Zygote"]  # the last three load on first use
+
 
 def __getattr__(name):
     # Lazy public API: the CLI imports this package without paying for the engine.

@@ -50,7 +50,13 @@ import threading
 import urllib.parse
 from pathlib import Path
 
+from kit import config
 from kit.errors import CannotWrite, InvalidParameter, KitError, MissingFile, writing
+
+__all__ = ["SCHEMA_VERSION", "APPLICATION_ID", "SQLITE_HEADER", "LOCK_SUFFIX", "KIT_TABLES", "GRADES",
+           "CHECK_RESULTS", "SCHEMA", "V2_COLUMNS", "now_iso", "content_hash", "GRADED_SOURCES", "GRADED_LIBRARIES",
+           "graded_files", "checks_version", "WAIT_SECONDS", "wait_seconds", "database_error", "NOT_OURS", "inspect",
+           "lock_path", "batch_lock", "Gradebook"]
 
 SCHEMA_VERSION = 3
 """2: the application_id marker and the left_out table. 3: two attempts per student (``late``: the
@@ -183,24 +189,14 @@ def checks_version(exercise, limits=None, package: Path | None = None) -> str:
     return digest.hexdigest()[:16]
 
 
-WAIT_SECONDS = 30.0
+WAIT_SECONDS = config.default("KIT_GRADEBOOK_WAIT")
 """How long to wait for another program's lock on the gradebook (``KIT_GRADEBOOK_WAIT`` overrides):
 a batch holds the write lock for one submission's transaction, a few milliseconds."""
 
 
 def wait_seconds() -> float:
     """``KIT_GRADEBOOK_WAIT`` (seconds, > 0) or :data:`WAIT_SECONDS`."""
-    text = os.environ.get("KIT_GRADEBOOK_WAIT", "").strip()
-    if not text:
-        return WAIT_SECONDS
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < float("inf"):
-        raise KitError(f"The KIT_GRADEBOOK_WAIT environment variable must be a number of seconds > 0. Got {text!r} "
-                       f"instead. Unset it for the default ({WAIT_SECONDS:g} s).")
-    return value
+    return config.read("KIT_GRADEBOOK_WAIT")
 
 
 def database_error(path, error: sqlite3.Error, waited: float) -> KitError:

@@ -28,9 +28,13 @@ import warnings
 import keras
 import numpy as np
 
-from kit import builders, diagnostics, style
+from kit import builders, caches, diagnostics, pictures, style
 from kit.errors import COUNT, PATH, invalid, validate_params
 from kit.tensorboard import dashboards, events, gradient_flow, views
+
+__all__ = ["PROBE_SIZE", "GRID_RESOLUTION", "IMAGE_SCALE", "CAPTION_HEIGHT", "BOUNDARY_DESCRIPTION", "OWNER",
+           "FLUSH_SECONDS", "EPOCHS", "PROBES_PER_RUN", "FALLBACK_EVERY", "TRAINER_HPARAMS", "default_every",
+           "resolve_probe", "Diagnostics", "point_marks"]
 
 PROBE_SIZE = 256
 """Rows of a Dataset used as the probe by default: the first 256 test points (half of a 500-point
@@ -46,7 +50,8 @@ BOUNDARY_DESCRIPTION = (
     "output has one sign everywhere in view (no sign change, no boundary: one class predicted everywhere).")
 OWNER = "kit.tensorboard.Diagnostics"
 FLUSH_SECONDS = 2.0  # between probes, the per-epoch scalars reach the event file at least this often
-_CURVES: dict = {}  # (activation, role) pairs → the rendered curves, the same for every run with them
+# (activation, role) pairs → the rendered curves, the same for every run with them
+_CURVES: dict = caches.register({}, "kit.tensorboard.callback._CURVES")
 
 
 EPOCHS = COUNT.with_fix("It is a number of epochs.")
@@ -360,13 +365,13 @@ class Diagnostics(keras.callbacks.Callback):
         """``(signed, grid, marks)`` for drawing the decision boundary, or None where there is none.
 
         Drawn for two-class Playground data only (the plane is known): ``grid`` is
-        ``kit.plots.decision_grid``'s plane, predicted in the probe's own compiled pass,
+        ``kit.pictures.plane_inputs``' plane, predicted in the probe's own compiled pass,
         ``signed`` maps the outputs to the Playground's [-1, 1] colour scale.
         """
         data = self.dataset
         if data is None or data.provenance.get("function") != "playground" or data.task != "binary":
             return None
-        from kit import heads, plots
+        from kit import heads
 
         try:
             head = heads.head_of(self.model).name
@@ -376,7 +381,7 @@ class Diagnostics(keras.callbacks.Callback):
             return None
 
         def signed(outputs):
-            return plots.signed_output(outputs, head)
+            return pictures.signed_output(outputs, head)
 
         return (signed, *_plane(data))
 
@@ -457,34 +462,36 @@ def _log_scalars(logs: dict):
     return pairs
 
 
+@caches.register
 @functools.lru_cache(maxsize=256)
 def _log_tag(key: str) -> str:
     return f"{key[4:]}/test" if key.startswith("val_") else f"{key}/train"
 
 
-_PLANES: dict = {}  # a Playground data set's plane grid and point marks, the same for every run on it
+# a Playground data set's plane grid and point marks, the same for every run on it
+_PLANES: dict = caches.register({}, "kit.tensorboard.callback._PLANES")
 
 
 def _plane(data):
     """(grid, marks) for drawing ``data``'s decision boundary: the plane's points as model inputs
-    (``kit.plots.plane_inputs``) and the training points as pixels (``point_marks``)."""
+    (``kit.pictures.plane_inputs``) and the training points as pixels (``point_marks``)."""
     import json
 
-    from kit import datasets, plots
+    from kit import datasets
 
     key = (json.dumps(data.provenance["arguments"], sort_keys=True, default=str), tuple(data.feature_names),
            np.asarray(data.y_train).tobytes())
     if key not in _PLANES:
         if len(_PLANES) >= 32:
             _PLANES.clear()
-        grid = plots.plane_inputs(data.feature_names, GRID_RESOLUTION)
+        grid = pictures.plane_inputs(data.feature_names, GRID_RESOLUTION)
         train_points, _ = datasets.playground_points(data)
         positive = np.asarray(data.y_train) > (0.5 if data.labels == "01" else 0.0)
         _PLANES[key] = grid, point_marks(train_points, positive, GRID_RESOLUTION * IMAGE_SCALE)
     return _PLANES[key]
 
 
-def point_marks(points: np.ndarray, positive: np.ndarray, size: int, extent: float = 6.0):
+def point_marks(points: np.ndarray, positive: np.ndarray, size: int, extent: float = pictures.PLAYGROUND_EXTENT):
     """Pixel rows, columns and palette indices (``kit.style.palette``) that draw Playground points on a
     size×size image of [−extent, extent]²: a 3×3 dot (blue positive, orange negative) in a white
     5×5 rim. Each pixel appears once; where points overlap, dots cover rims."""

@@ -16,7 +16,11 @@ from tensorboard.plugins.custom_scalar import layout_pb2
 from tensorboard.plugins.custom_scalar import metadata as custom_scalar_metadata
 from tensorboard.plugins.hparams import api as hp
 
+from kit import caches
 from kit.errors import FLAG, InstanceOf, Interval, check, invalid
+
+__all__ = ["METRICS", "STANDARD_HPARAMS", "SHOWN_FIRST", "LAYOUT", "custom_scalars_layout", "HPARAMS", "HPARAM_VALUE",
+           "check_hparams", "DEPTH_WIDTH", "CATEGORIES", "depth_label", "hparam_infos", "hparams_summaries"]
 
 METRICS = {
     "accuracy/test": "test accuracy",
@@ -58,6 +62,7 @@ LAYOUT = [
 ]
 
 
+@caches.register
 @functools.lru_cache(maxsize=1)
 def _layout() -> bytes:
     categories = []

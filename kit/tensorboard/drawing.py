@@ -17,14 +17,18 @@ import functools
 
 import numpy as np
 
-from kit import style
+from kit import caches, style
 from kit.errors import invalid
+
+__all__ = ["WHITE", "GRID", "TEXT", "palette", "font", "TEXT_SIZE", "text_width", "stamp", "polyline", "PANEL_WIDTH",
+           "PANEL_HEIGHT", "X_RANGE", "activation_panels"]
 
 # Palette indices shared by the pictures: kit.style's one palette.
 WHITE, GRID, TEXT = style.WHITE, style.GRID, style.TEXT
 palette = style.palette
 
 
+@caches.register
 @functools.lru_cache(maxsize=4)
 def font(size: int):
     """DejaVu Sans, which matplotlib ships (Pillow's own default font is thin at TensorBoard's card
@@ -41,6 +45,7 @@ def font(size: int):
 TEXT_SIZE = 12  # pixels: about 13 in a TensorBoard card, which shows these pictures slightly enlarged
 
 
+@caches.register
 @functools.lru_cache(maxsize=512)
 def _text(label: str) -> tuple[np.ndarray, np.ndarray]:
     """Pixel offsets (rows, columns) of ``label`` (:func:`font`, ``TEXT_SIZE``), rendered once:

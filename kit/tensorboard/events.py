@@ -28,7 +28,11 @@ from tensorboard.plugins.histogram import metadata as histogram_metadata
 from tensorboard.plugins.image import metadata as image_metadata
 from tensorboard.plugins.scalar import metadata as scalar_metadata
 
+from kit import caches
 from kit.errors import invalid, writing
+
+__all__ = ["HISTOGRAM_BUCKETS", "scalar", "histogram", "histograms", "encode_png", "image", "figure_rgb",
+           "EventWriter"]
 
 _SERIAL = itertools.count()  # two writers on one logdir in the same second get distinct files
 
@@ -157,6 +161,7 @@ def image(tag: str, pixels: np.ndarray, description: str | None = None,
     return summary_pb2.Summary.Value(tag=tag, tensor=tensor, metadata=_image_metadata(description))
 
 
+@caches.register
 @functools.lru_cache(maxsize=64)
 def _image_metadata(description):
     """An image's plugin metadata, made once per description (the Value copies it; making it costs

@@ -31,9 +31,13 @@ import os
 
 import numpy as np
 
-from kit import style
+from kit import caches, style
 from kit.errors import invalid
 from kit.tensorboard import drawing
+
+__all__ = ["WIDTH", "HEIGHT", "LEFT", "RIGHT", "TOP", "BOTTOM", "LOW", "HIGH", "TITLE", "DESCRIPTION", "WHITE",
+           "GRID", "TEXT", "ZERO", "palette", "layer_norms", "scalars", "log_histograms", "row_of", "positions",
+           "picture", "summary", "MAX_RUNS", "SideBySide"]
 
 WIDTH, HEIGHT = 360, 280
 LEFT, RIGHT, TOP, BOTTOM = 40, 10, 40, 22  # margins: decade labels left, title and legend top, layer names below
@@ -185,7 +189,8 @@ def summary(norms: dict, own: style.RunStyle | None = None, others=(), tag: str 
     return events.image(tag, picture(norms, own, others), DESCRIPTION, palette=palette())
 
 
-_FOLDERS: dict[str, dict[str, "SideBySide"]] = {}  # a folder of runs → its runs in this process, by name
+# a folder of runs → its runs in this process, by name
+_FOLDERS: dict[str, dict[str, "SideBySide"]] = caches.register({}, "kit.tensorboard.gradient_flow._FOLDERS")
 MAX_RUNS = 64
 """Most runs of one folder kept for the faint lines (the oldest finished ones are forgotten first)."""
 

@@ -15,6 +15,9 @@ from pathlib import Path
 
 from kit.errors import COUNT, PATH, PORT, KitError, MissingFile, validate_params
 
+__all__ = ["HOST", "DEFAULT_PORT", "BoardError", "event_files", "check_logdir", "unreadable_event_files", "run_names",
+           "activation_groups", "colour_by_activation_url", "free_port", "port_taken", "Board", "start"]
+
 HOST = "127.0.0.1"
 DEFAULT_PORT = 6006  # TensorBoard's own default
 

@@ -32,8 +32,15 @@ import functools
 
 import numpy as np
 
-from kit import diagnostics, style
+from kit import caches, diagnostics, style
 from kit.tensorboard import drawing
+
+__all__ = ["GRID", "TILE", "PITCH", "COLUMN", "FONT", "SMALL_FONT", "LABEL_WIDTH", "OUTPUT_TILE", "NEURON_TILE",
+           "NEURONS_PER_ROW", "MARGIN", "TITLE_HEIGHT", "LEGEND_HEIGHT", "NETWORK_LEGEND_HEIGHT", "SHADES", "WHITE",
+           "BLACK", "GREY", "LIGHT_GREY", "DEAD_COLOUR", "SATURATED_COLOUR", "ALIVE_COLOUR", "BOUNDARY",
+           "STATE_COLOURS", "FRAME_COLOURS", "palette", "shades", "FEATURE_LABELS", "plane_maps", "NetworkPainter",
+           "STATE_CELL", "MAX_NETWORK_UNITS", "MAX_NEURON_UNITS", "NO_UNIT", "state_matrix", "painter_for",
+           "probe_images", "biases_of", "NETWORK_DESCRIPTION", "NEURONS_DESCRIPTION", "UNIT_STATES_DESCRIPTION"]
 
 GRID = 100
 """Points per side of the plane grid the maps are computed on (the Playground's 100)."""
@@ -76,7 +83,7 @@ FEATURE_LABELS = {"x1": "X1", "x2": "X2", "x1_sq": "X1²", "x2_sq": "X2²", "x1_
 
 
 def plane_maps(values: np.ndarray, size: int = GRID) -> np.ndarray:
-    """(GRID², units) values on the plane grid (``kit.plots.plane_inputs``'s order: rows from the
+    """(GRID², units) values on the plane grid (``kit.pictures.plane_inputs``'s order: rows from the
     top) as (units, size, size) maps: each pixel is the grid point nearest its centre (sampling
     rather than averaging: a tenth of the time, and a ReLU crease stays sharp)."""
     values = np.asarray(values, dtype=np.float32)
@@ -191,7 +198,7 @@ class NetworkPainter:
             features: (GRID², n_features) the input features on the plane grid.
             layers: ``{hidden layer: (GRID², units)}`` activations on the same grid.
             kernels, biases: every Dense layer's, in order.
-            output: (GRID, GRID) the output on the grid in [−1, 1] (``kit.plots.signed_output``).
+            output: (GRID, GRID) the output on the grid in [−1, 1] (``kit.pictures.signed_output``).
             states: ``{hidden layer: codes}`` (``kit.diagnostics.unit_state_codes``).
         """
         from PIL import Image, ImageDraw
@@ -366,6 +373,7 @@ def state_matrix(states: dict, layers=None) -> np.ndarray:
     return matrix
 
 
+@caches.register
 @functools.lru_cache(maxsize=16)
 def _painter(feature_names: tuple, layers: tuple, chain: bool) -> NetworkPainter:
     painter = NetworkPainter(feature_names, dict(layers))

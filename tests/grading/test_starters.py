@@ -8,6 +8,7 @@ import runpy
 
 import pytest
 
+import kit
 from kit.grading.release import starters
 from kit.grading.authoring.exercises import all_exercises, default_limits, find
 
@@ -144,7 +145,7 @@ def test_a_training_script_prints_what_the_visible_check_measures(identifier, ca
     namespace = runpy.run_path(str(exercise.path / "solution.py"), run_name="__main__")
     printed = capsys.readouterr().out
     module = exercises._load_module(exercise)
-    trials._cache.clear()
+    kit.clear_caches("kit.grading.authoring.trials")
     runs = trials.train_runs(models.describe(namespace["build_model"](2)), module._data(**module.PUBLIC["data"]),
                              namespace["recipe"](), module.PUBLIC["seeds"])
     assert f"test losses {runs.listing('loss')}" in printed, (printed, runs.listing("loss"))

@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+import kit
 from kit import datasets
 from kit.grading.sandbox import model_transfer as models
 from kit.grading.authoring import trials
@@ -24,7 +25,7 @@ def circle():
 
 @pytest.mark.slow
 def test_runs_match_train_and_evaluate_and_are_cached(circle, monkeypatch):
-    trials._cache.clear()
+    kit.clear_caches("kit.grading.authoring.trials")
     runs = trials.train_runs(SIGMOID_4, circle, SHORT, seeds=[0, 1])
     assert [run.seed for run in runs.runs] == [0, 1] and not runs.diverged
     # The trainer's own end-of-epoch evaluation is what model.evaluate computes.
@@ -33,37 +34,36 @@ def test_runs_match_train_and_evaluate_and_are_cached(circle, monkeypatch):
     assert runs.runs[1].accuracy == pytest.approx(test["accuracy"], abs=1e-6)
     # Names, initializers and weights do not change the runs, so a second submission of the same
     # architecture is not trained again.
-    import kit.training
     from kit.training import many
 
-    monkeypatch.setattr(kit.training, "train", lambda *a, **k: pytest.fail("trained again"))
+    monkeypatch.setattr("kit.training.train", lambda *a, **k: pytest.fail("trained again"))
     monkeypatch.setattr(many, "train_many", lambda *a, **k: pytest.fail("trained again"))
     renamed = dict(SIGMOID_4, layers=[dict(layer, name=f"other_{i}") for i, layer in enumerate(SIGMOID_4["layers"])])
     assert trials.train_runs(renamed, circle, SHORT, seeds=[0, 1]) == runs
 
 
 def test_same_seed_same_run_without_the_cache(circle):
-    trials._cache.clear()
+    kit.clear_caches("kit.grading.authoring.trials")
     first = trials.train_runs(SIGMOID_4, circle, SHORT, seeds=[3])
-    trials._cache.clear()
+    kit.clear_caches("kit.grading.authoring.trials")
     assert trials.train_runs(SIGMOID_4, circle, SHORT, seeds=[3]) == first
 
 
 def test_a_run_does_not_depend_on_the_runs_trained_with_it(circle):
     # The seeds missing from the cache train in one train_many call; each run must be what it is
     # alone, or a grade would depend on what the cache held (bitwise: the cache compares runs).
-    trials._cache.clear()
+    kit.clear_caches("kit.grading.authoring.trials")
     together = trials.train_runs(SIGMOID_4, circle, SHORT, seeds=[0, 1, 2])
-    trials._cache.clear()
+    kit.clear_caches("kit.grading.authoring.trials")
     alone = trials.train_runs(SIGMOID_4, circle, SHORT, seeds=[1])
     assert alone.runs[0] == together.runs[1]
 
 
 def test_one_data_set_per_seed(circle):
     spirals = [datasets.playground("spiral", noise=0, seed=seed) for seed in (4, 5)]
-    trials._cache.clear()
+    kit.clear_caches("kit.grading.authoring.trials")
     together = trials.train_runs(SIGMOID_4, spirals, SHORT, seeds=[4, 5])
-    trials._cache.clear()
+    kit.clear_caches("kit.grading.authoring.trials")
     assert [trials.train_runs(SIGMOID_4, spiral, SHORT, seeds=[seed]).runs[0]
             for spiral, seed in zip(spirals, (4, 5))] == list(together.runs)
     assert together.runs[0] != together.runs[1]
@@ -77,7 +77,7 @@ def test_dropout_trains_seed_by_seed(circle, monkeypatch):
     monkeypatch.setattr(many, "train_many", lambda *a, **k: pytest.fail("dropout cannot be stacked"))
     dropout = dict(SIGMOID_4, layers=[SIGMOID_4["layers"][0], {"kind": "Dropout", "rate": 0.1},
                                       SIGMOID_4["layers"][1]])
-    trials._cache.clear()
+    kit.clear_caches("kit.grading.authoring.trials")
     runs = trials.train_runs(dropout, circle, SHORT, seeds=[0, 1])
     assert [run.seed for run in runs.runs] == [0, 1] and not runs.diverged
 

@@ -20,28 +20,46 @@ costs nothing (the CLI imports :mod:`.exercises` before any check module).
 
 import importlib
 
-_SOURCES = {
-    "kit.grading.authoring.checks": ("Answer", "CallFailed", "ImportRule", "check", "check_each", "expected_values",
-                                     "failed", "hidden_data", "partial", "passed", "raised"),
-    "kit.grading.authoring.assertions": ("CheckFailed", "expect", "expect_close", "expect_equal", "expect_layers", "fail",
-                                     "paragraphs"),
-    "kit.grading.authoring.baselines": ("best_half_plane_accuracy",),
-    "kit.grading.sandbox.limits": ("Limits",),
-}
-_MODULES = {"models": "kit.grading.sandbox.model_transfer", "logdirs": "kit.grading.sandbox.logdirs",
-            "trials": "kit.grading.authoring.trials", "baselines": "kit.grading.authoring.baselines",
-            "exercises": "kit.grading.authoring.exercises"}
-_WHERE = {name: module for module, names in _SOURCES.items() for name in names}
-
-__all__ = sorted(_WHERE) + sorted(_MODULES)
+__all__ = [
+    "Answer", "baselines", "best_half_plane_accuracy", "CallFailed", "check", "check_each", "CheckFailed",
+    "exercises", "expect", "expect_close", "expect_equal", "expect_layers", "expected_values", "fail",
+    "failed", "hidden_data", "ImportRule", "Limits", "logdirs", "models", "paragraphs", "partial", "passed",
+    "raised", "trials",
+]
 
 
 def __getattr__(name):
-    if name in _MODULES:
-        return importlib.import_module(_MODULES[name])
-    if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module 'kit.grading.authoring' has no attribute {name!r}")
+    modules = {  # a module itself, or the module a name comes from
+        "Answer": "kit.grading.authoring.checks",
+        "baselines": "kit.grading.authoring.baselines",
+        "best_half_plane_accuracy": "kit.grading.authoring.baselines",
+        "CallFailed": "kit.grading.authoring.checks",
+        "check": "kit.grading.authoring.checks",
+        "check_each": "kit.grading.authoring.checks",
+        "CheckFailed": "kit.grading.authoring.assertions",
+        "exercises": "kit.grading.authoring.exercises",
+        "expect": "kit.grading.authoring.assertions",
+        "expect_close": "kit.grading.authoring.assertions",
+        "expect_equal": "kit.grading.authoring.assertions",
+        "expect_layers": "kit.grading.authoring.assertions",
+        "expected_values": "kit.grading.authoring.checks",
+        "fail": "kit.grading.authoring.assertions",
+        "failed": "kit.grading.authoring.checks",
+        "hidden_data": "kit.grading.authoring.checks",
+        "ImportRule": "kit.grading.authoring.checks",
+        "Limits": "kit.grading.sandbox.limits",
+        "logdirs": "kit.grading.sandbox.logdirs",
+        "models": "kit.grading.sandbox.model_transfer",
+        "paragraphs": "kit.grading.authoring.assertions",
+        "partial": "kit.grading.authoring.checks",
+        "passed": "kit.grading.authoring.checks",
+        "raised": "kit.grading.authoring.checks",
+        "trials": "kit.grading.authoring.trials",
+    }
+    if name not in modules:
+        raise AttributeError(f"module 'kit.grading.authoring' has no attribute {name!r}")
+    module = importlib.import_module(modules[name])
+    return module if module.__name__.endswith(("." + name, ".model_transfer")) else getattr(module, name)
 
 
 def __dir__():

@@ -19,6 +19,8 @@ import numpy as np
 
 from kit.errors import Interval, check, invalid
 
+__all__ = ["OWNER", "best_half_plane_accuracy"]
+
 OWNER = "kit.grading.authoring.baselines.best_half_plane_accuracy"
 
 

@@ -32,9 +32,16 @@ import numpy as np
 from kit.errors import FRACTION, NAME, POINTS, SECONDS, Function, Options
 from kit.errors import check as check_value
 from kit.grading.sandbox import protocol
-from kit.grading.authoring.assertions import CheckFailed, expect, expect_close, expect_equal, expect_layers, fail  # noqa: F401
+from kit.grading.authoring.assertions import CheckFailed, expect, expect_close, expect_equal, expect_layers, fail  # noqa: F401 (re-exported)
 from kit.grading.sandbox.limits import Limits
 from kit.grading.sandbox.limits import LIMIT_STATES, RESOURCE_ERRORS
+
+__all__ = ["VISIBILITIES", "MESSAGE_CHARACTERS", "NAME_CHARACTERS", "MAX_WARNINGS", "FAILURE_TEXT", "CallFailed",
+           "Outcome", "passed", "failed", "partial", "hidden_data", "EXPECTED_FILE", "ExpectedValues",
+           "expected_values", "ImportRule", "Check", "check", "check_each", "Answer", "describe_failure", "raised",
+           "where", "Session",
+           # re-exported: the one module an exercise's checks.py imports
+           "CheckFailed", "expect", "expect_close", "expect_equal", "expect_layers", "fail"]
 
 VISIBILITIES = ("visible", "hidden", "after_due_date")
 # What a student reads of a child's exception or refusal: enough for any real message (the child

@@ -15,7 +15,11 @@ import re
 from numbers import Integral
 from pathlib import Path
 
+from kit import caches
 from kit.errors import Interval, Text, check, unknown_name
+
+__all__ = ["IDENTIFIER", "MANIFEST", "Exercise", "root", "all_exercises", "find", "hidden_manifest", "default_limits",
+           "forbidden_imports", "RUNTIMES", "runtime", "load_checks"]
 
 IDENTIFIER = [Interval(Integral, 0, None), Text("an exercise number or slug")]
 
@@ -179,7 +183,8 @@ def _declared(exercise, name: str, kind: type, kind_name: str, default):
     return _DECLARED[key]
 
 
-_DECLARED: dict = {}  # (name, checks path, mtime, size) → its value (LIMITS, FORBIDDEN_IMPORTS, RUNTIME)
+# (name, checks path, mtime, size) → its value (LIMITS, FORBIDDEN_IMPORTS, RUNTIME)
+_DECLARED: dict = caches.register({}, "kit.grading.authoring.exercises._DECLARED")
 
 
 def _load_module(exercise):

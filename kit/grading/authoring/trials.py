@@ -28,14 +28,18 @@ import json
 import math
 import statistics
 
+from kit import caches
 from kit.errors import SEED, ListOf, check
 from kit.grading.sandbox import model_transfer as models
+
+__all__ = ["METRICS", "CACHE_SIZE", "Run", "Runs", "student_runs", "architecture", "train_runs", "train_as_graded"]
 
 METRICS = ("loss", "accuracy", "train_loss", "train_accuracy")
 CACHE_SIZE = 1024
 """Runs kept (least recently used dropped): a few floats each."""
 
-_cache: "collections.OrderedDict[str, Run]" = collections.OrderedDict()
+_cache: "collections.OrderedDict[str, Run]" = caches.register(
+    collections.OrderedDict(), "kit.grading.authoring.trials._cache")
 
 
 @dataclasses.dataclass(frozen=True)

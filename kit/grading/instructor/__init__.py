@@ -7,3 +7,5 @@ None of it decides an autograder's grade, so none of it is part of the checks' v
 (:func:`kit.grading.gradebook.checks_version` hashes ``kit/grading/*.py`` only): editing these
 modules regrades nothing. None of it imports TensorFlow.
 """
+
+__all__ = []

@@ -24,6 +24,9 @@ import math
 
 from kit.errors import InvalidParameter
 
+__all__ = ["TIMESTAMP_FILE", "DAY_SECONDS", "DEFAULT_POLICY", "UTC", "EXAMPLE_DUE", "parse_due", "parse_timestamp",
+           "iso", "from_iso", "days_late", "LatePolicy", "Deadline", "deadline_in_force", "Attempt", "attempt_for"]
+
 TIMESTAMP_FILE = "timestamp.txt"
 """In a student's folder: the submission's time (nbgrader writes ``2026-12-20 23:59:00.123456 UTC``)."""
 DAY_SECONDS = 86_400

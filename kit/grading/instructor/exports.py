@@ -37,6 +37,8 @@ from pathlib import Path
 from kit.errors import InvalidParameter, KitError, output_folder, writing
 from kit.grading.instructor.standing import standings
 
+__all__ = ["FORMATS", "KIT_COLUMNS", "CANVAS_COLUMNS", "MOODLE_COLUMNS", "write_csv", "write_feedback"]
+
 FORMATS = ("kit", "canvas", "moodle")
 KIT_COLUMNS = ("exercise", "student", "id", "name", "email", "section", "status", "in_roster", "submitted_at",
                "days_late", "score", "max_score", "on_time_score", "late_score", "overrides", "problem", "feedback")

@@ -31,6 +31,8 @@ from pathlib import Path
 
 from kit.errors import InvalidParameter, KitError, MissingFile
 
+__all__ = ["COLUMNS", "MAX_BYTES", "Student", "read_roster", "store_roster", "stored_roster"]
+
 COLUMNS = ("id", "name", "email", "submission", "section", "login")
 MAX_BYTES = 10_000_000  # a roster of 100,000 students is a few MB
 

@@ -49,6 +49,9 @@ from itertools import combinations
 
 from kit.errors import KitError
 
+__all__ = ["K", "WINDOW", "MIN_FINGERPRINTS", "normalise", "fingerprints", "every_hash", "Pair", "compare", "design",
+           "Report", "report", "html_page"]
+
 K = 10
 """Tokens per hashed run."""
 WINDOW = 6

@@ -26,6 +26,9 @@ from kit.errors import InvalidParameter, KitError, unknown_name
 from kit.grading.instructor.deadlines import Deadline, days_late, from_iso
 from kit.grading.instructor.roster import Student, stored_roster
 
+__all__ = ["Override", "CheckLine", "Graded", "Standing", "resolve_student", "set_override", "remove_override",
+           "overrides", "standings"]
+
 
 @dataclasses.dataclass(frozen=True)
 class Override:

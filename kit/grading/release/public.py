@@ -54,6 +54,9 @@ from pathlib import Path
 
 from kit.errors import KitError
 
+__all__ = ["HIDDEN_MARKER", "EXPECTED_MARKER", "SENDS_HIDDEN", "PublicChecksError", "public_checks",
+           "public_checks_text", "public_expected", "expected_data"]
+
 HIDDEN_MARKER = "hidden_data"
 EXPECTED_MARKER = "expected_values"
 SENDS_HIDDEN = "sends_hidden"

@@ -32,6 +32,9 @@ from pathlib import Path
 
 from kit.errors import KitError
 
+__all__ = ["BEGIN", "END", "MarkerError", "solution_blocks", "make_starter", "solution_lines", "notebook",
+           "starter_text", "main"]
+
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION(?::[ \t]*(?P<todo>.*?))?[ \t]*$")
 END = re.compile(r"^[ \t]*# END SOLUTION[ \t]*$")
 

@@ -32,6 +32,9 @@ from pathlib import Path
 from kit.paths import repository_root
 from kit.errors import KitError, writing
 
+__all__ = ["RUNTIME_REQUIREMENTS", "DEVELOPMENT_REQUIREMENTS", "TOP_FILES", "TOP_FOLDERS", "EXERCISE_FILES",
+           "SKIPPED", "check_outdir", "require_source", "build_release"]
+
 RUNTIME_REQUIREMENTS = "requirements-runtime.txt"  # what grading and a student need at run time
 DEVELOPMENT_REQUIREMENTS = "requirements.txt"  # the run-time set and the tools of the tests
 TOP_FILES = ("README.md", "pyproject.toml", DEVELOPMENT_REQUIREMENTS, RUNTIME_REQUIREMENTS)

@@ -4,3 +4,5 @@ check`` and ``kit.check`` in a notebook (:mod:`.notebook`), a class folder (:mod
 
 None of them imports the CLI (``kit.cli``, ``kit.commands``): the CLI calls them.
 """
+
+__all__ = []

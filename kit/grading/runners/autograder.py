@@ -49,8 +49,11 @@ import time
 import zipfile
 from pathlib import Path
 
-from kit import paths
+from kit import config, paths
 from kit.errors import KitError, writing
+
+__all__ = ["ROOT_VARIABLE", "PYTHON_VARIABLE", "SETUP", "RUN", "NUMPY_REQUIREMENTS", "numpy_requirements",
+           "build_bundle", "MAX_DEPTH", "submission_file", "failure_results", "REFUSED", "run", "main"]
 
 ROOT_VARIABLE = "KIT_AUTOGRADER_ROOT"
 PYTHON_VARIABLE = "KIT_AUTOGRADER_PYTHON"
@@ -282,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kit.grading.runners.autograder",
                                      description="What a bundle's run_autograder runs.")
     parser.add_argument("exercise")
-    parser.add_argument("root", nargs="?", default=os.environ.get(ROOT_VARIABLE, "/autograder"))
+    parser.add_argument("root", nargs="?", default=str(config.read(ROOT_VARIABLE)))
     parser.add_argument("--require-isolation", action="store_true")
     args = parser.parse_args(argv)
     return run(args.exercise, args.root, args.require_isolation)

@@ -50,6 +50,8 @@ from kit.errors import COUNT, KitError, MissingFile, check
 
 from kit.grading.sandbox.submission import SUFFIXES, Folder, Unreadable
 
+__all__ = ["Entry", "Summary", "find_submissions", "Progress", "Plan", "plan", "waiting_note", "grade_folder"]
+
 
 @dataclasses.dataclass(frozen=True)
 class Entry:

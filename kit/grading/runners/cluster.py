@@ -35,7 +35,11 @@ import threading
 import uuid
 from pathlib import Path
 
+from kit import caches
 from kit.errors import KitError
+
+__all__ = ["WORKERS_TIMEOUT", "INSTALL", "ClusterError", "connect_timeout", "connect", "close_zygotes",
+           "grade_remote", "grade_on_cluster"]
 
 WORKERS_TIMEOUT = 60.0
 """Seconds to wait for a first worker on a scheduler that has none yet (workers joining at the
@@ -120,7 +124,7 @@ def connect(address: str, timeout: float | None = None):
 
 _idle: queue.SimpleQueue = queue.SimpleQueue()  # started zygotes of this worker process, not in use
 _every: list = []  # every zygote this process started, for the plugin's teardown
-_checks: dict = {}
+_checks: dict = caches.register({}, "kit.grading.runners.cluster._checks")
 _lock = threading.Lock()
 
 

@@ -23,6 +23,8 @@ from kit.grading.sandbox.limits import Limits
 from kit.grading.sandbox.protocol import clean_text
 from kit.grading.sandbox.submission import Submission, SubmissionError, read_submission, source_of
 
+__all__ = ["IMPORT_TIMEOUT", "CheckResult", "GradeResult", "grade_submission", "unread_result"]
+
 IMPORT_TIMEOUT = 10.0
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from kit.errors import KitError, MissingFile
 
+__all__ = ["CheckReport", "notebook_file", "check"]
+
 
 class CheckReport:
     """What ``kit.check`` returns: the grade (``.result``), shown as the terminal's table by

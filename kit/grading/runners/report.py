@@ -24,6 +24,9 @@ from kit.grading.sandbox.child import LEVELS, describe_level
 from kit.grading.runners.engine import GradeResult
 from kit.grading.sandbox.protocol import clean_text
 
+__all__ = ["FORMATS", "MESSAGE_CHARACTERS", "shown_points", "isolation_line", "isolation_warning", "text", "html",
+           "as_json", "gradescope", "render"]
+
 FORMATS = ("text", "json", "gradescope")
 MESSAGE_CHARACTERS = 20_000  # a check's message is a few lines; a flood would bury the report
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")  # all but newline and tab

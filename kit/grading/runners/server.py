@@ -42,10 +42,14 @@ import sys
 import time
 from pathlib import Path
 
-from kit import paths
+from kit import config, paths
+
+__all__ = ["VERSION", "IDLE_SECONDS", "START_SECONDS", "REPLY_SECONDS", "MAX_REQUEST_BYTES", "MAX_REPLY_BYTES",
+           "ServerUnavailable", "enabled", "idle_seconds", "runtime_dir", "socket_path", "sources_hash", "peer_uid",
+           "warm_up", "check", "stop", "main"]
 
 VERSION = 1
-IDLE_SECONDS = 600.0  # a student rereads the README or edits for minutes between checks
+IDLE_SECONDS = config.default("KIT_CHECK_SERVER_IDLE")  # a student rereads the README for minutes between checks
 START_SECONDS = 240.0  # TensorFlow's import twice (server and zygote) on a loaded 2-core machine
 REPLY_SECONDS = 3600.0  # exercise 07's checks train networks in the grader: minutes, never an hour
 MAX_REQUEST_BYTES = 1 << 16  # a request names an exercise and a path
@@ -62,9 +66,10 @@ def enabled(no_server: bool = False, exercise=None) -> bool:
     and not for an ``exercise`` that grades without TensorFlow (:func:`kit.grading.authoring.exercises.runtime`:
     such a check takes under a second in the process, less than the server's round trip, and starts
     no server), unless ``KIT_CHECK_SERVER=always``."""
-    value = os.environ.get("KIT_CHECK_SERVER", "1").strip().lower()
-    if no_server or value in ("0", "false", "no", "off"):
+    value = config.read("KIT_CHECK_SERVER")
+    if no_server or value == "off":
         return False
+    idle_seconds()  # a wrong KIT_CHECK_SERVER_IDLE: one line here, not a server that cannot start
     if exercise is not None and value != "always":
         from kit.grading.authoring.exercises import runtime
 
@@ -73,20 +78,15 @@ def enabled(no_server: bool = False, exercise=None) -> bool:
 
 
 def idle_seconds() -> float:
-    text = os.environ.get("KIT_CHECK_SERVER_IDLE", "")
-    try:
-        value = float(text) if text else IDLE_SECONDS
-    except ValueError:
-        value = IDLE_SECONDS
-    return value if 0 < value < 1e6 else IDLE_SECONDS
+    return config.read("KIT_CHECK_SERVER_IDLE")
 
 
 def runtime_dir() -> Path:
     """The user's private folder for the server's socket, created ``0700``; ServerUnavailable
     when it exists but belongs to another user or others can enter it."""
-    configured = os.environ.get("KIT_CHECK_SERVER_DIR")
+    configured = config.read("KIT_CHECK_SERVER_DIR")
     if configured:
-        folder = Path(configured)
+        folder = configured
     elif os.environ.get("XDG_RUNTIME_DIR"):
         folder = Path(os.environ["XDG_RUNTIME_DIR"]) / "kit"
     else:

@@ -17,6 +17,8 @@ Example:
 
 from __future__ import annotations
 
+__all__ = ["VISIBLE", "EVERY", "grade", "isolation_warning"]
+
 VISIBLE = ("visible",)
 EVERY = ("visible", "hidden", "after_due_date")
 

@@ -14,3 +14,5 @@
 
 Nothing here imports the runners, the CLI or an exercise's checks.
 """
+
+__all__ = []

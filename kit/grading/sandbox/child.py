@@ -35,7 +35,19 @@ import traceback
 import types
 from pathlib import Path
 
+from kit import config
 from kit.paths import PACKAGE
+
+__all__ = ["CLONE_NEWNS", "CLONE_NEWPID", "CLONE_NEWNET", "MS_RDONLY", "MS_NOSUID", "MS_NODEV", "MS_NOEXEC",
+           "MS_BIND", "MS_REC", "MS_PRIVATE", "MS_REMOUNT", "PRIVATE_TMP", "PR_SET_PDEATHSIG", "PR_SET_DUMPABLE",
+           "PR_CAPBSET_DROP", "PR_SET_CHILD_SUBREAPER", "PR_SET_NO_NEW_PRIVS", "CAP_SYS_ADMIN", "LEVELS",
+           "LEVEL_VARIABLE", "FILTER_EXIT", "REPORT_HEADER", "LEFTOVER_KILL_SECONDS", "OUTPUT_TAIL_BYTES",
+           "SAMPLE_SECONDS", "FORK_BOMB_SHARE", "MEMORY_SLACK_MB", "SUBMISSION_NAME", "IN_SANDBOX", "privileged",
+           "level_setting", "describe_level", "level_rank", "limit_capabilities", "sandbox_user", "make_undumpable",
+           "drop_capabilities", "make_root_only", "make_searchable", "SECCOMP_LIBRARY", "SCMP_ACT_ALLOW",
+           "SCMP_ACT_ERRNO", "SCMP_CMP_NE", "SOCKET_ERRNO", "IO_URING_ERRNO", "install_network_filter", "probe",
+           "kept_paths", "isolation_level", "isolation_problems", "MAX_IMPORTS", "record_imports", "load_submission",
+           "send_report", "keep", "remove_files_of", "Usage", "kill_leftovers"]
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 4096, 16384, 1 << 18
@@ -81,7 +93,7 @@ def privileged() -> bool:
     """True when the sandbox runs as root (``full`` or ``container`` level), unless
     ``KIT_SANDBOX_UNPRIVILEGED=1`` or ``KIT_SANDBOX_LEVEL=none`` asks for the degraded path (how
     the tests exercise it on a root machine)."""
-    return os.geteuid() == 0 and os.environ.get("KIT_SANDBOX_UNPRIVILEGED") != "1" and level_setting() != "none"
+    return os.geteuid() == 0 and not config.read("KIT_SANDBOX_UNPRIVILEGED") and level_setting() != "none"
 
 
 def level_setting() -> str:
@@ -94,13 +106,7 @@ def level_setting() -> str:
         >>> level_setting()                    # KIT_SANDBOX_LEVEL unset      # doctest: +SKIP
         'full'
     """
-    text = os.environ.get(LEVEL_VARIABLE, "").strip().lower() or "full"
-    if text not in LEVELS:
-        from kit.errors import InvalidParameter
-
-        raise InvalidParameter(f"The {LEVEL_VARIABLE} environment variable must be one of {', '.join(LEVELS)}. "
-                               f"Got {text!r} instead. Unset it to isolate as much as the machine allows.")
-    return text
+    return config.read(LEVEL_VARIABLE)
 
 
 def describe_level(level: str) -> str:
@@ -149,7 +155,7 @@ def sandbox_user(requested=None) -> tuple[int, int] | None:
     if type(requested) in (list, tuple) and len(requested) == 2 and all(type(i) is int and i > 0 for i in requested):
         return int(requested[0]), int(requested[1])
     try:
-        entry = pwd.getpwnam(os.environ.get("KIT_SANDBOX_USER", "nobody"))
+        entry = pwd.getpwnam(config.read("KIT_SANDBOX_USER") or "nobody")
     except KeyError:
         return 65534, 65534
     return entry.pw_uid, entry.pw_gid
@@ -849,7 +855,7 @@ def _run_once(request: dict, level: str, answer: bytearray, output: bytearray) -
     finally:
         if level != "full":  # at full level the private tmpfs vanishes with the namespace
             shutil.rmtree(workdir, ignore_errors=True)
-        if level == "container" and user is not None and request.get("user") and not os.environ.get("KIT_SANDBOX_USER"):
+        if level == "container" and user is not None and request.get("user") and not config.read("KIT_SANDBOX_USER"):
             remove_files_of(user[0])
 
 

@@ -18,6 +18,10 @@ import warnings
 
 import numpy as np
 
+__all__ = ["DRIVERS", "driver", "get", "MAX_FRAMES", "submission_frames", "error_info", "describe_value", "names",
+           "evaluate", "call", "build_model", "call_cases", "describe_mapping", "call_on_models", "keras_round_trip",
+           "LOGDIR", "MAX_EVENT_FILES", "MAX_LOGDIR_BYTES", "collect_event_files", "call_with_logdir"]
+
 DRIVERS = {}
 
 

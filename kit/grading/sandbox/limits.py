@@ -11,6 +11,8 @@ import dataclasses
 
 from kit.errors import COUNT, SECONDS, check
 
+__all__ = ["OWNER", "Limits", "LIMIT_STATES", "RESOURCE_ERRORS"]
+
 OWNER = "kit.grading.Limits"
 
 

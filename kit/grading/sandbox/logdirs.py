@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+__all__ = ["MAX_ELEMENTS", "KINDS", "MAX_RUNS", "Logdir", "read_event_files", "read_runs"]
+
 MAX_ELEMENTS = 1_000_000  # a histogram is (30, 3); no summary of the course holds more than a few thousand values
 KINDS = ("scalars", "histograms")  # the plugins read as series; images and text are left alone
 MAX_RUNS = 64  # as many runs as the driver sends event files at most

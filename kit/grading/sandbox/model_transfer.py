@@ -22,6 +22,9 @@ import numpy as np
 from kit.errors import BATCH_SIZE, COUNT, LEARNING_RATE
 from kit.grading.sandbox.protocol import clean_text
 
+__all__ = ["ALLOWED_LAYERS", "MAX_UNITS", "MAX_LAYERS", "STEP_BUDGET", "OPTIMIZERS", "ModelRejected", "describe",
+           "check_description", "rebuild", "check_recipe", "train_and_evaluate"]
+
 ALLOWED_LAYERS = ("InputLayer", "Dense", "Dropout")
 MAX_UNITS = 4096
 MAX_LAYERS = 64

@@ -29,6 +29,9 @@ import re
 
 import numpy as np
 
+__all__ = ["ARRAY_TAG", "ALLOWED_KINDS", "MAX_DEPTH", "MAX_VALUES", "INT_RANGE", "ProtocolError", "clean_text",
+           "encode", "decode"]
+
 ARRAY_TAG = "__npy__"
 ALLOWED_KINDS = "biuf"  # bool, signed and unsigned ints, floats: no objects, strings or voids
 MAX_DEPTH = 32

@@ -54,6 +54,9 @@ from pathlib import Path
 from kit.errors import KitError, MissingFile
 from kit.grading.sandbox.protocol import clean_text
 
+__all__ = ["MAX_BYTES", "SUFFIXES", "SubmissionError", "Unreadable", "Submission", "Folder", "read_submission",
+           "notebook_source", "source_of", "read_source"]
+
 MAX_BYTES = 2_000_000  # a hand-written exercise is a few KB; anything this big is not one
 SUFFIXES = (".py", ".ipynb")
 _MAGIC = re.compile(r"^(\s*)(%|!)")

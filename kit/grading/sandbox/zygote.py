@@ -44,10 +44,17 @@ import threading
 import time
 from pathlib import Path
 
+from kit import config
 from kit.paths import exercises_root, repository_root
 from kit.errors import InvalidParameter, KitError, invalid
 from kit.grading.sandbox import child, protocol
 from kit.grading.sandbox.limits import LIMIT_STATES, RESOURCE_ERRORS, Limits  # noqa: F401 (re-exported)
+
+__all__ = ["LIMIT_STATES", "RESOURCE_ERRORS", "Limits", "READY_TIMEOUT", "BACKSTOP_MARGIN", "GRADESCOPE_SOURCE",
+           "STATES", "MAX_STATUS_BYTES", "MAX_NOTES", "NOTE_CHARACTERS", "PROBE_LIMITS", "SandboxError",
+           "DEFAULT_SANDBOX_UIDS", "UID_LOCKS", "sandbox_uids", "claim_sandbox_user", "REQUIRED_LEVELS",
+           "IsolationRequired", "required_level", "isolation_required", "meets", "CallOutcome",
+           "default_hidden_paths", "outcome_from_report", "resource_state", "decode_answer", "Zygote"]
 
 READY_TIMEOUT = 180.0  # TensorFlow's import takes 5-15 s, longer on a loaded 2-core machine
 BACKSTOP_MARGIN = 10.0
@@ -64,7 +71,7 @@ class SandboxError(KitError, RuntimeError):
     """The sandbox itself cannot run (the zygote did not start); the message says why."""
 
 
-DEFAULT_SANDBOX_UIDS = (60600, 60999)
+DEFAULT_SANDBOX_UIDS = config.default("KIT_SANDBOX_UIDS")
 """Where each zygote's sandbox user is taken from by default: unused by systemd's conventions
 (regular users end at 60000, homed users at 60513, container-mapped host users at 60577, its
 dynamic service users start at 61184) and by useradd (subordinate uids start at 100000); uids
@@ -74,25 +81,13 @@ UID_LOCKS = Path("/run/kit-sandbox-uids")  # one lock file per claimed uid, root
 
 def sandbox_uids() -> range:
     """The uids zygotes take their sandbox users from: ``KIT_SANDBOX_UIDS`` (``FIRST-LAST``,
-    inclusive) or :data:`DEFAULT_SANDBOX_UIDS`.
+    inclusive; :mod:`kit.config`) or :data:`DEFAULT_SANDBOX_UIDS`.
 
     Example:
         >>> sandbox_uids()                    # KIT_SANDBOX_UIDS unset      # doctest: +SKIP
         range(60600, 61000)
     """
-    text = os.environ.get("KIT_SANDBOX_UIDS", "").strip()
-    if not text:
-        return range(DEFAULT_SANDBOX_UIDS[0], DEFAULT_SANDBOX_UIDS[1] + 1)
-    first, _, last = text.partition("-")
-    try:
-        low, high = int(first), int(last or first)
-    except ValueError:
-        low, high = 0, -1
-    if not 1 <= low <= high < 2 ** 32 - 1:
-        raise InvalidParameter(f"The KIT_SANDBOX_UIDS environment variable must be a range of user ids FIRST-LAST "
-                               f"with 1 <= FIRST <= LAST, e.g. 60600-60999. Got {text!r} instead. Choose ids no "
-                               "account uses, one per zygote running at once, or unset it.")
-    return range(low, high + 1)
+    return config.read("KIT_SANDBOX_UIDS")
 
 
 def _lock_folder() -> Path:
@@ -139,7 +134,7 @@ def claim_sandbox_user():
 
     if not child.privileged():
         return None, None
-    if os.environ.get("KIT_SANDBOX_USER"):
+    if config.read("KIT_SANDBOX_USER"):
         return child.sandbox_user(), None
     uids = sandbox_uids()
     folder = _lock_folder()
@@ -199,16 +194,7 @@ def required_level(value=None) -> str | None:
     if value is not None:
         raise invalid("require_isolation", "grade_submission",
                       f"True, False, None (read KIT_REQUIRE_ISOLATION) or one of {REQUIRED_LEVELS}", value)
-    text = os.environ.get("KIT_REQUIRE_ISOLATION", "").strip().lower()
-    if text in ("1", "true", "yes", "on", "container"):
-        return "container"
-    if text == "full":
-        return "full"
-    if text in ("", "0", "false", "no", "off"):
-        return None
-    raise InvalidParameter(f"The KIT_REQUIRE_ISOLATION environment variable must be 1 (at least the container "
-                           f"level), full or 0. Got {text!r} instead. Set it to 1 to refuse grading without "
-                           "isolation, or unset it.")
+    return config.read("KIT_REQUIRE_ISOLATION")
 
 
 def isolation_required(value=None) -> bool:
@@ -298,8 +284,7 @@ def default_hidden_paths() -> list[str]:
         if text.startswith("gitdir:"):
             worktree_git = Path(text.split(":", 1)[1].strip())
             paths.append(worktree_git.parent.parent)
-    extra = os.environ.get("KIT_GRADING_HIDE", "")
-    paths += [Path(p) for p in extra.split(os.pathsep) if p]
+    paths += config.read("KIT_GRADING_HIDE")
     keep = [Path(p) for p in child.kept_paths()]  # the kit's package and Python's libraries
     hidden = []
     for path in paths:

@@ -19,6 +19,8 @@ import socket
 import sys
 import time
 
+__all__ = ["PRELOAD", "PRELOADS", "PACKET_BYTES", "REAP_SECONDS", "preload", "serve", "main"]
+
 PRELOAD = ("numpy", "tensorflow", "keras", "kit.activations", "kit.builders", "kit.datasets", "kit.heads",
            "kit.training", "kit.grading.sandbox.drivers", "kit.grading.sandbox.model_transfer", "kit.grading.sandbox.protocol", "kit.grading.sandbox.child")
 """What every child starts with. Only the kit's public modules: no checks, no solutions."""
