@@ -72,8 +72,8 @@ register(Entry(
     name="dying-relu",
     card="Six ReLU layers of 8 on circle trained with too high a learning rate (Adam 0.1): large "
          "updates push pre-activations negative for every input; those units output 0, get zero "
-         "gradient, and never recover. About 0.1 of the units are dead at initialisation, 0.5-0.7 after "
-         "training (seeds 0-4).",
+         "gradient, and never recover. About 0.1 of the units are dead at initialisation, about 0.6 after "
+         "training (median over 16 seeds).",
     claim="dying ReLU: too high a learning rate kills units",
     data=DYING_DATA,
     model={**DYING, "activation": "relu"},
@@ -123,7 +123,9 @@ register(Entry(
     settings=ADAM_WHY + " ELU is not in the Playground's menu.",
     recipe=DYING_RECIPE,
     measures=DEAD_MEASURES,
-    expected={"inactive_share": ("<=", 0.15)},  # measured 0.02-0.17 (median 0.04) over seeds 0-4
+    # Measured median inactive share 0.104 (seeds 0-15, 9 of them ≤ 0.15) and 0.146 (seeds 100-115):
+    # the bound is FIX_HALVES_DEAD × dying-relu's median dead share (0.60), what the demo's row asks.
+    expected={"inactive_share": ("<=", 0.3)},
 ))
 
 register(Entry(

@@ -66,8 +66,7 @@ same points (:func:`kit.grading.authoring.baselines.best_line_loss`) by at most 
 learned all a line can, so its failure on xor is the model's limit, not its training's. Measured
 (XOR_RECIPE, visible seed 0): the solution's network (Keras's default initialisation) ends 3e-5
 above it; the zoo's [8, 8] linear networks ≤ 2e-4 over seeds 0-15, under-trained ones (1 epoch at
-1e-5, 5 at 1e-3) 0.02-0.31 above (models/linear.py's LINE_LOSS_MARGIN); a network whose weights
-start saturated (kernels × 30) stays 0.3 or more above."""
+1e-5, 5 at 1e-3) 0.02-0.31 above (models/linear.py's LINE_LOSS_MARGIN)."""
 TIMEOUT = 30.0  # a Keras model builds in about a second in the sandbox; 30 s only stops a hang
 XOR_BAR = 0.8
 # 2 test points of 250: the float32 model may label a point on the line differently from the
