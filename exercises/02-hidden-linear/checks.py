@@ -70,16 +70,16 @@ from kit.grading.authoring.expect import paragraphs as _paragraphs
 
 RECIPE = {"optimizer": "adam", "learning_rate": 0.03, "epochs": 50, "batch_size": 10}  # the collapse check's network
 XOR_RECIPE = {"optimizer": "sgd", "learning_rate": 0.03, "epochs": 100, "batch_size": 10}
-"""The xor check trains at the Playground's settings, as the zoo's linear entries (models/linear.py):
-Adam 0.03 left [8, 8] linear networks up to 0.44 above the best line's loss; SGD 0.03 reaches it."""
+# The xor check trains at the Playground's settings, as the zoo's linear entries (models/linear.py):
+# Adam 0.03 left [8, 8] linear networks up to 0.44 above the best line's loss; SGD 0.03 reaches it.
 LINE_LOSS_MARGIN = 0.01
-"""The trained network's training loss may exceed the lowest loss any straight line reaches on the
-same points (:func:`kit.grading.authoring.baselines.best_line_loss`) by at most this: the network
-learned all a line can, so its failure on xor is the model's limit, not its training's. Measured
-(XOR_RECIPE, visible seed 0): the solution's network (Keras's default initialisation) ends < 1e-4
-above it; a network whose initial kernels start the tanh output saturated (N(0, 1): 0.21 above;
-all ones: 0.52) does not reach it; the zoo's [8, 8] linear networks ≤ 2e-4 over seeds 0-15,
-under-trained ones (1 epoch at 1e-5, 5 at 1e-3) 0.02-0.31 above (models/linear.py's LINE_LOSS_MARGIN)."""
+# The trained network's training loss may exceed the lowest loss any straight line reaches on the
+# same points (:func:`kit.grading.authoring.baselines.best_line_loss`) by at most this: the network
+# learned all a line can, so its failure on xor is the model's limit, not its training's. Measured
+# (XOR_RECIPE, visible seed 0): the solution's network (Keras's default initialisation) ends < 1e-4
+# above it; a network whose initial kernels start the tanh output saturated (N(0, 1): 0.21 above;
+# all ones: 0.52) does not reach it; the zoo's [8, 8] linear networks ≤ 2e-4 over seeds 0-15,
+# under-trained ones (1 epoch at 1e-5, 5 at 1e-3) 0.02-0.31 above (models/linear.py's LINE_LOSS_MARGIN).
 TIMEOUT = 30.0  # a Keras model builds in about a second in the sandbox; 30 s only stops a hang
 XOR_BAR = 0.8
 # 2 test points of 250: the float32 model may label a point on the line differently from the
