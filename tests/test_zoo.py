@@ -142,8 +142,10 @@ def test_committed_results_table_is_current():
 def test_stale_table_is_detected(tmp_path):
     rows = [{"name": "circle-linear", "seeds": [0], "fingerprint": "0" * 12, "code": zoo.code_fingerprint(),
              "seconds": 0.0, "holds": None,
-             "verdicts": {}, "metrics": {"val_accuracy": {"values": [0.5], "median": 0.5, "median_low": 0.5, "median_high": 0.5, "mean": 0.5, "min": 0.5,
-                                                      "max": 0.5, "seeds_meeting": "0/1"}}}]
+             "verdicts": {}, "metrics": {metric: {"values": [0.5], "median": 0.5, "median_low": 0.5, "median_high": 0.5,
+                                                  "mean": 0.5, "min": 0.5, "max": 0.5, "seeds_meeting": "0/1", "share": 0.0,
+                                                  "share_low": 0.0, "share_high": 0.975}
+                                         for metric in ("val_accuracy", "line_loss_gap")}}]
     zoo.write_results(rows, tmp_path)
     problems = zoo.stale_entries(tmp_path)
     assert "circle-linear: changed since the table was generated" in problems
@@ -216,7 +218,8 @@ def test_results_go_stale_when_the_trainer_changes(tmp_path, monkeypatch, capsys
     folder = Path(__file__).resolve().parents[1] / "models"
     for name in ("RESULTS.csv", "RESULTS.md"):
         shutil.copy(folder / name, tmp_path / name)
-    args = type("Args", (), {"out": str(tmp_path), "check": True, "pattern": "*", "json": False})()
+    args = type("Args", (), {"out": str(tmp_path), "check": True, "pattern": "*", "json": False, "sample": None,
+                             "sample_seed": 0})()
     assert zoo_command._bench(args) == 0, capsys.readouterr().out
 
     original = zoo._module_source
