@@ -19,7 +19,6 @@ apart as facts checked, not counted as reproduced results.
 from __future__ import annotations
 
 import json
-import statistics
 import time
 from pathlib import Path
 
@@ -201,6 +200,17 @@ def _escape(cell) -> str:
     return str(cell).replace("|", "\\|").replace("\n", " ")
 
 
+MEDIAN = "median over seeds [95 % interval]"
+"""The statistic of a row whose figures are medians: each shown with its distribution-free 95 %
+interval (:func:`kit.intervals.median_interval`), as in ``models/RESULTS.md``."""
+
+
+def _share_text(hits: int, count: int) -> str:
+    """``9/16 = 0.56 [0.30, 0.80]``: a share of seeds with its 95 % Clopper–Pearson interval."""
+    low, high = clopper_pearson(hits, count)
+    return f"{hits}/{count} = {hits / count:.2f} [{low:.2f}, {high:.2f}]"
+
+
 def claims(results: dict) -> list[dict]:
     """One row per claim of the course: what was measured, what was expected, whether it holds.
 
@@ -225,6 +235,10 @@ def claims(results: dict) -> list[dict]:
 
     def median(name, metric):
         return float(summary(name)["metrics"][metric]["median"])
+
+    def shown(name, metric):
+        """The median over seeds with its 95 % interval, in the results table's format (kit.zoo.median_text)."""
+        return zoo.median_text(summary(name)["metrics"][metric])
 
     def expected(name, *metrics):
         """The entry's own expectations (all, or those on ``metrics``) as checks, read from the zoo."""
@@ -255,17 +269,17 @@ def claims(results: dict) -> list[dict]:
     line = half_plane("circle-linear")
     lin, hid = median("circle-linear", "val_accuracy"), median("circle-hidden-linear", "val_accuracy")
     sig, rel = median("circle-sigmoid", "val_accuracy"), median("circle-relu", "val_accuracy")
-    gaps = {name: median(name, "line_loss_gap") for name in ("circle-linear", "circle-hidden-linear")}
     add("A linear model learns all a straight line can on circle, and no more, and so do hidden linear layers; "
         "one sigmoid or ReLU hidden layer succeeds",
-        f"training loss above the best line's: linear {gaps['circle-linear']:.4f}, hidden linear "
-        f"{gaps['circle-hidden-linear']:.4f}; test accuracy: linear {lin:.2f}, hidden linear {hid:.2f}; best "
-        f"half-plane on the same test points {line:.2f}; sigmoid {sig:.2f}, ReLU {rel:.2f}",
+        f"training loss above the best line's: linear {shown('circle-linear', 'line_loss_gap')}, hidden linear "
+        f"{shown('circle-hidden-linear', 'line_loss_gap')}; test accuracy: linear {shown('circle-linear', 'val_accuracy')}, "
+        f"hidden linear {shown('circle-hidden-linear', 'val_accuracy')}; best half-plane on the same test points "
+        f"{line:.3f}; sigmoid {shown('circle-sigmoid', 'val_accuracy')}, ReLU {shown('circle-relu', 'val_accuracy')}",
         [*expected("circle-linear", "line_loss_gap"), *expected("circle-hidden-linear", "line_loss_gap"),
-         (f"linear and hidden linear ≤ best half-plane ({line:.2f})", max(lin, hid) <= line + 1e-9),
+         (f"linear and hidden linear ≤ best half-plane ({line:.3f})", max(lin, hid) <= line + 1e-9),
          (f"sigmoid and ReLU ≥ best half-plane + {margin:g}", min(sig, rel) >= line + margin),
          *expected("circle-sigmoid"), *expected("circle-relu")],
-        ["circle-linear", "circle-hidden-linear", "circle-sigmoid", "circle-relu"], "median over seeds",
+        ["circle-linear", "circle-hidden-linear", "circle-sigmoid", "circle-relu"], MEDIAN,
         note="Trained at the Playground's SGD 0.03, both reach the lowest loss a straight line can (models/linear.py: "
              "LINE_LOSS_MARGIN); with the Playground's loss that line is almost flat, so its accuracy sits below "
              "the best half-plane's, which only bounds it. Depth adds nothing.")
@@ -273,130 +287,132 @@ def claims(results: dict) -> list[dict]:
     xor_line = half_plane("xor-hidden-linear")
     xor_lin, xor_deep = median("xor-hidden-linear", "val_accuracy"), median("xor-332-relu", "val_accuracy")
     add("Hidden linear layers learn all a straight line can on XOR, and no more; ReLU layers [3, 3, 2] succeed",
-        f"training loss above the best line's: hidden linear {median('xor-hidden-linear', 'line_loss_gap'):.4f}; "
-        f"test accuracy: hidden linear {xor_lin:.2f}; best half-plane {xor_line:.2f}; [3, 3, 2] ReLU {xor_deep:.2f}",
-        [*expected("xor-hidden-linear"), (f"hidden linear ≤ best half-plane ({xor_line:.2f})", xor_lin <= xor_line + 1e-9),
+        f"training loss above the best line's: hidden linear {shown('xor-hidden-linear', 'line_loss_gap')}; "
+        f"test accuracy: hidden linear {shown('xor-hidden-linear', 'val_accuracy')}; best half-plane {xor_line:.3f}; "
+        f"[3, 3, 2] ReLU {shown('xor-332-relu', 'val_accuracy')}",
+        [*expected("xor-hidden-linear"), (f"hidden linear ≤ best half-plane ({xor_line:.3f})", xor_lin <= xor_line + 1e-9),
          (f"[3, 3, 2] ReLU ≥ best half-plane + {margin:g}", xor_deep >= xor_line + margin)],
-        ["xor-hidden-linear", "xor-332-relu"], "median over seeds")
+        ["xor-hidden-linear", "xor-332-relu"], MEDIAN)
     # -- Feature crosses.
     crosses = median("circle-linear-crosses", "val_accuracy")
     add("Feature crosses (x1², x2²) rescue the linear model on circle",
-        f"test accuracy: linear on x1, x2 {lin:.2f} (best half-plane {line:.2f}); linear on x1, x2, x1², x2² "
-        f"{crosses:.2f}, test loss {median('circle-linear-crosses', 'val_loss'):.3f}",
+        f"test accuracy: linear on x1, x2 {shown('circle-linear', 'val_accuracy')} (best half-plane {line:.3f}); "
+        f"linear on x1, x2, x1², x2² {shown('circle-linear-crosses', 'val_accuracy')}, test loss "
+        f"{shown('circle-linear-crosses', 'val_loss')}",
         [(f"with crosses ≥ best half-plane in x1, x2 + {margin:g}", crosses >= line + margin),
          *expected("circle-linear-crosses")],
-        ["circle-linear", "circle-linear-crosses"], "median over seeds")
+        ["circle-linear", "circle-linear-crosses"], MEDIAN)
     # -- The XOR ladder.
-    one, deep = median("xor-1-linear", "val_loss"), _values(results["xor-332-relu"], "val_loss")
+    deep = _values(results["xor-332-relu"], "val_loss")
+    hits_deep = sum(v <= xor.TARGET for v in deep)
     add("XOR: one linear neuron underfits; hidden layers [3, 3, 2] with ReLU reach test loss ≤ 0.177",
-        f"test loss: 1 linear neuron {one:.3f} (median); [3, 3, 2] ReLU median {statistics.median(deep):.3f}",
+        f"test loss: 1 linear neuron {shown('xor-1-linear', 'val_loss')}; [3, 3, 2] ReLU "
+        f"{shown('xor-332-relu', 'val_loss')}, {_share_text(hits_deep, len(deep))} of seeds reach {xor.TARGET}",
         [*expected("xor-1-linear"), *expected("xor-332-relu")], ["xor-1-linear", "xor-332-relu"],
-        "median (1 neuron), share of seeds ([3, 3, 2])")
+        f"{MEDIAN} (1 neuron), share of seeds [95 % interval] ([3, 3, 2])")
     two, three = results["xor-2-relu"], results["xor-3-relu"]
     best_two, best_three = _best_run(two, "val_loss"), _best_run(three, "val_loss")
     hits_two = sum(v <= xor.TARGET for v in _values(two, "val_loss"))
     hits_three = sum(v <= xor.TARGET for v in _values(three, "val_loss"))
     add(f"XOR: 3 ReLU units can reach test loss ≤ {xor.TARGET}; 2 do not on this data set",
-        f"seeds reaching {xor.TARGET}: 2 units {hits_two}/{len(two)} (best {best_two.metrics['val_loss']:.3f}, "
-        f"seed {best_two.seed}); 3 units {hits_three}/{len(three)} (best {best_three.metrics['val_loss']:.3f}, "
-        f"seed {best_three.seed})",
-        [*expected("xor-2-relu"), *expected("xor-3-relu")], ["xor-2-relu", "xor-3-relu"], "best seed, count of seeds",
+        f"seeds reaching {xor.TARGET}: 2 units {_share_text(hits_two, len(two))} (best "
+        f"{best_two.metrics['val_loss']:.3f}, seed {best_two.seed}); 3 units {_share_text(hits_three, len(three))} "
+        f"(best {best_three.metrics['val_loss']:.3f}, seed {best_three.seed})",
+        [*expected("xor-2-relu"), *expected("xor-3-relu")], ["xor-2-relu", "xor-3-relu"],
+        "best seed; share of seeds [95 % interval]",
         note="Measured on data seed 0 only; on data seeds 1-5 (model seeds 0-7) 2 units reach the "
              "target on 4 of the 5 data sets (e.g. data seed 3, model seed 3: 0.151).")
-    low, high = clopper_pearson(hits_three, len(three))
     add("XOR with 3 ReLU units: not every run converges",
-        f"share of seeds reaching {xor.TARGET}: {hits_three}/{len(three)} = {hits_three / len(three):.2f} "
-        f"(95 % Clopper–Pearson interval {low:.2f}-{high:.2f})",
+        f"share of seeds reaching {xor.TARGET}: {_share_text(hits_three, len(three))}",
         [(f"some seeds reach {xor.TARGET} and some do not", 0 < hits_three < len(three))],
-        ["xor-3-relu"], "share of seeds")
+        ["xor-3-relu"], "share of seeds [95 % Clopper–Pearson interval]")
     # -- Initialisation.
     small, large = _values(results["xor-small-init"], "val_loss"), _values(results["xor-large-init"], "val_loss")
     small_spread, large_spread = max(small) - min(small), max(large) - min(large)
     add("Initialisation: a small net's result varies between runs, a larger net's much less",
         f"test loss max − min over {len(small)} seeds: small [3] {small_spread:.3f}, large [8, 8, 8] "
-        f"{large_spread:.3f}; large net's median test loss {median('xor-large-init', 'val_loss'):.3f}",
+        f"{large_spread:.3f}; large net's test loss {shown('xor-large-init', 'val_loss')}",
         [(f"small spread ≥ {xor.SPREAD_RATIO:g} × large spread", small_spread >= xor.SPREAD_RATIO * large_spread),
          *expected("xor-large-init")],
-        ["xor-small-init", "xor-large-init"], "spread over seeds; median")
+        ["xor-small-init", "xor-large-init"], f"spread over seeds; {MEDIAN}")
     # -- Vanishing gradients.
     add("Vanishing gradients: depth-10 sigmoid starves its first layer and does not learn; ReLU does both",
-        f"first/last layer gradient norm at initialisation: sigmoid {median('deep-sigmoid', 'init_gradient_ratio'):.1e}, "
-        f"ReLU {median('deep-relu', 'init_gradient_ratio'):.2f}; after 50 epochs test loss sigmoid "
-        f"{median('deep-sigmoid', 'val_loss'):.3f}, test accuracy ReLU {median('deep-relu', 'val_accuracy'):.2f}",
-        [*expected("deep-sigmoid"), *expected("deep-relu")], ["deep-sigmoid", "deep-relu"], "median over seeds",
+        f"first/last layer gradient norm at initialisation: sigmoid {shown('deep-sigmoid', 'init_gradient_ratio')}, "
+        f"ReLU {shown('deep-relu', 'init_gradient_ratio')}; after 50 epochs test loss sigmoid "
+        f"{shown('deep-sigmoid', 'val_loss')}, test accuracy ReLU {shown('deep-relu', 'val_accuracy')}",
+        [*expected("deep-sigmoid"), *expected("deep-relu")], ["deep-sigmoid", "deep-relu"], MEDIAN,
         note="deep-relu also uses He initialisation (deep-sigmoid Glorot): the row compares the "
              "course's recommended setup for each activation, not one cause.")
     # -- Dying ReLU, one cause at a time.
     dead = {name: median(name, "dead_share") for name in ("dying-relu", "dying-relu-low-rate", "dying-relu-he")}
     init_dead = median("dying-relu", "init_dead_share")
-    accuracy = {name: median(name, "val_accuracy") for name in
-                ("dying-relu", "dying-relu-low-rate", "dying-relu-leaky", "dying-relu-elu", "dying-relu-he")}
     relu_died = expected("dying-relu")
     add("Dying ReLU: too high a learning rate (Adam 0.1) kills units",
-        f"dead share: {init_dead:.2f} at initialisation, {dead['dying-relu']:.2f} after training; "
-        f"test accuracy {accuracy['dying-relu']:.2f}",
+        f"dead share: {shown('dying-relu', 'init_dead_share')} at initialisation, {shown('dying-relu', 'dead_share')} "
+        f"after training; test accuracy {shown('dying-relu', 'val_accuracy')}",
         [(f"dead share rises by ≥ {depth.KILLED_MORE_THAN_INIT_BY:g} over initialisation",
           dead["dying-relu"] - init_dead >= depth.KILLED_MORE_THAN_INIT_BY), *relu_died],
-        ["dying-relu"], "median over seeds",
+        ["dying-relu"], MEDIAN,
         note="Dead: activation 0 on every training input (kit.diagnostics.dead_fraction).")
     add("Dying ReLU, fix alone: a lower learning rate (Adam 0.01, nothing else changed)",
-        f"dead share {dead['dying-relu-low-rate']:.2f} (Adam 0.1: {dead['dying-relu']:.2f}); test accuracy "
-        f"{accuracy['dying-relu-low-rate']:.2f} (Adam 0.1: {accuracy['dying-relu']:.2f})",
+        f"dead share {shown('dying-relu-low-rate', 'dead_share')} (Adam 0.1: {shown('dying-relu', 'dead_share')}); "
+        f"test accuracy {shown('dying-relu-low-rate', 'val_accuracy')} (Adam 0.1: {shown('dying-relu', 'val_accuracy')})",
         [(f"dead share ≤ {depth.FIX_HALVES_DEAD:g} × Adam 0.1's",
           dead["dying-relu-low-rate"] <= depth.FIX_HALVES_DEAD * dead["dying-relu"]),
          *relu_died, *expected("dying-relu-low-rate")],
-        ["dying-relu", "dying-relu-low-rate"], "median over seeds")
-    leaky_inactive = median("dying-relu-leaky", "inactive_share")
+        ["dying-relu", "dying-relu-low-rate"], MEDIAN)
     add("Dying ReLU, fix alone: leaky ReLU keeps every unit's gradient, but the rate still pushes units negative",
-        f"dead share 0 by construction (slope 0.01 below 0); inactive share {leaky_inactive:.2f} "
-        f"(ReLU dead share {dead['dying-relu']:.2f}); test accuracy {accuracy['dying-relu-leaky']:.2f} "
-        f"(ReLU {accuracy['dying-relu']:.2f}, lower rate {accuracy['dying-relu-low-rate']:.2f})",
-        [*relu_died, *expected("dying-relu-leaky")], ["dying-relu", "dying-relu-leaky"], "median over seeds",
+        f"dead share 0 by construction (slope 0.01 below 0); inactive share {shown('dying-relu-leaky', 'inactive_share')} "
+        f"(ReLU dead share {shown('dying-relu', 'dead_share')}); test accuracy {shown('dying-relu-leaky', 'val_accuracy')} "
+        f"(ReLU {shown('dying-relu', 'val_accuracy')}, lower rate {shown('dying-relu-low-rate', 'val_accuracy')})",
+        [*relu_died, *expected("dying-relu-leaky")], ["dying-relu", "dying-relu-leaky"], MEDIAN,
         note="Inactive: pre-activation ≤ 0 on every training input; for ReLU that is dead, for leaky "
              "ReLU and ELU the unit still learns through its negative slope.")
     elu_inactive = median("dying-relu-elu", "inactive_share")
     add("Dying ReLU, fix alone: ELU keeps units off the flat side",
-        f"inactive share {elu_inactive:.2f} (ReLU dead share {dead['dying-relu']:.2f}); test accuracy "
-        f"{accuracy['dying-relu-elu']:.2f} (lower rate {accuracy['dying-relu-low-rate']:.2f})",
+        f"inactive share {shown('dying-relu-elu', 'inactive_share')} (ReLU dead share {shown('dying-relu', 'dead_share')}); "
+        f"test accuracy {shown('dying-relu-elu', 'val_accuracy')} (lower rate {shown('dying-relu-low-rate', 'val_accuracy')})",
         [(f"inactive share ≤ {depth.FIX_HALVES_DEAD:g} × ReLU's dead share",
           elu_inactive <= depth.FIX_HALVES_DEAD * dead["dying-relu"]), *relu_died, *expected("dying-relu-elu")],
-        ["dying-relu", "dying-relu-elu"], "median over seeds")
+        ["dying-relu", "dying-relu-elu"], MEDIAN)
     add("Dying ReLU, fix alone: He initialisation does not stop too high a rate from killing units",
-        f"dead share {median('dying-relu-he', 'init_dead_share'):.2f} at initialisation, {dead['dying-relu-he']:.2f} "
-        f"after training (Playground initialisation: {dead['dying-relu']:.2f}); test accuracy "
-        f"{accuracy['dying-relu-he']:.2f}",
-        [*relu_died, *expected("dying-relu-he")], ["dying-relu", "dying-relu-he"], "median over seeds",
+        f"dead share {shown('dying-relu-he', 'init_dead_share')} at initialisation, {shown('dying-relu-he', 'dead_share')} "
+        f"after training (Playground initialisation: {shown('dying-relu', 'dead_share')}); test accuracy "
+        f"{shown('dying-relu-he', 'val_accuracy')}",
+        [*relu_died, *expected("dying-relu-he")], ["dying-relu", "dying-relu-he"], MEDIAN,
         note="Only the lower rate fixes this setup alone: the rate, not the activation or the "
              "initialisation, is the cause.")
     # -- Universal approximation.
     errors = {u: median(f"sin-relu-{u}", "max_abs_error") for u in (4, 8, 16, 32)}
     add("Universal approximation: more ReLU units, smaller error (sin on [−π, π])",
-        "max |sin − network| on a 2,001-point grid: " + ", ".join(f"{e:.3f} ({u} units)" for u, e in errors.items()),
+        "max |sin − network| on a 2,001-point grid: " + ", ".join(f"{shown(f'sin-relu-{u}', 'max_abs_error')} ({u} units)"
+                                                                for u in errors),
         [(f"32 units ≤ 4 units' error / {approximation.SHRINK:g}", errors[32] <= errors[4] / approximation.SHRINK),
          *(check for u in errors for check in expected(f"sin-relu-{u}"))],
-        [f"sin-relu-{u}" for u in errors], "median over seeds")
+        [f"sin-relu-{u}" for u in errors], MEDIAN)
     # -- A custom activation.
     data = zoo.dataset("parabola-quadratic")
     slope, intercept = np.polyfit(data.x_train[:, 0], data.y_train, 1)
     line_mse = float(np.mean((slope * data.x_test[:, 0] + intercept - data.y_test) ** 2))
     parabola = median("parabola-quadratic", "val_loss")
     add("A custom quadratic activation fits a parabola with one unit",
-        f"test MSE {parabola:.1e}; the best straight line (least squares on the training split) {line_mse:.2f}",
+        f"test MSE {shown('parabola-quadratic', 'val_loss')}; the best straight line (least squares on the training "
+        f"split) {line_mse:.2f}",
         [("below the best straight line's test MSE", parabola < line_mse), *expected("parabola-quadratic")],
-        ["parabola-quadratic"], "median over seeds")
+        ["parabola-quadratic"], MEDIAN)
     # -- Softmax.
     digits = zoo.dataset("digits-softmax")
     majority = float(np.mean(digits.y_test == np.bincount(digits.y_train.astype(int)).argmax()))
     add("Softmax over ten classes: digits reach the exercise's ≥ 0.95 test accuracy",
-        f"test accuracy {median('digits-softmax', 'val_accuracy'):.3f} (most frequent class: {majority:.2f})",
+        f"test accuracy {shown('digits-softmax', 'val_accuracy')} (most frequent class: {majority:.2f})",
         [("above the most frequent class's share", median("digits-softmax", "val_accuracy") > majority),
-         *expected("digits-softmax")], ["digits-softmax"], "median over seeds")
+         *expected("digits-softmax")], ["digits-softmax"], MEDIAN)
 
     # -- Facts checked: identities that hold for any network; shown, not counted.
-    error = median("circle-hidden-linear", "collapse_error")
     add("A stack of linear layers is one affine map x·W + b",
-        f"max |network − collapsed map| on the test set {error:.1e} (trained hidden-linear net)",
-        expected("circle-hidden-linear", "collapse_error"), ["circle-hidden-linear"], "median over seeds", kind="fact")
+        f"max |network − collapsed map| on the test set {shown('circle-hidden-linear', 'collapse_error')} (trained "
+        "hidden-linear net)",
+        expected("circle-hidden-linear", "collapse_error"), ["circle-hidden-linear"], MEDIAN, kind="fact")
     grid = np.linspace(-20, 20, 400001)
     peak = float(activations.derivative("sigmoid", grid).max())
     add("The sigmoid's derivative is at most 0.25 (at 0)", f"max σ′ on [−20, 20] = {peak:.6f}",

@@ -620,6 +620,25 @@ def _format(value: float) -> str:
     return f"{value:.2e}"
 
 
+def median_text(stats: dict) -> str:
+    """A metric's median over seeds with its 95 % interval, as the results table and ``kit demo``'s
+    claims show it (one format, so the two quote the same numbers).
+
+    Args:
+        stats: one metric of a :func:`summarise` row (``row["metrics"][name]``): its ``median``,
+            ``median_low`` and ``median_high``.
+
+    Example:
+        >>> median_text({"median": 0.524, "median_low": 0.476, "median_high": 0.808})
+        '0.524 [0.476, 0.808]'
+    """
+    keys = ("median", "median_low", "median_high")
+    if not isinstance(stats, dict) or not all(isinstance(stats.get(k), (int, float)) for k in keys):
+        raise invalid("stats", "kit.zoo.median_text", "one metric of a kit.zoo.summarise row, a dict with numbers "
+                      "under 'median', 'median_low' and 'median_high'", stats)
+    return f"{_format(stats['median'])} [{_format(stats['median_low'])}, {_format(stats['median_high'])}]"
+
+
 def results_csv(rows: list[dict]) -> str:
     """One line per (entry, metric): values by seed, median, min, max, expectation, verdict."""
     import csv
@@ -680,8 +699,7 @@ def results_markdown(rows: list[dict]) -> str:
         recipe = entry.recipe
         recipe_text = f"{recipe['optimizer']} {recipe['learning_rate']}, batch {recipe['batch_size']}, {recipe['epochs']} epochs"
         shown = [m for m in RESULT_METRICS if m in row["metrics"]]
-        result = "<br>".join(f"{m} {_format(row['metrics'][m]['median'])} [{_format(row['metrics'][m]['median_low'])}, "
-                             f"{_format(row['metrics'][m]['median_high'])}]" for m in shown)
+        result = "<br>".join(f"{m} {median_text(row['metrics'][m])}" for m in shown)
         expected = []
         for m, (op, value) in entry.expected.items():
             stats = row["metrics"][m]

@@ -31,8 +31,9 @@ def test_no_counted_claim_holds_for_untrained_networks(untrained_results):
     assert circle["sigmoid and ReLU ≥ best half-plane + 0.2"] is False
     assert next(v for k, v in circle.items() if k.startswith("linear and hidden linear ≤ best half-plane")) is True
     ladder = _checks(next(row for row in counted if row["claim"].startswith("XOR: 3 ReLU units can reach")))
-    assert ladder == {"xor-2-relu: val_loss > 0.177 (every seed)": True,
-                      "xor-3-relu: val_loss <= 0.177 (some seed)": False}
+    # Both are shares of seeds now (untrained: one seed each): 2 units miss the target on it, 3 do not reach it.
+    assert ladder == {"xor-2-relu: val_loss > 0.177 (on 1/1 seeds [0.02, 1.00], share >= 0.75)": True,
+                      "xor-3-relu: val_loss <= 0.177 (on 0/1 seeds [0.00, 0.97], share >= 0.15)": False}
     dying = _checks(next(row for row in counted if row["claim"].startswith("Dying ReLU: too high")))
     assert not any(dying.values())  # at initialisation only ~0.1 of the units are dead
     # Facts are identities: they hold for any network, and are not counted.
@@ -114,9 +115,9 @@ class _Run:
 
 
 @pytest.mark.parametrize("name, chosen", [
-    ("xor-3-relu", 3),     # rule any, val_loss <= target: the seed reaching the lowest loss
-    ("xor-332-relu", 1),   # rule all, val_loss <= target: the worst seed, closest to failing
-    ("xor-2-relu", 3),     # rule all, val_loss > target: the best seed, which still misses it
+    ("xor-3-relu", 3),     # share ≥ 0.15 (a few runs), val_loss <= target: the seed reaching the lowest loss
+    ("xor-332-relu", 1),   # share ≥ 0.6 (most runs), val_loss <= target: the worst seed, closest to failing
+    ("xor-2-relu", 3),     # share ≥ 0.75 (most runs), val_loss > target: the best seed, which still misses it
     ("circle-relu", 2),    # rule median
 ])
 def test_the_logged_run_is_the_seed_the_claim_quotes(name, chosen):
