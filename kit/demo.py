@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from kit.errors import PATH, Function, invalid, output_folder, validate_params, writing
+from kit.errors import PATH, Function, output_folder, validate_params, writing
+from kit.intervals import clopper_pearson  # noqa: F401  (the demo's claims quote it; kit.demo.clopper_pearson stays)
 
 __all__ = ["STAGES", "train_stages", "claim_run", "draw_figures", "clopper_pearson", "claims", "claims_markdown",
            "claims_text", "run"]
@@ -89,10 +90,10 @@ def train_stages(out: Path, echo=print) -> dict:
 
 def claim_run(entry, runs):
     """``(run, why)``: the seed an entry's claim quotes, by the entry's rule on its first expected
-    metric (``val_loss`` when it expects nothing): the median seed for ``median`` and ``mean``; for
-    ``any`` the seed that meets the expectation best (xor-3-relu: the seed that reaches the target);
-    for ``all`` the seed closest to breaking it (xor-332-relu: the worst test loss; xor-2-relu: the
-    best one, which still misses the target).
+    metric (``val_loss`` when it expects nothing): the median seed for ``median``; for ``share``
+    claims about a few runs (share below one half: xor-3-relu) the seed that meets the expectation
+    best, for claims about most runs the seed closest to breaking it (xor-332-relu: the worst test
+    loss; xor-2-relu: the best one, which still misses the target).
 
     Example:
         >>> from kit import zoo
@@ -103,9 +104,9 @@ def claim_run(entry, runs):
     metric, (op, _) = next(iter(entry.expected.items()), ("val_loss", ("<", None)))
     ordered = sorted(runs, key=lambda run: run.metrics[metric])  # ascending
     below = op in ("<", "<=")  # the expectation wants low values
-    if entry.rule == "any":
+    if entry.rule == "share" and entry.share[1] < 0.5:
         return (ordered[0] if below else ordered[-1]), f"best {metric} of {len(runs)} seeds"
-    if entry.rule == "all":
+    if entry.rule == "share":
         return (ordered[-1] if below else ordered[0]), f"the {metric} closest to the threshold of {len(runs)} seeds"
     return ordered[(len(ordered) - 1) // 2], f"median {metric} of {len(runs)} seeds"
 
@@ -197,39 +198,20 @@ def _seeds(*runs_lists):
     return ", ".join(map(str, seeds))
 
 
-def clopper_pearson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Exact (Clopper–Pearson) confidence interval for a binomial share ``successes / trials``.
-
-    Example:
-        >>> low, high = clopper_pearson(4, 8)
-        >>> round(low, 3), round(high, 3)
-        (0.157, 0.843)
-    """
-    from math import comb
-
-    if not (isinstance(trials, int) and trials >= 1 and isinstance(successes, int) and 0 <= successes <= trials):
-        raise invalid("successes, trials", "kit.demo.clopper_pearson", "integers with 0 ≤ successes ≤ trials, trials ≥ 1",
-                      got=(successes, trials))
-    tail = (1 - confidence) / 2
-
-    def at_most(k, p):  # P(X ≤ k) for X ~ Binomial(trials, p)
-        return sum(comb(trials, i) * p**i * (1 - p) ** (trials - i) for i in range(k + 1))
-
-    def solve(function, target):  # function decreasing in p: the p where it crosses target
-        low, high = 0.0, 1.0
-        for _ in range(60):
-            middle = (low + high) / 2
-            low, high = (middle, high) if function(middle) > target else (low, middle)
-        return (low + high) / 2
-
-    lower = 0.0 if successes == 0 else solve(lambda p: at_most(successes - 1, p), 1 - tail)
-    upper = 1.0 if successes == trials else solve(lambda p: at_most(successes, p), tail)
-    return lower, upper
-
-
 def _escape(cell) -> str:
     """A Markdown table cell: a literal | must not end the cell."""
     return str(cell).replace("|", "\\|").replace("\n", " ")
+
+
+MEDIAN = "median over seeds [95 % interval]"
+"""The statistic of a row whose figures are medians: each shown with its distribution-free 95 %
+interval (:func:`kit.intervals.median_interval`), as in ``models/RESULTS.md``."""
+
+
+def _share_text(hits: int, count: int) -> str:
+    """``9/16 = 0.56 [0.30, 0.80]``: a share of seeds with its 95 % Clopper–Pearson interval."""
+    low, high = clopper_pearson(hits, count)
+    return f"{hits}/{count} = {hits / count:.2f} [{low:.2f}, {high:.2f}]"
 
 
 def claims(results: dict) -> list[dict]:
@@ -257,11 +239,21 @@ def claims(results: dict) -> list[dict]:
     def median(name, metric):
         return float(summary(name)["metrics"][metric]["median"])
 
+    def shown(name, metric):
+        """The median over seeds with its 95 % interval, in the results table's format (kit.zoo.median_text)."""
+        return zoo.median_text(summary(name)["metrics"][metric])
+
     def expected(name, *metrics):
         """The entry's own expectations (all, or those on ``metrics``) as checks, read from the zoo."""
         entry = zoo.get(name)
-        rule = {"median": "median", "all": "every seed", "any": "some seed", "mean": "mean"}[entry.rule]
-        return [(f"{name}: {metric} {op} {value:g} ({rule})", summary(name)["verdicts"][metric])
+        def rule(metric):
+            if entry.rule == "median":
+                return "median"
+            stats = summary(name)["metrics"][metric]
+            return (f"on {stats['seeds_meeting']} seeds [{stats['share_low']:.2f}, {stats['share_high']:.2f}], "
+                    f"share {entry.share[0]} {entry.share[1]:g}")
+
+        return [(f"{name}: {metric} {op} {value:g} ({rule(metric)})", summary(name)["verdicts"][metric])
                 for metric, (op, value) in entry.expected.items() if not metrics or metric in metrics]
 
     def add(claim, measured, checks, entries, statistic, note="", kind="result"):
@@ -280,145 +272,150 @@ def claims(results: dict) -> list[dict]:
     line = half_plane("circle-linear")
     lin, hid = median("circle-linear", "val_accuracy"), median("circle-hidden-linear", "val_accuracy")
     sig, rel = median("circle-sigmoid", "val_accuracy"), median("circle-relu", "val_accuracy")
-    add("A linear model fails on circle, and so do hidden linear layers; one sigmoid or ReLU hidden layer succeeds",
-        f"test accuracy: linear {lin:.2f}, hidden linear {hid:.2f}; best half-plane on the same test points "
-        f"{line:.2f}; sigmoid {sig:.2f}, ReLU {rel:.2f}",
-        [(f"linear and hidden linear ≤ best half-plane ({line:.2f})", max(lin, hid) <= line + 1e-9),
+    add("A linear model learns all a straight line can on circle, and no more, and so do hidden linear layers; "
+        "one sigmoid or ReLU hidden layer succeeds",
+        f"training loss above the best line's: linear {shown('circle-linear', 'line_loss_gap')}, hidden linear "
+        f"{shown('circle-hidden-linear', 'line_loss_gap')}; test accuracy: linear {shown('circle-linear', 'val_accuracy')}, "
+        f"hidden linear {shown('circle-hidden-linear', 'val_accuracy')}; best half-plane on the same test points "
+        f"{line:.3f}; sigmoid {shown('circle-sigmoid', 'val_accuracy')}, ReLU {shown('circle-relu', 'val_accuracy')}",
+        [*expected("circle-linear", "line_loss_gap"), *expected("circle-hidden-linear", "line_loss_gap"),
+         (f"linear and hidden linear ≤ best half-plane ({line:.3f})", max(lin, hid) <= line + 1e-9),
          (f"sigmoid and ReLU ≥ best half-plane + {margin:g}", min(sig, rel) >= line + margin),
-         *expected("circle-linear"), *expected("circle-hidden-linear", "val_accuracy"), *expected("circle-sigmoid"),
-         *expected("circle-relu")],
-        ["circle-linear", "circle-hidden-linear", "circle-sigmoid", "circle-relu"], "median over seeds",
-        note=f"Linear and hidden linear differ ({lin:.2f} vs {hid:.2f}) although both draw one straight line: "
-             "every line through the circle's disc has Playground loss ≈ 0.5, so where training leaves "
-             "the line, and its accuracy, is arbitrary below the best half-plane; depth adds nothing.")
+         *expected("circle-sigmoid"), *expected("circle-relu")],
+        ["circle-linear", "circle-hidden-linear", "circle-sigmoid", "circle-relu"], MEDIAN,
+        note="Trained at the Playground's SGD 0.03, both reach the lowest loss a straight line can (models/linear.py: "
+             "LINE_LOSS_MARGIN); with the Playground's loss that line is almost flat, so its accuracy sits below "
+             "the best half-plane's, which only bounds it. Depth adds nothing.")
     # -- XOR: linear layers fail, [3, 3, 2] ReLU succeeds.
     xor_line = half_plane("xor-hidden-linear")
     xor_lin, xor_deep = median("xor-hidden-linear", "val_accuracy"), median("xor-332-relu", "val_accuracy")
-    add("Hidden linear layers fail on XOR; ReLU layers [3, 3, 2] succeed",
-        f"test accuracy: hidden linear {xor_lin:.2f}; best half-plane {xor_line:.2f}; [3, 3, 2] ReLU {xor_deep:.2f}",
-        [(f"hidden linear ≤ best half-plane ({xor_line:.2f})", xor_lin <= xor_line + 1e-9),
-         (f"[3, 3, 2] ReLU ≥ best half-plane + {margin:g}", xor_deep >= xor_line + margin),
-         *expected("xor-hidden-linear")],
-        ["xor-hidden-linear", "xor-332-relu"], "median over seeds")
+    add("Hidden linear layers learn all a straight line can on XOR, and no more; ReLU layers [3, 3, 2] succeed",
+        f"training loss above the best line's: hidden linear {shown('xor-hidden-linear', 'line_loss_gap')}; "
+        f"test accuracy: hidden linear {shown('xor-hidden-linear', 'val_accuracy')}; best half-plane {xor_line:.3f}; "
+        f"[3, 3, 2] ReLU {shown('xor-332-relu', 'val_accuracy')}",
+        [*expected("xor-hidden-linear"), (f"hidden linear ≤ best half-plane ({xor_line:.3f})", xor_lin <= xor_line + 1e-9),
+         (f"[3, 3, 2] ReLU ≥ best half-plane + {margin:g}", xor_deep >= xor_line + margin)],
+        ["xor-hidden-linear", "xor-332-relu"], MEDIAN)
     # -- Feature crosses.
     crosses = median("circle-linear-crosses", "val_accuracy")
     add("Feature crosses (x1², x2²) rescue the linear model on circle",
-        f"test accuracy: linear on x1, x2 {lin:.2f} (best half-plane {line:.2f}); linear on x1, x2, x1², x2² "
-        f"{crosses:.2f}, test loss {median('circle-linear-crosses', 'val_loss'):.3f}",
+        f"test accuracy: linear on x1, x2 {shown('circle-linear', 'val_accuracy')} (best half-plane {line:.3f}); "
+        f"linear on x1, x2, x1², x2² {shown('circle-linear-crosses', 'val_accuracy')}, test loss "
+        f"{shown('circle-linear-crosses', 'val_loss')}",
         [(f"with crosses ≥ best half-plane in x1, x2 + {margin:g}", crosses >= line + margin),
          *expected("circle-linear-crosses")],
-        ["circle-linear", "circle-linear-crosses"], "median over seeds")
+        ["circle-linear", "circle-linear-crosses"], MEDIAN)
     # -- The XOR ladder.
-    one, deep = median("xor-1-linear", "val_loss"), _values(results["xor-332-relu"], "val_loss")
+    deep = _values(results["xor-332-relu"], "val_loss")
+    hits_deep = sum(v <= xor.TARGET for v in deep)
     add("XOR: one linear neuron underfits; hidden layers [3, 3, 2] with ReLU reach test loss ≤ 0.177",
-        f"test loss: 1 linear neuron {one:.3f} (median); [3, 3, 2] ReLU worst seed {max(deep):.3f}",
+        f"test loss: 1 linear neuron {shown('xor-1-linear', 'val_loss')}; [3, 3, 2] ReLU "
+        f"{shown('xor-332-relu', 'val_loss')}, {_share_text(hits_deep, len(deep))} of seeds reach {xor.TARGET}",
         [*expected("xor-1-linear"), *expected("xor-332-relu")], ["xor-1-linear", "xor-332-relu"],
-        "median (1 neuron), every seed ([3, 3, 2])")
+        f"{MEDIAN} (1 neuron), share of seeds [95 % interval] ([3, 3, 2])")
     two, three = results["xor-2-relu"], results["xor-3-relu"]
     best_two, best_three = _best_run(two, "val_loss"), _best_run(three, "val_loss")
     hits_two = sum(v <= xor.TARGET for v in _values(two, "val_loss"))
     hits_three = sum(v <= xor.TARGET for v in _values(three, "val_loss"))
     add(f"XOR: 3 ReLU units can reach test loss ≤ {xor.TARGET}; 2 do not on this data set",
-        f"seeds reaching {xor.TARGET}: 2 units {hits_two}/{len(two)} (best {best_two.metrics['val_loss']:.3f}, "
-        f"seed {best_two.seed}); 3 units {hits_three}/{len(three)} (best {best_three.metrics['val_loss']:.3f}, "
-        f"seed {best_three.seed})",
-        [*expected("xor-2-relu"), *expected("xor-3-relu")], ["xor-2-relu", "xor-3-relu"], "best seed, count of seeds",
+        f"seeds reaching {xor.TARGET}: 2 units {_share_text(hits_two, len(two))} (best "
+        f"{best_two.metrics['val_loss']:.3f}, seed {best_two.seed}); 3 units {_share_text(hits_three, len(three))} "
+        f"(best {best_three.metrics['val_loss']:.3f}, seed {best_three.seed})",
+        [*expected("xor-2-relu"), *expected("xor-3-relu")], ["xor-2-relu", "xor-3-relu"],
+        "best seed; share of seeds [95 % interval]",
         note="Measured on data seed 0 only; on data seeds 1-5 (model seeds 0-7) 2 units reach the "
              "target on 4 of the 5 data sets (e.g. data seed 3, model seed 3: 0.151).")
-    low, high = clopper_pearson(hits_three, len(three))
     add("XOR with 3 ReLU units: not every run converges",
-        f"share of seeds reaching {xor.TARGET}: {hits_three}/{len(three)} = {hits_three / len(three):.2f} "
-        f"(95 % Clopper–Pearson interval {low:.2f}-{high:.2f})",
+        f"share of seeds reaching {xor.TARGET}: {_share_text(hits_three, len(three))}",
         [(f"some seeds reach {xor.TARGET} and some do not", 0 < hits_three < len(three))],
-        ["xor-3-relu"], "share of seeds")
+        ["xor-3-relu"], "share of seeds [95 % Clopper–Pearson interval]")
     # -- Initialisation.
     small, large = _values(results["xor-small-init"], "val_loss"), _values(results["xor-large-init"], "val_loss")
     small_spread, large_spread = max(small) - min(small), max(large) - min(large)
     add("Initialisation: a small net's result varies between runs, a larger net's much less",
         f"test loss max − min over {len(small)} seeds: small [3] {small_spread:.3f}, large [8, 8, 8] "
-        f"{large_spread:.3f}; large net's median test loss {median('xor-large-init', 'val_loss'):.3f}",
+        f"{large_spread:.3f}; large net's test loss {shown('xor-large-init', 'val_loss')}",
         [(f"small spread ≥ {xor.SPREAD_RATIO:g} × large spread", small_spread >= xor.SPREAD_RATIO * large_spread),
          *expected("xor-large-init")],
-        ["xor-small-init", "xor-large-init"], "spread over seeds; median")
+        ["xor-small-init", "xor-large-init"], f"spread over seeds; {MEDIAN}")
     # -- Vanishing gradients.
     add("Vanishing gradients: depth-10 sigmoid starves its first layer and does not learn; ReLU does both",
-        f"first/last layer gradient norm at initialisation: sigmoid {median('deep-sigmoid', 'init_gradient_ratio'):.1e}, "
-        f"ReLU {median('deep-relu', 'init_gradient_ratio'):.2f}; after 50 epochs test loss sigmoid "
-        f"{median('deep-sigmoid', 'val_loss'):.3f}, test accuracy ReLU {median('deep-relu', 'val_accuracy'):.2f}",
-        [*expected("deep-sigmoid"), *expected("deep-relu")], ["deep-sigmoid", "deep-relu"], "median over seeds",
+        f"first/last layer gradient norm at initialisation: sigmoid {shown('deep-sigmoid', 'init_gradient_ratio')}, "
+        f"ReLU {shown('deep-relu', 'init_gradient_ratio')}; after 50 epochs test loss sigmoid "
+        f"{shown('deep-sigmoid', 'val_loss')}, test accuracy ReLU {shown('deep-relu', 'val_accuracy')}",
+        [*expected("deep-sigmoid"), *expected("deep-relu")], ["deep-sigmoid", "deep-relu"], MEDIAN,
         note="deep-relu also uses He initialisation (deep-sigmoid Glorot): the row compares the "
              "course's recommended setup for each activation, not one cause.")
     # -- Dying ReLU, one cause at a time.
     dead = {name: median(name, "dead_share") for name in ("dying-relu", "dying-relu-low-rate", "dying-relu-he")}
     init_dead = median("dying-relu", "init_dead_share")
-    accuracy = {name: median(name, "val_accuracy") for name in
-                ("dying-relu", "dying-relu-low-rate", "dying-relu-leaky", "dying-relu-elu", "dying-relu-he")}
     relu_died = expected("dying-relu")
     add("Dying ReLU: too high a learning rate (Adam 0.1) kills units",
-        f"dead share: {init_dead:.2f} at initialisation, {dead['dying-relu']:.2f} after training; "
-        f"test accuracy {accuracy['dying-relu']:.2f}",
+        f"dead share: {shown('dying-relu', 'init_dead_share')} at initialisation, {shown('dying-relu', 'dead_share')} "
+        f"after training; test accuracy {shown('dying-relu', 'val_accuracy')}",
         [(f"dead share rises by ≥ {depth.KILLED_MORE_THAN_INIT_BY:g} over initialisation",
           dead["dying-relu"] - init_dead >= depth.KILLED_MORE_THAN_INIT_BY), *relu_died],
-        ["dying-relu"], "median over seeds",
+        ["dying-relu"], MEDIAN,
         note="Dead: activation 0 on every training input (kit.diagnostics.dead_fraction).")
     add("Dying ReLU, fix alone: a lower learning rate (Adam 0.01, nothing else changed)",
-        f"dead share {dead['dying-relu-low-rate']:.2f} (Adam 0.1: {dead['dying-relu']:.2f}); test accuracy "
-        f"{accuracy['dying-relu-low-rate']:.2f} (Adam 0.1: {accuracy['dying-relu']:.2f})",
+        f"dead share {shown('dying-relu-low-rate', 'dead_share')} (Adam 0.1: {shown('dying-relu', 'dead_share')}); "
+        f"test accuracy {shown('dying-relu-low-rate', 'val_accuracy')} (Adam 0.1: {shown('dying-relu', 'val_accuracy')})",
         [(f"dead share ≤ {depth.FIX_HALVES_DEAD:g} × Adam 0.1's",
           dead["dying-relu-low-rate"] <= depth.FIX_HALVES_DEAD * dead["dying-relu"]),
          *relu_died, *expected("dying-relu-low-rate")],
-        ["dying-relu", "dying-relu-low-rate"], "median over seeds")
-    leaky_inactive = median("dying-relu-leaky", "inactive_share")
+        ["dying-relu", "dying-relu-low-rate"], MEDIAN)
     add("Dying ReLU, fix alone: leaky ReLU keeps every unit's gradient, but the rate still pushes units negative",
-        f"dead share 0 by construction (slope 0.01 below 0); inactive share {leaky_inactive:.2f} "
-        f"(ReLU dead share {dead['dying-relu']:.2f}); test accuracy {accuracy['dying-relu-leaky']:.2f} "
-        f"(ReLU {accuracy['dying-relu']:.2f}, lower rate {accuracy['dying-relu-low-rate']:.2f})",
-        [*relu_died, *expected("dying-relu-leaky")], ["dying-relu", "dying-relu-leaky"], "median over seeds",
+        f"dead share 0 by construction (slope 0.01 below 0); inactive share {shown('dying-relu-leaky', 'inactive_share')} "
+        f"(ReLU dead share {shown('dying-relu', 'dead_share')}); test accuracy {shown('dying-relu-leaky', 'val_accuracy')} "
+        f"(ReLU {shown('dying-relu', 'val_accuracy')}, lower rate {shown('dying-relu-low-rate', 'val_accuracy')})",
+        [*relu_died, *expected("dying-relu-leaky")], ["dying-relu", "dying-relu-leaky"], MEDIAN,
         note="Inactive: pre-activation ≤ 0 on every training input; for ReLU that is dead, for leaky "
              "ReLU and ELU the unit still learns through its negative slope.")
     elu_inactive = median("dying-relu-elu", "inactive_share")
-    add("Dying ReLU, fix alone: ELU keeps units off the flat side (but Adam 0.1 still does not train)",
-        f"inactive share {elu_inactive:.2f} (ReLU dead share {dead['dying-relu']:.2f}); test accuracy "
-        f"{accuracy['dying-relu-elu']:.2f} (lower rate {accuracy['dying-relu-low-rate']:.2f})",
+    add("Dying ReLU, fix alone: ELU keeps units off the flat side",
+        f"inactive share {shown('dying-relu-elu', 'inactive_share')} (ReLU dead share {shown('dying-relu', 'dead_share')}); "
+        f"test accuracy {shown('dying-relu-elu', 'val_accuracy')} (lower rate {shown('dying-relu-low-rate', 'val_accuracy')})",
         [(f"inactive share ≤ {depth.FIX_HALVES_DEAD:g} × ReLU's dead share",
           elu_inactive <= depth.FIX_HALVES_DEAD * dead["dying-relu"]), *relu_died, *expected("dying-relu-elu")],
-        ["dying-relu", "dying-relu-elu"], "median over seeds")
+        ["dying-relu", "dying-relu-elu"], MEDIAN)
     add("Dying ReLU, fix alone: He initialisation does not stop too high a rate from killing units",
-        f"dead share {median('dying-relu-he', 'init_dead_share'):.2f} at initialisation, {dead['dying-relu-he']:.2f} "
-        f"after training (Playground initialisation: {dead['dying-relu']:.2f}); test accuracy "
-        f"{accuracy['dying-relu-he']:.2f}",
-        [*relu_died, *expected("dying-relu-he")], ["dying-relu", "dying-relu-he"], "median over seeds",
+        f"dead share {shown('dying-relu-he', 'init_dead_share')} at initialisation, {shown('dying-relu-he', 'dead_share')} "
+        f"after training (Playground initialisation: {shown('dying-relu', 'dead_share')}); test accuracy "
+        f"{shown('dying-relu-he', 'val_accuracy')}",
+        [*relu_died, *expected("dying-relu-he")], ["dying-relu", "dying-relu-he"], MEDIAN,
         note="Only the lower rate fixes this setup alone: the rate, not the activation or the "
              "initialisation, is the cause.")
     # -- Universal approximation.
     errors = {u: median(f"sin-relu-{u}", "max_abs_error") for u in (4, 8, 16, 32)}
     add("Universal approximation: more ReLU units, smaller error (sin on [−π, π])",
-        "max |sin − network| on a 2,001-point grid: " + ", ".join(f"{e:.3f} ({u} units)" for u, e in errors.items()),
+        "max |sin − network| on a 2,001-point grid: " + ", ".join(f"{shown(f'sin-relu-{u}', 'max_abs_error')} ({u} units)"
+                                                                for u in errors),
         [(f"32 units ≤ 4 units' error / {approximation.SHRINK:g}", errors[32] <= errors[4] / approximation.SHRINK),
          *(check for u in errors for check in expected(f"sin-relu-{u}"))],
-        [f"sin-relu-{u}" for u in errors], "median over seeds")
+        [f"sin-relu-{u}" for u in errors], MEDIAN)
     # -- A custom activation.
     data = zoo.dataset("parabola-quadratic")
     slope, intercept = np.polyfit(data.x_train[:, 0], data.y_train, 1)
     line_mse = float(np.mean((slope * data.x_test[:, 0] + intercept - data.y_test) ** 2))
     parabola = median("parabola-quadratic", "val_loss")
     add("A custom quadratic activation fits a parabola with one unit",
-        f"test MSE {parabola:.1e}; the best straight line (least squares on the training split) {line_mse:.2f}",
+        f"test MSE {shown('parabola-quadratic', 'val_loss')}; the best straight line (least squares on the training "
+        f"split) {line_mse:.2f}",
         [("below the best straight line's test MSE", parabola < line_mse), *expected("parabola-quadratic")],
-        ["parabola-quadratic"], "median over seeds")
+        ["parabola-quadratic"], MEDIAN)
     # -- Softmax.
     digits = zoo.dataset("digits-softmax")
     majority = float(np.mean(digits.y_test == np.bincount(digits.y_train.astype(int)).argmax()))
     add("Softmax over ten classes: digits reach the exercise's ≥ 0.95 test accuracy",
-        f"test accuracy {median('digits-softmax', 'val_accuracy'):.3f} (most frequent class: {majority:.2f})",
+        f"test accuracy {shown('digits-softmax', 'val_accuracy')} (most frequent class: {majority:.2f})",
         [("above the most frequent class's share", median("digits-softmax", "val_accuracy") > majority),
-         *expected("digits-softmax")], ["digits-softmax"], "median over seeds")
+         *expected("digits-softmax")], ["digits-softmax"], MEDIAN)
 
     # -- Facts checked: identities that hold for any network; shown, not counted.
-    error = median("circle-hidden-linear", "collapse_error")
     add("A stack of linear layers is one affine map x·W + b",
-        f"max |network − collapsed map| on the test set {error:.1e} (trained hidden-linear net)",
-        expected("circle-hidden-linear", "collapse_error"), ["circle-hidden-linear"], "median over seeds", kind="fact")
+        f"max |network − collapsed map| on the test set {shown('circle-hidden-linear', 'collapse_error')} (trained "
+        "hidden-linear net)",
+        expected("circle-hidden-linear", "collapse_error"), ["circle-hidden-linear"], MEDIAN, kind="fact")
     grid = np.linspace(-20, 20, 400001)
     peak = float(activations.derivative("sigmoid", grid).max())
     add("The sigmoid's derivative is at most 0.25 (at 0)", f"max σ′ on [−20, 20] = {peak:.6f}",

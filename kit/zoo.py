@@ -27,11 +27,18 @@ import statistics
 
 import numpy as np
 
-from kit.errors import (MODEL, PATH, SEED, Function, InstanceOf, InvalidParameter, KitError, ListOf, Options, Text,
+from kit import intervals
+from kit.errors import (COUNT, MODEL, PATH, SEED, Function, InstanceOf, InvalidParameter, KitError, ListOf, Options, Text,
                         check, invalid, unknown_name, validate_params, writing)
 
 OPERATORS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
-RULES = ("median", "all", "any", "mean")
+RULES = ("median", "share")
+SEEDS = tuple(range(16))
+"""The seeds every entry trains (``kit zoo bench``): 16, so that a median has a distribution-free 95 %
+interval between two of them (ranks 4 and 13, :func:`kit.intervals.median_ranks`) and a share's
+Clopper–Pearson interval is at most ±0.26 wide. ``tests/test_zoo.py`` reruns every claim on the
+disjoint :data:`CHECK_SEEDS`."""
+CHECK_SEEDS = tuple(range(100, 116))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,9 +58,14 @@ class Entry:
             epoch, test = "val") and the measures named in ``measures``.
         measures: extra figures computed by :data:`MEASURES` (those starting ``init_`` before
             training, the others after).
-        seeds: the seeds ``kit zoo bench`` trains.
-        rule: ``median`` (the median over seeds meets the expectation), ``all`` (every seed),
-            ``any`` (at least one seed: the course's "not every run converges") or ``mean``.
+        seeds: the seeds ``kit zoo bench`` trains (:data:`SEEDS`).
+        rule: ``median`` (the median over seeds meets the expectation; shown with its 95 %
+            order-statistic interval) or ``share`` (the share of seeds that meet it satisfies
+            ``share``; shown with its Clopper–Pearson interval).
+        share: for ``rule="share"``, ``(operator, value)`` on the share of seeds meeting each
+            expectation, e.g. ``(">=", 0.5)``: "at least half the runs reach the target".
+        settings: how the recipe departs from the Playground's own settings (SGD, its learning
+            rates, batch 10) and why; "" for a recipe the Playground can run as it is.
         quick: part of the fast subset that the tests train.
         stacked: ``kit zoo bench`` and ``kit demo`` train the seeds together
             (:func:`train_seeds`); False trains them one by one with :func:`train`, for recipes
@@ -68,8 +80,10 @@ class Entry:
     recipe: dict
     expected: dict = dataclasses.field(default_factory=dict)
     measures: tuple = ()
-    seeds: tuple = (0, 1, 2)
+    seeds: tuple = SEEDS
     rule: str = "median"
+    share: tuple | None = None
+    settings: str = ""
     quick: bool = False
     stacked: bool = True
 
@@ -78,7 +92,7 @@ class Entry:
         its data, model, recipe, expectation, measures, seeds and rule, and :func:`code_fingerprint`
         (the source of the kit code that makes, trains and measures it)."""
         fields = dataclasses.asdict(self)
-        for key in ("card", "claim", "quick"):
+        for key in ("card", "claim", "quick", "settings"):
             fields.pop(key)
         fields["code"] = code_fingerprint()
         return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:12]
@@ -99,10 +113,47 @@ class Entry:
 
 _REGISTRY: dict[str, Entry] = {}
 
+PLAYGROUND_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+"""The learning rates the Playground's menu offers (its ``index.html``)."""
+PLAYGROUND_DATA = ("circle", "xor", "gauss", "spiral")
+PLAYGROUND_FEATURES = ("x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2")
+PLAYGROUND_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+
+
+def playground_departures(entry: Entry) -> list[str]:
+    """How an entry's network or recipe departs from what the Playground can show and run ([] when it
+    can): its data sets, 7 features, at most 6 hidden layers of at most 8 units, 4 activations, its
+    initialisation (U(−0.5, 0.5), biases 0.1), its tanh output with ½·MSE, SGD at a rate of its
+    menu (:data:`PLAYGROUND_RATES`), batches of 1-30. An entry that departs says why in its
+    ``settings`` (``register`` refuses one that does not)."""
+    model, recipe, data = entry.model, entry.recipe, entry.data
+    hidden = list(model.get("hidden", []))
+    activation = model.get("activation", "tanh")
+    activations = list(activation) if isinstance(activation, (list, tuple)) else [activation]
+    departures = []
+    if data.get("name") not in PLAYGROUND_DATA or not set(data.get("features", ["x1", "x2"])) <= set(PLAYGROUND_FEATURES):
+        departures.append(f"data {entry.describe_data()}")
+    if len(hidden) > 6 or any(width > 8 for width in hidden):
+        departures.append(f"hidden {hidden}")
+    if hidden and not set(activations) <= set(PLAYGROUND_ACTIVATIONS):
+        departures.append(f"activation {'/'.join(activations)}")
+    if model.get("initializer", "playground") != "playground":
+        departures.append(f"{model['initializer']} initialisation")
+    if model.get("head", "playground") != "playground":
+        departures.append(f"{model['head']} head")
+    if str(recipe.get("optimizer", "sgd")).lower() != "sgd":
+        departures.append(str(recipe["optimizer"]).capitalize())
+    if not any(math.isclose(recipe.get("learning_rate", 0.03), rate) for rate in PLAYGROUND_RATES):
+        departures.append(f"rate {recipe['learning_rate']}")
+    if not 1 <= recipe.get("batch_size", 10) <= 30:
+        departures.append(f"batch {recipe['batch_size']}")
+    return departures
+
 CODE_MODULES = ("kit.datasets", "kit.builders", "kit.heads", "kit.activations", "kit.training", "kit.diagnostics",
-                "kit.zoo")
+                "kit.zoo", "kit.intervals", "kit.grading.authoring.baselines")
 """The modules whose source decides the zoo's numbers: the data, the models (builders, heads,
-activations), the trainer (every module of the package), and the measures (diagnostics and this module, which trains and
+activations), the trainer (every module of the package), and the measures (diagnostics, the
+baselines the linear entries are measured against, the intervals, and this module, which trains and
 measures an entry). A change to any of them, even a comment, marks every entry's results stale:
 a false alarm costs one ``kit zoo bench``; a missed change would leave a table the code no
 longer reproduces. Validation (``kit.errors``), plots and the CLI do not change the numbers."""
@@ -123,9 +174,29 @@ def _module_source(module: str) -> bytes:
     return b"".join(path.name.encode() + b"\0" + path.read_bytes() for path in files)
 
 
+LIBRARIES = ("numpy", "tensorflow", "keras")
+"""The libraries whose versions decide the numbers too (float kernels, initialisers, optimizers):
+their installed versions are part of :func:`code_fingerprint`, read from the package metadata
+(nothing imported)."""
+
+
+def library_versions() -> dict[str, str]:
+    """``{library: installed version}`` for :data:`LIBRARIES` ("absent" when one is not installed)."""
+    from importlib import metadata
+
+    versions = {}
+    for library in LIBRARIES:
+        try:
+            versions[library] = metadata.version(library)
+        except metadata.PackageNotFoundError:
+            versions[library] = "absent"
+    return versions
+
+
 @functools.lru_cache(maxsize=None)
 def code_fingerprint() -> str:
-    """A short hash of the source of :data:`CODE_MODULES` (part of every entry's fingerprint).
+    """A short hash of the source of :data:`CODE_MODULES` and of the :data:`LIBRARIES`' versions
+    (part of every entry's fingerprint).
 
     Example:
         >>> len(code_fingerprint())
@@ -134,6 +205,7 @@ def code_fingerprint() -> str:
     digest = hashlib.sha256()
     for module in CODE_MODULES:
         digest.update(module.encode() + b"\0" + _module_source(module) + b"\0")
+    digest.update(json.dumps(library_versions(), sort_keys=True).encode())
     return digest.hexdigest()[:12]
 
 
@@ -147,6 +219,18 @@ def register(entry: Entry) -> Entry:
             raise invalid("expected", f"zoo entry {entry.name!r}",
                           f"a dict of metric → (operator, value) with operators {list(OPERATORS)}", {metric: condition})
     check(entry.rule, Options(*RULES), "rule", f"zoo entry {entry.name!r}")
+    if (entry.rule == "share") != (entry.share is not None) or (entry.share is not None and not (
+            isinstance(entry.share, tuple) and len(entry.share) == 2 and entry.share[0] in OPERATORS
+            and 0 <= entry.share[1] <= 1)):
+        raise invalid("share", f"zoo entry {entry.name!r}",
+                      "(operator, share in [0, 1]) with rule='share', and None with rule='median'", entry.share)
+    if playground_departures(entry) and not entry.settings:
+        raise invalid("settings", f"zoo entry {entry.name!r}",
+                      f"a sentence saying why it departs from the Playground ({', '.join(playground_departures(entry))})",
+                      entry.settings)
+    if len(entry.seeds) < 16:
+        raise invalid("seeds", f"zoo entry {entry.name!r}", "at least 16 seeds (a claim over seeds needs its interval)",
+                      entry.seeds)
     unknown = [m for m in entry.measures if m not in MEASURES]
     if unknown:
         raise unknown_name("measure", unknown[0], MEASURES)
@@ -435,8 +519,34 @@ def _collapse_error(model, data) -> float:
     return float(np.max(np.abs(affine - np.asarray(model(data.x_test, training=False), dtype=np.float64))))
 
 
+_LINE_LOSSES: dict[str, float] = {}
+
+
+def _best_line_loss(data) -> float:
+    """:func:`kit.grading.authoring.baselines.best_line_loss` of a data set's training split, once per data set."""
+    from kit.grading.authoring.baselines import best_line_loss
+
+    key = hashlib.sha256(np.ascontiguousarray(data.x_train).tobytes() + b"\0" +
+                         np.ascontiguousarray(data.y_train).tobytes()).hexdigest()
+    if key not in _LINE_LOSSES:
+        _LINE_LOSSES[key] = best_line_loss(data.x_train, data.y_train)
+    return _LINE_LOSSES[key]
+
+
+def _line_loss_gap(model, data) -> float:
+    """The trained model's Playground loss on the training set minus the lowest any straight line
+    reaches there (:func:`kit.grading.authoring.baselines.best_line_loss`, float64): about 0 when a
+    linear model learned all a line can; an under-trained one stays well above."""
+    from kit import heads
+
+    if heads.head_of(model).name != "playground":
+        raise InvalidParameter("line_loss_gap compares Playground losses: it needs the 'playground' head.")
+    return _evaluate(model, data.x_train, data.y_train)[0] - _best_line_loss(data)
+
+
 MEASURES = {
     "max_abs_error": _max_abs_error,
+    "line_loss_gap": _line_loss_gap,
     "dead_share": _dead_share,
     "init_dead_share": _dead_share,
     "inactive_share": _inactive_share,
@@ -460,17 +570,22 @@ def summarise(entry: Entry, results: list[Result]) -> dict:
     keys = [k for k in results[0].metrics if k != "epochs"]
     for key in keys:
         values = [float(r.metrics[key]) for r in results]
+        low, high = intervals.median_interval(values)
         row["metrics"][key] = {"values": [float(f"{v:.6g}") for v in values], "median": statistics.median(values),
+                               "median_low": low, "median_high": high,
                                "mean": statistics.fmean(values), "min": min(values), "max": max(values)}
     verdicts = {}
     for metric, (op, target) in entry.expected.items():
         stats = row["metrics"][metric]
         meets = [OPERATORS[op](v, target) for v in stats["values"]]
-        stats["seeds_meeting"] = f"{sum(meets)}/{len(meets)}"
-        if entry.rule in ("all", "any"):
-            holds = all(meets) if entry.rule == "all" else any(meets)
+        count = sum(meets)
+        stats["seeds_meeting"] = f"{count}/{len(meets)}"
+        stats["share"] = count / len(meets)
+        stats["share_low"], stats["share_high"] = intervals.clopper_pearson(count, len(meets))
+        if entry.rule == "share":
+            holds = OPERATORS[entry.share[0]](stats["share"], entry.share[1])
         else:
-            holds = OPERATORS[op](stats[entry.rule], target)
+            holds = OPERATORS[op](stats["median"], target)
         verdicts[metric] = holds
     row["holds"] = all(verdicts.values()) if verdicts else None
     row["verdicts"] = verdicts
@@ -495,7 +610,7 @@ def bench(pattern: str = "*", echo=None) -> list[dict]:
 # ---------------------------------------------------------------------------------------------
 # models/RESULTS.csv and models/RESULTS.md: generated, never hand-edited.
 
-RESULT_METRICS = ("val_loss", "val_accuracy", "max_abs_error", "init_dead_share", "dead_share", "inactive_share",
+RESULT_METRICS = ("val_loss", "val_accuracy", "line_loss_gap", "max_abs_error", "init_dead_share", "dead_share", "inactive_share",
                   "init_gradient_ratio", "collapse_error")
 
 
@@ -505,6 +620,25 @@ def _format(value: float) -> str:
     return f"{value:.2e}"
 
 
+def median_text(stats: dict) -> str:
+    """A metric's median over seeds with its 95 % interval, as the results table and ``kit demo``'s
+    claims show it (one format, so the two quote the same numbers).
+
+    Args:
+        stats: one metric of a :func:`summarise` row (``row["metrics"][name]``): its ``median``,
+            ``median_low`` and ``median_high``.
+
+    Example:
+        >>> median_text({"median": 0.524, "median_low": 0.476, "median_high": 0.808})
+        '0.524 [0.476, 0.808]'
+    """
+    keys = ("median", "median_low", "median_high")
+    if not isinstance(stats, dict) or not all(isinstance(stats.get(k), (int, float)) for k in keys):
+        raise invalid("stats", "kit.zoo.median_text", "one metric of a kit.zoo.summarise row, a dict with numbers "
+                      "under 'median', 'median_low' and 'median_high'", stats)
+    return f"{_format(stats['median'])} [{_format(stats['median_low'])}, {_format(stats['median_high'])}]"
+
+
 def results_csv(rows: list[dict]) -> str:
     """One line per (entry, metric): values by seed, median, min, max, expectation, verdict."""
     import csv
@@ -512,42 +646,73 @@ def results_csv(rows: list[dict]) -> str:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["entry", "fingerprint", "code", "metric", "seeds", "values", "median", "min", "max", "expected",
-                     "rule", "holds"])
+    writer.writerow(["entry", "fingerprint", "code", "metric", "seeds", "values", "median", "median_low", "median_high",
+                     "min", "max", "expected", "rule", "seeds_meeting", "share_low", "share_high", "holds"])
     for row in rows:
         entry = get(row["name"])
         for metric, stats in row["metrics"].items():
             expected = entry.expected.get(metric)
             writer.writerow([row["name"], row["fingerprint"], row.get("code", ""), metric, " ".join(map(str, row["seeds"])),
                              " ".join(f"{v:.6g}" for v in stats["values"]), f"{stats['median']:.6g}",
+                             f"{stats['median_low']:.6g}", f"{stats['median_high']:.6g}",
                              f"{stats['min']:.6g}", f"{stats['max']:.6g}",
-                             f"{expected[0]} {expected[1]}" if expected else "", entry.rule if expected else "",
+                             f"{expected[0]} {expected[1]}" if expected else "", _rule_text(entry) if expected else "",
+                             stats.get("seeds_meeting", ""),
+                             f"{stats['share_low']:.4f}" if expected else "", f"{stats['share_high']:.4f}" if expected else "",
                              row["verdicts"].get(metric, "")])
     return buffer.getvalue()
 
 
+def _rule_text(entry: Entry) -> str:
+    return "median" if entry.rule == "median" else f"share {entry.share[0]} {entry.share[1]:g}"
+
+
+def _seeds_text(seeds) -> str:
+    """0-15 for a run of consecutive seeds, else the list."""
+    seeds = list(seeds)
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[0] + len(seeds))):
+        return f"{len(seeds)}: {seeds[0]}-{seeds[-1]}"
+    return ", ".join(map(str, seeds))
+
+
+def _playground_text(entry: Entry) -> str:
+    departures = playground_departures(entry)
+    if not departures:
+        return "Playground settings"
+    return f"departs ({', '.join(departures)}): {entry.settings}"
+
+
 def results_markdown(rows: list[dict]) -> str:
-    """The zoo's results table (median over seeds, with the range), for people to read."""
+    """The zoo's results table (medians with their 95 % intervals; shares with theirs), for people to read."""
     lines = ["# Model zoo results", "",
              "Generated by `kit zoo bench` from the registry in `models/`; do not edit by hand "
-             "(`kit zoo bench --check` fails when this table is stale). Each entry is trained with its "
-             "recipe on each listed seed; figures are the median over seeds with [min, max]. "
-             "\"val\" is the data set's test split.", "",
-             "| entry | data | model | recipe | seeds | result: median [min, max] | expected | holds |",
-             "|---|---|---|---|---|---|---|---|"]
+             "(`kit zoo bench --check` fails when this table is stale; `--check --sample N` retrains N entries and "
+             "compares). Each entry is trained with its recipe on each listed seed. A result is the median over "
+             "seeds with its distribution-free 95 % interval [rank 4, rank 13 of 16] (`kit.intervals`); an "
+             "expectation judged on a share shows the share of seeds that meet it with its 95 % Clopper–Pearson "
+             "interval. \"val\" is the data set's test split. The last column says whether the Playground could "
+             "run the entry as it is, or how and why the entry departs.", "",
+             "| entry | data | model | recipe | seeds | result: median [95 % interval] | expected | holds | Playground |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         entry = get(row["name"])
         recipe = entry.recipe
         recipe_text = f"{recipe['optimizer']} {recipe['learning_rate']}, batch {recipe['batch_size']}, {recipe['epochs']} epochs"
         shown = [m for m in RESULT_METRICS if m in row["metrics"]]
-        result = "<br>".join(f"{m} {_format(row['metrics'][m]['median'])} [{_format(row['metrics'][m]['min'])}, "
-                             f"{_format(row['metrics'][m]['max'])}]" for m in shown)
-        expected = "<br>".join(
-            f"{m} {op} {value} ({entry.rule}; {row['metrics'][m]['seeds_meeting']} seeds)"
-            for m, (op, value) in entry.expected.items()) or "—"
+        result = "<br>".join(f"{m} {median_text(row['metrics'][m])}" for m in shown)
+        expected = []
+        for m, (op, value) in entry.expected.items():
+            stats = row["metrics"][m]
+            if entry.rule == "median":
+                expected.append(f"median {m} {op} {value:g}")
+            else:
+                expected.append(f"{m} {op} {value:g} on {stats['seeds_meeting']} seeds = {stats['share']:.2f} "
+                                f"[{stats['share_low']:.2f}, {stats['share_high']:.2f}]; share {entry.share[0]} "
+                                f"{entry.share[1]:g}")
         holds = {True: "yes", False: "**no**", None: "—"}[row["holds"]]
         lines.append(f"| `{entry.name}` | {entry.describe_data()} | {entry.describe_model()} | {recipe_text} | "
-                     f"{', '.join(map(str, row['seeds']))} | {result} | {expected} | {holds} |")
+                     f"{_seeds_text(row['seeds'])} | {result} | {'<br>'.join(expected) or '—'} | {holds} | "
+                     f"{_playground_text(entry)} |")
     lines += ["", "## Cards", ""]
     for row in rows:
         entry = get(row["name"])
@@ -613,4 +778,52 @@ def stale_entries(folder) -> list[str]:
     problems += [f"{name}: in the table but no longer in the zoo" for name in recorded if name not in _REGISTRY]
     if not (Path(folder) / "RESULTS.md").exists():
         problems.append("RESULTS.md is missing")
+    return problems
+
+
+SAMPLE_TOLERANCE = 1e-3
+"""``kit zoo bench --check --sample``: a retrained entry's median of each metric must lie in the
+committed 95 % interval of that median, widened by this much times max(1, |median|), and every
+verdict must be the same. On the machine that wrote the table the values come back bit for bit
+(training is deterministic); another machine's float rounding moves a run as another seed would,
+which the interval is made for; 1e-3 absorbs the rounding of the CSV's six digits."""
+
+
+@validate_params(folder=PATH, count=COUNT, pattern=PATTERN, seed=SEED)
+def check_sample(folder, count: int, pattern: str = "*", seed: int = 0, echo=None) -> list[str]:
+    """Retrain ``count`` entries (matching ``pattern``, chosen by ``seed``: the same choice every
+    time) on their seeds and compare them with the committed RESULTS.csv (:data:`SAMPLE_TOLERANCE`);
+    [] when every value agrees, else what differs."""
+    import csv
+    import random
+    from pathlib import Path
+
+    path = Path(folder) / "RESULTS.csv"
+    recorded: dict[str, dict[str, dict]] = {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        for record in csv.DictReader(handle):
+            recorded.setdefault(record["entry"], {})[record["metric"]] = record
+    pool = sorted(name for name in names(pattern) if name in recorded)
+    if not pool:
+        raise KitError(f"no entry matching {pattern!r} is in {path}; run 'kit zoo bench' first.")
+    chosen = sorted(random.Random(seed).sample(pool, min(count, len(pool))), key=names().index)
+    problems = []
+    for name in chosen:
+        row = summarise(get(name), train_seeds(name))
+        for metric, record in recorded[name].items():
+            stats = row["metrics"].get(metric)
+            if stats is None:
+                problems.append(f"{name}: {metric} is no longer measured")
+                continue
+            slack = SAMPLE_TOLERANCE * max(1.0, abs(stats["median"]))
+            low, high = float(record["median_low"]) - slack, float(record["median_high"]) + slack
+            if not low <= stats["median"] <= high:
+                problems.append(f"{name}: {metric} median {stats['median']:.6g} outside the committed interval "
+                                f"[{record['median_low']}, {record['median_high']}]")
+            if record["holds"] and str(row["verdicts"].get(metric)) != record["holds"]:
+                problems.append(f"{name}: {metric} {'holds' if row['verdicts'].get(metric) else 'does not hold'} "
+                                f"now, against {'holds' if record['holds'] == 'True' else 'does not hold'} committed")
+        if echo:
+            echo(f"  {name}: retrained on {len(row['seeds'])} seeds, "
+                 f"{'agrees' if not any(p.startswith(name + ':') for p in problems) else 'DIFFERS'}")
     return problems

@@ -31,8 +31,9 @@ def test_no_counted_claim_holds_for_untrained_networks(untrained_results):
     assert circle["sigmoid and ReLU ≥ best half-plane + 0.2"] is False
     assert next(v for k, v in circle.items() if k.startswith("linear and hidden linear ≤ best half-plane")) is True
     ladder = _checks(next(row for row in counted if row["claim"].startswith("XOR: 3 ReLU units can reach")))
-    assert ladder == {"xor-2-relu: val_loss > 0.177 (every seed)": True,
-                      "xor-3-relu: val_loss <= 0.177 (some seed)": False}
+    # Both are shares of seeds now (untrained: one seed each): 2 units miss the target on it, 3 do not reach it.
+    assert ladder == {"xor-2-relu: val_loss > 0.177 (on 1/1 seeds [0.02, 1.00], share >= 0.75)": True,
+                      "xor-3-relu: val_loss <= 0.177 (on 0/1 seeds [0.00, 0.97], share >= 0.15)": False}
     dying = _checks(next(row for row in counted if row["claim"].startswith("Dying ReLU: too high")))
     assert not any(dying.values())  # at initialisation only ~0.1 of the units are dead
     # Facts are identities: they hold for any network, and are not counted.
@@ -46,6 +47,21 @@ def test_a_linear_model_that_beats_the_half_plane_breaks_its_row(untrained_resul
                                            {**run.metrics, "val_accuracy": 0.99}, 0.0)]
     row = demo.claims(results)[0]
     assert next(v for k, v in _checks(row).items() if k.startswith("linear and hidden linear ≤")) is False
+
+
+@pytest.mark.slow
+def test_an_under_trained_linear_model_fails_the_linear_row_and_the_trained_one_passes(untrained_results):
+    """The circle row says a linear model learns all a straight line can and no more: trained at its
+    recipe it holds; trained 1 epoch at rate 1e-5 it fails, on the line-loss check alone."""
+    seeds = list(zoo.CHECK_SEEDS)
+    results = dict(untrained_results)
+    for name in ("circle-linear", "circle-hidden-linear", "circle-sigmoid", "circle-relu"):
+        results[name] = zoo.train_seeds(name, seeds=seeds)
+    row = demo.claims(results)[0]
+    assert row["holds"], row["checks"]
+    results["circle-linear"] = zoo.train_seeds("circle-linear", seeds=seeds, epochs=1, learning_rate=1e-5)
+    failed = [what for what, holds in _checks(demo.claims(results)[0]).items() if not holds]
+    assert failed == ["circle-linear: line_loss_gap <= 0.01 (median)"], failed
 
 
 def test_claims_markdown_escapes_pipes_and_splits_facts(untrained_results):
@@ -99,9 +115,9 @@ class _Run:
 
 
 @pytest.mark.parametrize("name, chosen", [
-    ("xor-3-relu", 3),     # rule any, val_loss <= target: the seed reaching the lowest loss
-    ("xor-332-relu", 1),   # rule all, val_loss <= target: the worst seed, closest to failing
-    ("xor-2-relu", 3),     # rule all, val_loss > target: the best seed, which still misses it
+    ("xor-3-relu", 3),     # share ≥ 0.15 (a few runs), val_loss <= target: the seed reaching the lowest loss
+    ("xor-332-relu", 1),   # share ≥ 0.6 (most runs), val_loss <= target: the worst seed, closest to failing
+    ("xor-2-relu", 3),     # share ≥ 0.75 (most runs), val_loss > target: the best seed, which still misses it
     ("circle-relu", 2),    # rule median
 ])
 def test_the_logged_run_is_the_seed_the_claim_quotes(name, chosen):

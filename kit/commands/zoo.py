@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from kit.commands import api_defaults, import_tensorflow_quietly, option
-from kit.errors import SEED, KitError
+from kit.errors import COUNT, SEED, KitError
 
 
 def _results_folder() -> Path:
@@ -124,8 +124,10 @@ def _bench(args) -> int:
     folder = _results_out(args.out) if args.out is not None else _results_folder()
     if args.pattern != "*" and not zoo.entries(args.pattern):
         return _no_match(args.pattern)
+    if args.sample is not None and not args.check:
+        raise KitError("--sample retrains entries to compare them with the committed table: it goes with --check.")
     if args.check:  # what does not apply is refused, not ignored
-        ignored = (["a pattern"] if args.pattern != "*" else []) + (["--json"] if args.json else [])
+        ignored = (["a pattern"] if args.pattern != "*" and args.sample is None else []) + (["--json"] if args.json else [])
         if ignored:
             raise KitError(f"--check compares the whole table with the registry, so {' and '.join(ignored)} would "
                            f"be ignored; drop {' and '.join(ignored)}, or --check.")
@@ -140,7 +142,15 @@ def _bench(args) -> int:
                 print(f"  {problem}")
             return 1
         print(f"{folder / 'RESULTS.md'} is current for all {len(zoo.names())} entries.")
-        return 0
+        if args.sample is None:
+            return 0
+        import_tensorflow_quietly()
+        print(f"Retraining {args.sample} entr{'y' if args.sample == 1 else 'ies'} (choice seed {args.sample_seed}) "
+              f"to compare with the table (tolerance: kit.zoo.SAMPLE_TOLERANCE):")
+        differences = zoo.check_sample(folder, args.sample, args.pattern, args.sample_seed, echo=print)
+        for difference in differences:
+            print(f"  {difference}")
+        return 1 if differences else 0
     import_tensorflow_quietly()  # after the checks above: a refusal answers at once
     rows = zoo.bench(args.pattern, echo=print)
     if args.pattern == "*":
@@ -177,6 +187,9 @@ def register(subparsers) -> None:
     sub = commands.add_parser("bench", help="train every entry on its seeds and write models/RESULTS.csv and .md")
     sub.add_argument("pattern", nargs="?", default="*", help="only entries matching this (no files written)")
     sub.add_argument("--check", action="store_true", help="only check that the committed table is current")
+    sub.add_argument("--sample", type=option(COUNT), metavar="N",
+                     help="with --check: also retrain N entries (among those matching the pattern) and compare values")
+    sub.add_argument("--sample-seed", type=option(SEED), default=0, help="chooses the --sample entries (default 0)")
     sub.add_argument("--out", help="folder for RESULTS.* (default: models/)")
     sub.add_argument("--json", action="store_true", help="also print the summaries as JSON")
     sub.set_defaults(handler=_bench, needs_tensorflow=False)  # loaded to train, after the checks

@@ -52,6 +52,7 @@ def _mistakes() -> dict:
     model01 = "build_linear_model: no hidden layer, one tanh unit, learns gauss"
     features01 = "circle_features: a linear model separates circle"
     build02 = "build_deep_linear: the asked widths, linear hidden layers, tanh output"
+    xor02 = "deep linear network on xor: no better than a half-plane"
     collapse02 = "collapse: x·W + b equals the network (depths 1 to 5)"
     keras02 = "collapse of a trained Keras network"
     structure03 = "sigmoid hidden layers within the Playground's limits"
@@ -85,6 +86,11 @@ def _mistakes() -> dict:
                                                '    x = keras.layers.Dense(hidden[0], activation="linear")(inputs)\n'
                                                "    for width in hidden[1:]:")], build02, "build_deep_linear",
                                        "hidden may be empty"),
+        "02/saturated_start": m("02", [(f'Dense({units}, activation="{act}")',
+                                        f'Dense({units}, activation="{act}", '
+                                        'kernel_initializer=keras.initializers.RandomNormal(stddev=1.0))')
+                                       for units, act in (("width", "linear"), ("1", "tanh"))],
+                                xor02, "build_deep_linear", "initial weights"),
         "02/bias_not_folded": m("02", [("b = b @ kernel + bias", "b = bias")], collapse02, "collapse",
                                 "the last layer's bias only"),
         "02/float64_result": m("02", [("W, b = weights[0], weights[1]",
@@ -189,7 +195,7 @@ def _mistakes() -> dict:
 
 MISTAKES = _mistakes()
 # Mistakes whose check trains networks in the grader (a few seconds to half a minute each).
-SLOW = {"01/the_default_inputs", "03/sgd_at_the_playground_rate", "06/two_units", "06/three_units",
+SLOW = {"01/the_default_inputs", "02/saturated_start", "03/sgd_at_the_playground_rate", "06/two_units", "06/three_units",
         "06/more_than_eight_neurons", "07/learning_rate_too_high", "09/he_initialisation_alone",
         "09/leaky_relu_at_the_high_rate",
         "13/dataset_not_recorded"}

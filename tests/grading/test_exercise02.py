@@ -97,6 +97,12 @@ def collapse(weights):
     "relu_hidden": _submission(activation="relu"),
     "linear_output": _submission(output="linear"),
     "ignores_hidden": _submission().replace("    for width in hidden:\n", "    for width in []:\n"),
+    # The right layers, but kernels drawn N(0, 1) (a "standard normal" start): the tanh output starts
+    # saturated and SGD 0.03 leaves it 0.21 above the best line's training loss.
+    "saturated_start": _submission().replace(
+        "activation='linear')", "activation='linear', kernel_initializer=INIT)").replace(
+        "activation='tanh')", "activation='tanh', kernel_initializer=INIT)").replace(
+        "\n\ndef build_deep_linear", "\nINIT = keras.initializers.RandomNormal(stddev=1.0)\n\n\ndef build_deep_linear"),
     # Trivial: a ReLU network and a collapse of zeros.
     "trivial": _submission(activation="relu", returned="np.zeros((weights[0].shape[0], weights[-1].shape[0])), "
                                                        "np.zeros(weights[-1].shape[0])"),
@@ -138,6 +144,7 @@ def test_solution_scores_full_marks(graded):
     assert result.max_score == 100 and result.score == 100, failing(result)
     messages = {c.name: c.message for c in result.checks}
     assert "best half-plane" in messages[XOR] and "reproduces" in messages[COLLAPSE_KERAS]
+    assert "learn all a straight line can" in messages[XOR], messages[XOR]  # its training reached the best line
 
 
 @pytest.mark.slow
@@ -167,6 +174,18 @@ def test_a_relu_network_is_caught_by_what_it_does_too(graded):
     # The half-plane comparison itself fails a non-linear network: it beats the line on xor.
     message = failing(graded("relu_hidden"))[XOR]
     assert "beats every straight line" in message and "best half-plane" in message, message
+
+
+@pytest.mark.slow
+def test_an_under_trained_linear_network_fails_the_xor_check(graded):
+    """The limit must be the model's, not the training's: a deep linear network whose own initial
+    weights stall its training fails the xor check, on the line-loss test alone (it is linear and
+    scores no better than a line); the solution passes (test_solution_scores_full_marks)."""
+    assert "RandomNormal(stddev=1.0)" in SUBMISSIONS["saturated_start"].split("def collapse")[0].replace("\n", " ")
+    result = graded("saturated_start")
+    assert set(failing(result)) == {XOR}, failing(result)
+    message = failing(result)[XOR]
+    assert "did not learn all a line can" in message and "own initial weights" in message, message
 
 
 @pytest.mark.slow

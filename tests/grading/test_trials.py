@@ -113,3 +113,23 @@ def test_bad_arguments_say_what_to_give(circle):
         trials.train_runs(SIGMOID_4, circle, dict(SHORT, epochs=100_000, batch_size=1), seeds=[0])
     with pytest.raises(models.ModelRejected, match="Lambda"):
         trials.train_runs({"n_inputs": 2, "layers": [{"kind": "Lambda"}]}, circle, SHORT, seeds=[0])
+
+
+def test_train_from_weights_starts_from_the_submissions_own_weights(circle):
+    """Exercise 02's xor check trains the network as the submission built it: the same weights give
+    the same run; saturated weights (a tanh output pinned at ±1) give another, worse one; a
+    description without weights or data without a test split is refused with a message."""
+    import numpy as np
+
+    start = models.rebuild(trials.architecture(SIGMOID_4), seed=0).get_weights()
+    description = {**SIGMOID_4, "weights": start}
+    first = trials.train_from_weights(description, circle, SHORT, seed=0)
+    assert first == trials.train_from_weights(description, circle, SHORT, seed=0)
+    saturated = [w * 100 if w.ndim == 2 else w for w in start]
+    stalled = trials.train_from_weights({**SIGMOID_4, "weights": saturated}, circle, SHORT, seed=0)
+    assert stalled.train_loss > first.train_loss + 0.1, (stalled, first)
+    assert np.array_equal(description["weights"][0], start[0])  # the description is not changed
+    with pytest.raises(models.ModelRejected, match="no weights"):
+        trials.train_from_weights({key: value for key, value in SIGMOID_4.items() if key != "weights"}, circle, SHORT)
+    with pytest.raises(TypeError, match="Dataset with a test split"):
+        trials.train_from_weights(description, "circle", SHORT)

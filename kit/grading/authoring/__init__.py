@@ -7,7 +7,7 @@
 - assertions (:mod:`.assertions`): ``expect``, ``expect_equal``, ``expect_close``,
   ``expect_layers``, ``fail``, ``CheckFailed``, ``paragraphs``;
 - multi-seed training in the parent (:mod:`.trials`) and the baselines a check compares with
-  (``best_half_plane_accuracy``, :mod:`.baselines`);
+  (``best_half_plane_accuracy``, ``best_line_loss``, :mod:`.baselines`);
 - what crosses from the sandbox: ``models`` (a submitted model's description, rebuilt in the
   parent: :mod:`kit.grading.sandbox.model_transfer`), ``logdirs`` (a submission's TensorBoard
   runs), ``Limits``;
@@ -21,10 +21,10 @@ costs nothing (the CLI imports :mod:`.exercises` before any check module).
 import importlib
 
 __all__ = [
-    "Answer", "baselines", "best_half_plane_accuracy", "CallFailed", "check", "check_each", "CheckFailed",
-    "exercises", "expect", "expect_close", "expect_equal", "expect_layers", "expected_values", "fail",
-    "failed", "hidden_data", "ImportRule", "Limits", "logdirs", "models", "paragraphs", "partial", "passed",
-    "raised", "trials",
+    "Answer", "baselines", "best_half_plane_accuracy", "best_line_loss", "CallFailed", "check", "check_each",
+    "CheckFailed", "exercises", "expect", "expect_close", "expect_equal", "expect_layers", "expected_values",
+    "fail", "failed", "hidden_data", "ImportRule", "Limits", "logdirs", "models", "paragraphs", "partial",
+    "passed", "raised", "trials",
 ]
 
 
@@ -33,6 +33,7 @@ def __getattr__(name):
         "Answer": "kit.grading.authoring.checks",
         "baselines": "kit.grading.authoring.baselines",
         "best_half_plane_accuracy": "kit.grading.authoring.baselines",
+        "best_line_loss": "kit.grading.authoring.baselines",
         "CallFailed": "kit.grading.authoring.checks",
         "check": "kit.grading.authoring.checks",
         "check_each": "kit.grading.authoring.checks",

@@ -224,6 +224,49 @@ def train_as_graded(model, data, recipe, seeds=(0,)) -> Runs:
     return train_runs(models.describe(model), data, recipe, seeds)
 
 
+def train_from_weights(description, data, recipe, seed: int = 0) -> Run:
+    """Train the submission's network as its builder made it, from its own initial weights (the
+    description's ``weights``), with ``recipe`` on ``data``; the run.
+
+    :func:`train_runs` asks how reliably an *architecture* learns, so it starts every run from the
+    Playground's initialisation. A check whose claim is about the submission's own network (exercise
+    02: "trained, it learns all a straight line can") starts from the weights the submission chose:
+    a network built to start saturated is then a network that does not learn, as it would be in the
+    student's hands. Not cached (one run; the session memoises the description).
+
+    Args:
+        description: a model description with its ``weights`` (``Session.run("build_model", …)``'s answer).
+        data: a kit ``Dataset`` with a test split.
+        recipe: a recipe dict (validated by :func:`models.check_recipe`).
+        seed: seeds the shuffle of the batches (an int ≥ 0).
+
+    Raises:
+        kit.grading.sandbox.model_transfer.ModelRejected: the description, its weights or the recipe
+            is not accepted (the message says why, for the student).
+    """
+    import keras
+
+    from kit import datasets
+    from kit.training import TrainingDiverged, train
+
+    seed = int(check(seed, SEED, "seed", "kit.grading.authoring.trials.train_from_weights"))
+    if not isinstance(data, datasets.Dataset) or not len(data.x_test):
+        raise TypeError("The 'data' parameter of train_from_weights must be a kit.datasets.Dataset with a test split. "
+                        f"Got {type(data).__name__} instead.")
+    weights = description.get("weights") if type(description) is dict else None
+    if weights is None:
+        raise models.ModelRejected("the model description carries no weights to start from.")
+    network = models.rebuild(description, weights)
+    recipe = models.check_recipe(recipe, len(data.x_train))
+    keras.utils.set_random_seed(seed)
+    try:
+        history = train(network, data, seed=seed, epochs=recipe["epochs"], batch_size=recipe["batch_size"],
+                        optimizer=recipe["optimizer"], learning_rate=recipe["learning_rate"], verbose=0).history
+    except TrainingDiverged:
+        return _diverged(seed)
+    return _run(seed, history)
+
+
 def _run(seed: int, history: dict) -> Run:
     last = {name: float(values[-1]) for name, values in history.items()}
     return Run(seed, last["val_loss"], last.get("val_accuracy", math.nan), last["loss"],

@@ -156,12 +156,19 @@ def call(module, function: str, args: list | None = None, keywords: dict | None 
 
 @driver
 def build_model(module, function: str = "build_model", args: list | None = None, keywords: dict | None = None) -> dict:
-    """Call the submission's model builder; return the model's allow-listed description and weights."""
+    """Call the submission's model builder; return the model's allow-listed description and weights.
+
+    Keras's random generators are seeded (0) first: a builder's random initial weights are then the
+    same at every grading, so a check that trains the submission's own weights grades it the same
+    way twice."""
+    import keras
+
     from kit.grading.sandbox import model_transfer as models
 
     target = getattr(module, function, None)
     if not callable(target):
         raise AttributeError(f"the submission defines no function {function!r}")
+    keras.utils.set_random_seed(0)
     return models.describe(target(*(args or []), **(keywords or {})))
 
 
