@@ -6,7 +6,7 @@ environment variables nor Python's logging can stop them. The exercises' starter
 module first (see :func:`kit.import_tensorflow_quietly`); any other message is still shown.
 """
 
-from kit import import_tensorflow_quietly
+from kit.startup import import_tensorflow_quietly
 
 __all__ = []
 

@@ -9,8 +9,8 @@ an upward dependency:
   ``release`` only those two; the runners, the gradebook and the instructor's views sit above;
 - no import circle between the kit's modules: an edge goes to the module an import names (a
   submodule when ``from package import submodule``, else the package), function-level imports
-  included. The one circle allowed is the root package's ``kit.check()``, a one-line delegate to
-  the notebook runner (whose modules take ``kit.import_tensorflow_quietly`` from the root);
+  included. None is allowed (``kit.check()`` delegates to the notebook runner, whose modules take
+  TensorFlow's quiet import from ``kit.startup``, not from the root package);
 - the picture layer (``kit.pictures``, ``kit.style``) is below both ``kit.plots`` and
   ``kit.tensorboard``: no TensorBoard module imports ``kit.plots`` (``kit.plots`` draws the
   network view with ``kit.tensorboard.views``).
@@ -73,10 +73,7 @@ def test_imports_point_down(module):
             f"{module} (layer {parts[2]}) imports kit.grading.{sorted(layers - allowed)}; it may import only {sorted(allowed)}")
 
 
-ALLOWED_CIRCLES = [
-    # kit.check("04") in a notebook: the root package delegates to the runner, lazily.
-    {"kit", "kit.grading.runners.notebook", "kit.grading.runners.server", "kit.grading.runners.service"},
-]
+ALLOWED_CIRCLES = []  # none: kit.check() delegates to the runners, which take TensorFlow's quiet import from kit.startup
 
 
 def import_graph() -> dict[str, set[str]]:

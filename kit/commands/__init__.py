@@ -20,7 +20,8 @@ import sys
 from numbers import Integral
 from pathlib import Path
 
-from kit import caches, import_tensorflow_quietly  # noqa: F401 (the handlers' name for it)
+from kit import caches  # noqa: F401
+from kit.startup import import_tensorflow_quietly  # noqa: F401 (the handlers' name for it)
 
 
 @caches.register

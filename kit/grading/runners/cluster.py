@@ -162,7 +162,7 @@ def grade_remote(exercise: str, filename: str, content: bytes, limits: dict | No
     checks' version is not ``version``), or ``{"kind": "failed", "why": …}`` (a grader failure:
     the batch retries it next run).
     """
-    from kit import import_tensorflow_quietly
+    from kit.startup import import_tensorflow_quietly
     from kit.grading.authoring import exercises
     from kit.grading.runners.engine import grade_submission
     from kit.grading.gradebook import checks_version

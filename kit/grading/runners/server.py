@@ -327,7 +327,7 @@ class _Server:
         self.checks = {}
 
     def warm_up(self) -> None:
-        from kit import import_tensorflow_quietly
+        from kit.startup import import_tensorflow_quietly
         from kit.grading.sandbox.zygote import Zygote
 
         import_tensorflow_quietly()

@@ -59,7 +59,7 @@ def grade(exercise, file, visibility=VISIBLE, timeout: float | None = None, serv
     if tuple(visibility) == VISIBLE and not require and server and check_server.enabled(exercise=exercise):
         result = check_server.check(exercise, file, VISIBLE, timeout)  # None: not usable here, grade below
     if result is None:
-        from kit import import_tensorflow_quietly
+        from kit.startup import import_tensorflow_quietly
         from kit.grading import Limits, grade_submission
 
         if runtime(exercise) == "keras":  # a NumPy exercise grades without TensorFlow in any process
