@@ -23,7 +23,8 @@ def _kit_caches():
             "palette": style.palette.cache_info().currsize, "layout": dashboards._layout.cache_info().currsize,
             "network painters": views._painter.cache_info().currsize,
             "image metadata": events._image_metadata.cache_info().currsize,
-            "runs side by side": len(gradient_flow._FOLDERS), "label text": drawing._text.cache_info().currsize}
+            "runs side by side": len(gradient_flow._FOLDERS), "label text": drawing._text.cache_info().currsize,
+            "gradient-flow axes": gradient_flow._base.cache_info().currsize}
 
 
 @pytest.mark.slow
