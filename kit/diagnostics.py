@@ -413,11 +413,14 @@ class _ChainProgram:
         resolved = {}
 
         def run(current_weights) -> dict:
-            arguments = [*current_weights, *tail]
+            arguments = (*current_weights, *tail)
             if resolved.get("jit") is not self.jit_compile:
-                resolved["jit"], resolved["concrete"] = self.jit_compile, self._concrete_function(arguments)
+                concrete = self._concrete_function(arguments)
+                # Called with its flat tensors where that checks out (as the trainer's compiled call).
+                flat = compiled.flat_call(concrete, arguments)
+                resolved["jit"], resolved["call"] = self.jit_compile, flat or (lambda values: concrete(*values))
             try:
-                packed = resolved["concrete"](*arguments).numpy()
+                packed = resolved["call"](arguments).numpy()
             except compiled.XLA_ERRORS as error:
                 if not self.jit_compile or not compiled.xla_refused(error):
                     raise

@@ -254,7 +254,7 @@ class EpochRunner:
         costing more than a small network's epoch."""
         if self._concrete is None:
             self._concrete = self._function.get_concrete_function(*arguments)
-            self._flat = _flat_call(self._concrete, arguments)
+            self._flat = flat_call(self._concrete, arguments)
         if self._flat is not None:
             return self._flat(arguments)
         return self._concrete(*arguments)
@@ -427,7 +427,7 @@ class EpochRunner:
         return metrics, done, status, kept
 
 
-def _flat_call(concrete, arguments):
+def flat_call(concrete, arguments):
     """``call(leaves)`` running ``concrete`` on ``tf.nest.flatten(arguments)`` without binding them
     to its signature again, or None where this TensorFlow does not show that the leaves are what
     its binding passes (then every call binds)."""
