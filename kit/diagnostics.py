@@ -280,13 +280,29 @@ class BoundProbe:
                 self._runs[with_grid] = program.prepare(weights, x, y, grid if with_grid else None)
 
     def __call__(self, with_grid: bool = False) -> dict:
+        return self.later(with_grid)()
+
+    def later(self, with_grid: bool = False):
+        """The pass on the model's weights as they are now, to be run later: a function of no
+        arguments returning what ``bound(with_grid)`` returns now.
+
+        For a plain chain the weights are read now (tensors: training on goes on with new buffers)
+        and the pass runs when the function is called, on any thread (``kit.tensorboard.Diagnostics``
+        runs it beside the training); other graphs run the pass now.
+        """
         if with_grid and self.grid is None:
             raise InvalidParameter("This probe was bound without a grid; pass grid= to ProbePass.bind().")
         if not self.probe._chain:
-            return self._run_graph(with_grid)
-        packed = self._runs[bool(with_grid)](self.probe._weights())
-        return self._result(packed["pre"], packed["post"], packed["kernels"], packed.get("gradients"),
-                            packed.get("loss"), packed.get("grid"), packed.get("biases"))
+            result = self._run_graph(with_grid)
+            return lambda: result
+        run, weights = self._runs[bool(with_grid)], [tf.convert_to_tensor(w) for w in self.probe._weights()]
+
+        def result():
+            packed = run(weights)
+            return self._result(packed["pre"], packed["post"], packed["kernels"], packed.get("gradients"),
+                                packed.get("loss"), packed.get("grid"), packed.get("biases"))
+
+        return result
 
     def _run_graph(self, with_grid: bool) -> dict:
         probe, gradients, loss = self.probe, None, None
@@ -397,11 +413,14 @@ class _ChainProgram:
         resolved = {}
 
         def run(current_weights) -> dict:
-            arguments = [*current_weights, *tail]
+            arguments = (*current_weights, *tail)
             if resolved.get("jit") is not self.jit_compile:
-                resolved["jit"], resolved["concrete"] = self.jit_compile, self._concrete_function(arguments)
+                concrete = self._concrete_function(arguments)
+                # Called with its flat tensors where that checks out (as the trainer's compiled call).
+                flat = compiled.flat_call(concrete, arguments)
+                resolved["jit"], resolved["call"] = self.jit_compile, flat or (lambda values: concrete(*values))
             try:
-                packed = resolved["concrete"](*arguments).numpy()
+                packed = resolved["call"](arguments).numpy()
             except compiled.XLA_ERRORS as error:
                 if not self.jit_compile or not compiled.xla_refused(error):
                     raise

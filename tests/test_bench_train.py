@@ -47,6 +47,15 @@ def test_quick_bench_measures_every_fit_configuration_and_rates_the_kit_against_
     assert [row["kit_speedup"] for row in (best, default)] == [figures["speedup_vs_fit_best"],
                                                               figures["speedup_vs_fit_default"]]
     assert figures["kit_first_epoch_seconds"] > 0 and figures["kit_callback_steps_per_s"] > 0
+    # One no-op per-epoch callback, beside the headline: the kit against fit's best with the same callback.
+    with_callback = figures["fit_with_callback"]
+    assert {(row["jit_compile"], row["steps_per_execution"]) for row in with_callback} == set(
+        itertools.product((False, True), (1, 5, 25)))
+    best_with_callback = max(with_callback, key=lambda row: row["steps_per_s"])
+    assert figures["fit_best_with_callback_steps_per_s"] == best_with_callback["steps_per_s"]
+    assert figures["speedup_vs_fit_best_with_callback"] == pytest.approx(
+        figures["kit_callback_steps_per_s"] / best_with_callback["steps_per_s"], abs=0.06)
+    assert list(figures)[:2] == ["speedup_vs_fit_best", "speedup_vs_fit_best_with_callback"]
 
     full = figures["full_batch"]
     assert [row["jit_compile"] for row in full["fit"]] == [False, True]

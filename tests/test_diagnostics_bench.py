@@ -15,7 +15,8 @@ CONDITIONS = {"trainer", "trainer_diagnostics_default", "trainer_diagnostics_eve
 CACHES = ("kit.training.compiled._cache", "kit.diagnostics._CHAIN_PROGRAMS", "kit.tensorboard.callback._CURVES",
           "kit.tensorboard.callback._PLANES", "kit.style.palette", "kit.tensorboard.dashboards._layout",
           "kit.tensorboard.views._painter", "kit.tensorboard.events._image_metadata",
-          "kit.tensorboard.gradient_flow._FOLDERS", "kit.tensorboard.drawing._text")
+          "kit.tensorboard.gradient_flow._FOLDERS", "kit.tensorboard.drawing._text",
+          "kit.tensorboard.gradient_flow._base")
 """The module-level caches a run fills and the cold mode must clear (names of kit.caches)."""
 
 

@@ -108,7 +108,7 @@ def clear_kit_caches() -> None:
     The compiled trainer (``kit.training.compiled``), the shared probe programs
     (``kit.diagnostics``), the rendered activation curves and plane grids of the callback, the
     network pictures' painters (``kit.tensorboard.views``), the runs kept to draw side by side
-    (``kit.tensorboard.gradient_flow.SideBySide``), and the small ``lru_cache`` helpers (the
+    (``kit.tensorboard.gradient_flow.SideBySide``) and their pictures' axes, and the small ``lru_cache`` helpers (the
     palette, the image metadata, the rendered text of the pictures' labels). A test checks that
     each is filled by a run and emptied here. Every cache registered with :mod:`kit.caches`.
     """

@@ -139,7 +139,11 @@ def _train(results: dict) -> str:
                  f"{full['kit_steps_per_s']:,.0f} | |")
     lines += ["", f"`speedup_vs_fit_best` {_x(train['speedup_vs_fit_best'])} (fit's best: "
               f"`{train['fit_best_config']}`), `speedup_vs_fit_default` {_x(train['speedup_vs_fit_default'])}, "
-              f"end to end with the first epoch {_x(train['speedup_vs_fit_best_end_to_end'])} fit's best. "
+              f"end to end with the first epoch {_x(train['speedup_vs_fit_best_end_to_end'])} fit's best"
+              + (f"; with one no-op per-epoch callback on both sides "
+                 f"{_x(train['speedup_vs_fit_best_with_callback'])} fit's best with it "
+                 f"(`{train['fit_best_with_callback_config']}`). " if "speedup_vs_fit_best_with_callback" in train
+                 else ". ") +
               f"The sweep: {sweep['runs']} runs of {sweep['epochs']} epochs in {sweep['seconds']:.1f} s as one "
               f"`train_many` call, {sweep['one_at_a_time_seconds']:.1f} s one `train` call at a time. "
               "Many models at once, model-steps/s (models × steps ÷ seconds): "

@@ -17,7 +17,9 @@ untimed run of each kind pays the once-per-process start-up (TensorFlow's runtim
 ``kit.training.train`` does more work per epoch than ``model.fit`` here: it also evaluates the
 full train and test splits after every epoch (the Playground's figures), which fit does not.
 ``kit_callback_steps_per_s`` is the trainer with a no-op Keras callback, which makes it return to
-Python after every epoch. At full batch (one step per epoch) ``steps_per_execution`` changes
+Python after every epoch; ``speedup_vs_fit_best_with_callback`` divides it by fit's best
+configuration with the same callback (every fit configuration runs with it too:
+``fit_with_callback``), the ratio a user with one per-epoch callback sees. At full batch (one step per epoch) ``steps_per_execution`` changes
 nothing, so fit's full-batch contenders differ by ``jit_compile`` only. The sweep trains every
 activation × data set × seed end to end (data, model, compilation, training), one ``train`` call
 at a time and as one ``kit.training.train_many`` call; ``many_models_steps_per_s`` is
@@ -69,7 +71,7 @@ def _model():
     return builders.build_mlp(2, [8, 8], "relu", head="playground", initializer="playground", seed=0)
 
 
-def _fit(data, batch_size, jit_compile, steps_per_execution):
+def _fit(data, batch_size, jit_compile, steps_per_execution, callbacks=None):
     """``run(n_epochs)`` training one fresh model with ``model.fit`` in this configuration."""
     from kit import builders, heads
 
@@ -77,7 +79,8 @@ def _fit(data, batch_size, jit_compile, steps_per_execution):
     head = heads.head_of(model)
     model.compile(optimizer=builders.make_optimizer("sgd", LEARNING_RATE), loss=head.loss(), metrics=head.metrics(),
                   jit_compile=jit_compile, steps_per_execution=steps_per_execution)
-    return lambda epochs: model.fit(data.x_train, data.y_train, batch_size=batch_size, epochs=epochs, verbose=0)
+    return lambda epochs: model.fit(data.x_train, data.y_train, batch_size=batch_size, epochs=epochs, verbose=0,
+                                    callbacks=callbacks)
 
 
 def _kit(data, batch_size, callbacks=None):
@@ -225,6 +228,10 @@ def run(args) -> dict:
     # compiles its own.
     contenders["kit"] = (lambda: _kit(data, BATCH_SIZE), compiled.clear_cache)
     contenders["kit with a callback"] = (lambda: _kit(data, BATCH_SIZE, [keras.callbacks.LambdaCallback()]), nothing)
+    # The same no-op per-epoch callback in every fit configuration: the peer of the line above.
+    callback_names = {f"{name} with a callback": config for name, config in fit_names.items()}
+    contenders.update({name: ((lambda c=config: _fit(data, BATCH_SIZE, *c, [keras.callbacks.LambdaCallback()])),
+                              nothing) for name, config in callback_names.items()})
     contenders.update({name: ((lambda c=config: _fit(data, n_train, *c)), nothing) for name, config in full_names.items()})
     contenders["full-batch kit"] = (lambda: _kit(data, n_train), nothing)
     results = _race(contenders, epochs, repeats)
@@ -243,12 +250,17 @@ def run(args) -> dict:
     steps = epochs * steps_per_epoch
     batch = _comparison(results, fit_names, "kit", steps)
     full = _comparison(results, full_names, "full-batch kit", epochs)
+    with_callback = _comparison(results, callback_names, "kit with a callback", steps)
     return {
         "speedup_vs_fit_best": batch.pop("speedup_vs_fit_best"),
+        "speedup_vs_fit_best_with_callback": with_callback["speedup_vs_fit_best"],
         "speedup_vs_fit_default": batch.pop("speedup_vs_fit_default"),
         "fit_best_config": batch.pop("fit_best_config"),
         **batch,
-        "kit_callback_steps_per_s": round(steps / results["kit with a callback"][1], 1),
+        "kit_callback_steps_per_s": with_callback["kit_steps_per_s"],
+        "fit_best_with_callback_config": with_callback["fit_best_config"],
+        "fit_best_with_callback_steps_per_s": with_callback["fit_best_steps_per_s"],
+        "fit_with_callback": with_callback["fit"],
         "full_batch": full,
         "many_models_steps_per_s": stacked,
         "many_models_compile_seconds": stacked_compile,
@@ -268,7 +280,8 @@ def run(args) -> dict:
         "includes": (
             "steps/s = steps of the timed epochs / their seconds (median of `repeats` runs taken round robin), "
             "after a first epoch on a fresh model that paid tracing and compilation (first_epoch_seconds; the "
-            "kit's compiled-function cache cleared before it); kit.training.train also evaluates the full "
+            "kit's compiled-function cache cleared before it); with_callback: the kit and every fit "
+            "configuration with one no-op per-epoch Keras callback; kit.training.train also evaluates the full "
             "train and test splits after every epoch, model.fit evaluates nothing; end_to_end = first epoch "
             "+ timed epochs; full batch: steps_per_execution changes nothing at one step per epoch"),
     }

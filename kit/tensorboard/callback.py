@@ -21,7 +21,10 @@ Example:
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
+import os
+import threading
 import time
 import warnings
 
@@ -80,6 +83,41 @@ def default_every(epochs) -> int:
     if epochs is None:
         return FALLBACK_EVERY
     return max(1, -(-int(epochs) // PROBES_PER_RUN))
+
+
+class _Worker:
+    """The one thread that runs every Diagnostics' probe passes, pictures and writes in this process,
+    in the order they were handed to it, beside the training (whose compiled calls release the GIL).
+
+    One thread for every run keeps each event file's events in step order and lets the runs of a
+    folder draw each other (``gradient_flow.SideBySide``) without locks. A process that cannot
+    start a thread (a sandbox's process limit) runs the work at once, on the training thread; a
+    forked child starts its own thread.
+    """
+
+    def __init__(self):
+        self._pool, self._pid, self._lock = None, None, threading.Lock()
+
+    def submit(self, function, *arguments) -> concurrent.futures.Future:
+        with self._lock:
+            if self._pid != os.getpid():  # first use, or a fork: the parent's thread is not ours
+                self._pool, self._pid = concurrent.futures.ThreadPoolExecutor(1, "kit-diagnostics"), os.getpid()
+            pool = self._pool
+        if pool is not None:
+            try:
+                return pool.submit(function, *arguments)
+            except RuntimeError:  # no thread can be started: work inline from now on
+                with self._lock:
+                    self._pool = None
+        future = concurrent.futures.Future()
+        try:
+            future.set_result(function(*arguments))
+        except Exception as error:  # noqa: BLE001 - handed back to on_train_end, as the thread's errors are
+            future.set_exception(error)
+        return future
+
+
+_WORKER = _Worker()
 
 
 def _array(value, parameter, ndim):
@@ -186,6 +224,7 @@ class Diagnostics(keras.callbacks.Callback):
         self._started = False
         self._last_step = 0
         self._plane = None
+        self._tasks: list = []
         self.final_logs: dict = {}
 
     # -- Keras hooks -------------------------------------------------------------------------
@@ -212,11 +251,19 @@ class Diagnostics(keras.callbacks.Callback):
         self._started = False
         self._last_probe_step = None
         self._pending, self._written = [], time.monotonic()
-        self._writer.write(0, [dashboards.custom_scalars_layout(), *dashboards.hparams_summaries(self.hparams())])
-        curves = self._activation_curves()
-        if curves is not None:
-            self._writer.write(0, [curves])
+        self._tasks = []
+        self._submit(self._write_start, self.hparams(), self._curve_panels())
+
+    def _write_start(self, hparams, panels):
+        self._writer.write(0, [dashboards.custom_scalars_layout(), *dashboards.hparams_summaries(hparams)])
+        if panels is not None:
+            self._writer.write(0, [_activation_curves(panels)])
         self._writer.flush()
+
+    def _submit(self, function, *arguments):
+        """Run ``function(*arguments)`` on the writer thread (``_Worker``), after what came before."""
+        self._tasks = [task for task in self._tasks if not task.done() or task.exception() is not None]
+        self._tasks.append(_WORKER.submit(function, *arguments))
 
     def on_epoch_begin(self, epoch, logs=None):
         if not self._started:  # the network as it starts (initialised, or where a resumed run left it)
@@ -256,19 +303,29 @@ class Diagnostics(keras.callbacks.Callback):
             if self._started and self._last_probe_step != self._last_step:
                 self._write_probe(self._last_step)  # e.g. an early stop
             if self._flows is not None:
-                self._flows.end()
+                self._submit(self._flows.end)
         finally:
+            # Everything handed to the writer thread is written before training returns; its first
+            # error is raised here.
+            errors = [task.exception() for task in self._tasks]
+            self._tasks = []
             if self._flows is not None:
-                self._flows.active = False  # an error above: no one waits for this run any more
+                self._flows.active = False  # an error: no one waits for this run any more
             self._writer.close()
             self._writer = None
+        error = next((error for error in errors if error is not None), None)
+        if error is not None:
+            raise error
 
     def _write_pending(self):
-        for step, scalars in self._pending:
-            self._writer.write(step, scalars=scalars, flush=False)
-        self._pending = []
-        self._writer.flush()
+        pending, self._pending = self._pending, []
+        self._submit(self._write_scalars, pending)
         self._written = time.monotonic()
+
+    def _write_scalars(self, pending):
+        for step, scalars in pending:
+            self._writer.write(step, scalars=scalars, flush=False)
+        self._writer.flush()
 
     def _write_probe(self, step, scalars=()):
         """Look at the model after ``step`` epochs and write it all, with ``scalars`` (the logs)."""
@@ -277,8 +334,13 @@ class Diagnostics(keras.callbacks.Callback):
         # Every probe runs the pass with the decision grid when there is one: one compiled program
         # instead of two (a cold run's compile is most of the callback's cost, ~1 s), for the price
         # of the grid's forward pass at every probe (measured ~0.2 ms for 2-8-8-1, 2-5 ms for ten
-        # layers of 8, on the shared 2-core machine).
-        values, probe_scalars, norms = self._summaries(self._probe(with_grid=self._plane is not None), image)
+        # layers of 8, on the shared 2-core machine). The weights are read now; the pass, the
+        # pictures and the writing run on the writer thread while the training goes on.
+        self._submit(self._probe_and_write, step, scalars, self._probe.later(with_grid=self._plane is not None),
+                     image)
+
+    def _probe_and_write(self, step, scalars, result, image):
+        values, probe_scalars, norms = self._summaries(result(), image)
         self._writer.write(step, values, [*scalars, *probe_scalars])
         if norms and self._flows is not None:
             self._flows.add(step, norms)  # the picture, once the other runs of the folder reach this step
@@ -407,7 +469,8 @@ class Diagnostics(keras.callbacks.Callback):
                       below + 17)
         return events.image("decision_boundary", pixels, BOUNDARY_DESCRIPTION, palette=style.palette())
 
-    def _activation_curves(self):
+    def _curve_panels(self):
+        """The activation-curve panels' ``(activation, role)`` key, or None (no elementwise activation)."""
         from kit import activations
 
         roles: dict[str, list] = {}  # activation name → (layer name, is the output layer), in order
@@ -418,17 +481,22 @@ class Diagnostics(keras.callbacks.Callback):
                 roles.setdefault(name, []).append((layer.name, index == len(dense) - 1))
         if not roles:
             return None
-        key = tuple((name, _role(layers)) for name, layers in roles.items())
-        if key not in _CURVES:  # the same picture for every run with these activations in these places
-            from kit.tensorboard import drawing
+        return tuple((name, _role(layers)) for name, layers in roles.items())
 
-            # Each panel says where it is used: a ReLU network's tanh panel is its output unit.
-            _CURVES[key] = events.image("activation_curves", drawing.activation_panels(key),
-                                        "The network's activations (each in its colour, kit.style) and their "
-                                        "derivatives (grey, dashed) "
-                                        "over [-5, 5]; each panel's title says which layers use it",
-                                        palette=drawing.palette())
-        return _CURVES[key]
+
+def _activation_curves(key):
+    """The activation-curve image of these panels, drawn once for every run with these
+    activations in these places."""
+    if key not in _CURVES:
+        from kit.tensorboard import drawing
+
+        # Each panel says where it is used: a ReLU network's tanh panel is its output unit.
+        _CURVES[key] = events.image("activation_curves", drawing.activation_panels(key),
+                                    "The network's activations (each in its colour, kit.style) and their "
+                                    "derivatives (grey, dashed) "
+                                    "over [-5, 5]; each panel's title says which layers use it",
+                                    palette=drawing.palette())
+    return _CURVES[key]
 
 
 def _same(given, used) -> bool:

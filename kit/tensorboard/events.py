@@ -19,7 +19,9 @@ import functools
 import itertools
 import os
 import socket
+import struct
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -119,29 +121,46 @@ def encode_png(pixels: np.ndarray, palette: np.ndarray | None = None) -> bytes:
     colours), as PNG bytes.
 
     A palette image (what a heat map is: a few hundred shades) encodes in about a third of the
-    time of the same picture as RGB, and is smaller. Compression level 1: a few percent larger
-    files, about twice as fast as the default.
+    time of the same picture as RGB, and is smaller. The PNG is written here rather than by
+    Pillow: every row with PNG's "Up" filter (its difference from the row above: 0 wherever a
+    picture repeats downwards, as tiles and white margins do) and zlib's run-length strategy at
+    level 1, which measured a third faster than Pillow's default encoding of the kit's pictures
+    and 10-30 % smaller (the 518 × 698 network view: 1.2 ms and 30 KB against 1.9 ms and 43 KB);
+    zlib lets other threads run while it compresses.
     """
-    import io
-
-    from PIL import Image
-
     pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
     if palette is None:
-        picture = Image.fromarray(pixels, "RGB")
+        if pixels.ndim != 3 or pixels.shape[2] != 3:
+            raise invalid("pixels", "kit.tensorboard.events.encode_png", "an (H, W, 3) uint8 RGB array",
+                          got=f"an array of shape {pixels.shape}")
+        colour_type, extra = 2, b""
     else:
         palette = np.asarray(palette, dtype=np.uint8)
         if palette.ndim != 2 or palette.shape[1] != 3 or not 1 <= len(palette) <= 256:
             raise invalid("palette", "kit.tensorboard.events.encode_png", "up to 256 RGB colours, shape (n, 3)",
                           got=f"an array of shape {palette.shape}")
+        if pixels.ndim != 2:
+            raise invalid("pixels", "kit.tensorboard.events.encode_png", "(H, W) uint8 palette indices",
+                          got=f"an array of shape {pixels.shape}")
         if pixels.size and int(pixels.max()) >= len(palette):
             raise invalid("pixels", "kit.tensorboard.events.encode_png",
                           f"indices into the palette of {len(palette)} colours", got=f"index {int(pixels.max())}")
-        picture = Image.fromarray(pixels, "P")
-        picture.putpalette(palette.ravel().tolist())
-    buffer = io.BytesIO()
-    picture.save(buffer, "PNG", compress_level=1)
-    return buffer.getvalue()
+        colour_type, extra = 3, _png_chunk(b"PLTE", palette.tobytes())
+    height, width = pixels.shape[:2]
+    rows = pixels.reshape(height, -1)
+    filtered = np.empty((height, rows.shape[1] + 1), np.uint8)
+    filtered[:, 0] = 2  # PNG filter type 2, "Up": each byte minus the one above it (mod 256)
+    filtered[:1, 1:] = rows[:1]
+    np.subtract(rows[1:], rows[:-1], out=filtered[1:, 1:])
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
+    data = compressor.compress(filtered.data) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
+    return b"".join((b"\x89PNG\r\n\x1a\n", _png_chunk(b"IHDR", header), extra, _png_chunk(b"IDAT", data),
+                     _png_chunk(b"IEND", b"")))
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(data, zlib.crc32(kind)))
 
 
 def image(tag: str, pixels: np.ndarray, description: str | None = None,

@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 
@@ -131,29 +132,16 @@ def picture(norms: dict, own: style.RunStyle | None = None, others=()) -> np.nda
     decade; ``others`` (``(norms, RunStyle)`` pairs: the other runs at the same step) are drawn
     faint behind it. A norm beyond the axis is drawn on its edge as a triangle pointing out; a norm
     of exactly 0 as a black cross on the floor."""
-    from PIL import Image, ImageDraw
+    from PIL import ImageDraw
 
     if not isinstance(norms, dict) or not norms:
         raise invalid("norms", "kit.tensorboard.gradient_flow.picture", "a non-empty dict of layer name → norm "
                       "(layer_norms(result['layers']))", norms)
     own = own or style.run_style()
-    canvas = Image.new("P", (WIDTH, HEIGHT), WHITE)
+    canvas = _base(own, len(others), others[0][1].faint_index if others else None).copy()
     draw = ImageDraw.Draw(canvas)
-    labels = [(TITLE, 4, 2)]  # (text, column, row), stamped at the end
+    labels = []  # (text, column, row), stamped at the end
     bottom = HEIGHT - BOTTOM - 1
-    for decade in range(LOW, HIGH + 1):
-        row = round(row_of(decade))
-        draw.line([(LEFT, row), (WIDTH - RIGHT, row)], fill=GRID)
-        if (HIGH - decade) % 2 == 0:
-            labels.append((f"1e{decade}", 2, row - 7))
-    draw.line([(LEFT, TOP), (LEFT, bottom)], fill=TEXT)
-    # The legend: this run's line, and the faint others.
-    drawing.polyline(draw, [(6, 26), (34, 26)], own.index, 3, own.dash)
-    labels.append((own.label or "this run", 40, 18))
-    if others:
-        legend = 40 + drawing.text_width(own.label or "this run") + 14
-        drawing.polyline(draw, [(legend, 26), (legend + 22, 26)], others[0][1].faint_index, 2)
-        labels.append((f"faint: {len(others)} other run{'s' if len(others) > 1 else ''}", legend + 28, 18))
     for other_norms, other in others:
         columns, rows = positions(other_norms)
         drawing.polyline(draw, zip(columns.tolist(), rows.tolist()), other.faint_index, 2, other.dash)
@@ -180,6 +168,36 @@ def picture(norms: dict, own: style.RunStyle | None = None, others=()) -> np.nda
     for label, column, row in labels:
         drawing.stamp(pixels, label, column, row)
     return pixels
+
+
+@caches.register
+@functools.lru_cache(maxsize=64)
+def _base(own: style.RunStyle, others: int, faint: int | None):
+    """What a picture of this run with ``others`` faint runs has whatever the norms: the axis, its
+    grid and decade labels, the title and the legend (a Pillow palette image, copied by each picture)."""
+    from PIL import Image, ImageDraw
+
+    canvas = Image.new("P", (WIDTH, HEIGHT), WHITE)
+    draw = ImageDraw.Draw(canvas)
+    labels = [(TITLE, 4, 2)]
+    bottom = HEIGHT - BOTTOM - 1
+    for decade in range(LOW, HIGH + 1):
+        row = round(row_of(decade))
+        draw.line([(LEFT, row), (WIDTH - RIGHT, row)], fill=GRID)
+        if (HIGH - decade) % 2 == 0:
+            labels.append((f"1e{decade}", 2, row - 7))
+    draw.line([(LEFT, TOP), (LEFT, bottom)], fill=TEXT)
+    # The legend: this run's line, and the faint others.
+    drawing.polyline(draw, [(6, 26), (34, 26)], own.index, 3, own.dash)
+    labels.append((own.label or "this run", 40, 18))
+    if others:
+        legend = 40 + drawing.text_width(own.label or "this run") + 14
+        drawing.polyline(draw, [(legend, 26), (legend + 22, 26)], faint, 2)
+        labels.append((f"faint: {others} other run{'s' if others > 1 else ''}", legend + 28, 18))
+    pixels = np.array(canvas, np.uint8)
+    for label, column, row in labels:  # nothing drawn later reaches these labels (the lines stay right of
+        drawing.stamp(pixels, label, column, row)  # LEFT and below TOP)
+    return Image.fromarray(pixels, "P")
 
 
 def summary(norms: dict, own: style.RunStyle | None = None, others=(), tag: str = "gradient_flow"):

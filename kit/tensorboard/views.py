@@ -138,6 +138,7 @@ class NetworkPainter:
         self._network_base = None
         self._neuron_bases: dict = {}
         self._states_base = None
+        self._states_summaries: dict = {}  # the unit-state matrix's bytes → its image summary
 
     def _network_layout(self):
         from PIL import Image
@@ -313,6 +314,20 @@ class NetworkPainter:
             pixels[y:y + STATE_CELL, x:x + STATE_CELL] = colour
         return pixels
 
+    def unit_states_summary(self, states: dict):
+        """``unit_states(states)`` as an image summary, encoded once per state matrix: a run's
+        units rarely change state between probes, so most probes reuse the last one's."""
+        from kit.tensorboard import events
+
+        key = state_matrix(states, self.hidden).tobytes()
+        summary = self._states_summaries.get(key)
+        if summary is None:
+            if len(self._states_summaries) >= 64:
+                self._states_summaries.clear()
+            summary = self._states_summaries[key] = events.image(
+                "unit_states", self.unit_states(states), UNIT_STATES_DESCRIPTION, palette=palette())
+        return summary
+
     def state_cell(self, unit: int, column: int) -> tuple[int, int]:
         """(top, left) of unit ``unit``'s cell in hidden layer ``column`` (0-based) of the
         unit-state picture; cells are ``STATE_CELL`` pixels square."""
@@ -401,8 +416,7 @@ def probe_images(painter: NetworkPainter, result: dict, model=None, features=Non
               for name in painter.hidden}
     values = []
     if states:
-        values.append(events.image("unit_states", painter.unit_states(states), UNIT_STATES_DESCRIPTION,
-                                   palette=palette()))
+        values.append(painter.unit_states_summary(states))
     grid = result.get("grid_layers")
     if model is None or features is None or output is None or grid is None:
         return values

@@ -195,6 +195,8 @@ class EpochRunner:
         self._loss = head.loss()
         self._function = tf.function(self._run, jit_compile=jit_compile)
         self._concrete = None  # called directly: skips tf.function's per-call type dispatch
+        self._flat = None  # and, where it checks out, the concrete function's own argument binding
+        self._bound = None  # (the arguments, bind(...)) of the last call
 
     @staticmethod
     def _variable_layout(model, optimizer):
@@ -216,18 +218,46 @@ class EpochRunner:
         ``rate`` is the Playground's regularization rate (used when ``options.regularization`` is
         set); ``state`` carries dead links and the pending gradient in and is updated in place.
         """
+        objects, numbers = (model, optimizer, data_tensors, targets), (seed, l1, l2, rate)
+        last = self._bound
+        if last is None or any(a is not b for a, b in zip(last[0], objects)) or last[1] != numbers:
+            # The arguments of a whole train call are bound once (its later calls reuse them).
+            last = self._bound = (objects, numbers, self.bind(model, optimizer, data_tensors, seed, l1, l2, targets, rate))
+        return last[2](first_epoch, n_epochs, state)
+
+    def bind(self, model, optimizer, data_tensors, seed, l1, l2, targets, rate=0.0):
+        """``run(first_epoch, n_epochs, state=None)``: ``__call__`` with the arguments that stay the same
+        for a whole ``train`` call given once. Each call then builds two scalars and makes one call into
+        the compiled function (a trainer with an ordinary Keras callback makes one per epoch)."""
         variables = ([v.value for v in model.trainable_variables],
                      [v.value for v in model.non_trainable_variables],
                      [v.value for v in optimizer.variables])
-        extra = self._state_in(model, state)
-        arguments = (variables, data_tensors, tf.constant(seed, tf.int32), tf.constant(first_epoch, tf.int32),
-                     tf.constant(n_epochs, tf.int32), tf.constant(l1, tf.float32), tf.constant(l2, tf.float32),
-                     targets, tf.constant(rate, tf.float32), extra)
+        fixed = (tf.constant(seed, tf.int32), tf.constant(l1, tf.float32), tf.constant(l2, tf.float32),
+                 tf.constant(rate, tf.float32))
+        stateless = not self.options.regularization and not self._carried
+
+        def run(first_epoch, n_epochs, state: PlaygroundState | None = None):
+            extra = ((), ()) if stateless else self._state_in(model, state)
+            seed_tensor, l1_tensor, l2_tensor, rate_tensor = fixed
+            arguments = (variables, data_tensors, seed_tensor, tf.constant(first_epoch, tf.int32),
+                         tf.constant(n_epochs, tf.int32), l1_tensor, l2_tensor, targets, rate_tensor, extra)
+            metrics, done, status, extra = self._call(arguments)
+            self._state_out(extra, state)
+            return metrics.numpy(), int(done), int(status)
+
+        return run
+
+    def _call(self, arguments):
+        """The compiled function on ``arguments``. The first call goes through the concrete function's
+        own argument binding and checks that it passes exactly the leaves of ``arguments`` in order;
+        later calls then hand those leaves over directly, which skips a per-leaf signature check
+        costing more than a small network's epoch."""
         if self._concrete is None:
             self._concrete = self._function.get_concrete_function(*arguments)
-        metrics, done, status, extra = self._concrete(*arguments)
-        self._state_out(extra, state)
-        return metrics.numpy(), int(done), int(status)
+            self._flat = flat_call(self._concrete, arguments)
+        if self._flat is not None:
+            return self._flat(arguments)
+        return self._concrete(*arguments)
 
     def _state_in(self, model, state):
         """The Playground state as tensors for the compiled function (empty when no option needs it)."""
@@ -395,6 +425,34 @@ class EpochRunner:
                 status = tf.constant(STATUS_TARGET_MET)
                 break
         return metrics, done, status, kept
+
+
+def flat_call(concrete, arguments):
+    """``call(leaves)`` running ``concrete`` on ``tf.nest.flatten(arguments)`` without binding them
+    to its signature again, or None where this TensorFlow does not show that the leaves are what
+    its binding passes (then every call binds)."""
+    call = getattr(concrete, "_call_flat", None)
+    unpack = getattr(getattr(concrete, "function_type", None), "unpack_inputs", None)
+    if call is None or unpack is None:
+        return None
+    try:
+        from tensorflow.python.eager.polymorphic_function import function_type_utils
+
+        bound = function_type_utils.canonicalize_function_inputs(arguments, {}, concrete.function_type)
+        expected = unpack(bound)
+    except Exception:  # noqa: BLE001 - another TensorFlow's internals: bind every call
+        return None
+    leaves = _leaves(arguments)
+    if len(expected) != len(leaves) or any(a is not b for a, b in zip(expected, leaves)):
+        return None
+    captured = concrete.captured_inputs
+    return lambda arguments: call(_leaves(arguments), captured)
+
+
+def _leaves(arguments) -> list:
+    """The tensors a concrete function is called with: ``arguments``' leaves, a variable by its handle."""
+    return [getattr(leaf, "handle", leaf) if isinstance(leaf, tf.Variable) else leaf
+            for leaf in tf.nest.flatten(arguments, expand_composites=True)]
 
 
 def _rows(tensor, start, count):

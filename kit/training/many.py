@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import inspect
 import dataclasses
-import sys
 
 import keras
 import numpy as np
@@ -53,7 +52,7 @@ from kit.builders import make_optimizer
 from kit.datasets import DATASET
 from kit.errors import (BATCH_SIZE, COUNT, FLAG, LEARNING_RATE, MODEL, PENALTY, SEED, InstanceOf, InvalidParameter,
                         ListOf, Options, Text, invalid, unknown_name, validate_params)
-from kit.training import checks, compiled
+from kit.training import checks, compiled, loop
 from kit.training.shuffle import orders as shuffle_orders
 from kit.training.trainer import TrainingDiverged
 
@@ -576,9 +575,8 @@ def train_many(models, data, epochs=100, batch_size=10, optimizer="sgd", learnin
     for position_, k in enumerate(order):
         slot.setdefault(k, position_)
 
-    histories, lists = Histories(), []
+    lanes = []
     for k, model in enumerate(models):
-        model.stop_training = False
         # As train's, with the trainer's name: a callback can record how the model was trained.
         params_ = {"epochs": epochs, "steps": -(-n_train // key.batch_size), "verbose": 0, "seed": seeds[k],
                    "batch_size": batch_size, "trainer": "train_many"}
@@ -586,44 +584,25 @@ def train_many(models, data, epochs=100, batch_size=10, optimizer="sgd", learnin
             # What train sets, so callbacks that read the optimizer (the kit's Diagnostics writes its
             # name and rate as hyperparameters) see the same; the updates themselves are computed here.
             model.optimizer = make_optimizer(optimizer, learning_rates[k])
-            callback_list = keras.callbacks.CallbackList(callback_lists[k], add_history=True, model=model)
-            callback_list.set_params(params_)
-            history = next(c for c in callback_list.callbacks if isinstance(c, keras.callbacks.History))
-        else:  # filled directly: Keras's CallbackList costs more per epoch than the training here
-            callback_list, history = None, keras.callbacks.History()
-            history.set_model(model)
-            history.set_params(params_)
-            history.on_train_begin()
-        history.seed, history.diverged = seeds[k], None
-        histories.append(history)
-        lists.append(callback_list)
+        lane = loop.Lane(model, callback_lists[k], params_, learning_rates[k])
+        lane.history.seed, lane.history.diverged = seeds[k], None
+        lanes.append(lane)
+    model_index = {id(lane): k for k, lane in enumerate(lanes)}
     names = [name for name in METRIC_NAMES if name in metric_names]
-    show_progress = verbose == 1 or (verbose == "auto" and sys.stdout.isatty())
-    progress = keras.utils.Progbar(epochs, unit_name="epoch") if show_progress else None
-    active = np.ones(count, bool)
-    watched = [k for k in range(count) if callback_lists[k]]
+    slots = [slot[k] for k in range(count)]
 
     def write_back(which):
+        if not which:
+            return
         values = [p.numpy() for p in params]
-        for k in which:
+        for lane in which:
+            k = model_index[id(lane)]
             for index, layer in enumerate(layers[k]):
                 for variable, value in ((layer.kernel, values[2 * index]), (layer.bias, values[2 * index + 1])):
                     # The raw assignment: model.set_weights costs ~1.4 ms a model (its checks and
                     # conversions), 6x this (measured), which adds up over 48 models and chunks.
                     tf.raw_ops.AssignVariableOp(resource=variable.value.handle,
                                                 value=np.ascontiguousarray(value[..., slot[k]]))
-
-    def epochs_in_next_call(start):
-        if not watched:
-            return min(CHUNK, epochs - start)
-        every = [c for k in watched if active[k] for c in callback_lists[k]]
-        if not all(callable(getattr(c, "needs_model_after", None)) for c in every):
-            return 1
-        count_ = 1
-        while (count_ < CHUNK and start + count_ < epochs
-               and not any(c.needs_model_after(start + count_ - 1) for c in every)):
-            count_ += 1
-        return count_
 
     # The shuffles, a block of epochs at a time (one NumPy pass for all seeds), reused by the calls
     # inside the block: a fixed block shape, so one compiled program serves every call.
@@ -643,54 +622,25 @@ def train_many(models, data, epochs=100, batch_size=10, optimizer="sgd", learnin
             block = tf.constant(values)
         return block, start - block_start, min(count, block_start + block_epochs - start)
 
-    for callback_list in filter(None, lists):
-        callback_list.on_train_begin()
-    try:
-        epoch = 0
-        while epoch < epochs and active.any():
-            orders, order_start, n_epochs = orders_for(epoch, epochs_in_next_call(epoch))
-            for k in watched:  # before the call, so callbacks see the model as the epoch starts
-                if active[k]:
-                    lists[k].on_epoch_begin(epoch)
-            stacked_active = tf.constant([bool(active[k]) for k in order])
-            params, moments, iterations, metrics, done, status, stopped = function(
-                params, moments, iterations, x_all, y_all, evaluation, orders, seed_index, data_offset,
-                tf.constant(order_start, tf.int32), tf.constant(n_epochs, tf.int32), rates,
-                (target_values, target_signs), stacked_active)
-            metrics, done, status, stopped = metrics.numpy(), int(done), status.numpy(), stopped.numpy()
-            if watched:
-                write_back([k for k in watched if active[k]])
-            for k in range(count):
-                if not active[k]:
-                    continue
-                position_ = slot[k]
-                finished = done
-                if status[position_] != STATUS_RUNNING:
-                    finished = int(stopped[position_]) - (status[position_] == STATUS_DIVERGED)
-                if lists[k] is None:  # what History.on_epoch_end does, for all these epochs at once
-                    histories[k].epoch.extend(range(epoch, epoch + finished))
-                    for name in names:
-                        values = metrics[:finished, METRIC_NAMES.index(name), position_].tolist()
-                        histories[k].history.setdefault(name, []).extend(values)
-                for offset in range(finished if lists[k] is not None else 0):
-                    row = dict(zip(METRIC_NAMES, metrics[offset, :, position_].tolist()))
-                    if offset:
-                        lists[k].on_epoch_begin(epoch + offset)
-                    lists[k].on_epoch_end(epoch + offset, {name: row[name] for name in names})
-                if status[position_] == STATUS_DIVERGED:
-                    last = metrics[int(stopped[position_]) - 1, :, position_]
-                    loss = next((float(v) for v in last[[0, 2]] if not np.isfinite(v)), float("nan"))
-                    histories[k].diverged = TrainingDiverged(epoch + finished + 1, learning_rates[k], loss,
-                                                             histories[k])
-                if status[position_] != STATUS_RUNNING or models[k].stop_training:
-                    active[k] = False
-            epoch += done
-            if progress is not None:
-                progress.update(epoch, [("models training", int(active.sum()))], finalize=epoch >= epochs)
-    finally:
-        write_back(range(count))
-        for callback_list in filter(None, lists):
-            callback_list.on_train_end()
+    def call(epoch, n_epochs, active):
+        nonlocal params, moments, iterations
+        orders, order_start, n_epochs = orders_for(epoch, n_epochs)
+        stacked_active = tf.constant([bool(active[k]) for k in order])
+        params, moments, iterations, metrics, done, status, stopped = function(
+            params, moments, iterations, x_all, y_all, evaluation, orders, seed_index, data_offset,
+            tf.constant(order_start, tf.int32), tf.constant(n_epochs, tf.int32), rates,
+            (target_values, target_signs), stacked_active)
+        # Columns per model (a twin lane's model reads its first lane).
+        return metrics.numpy()[:, :, slots], int(done), status.numpy()[slots], stopped.numpy()[slots]
+
+    def diverged(lane, epoch, loss):
+        return TrainingDiverged(epoch, lane.learning_rate, loss, lane.history)
+
+    loop.run(lanes, epochs, call, names, diverged, loop.progress_bar(epochs, verbose), write_back)
+    histories = Histories()
+    for lane in lanes:
+        lane.history.diverged = lane.diverged
+        histories.append(lane.history)
     return histories
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-
 import keras
 import numpy as np
 import tensorflow as tf
 
 from kit.errors import KitError, validate_params
-from kit.training import checks, compiled
+from kit.training import checks, compiled, loop
 
 
 class TrainingDiverged(KitError, ValueError):
@@ -151,67 +149,29 @@ def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate
     state = _playground_state(model, data, shapes, options)
 
     model.optimizer = optimizer  # so learning-rate callbacks reach it, as after model.compile
-    model.stop_training = False
-    callback_list = keras.callbacks.CallbackList(callbacks, add_history=True, model=model)
     steps = -(-shapes.n_train // shapes.batch_size)
     # The seed, the batch size and the trainer too, so a callback can record how the model was trained
     # (the kit's Diagnostics writes them as hparams).
-    callback_list.set_params({"epochs": epochs, "steps": steps, "verbose": 0, "seed": int(seed),
-                              "batch_size": batch_size, "trainer": "train"})
-    history = next(c for c in callback_list.callbacks if isinstance(c, keras.callbacks.History))
-    show_progress = verbose == 1 or (verbose == "auto" and sys.stdout.isatty())
-    progress = keras.utils.Progbar(epochs, unit_name="epoch") if show_progress else None
-    # Epochs run in compiled chunks to save per-call overhead. A callback sees the live model only
-    # at the end of a chunk, so a chunk ends wherever some callback needs the model: after every
-    # epoch for ordinary Keras callbacks; for callbacks with ``needs_model_after(epoch)`` (the
-    # kit's Diagnostics) only at the epochs it names, other epochs' logs being replayed.
-    selective = all(callable(getattr(c, "needs_model_after", None)) for c in callbacks)
+    lane = loop.Lane(model, callbacks, {"epochs": epochs, "steps": steps, "verbose": 0, "seed": int(seed),
+                                        "batch_size": batch_size, "trainer": "train"}, learning_rate)
 
-    def epochs_in_next_call(start):
-        if not callbacks:
-            return min(compiled.CHUNK, epochs - start)
-        if not selective:
-            return 1
-        count = 1
-        while (count < compiled.CHUNK and start + count < epochs
-               and not any(c.needs_model_after(start + count - 1) for c in callbacks)):
-            count += 1
-        return count
+    def call(epoch, n_epochs, active):
+        nonlocal runner
+        try:
+            rows, done, status = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets, rate, state)
+        except compiled.XLA_ERRORS as error:
+            if jit_compile != "auto" or not runner.jit_compile or not compiled.xla_refused(error):
+                raise
+            # The model has an op XLA cannot compile: same loop, plain tf.function.
+            compiled.refuse_xla(runner)
+            runner = compiled.runner_for(model, optimizer, head, shapes, shuffle, False, options)
+            rows, done, status = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets, rate, state)
+        return rows[:, :, None], done, np.array([status]), np.array([done])
 
-    callback_list.on_train_begin()
-    try:
-        epoch = 0
-        while epoch < epochs and not model.stop_training:
-            n_epochs = epochs_in_next_call(epoch)
-            if callbacks:
-                callback_list.on_epoch_begin(epoch)
-            try:
-                rows, done, status = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets, rate, state)
-            except compiled.XLA_ERRORS as error:
-                if jit_compile != "auto" or not runner.jit_compile or not compiled.xla_refused(error):
-                    raise
-                # The model has an op XLA cannot compile: same loop, plain tf.function.
-                compiled.refuse_xla(runner)
-                runner = compiled.runner_for(model, optimizer, head, shapes, shuffle, False, options)
-                rows, done, status = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets, rate,
-                                            state)
-            finished = done - 1 if status == compiled.STATUS_DIVERGED else done
-            for offset in range(finished):
-                row = dict(zip(compiled.METRIC_NAMES, rows[offset].tolist()))
-                logs = {name: row[name] for name in metric_names}
-                if not callbacks or offset:
-                    callback_list.on_epoch_begin(epoch + offset)
-                callback_list.on_epoch_end(epoch + offset, logs)
-                if progress is not None:
-                    progress.update(epoch + offset + 1, list(logs.items()), finalize=epoch + offset + 1 == epochs)
-            epoch += finished
-            if status == compiled.STATUS_DIVERGED:
-                # Name the train or test loss that went non-finite (NaN when only weights did).
-                losses = rows[done - 1][[0, 2]]
-                loss = next((float(value) for value in losses if not np.isfinite(value)), float("nan"))
-                raise TrainingDiverged(epoch + 1, _learning_rate(optimizer), loss, history)
-            if status == compiled.STATUS_TARGET_MET:
-                break
-    finally:
-        callback_list.on_train_end()
-    return history
+    def diverged(lane, epoch, loss):
+        return TrainingDiverged(epoch, _learning_rate(optimizer), loss, lane.history)
+
+    loop.run([lane], epochs, call, metric_names, diverged, loop.progress_bar(epochs, verbose))
+    if lane.diverged is not None:
+        raise lane.diverged
+    return lane.history
