@@ -15,6 +15,11 @@ cannot open that folder. Without root it runs as the user, like everything ``kit
 there (see docs/grading.md, Isolation): so only ``kit check`` uses the server, never ``kit
 grade``, and never where isolation is required.
 
+What it keeps: the loaded checks, and the runs the checks trained
+(:mod:`kit.grading.authoring.trials`, by architecture, recipe, data and seed), which it also
+saves beside its socket when a check trained; the next server reads them back when
+:func:`runs_tag` (the sources, the libraries, the machine) is the same.
+
 When it ends: after ``KIT_CHECK_SERVER_IDLE`` seconds without a request (default 600), or at
 the first request made with other sources (a hash of the kit's and the exercises' ``.py``
 files): it answers "restart", the client starts a fresh one. Its configuration (Python, the
@@ -135,6 +140,28 @@ def sources_hash() -> str:
             with contextlib.suppress(OSError):
                 digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def runs_tag(sources: str) -> str:
+    """What a trained run depends on besides its cache key (architecture, recipe, data, seed:
+    :mod:`kit.grading.authoring.trials`): ``sources`` (:func:`sources_hash`: the kit's and the
+    exercises' code), the graded libraries' versions, Python, the machine and TensorFlow's
+    settings. The server reads the runs a previous one saved only under the same tag, so a run
+    trained by other code, libraries or hardware is trained again, never reused."""
+    import importlib.metadata
+    import platform
+
+    from kit.grading.gradebook import GRADED_LIBRARIES
+
+    versions = []
+    for library in GRADED_LIBRARIES:
+        try:
+            versions.append(f"{library}=={importlib.metadata.version(library)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{library} absent")
+    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith(("TF_", "XLA_", "OMP_", "KMP_")))
+    described = [sources, versions, sys.version, platform.machine(), platform.node(), settings]
+    return hashlib.sha256(json.dumps(described).encode()).hexdigest()
 
 
 def peer_uid(connection: socket.socket) -> int:
@@ -285,6 +312,21 @@ def check(exercise, path, visibility=("visible",), timeout: float | None = None)
     return None
 
 
+def ready(folder: Path | None = None, timeout: float = START_SECONDS) -> bool:
+    """Wait until this configuration's server in ``folder`` (default :func:`runtime_dir`) has
+    loaded TensorFlow and its zygote and answers; False when none runs there or it did not answer
+    within ``timeout`` seconds. Starts nothing (``kit bench check`` times a check after it)."""
+    try:
+        connection = _connect(socket_path(folder), timeout)
+        if connection is None:
+            return False
+        with connection:
+            _send(connection, {"ping": True})
+            return _receive(connection, MAX_REQUEST_BYTES).get("pong") is True
+    except (ServerUnavailable, OSError, ValueError):
+        return False
+
+
 def stop(folder: Path | None = None) -> bool:
     """Stop this configuration's server in ``folder`` (default :func:`runtime_dir`); False when none ran."""
     try:
@@ -325,13 +367,28 @@ class _Server:
         self.listener.listen(16)
         self.zygote = None
         self.checks = {}
+        self.runs_file = path.with_suffix(".runs.json")  # the trained runs kept for the next server
 
     def warm_up(self) -> None:
         from kit import import_tensorflow_quietly
         from kit.grading.sandbox.zygote import Zygote
 
+        # The zygote's process imports TensorFlow while this one does: the two imports overlap
+        # instead of following each other (a first check waited for both).
+        self.zygote = Zygote().launch()
         import_tensorflow_quietly()
-        self.zygote = Zygote().start()
+        from kit.grading.authoring import trials
+
+        trials.load_runs(self.runs_file, runs_tag(self.sources))  # another tag (sources, libraries): none
+        self.zygote.start()
+
+    def save_runs(self) -> None:
+        from kit.grading.authoring import trials
+
+        try:
+            trials.save_runs(self.runs_file, runs_tag(self.sources))
+        except OSError as error:  # the next server trains again; nothing else is lost
+            print(f"kit check server: could not save the trained runs: {error}", file=sys.stderr, flush=True)
 
     def serve(self) -> None:
         self.listener.settimeout(idle_seconds())
@@ -347,6 +404,9 @@ class _Server:
                     connection.settimeout(10)
                     request = _receive(connection, MAX_REQUEST_BYTES)
                     connection.settimeout(REPLY_SECONDS)
+                    if request.get("ping") is True:  # answered once warm: see ready()
+                        _send(connection, {"pong": True})
+                        continue
                     if request.get("stop") is True:
                         self.remove_socket()
                         _send(connection, {"stopped": True})
@@ -361,6 +421,7 @@ class _Server:
 
     def grade(self, request: dict) -> dict:
         from kit.grading.runners.engine import grade_submission
+        from kit.grading.authoring import trials
         from kit.grading.authoring.exercises import find, load_checks
         from kit.grading.sandbox.limits import Limits
 
@@ -370,6 +431,7 @@ class _Server:
             if exercise.id not in self.checks:
                 self.checks[exercise.id] = load_checks(exercise)  # the sources hash pins them
             limits = Limits(timeout=request["timeout"]) if request.get("timeout") else None
+            before = trials.cached_keys()
             result = grade_submission(exercise, request["file"], visibility=tuple(request["visibility"]),
                                       zygote=self.zygote, limits=limits, checks=self.checks[exercise.id],
                                       require_isolation=False)
@@ -378,6 +440,8 @@ class _Server:
             return {"error": f"{type(error).__name__}: {error}"}
         finally:
             os.chdir("/")
+        if trials.cached_keys() != before:  # this check trained: kept for the next server too
+            self.save_runs()
         return {"result": result.as_dict()}
 
     def remove_socket(self) -> None:
