@@ -48,6 +48,7 @@ import time
 from pathlib import Path
 
 from kit import paths
+from kit.errors import KitError
 
 VERSION = 1
 IDLE_SECONDS = 600.0  # a student rereads the README or edits for minutes between checks
@@ -211,7 +212,7 @@ def _connect(path: Path, timeout: float) -> socket.socket | None:
     return connection
 
 
-def _spawn(path: Path) -> None:
+def _spawn(path: Path, exercise: str | None = None) -> None:
     from kit.grading.authoring import exercises
 
     old = os.umask(0o177)
@@ -221,7 +222,8 @@ def _spawn(path: Path) -> None:
         os.umask(old)
     environment = dict(os.environ, KIT_EXERCISES=str(exercises.root().resolve()))
     with log:
-        subprocess.Popen([sys.executable, "-m", "kit.grading.runners.server", str(path)], stdin=subprocess.DEVNULL,
+        prepare = [exercise] if exercise else []  # its checks loaded before the server answers
+        subprocess.Popen([sys.executable, "-m", "kit.grading.runners.server", str(path), *prepare], stdin=subprocess.DEVNULL,
                          stdout=log, stderr=log, cwd="/", env=environment, start_new_session=True)
 
 
@@ -257,11 +259,17 @@ def _connect_or_start(path: Path) -> socket.socket:
     raise ServerUnavailable(f"the check server did not start (see {path.with_suffix('.log')})")
 
 
-def warm_up() -> bool:
+def warm_up(exercise=None) -> bool:
     """Start the user's check server in the background when none answers (``kit start`` calls it,
-    so the student's first check, minutes later, finds TensorFlow loaded); returns at once, True
-    when a server is running or starting. Never raises: without a server, checks grade cold."""
+    so the student's first check, minutes later, finds TensorFlow loaded, and ``exercise``'s
+    checks loaded and their expected values computed); returns at once, True when a server is
+    running or starting. Never raises: without a server, checks grade cold."""
     try:
+        prepare = None
+        if exercise is not None:
+            from kit.grading.authoring.exercises import find
+
+            prepare = find(exercise).id
         where = socket_path()
         connection = _connect(where, REPLY_SECONDS)
         if connection is not None:
@@ -278,9 +286,9 @@ def warm_up() -> bool:
                 return True
             with contextlib.suppress(FileNotFoundError):
                 where.unlink()
-            _spawn(where)
+            _spawn(where, prepare)
         return True
-    except (ServerUnavailable, OSError, ValueError):
+    except (ServerUnavailable, OSError, ValueError, KitError):
         return False
 
 
@@ -369,7 +377,7 @@ class _Server:
         self.checks = {}
         self.runs_file = path.with_suffix(".runs.json")  # the trained runs kept for the next server
 
-    def warm_up(self) -> None:
+    def warm_up(self, prepare: str | None = None) -> None:
         from kit import import_tensorflow_quietly
         from kit.grading.sandbox.zygote import Zygote
 
@@ -381,6 +389,14 @@ class _Server:
 
         trials.load_runs(self.runs_file, runs_tag(self.sources))  # another tag (sources, libraries): none
         self.zygote.start()
+        if prepare:
+            from kit.grading.authoring.exercises import find, load_checks
+
+            try:
+                self.checks[find(prepare).id] = load_checks(prepare, prepare=True)
+            except Exception as error:  # the first check loads them again and says what is wrong
+                print(f"kit check server: preparing exercise {prepare}: {type(error).__name__}: {error}",
+                      file=sys.stderr, flush=True)
 
     def save_runs(self) -> None:
         from kit.grading.authoring import trials
@@ -468,7 +484,7 @@ def main(argv: list[str]) -> int:
         path.unlink()
     server = _Server(path)
     try:
-        server.warm_up()
+        server.warm_up(argv[2] if len(argv) > 2 else None)
         server.serve()
     finally:
         server.close()
