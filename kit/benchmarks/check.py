@@ -8,9 +8,12 @@ at the end, so the user's own server is never touched.
 
 Then, per exercise of ``--exercises`` (the ones that train, by default), the loop a student
 lives in: the first check of a session (a fresh server: TensorFlow's import, the zygote, the
-exercise's first training), a warm check of the same file, and a warm check after an edit that
-changes what is trained (the recipe's epochs plus one where ``recipe()`` returns them, so no
-cached run answers; otherwise a comment: every check of a changed file is graded again).
+exercise's first training), a warm check of the same file, the first check of a later session on
+the unchanged file (a fresh server, which reads the runs the last one trained), the first check
+after ``kit start`` (the server warmed in the background, nothing trained yet: the README's
+path), and a warm check after an edit that changes what is trained (the recipe's epochs plus one
+where ``recipe()`` returns them, so no cached run answers; otherwise a comment: every check of a
+changed file is graded again). An exercise whose check fails reports ``error`` instead.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pathlib import Path
 NAME = "check"
 HELP = ("seconds of a cold and a warm kit check 04, kit exercises and a typo'd kit check 99; per exercise, the first, "
         "a warm and an edited check")
-EXERCISES = "01,03,06,07,08,09,12,13"  # the exercises whose checks train networks
+EXERCISES = "01,02,03,06,07,08,09,11,12,13"  # the exercises whose checks train networks
 QUICK_EXERCISES = "06"  # --quick: one of them
 EPOCHS = re.compile(r'(return \{[^}]*"epochs": )(\d+)')
 
@@ -79,7 +82,8 @@ def _seconds(command: list[str], environment: dict, expect: int) -> float:
     seconds = time.perf_counter() - started
     if completed.returncode != expect:  # a benchmark of a broken command would measure nothing
         raise RuntimeError(f"kit {' '.join(command)} exited {completed.returncode}, expected {expect}: "
-                           + completed.stderr.decode(errors="replace")[-500:])
+                           + completed.stderr.decode(errors="replace")[-300:] + " | "
+                           + completed.stdout.decode(errors="replace")[-500:])
     return seconds
 
 
@@ -106,25 +110,55 @@ def run(args) -> dict:
 
 
 def _exercise(identifier: str, repeats: int) -> dict:
-    """One exercise's first (fresh server), warm and edited check of its solution, in seconds."""
+    """One exercise's checks of its solution, in seconds: the first of a session (a fresh server,
+    nothing trained), warm, after an edit, the first after ``kit start`` (the server warmed in the
+    background, nothing trained: what a student who follows the README waits for) and the first
+    of a later session on an unchanged file (a fresh server that finds the runs the last one
+    saved). A check that fails is reported as ``error`` (its output's end), the others still run."""
     from kit.grading.runners import server
     from kit.grading.authoring.exercises import find
 
     source = (find(identifier).path / "solution.py").read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="kit-bench-", dir="/tmp") as folder:
-        environment = dict(os.environ, KIT_CHECK_SERVER_DIR=str(Path(folder) / "run"))
+        run_folder = Path(folder) / "run"
+        environment = dict(os.environ, KIT_CHECK_SERVER_DIR=str(run_folder))
         path = Path(folder) / "solution.py"
         path.write_text(source, encoding="utf-8")
         check = ["check", identifier, str(path)]
         try:
             first = _seconds(check, environment, 0)
             warm = [_seconds(check, environment, 0) for _ in range(repeats)]
+            later = _seconds_after(lambda: server.stop(run_folder), check, environment)
+            for saved in run_folder.glob("*.runs.json"):
+                saved.unlink()  # the next server starts with nothing trained
+            started = _seconds_after(lambda: _start(identifier, Path(folder), environment, run_folder), check,
+                                     environment)
             edits = []
             for _ in range(repeats):
                 source = edited(source)
                 path.write_text(source, encoding="utf-8")
                 edits.append(_seconds(check, environment, 0))
+        except (RuntimeError, subprocess.TimeoutExpired) as error:
+            return {"error": " ".join(str(error).split())[-600:]}
         finally:
-            server.stop(Path(folder) / "run")
+            server.stop(run_folder)
     return {"first_check_seconds": round(first, 3), "warm_check_seconds": round(statistics.median(warm), 3),
-            "edited_check_seconds": round(statistics.median(edits), 3)}
+            "edited_check_seconds": round(statistics.median(edits), 3),
+            "after_start_check_seconds": round(started, 3), "later_session_check_seconds": round(later, 3)}
+
+
+def _seconds_after(prepare, command: list[str], environment: dict) -> float:
+    prepare()
+    return _seconds(command, environment, 0)
+
+
+def _start(identifier: str, folder: Path, environment: dict, run_folder: Path) -> None:
+    """``kit start`` as a student runs it (which starts the server in the background), then the
+    server stopped, if one ran, waited for until it answers: the student reads the README meanwhile."""
+    from kit.grading.runners import server
+
+    server.stop(run_folder)
+    target = folder / f"started-{identifier}"
+    _seconds(["start", identifier, str(target)], environment, 0)
+    if not server.ready(run_folder):
+        raise RuntimeError(f"kit start {identifier} started no check server that answers")

@@ -70,7 +70,7 @@ def _start(args) -> int:
     print(f"or, in a cell of starter.ipynb: import kit; kit.check(\"{exercise.id}\")")
     from kit.grading.runners import server
 
-    if server.enabled(exercise=exercise) and server.warm_up():
+    if server.enabled(exercise=exercise) and server.warm_up(exercise.id):
         print("Your check server is starting in the background (it loads TensorFlow once), so that check answers "
               "in about a second.")
     return 0

@@ -219,6 +219,10 @@ def test_bench_check_measures_the_loop():
     assert list(figures["exercises"]) == ["06"]
     first = figures["exercises"]["06"]["first_check_seconds"]
     assert figures["exercises"]["06"]["warm_check_seconds"] < first / 2
+    # After kit start the server has loaded TensorFlow while the student read: the first check
+    # pays the exercise's training only, not the two imports of a fresh server.
+    assert figures["exercises"]["06"]["after_start_check_seconds"] < first / 1.5
+    assert figures["exercises"]["06"]["later_session_check_seconds"] > 0
     assert figures["cold_check_seconds"] < first / 2
     # The commands that load nothing heavy stay below a check that grades.
     assert max(figures["exercises_seconds"], figures["typo_check_seconds"]) < figures["cold_check_seconds"] * 2
@@ -245,6 +249,13 @@ def test_kit_start_warms_the_check_server_up_so_the_first_check_is_quick(tmp_pat
         check = _kit(environment, "check", "06", str(ROOT / "exercises" / "06-relu-xor" / "solution.py"))
         assert check.returncode == 0 and b"starting your check server" not in check.stderr, check.stderr[-2000:]
         assert len(_servers(folder)) == 1
+        ping = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from kit.grading.runners "
+                               f"import server; sys.exit(0 if server.ready(Path({str(folder)!r}), 60) else 1)"],
+                              env=environment, timeout=120)
+        assert ping.returncode == 0  # it answers a ping once warm, and stays up
+        # The runs it trained are saved beside its socket, for the next server of a later session.
+        (saved,) = folder.glob("check-*.runs.json")
+        assert stat.S_IMODE(saved.stat().st_mode) == 0o600 and b'"runs": [[' in saved.read_bytes()
     finally:
         _stop(folder)
         shutil.rmtree(folder.parent, ignore_errors=True)

@@ -256,3 +256,20 @@ def test_the_diagnosis_names_each_mistake_on_a_square_chain(checks02):
         assert words in module["_diagnosis"](W, b, weights, module["_solution"](weights)), words
         assert words in module["_diagnosis"](W, b, weights, module["_stored"]("depth 3, square")), words  # the release's
     assert module["_diagnosis"](right_W + 1.0, right_b, weights, module["_solution"](weights)) == ""
+
+
+@pytest.mark.slow
+def test_prepared_checks_hold_their_expected_values_and_grade_the_same(graded, zygote):
+    # kit start has the check server load the checks with prepare=True: the expected values (a
+    # trained network's weights here) are computed before the first check instead of during it.
+    def expected(checks):
+        function = checks[0].function
+        return getattr(function, "func", function).__globals__["EXPECTED"]
+
+    assert expected(load_checks("02"))._values is None  # computed on first use only
+    prepared = load_checks("02", prepare=True)
+    assert expected(prepared)._values is not None
+    solution = find("02").path / "solution.py"
+    again = grade_submission("02", solution, zygote=zygote, checks=prepared, limits=LIMITS)
+    first = graded("solution").as_dict(timings=False)
+    assert {**again.as_dict(timings=False), "submission": first["submission"]} == first

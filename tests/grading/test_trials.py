@@ -133,3 +133,27 @@ def test_train_from_weights_starts_from_the_submissions_own_weights(circle):
         trials.train_from_weights({key: value for key, value in SIGMOID_4.items() if key != "weights"}, circle, SHORT)
     with pytest.raises(TypeError, match="Dataset with a test split"):
         trials.train_from_weights(description, "circle", SHORT)
+
+
+def test_saved_runs_come_back_only_under_their_tag(tmp_path, monkeypatch):
+    # The check server saves its runs when a check trains and its next start reads them: the same
+    # runs under the same tag (sources, libraries, machine), nothing under another or from a
+    # damaged file, so a later session never reuses a run trained by other code.
+    monkeypatch.setattr(trials, "_cache", __import__("collections").OrderedDict())
+    runs = {"a": trials.Run(0, 0.1, 0.9, 0.05, train_accuracy=0.95),
+            "b": trials.Run(1, math.inf, 0.0, math.inf, diverged=True, train_accuracy=0.0)}
+    trials._cache.update(runs)
+    path = tmp_path / "check.runs.json"
+    assert trials.save_runs(path, "tag-1") == 2
+    assert (path.stat().st_mode & 0o777) == 0o600
+    trials._cache.clear()
+    assert trials.load_runs(path, "tag-2") == 0 and not trials._cache
+    assert trials.load_runs(path, "tag-1") == 2 and dict(trials._cache) == runs
+    assert trials.cached_keys() == frozenset(runs)
+    trials._cache.clear()
+    path.write_text(path.read_text().replace('"seed": 0', '"seed": "0"'))  # one entry damaged: left out
+    assert trials.load_runs(path, "tag-1") == 1 and list(trials._cache) == ["b"]
+    path.write_text("{not json")
+    assert trials.load_runs(tmp_path / "absent.json", "tag-1") == trials.load_runs(path, "tag-1") == 0
+    with pytest.raises(TypeError, match="non-empty str"):
+        trials.save_runs(path, "")

@@ -194,12 +194,22 @@ def _load_module(exercise):
     return module
 
 
-def load_checks(exercise) -> list:
-    """The exercise's ``CHECKS`` (a list of kit.grading.authoring.checks.Check), imported in the parent only."""
-    from kit.grading.authoring.checks import Check
+def load_checks(exercise, prepare: bool = False) -> list:
+    """The exercise's ``CHECKS`` (a list of kit.grading.authoring.checks.Check), imported in the parent only.
+
+    With ``prepare`` the values its visible checks compare with (its ``expected_values``, which
+    exercise 02 computes by training a network) are computed now rather than at the first check:
+    the check server does it while the student reads the README after ``kit start``. The checks
+    are the same either way (the values are computed once, on first use).
+    """
+    from kit.grading.authoring.checks import Check, ExpectedValues
 
     exercise = find(exercise)
     module = _load_module(exercise)
+    if prepare:
+        for value in list(vars(module).values()):
+            if isinstance(value, ExpectedValues):
+                value.values_dict()
     checks = getattr(module, "CHECKS", None)
     if not isinstance(checks, list) or not all(isinstance(c, Check) for c in checks) or not checks:
         raise ValueError(f"{exercise.checks_path} must define CHECKS, a non-empty list of kit.grading.authoring.checks.Check.")

@@ -191,6 +191,67 @@ def train_runs(description, data, recipe, seeds) -> Runs:
     return Runs(tuple(runs))
 
 
+SAVED_VERSION = 1
+
+
+def cached_keys() -> frozenset:
+    """The keys of the runs cached in this process (to tell whether a grading trained)."""
+    return frozenset(_cache)
+
+
+def save_runs(path, tag: str) -> int:
+    """Write every cached run to ``path`` (JSON, the user's only), labelled ``tag``: what else the
+    runs depend on (the check server passes a hash of the kit's and the exercises' sources, the
+    graded libraries' versions, Python and the machine). Returns how many runs were written.
+
+    The check server writes its runs when it ends, so that its next start (after the idle timeout)
+    does not train again an architecture and recipe it trained before; :func:`load_runs` reads
+    them back only under the same ``tag``.
+    """
+    import os
+
+    if not isinstance(tag, str) or not tag:
+        raise TypeError(f"The 'tag' parameter of save_runs must be a non-empty str. Got {tag!r} instead.")
+    entries = [[key, dataclasses.asdict(run)] for key, run in _cache.items()]
+    text = json.dumps({"version": SAVED_VERSION, "tag": tag, "runs": entries})
+    temporary = f"{path}.{os.getpid()}.tmp"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+    os.replace(temporary, path)
+    return len(entries)
+
+
+def load_runs(path, tag: str) -> int:
+    """Add the runs :func:`save_runs` wrote to ``path`` under the same ``tag`` to the cache (a
+    file with another tag, or unreadable, adds nothing); returns how many were added."""
+    if not isinstance(tag, str) or not tag:
+        raise TypeError(f"The 'tag' parameter of load_runs must be a non-empty str. Got {tag!r} instead.")
+    try:
+        with open(path, encoding="utf-8") as file:
+            saved = json.load(file)
+    except (OSError, ValueError):
+        return 0
+    if type(saved) is not dict or saved.get("version") != SAVED_VERSION or saved.get("tag") != tag \
+            or type(saved.get("runs")) is not list:
+        return 0
+    added = 0
+    fields = {field.name: field.type for field in dataclasses.fields(Run)}
+    for entry in saved["runs"][-CACHE_SIZE:]:
+        if type(entry) is not list or len(entry) != 2 or type(entry[0]) is not str or type(entry[1]) is not dict \
+                or set(entry[1]) != set(fields) or entry[0] in _cache:
+            continue
+        values = entry[1]
+        if type(values["seed"]) is not int or type(values["diverged"]) is not bool or not all(
+                type(values[name]) in (int, float) for name in METRICS):
+            continue
+        _cache[entry[0]] = Run(**values)
+        added += 1
+    while len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
+    return added
+
+
 def train_as_graded(model, data, recipe, seeds=(0,)) -> Runs:
     """Your model trained the way the grader trains it: for a starter's ``__main__`` block.
 

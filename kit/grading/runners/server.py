@@ -15,6 +15,11 @@ cannot open that folder. Without root it runs as the user, like everything ``kit
 there (see docs/grading.md, Isolation): so only ``kit check`` uses the server, never ``kit
 grade``, and never where isolation is required.
 
+What it keeps: the loaded checks, and the runs the checks trained
+(:mod:`kit.grading.authoring.trials`, by architecture, recipe, data and seed), which it also
+saves beside its socket when a check trained; the next server reads them back when
+:func:`runs_tag` (the sources, the libraries, the machine) is the same.
+
 When it ends: after ``KIT_CHECK_SERVER_IDLE`` seconds without a request (default 600), or at
 the first request made with other sources (a hash of the kit's and the exercises' ``.py``
 files): it answers "restart", the client starts a fresh one. Its configuration (Python, the
@@ -47,6 +52,7 @@ from kit import config, paths
 __all__ = ["VERSION", "IDLE_SECONDS", "START_SECONDS", "REPLY_SECONDS", "MAX_REQUEST_BYTES", "MAX_REPLY_BYTES",
            "ServerUnavailable", "enabled", "idle_seconds", "runtime_dir", "socket_path", "sources_hash", "peer_uid",
            "warm_up", "check", "stop", "main"]
+from kit.errors import KitError
 
 VERSION = 1
 IDLE_SECONDS = config.default("KIT_CHECK_SERVER_IDLE")  # a student rereads the README for minutes between checks
@@ -137,6 +143,28 @@ def sources_hash() -> str:
     return digest.hexdigest()
 
 
+def runs_tag(sources: str) -> str:
+    """What a trained run depends on besides its cache key (architecture, recipe, data, seed:
+    :mod:`kit.grading.authoring.trials`): ``sources`` (:func:`sources_hash`: the kit's and the
+    exercises' code), the graded libraries' versions, Python, the machine and TensorFlow's
+    settings. The server reads the runs a previous one saved only under the same tag, so a run
+    trained by other code, libraries or hardware is trained again, never reused."""
+    import importlib.metadata
+    import platform
+
+    from kit.grading.gradebook import GRADED_LIBRARIES
+
+    versions = []
+    for library in GRADED_LIBRARIES:
+        try:
+            versions.append(f"{library}=={importlib.metadata.version(library)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{library} absent")
+    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith(("TF_", "XLA_", "OMP_", "KMP_")))
+    described = [sources, versions, sys.version, platform.machine(), platform.node(), settings]
+    return hashlib.sha256(json.dumps(described).encode()).hexdigest()
+
+
 def peer_uid(connection: socket.socket) -> int:
     _, uid, _ = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
     return uid
@@ -184,7 +212,7 @@ def _connect(path: Path, timeout: float) -> socket.socket | None:
     return connection
 
 
-def _spawn(path: Path) -> None:
+def _spawn(path: Path, exercise: str | None = None) -> None:
     from kit.grading.authoring import exercises
 
     old = os.umask(0o177)
@@ -194,7 +222,8 @@ def _spawn(path: Path) -> None:
         os.umask(old)
     environment = dict(os.environ, KIT_EXERCISES=str(exercises.root().resolve()))
     with log:
-        subprocess.Popen([sys.executable, "-m", "kit.grading.runners.server", str(path)], stdin=subprocess.DEVNULL,
+        prepare = [exercise] if exercise else []  # its checks loaded before the server answers
+        subprocess.Popen([sys.executable, "-m", "kit.grading.runners.server", str(path), *prepare], stdin=subprocess.DEVNULL,
                          stdout=log, stderr=log, cwd="/", env=environment, start_new_session=True)
 
 
@@ -230,11 +259,17 @@ def _connect_or_start(path: Path) -> socket.socket:
     raise ServerUnavailable(f"the check server did not start (see {path.with_suffix('.log')})")
 
 
-def warm_up() -> bool:
+def warm_up(exercise=None) -> bool:
     """Start the user's check server in the background when none answers (``kit start`` calls it,
-    so the student's first check, minutes later, finds TensorFlow loaded); returns at once, True
-    when a server is running or starting. Never raises: without a server, checks grade cold."""
+    so the student's first check, minutes later, finds TensorFlow loaded, and ``exercise``'s
+    checks loaded and their expected values computed); returns at once, True when a server is
+    running or starting. Never raises: without a server, checks grade cold."""
     try:
+        prepare = None
+        if exercise is not None:
+            from kit.grading.authoring.exercises import find
+
+            prepare = find(exercise).id
         where = socket_path()
         connection = _connect(where, REPLY_SECONDS)
         if connection is not None:
@@ -251,9 +286,9 @@ def warm_up() -> bool:
                 return True
             with contextlib.suppress(FileNotFoundError):
                 where.unlink()
-            _spawn(where)
+            _spawn(where, prepare)
         return True
-    except (ServerUnavailable, OSError, ValueError):
+    except (ServerUnavailable, OSError, ValueError, KitError):
         return False
 
 
@@ -283,6 +318,21 @@ def check(exercise, path, visibility=("visible",), timeout: float | None = None)
     except (ServerUnavailable, OSError, ValueError, KeyError, TypeError):
         return None
     return None
+
+
+def ready(folder: Path | None = None, timeout: float = START_SECONDS) -> bool:
+    """Wait until this configuration's server in ``folder`` (default :func:`runtime_dir`) has
+    loaded TensorFlow and its zygote and answers; False when none runs there or it did not answer
+    within ``timeout`` seconds. Starts nothing (``kit bench check`` times a check after it)."""
+    try:
+        connection = _connect(socket_path(folder), timeout)
+        if connection is None:
+            return False
+        with connection:
+            _send(connection, {"ping": True})
+            return _receive(connection, MAX_REQUEST_BYTES).get("pong") is True
+    except (ServerUnavailable, OSError, ValueError):
+        return False
 
 
 def stop(folder: Path | None = None) -> bool:
@@ -325,13 +375,36 @@ class _Server:
         self.listener.listen(16)
         self.zygote = None
         self.checks = {}
+        self.runs_file = path.with_suffix(".runs.json")  # the trained runs kept for the next server
 
-    def warm_up(self) -> None:
+    def warm_up(self, prepare: str | None = None) -> None:
         from kit.startup import import_tensorflow_quietly
         from kit.grading.sandbox.zygote import Zygote
 
+        # The zygote's process imports TensorFlow while this one does: the two imports overlap
+        # instead of following each other (a first check waited for both).
+        self.zygote = Zygote().launch()
         import_tensorflow_quietly()
-        self.zygote = Zygote().start()
+        from kit.grading.authoring import trials
+
+        trials.load_runs(self.runs_file, runs_tag(self.sources))  # another tag (sources, libraries): none
+        self.zygote.start()
+        if prepare:
+            from kit.grading.authoring.exercises import find, load_checks
+
+            try:
+                self.checks[find(prepare).id] = load_checks(prepare, prepare=True)
+            except Exception as error:  # the first check loads them again and says what is wrong
+                print(f"kit check server: preparing exercise {prepare}: {type(error).__name__}: {error}",
+                      file=sys.stderr, flush=True)
+
+    def save_runs(self) -> None:
+        from kit.grading.authoring import trials
+
+        try:
+            trials.save_runs(self.runs_file, runs_tag(self.sources))
+        except OSError as error:  # the next server trains again; nothing else is lost
+            print(f"kit check server: could not save the trained runs: {error}", file=sys.stderr, flush=True)
 
     def serve(self) -> None:
         self.listener.settimeout(idle_seconds())
@@ -347,6 +420,9 @@ class _Server:
                     connection.settimeout(10)
                     request = _receive(connection, MAX_REQUEST_BYTES)
                     connection.settimeout(REPLY_SECONDS)
+                    if request.get("ping") is True:  # answered once warm: see ready()
+                        _send(connection, {"pong": True})
+                        continue
                     if request.get("stop") is True:
                         self.remove_socket()
                         _send(connection, {"stopped": True})
@@ -361,6 +437,7 @@ class _Server:
 
     def grade(self, request: dict) -> dict:
         from kit.grading.runners.engine import grade_submission
+        from kit.grading.authoring import trials
         from kit.grading.authoring.exercises import find, load_checks
         from kit.grading.sandbox.limits import Limits
 
@@ -370,6 +447,7 @@ class _Server:
             if exercise.id not in self.checks:
                 self.checks[exercise.id] = load_checks(exercise)  # the sources hash pins them
             limits = Limits(timeout=request["timeout"]) if request.get("timeout") else None
+            before = trials.cached_keys()
             result = grade_submission(exercise, request["file"], visibility=tuple(request["visibility"]),
                                       zygote=self.zygote, limits=limits, checks=self.checks[exercise.id],
                                       require_isolation=False)
@@ -378,6 +456,8 @@ class _Server:
             return {"error": f"{type(error).__name__}: {error}"}
         finally:
             os.chdir("/")
+        if trials.cached_keys() != before:  # this check trained: kept for the next server too
+            self.save_runs()
         return {"result": result.as_dict()}
 
     def remove_socket(self) -> None:
@@ -404,7 +484,7 @@ def main(argv: list[str]) -> int:
         path.unlink()
     server = _Server(path)
     try:
-        server.warm_up()
+        server.warm_up(argv[2] if len(argv) > 2 else None)
         server.serve()
     finally:
         server.close()

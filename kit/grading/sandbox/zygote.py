@@ -428,16 +428,20 @@ class Zygote:
         self._stderr = None
         self._lock = threading.Lock()
         self.start_seconds = 0.0
+        self._launched = 0.0
+        self._ready = False
         self.user: tuple[int, int] | None = None  # as root, the sandbox user its calls run as
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def start(self) -> "Zygote":
-        if self._process is not None and self._process.poll() is None:
+    def launch(self) -> "Zygote":
+        """Start the zygote's process and return at once, while it imports TensorFlow: the caller
+        can import its own meanwhile (the check server does); :meth:`start` then waits for it."""
+        if self._process is not None:
             return self
-        started = time.monotonic()
+        self._launched = time.monotonic()
         child.level_setting()  # a wrong KIT_SANDBOX_LEVEL is refused here, before any process starts
         if not child.privileged():
             # The runner will share this process's user: without this, a process it left behind
@@ -462,13 +466,23 @@ class Zygote:
             if lock is not None:
                 os.close(lock)
         self._control = ours
+        return self
+
+    def start(self) -> "Zygote":
+        """Launch the zygote (unless :meth:`launch` did), wait until it is ready and probe its isolation."""
+        if self._process is not None and self._process.poll() is None and self._ready:
+            return self
+        if self._process is not None and self._process.poll() is not None:
+            self.close()  # one that ended (before it was ready, or since): a fresh one is launched below
+        self.launch()
         ready = self._receive(READY_TIMEOUT)
         if not ready.get("ready"):
             reason = self._stderr_tail()
             self.close()
             raise SandboxError("the grading zygote did not start" + (f": {reason}" if reason else
                                                                     " (is TensorFlow importable?)"))
-        self.start_seconds = time.monotonic() - started
+        self._ready = True
+        self.start_seconds = time.monotonic() - self._launched
         probe = self._exchange({"probe": True, "hide": self.hide, "limits": PROBE_LIMITS.as_dict(), "user": self.user},
                                PROBE_LIMITS.timeout + BACKSTOP_MARGIN, PROBE_LIMITS)
         self.isolation = list(probe.details.get("notes", []))
@@ -578,6 +592,7 @@ class Zygote:
                 self._process.kill()
                 self._process.wait()
             self._process = None
+        self._ready = False
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
