@@ -38,6 +38,8 @@ def _calls(model_and_data, csv_path):
         "kit.zoo.create": lambda seed: zoo.create("xor-3-relu", seed=seed),
         "kit.zoo.train": lambda seed: zoo.train("xor-3-relu", seed=seed),
         "kit.zoo.untrained": lambda seed: zoo.untrained("xor-3-relu", seed=seed),
+        # the seed that chooses the entries to retrain (called here with bad seeds only: a good one retrains)
+        "kit.zoo.check_sample": lambda seed: zoo.check_sample(csv_path.parent, 1, seed=seed),
     }
 
 
@@ -106,7 +108,7 @@ def test_every_seed_flag_of_the_command_line_uses_the_shared_constraint(capsys):
 
     seeds = [(path, action) for path, action in _flags(build_parser()) if "seed" in action.dest]
     assert {(" ".join(path), action.dest) for path, action in seeds} == {
-        ("plot", "seed"), ("train", "seed"), ("train", "data_seed"), ("zoo train", "seed")}
+        ("plot", "seed"), ("train", "seed"), ("train", "data_seed"), ("zoo train", "seed"), ("zoo bench", "sample_seed")}
     for _, action in seeds:
         assert action.type.constraint is SEED
     with pytest.raises(SystemExit) as exit:
