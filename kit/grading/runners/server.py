@@ -48,14 +48,15 @@ import time
 from pathlib import Path
 
 from kit import config, paths
+from kit.errors import KitError
 
 __all__ = ["VERSION", "IDLE_SECONDS", "START_SECONDS", "REPLY_SECONDS", "MAX_REQUEST_BYTES", "MAX_REPLY_BYTES",
            "ServerUnavailable", "enabled", "idle_seconds", "runtime_dir", "socket_path", "sources_hash", "peer_uid",
-           "warm_up", "check", "stop", "main"]
-from kit.errors import KitError
+           "warm_up", "check", "stop", "main", "ready"]
 
 VERSION = 1
 IDLE_SECONDS = config.default("KIT_CHECK_SERVER_IDLE")  # a student rereads the README for minutes between checks
+APPEAR_SECONDS = 30.0  # a spawned server binds its socket once Python and this module load: seconds
 START_SECONDS = 240.0  # TensorFlow's import twice (server and zygote) on a loaded 2-core machine
 REPLY_SECONDS = 3600.0  # exercise 07's checks train networks in the grader: minutes, never an hour
 MAX_REQUEST_BYTES = 1 << 16  # a request names an exercise and a path
@@ -323,11 +324,15 @@ def check(exercise, path, visibility=("visible",), timeout: float | None = None)
 def ready(folder: Path | None = None, timeout: float = START_SECONDS) -> bool:
     """Wait until this configuration's server in ``folder`` (default :func:`runtime_dir`) has
     loaded TensorFlow and its zygote and answers; False when none runs there or it did not answer
-    within ``timeout`` seconds. Starts nothing (``kit bench check`` times a check after it)."""
+    within ``timeout`` seconds. Starts nothing (``kit bench check`` times a check after it). A
+    server ``kit start`` has just spawned may not have bound its socket yet: its socket is waited
+    for up to ``APPEAR_SECONDS`` first."""
     try:
-        connection = _connect(socket_path(folder), timeout)
-        if connection is None:
-            return False
+        path, appear = socket_path(folder), time.monotonic() + min(timeout, APPEAR_SECONDS)
+        while (connection := _connect(path, timeout)) is None:
+            if time.monotonic() >= appear:
+                return False
+            time.sleep(0.1)
         with connection:
             _send(connection, {"ping": True})
             return _receive(connection, MAX_REQUEST_BYTES).get("pong") is True
