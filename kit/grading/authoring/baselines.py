@@ -19,7 +19,7 @@ import numpy as np
 
 from kit.errors import Interval, check, invalid
 
-__all__ = ["OWNER", "best_half_plane_accuracy"]
+__all__ = ["OWNER", "LINE_OWNER", "best_half_plane_accuracy", "best_line_loss"]
 
 OWNER = "kit.grading.authoring.baselines.best_half_plane_accuracy"
 
@@ -47,14 +47,7 @@ def best_half_plane_accuracy(points, labels, directions: int = 3600) -> float:
     Returns:
         The best accuracy, a float in [0.5, 1] (one side for everything already scores ≥ 0.5).
     """
-    points = np.asarray(points, dtype=np.float64)
-    labels = np.asarray(labels, dtype=np.float64)
-    if points.ndim != 2 or points.shape[1] != 2 or len(points) == 0 or not np.isfinite(points).all():
-        raise invalid("points", OWNER, "a finite array of shape (n, 2) with n ≥ 1",
-                      got=f"an array of shape {points.shape}" + ("" if np.isfinite(points).all() else " with NaN/Inf"))
-    if labels.shape != (len(points),) or not np.isin(labels, (-1.0, 1.0)).all():
-        raise invalid("labels", OWNER, f"an array of shape ({len(points)},) holding only −1 and +1",
-                      got=f"shape {labels.shape} with values {np.unique(labels)[:5]}")
+    points, labels = _points_and_labels(points, labels, OWNER, columns=2)
     directions = check(directions, Interval(Integral, 4, None), "directions", OWNER)
     positive = labels > 0
     n = len(points)
@@ -109,14 +102,7 @@ def best_line_loss(points, labels, steps: int = 2000) -> float:
         >>> round(best_line_loss(points, np.array([1.0, -1.0, -1.0, 1.0])), 4)  # XOR's corners: flat is best
         0.5
     """
-    points = np.asarray(points, dtype=np.float64)
-    labels = np.asarray(labels, dtype=np.float64)
-    if points.ndim != 2 or len(points) == 0 or not np.isfinite(points).all():
-        raise invalid("points", LINE_OWNER, "a finite array of shape (n, d) with n ≥ 1",
-                      got=f"an array of shape {points.shape}" + ("" if np.isfinite(points).all() else " with NaN/Inf"))
-    if labels.shape != (len(points),) or not np.isin(labels, (-1.0, 1.0)).all():
-        raise invalid("labels", LINE_OWNER, f"an array of shape ({len(points)},) holding only −1 and +1",
-                      got=f"shape {labels.shape} with values {np.unique(labels)[:5]}")
+    points, labels = _points_and_labels(points, labels, LINE_OWNER)
     steps = check(steps, Interval(Integral, 1, None), "steps", LINE_OWNER)
     n, d = points.shape
     rng = np.random.default_rng(0)
@@ -134,3 +120,19 @@ def best_line_loss(points, labels, steps: int = 2000) -> float:
         biases -= 0.05 * gradient.sum(axis=0)
     losses = 0.5 * np.mean((np.tanh(points @ kernels.T + biases) - labels[:, None]) ** 2, axis=0)
     return float(losses.min())
+
+
+def _points_and_labels(points, labels, owner: str, columns: int | None = None):
+    """``points`` (n, ``columns`` or any number of columns) and ``labels`` (n,) as float64 arrays,
+    or the error that says what is wrong: finite points, n ≥ 1, labels −1 and +1 only."""
+    points = np.asarray(points, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.float64)
+    width = "d" if columns is None else str(columns)
+    if (points.ndim != 2 or (columns is not None and points.shape[1] != columns) or len(points) == 0
+            or not np.isfinite(points).all()):
+        raise invalid("points", owner, f"a finite array of shape (n, {width}) with n ≥ 1",
+                      got=f"an array of shape {points.shape}" + ("" if np.isfinite(points).all() else " with NaN/Inf"))
+    if labels.shape != (len(points),) or not np.isin(labels, (-1.0, 1.0)).all():
+        raise invalid("labels", owner, f"an array of shape ({len(points)},) holding only −1 and +1",
+                      got=f"shape {labels.shape} with values {np.unique(labels)[:5]}")
+    return points, labels
