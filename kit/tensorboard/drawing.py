@@ -2,8 +2,9 @@
 
 A matplotlib figure costs about 0.2 s (more with its import), as much as training a Playground
 network for a hundred epochs; these pictures cost well under a millisecond once their labels are
-rendered (text is rendered once per string and then stamped from a cache). Used by
-``kit.tensorboard.gradient_flow`` and for the activation curves of ``kit.tensorboard.Diagnostics``.
+rendered (text is rendered once per string and then stamped from a cache: :func:`stamp`, the one
+text renderer of every TensorBoard picture). Used by ``kit.tensorboard.gradient_flow``,
+``kit.tensorboard.views`` and for the activation curves of ``kit.tensorboard.Diagnostics``.
 
 Example:
     >>> pixels = activation_panels([("relu", "hidden layers hidden_1-hidden_2"), ("tanh", "output layer")])
@@ -20,8 +21,8 @@ import numpy as np
 from kit import caches, style
 from kit.errors import invalid
 
-__all__ = ["WHITE", "GRID", "TEXT", "palette", "font", "TEXT_SIZE", "text_width", "stamp", "polyline", "PANEL_WIDTH",
-           "PANEL_HEIGHT", "X_RANGE", "activation_panels"]
+__all__ = ["WHITE", "GRID", "TEXT", "palette", "font", "TEXT_SIZE", "ANCHORS", "text_width", "stamp", "polyline",
+           "PANEL_WIDTH", "PANEL_HEIGHT", "X_RANGE", "activation_panels"]
 
 # Palette indices shared by the pictures: kit.style's one palette.
 WHITE, GRID, TEXT = style.WHITE, style.GRID, style.TEXT
@@ -29,7 +30,7 @@ palette = style.palette
 
 
 @caches.register
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=8)
 def font(size: int):
     """DejaVu Sans, which matplotlib ships (Pillow's own default font is thin at TensorBoard's card
     size and lacks ², ≥ and ·); Pillow's default where it is missing."""
@@ -43,30 +44,52 @@ def font(size: int):
 
 
 TEXT_SIZE = 12  # pixels: about 13 in a TensorBoard card, which shows these pictures slightly enlarged
+ANCHORS = tuple(h + v for h in "lmr" for v in "atmsbd")
+"""Where a label's anchor point lies (Pillow's text anchors): its left, middle or right, then its
+ascender top, top, middle, baseline, bottom or descender."""
 
 
 @caches.register
 @functools.lru_cache(maxsize=512)
-def _text(label: str) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel offsets (rows, columns) of ``label`` (:func:`font`, ``TEXT_SIZE``), rendered once:
-    drawing text is nine tenths of the cost of a picture, and labels repeat from probe to probe."""
+def _text(label: str, size: int = TEXT_SIZE, anchor: str = "la") -> tuple[np.ndarray, np.ndarray]:
+    """Pixel offsets (rows, columns) of ``label`` (:func:`font` at ``size`` pixels) from its
+    ``anchor`` point, rendered once: drawing text is nine tenths of the cost of a picture, and
+    labels repeat from probe to probe and from painter to painter."""
     from PIL import Image, ImageDraw
 
-    mask = Image.new("L", (int(font(TEXT_SIZE).getlength(label)) + 4, TEXT_SIZE + 6), 0)
-    ImageDraw.Draw(mask).text((0, 0), label, fill=255, font=font(TEXT_SIZE))
-    return np.nonzero(np.asarray(mask) > 100)
+    left, top, right, bottom = font(size).getbbox(label, anchor=anchor)
+    mask = Image.new("L", (right - left + 2, bottom - top + 2), 0)
+    ImageDraw.Draw(mask).text((-left, -top), label, fill=255, font=font(size), anchor=anchor)
+    rows, columns = np.nonzero(np.asarray(mask) > 100)
+    return rows + top, columns + left
 
 
-def text_width(label: str) -> int:
-    """Pixels ``label`` takes when stamped."""
-    return int(font(TEXT_SIZE).getlength(label))
+def text_width(label: str, size: int = TEXT_SIZE) -> int:
+    """Pixels ``label`` takes when stamped at ``size``."""
+    return int(font(size).getlength(label))
 
 
-def stamp(pixels: np.ndarray, label: str, column: int, row: int, colour: int = TEXT) -> None:
-    """Write ``label`` into ``pixels`` (palette indices) with its top-left corner at (row, column);
-    what falls outside the picture is cut off."""
-    rows, columns = _text(label)
-    rows, columns = rows + row, columns + column
+def stamp(pixels: np.ndarray, label: str, column: int, row: int, colour: int = TEXT, size: int = TEXT_SIZE,
+          anchor: str = "la") -> None:
+    """Write ``label`` into ``pixels`` (a 2-D array of palette indices) in ``colour``, ``size``
+    pixels high, its ``anchor`` point (:data:`ANCHORS`; "la": the top-left corner) at (row, column);
+    what falls outside the picture is cut off. The one text renderer of the TensorBoard pictures.
+
+    Example:
+        >>> pixels = np.full((20, 60), WHITE, np.uint8)
+        >>> stamp(pixels, "relu", 30, 10, anchor="mm")
+        >>> bool((pixels == TEXT).any()), bool((pixels[:, :10] == TEXT).any())
+        (True, False)
+    """
+    owner = "kit.tensorboard.drawing.stamp"
+    if not isinstance(pixels, np.ndarray) or pixels.ndim != 2:
+        raise invalid("pixels", owner, "a 2-D NumPy array of palette indices", pixels)
+    if not isinstance(label, str):
+        raise invalid("label", owner, "a str", label)
+    if anchor not in ANCHORS:
+        raise invalid("anchor", owner, f"one of Pillow's text anchors {', '.join(ANCHORS)}", anchor)
+    rows, columns = _text(label, int(size), anchor)
+    rows, columns = rows + int(row), columns + int(column)
     inside = (rows >= 0) & (rows < pixels.shape[0]) & (columns >= 0) & (columns < pixels.shape[1])
     pixels[rows[inside], columns[inside]] = colour
 

@@ -18,7 +18,8 @@ pictures at its picture steps, ``kit.plots.network`` shows the network view in a
 
 Everything that does not change during a run (positions, labels, legends) is drawn once per
 painter; each picture then costs array slicing, one line per link and a PNG encoding (text
-drawing costs ~0.3 ms a label, more than the rest of a picture).
+drawing costs ~0.3 ms a label, more than the rest of a picture: :func:`kit.tensorboard.drawing.stamp`,
+the pictures' one text renderer, renders each label once and stamps it from a cache).
 
 Example:
     >>> painter = NetworkPainter(["x1", "x2"], {"hidden_1": ("relu", 4)})  # doctest: +SKIP
@@ -93,12 +94,6 @@ def plane_maps(values: np.ndarray, size: int = GRID) -> np.ndarray:
     return np.moveaxis(rows.take(points, axis=1), -1, 0)
 
 
-def _text(canvas, position, text, colour=BLACK, size=12, anchor="la"):
-    from PIL import ImageDraw
-
-    ImageDraw.Draw(canvas).text(position, text, fill=colour, font=drawing.font(size), anchor=anchor)
-
-
 def _frame(pixels, top, left, height, width, colour, thickness=1):
     """A rectangle's outline of ``thickness`` pixels just outside the box (top, left, height, width)."""
     t = thickness
@@ -108,13 +103,13 @@ def _frame(pixels, top, left, height, width, colour, thickness=1):
     pixels[top:top + height, left + width:left + width + t] = colour
 
 
-def _legend_swatches(canvas, left, top, entries, size=11):
+def _legend_swatches(pixels, left, top, entries, size=11):
     """Coloured squares with a caption each, in a row."""
     x = left
     for colour, caption in entries:
-        canvas.paste(colour, (x, top, x + size, top + size))
-        _text(canvas, (x + size + 5, top - 1), caption, size=size)
-        x += size + 5 + int(drawing.font(size).getlength(caption)) + 18
+        pixels[top:top + size, x:x + size] = colour
+        drawing.stamp(pixels, caption, x + size + 5, top - 1, colour=BLACK, size=size)
+        x += size + 5 + drawing.text_width(caption, size) + 18
     return x
 
 
@@ -152,25 +147,27 @@ class NetworkPainter:
         self._output_y = top
         height = max(top + rows * PITCH, top + OUTPUT_TILE + 10) + NETWORK_LEGEND_HEIGHT
         width = max(self._output_x + OUTPUT_TILE + MARGIN, 420)  # 420: the legend's width
-        canvas = Image.new("P", (width, height), WHITE)
-        canvas.putpalette(palette().ravel().tolist())
-        _text(canvas, (self._x[0] + TILE // 2, MARGIN), "input", size=FONT, anchor="ma")
+        canvas = np.full((height, width), WHITE, np.uint8)
+        title = {"colour": BLACK, "size": FONT, "anchor": "ma"}
+        subtitle = {"colour": BLACK, "size": SMALL_FONT, "anchor": "ma"}
+        drawing.stamp(canvas, "input", self._x[0] + TILE // 2, MARGIN, **title)
         for x, y, name in zip([self._x[0]] * len(self.feature_names), self._y[0], self.feature_names):
-            _text(canvas, (x - 6, y + TILE // 2), FEATURE_LABELS.get(name, name), size=FONT, anchor="rm")
+            drawing.stamp(canvas, FEATURE_LABELS.get(name, name), x - 6, y + TILE // 2, BLACK, FONT, anchor="rm")
         for column, name in enumerate(self.hidden, start=1):
             activation, units = self.layers[name]
-            _text(canvas, (self._x[column] + TILE // 2, MARGIN), name, size=FONT,
-                  anchor="ma")
-            _text(canvas, (self._x[column] + TILE // 2, MARGIN + 21), activation, size=SMALL_FONT, anchor="ma")
-        _text(canvas, (self._output_x + OUTPUT_TILE // 2, MARGIN), "output", size=FONT, anchor="ma")
-        _text(canvas, (self._output_x + OUTPUT_TILE // 2, MARGIN + 21), f"{self.layers[self.output][0]}, boundary",
-              size=SMALL_FONT, anchor="ma")
+            drawing.stamp(canvas, name, self._x[column] + TILE // 2, MARGIN, **title)
+            drawing.stamp(canvas, activation, self._x[column] + TILE // 2, MARGIN + 21, **subtitle)
+        drawing.stamp(canvas, "output", self._output_x + OUTPUT_TILE // 2, MARGIN, **title)
+        drawing.stamp(canvas, f"{self.layers[self.output][0]}, boundary", self._output_x + OUTPUT_TILE // 2,
+                      MARGIN + 21, **subtitle)
         legend = height - NETWORK_LEGEND_HEIGHT + 6
-        _text(canvas, (MARGIN, legend), "tile: a unit's output over [-6, 6]²", size=SMALL_FONT)
-        _text(canvas, (MARGIN, legend + 21), "orange -1, white 0, blue +1; links: weights", size=SMALL_FONT)
+        drawing.stamp(canvas, "tile: a unit's output over [-6, 6]²", MARGIN, legend, BLACK, SMALL_FONT)
+        drawing.stamp(canvas, "orange -1, white 0, blue +1; links: weights", MARGIN, legend + 21, BLACK, SMALL_FONT)
         _legend_swatches(canvas, MARGIN, legend + 46, [(DEAD_COLOUR, "frame: dead"), (SATURATED_COLOUR, "saturated")],
                          size=SMALL_FONT)
-        self._network_base = canvas  # a PIL image: copying it and drawing on the copy costs least
+        # A PIL image of the indices (mode "L": drawing a line with index i writes i): copying it and
+        # drawing the links on the copy costs least.
+        self._network_base = Image.fromarray(canvas)
 
     # -- the network view ------------------------------------------------------------------
 
@@ -278,24 +275,20 @@ class NetworkPainter:
         return MARGIN + 36 + row * (NEURON_TILE + 24), MARGIN + column * (NEURON_TILE + 14)
 
     def _neuron_base(self, name, units):
-        from PIL import Image
-
         columns = min(units, NEURONS_PER_ROW)
         rows = -(-units // NEURONS_PER_ROW)
         width = max(2 * MARGIN + columns * (NEURON_TILE + 14), 300)  # 300: the title and legend
         height = MARGIN + 36 + rows * (NEURON_TILE + 24) + LEGEND_HEIGHT
-        canvas = Image.new("P", (width, height), WHITE)
-        canvas.putpalette(palette().ravel().tolist())
+        canvas = np.full((height, width), WHITE, np.uint8)
         activation = self.layers[name][0]
-        _text(canvas, (MARGIN, MARGIN - 4), f"{name} ({activation})", size=12)
-        _text(canvas, (MARGIN, MARGIN + 11), "each unit's output over [-6, 6]²", colour=GREY, size=11)
+        drawing.stamp(canvas, f"{name} ({activation})", MARGIN, MARGIN - 4, colour=BLACK, size=12)
+        drawing.stamp(canvas, "each unit's output over [-6, 6]²", MARGIN, MARGIN + 11, colour=GREY, size=11)
         for unit in range(units):
             y, x = self._neuron_position(unit)
-            _text(canvas, (x + NEURON_TILE // 2, y + NEURON_TILE + 5), f"unit {unit + 1}", colour=GREY, size=11,
-                  anchor="ma")
+            drawing.stamp(canvas, f"unit {unit + 1}", x + NEURON_TILE // 2, y + NEURON_TILE + 5, GREY, 11, anchor="ma")
         _legend_swatches(canvas, MARGIN, height - LEGEND_HEIGHT + 12,
                          [(DEAD_COLOUR, "dead"), (SATURATED_COLOUR, "saturated"), (LIGHT_GREY, "alive")])
-        return np.array(canvas)
+        return canvas
 
     # -- unit states ------------------------------------------------------------------------
 
@@ -334,8 +327,6 @@ class NetworkPainter:
         return MARGIN + 44 + unit * (STATE_CELL + 3), MARGIN + 30 + column * (STATE_CELL + 3)
 
     def _unit_states_base(self):
-        from PIL import Image
-
         rows = max([units for _, units in self.layers.values()][:-1], default=0)
         columns = len(self.hidden)
         # Narrow, the legend stacked below: TensorBoard shrinks a picture to its card's width
@@ -343,21 +334,20 @@ class NetworkPainter:
         width = max(MARGIN + 30 + columns * (STATE_CELL + 3) + MARGIN, 300)
         legend = MARGIN + 44 + rows * (STATE_CELL + 3) + 6
         height = legend + 3 * 17 + MARGIN
-        canvas = Image.new("P", (width, height), WHITE)
-        canvas.putpalette(palette().ravel().tolist())
-        _text(canvas, (MARGIN, MARGIN - 4), "Hidden units on the probe batch", size=12)
-        _text(canvas, (MARGIN, MARGIN + 11), "columns: layers, rows: units", colour=GREY, size=11)
+        canvas = np.full((height, width), WHITE, np.uint8)
+        drawing.stamp(canvas, "Hidden units on the probe batch", MARGIN, MARGIN - 4, colour=BLACK, size=12)
+        drawing.stamp(canvas, "columns: layers, rows: units", MARGIN, MARGIN + 11, colour=GREY, size=11)
         for column, name in enumerate(self.hidden):
             y, x = self.state_cell(0, column)
-            _text(canvas, (x + STATE_CELL // 2, y - 4), name.replace("hidden_", "h"), colour=GREY, size=11, anchor="md")
+            drawing.stamp(canvas, name.replace("hidden_", "h"), x + STATE_CELL // 2, y - 4, GREY, 11, anchor="md")
         for unit in range(rows):
             y, x = self.state_cell(unit, 0)
-            _text(canvas, (x - 6, y + STATE_CELL // 2), str(unit + 1), colour=GREY, size=11, anchor="rm")
+            drawing.stamp(canvas, str(unit + 1), x - 6, y + STATE_CELL // 2, GREY, 11, anchor="rm")
         for row, entry in enumerate([(DEAD_COLOUR, "dead: 0 on every probe point"),
                                      (SATURATED_COLOUR, "saturated: flat zone on ≥ 95 % of them"),
                                      (ALIVE_COLOUR, "alive")]):
             _legend_swatches(canvas, MARGIN, legend + 17 * row, [entry])
-        return np.array(canvas)
+        return canvas
 
 
 STATE_CELL = 22
