@@ -45,11 +45,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from kit.grading.authoring import models
-from kit.grading.authoring import trials
-from kit.grading.authoring import best_half_plane_accuracy
-from kit.grading.authoring import CallFailed, check, expect, fail, passed
-from kit.grading.authoring import paragraphs as _paragraphs
+from kit.grading.authoring import (CallFailed, best_half_plane_accuracy, check, expect, fail, models, passed, trials,
+                                   paragraphs as _paragraphs)
 
 # The grader's own training recipe (the student writes no recipe in this exercise): the zoo's
 # linear entries use Adam 0.03, batch 10; 50 epochs (1,250 steps) already reach the figures in

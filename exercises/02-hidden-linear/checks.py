@@ -58,15 +58,13 @@ import functools
 
 import numpy as np
 
-from kit.grading.authoring import models
-from kit.grading.authoring import trials
-from kit.grading.authoring import best_half_plane_accuracy, best_line_loss
-from kit.grading.authoring import Answer, CallFailed, ImportRule, check, expect, expected_values, fail, passed, raised
+from kit.grading.authoring import (Answer, CallFailed, ImportRule, best_half_plane_accuracy, best_line_loss, check,
+                                   expect, expected_values, fail, models, passed, raised, trials,
+                                   paragraphs as _paragraphs)
 
 # kit.diagnostics.collapse_linear folds a model's layers: the README says to fold them yourself.
 FORBIDDEN_IMPORTS = ImportRule(("kit.diagnostics",), why="this exercise asks you to fold the layers "
                                "yourself, not to call kit.diagnostics.collapse_linear")
-from kit.grading.authoring import paragraphs as _paragraphs
 
 RECIPE = {"optimizer": "adam", "learning_rate": 0.03, "epochs": 50, "batch_size": 10}  # the collapse check's network
 XOR_RECIPE = {"optimizer": "sgd", "learning_rate": 0.03, "epochs": 100, "batch_size": 10}

@@ -43,10 +43,7 @@ from __future__ import annotations
 
 import functools
 
-from kit.grading.authoring import models
-from kit.grading.authoring import trials
-from kit.grading.authoring import check, expect_layers, fail
-from kit.grading.authoring import paragraphs as _paragraphs
+from kit.grading.authoring import (check, expect_layers, fail, models, trials, paragraphs as _paragraphs)
 
 EXERCISE = "exercise 03"
 N_INPUTS = 2  # x1, x2

@@ -107,9 +107,8 @@ import weakref
 
 import numpy as np
 
-from kit.grading.authoring import (CallFailed, CheckFailed, check, expect, expected_values, fail, hidden_data, partial,
-                                raised)
-from kit.grading.authoring import Limits
+from kit.grading.authoring import (CallFailed, CheckFailed, Limits, check, expect, expected_values, fail, hidden_data,
+                                   partial, raised)
 
 LIMITS = Limits(timeout=30)  # run_shootout trains twelve networks: see "Time" in the docstring
 TIMEOUT = 10.0  # conclusions() returns a dict: 10 s only stops a hang

@@ -652,7 +652,7 @@ BASE = {"hidden": "8-8", "optimizer": "adam", "learning_rate": 0.01, "epochs": 3
 
 
 def test_one_architecture_and_one_recipe_for_all_runs():
-    from kit.grading.authoring.checks import CheckFailed
+    from kit.grading.authoring import CheckFailed
 
     base = dict(BASE)
     settings = NAMES["recipe"](_shootout(base))
@@ -672,7 +672,7 @@ def test_one_architecture_and_one_recipe_for_all_runs():
 
 
 def test_a_run_the_grader_cannot_train_again_says_what_it_does_not_record():
-    from kit.grading.authoring.checks import CheckFailed
+    from kit.grading.authoring import CheckFailed
 
     shoot = _shootout(BASE)
     assert NAMES["training"](shoot, "tanh/xor").trainer == "train_many"

@@ -8,8 +8,9 @@ student's message; returning nothing means passed; ``partial(fraction, message)`
 marks. A sandbox failure (timeout, crash, memory, output flood, missing function) raises
 :class:`CallFailed` (a :class:`CheckFailed`), which costs this check only.
 
-Example (an exercise's ``checks.py``):
+Example (an exercise's ``checks.py``, which imports all of it from the facade :mod:`kit.grading.authoring`):
     >>> import numpy as np
+    >>> from kit.grading.authoring import check, expect_close
     >>> @check("double: values", points=2, feedback="double(x) must return 2·x.")
     ... def double_values(session):
     ...     answer = session.evaluate("double", {"grid": np.arange(5.0)})["grid"]
@@ -32,16 +33,14 @@ import numpy as np
 from kit.errors import FRACTION, NAME, POINTS, SECONDS, Function, Options
 from kit.errors import check as check_value
 from kit.grading.sandbox import protocol
-from kit.grading.authoring.assertions import CheckFailed, expect, expect_close, expect_equal, expect_layers, fail  # noqa: F401 (re-exported)
+from kit.grading.authoring.assertions import CheckFailed
 from kit.grading.sandbox.limits import Limits
 from kit.grading.sandbox.limits import LIMIT_STATES, RESOURCE_ERRORS
 
 __all__ = ["VISIBILITIES", "MESSAGE_CHARACTERS", "NAME_CHARACTERS", "MAX_WARNINGS", "FAILURE_TEXT", "CallFailed",
            "Outcome", "passed", "failed", "partial", "hidden_data", "EXPECTED_FILE", "ExpectedValues",
            "expected_values", "ImportRule", "Check", "check", "check_each", "Answer", "describe_failure", "raised",
-           "where", "Session",
-           # re-exported: the one module an exercise's checks.py imports
-           "CheckFailed", "expect", "expect_close", "expect_equal", "expect_layers", "fail"]
+           "where", "Session"]
 
 VISIBILITIES = ("visible", "hidden", "after_due_date")
 # What a student reads of a child's exception or refusal: enough for any real message (the child
