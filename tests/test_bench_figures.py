@@ -96,3 +96,29 @@ def test_a_missing_json_is_named_with_the_command_that_makes_it(copy):
     (copy / "docs" / "benchmarks" / "grade.json").unlink()
     assert figures.check(copy) == [f"{copy}/docs/benchmarks/grade.json is missing; measure it with "
                                    "'kit bench grade --json --out docs/benchmarks/grade.json'."]
+
+
+def test_the_check_latency_table_is_check_json_and_a_remeasured_figure_makes_it_stale(copy):
+    grading = copy / "docs" / "grading.md"
+    block = dict((m.group(1), m.group(2)) for m in figures.BLOCK.finditer(grading.read_text()))["check"]
+    path = copy / "docs" / "benchmarks" / "check.json"
+    result = json.loads(path.read_text())
+    rows = {line.split(" | ")[0].strip("| "): [cell.strip() for cell in line.strip("|\n ").split(" | ")[1:]]
+            for line in block.splitlines() if re.match(r"\| \d\d \|", line)}
+    assert sorted(rows) == sorted(result["exercises"])  # one row per measured exercise, in the JSON's columns
+    for exercise, cells in rows.items():
+        assert cells == [f"{result['exercises'][exercise][key]:.1f}" for _, key in figures.CHECK_COLUMNS], exercise
+
+    exercise = sorted(result["exercises"])[0]
+    result["exercises"][exercise]["warm_check_seconds"] += 1
+    path.write_text(json.dumps(result))
+    assert figures.check(copy) == [
+        "docs/grading.md: the 'check' figures differ from docs/benchmarks; run 'kit bench figures'"]
+    assert figures.write(copy) == [grading] and figures.check(copy) == []
+    result["exercises"][exercise] = {"error": "timed out"}  # a failed exercise is said, not left blank
+    path.write_text(json.dumps(result))
+    figures.write(copy)
+    assert f"| {exercise} | its check failed: see `error` in the JSON |" in grading.read_text()
+    result["quick"] = True
+    path.write_text(json.dumps(result))
+    assert figures.check(copy) == ["docs/benchmarks/check.json was measured with --quick; its timings mean nothing"]

@@ -106,7 +106,7 @@ def run(args) -> dict:
             "exercises_seconds": round(statistics.median(listing), 3),
             "typo_check_seconds": round(statistics.median(typo), 3),
             "exercises": per_exercise,
-            "repeats": repeats, "machine_cores": os.cpu_count()}
+            "repeats": repeats, "quick": bool(args.quick), "machine_cores": os.cpu_count()}
 
 
 def _exercise(identifier: str, repeats: int) -> dict:

@@ -38,10 +38,10 @@ PERFORMANCE_WORDS = re.compile(r"faster|slower|speed|steps/s|model\.fit|fit's|ov
 ("110× faster than model.fit"); "its loss reads 2×" is not."""
 
 FILES = {"README.md": ("readme",), "docs/training.md": ("train",), "docs/tensorboard.md": ("diagnostics",),
-         "docs/grading.md": ("grade", "batch")}
+         "docs/grading.md": ("grade", "batch", "check")}
 """Each file with the blocks it holds (a block's name is its renderer's)."""
 
-BENCHMARKS = ("train", "diagnostics", "grade", "batch")
+BENCHMARKS = ("train", "diagnostics", "grade", "batch", "check")
 
 
 def sources(root: Path) -> list[str]:
@@ -246,7 +246,32 @@ def _batch(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-RENDERERS = {"readme": _readme, "train": _train, "diagnostics": _diagnostics, "grade": _grade, "batch": _batch}
+CHECK_COLUMNS = (("first check", "first_check_seconds"), ("after `kit start`", "after_start_check_seconds"),
+                 ("warm", "warm_check_seconds"), ("edited", "edited_check_seconds"),
+                 ("later session", "later_session_check_seconds"))
+"""The check-latency table's columns: ``kit bench check``'s figures per exercise (docs/grading.md
+says what each one measures)."""
+
+
+def _check(results: dict) -> str:
+    check = results["check"]
+    runs = f"the median of {check['repeats']} runs" if check["repeats"] > 1 else "one run"
+    lines = [f"Measured by `{check['command']}` on a {_machine(check)}; seconds, {runs} each. "
+             f"`kit check 04 solution.py` (graded in the process, no TensorFlow) {check['cold_check_seconds']:.2f} s, "
+             f"`kit exercises` {check['exercises_seconds']:.2f} s, a typo'd `kit check 99` "
+             f"{check['typo_check_seconds']:.2f} s. Per exercise:", "",
+             "| exercise | " + " | ".join(title for title, _ in CHECK_COLUMNS) + " |",
+             "|---|" + "---|" * len(CHECK_COLUMNS)]
+    for exercise, figures in sorted(check["exercises"].items()):
+        if "error" in figures:
+            lines.append(f"| {exercise} | its check failed: see `error` in the JSON |" + " |" * (len(CHECK_COLUMNS) - 1))
+        else:
+            lines.append(f"| {exercise} | " + " | ".join(f"{figures[key]:.1f}" for _, key in CHECK_COLUMNS) + " |")
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS = {"readme": _readme, "train": _train, "diagnostics": _diagnostics, "grade": _grade, "batch": _batch,
+             "check": _check}
 
 
 def _render(results: dict) -> dict:

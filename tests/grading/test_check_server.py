@@ -214,6 +214,7 @@ def test_bench_check_measures_the_loop():
     assert completed.returncode == 0, completed.stderr[-2000:]
     figures = json.loads(completed.stdout)
     assert set(figures) >= {"cold_check_seconds", "exercises_seconds", "typo_check_seconds", "exercises"}
+    assert figures["quick"] is True  # kit bench figures --check refuses it as published figures
     # Per exercise: the first check starts a server (TensorFlow's import), later ones do not; a
     # NumPy exercise's check (04) needs neither, so it beats a server's start even on a loaded machine.
     assert list(figures["exercises"]) == ["06"]
