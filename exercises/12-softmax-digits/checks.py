@@ -45,11 +45,10 @@ here; runs are deterministic), test accuracy as [min, median] over split seeds 0
 from __future__ import annotations
 
 import math
-import weakref
 
 import numpy as np
 
-from kit.grading.authoring import CallFailed, CheckFailed, check, expect, expect_layers, fail
+from kit.grading.authoring import CallFailed, check, expect, expect_layers, fail
 
 TIMEOUT = 20.0  # the child builds one small Keras model (≈1 s); 20 s stops a hang
 N_INPUTS, N_CLASSES = 64, 10
@@ -63,7 +62,6 @@ FITS = 0.99  # a hint only: the reference ends at train accuracy 1.000; below th
 PUBLIC_SEED = 0  # kit.datasets.bundled("digits", seed=0): the student can rerun it
 HIDDEN_SEEDS = (101, 202)  # other splits, never named in any message or document
 
-_prepared = weakref.WeakKeyDictionary()  # session → the submission's description, recipe, widths
 
 
 class Submission:
@@ -80,19 +78,9 @@ class Submission:
 def prepare(session) -> Submission:
     """The submission's model description and recipe, checked; CheckFailed saying what is wrong.
 
-    Memoised per session, so the three checks ask the child once.
+    Memoised per session (``session.memo``), so the three checks ask the child once.
     """
-    if session in _prepared:
-        outcome = _prepared[session]
-    else:
-        try:
-            outcome = _prepare(session)
-        except CheckFailed as failure:  # CallFailed (the sandbox) included: every check reports it
-            outcome = failure
-        _prepared[session] = outcome
-    if isinstance(outcome, Exception):
-        raise type(outcome)(str(outcome))
-    return outcome
+    return session.memo(_prepare)
 
 
 REFUSED_LAYER_HINTS = {

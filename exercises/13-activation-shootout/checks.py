@@ -103,7 +103,6 @@ import dataclasses
 import hashlib
 import math
 import re
-import weakref
 
 import numpy as np
 
@@ -200,20 +199,9 @@ class Shootout:
     problems: list
 
 
-_shootouts = weakref.WeakKeyDictionary()  # session → Shootout or the CheckFailed it ended with
-
-
 def shootout(session) -> Shootout:
-    """The submission's shoot-out (one sandboxed call per grading, memoised); CheckFailed if none."""
-    if session not in _shootouts:
-        try:
-            _shootouts[session] = _shootout(session)
-        except CheckFailed as failure:  # CallFailed included: every check reports it
-            _shootouts[session] = failure
-    outcome = _shootouts[session]
-    if isinstance(outcome, Exception):
-        raise type(outcome)(str(outcome))
-    return outcome
+    """The submission's shoot-out (one sandboxed call per grading, ``session.memo``); CheckFailed if none."""
+    return session.memo(_shootout)
 
 
 def _shootout(session) -> Shootout:
@@ -550,18 +538,19 @@ def retrain(runs: dict) -> dict:
     return curves
 
 
-_verdicts = weakref.WeakKeyDictionary()  # session → None (the logs are a training's) or what is wrong
-
-
 def trained(session) -> Shootout:
     """The shoot-out, when it learns and its logs are a training's (gate 2: every run records how it
     was trained, and the two runs the grader trains again agree with their logs); CheckFailed otherwise."""
     shoot = learned(session)
-    if session not in _verdicts:
-        _verdicts[session] = _verdict(session, shoot)
-    if _verdicts[session] is not None:
-        fail(_verdicts[session])
+    verdict = session.memo(_trained_verdict)
+    if verdict is not None:
+        fail(verdict)
     return shoot
+
+
+def _trained_verdict(session):
+    """None (the logs are a training's) or what is wrong: computed once per session."""
+    return _verdict(session, learned(session))
 
 
 GATE = "the shoot-out's checks count once the grader can train your runs again and they agree with their logs: "

@@ -3,7 +3,8 @@
     from kit.grading.authoring import check, expect, expect_close, fail, models, trials
 
 - checks (:mod:`.checks`): ``check``, ``check_each``, ``passed``, ``partial``, ``failed``,
-  ``hidden_data``, ``expected_values``, ``ImportRule``, ``Answer``, ``CallFailed``, ``raised``;
+  ``hidden_data``, ``expected_values``, ``ImportRule``, ``Answer``, ``CallFailed``, ``raised``; a
+  check's ``session`` memoises its sandboxed calls, and ``session.memo(prepare)`` what several checks judge;
 - assertions (:mod:`.assertions`): ``expect``, ``expect_equal``, ``expect_close``,
   ``expect_layers``, ``fail``, ``CheckFailed``, ``paragraphs``;
 - multi-seed training in the parent (:mod:`.trials`) and the baselines a check compares with

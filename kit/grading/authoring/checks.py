@@ -504,6 +504,30 @@ class Session:
         self.last_error = None  # the error report of the last call that failed (its traceback)
         self.imports = {}  # the modules the submission's code imported, in any call (an ordered set)
         self._memo = {}
+        self._prepared = {}  # memo's: function → (True, its result) or (False, the CheckFailed it raised)
+
+    def memo(self, function: Callable):
+        """``function(session)`` computed once per submission, so that several checks can judge one
+        preparation (asking the child once): its result, or the :class:`CheckFailed` it raised (a
+        sandbox's :class:`CallFailed` included) raised again, anew, by every check that asks.
+        ``function`` is the key: pass a module-level function, not a lambda made per call.
+
+        Example (an exercise's ``checks.py``)::
+
+            def prepare(session) -> Submission:
+                return session.memo(_prepare)  # _prepare(session) asks the child, checks, or fails
+        """
+        if not callable(function):
+            raise TypeError(f"Session.memo needs a function of the session. Got {type(function).__name__} instead.")
+        if function not in self._prepared:
+            try:
+                self._prepared[function] = (True, function(self))
+            except CheckFailed as failure:
+                self._prepared[function] = (False, failure)
+        ok, outcome = self._prepared[function]
+        if not ok:
+            raise type(outcome)(str(outcome))
+        return outcome
 
     def run(self, driver: str, arguments: dict, timeout: float | None = None):
         """The driver's plain-data answer, or CallFailed with a message for the student."""
