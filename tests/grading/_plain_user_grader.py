@@ -63,9 +63,10 @@ def attack(roots, seconds, record, heartbeat=None, control=None):
     deadline = time.monotonic() + seconds
     control_opened = False
     while time.monotonic() < deadline and not os.path.exists(record + ".stop"):
-        if heartbeat:
-            with open(heartbeat, "w") as handle:
+        if heartbeat:  # written whole, then renamed: a reader never sees it empty
+            with open(heartbeat + ".new", "w") as handle:
                 handle.write(f"{me} {loops}")
+            os.replace(heartbeat + ".new", heartbeat)
         if control and not control_opened:
             try:
                 os.close(os.open(f"/proc/{control}/fd/0", os.O_WRONLY | os.O_NONBLOCK))

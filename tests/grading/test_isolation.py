@@ -255,3 +255,46 @@ def test_require_isolation_is_a_plain_flag_before_or_after_the_exercise():
                          (["check", "04", "a.py"], None)):
         args = parser.parse_args(argv)
         assert (args.exercise, args.file, args.require_isolation) == ("04", "a.py", wanted), argv
+
+
+def test_a_kept_path_below_a_private_folder_stays_readable_at_full_level(monkeypatch, tmp_path):
+    """Python installed below a folder others cannot pass (pyenv under /root, mode 0700): at full
+    level that folder is covered by an empty tmpfs and the kept path bound back, so the sandbox
+    user imports what the zygote did not preload (it failed: concurrent.futures.thread); the
+    folder's mode on the host is not changed, and the rest of it stays hidden."""
+    if os.geteuid() != 0:
+        pytest.skip("not root: no full isolation here")
+    from kit.grading.sandbox import child
+
+    # outside the folders every call gets a private tmpfs of (/tmp, /var/tmp), which bind kept paths back already
+    private = Path(tempfile.mkdtemp(prefix="kit-private-", dir="/var/lib"))
+    try:
+        library = private / "python" / "lib"
+        library.mkdir(parents=True)
+        (library / "module.py").write_text("VALUE = 42\n")
+        (private / "secret.txt").write_text("not for the sandbox")
+        os.chmod(private, 0o700)
+        for folder in (private / "python", library):
+            os.chmod(folder, 0o755)
+        assert child.private_ancestors([str(library)]) == [str(private)]
+        monkeypatch.setattr(child, "kept_paths", lambda: [str(library)])
+        pid = os.fork()
+        if pid == 0:  # the keeper's isolation, then the sandbox user's view
+            code = 3
+            try:
+                notes = []
+                level = child._isolate([], 8, notes)
+                os.setgid(65534)
+                os.setuid(65534)
+                readable = (library / "module.py").read_text() == "VALUE = 42\n"
+                hidden = not os.path.exists(private / "secret.txt")
+                code = 2 if level == "container" else 0 if (level, notes, readable, hidden) == ("full", [], True, True) else 1
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) == 2:
+            pytest.skip("no mount namespace here (the container level changes modes instead)")
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert os.stat(private).st_mode & 0o777 == 0o700  # the host's folder unchanged
+    finally:
+        shutil.rmtree(private, ignore_errors=True)

@@ -44,7 +44,7 @@ __all__ = ["CLONE_NEWNS", "CLONE_NEWPID", "CLONE_NEWNET", "MS_RDONLY", "MS_NOSUI
            "LEVEL_VARIABLE", "FILTER_EXIT", "REPORT_HEADER", "LEFTOVER_KILL_SECONDS", "OUTPUT_TAIL_BYTES",
            "SAMPLE_SECONDS", "FORK_BOMB_SHARE", "MEMORY_SLACK_MB", "SUBMISSION_NAME", "IN_SANDBOX", "privileged",
            "level_setting", "describe_level", "level_rank", "limit_capabilities", "sandbox_user", "make_undumpable",
-           "drop_capabilities", "make_root_only", "make_searchable", "SECCOMP_LIBRARY", "SCMP_ACT_ALLOW",
+           "drop_capabilities", "make_root_only", "make_searchable", "private_ancestors", "SECCOMP_LIBRARY", "SCMP_ACT_ALLOW",
            "SCMP_ACT_ERRNO", "SCMP_CMP_NE", "SOCKET_ERRNO", "IO_URING_ERRNO", "install_network_filter", "probe",
            "kept_paths", "isolation_level", "isolation_problems", "MAX_IMPORTS", "record_imports", "load_submission",
            "send_report", "keep", "remove_files_of", "Usage", "kill_leftovers"]
@@ -226,13 +226,23 @@ def _isolate(hide: list[str], tmp_mb: int, notes: list[str], changed: list[str] 
         if os.path.isdir(path):
             steps.append((f"private {path}", lambda path=path: _mount(
                 "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(tmp_mb)}m,mode=1777")))
-    # What every child must still read (the kit, Python's libraries) may lie under /tmp: a
-    # repository cloned there with its virtual environment. Hold those folders open before the
-    # private /tmp covers them, and bind them back on top of it, read-only; otherwise an import
-    # the zygote did not preload (model.fit's tf.data modules) fails in the child.
+    # What every child must still read (the kit, Python's libraries) may lie under a private
+    # folder the sandbox user cannot pass: pyenv's Python under /root (0700). Cover the highest
+    # such folder with an empty tmpfs others may enter, as /tmp is covered, instead of changing
+    # its mode on the host (what the container level must do): the rest of it stays hidden.
+    covered = list(PRIVATE_TMP)
+    for folder in private_ancestors(kept_paths()):
+        if not any(folder == t or folder.startswith(t + "/") for t in covered):
+            covered.append(folder)
+            steps.append((f"cover {folder}", lambda path=folder: _mount(
+                "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=0711")))
+    # Those folders (and /tmp: a repository cloned there with its virtual environment) are held
+    # open before the cover and bound back on top of it, read-only; otherwise an import the
+    # zygote did not preload (model.fit's tf.data modules, concurrent.futures.thread) fails in
+    # the child.
     kept = []
     for path in kept_paths():
-        if os.path.isdir(path) and any(path == t or path.startswith(t + "/") for t in PRIVATE_TMP):
+        if os.path.isdir(path) and any(path == t or path.startswith(t + "/") for t in covered):
             try:
                 kept.append((path, os.open(path, os.O_PATH | os.O_DIRECTORY)))
             except OSError as error:
@@ -277,6 +287,30 @@ def make_searchable(path: str) -> bool:
         return False
     os.chmod(path, stat.S_IMODE(status.st_mode) | stat.S_IXOTH)
     return True
+
+
+def private_ancestors(paths) -> list[str]:
+    """The highest folder above each of ``paths`` that others may not pass through (no ``o+x``),
+    in order, without repeats: what keeps the sandbox user from a kept path.
+
+    Example:
+        >>> private_ancestors(["/usr/lib/python3.11"])
+        []
+    """
+    found = []
+    for kept in paths:
+        parts = Path(kept).parts
+        for depth in range(2, len(parts)):
+            folder = str(Path(*parts[:depth]))
+            try:
+                private = not os.stat(folder).st_mode & stat.S_IXOTH
+            except OSError:
+                break
+            if private:
+                if folder not in found:
+                    found.append(folder)
+                break
+    return found
 
 
 def _reach_kept(notes: list[str], changed: list[str] | None) -> None:
