@@ -16,7 +16,7 @@ CACHES = ("kit.training.compiled._cache", "kit.diagnostics._CHAIN_PROGRAMS", "ki
           "kit.tensorboard.callback._PLANES", "kit.style.palette", "kit.tensorboard.dashboards._layout",
           "kit.tensorboard.views._painter", "kit.tensorboard.events._image_metadata",
           "kit.tensorboard.gradient_flow._FOLDERS", "kit.tensorboard.drawing._text",
-          "kit.tensorboard.gradient_flow._base", "kit.tensorboard.callback._PLAIN_WARM")
+          "kit.tensorboard.gradient_flow._base")
 """The module-level caches a run fills and the cold mode must clear (names of kit.caches)."""
 
 
