@@ -366,6 +366,24 @@ def test_histograms_are_bucketed_as_tensorboard_buckets_them(arrays):
         assert np.abs(mine[:, 2] - expected[:, 2]).sum() <= 2
 
 
+def test_an_early_stop_draws_the_pictures_of_its_last_step(tmp_path):
+    import keras
+
+    from kit.training import train
+
+    class Stop(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.stop_training = epoch + 1 == 3
+
+    data = datasets.playground("xor", seed=0)
+    train(builders.build_mlp(2, [4], "tanh", seed=0), data, epochs=20, verbose=0,
+          callbacks=[Stop(), Diagnostics(tmp_path, probe=data, every=5)])
+    run = _reader(tmp_path)
+    assert sorted(event.step for event in run.Tensors("grad_norm/output")) == [0, 3]  # step 3: at the end
+    for tag in ("decision_boundary", "network", "neurons/hidden_1"):
+        assert sorted(event.step for event in run.Tensors(tag)) == [0, 3], tag  # pictures of the last step too
+
+
 def test_the_decision_boundary_picture_is_the_models_output(tmp_path):
     import io
 
