@@ -366,6 +366,24 @@ def test_histograms_are_bucketed_as_tensorboard_buckets_them(arrays):
         assert np.abs(mine[:, 2] - expected[:, 2]).sum() <= 2
 
 
+def test_an_early_stop_draws_the_pictures_of_its_last_step(tmp_path):
+    import keras
+
+    from kit.training import train
+
+    class Stop(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.stop_training = epoch + 1 == 3
+
+    data = datasets.playground("xor", seed=0)
+    train(builders.build_mlp(2, [4], "tanh", seed=0), data, epochs=20, verbose=0,
+          callbacks=[Stop(), Diagnostics(tmp_path, probe=data, every=5)])
+    run = _reader(tmp_path)
+    assert sorted(event.step for event in run.Tensors("grad_norm/output")) == [0, 3]  # step 3: at the end
+    for tag in ("decision_boundary", "network", "neurons/hidden_1"):
+        assert sorted(event.step for event in run.Tensors(tag)) == [0, 3], tag  # pictures of the last step too
+
+
 def test_the_decision_boundary_picture_is_the_models_output(tmp_path):
     import io
 
@@ -532,6 +550,43 @@ def test_the_gradient_flow_picture_puts_each_norm_on_the_one_fixed_axis():
         "gradient_flow/log10_last": pytest.approx(np.log10(0.5))}
     with pytest.raises(ValueError, match="non-empty dict"):
         gradient_flow.picture({})
+    # A diverged run's NaN norm has no point and no line to it; the other layers are drawn.
+    diverged = {"hidden_1": float("nan"), "hidden_2": 1e-3, "output": 1e-2}
+    pixels = gradient_flow.picture(diverged, own, [(diverged, style.run_style("relu", "xor"))])
+    columns, rows = gradient_flow.positions({"hidden_1": 1.0, "hidden_2": 1e-3, "output": 1e-2})
+    assert (pixels[rows[1:], columns[1:]] == own.index).all()
+    assert not (pixels[gradient_flow.TOP:, :columns[0] + 4] == own.index).any()
+
+
+@pytest.mark.parametrize("dash", [(), (1.0, 1.5), (4.0, 2.0), (5.0, 1.5, 1.0, 1.5)])
+def test_stroke_draws_the_line_polyline_draws_without_a_pillow_call_per_dash(dash):
+    from PIL import Image, ImageDraw
+    from scipy import ndimage
+
+    from kit.tensorboard import drawing
+
+    points = [(10, 80), (60, 20), (140, 75), (190, 70)]
+    canvas = Image.new("P", (200, 100), 0)
+    drawing.polyline(ImageDraw.Draw(canvas), points, 5, 2, dash)
+    pillow = np.asarray(canvas) == 5
+    pixels = np.zeros((100, 200), np.uint8)
+    drawing.stroke(pixels, points, 5, 2, dash)
+    mine = pixels == 5
+    assert set(np.unique(pixels)) == {0, 5}
+    near = ndimage.binary_dilation(pillow, iterations=2)
+    assert mine[~near].sum() == 0  # nothing painted off the line
+    covered = ndimage.binary_dilation(mine, iterations=2)
+    assert pillow[~covered].sum() <= 0.05 * pillow.sum()  # and the line (and its dashes) all painted
+    dashes = ndimage.label(mine, np.ones((3, 3)))[1]
+    expected = ndimage.label(pillow, np.ones((3, 3)))[1]
+    assert dashes == 1 if not dash else abs(dashes - expected) <= 0.15 * expected + 2, (dashes, expected)
+    # Cut off at the picture's edges; a single point paints its square.
+    edge = np.zeros((10, 10), np.uint8)
+    drawing.stroke(edge, [(-20, 5), (30, 5)], 7, 3)
+    assert (edge[4:7] == 7).all() and (edge[:4] == 0).all() and (edge[7:] == 0).all()
+    dot = np.zeros((10, 10), np.uint8)
+    drawing.stroke(dot, [(5, 5)], 7, 2)
+    assert (dot == 7).sum() == 4
 
 
 def test_the_other_runs_are_drawn_faint_behind_in_their_own_styles():
@@ -591,14 +646,25 @@ def test_runs_trained_one_after_another_show_the_runs_already_finished(tmp_path)
     assert all((pixels == tanh_faint).any() for pixels in _flow_images(tmp_path / "relu").values())
 
 
-@pytest.mark.parametrize("epochs, every", [(6, 1), (50, 4), (100, 7), (1000, 67)])
-def test_the_default_cadence_gives_about_fifteen_probes_a_run(epochs, every):
+@pytest.mark.parametrize("epochs, every, images_every", [(4, 1, 2), (6, 1, 2), (50, 4, 16), (100, 7, 28),
+                                                         (1000, 67, 268)])
+def test_the_default_cadence_gives_about_fifteen_probes_and_four_picture_steps_a_run(epochs, every, images_every):
+    from kit.tensorboard.callback import PICTURES_PER_RUN
+
     callback = Diagnostics("runs/x", probe=np.zeros((4, 2)))
     callback.set_params({"epochs": epochs})
     callback._cadence()
-    assert callback.every == every and callback.images_every == 2 * every
-    probes = 1 + sum(callback.needs_model_after(epoch) for epoch in range(epochs))  # + step 0
-    assert probes == epochs + 1 if epochs < 15 else 10 <= probes <= 20
+    assert callback.every == every and callback.images_every == images_every
+    probes = [0] + [epoch + 1 for epoch in range(epochs) if callback.needs_model_after(epoch)]  # + step 0
+    assert len(probes) == epochs + 1 if epochs < 15 else 10 <= len(probes) <= 20
+    # Pictures at probe steps only: step 0, every images_every epochs, and the last epoch.
+    pictures = [step for step in probes if step % callback.images_every == 0 or step == epochs]
+    assert pictures[0] == 0 and pictures[-1] == epochs
+    assert len(pictures) <= len(probes) // 2 + 2 and (epochs < 15 or len(pictures) <= PICTURES_PER_RUN + 2)
+    given = Diagnostics("runs/x", probe=np.zeros((4, 2)), every=3, images_every=5)
+    given.set_params({"epochs": epochs})
+    given._cadence()
+    assert (given.every, given.images_every) == (3, 5)  # as given
 
 
 def test_activation_curve_panels_say_which_layers_use_them():

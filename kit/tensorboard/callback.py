@@ -36,8 +36,8 @@ from kit.errors import COUNT, PATH, invalid, validate_params
 from kit.tensorboard import dashboards, events, gradient_flow, views
 
 __all__ = ["PROBE_SIZE", "GRID_RESOLUTION", "IMAGE_SCALE", "CAPTION_HEIGHT", "BOUNDARY_DESCRIPTION", "OWNER",
-           "FLUSH_SECONDS", "EPOCHS", "PROBES_PER_RUN", "FALLBACK_EVERY", "TRAINER_HPARAMS", "default_every",
-           "resolve_probe", "Diagnostics", "point_marks"]
+           "FLUSH_SECONDS", "EPOCHS", "PROBES_PER_RUN", "FALLBACK_EVERY", "PICTURES_PER_RUN", "TRAINER_HPARAMS",
+           "default_every", "default_images_every", "resolve_probe", "Diagnostics", "point_marks"]
 
 PROBE_SIZE = 256
 """Rows of a Dataset used as the probe by default: the first 256 test points (half of a 500-point
@@ -66,6 +66,11 @@ ten epochs of the compiled trainer on a Playground network, so on a short run th
 callback's cost (``kit bench diagnostics`` measures it; docs/tensorboard.md, *Cost*)."""
 FALLBACK_EVERY = 50  # when the run's length is unknown (no ``epochs`` in the callback's params)
 
+PICTURES_PER_RUN = 4
+"""The default picture cadence (``default_images_every``) aims at about this many picture steps
+besides step 0 and the last epoch: a picture step (decision boundary, network view, neuron grids)
+costs several probes, and a handful of them shows how the pictures change."""
+
 TRAINER_HPARAMS = ("epochs", "batch_size", "seed", "trainer")
 """Hyperparameters the trainer tells its callbacks (``kit.training.train`` and ``train_many``: all four,
 ``trainer`` being its name; ``model.fit``: ``epochs``). The run records them as the trainer used them,
@@ -83,6 +88,22 @@ def default_every(epochs) -> int:
     if epochs is None:
         return FALLBACK_EVERY
     return max(1, -(-int(epochs) // PROBES_PER_RUN))
+
+
+def default_images_every(every: int, epochs) -> int:
+    """The default picture cadence for probes every ``every`` epochs of a run of ``epochs``: a
+    multiple of ``every`` (pictures are drawn at probe steps), at least ``2 × every``, giving about
+    ``PICTURES_PER_RUN`` picture steps besides step 0 and the last epoch (which always has one).
+
+    Example:
+        >>> [default_images_every(default_every(n), n) for n in (4, 6, 50, 100, 1000)]
+        [2, 2, 16, 28, 268]
+    """
+    every = int(every)
+    if epochs is None:
+        return 2 * every
+    probes = -(-int(epochs) // every)
+    return every * max(2, -(-probes // PICTURES_PER_RUN))
 
 
 class _Worker:
@@ -169,9 +190,11 @@ class Diagnostics(keras.callbacks.Callback):
             accuracies from the trainer's logs are written every epoch. The default, None,
             adapts to the run's length: about 15 probes a run (``default_every``; one probe costs
             a few epochs of the compiled trainer, ``kit bench diagnostics``).
-        images_every: draw the decision boundary every this many epochs (default: ``2 × every``, as
-            the picture costs more than the rest of a probe);
-            only for Playground data sets given as ``probe``.
+        images_every: draw the decision boundary, the network view and the neuron grids every this
+            many epochs, plus at step 0 and after the last epoch. The default, None, is a multiple
+            of ``every``, at least ``2 × every``, giving about four picture steps a run besides those two
+            (``default_images_every``), as a picture step costs several probes; only for Playground
+            data sets given as ``probe``.
         hparams: hyperparameters to record beside the ones read off the model (activation,
             hidden widths, depth, optimizer, learning rate, data set and ``model_seed``, the seed
             :func:`kit.builders.build_mlp` built it with) and off the trainer (``epochs``,
@@ -232,7 +255,7 @@ class Diagnostics(keras.callbacks.Callback):
     def _cadence(self):
         """``every`` and ``images_every`` for this run: as given, or from the run's length."""
         self.every = self.every_given or default_every(self._epochs())
-        self.images_every = self.images_every_given or 2 * self.every
+        self.images_every = self.images_every_given or default_images_every(self.every, self._epochs())
 
     def on_train_begin(self, logs=None):
         self._cadence()
@@ -301,7 +324,7 @@ class Diagnostics(keras.callbacks.Callback):
         try:
             self._write_pending()
             if self._started and self._last_probe_step != self._last_step:
-                self._write_probe(self._last_step)  # e.g. an early stop
+                self._write_probe(self._last_step, last=True)  # e.g. an early stop
             if self._flows is not None:
                 self._submit(self._flows.end)
         finally:
@@ -327,10 +350,11 @@ class Diagnostics(keras.callbacks.Callback):
             self._writer.write(step, scalars=scalars, flush=False)
         self._writer.flush()
 
-    def _write_probe(self, step, scalars=()):
-        """Look at the model after ``step`` epochs and write it all, with ``scalars`` (the logs)."""
+    def _write_probe(self, step, scalars=(), last=False):
+        """Look at the model after ``step`` epochs and write it all, with ``scalars`` (the logs);
+        ``last``: the run's last step (pictures whatever the cadence, as after an early stop)."""
         self._last_probe_step = step
-        image = self._plane is not None and (step % self.images_every == 0 or step == self._epochs())
+        image = self._plane is not None and (last or step % self.images_every == 0 or step == self._epochs())
         # Every probe runs the pass with the decision grid when there is one: one compiled program
         # instead of two (a cold run's compile is most of the callback's cost, ~1 s), for the price
         # of the grid's forward pass at every probe (measured ~0.2 ms for 2-8-8-1, 2-5 ms for ten

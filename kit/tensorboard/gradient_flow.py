@@ -125,46 +125,93 @@ def positions(norms: dict) -> tuple[np.ndarray, np.ndarray]:
     return np.round(columns).astype(int), np.round(row_of(logs)).astype(int)
 
 
+@caches.register
+@functools.lru_cache(maxsize=1)
+def _dot():
+    """Pixel offsets of a norm's dot: the disc Pillow's ``ellipse([x - 3, y - 3, x + 3, y + 3])`` fills."""
+    from PIL import Image, ImageDraw
+
+    canvas = Image.new("L", (7, 7), 0)
+    ImageDraw.Draw(canvas).ellipse([0, 0, 6, 6], fill=1)
+    rows, columns = np.nonzero(np.asarray(canvas))
+    return rows - 3, columns - 3
+
+
+def _positions(runs: list) -> list:
+    """:func:`positions` of each of ``runs`` (norm dicts), as lists, computed together for the
+    runs with the same number of layers (a sweep's faint runs)."""
+    found = [None] * len(runs)
+    by_count: dict = {}
+    for index, norms in enumerate(runs):
+        by_count.setdefault(len(norms), []).append(index)
+    for count, indices in by_count.items():
+        if not count:
+            for index in indices:
+                found[index] = ([], [])
+            continue
+        columns = np.round(LEFT + (np.arange(count) + 0.5) * (WIDTH - LEFT - RIGHT) / count).astype(int).tolist()
+        values = np.array([list(runs[index].values()) for index in indices], np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logs = np.clip(np.log10(np.maximum(values, 0.0)), LOW, HIGH)
+        for index, rows in zip(indices, np.round(row_of(logs)).tolist()):
+            found[index] = (columns, [int(row) if math.isfinite(row) else math.nan for row in rows])  # NaN: no point
+    return found
+
+
 def picture(norms: dict, own: style.RunStyle | None = None, others=()) -> np.ndarray:
     """The gradient flow as (HEIGHT, WIDTH) uint8 indices into :func:`palette`: one point per
     layer (input side left), joined by a line in this run's style (``own``: colour by activation,
     dash by data set), on the fixed log axis ``kit.style.GRADIENT_DECADES`` with a grid line per
     decade; ``others`` (``(norms, RunStyle)`` pairs: the other runs at the same step) are drawn
     faint behind it. A norm beyond the axis is drawn on its edge as a triangle pointing out; a norm
-    of exactly 0 as a black cross on the floor."""
-    from PIL import ImageDraw
+    of exactly 0 as a black cross on the floor; a NaN norm (a diverged run) not at all."""
+    from PIL import Image, ImageDraw
 
     if not isinstance(norms, dict) or not norms:
         raise invalid("norms", "kit.tensorboard.gradient_flow.picture", "a non-empty dict of layer name → norm "
                       "(layer_norms(result['layers']))", norms)
     own = own or style.run_style()
-    canvas = _base(own, len(others), others[0][1].faint_index if others else None).copy()
-    draw = ImageDraw.Draw(canvas)
+    pixels = _base(own, len(others), others[0][1].faint_index if others else None).copy()
     labels = []  # (text, column, row), stamped at the end
     bottom = HEIGHT - BOTTOM - 1
-    for other_norms, other in others:
-        columns, rows = positions(other_norms)
-        drawing.polyline(draw, zip(columns.tolist(), rows.tolist()), other.faint_index, 2, other.dash)
-    columns, rows = positions(norms)
-    drawing.polyline(draw, zip(columns.tolist(), rows.tolist()), own.index, 3, own.dash)
+    # The lines in NumPy (drawing.stroke): a dotted line is dozens of Pillow calls, and a sweep's
+    # picture draws every other run of its folder behind its own.
+    faint = _positions([other_norms for other_norms, _ in others])
+    drawing.strokes(pixels, [(zip(columns, rows), other.faint_index, 2, other.dash)
+                             for (columns, rows), (_, other) in zip(faint, others)])
+    columns, rows = _positions([norms])[0]
+    drawing.stroke(pixels, zip(columns, rows), own.index, 3, own.dash)
+    values = [float(value) for value in norms.values()]
+    # A dot per norm on the axis, stamped from the disc Pillow draws; the rarer marks by Pillow.
+    dots = [(rows[index], columns[index]) for index, value in enumerate(values) if 10.0 ** LOW <= value <= 10.0 ** HIGH]
+    if dots:
+        dot_rows, dot_columns = _dot()
+        dot_rows = (np.array(dots)[:, :1] + dot_rows).ravel()
+        dot_columns = (np.array(dots)[:, 1:] + dot_columns).ravel()
+        inside = (dot_rows >= 0) & (dot_rows < HEIGHT) & (dot_columns >= 0) & (dot_columns < WIDTH)
+        pixels[dot_rows[inside], dot_columns[inside]] = own.index
+    marks = [(index, value) for index, value in enumerate(values) if value <= 0 or value < 10.0 ** LOW
+             or value > 10.0 ** HIGH]
+    if marks:
+        canvas = Image.fromarray(pixels, "P")
+        draw = ImageDraw.Draw(canvas)
+        for index, value in marks:
+            x, y = columns[index], rows[index]
+            if value <= 0:
+                draw.line([(x - 4, y - 4), (x + 4, y + 4)], fill=ZERO, width=2)
+                draw.line([(x - 4, y + 4), (x + 4, y - 4)], fill=ZERO, width=2)
+            elif value < 10.0 ** LOW:
+                draw.polygon([(x - 5, y - 6), (x + 5, y - 6), (x, y)], fill=own.index)
+            else:
+                draw.polygon([(x - 5, y + 6), (x + 5, y + 6), (x, y)], fill=own.index)
+        pixels = np.array(canvas, np.uint8)
     every = max(1, math.ceil(len(norms) / 12))  # layer names that fit under the axis
-    for index, (name, value) in enumerate(norms.items()):
-        x, y, value = int(columns[index]), int(rows[index]), float(value)
-        if value <= 0:
-            draw.line([(x - 4, y - 4), (x + 4, y + 4)], fill=ZERO, width=2)
-            draw.line([(x - 4, y + 4), (x + 4, y - 4)], fill=ZERO, width=2)
-        elif value < 10.0 ** LOW:
-            draw.polygon([(x - 5, y - 6), (x + 5, y - 6), (x, y)], fill=own.index)
-        elif value > 10.0 ** HIGH:
-            draw.polygon([(x - 5, y + 6), (x + 5, y + 6), (x, y)], fill=own.index)
-        else:
-            draw.ellipse([x - 3, y - 3, x + 3, y + 3], fill=own.index)
+    for index, name in enumerate(norms):
         if index % every == 0 or index == len(norms) - 1:
             label = _short(name)
-            labels.append((label, x - drawing.text_width(label) // 2, bottom + 4))
-    if not any(float(value) > 0 for value in norms.values()):
+            labels.append((label, columns[index] - drawing.text_width(label) // 2, bottom + 4))
+    if all(value == 0 for value in values):
         labels.append(("every gradient is exactly 0", LEFT + 40, (TOP + bottom) // 2 - 6))
-    pixels = np.array(canvas, np.uint8)
     for label, column, row in labels:
         drawing.stamp(pixels, label, column, row)
     return pixels
@@ -174,7 +221,7 @@ def picture(norms: dict, own: style.RunStyle | None = None, others=()) -> np.nda
 @functools.lru_cache(maxsize=64)
 def _base(own: style.RunStyle, others: int, faint: int | None):
     """What a picture of this run with ``others`` faint runs has whatever the norms: the axis, its
-    grid and decade labels, the title and the legend (a Pillow palette image, copied by each picture)."""
+    grid and decade labels, the title and the legend (palette indices, read-only: each picture copies them)."""
     from PIL import Image, ImageDraw
 
     canvas = Image.new("P", (WIDTH, HEIGHT), WHITE)
@@ -197,7 +244,8 @@ def _base(own: style.RunStyle, others: int, faint: int | None):
     pixels = np.array(canvas, np.uint8)
     for label, column, row in labels:  # nothing drawn later reaches these labels (the lines stay right of
         drawing.stamp(pixels, label, column, row)  # LEFT and below TOP)
-    return Image.fromarray(pixels, "P")
+    pixels.flags.writeable = False  # shared: each picture draws on a copy
+    return pixels
 
 
 def summary(norms: dict, own: style.RunStyle | None = None, others=(), tag: str = "gradient_flow"):
