@@ -21,9 +21,8 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/kit demo
 
-# Every core runs test files (one file's tests on one worker, so a module's shared fixtures are built once).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -rs --durations=25 -n auto --dist loadfile
+	$(BIN)/python -m pytest -q -rs --durations=25
 
 # The TensorFlow Playground's own code under node checks kit/playground.py (tests/test_playground_replay.py
 # runs this target): TypeScript, d3 and seedrandom at the versions the Playground pins, cached in an ignored folder.
