@@ -8,10 +8,10 @@ many probe programs as a Dataset probe) and change one thing each.
 
 Honest submissions must never fail the re-training, whichever two runs are drawn: the draw
 sweep grades honest styles (the trainer called once, per data set, per activation and per run)
-on six draws each (one per pair of runs the grader can train again), and the recipe sweep trains
-the README's recipe space (optimizers, learning
-rates, depths, widths, batch sizes, seeds) the student's ways and the grader's and finds every
-run's test accuracy the same at every epoch.
+on six draws each (one per pair of runs the grader can train again), and the recipe sweep
+trains the README's recipe space (optimizers, learning rates, depths, widths, batch sizes,
+seeds) the student's ways and the grader's and finds every run's test accuracy the same at
+every epoch.
 """
 
 from __future__ import annotations
