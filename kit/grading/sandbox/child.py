@@ -232,7 +232,7 @@ def _isolate(hide: list[str], tmp_mb: int, notes: list[str], changed: list[str] 
     # its mode on the host (what the container level must do): the rest of it stays hidden.
     covered = list(PRIVATE_TMP)
     for folder in private_ancestors(kept_paths()):
-        if not any(folder == t or folder.startswith(t + "/") for t in covered):
+        if not _within(folder, covered):
             covered.append(folder)
             steps.append((f"cover {folder}", lambda path=folder: _mount(
                 "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=0711")))
@@ -242,7 +242,7 @@ def _isolate(hide: list[str], tmp_mb: int, notes: list[str], changed: list[str] 
     # the child.
     kept = []
     for path in kept_paths():
-        if os.path.isdir(path) and any(path == t or path.startswith(t + "/") for t in covered):
+        if os.path.isdir(path) and _within(path, covered):
             try:
                 kept.append((path, os.open(path, os.O_PATH | os.O_DIRECTORY)))
             except OSError as error:
@@ -287,6 +287,11 @@ def make_searchable(path: str) -> bool:
         return False
     os.chmod(path, stat.S_IMODE(status.st_mode) | stat.S_IXOTH)
     return True
+
+
+def _within(path: str, folders) -> bool:
+    """Whether ``path`` is one of ``folders`` or lies below one."""
+    return any(path == folder or path.startswith(folder + "/") for folder in folders)
 
 
 def private_ancestors(paths) -> list[str]:
