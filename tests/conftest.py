@@ -21,3 +21,21 @@ def _seeded():
 
     keras.utils.set_random_seed(0)
     yield
+
+
+@pytest.fixture(scope="session")
+def check_seed_runs():
+    """``runs(name, **recipe_overrides)``: ``kit.zoo.train_seeds`` on the zoo's check seeds (disjoint from
+    the entries' own), trained once per session: the demo's and the zoo's claim tests train the same
+    entries on them."""
+    from kit import zoo
+
+    trained = {}
+
+    def runs(name, **overrides):
+        key = (name, tuple(sorted(overrides.items())))
+        if key not in trained:
+            trained[key] = zoo.train_seeds(name, seeds=list(zoo.CHECK_SEEDS), **overrides)
+        return trained[key]
+
+    return runs

@@ -50,16 +50,16 @@ def test_a_linear_model_that_beats_the_half_plane_breaks_its_row(untrained_resul
 
 
 @pytest.mark.slow
-def test_an_under_trained_linear_model_fails_the_linear_row_and_the_trained_one_passes(untrained_results):
+def test_an_under_trained_linear_model_fails_the_linear_row_and_the_trained_one_passes(untrained_results,
+                                                                                     check_seed_runs):
     """The circle row says a linear model learns all a straight line can and no more: trained at its
     recipe it holds; trained 1 epoch at rate 1e-5 it fails, on the line-loss check alone."""
-    seeds = list(zoo.CHECK_SEEDS)
     results = dict(untrained_results)
     for name in ("circle-linear", "circle-hidden-linear", "circle-sigmoid", "circle-relu"):
-        results[name] = zoo.train_seeds(name, seeds=seeds)
+        results[name] = check_seed_runs(name)
     row = demo.claims(results)[0]
     assert row["holds"], row["checks"]
-    results["circle-linear"] = zoo.train_seeds("circle-linear", seeds=seeds, epochs=1, learning_rate=1e-5)
+    results["circle-linear"] = check_seed_runs("circle-linear", epochs=1, learning_rate=1e-5)
     failed = [what for what, holds in _checks(demo.claims(results)[0]).items() if not holds]
     assert failed == ["circle-linear: line_loss_gap <= 0.01 (median)"], failed
 

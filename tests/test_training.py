@@ -116,6 +116,40 @@ def test_keras_callbacks_work_unchanged(circle, tmp_path):
     assert len(csv_path.read_text().strip().splitlines()) == 4  # header + 3 epochs
 
 
+def test_callbacks_get_the_logs_kerass_callback_list_would_pass(circle):
+    """The loop calls each callback's hooks itself (the CallbackList's own pass over the logs cost more
+    than a small network's epoch): the logs are what that pass makes of them, Python floats sorted by
+    name, one dict per epoch that each callback sees in turn (a callback may add to it)."""
+    from keras.src.utils.python_utils import pythonify_logs
+
+    seen = []
+
+    class Recorder(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            seen.append(("begin", epoch, logs))
+
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(("end", epoch, dict(logs)))
+            logs["added"] = 1.0
+
+    class Reader(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(("next", epoch, "added" in logs))
+
+    history = train(builders.build_mlp(2, [4], "relu", seed=0), circle, epochs=3, verbose=0,
+                    callbacks=[Recorder(), Reader()]).history
+    ends = [logs for kind, _, logs in seen if kind == "end"]
+    metrics = sorted(set(history) - {"added"})
+    assert metrics == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert ends == [pythonify_logs({name: np.float32(history[name][epoch]) for name in metrics}) for epoch in range(3)]
+    assert all(list(logs) == metrics and all(type(v) is float for v in logs.values()) for logs in ends)
+    assert history["added"] == [1.0] * 3  # what a callback adds reaches the History after it, as in Keras
+    assert [(kind, epoch) for kind, epoch, _ in seen] == [(kind, epoch) for epoch in range(3)
+                                                          for kind in ("begin", "end", "next")]
+    assert all(logs in ({}, None) for kind, _, logs in seen if kind == "begin")
+    assert all(added for kind, _, added in seen if kind == "next")
+
+
 def test_callbacks_see_the_model_after_each_epoch_and_can_change_the_learning_rate(circle):
     model = builders.build_mlp(2, [4, 2], "tanh", seed=0)
     snapshots = []

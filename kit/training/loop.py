@@ -62,10 +62,19 @@ class Lane:
                 self.history.history.setdefault(name, []).extend(rows[:, column].tolist())
             self.model.history = self.history
             return
+        # Each callback's hooks directly, with the logs as Keras's CallbackList would pass them (Python
+        # floats, sorted by name): the list's own per-epoch pass over the logs (pythonify_logs, one
+        # isinstance check against TensorFlow's tensor protocols per value) cost more than a small
+        # network's epoch.
+        order = sorted(zip(names, columns))
+        callbacks = self.callback_list.callbacks
         for offset, row in enumerate(rows.tolist()):
             if offset:
-                self.callback_list.on_epoch_begin(epoch + offset)
-            self.callback_list.on_epoch_end(epoch + offset, {name: row[column] for name, column in zip(names, columns)})
+                for callback in callbacks:
+                    callback.on_epoch_begin(epoch + offset, {})
+            logs = {name: row[column] for name, column in order}
+            for callback in callbacks:
+                callback.on_epoch_end(epoch + offset, logs)
 
 
 def progress_bar(epochs: int, verbose):

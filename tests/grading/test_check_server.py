@@ -185,7 +185,7 @@ def test_it_ends_when_idle_and_restarts_when_the_sources_change(tmp_path):
     exercises = tmp_path / "exercises"
     shutil.copytree(EXERCISE, exercises / EXERCISE.name)
     folder = Path(tempfile.mkdtemp(prefix="kit-srv-", dir="/tmp")) / "run"
-    environment = _environment(folder, KIT_EXERCISES=str(exercises), KIT_CHECK_SERVER_IDLE="8")
+    environment = _environment(folder, KIT_EXERCISES=str(exercises), KIT_CHECK_SERVER_IDLE="4")
     try:
         assert _kit(environment, "check", "04", str(EXERCISE / "solution.py")).returncode == 0
         (first,) = _servers(folder)
@@ -196,7 +196,7 @@ def test_it_ends_when_idle_and_restarts_when_the_sources_change(tmp_path):
         assert changed.returncode == 0 and b"Total: 92/92" in changed.stdout, changed.stdout[-500:]
         (second,) = _servers(folder)
         assert second != first
-        deadline = time.monotonic() + 90  # 8 s idle, then the zygote's close; generous on a loaded machine
+        deadline = time.monotonic() + 90  # 4 s idle, then the zygote's close; generous on a loaded machine
         while _servers(folder) and time.monotonic() < deadline:
             time.sleep(1)
         assert not _servers(folder) and not list(folder.glob("*.sock"))
