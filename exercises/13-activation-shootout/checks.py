@@ -529,11 +529,23 @@ def retrain(runs: dict) -> dict:
             curves[key] = list(history.history.get("val_accuracy", []))
         else:
             calls.setdefault((run.widths, run.optimizer, run.epochs, run.batch_size), []).append(key)
-    for (_, optimizer, epochs, batch_size), keys in calls.items():
-        histories = train_many([models[key] for key in keys], [data[runs[key].dataset] for key in keys],
+    for (widths, optimizer, epochs, batch_size), keys in calls.items():
+        # Beside the runs, one model of each activation they lack, trained and dropped, the stack in the
+        # order of ACTIVATIONS: a call of one architecture and recipe is then one program whichever runs
+        # are drawn, and a warm check after an edit does not compile again (a model's numbers do not
+        # depend on its company).
+        first = runs[keys[0]]
+        present = {runs[key].activation for key in keys}
+        company = {activation: builders.build_mlp(2, list(widths), activation, seed=first.model_seed)
+                   for activation in ACTIVATIONS if activation not in present}
+        stack = sorted(list(keys) + list(company), key=lambda k: ACTIVATIONS.index(k.split("/")[0]))
+        histories = train_many([models[k] if k in runs else company[k] for k in stack],
+                               [data[(runs[k] if k in runs else first).dataset] for k in stack],
                                epochs=epochs, batch_size=batch_size, optimizer=optimizer,
-                               learning_rate=[runs[key].learning_rate for key in keys],
-                               seeds=[runs[key].seed for key in keys], verbose=0)
+                               learning_rate=[(runs[k] if k in runs else first).learning_rate for k in stack],
+                               seeds=[(runs[k] if k in runs else first).seed for k in stack], verbose=0)
+        histories = [history for k, history in zip(stack, histories) if k in runs]
+        keys = [k for k in stack if k in runs]
         curves.update({key: list(history.history.get("val_accuracy", [])) for key, history in zip(keys, histories)})
     return curves
 
