@@ -536,17 +536,16 @@ def retrain(runs: dict) -> dict:
         # depend on its company).
         first = runs[keys[0]]
         present = {runs[key].activation for key in keys}
-        company = {activation: builders.build_mlp(2, list(widths), activation, seed=first.model_seed)
-                   for activation in ACTIVATIONS if activation not in present}
-        stack = sorted(list(keys) + list(company), key=lambda k: ACTIVATIONS.index(k.split("/")[0]))
-        histories = train_many([models[k] if k in runs else company[k] for k in stack],
-                               [data[(runs[k] if k in runs else first).dataset] for k in stack],
+        stack = [(runs[key].activation, key, models[key], runs[key]) for key in keys]
+        stack += [(activation, None, builders.build_mlp(2, list(widths), activation, seed=first.model_seed), first)
+                  for activation in ACTIVATIONS if activation not in present]
+        stack.sort(key=lambda item: ACTIVATIONS.index(item[0]))
+        histories = train_many([model for _, _, model, _ in stack], [data[run.dataset] for *_, run in stack],
                                epochs=epochs, batch_size=batch_size, optimizer=optimizer,
-                               learning_rate=[(runs[k] if k in runs else first).learning_rate for k in stack],
-                               seeds=[(runs[k] if k in runs else first).seed for k in stack], verbose=0)
-        histories = [history for k, history in zip(stack, histories) if k in runs]
-        keys = [k for k in stack if k in runs]
-        curves.update({key: list(history.history.get("val_accuracy", [])) for key, history in zip(keys, histories)})
+                               learning_rate=[run.learning_rate for *_, run in stack],
+                               seeds=[run.seed for *_, run in stack], verbose=0)
+        curves.update({key: list(history.history.get("val_accuracy", []))
+                       for (_, key, _, _), history in zip(stack, histories) if key is not None})
     return curves
 
 
