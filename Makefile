@@ -21,8 +21,10 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/kit demo
 
+# Every core runs tests (pytest-xdist), one test file per worker at a time (--dist loadfile): a file's
+# module fixtures (a graded submission, a started server) are made once.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -rs --durations=25
+	$(BIN)/python -m pytest -q -rs --durations=25 -n auto --dist loadfile
 
 # The TensorFlow Playground's own code under node checks kit/playground.py (tests/test_playground_replay.py
 # runs this target): TypeScript, d3 and seedrandom at the versions the Playground pins, cached in an ignored folder.
