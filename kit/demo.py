@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from kit.errors import PATH, Function, output_folder, validate_params, writing
+from kit.errors import PATH, Function, Text, output_folder, validate_params, writing
 from kit.intervals import clopper_pearson  # noqa: F401  (the demo's claims quote it; kit.demo.clopper_pearson stays)
 
-__all__ = ["STAGES", "train_stages", "claim_run", "draw_figures", "clopper_pearson", "claims", "claims_markdown",
+__all__ = ["STAGES", "train_stages", "recorded_metrics", "predicted_seed", "train_entry", "claim_run", "draw_figures", "clopper_pearson", "claims", "claims_markdown",
            "claims_text", "run"]
 
 # The entries the demo trains, in the order of the course.
@@ -55,8 +55,8 @@ def train_stages(out: Path, echo=print) -> dict:
     import tempfile
 
     from kit import zoo
-    from kit.tensorboard import Diagnostics
 
+    recorded = recorded_metrics()
     results: dict[str, list] = {}
     total = sum(len(names) for _, names in STAGES)
     done = 0
@@ -65,19 +65,13 @@ def train_stages(out: Path, echo=print) -> dict:
         for name in names:
             entry = zoo.get(name)
             started = time.perf_counter()
-            data = zoo.dataset(name)
-            # Every seed logs (a probe costs milliseconds); the claim's seed is known only once all
-            # are trained, and retraining it alone could end elsewhere for a chaotic entry.
             with tempfile.TemporaryDirectory(prefix="kit-demo-") as staging:
-                callbacks = {seed: [Diagnostics(Path(staging) / str(seed), probe=data,
-                                                hparams={"entry": name, "seed": seed})] for seed in entry.seeds}
-                runs = zoo.train_seeds(name, callbacks=callbacks)
-                logged, why = claim_run(entry, runs)
+                runs, logged, why, staged = train_entry(name, Path(staging), recorded.get(name))
                 with writing(out, "TensorBoard runs into"):
                     for old in out.glob(f"{name}-seed*"):  # an earlier demo's run of this entry
                         if old.is_dir() and old.name[len(name) + 5:].isdigit():
                             shutil.rmtree(old)
-                    shutil.move(str(Path(staging) / str(logged.seed)), str(out / f"{name}-seed{logged.seed}"))
+                    shutil.move(str(staged), str(out / f"{name}-seed{logged.seed}"))
             results[name] = runs
             done += 1
             summary = zoo.summarise(entry, runs)
@@ -86,6 +80,78 @@ def train_stages(out: Path, echo=print) -> dict:
             echo(f"[{done:>2}/{total}] {name:<22} {len(runs)} seed{'s' if len(runs) > 1 else ' '}  {figures}  "
                  f"({time.perf_counter() - started:.1f} s; TensorBoard: seed {logged.seed}, {why})")
     return results
+
+
+def recorded_metrics(folder=None) -> dict:
+    """``{entry: {seed: {metric: value}}}``: every seed's measured values in the committed results
+    table (``models/RESULTS.csv``, or ``folder/RESULTS.csv``); ``{}`` when there is none to read.
+    The demo predicts from it which seed each claim will quote (:func:`train_entry`)."""
+    import csv
+
+    if folder is None:
+        import models
+
+        folder = Path(models.__file__).resolve().parent
+    recorded: dict = {}
+    try:
+        with (Path(folder) / "RESULTS.csv").open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                seeds, values = row["seeds"].split(), row["values"].split()
+                if len(seeds) != len(values):
+                    continue
+                per_seed = recorded.setdefault(row["entry"], {})
+                for seed, value in zip(seeds, values):
+                    per_seed.setdefault(int(seed), {})[row["metric"]] = float(value)
+    except (OSError, csv.Error, UnicodeDecodeError, KeyError, TypeError, AttributeError, ValueError):
+        return {}
+    return recorded
+
+
+class _Recorded:
+    def __init__(self, seed, metrics):
+        self.seed, self.metrics = seed, metrics
+
+
+def predicted_seed(entry, recorded) -> int | None:
+    """The seed :func:`claim_run` picks from the recorded values ``{seed: {metric: value}}`` of the
+    entry's seeds (:func:`recorded_metrics`); None when they are not all recorded."""
+    metric = next(iter(entry.expected), "val_loss")
+    if not recorded or any(metric not in recorded.get(seed, {}) for seed in entry.seeds):
+        return None
+    return claim_run(entry, [_Recorded(seed, recorded[seed]) for seed in entry.seeds])[0].seed
+
+
+@validate_params(name=Text("an entry name of the zoo (kit zoo list)"), staging=PATH)
+def train_entry(name: str, staging: Path, recorded=None):
+    """``(runs, logged, why, folder)``: the entry trained on all its seeds, the run its claim quotes
+    (:func:`claim_run`), why, and the folder of ``staging`` that holds that run's TensorBoard log
+    (the kit's ``Diagnostics``). ``recorded``: the entry's values in the committed results table
+    (:func:`recorded_metrics`), or None.
+
+    Only the seed that the table predicts (:func:`predicted_seed`) is logged while all train
+    together: diagnostics on the other fifteen seeds would be thrown away. When the claim quotes
+    another seed (no table, a changed entry, another machine's rounding of a chaotic run), that
+    seed is trained again alone with the callback: ``train_many`` gives a seed the same numbers
+    whatever shares its call, and ``train`` is deterministic, so it is the same run.
+    """
+    from kit import zoo
+    from kit.tensorboard import Diagnostics
+
+    entry = zoo.get(name)
+    data = zoo.dataset(name)
+    staging = Path(staging)
+
+    def logging(seed, folder):
+        return {seed: [Diagnostics(folder / str(seed), probe=data, hparams={"entry": name, "seed": seed})]}
+
+    predicted = predicted_seed(entry, recorded)
+    runs = zoo.train_seeds(name, callbacks=None if predicted is None else logging(predicted, staging))
+    logged, why = claim_run(entry, runs)
+    if logged.seed == predicted:
+        return runs, logged, why, staging / str(logged.seed)
+    again = staging / "again"  # its own folder: the gradient-flow pictures draw only this run
+    zoo.train_seeds(name, seeds=[logged.seed], callbacks=logging(logged.seed, again))
+    return runs, logged, f"{why}; logged by training it again", again / str(logged.seed)
 
 
 def claim_run(entry, runs):

@@ -5,7 +5,10 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+from tensorboard.backend.event_processing import plugin_event_accumulator as pea
+from tensorboard.util import tensor_util
 
 from kit import demo, zoo
 
@@ -128,3 +131,34 @@ def test_the_logged_run_is_the_seed_the_claim_quotes(name, chosen):
             for seed in (list(values) if entry.rule != "median" else [0, 1, 2])]
     run, why = demo.claim_run(entry, runs)
     assert run.seed == chosen, why
+
+
+def _series(logdir, tag):
+    accumulator = pea.EventAccumulator(str(logdir), size_guidance={pea.TENSORS: 0})
+    accumulator.Reload()
+    return [float(tensor_util.make_ndarray(event.tensor_proto)) for event in accumulator.Tensors(tag)]
+
+
+def test_the_table_predicts_the_logged_seed_and_without_it_that_seed_is_trained_again(tmp_path):
+    name = "circle-sigmoid"  # rule median of val_loss over 16 seeds; 300 epochs of 2-4-1: a few seconds
+    entry = zoo.get(name)
+    recorded = demo.recorded_metrics()[name]
+    assert sorted(recorded) == sorted(entry.seeds)
+    runs, logged, why, folder = demo.train_entry(name, tmp_path / "predicted", recorded)
+    assert logged.seed == demo.predicted_seed(entry, recorded) and "again" not in why
+    assert [path.name for path in (tmp_path / "predicted").iterdir()] == [str(logged.seed)]  # one seed logged
+    # No table: the claim's seed is trained again alone, with the callback, and it is the same run.
+    runs_again, logged_again, why_again, folder_again = demo.train_entry(name, tmp_path / "unknown", None)
+    assert logged_again.seed == logged.seed and why_again.endswith("logged by training it again")
+    assert [run.metrics for run in runs_again] == [run.metrics for run in runs]
+    for tag in ("loss/test", "accuracy/test"):
+        predicted, again = _series(folder, tag), _series(folder_again, tag)
+        assert len(predicted) == entry.recipe["epochs"] and predicted == again, tag
+    assert _series(folder, "loss/test")[-1] == pytest.approx(logged.metrics["val_loss"], rel=1e-6)
+    # A table that predicts another seed is corrected the same way.
+    wrong = {seed: dict(values, val_loss=values["val_loss"] + (1.0 if seed == logged.seed else 0.0))
+             for seed, values in recorded.items()}
+    assert demo.predicted_seed(entry, wrong) != logged.seed
+    assert demo.train_entry(name, tmp_path / "wrong", wrong)[1].seed == logged.seed
+    np.testing.assert_array_equal(_series(tmp_path / "wrong" / "again" / str(logged.seed), "loss/test"),
+                                  _series(folder, "loss/test"))

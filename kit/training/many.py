@@ -8,7 +8,9 @@ overhead is paid once for all K.
 Layout ("models last"): a layer's kernels are one ``(inputs, units, K)`` tensor, its biases
 ``(units, K)`` and its activations ``(batch, units, K)``. A dense layer is a broadcast multiply
 and a sum over the input axis, which XLA fuses into one vectorised loop over K, where a batched
-``matmul`` of K tiny matrices would be K tiny calls. Each epoch the K shuffled copies of the
+``matmul`` of K tiny matrices would be K tiny calls. A layer of ``DOT_WEIGHTS`` weights or more
+(the digits' 64 × 32, no Playground network) is that batched ``matmul``, where the broadcast's
+intermediate would cost more. Each epoch the K shuffled copies of the
 training split are gathered once, into ``(n, features, K)``, so a step only takes a contiguous
 slice. The shuffles themselves are computed before the compiled call, a block of epochs for all
 seeds in one NumPy pass (:func:`kit.training.shuffle.orders`, bitwise ``train``'s orders): inside
@@ -64,6 +66,12 @@ OPTIMIZERS = ("sgd", "adam")
 LANES = 16
 """The stack's length is a multiple of this (padded with copies, see ``train_many``), so that a
 model's numbers do not depend on how many models share its call."""
+
+DOT_WEIGHTS = 256
+"""A layer with at least this many weights per model (inputs × units) is a batched matrix product,
+one per model; a smaller one a broadcast multiply and sum (see the module's *Layout*). Every
+Playground network (at most 8 × 8 a layer) is below it; the digits' 64 × 32 layers are above,
+where the broadcast's (batch, inputs, units, K) intermediate made training several times slower."""
 
 CHUNK = compiled.CHUNK
 """Most epochs one compiled call runs (fewer when a callback needs a model sooner)."""
@@ -315,12 +323,19 @@ def _make_run(key: _Program):
             z = z + h[:, row:row + 1, :] * kernel[row][None]
         return z + bias[None]
 
+    def matmul_dense(h, kernel, bias):
+        # One (batch, inputs) × (inputs, units) product per model: for a layer of DOT_WEIGHTS weights
+        # or more, the broadcast's (batch, inputs, units, K) intermediate costs more than K matmuls.
+        h = tf.broadcast_to(h, tf.concat([tf.shape(h)[:2], tf.shape(kernel)[2:]], 0))
+        return tf.einsum("bik,iuk->buk", h, kernel) + bias[None]
+
     def forward(params, x, dense=broadcast_dense):
         """Outputs (batch, K, outputs) for inputs (batch, features, K or 1)."""
         h = x
         for layer in range(n_layers):
             kernel, bias = params[2 * layer], params[2 * layer + 1]
-            z = dense(h, kernel, bias)
+            big = kernel.shape[0] * kernel.shape[1] >= DOT_WEIGHTS
+            z = (matmul_dense if big else dense)(h, kernel, bias)
             if layer < n_layers - 1:
                 h = hidden_activation(layer, z)
         # The output activation is applied last, on (batch, K, outputs), so that Keras's losses see
