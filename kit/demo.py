@@ -2,7 +2,8 @@
 
 Linear model → hidden layers with linear activation (still linear) → sigmoid → ReLU, then the
 XOR ladder, feature crosses, vanishing gradients, dying ReLU, universal approximation and
-softmax. Every entry is trained on all its seeds at once (:func:`kit.zoo.train_seeds`); the
+softmax. Every entry is trained on all its seeds at once, and entries alike but for their
+activation, initialisation or learning rate share that call (:func:`kit.zoo.train_entries`); the
 seed its claim quotes writes a TensorBoard run (``runs/<entry>-seed<k>``) with the kit's diagnostics. The
 figures go to ``runs/figures`` and the claims table, one row per claim of the course with what
 was measured, to ``runs/claims.md`` and ``runs/claims.json``.
@@ -24,10 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from kit.errors import PATH, Function, Text, output_folder, validate_params, writing
+from kit.errors import PATH, Function, ListOf, Text, output_folder, validate_params, writing
 from kit.intervals import clopper_pearson  # noqa: F401  (the demo's claims quote it; kit.demo.clopper_pearson stays)
 
-__all__ = ["STAGES", "train_stages", "recorded_metrics", "predicted_seed", "train_entry", "claim_run", "draw_figures", "clopper_pearson", "claims", "claims_markdown",
+__all__ = ["STAGES", "train_stages", "recorded_metrics", "predicted_seed", "train_stage", "claim_run", "draw_figures", "clopper_pearson", "claims", "claims_markdown",
            "claims_text", "run"]
 
 # The entries the demo trains, in the order of the course.
@@ -49,7 +50,7 @@ STAGES = [
 
 @validate_params(out=PATH, echo=Function("a function printing a line, e.g. print"))
 def train_stages(out: Path, echo=print) -> dict:
-    """Train every stage's entries on all their seeds (together, :func:`kit.zoo.train_seeds`); each
+    """Train every stage's entries on all their seeds (together, :func:`kit.zoo.train_entries`); each
     entry's TensorBoard run is the seed its claim quotes (:func:`claim_run`), in ``out/<entry>-seed<k>``."""
     import shutil
     import tempfile
@@ -62,30 +63,30 @@ def train_stages(out: Path, echo=print) -> dict:
     done = 0
     for title, names in STAGES:
         echo(f"\n== {title}")
-        for name in names:
-            entry = zoo.get(name)
-            started = time.perf_counter()
-            with tempfile.TemporaryDirectory(prefix="kit-demo-") as staging:
-                runs, logged, why, staged = train_entry(name, Path(staging), recorded.get(name))
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="kit-demo-") as staging:
+            trained = train_stage(names, Path(staging), recorded)
+            seconds = (time.perf_counter() - started) / len(names)
+            for name, (runs, logged, why, staged) in trained.items():
                 with writing(out, "TensorBoard runs into"):
                     for old in out.glob(f"{name}-seed*"):  # an earlier demo's run of this entry
                         if old.is_dir() and old.name[len(name) + 5:].isdigit():
                             shutil.rmtree(old)
                     shutil.move(str(staged), str(out / f"{name}-seed{logged.seed}"))
-            results[name] = runs
-            done += 1
-            summary = zoo.summarise(entry, runs)
-            shown = {k: v for k, v in summary["metrics"].items() if k in zoo.RESULT_METRICS}
-            figures = ", ".join(f"{k} {v['median']:.3g}" for k, v in shown.items())
-            echo(f"[{done:>2}/{total}] {name:<22} {len(runs)} seed{'s' if len(runs) > 1 else ' '}  {figures}  "
-                 f"({time.perf_counter() - started:.1f} s; TensorBoard: seed {logged.seed}, {why})")
+                results[name] = runs
+                done += 1
+                summary = zoo.summarise(zoo.get(name), runs)
+                shown = {k: v for k, v in summary["metrics"].items() if k in zoo.RESULT_METRICS}
+                figures = ", ".join(f"{k} {v['median']:.3g}" for k, v in shown.items())
+                echo(f"[{done:>2}/{total}] {name:<22} {len(runs)} seed{'s' if len(runs) > 1 else ' '}  {figures}  "
+                     f"({seconds:.1f} s; TensorBoard: seed {logged.seed}, {why})")
     return results
 
 
 def recorded_metrics(folder=None) -> dict:
     """``{entry: {seed: {metric: value}}}``: every seed's measured values in the committed results
     table (``models/RESULTS.csv``, or ``folder/RESULTS.csv``); ``{}`` when there is none to read.
-    The demo predicts from it which seed each claim will quote (:func:`train_entry`)."""
+    The demo predicts from it which seed each claim will quote (:func:`train_stage`)."""
     import csv
 
     if folder is None:
@@ -121,11 +122,12 @@ def predicted_seed(entry, recorded) -> int | None:
     return claim_run(entry, [_Recorded(seed, recorded[seed]) for seed in entry.seeds])[0].seed
 
 
-@validate_params(name=Text("an entry name of the zoo (kit zoo list)"), staging=PATH)
-def train_entry(name: str, staging: Path, recorded=None):
-    """``(runs, logged, why, folder)``: the entry trained on all its seeds, the run its claim quotes
-    (:func:`claim_run`), why, and the folder of ``staging`` that holds that run's TensorBoard log
-    (the kit's ``Diagnostics``). ``recorded``: the entry's values in the committed results table
+@validate_params(names=ListOf(Text("an entry name of the zoo (kit zoo list)"), min_length=1), staging=PATH)
+def train_stage(names, staging: Path, recorded=None) -> dict:
+    """``{name: (runs, logged, why, folder)}``: each entry trained on all its seeds (entries alike but
+    for their activation, initialisation or learning rate in one call, :func:`kit.zoo.train_entries`),
+    the run its claim quotes (:func:`claim_run`), why, and the folder of ``staging`` that holds that
+    run's TensorBoard log (the kit's ``Diagnostics``). ``recorded``: the committed results table
     (:func:`recorded_metrics`), or None.
 
     Only the seed that the table predicts (:func:`predicted_seed`) is logged while all train
@@ -137,21 +139,25 @@ def train_entry(name: str, staging: Path, recorded=None):
     from kit import zoo
     from kit.tensorboard import Diagnostics
 
-    entry = zoo.get(name)
-    data = zoo.dataset(name)
-    staging = Path(staging)
+    staging, recorded = Path(staging), recorded or {}
 
-    def logging(seed, folder):
-        return {seed: [Diagnostics(folder / str(seed), probe=data, hparams={"entry": name, "seed": seed})]}
+    def logging(name, seed, folder):
+        probe = zoo.dataset(name)
+        return {seed: [Diagnostics(folder / name / str(seed), probe=probe, hparams={"entry": name, "seed": seed})]}
 
-    predicted = predicted_seed(entry, recorded)
-    runs = zoo.train_seeds(name, callbacks=None if predicted is None else logging(predicted, staging))
-    logged, why = claim_run(entry, runs)
-    if logged.seed == predicted:
-        return runs, logged, why, staging / str(logged.seed)
-    again = staging / "again"  # its own folder: the gradient-flow pictures draw only this run
-    zoo.train_seeds(name, seeds=[logged.seed], callbacks=logging(logged.seed, again))
-    return runs, logged, f"{why}; logged by training it again", again / str(logged.seed)
+    predicted = {name: predicted_seed(zoo.get(name), recorded.get(name)) for name in names}
+    trained = zoo.train_entries(list(names), callbacks={name: logging(name, seed, staging)
+                                                        for name, seed in predicted.items() if seed is not None})
+    out = {}
+    for name, runs in trained.items():
+        logged, why = claim_run(zoo.get(name), runs)
+        if logged.seed == predicted[name]:
+            out[name] = (runs, logged, why, staging / name / str(logged.seed))
+            continue
+        again = staging / "again"  # its own folder: the gradient-flow pictures draw only this run
+        zoo.train_seeds(name, seeds=[logged.seed], callbacks=logging(name, logged.seed, again))
+        out[name] = (runs, logged, f"{why}; logged by training it again", again / name / str(logged.seed))
+    return out
 
 
 def claim_run(entry, runs):

@@ -144,11 +144,11 @@ def test_the_table_predicts_the_logged_seed_and_without_it_that_seed_is_trained_
     entry = zoo.get(name)
     recorded = demo.recorded_metrics()[name]
     assert sorted(recorded) == sorted(entry.seeds)
-    runs, logged, why, folder = demo.train_entry(name, tmp_path / "predicted", recorded)
+    runs, logged, why, folder = demo.train_stage([name], tmp_path / "predicted", {name: recorded})[name]
     assert logged.seed == demo.predicted_seed(entry, recorded) and "again" not in why
-    assert [path.name for path in (tmp_path / "predicted").iterdir()] == [str(logged.seed)]  # one seed logged
+    assert [path.name for path in (tmp_path / "predicted" / name).iterdir()] == [str(logged.seed)]  # one seed logged
     # No table: the claim's seed is trained again alone, with the callback, and it is the same run.
-    runs_again, logged_again, why_again, folder_again = demo.train_entry(name, tmp_path / "unknown", None)
+    runs_again, logged_again, why_again, folder_again = demo.train_stage([name], tmp_path / "unknown", None)[name]
     assert logged_again.seed == logged.seed and why_again.endswith("logged by training it again")
     assert [run.metrics for run in runs_again] == [run.metrics for run in runs]
     for tag in ("loss/test", "accuracy/test"):
@@ -159,6 +159,6 @@ def test_the_table_predicts_the_logged_seed_and_without_it_that_seed_is_trained_
     wrong = {seed: dict(values, val_loss=values["val_loss"] + (1.0 if seed == logged.seed else 0.0))
              for seed, values in recorded.items()}
     assert demo.predicted_seed(entry, wrong) != logged.seed
-    assert demo.train_entry(name, tmp_path / "wrong", wrong)[1].seed == logged.seed
-    np.testing.assert_array_equal(_series(tmp_path / "wrong" / "again" / str(logged.seed), "loss/test"),
+    assert demo.train_stage([name], tmp_path / "wrong", {name: wrong})[name][1].seed == logged.seed
+    np.testing.assert_array_equal(_series(tmp_path / "wrong" / "again" / name / str(logged.seed), "loss/test"),
                                   _series(folder, "loss/test"))

@@ -82,3 +82,21 @@ def test_entries_marked_unstacked_train_seed_by_seed(monkeypatch):
 def test_callbacks_for_seeds_not_trained_are_refused():
     with pytest.raises(InvalidParameter, match="seeds among"):
         zoo.train_seeds("xor-3-relu", seeds=[0, 1], callbacks={2: []})
+
+
+def test_entries_alike_train_in_one_call_and_get_the_numbers_they_get_alone(monkeypatch):
+    names = ["circle-hidden-linear", "xor-hidden-linear", "circle-linear"]  # the first two differ in data only
+    calls = []
+    real = many.train_many
+    monkeypatch.setattr(many, "train_many", lambda models, *args, **kwargs: calls.append(len(models)) or real(
+        models, *args, **kwargs))
+    together = zoo.train_entries(names)
+    assert list(together) == names and sorted(calls) == [16, 32]  # circle-linear has its own network
+    calls.clear()
+    for name in names:
+        alone = zoo.train_seeds(name)
+        assert [run.seed for run in together[name]] == [run.seed for run in alone] == list(zoo.get(name).seeds)
+        assert [run.history for run in together[name]] == [run.history for run in alone], name  # bit for bit
+        assert [run.metrics for run in together[name]] == [run.metrics for run in alone], name
+    with pytest.raises(InvalidParameter, match="entry names"):
+        zoo.train_entries(names, callbacks={"xor-3-relu": {}})

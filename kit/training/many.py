@@ -393,9 +393,17 @@ def _make_run(key: _Program):
         return tf.transpose(tf.gather(x_all, rows), [0, 2, 1]), tf.gather(y_all, rows)
 
     def evaluate(params, x, y):
+        """(loss, accuracy) per model on the training split, then on the test split (zeros without one):
+        ``x``, ``y`` hold both splits, the training rows first, in one forward pass (one graph
+        instead of two: less to trace and compile; each row's numbers are its own either way)."""
         predictions = forward(params, x, unrolled_dense)
         y = tf.broadcast_to(y, tf.concat([tf.shape(y)[:1], tf.shape(predictions)[1:2], tf.shape(y)[2:]], 0))
-        return head_loss(y, predictions), accuracy(y, predictions)
+        train = head_loss(y[:key.n_train], predictions[:key.n_train]), accuracy(y[:key.n_train],
+                                                                                predictions[:key.n_train])
+        if not key.n_test:
+            return train + (tf.zeros_like(train[0]), tf.zeros_like(train[0]))
+        return train + (head_loss(y[key.n_train:], predictions[key.n_train:]),
+                        accuracy(y[key.n_train:], predictions[key.n_train:]))
 
     def finite_per_model(tensors):
         finite = None
@@ -411,6 +419,8 @@ def _make_run(key: _Program):
         call's i-th epoch (:func:`kit.training.shuffle.orders`)."""
         never[:] = [seed_index < 0]
         x_train, y_train, x_test, y_test = evaluation
+        x_evaluated, y_evaluated = (tf.concat([x_train, x_test], 0), tf.concat([y_train, y_test], 0)) if key.n_test \
+            else (x_train, y_train)
         target_values, target_signs = targets  # (4, K) each; sign 0: no target on that metric
         has_target = tf.reduce_any(target_signs != 0.0, axis=0)
         models = seed_index.shape[0]
@@ -444,12 +454,7 @@ def _make_run(key: _Program):
                 order = tf.broadcast_to(tf.range(key.n_train)[None], [models, key.n_train])
             x, y = epoch_data(x_all, y_all, order, data_offset)
             work, work_moments, iterations = train_batches(x, y, list(params), list(moments), iterations)
-            loss, hits = evaluate(work, x_train, y_train)
-            if key.n_test:
-                val_loss, val_hits = evaluate(work, x_test, y_test)
-            else:
-                val_loss, val_hits = tf.zeros_like(loss), tf.zeros_like(loss)
-            row = tf.stack([loss, hits, val_loss, val_hits])  # (4, K)
+            row = tf.stack(evaluate(work, x_evaluated, y_evaluated))  # (4, K): loss, hits, val_loss, val_hits
             metrics = tf.tensor_scatter_nd_update(metrics, [[offset]], [row])
             finite = tf.logical_and(finite_per_model([row]), finite_per_model(work))
             keep = tf.logical_and(active, finite)
