@@ -282,20 +282,26 @@ class BoundProbe:
     def __call__(self, with_grid: bool = False) -> dict:
         return self.later(with_grid)()
 
-    def later(self, with_grid: bool = False):
+    def later(self, with_grid: bool = False, weights: dict | None = None):
         """The pass on the model's weights as they are now, to be run later: a function of no
         arguments returning what ``bound(with_grid)`` returns now.
 
         For a plain chain the weights are read now (tensors: training on goes on with new buffers)
         and the pass runs when the function is called, on any thread (``kit.tensorboard.Diagnostics``
-        runs it beside the training); other graphs run the pass now.
+        runs it beside the training); other graphs run the pass now. ``weights``: the current
+        values of the model's variables as tensors by ``id(variable)`` (what ``kit.training.train``
+        hands its callbacks), used instead of reading the variables where they cover the chain.
         """
         if with_grid and self.grid is None:
             raise InvalidParameter("This probe was bound without a grid; pass grid= to ProbePass.bind().")
         if not self.probe._chain:
             result = self._run_graph(with_grid)
             return lambda: result
-        run, weights = self._runs[bool(with_grid)], [tf.convert_to_tensor(w) for w in self.probe._weights()]
+        given = None if weights is None else [weights.get(id(variable)) for layer in self.probe.dense
+                                              for variable in (layer.kernel, layer.bias)]
+        if given is None or any(value is None for value in given):
+            given = [tf.convert_to_tensor(w) for w in self.probe._weights()]
+        run, weights = self._runs[bool(with_grid)], given
 
         def result():
             packed = run(weights)

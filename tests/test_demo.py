@@ -110,6 +110,10 @@ def test_demo_end_to_end(tmp_path):
     seed = int(next(out.glob("xor-3-relu-seed*")).name.rsplit("seed", 1)[1])
     assert f"seed {seed}" in next(row for row in rows if row["claim"].startswith("XOR: 3 ReLU"))["measured"]
     assert f"kit board {out}" in result.stdout
+    # kit bench demo reads the same summary lines (its timing is refused without them).
+    from kit.benchmarks import demo as bench
+
+    assert bench.FINISHED.search(result.stdout) and bench.HOLDS.search(result.stdout), result.stdout[-500:]
 
 
 class _Run:

@@ -81,11 +81,13 @@ def test_every_family_of_tags_is_written_with_epoch_steps(runs):
 
     # Logged metrics at steps 1..EPOCHS (step k = after k epochs); probe diagnostics at 0, 3, 6.
     assert sorted(_series(run, "loss/train")) == list(range(1, EPOCHS + 1))
-    for tag in ("grad_norm/hidden_1", "dead_fraction/hidden_2", "kernel_gradient/output", "gradient_flow",
+    for tag in ("grad_norm/hidden_1", "dead_fraction/hidden_2", "kernel_gradient/output",
                 "log10_abs_kernel_gradient/hidden_1"):
         assert sorted(_series(run, tag)) == PROBE_STEPS, tag
-    # The decision boundary is drawn every 2 × EVERY epochs by default (and at the start and end).
-    assert sorted(_series(run, "decision_boundary")) == [0, 2 * EVERY]
+    # The pictures (the gradient flow's among them) are drawn every 2 × EVERY epochs by default (and at
+    # the start and end).
+    for tag in ("decision_boundary", "gradient_flow", "network"):
+        assert sorted(_series(run, tag)) == [0, 2 * EVERY], tag
     assert sorted(_series(run, "activation_curves")) == [0]
 
     sigmoid_run = _reader(runs / "sigmoid")
@@ -480,15 +482,16 @@ def test_no_boundary_line_where_the_output_keeps_one_sign(tmp_path):
 
 
 def _gradient_flow_run(tmp_path, name):
-    """The zoo entry trained 4 epochs with Diagnostics probing every 2: per probe step, the norms
-    written (``grad_norm/<layer>``) and the gradient-flow picture (palette indices)."""
+    """The zoo entry trained 4 epochs with Diagnostics probing and drawing every 2: per probe step, the
+    norms written (``grad_norm/<layer>``) and the gradient-flow picture (palette indices)."""
     import io
 
     from PIL import Image
 
     from kit import zoo
 
-    zoo.train(name, seed=0, epochs=4, callbacks=[Diagnostics(tmp_path / name, probe=zoo.dataset(name), every=2)])
+    callback = Diagnostics(tmp_path / name, probe=zoo.dataset(name), every=2, images_every=2)
+    zoo.train(name, seed=0, epochs=4, callbacks=[callback])
     run = _reader(tmp_path / name)
     layers = [f"hidden_{i}" for i in range(1, 11)] + ["output"]
     norms = {step: {layer: float(_series(run, f"grad_norm/{layer}")[step]) for layer in layers} for step in (0, 2, 4)}
@@ -613,14 +616,14 @@ def _flow_images(logdir) -> dict:
 
 
 @pytest.mark.slow
-def test_runs_trained_together_draw_each_other_faint_at_every_probe_step(tmp_path):
+def test_runs_trained_together_draw_each_other_faint_at_every_picture_step(tmp_path):
     """train_many probes its runs one after another: every run's picture still shows all the others."""
     from kit.training import train_many
 
     data = datasets.playground("xor", noise=0, seed=0)
     pairs = [("linear", "xor"), ("tanh", "xor"), ("relu", "xor")]
     models = [builders.build_mlp(2, [4], activation, seed=0) for activation, _ in pairs]
-    callbacks = [[Diagnostics(tmp_path / f"{a}-{d}", probe=data, every=2)] for a, d in pairs]
+    callbacks = [[Diagnostics(tmp_path / f"{a}-{d}", probe=data, every=2, images_every=2)] for a, d in pairs]
     train_many(models, data, epochs=4, seeds=[0, 0, 0], callbacks=callbacks, verbose=0)
     for activation, dataset in pairs:
         pictures = _flow_images(tmp_path / f"{activation}-{dataset}")

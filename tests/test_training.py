@@ -116,6 +116,31 @@ def test_keras_callbacks_work_unchanged(circle, tmp_path):
     assert len(csv_path.read_text().strip().splitlines()) == 4  # header + 3 epochs
 
 
+def test_callbacks_are_handed_the_weights_each_call_left_the_model_with(circle):
+    """A callback with current_weights gets, before the epochs of a call are replayed, the model's
+    trainable weights as that call left them: equal to the variables at the epochs it looks at."""
+    seen = []
+
+    class Watch(keras.callbacks.Callback):
+        weights = None
+
+        def needs_model_after(self, epoch):
+            return epoch % 3 == 2
+
+        def current_weights(self, weights):
+            self.weights = weights
+
+        def on_epoch_end(self, epoch, logs=None):
+            if self.needs_model_after(epoch):
+                seen.append([(np.asarray(self.weights[id(v)]), np.asarray(v)) for v in self.model.trainable_variables])
+
+    model = builders.build_mlp(2, [4], "tanh", seed=0)
+    train(model, circle, epochs=9, learning_rate=0.1, callbacks=[Watch()], verbose=0)
+    assert len(seen) == 3
+    assert all(np.array_equal(handed, variable) for step in seen for handed, variable in step)
+    assert not np.array_equal(seen[0][0][0], seen[-1][0][0])  # the weights moved between the calls
+
+
 def test_callbacks_get_the_logs_kerass_callback_list_would_pass(circle):
     """The loop calls each callback's hooks itself (the CallbackList's own pass over the logs cost more
     than a small network's epoch): the logs are what that pass makes of them, Python floats sorted by

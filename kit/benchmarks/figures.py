@@ -41,7 +41,7 @@ FILES = {"README.md": ("readme",), "docs/training.md": ("train",), "docs/tensorb
          "docs/grading.md": ("grade", "batch", "check")}
 """Each file with the blocks it holds (a block's name is its renderer's)."""
 
-BENCHMARKS = ("train", "diagnostics", "grade", "batch", "check")
+BENCHMARKS = ("train", "diagnostics", "grade", "batch", "check", "demo")
 
 
 def sources(root: Path) -> list[str]:
@@ -110,6 +110,12 @@ def _readme(results: dict) -> str:
          f"minute, {_x(batch['speedup'])} ({batch['fresh_serial_per_minute']['median']:.0f} one at a time: "
          f"{_x(batch['speedup_vs_serial'])})", batch["command"]),
     ]
+    demo = results["demo"]
+    rows.append(("`kit demo`, the whole course (every entry on its 16 seeds, the TensorBoard runs, the figures, the "
+                 "claims table), a fresh process",
+                 f"{demo['seconds']['median']:.0f} s (median of {demo['setup']['repeats']}, "
+                 f"{demo['seconds']['min']:.0f}-{demo['seconds']['max']:.0f} s; bar {demo['bar_seconds']} s), "
+                 f"peak {demo['peak_rss_mb']:.0f} MB", demo["command"]))
     lines = ["| claim | measured | command |", "|---|---|---|"]
     lines += [f"| {claim} | {measured} | `{command}` |" for claim, measured, command in rows]
     note = ("Figures from `docs/benchmarks/*.json`, written by the commands above and shown here by "

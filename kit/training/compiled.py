@@ -213,7 +213,9 @@ class EpochRunner:
 
     def __call__(self, model, optimizer, data_tensors, seed, first_epoch, n_epochs, l1, l2, targets,
                  rate=0.0, state: PlaygroundState | None = None):
-        """Run up to ``n_epochs`` epochs; returns (metrics [CHUNK, 4], epochs run, status).
+        """Run up to ``n_epochs`` epochs; returns (metrics [CHUNK, 4], epochs run, status, the model's
+        trainable weights after the call as tensors, in ``trainable_variables`` order: what a callback
+        would read off the model, without reading it).
 
         ``rate`` is the Playground's regularization rate (used when ``options.regularization`` is
         set); ``state`` carries dead links and the pending gradient in and is updated in place.
@@ -241,9 +243,9 @@ class EpochRunner:
             seed_tensor, l1_tensor, l2_tensor, rate_tensor = fixed
             arguments = (variables, data_tensors, seed_tensor, tf.constant(first_epoch, tf.int32),
                          tf.constant(n_epochs, tf.int32), l1_tensor, l2_tensor, targets, rate_tensor, extra)
-            metrics, done, status, extra = self._call(arguments)
+            metrics, done, status, extra, weights = self._call(arguments)
             self._state_out(extra, state)
-            return metrics.numpy(), int(done), int(status)
+            return metrics.numpy(), int(done), int(status), weights
 
         return run
 
@@ -424,7 +426,7 @@ class EpochRunner:
             if met:
                 status = tf.constant(STATUS_TARGET_MET)
                 break
-        return metrics, done, status, kept
+        return metrics, done, status, kept, [tf.identity(caller) for caller in caller_trainable]
 
 
 def flat_call(concrete, arguments):

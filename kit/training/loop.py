@@ -9,7 +9,10 @@ target, diverges (its ``TrainingDiverged`` is kept on its lane, ``Lane.diverged`
 
 A chunk ends wherever some callback needs the live model: after every epoch for ordinary Keras
 callbacks; for callbacks with ``needs_model_after(epoch)`` (the kit's ``Diagnostics``) only at
-the epochs it names, other epochs' logs being replayed after the call.
+the epochs it names, other epochs' logs being replayed after the call. A callback with
+``current_weights(weights)`` is handed, after each call and before its epochs are replayed, the
+model's trainable weights as the call left them (tensors by ``id(variable)``), where the trainer
+returns them: reading six variables off the model costs more than a small network's epoch.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ class Lane:
     def __init__(self, model, callbacks, params: dict, learning_rate: float):
         self.model, self.callbacks, self.learning_rate = model, list(callbacks or []), learning_rate
         self.active, self.diverged = True, None
+        # The model's trainable weights after the last call, as tensors by id(variable), when the
+        # trainer has them (None: read the model); handed to callbacks with ``current_weights``.
+        self.weights = None
         model.stop_training = False
         if self.callbacks:
             self.callback_list = keras.callbacks.CallbackList(self.callbacks, add_history=True, model=model)
@@ -135,6 +141,10 @@ def run(lanes, epochs: int, call, names, diverged, progress=None, sync=None) -> 
             for k, lane in enumerate(lanes):
                 if not lane.active:
                     continue
+                if lane.weights is not None:
+                    for callback in lane.callbacks:
+                        if callable(getattr(callback, "current_weights", None)):
+                            callback.current_weights(lane.weights)
                 finished = done if status[k] == STATUS_RUNNING else int(stopped[k]) - (status[k] == STATUS_DIVERGED)
                 lane.replay(epoch, metrics[:finished, :, k], names)
                 if progress is not None and len(lanes) == 1:

@@ -158,14 +158,17 @@ def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate
     def call(epoch, n_epochs, active):
         nonlocal runner
         try:
-            rows, done, status = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets, rate, state)
+            rows, done, status, weights = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets, rate,
+                                                  state)
         except compiled.XLA_ERRORS as error:
             if jit_compile != "auto" or not runner.jit_compile or not compiled.xla_refused(error):
                 raise
             # The model has an op XLA cannot compile: same loop, plain tf.function.
             compiled.refuse_xla(runner)
             runner = compiled.runner_for(model, optimizer, head, shapes, shuffle, False, options)
-            rows, done, status = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets, rate, state)
+            rows, done, status, weights = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets, rate,
+                                                  state)
+        lane.weights = dict(zip(map(id, model.trainable_variables), weights))
         return rows[:, :, None], done, np.array([status]), np.array([done])
 
     def diverged(lane, epoch, loss):
