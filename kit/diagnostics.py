@@ -289,8 +289,9 @@ class BoundProbe:
         For a plain chain the weights are read now (tensors: training on goes on with new buffers)
         and the pass runs when the function is called, on any thread (``kit.tensorboard.Diagnostics``
         runs it beside the training); other graphs run the pass now. ``weights``: the current
-        values of the model's variables as tensors by ``id(variable)`` (what ``kit.training.train``
-        hands its callbacks), used instead of reading the variables where they cover the chain.
+        values of the model's variables as tensors or arrays by ``id(variable)`` (what
+        ``kit.training.train`` and ``train_many`` hand their callbacks), used instead of reading
+        the variables where they cover the chain.
         """
         if with_grid and self.grid is None:
             raise InvalidParameter("This probe was bound without a grid; pass grid= to ProbePass.bind().")
@@ -304,7 +305,7 @@ class BoundProbe:
         run, weights = self._runs[bool(with_grid)], given
 
         def result():
-            packed = run(weights)
+            packed = run([w if isinstance(w, tf.Tensor) else tf.constant(w) for w in weights])
             return self._result(packed["pre"], packed["post"], packed["kernels"], packed.get("gradients"),
                                 packed.get("loss"), packed.get("grid"), packed.get("biases"))
 

@@ -116,9 +116,12 @@ def test_keras_callbacks_work_unchanged(circle, tmp_path):
     assert len(csv_path.read_text().strip().splitlines()) == 4  # header + 3 epochs
 
 
-def test_callbacks_are_handed_the_weights_each_call_left_the_model_with(circle):
+@pytest.mark.parametrize("trainer", ["train", "train_many"])
+def test_callbacks_are_handed_the_weights_each_call_left_the_model_with(circle, trainer):
     """A callback with current_weights gets, before the epochs of a call are replayed, the model's
     trainable weights as that call left them: equal to the variables at the epochs it looks at."""
+    from kit.training import train_many
+
     seen = []
 
     class Watch(keras.callbacks.Callback):
@@ -135,7 +138,12 @@ def test_callbacks_are_handed_the_weights_each_call_left_the_model_with(circle):
                 seen.append([(np.asarray(self.weights[id(v)]), np.asarray(v)) for v in self.model.trainable_variables])
 
     model = builders.build_mlp(2, [4], "tanh", seed=0)
-    train(model, circle, epochs=9, learning_rate=0.1, callbacks=[Watch()], verbose=0)
+    if trainer == "train":
+        train(model, circle, epochs=9, learning_rate=0.1, callbacks=[Watch()], verbose=0)
+    else:  # the watched model beside one without callbacks
+        other = builders.build_mlp(2, [4], "tanh", seed=1)
+        train_many([other, model], circle, epochs=9, learning_rate=0.1, seeds=[0, 0], callbacks=[[], [Watch()]],
+                   verbose=0)
     assert len(seen) == 3
     assert all(np.array_equal(handed, variable) for step in seen for handed, variable in step)
     assert not np.array_equal(seen[0][0][0], seen[-1][0][0])  # the weights moved between the calls

@@ -11,8 +11,8 @@ A chunk ends wherever some callback needs the live model: after every epoch for 
 callbacks; for callbacks with ``needs_model_after(epoch)`` (the kit's ``Diagnostics``) only at
 the epochs it names, other epochs' logs being replayed after the call. A callback with
 ``current_weights(weights)`` is handed, after each call and before its epochs are replayed, the
-model's trainable weights as the call left them (tensors by ``id(variable)``), where the trainer
-returns them: reading six variables off the model costs more than a small network's epoch.
+model's trainable weights as the call left them (tensors or arrays by ``id(variable)``), where the
+trainer has them: reading six variables off the model costs more than a small network's epoch.
 """
 
 from __future__ import annotations
