@@ -416,14 +416,29 @@ def _sharing_key(entry):
             tuple(np.shape(data.y_train)[1:]))
 
 
+@validate_params(name=ENTRY_NAME)
+def alike(name: str) -> list[str]:
+    """The zoo's entries that :func:`train_entries` trains in one call with ``name`` (itself
+    included, in the zoo's order): ``[name]`` for an entry that trains alone.
+
+    Example:
+        >>> alike("deep-sigmoid")
+        ['deep-sigmoid', 'deep-relu']
+    """
+    key = _sharing_key(get(name))
+    return [name] if key is None else [other for other in names() if _sharing_key(get(other)) == key]
+
+
 @validate_params(names=ListOf(ENTRY_NAME, min_length=1),
-                 callbacks=[InstanceOf(dict, "a dict of entry name → {seed: list of Keras callbacks}"), None])
-def train_entries(names, callbacks=None) -> dict[str, list[Result]]:
-    """``{name: train_seeds(name, callbacks=callbacks.get(name))}``, with fewer compilations: entries
-    whose networks and recipes differ only in the hidden activation, the initialisation, the learning
-    rate or the penalties (``PER_MODEL_RECIPE``) train all their seeds in one ``train_many`` call.
-    The numbers are :func:`train_seeds`'s, bit for bit: ``train_many`` gives each model the same
-    numbers whichever models share its call.
+                 callbacks=[InstanceOf(dict, "a dict of entry name → {seed: list of Keras callbacks}"), None],
+                 seeds=[ListOf(SEED, min_length=1), None])
+def train_entries(names, callbacks=None, seeds=None) -> dict[str, list[Result]]:
+    """``{name: train_seeds(name, seeds, callbacks=callbacks.get(name))}``, with fewer compilations:
+    entries whose networks and recipes differ only in the hidden activation, the initialisation, the
+    learning rate or the penalties (``PER_MODEL_RECIPE``; :func:`alike`) train all their seeds in one
+    ``train_many`` call. The numbers are :func:`train_seeds`'s, bit for bit: ``train_many`` gives
+    each model the same numbers whichever models share its call. ``seeds``: the seeds of every
+    entry (default: each entry's own).
 
     Example:
         >>> runs = train_entries(["deep-sigmoid", "deep-relu"])  # doctest: +SKIP
@@ -446,13 +461,13 @@ def train_entries(names, callbacks=None) -> dict[str, list[Result]]:
     results = {}
     for group in groups.values():
         if len(group) == 1:
-            results[group[0]] = train_seeds(group[0], callbacks=callbacks.get(group[0]))
+            results[group[0]] = train_seeds(group[0], seeds, callbacks=callbacks.get(group[0]))
             continue
-        jobs = [(name, seed) for name in group for seed in get(name).seeds]
+        jobs = [(name, seed) for name in group for seed in (get(name).seeds if seeds is None else seeds)]
         data = {name: dataset(name) for name in group}
         models = [create(name, seed=seed) for name, seed in jobs]  # no global seed: see train_seeds
         if not all(many.stackable(model) for model in models):
-            results.update({name: train_seeds(name, callbacks=callbacks.get(name)) for name in group})
+            results.update({name: train_seeds(name, seeds, callbacks=callbacks.get(name)) for name in group})
             continue
         metrics = [{m: MEASURES[m](model, data[name]) for m in get(name).measures if m.startswith("init_")}
                    for (name, _), model in zip(jobs, models)]
