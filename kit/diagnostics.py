@@ -273,11 +273,13 @@ class BoundProbe:
         if probe._chain:
             loss_key = ("head", heads_name(probe.model)) if probe._loss_given is None else None
             weights = probe._weights()
-            self._runs = {}
-            for with_grid in (False, True) if grid is not None else (False,):
-                program = _chain_program(probe._activations, probe._loss if y is not None else None, loss_key,
-                                         labels=y is not None, grid=with_grid)
-                self._runs[with_grid] = program.prepare(weights, x, y, grid if with_grid else None)
+            program = _chain_program(probe._activations, probe._loss if y is not None else None, loss_key,
+                                     labels=y is not None, grid=grid is not None)
+            self._runs = {False: program.prepare(weights, x, y, None if grid is None else grid[:1])}
+            if grid is not None:
+                # One program for both (its grid's rows are not fixed: one trace, a cold run's cost):
+                # without the grid it predicts one row of it, which is dropped.
+                self._runs[True] = program.prepare(weights, x, y, grid)
 
     def __call__(self, with_grid: bool = False) -> dict:
         return self.later(with_grid)()
@@ -307,7 +309,8 @@ class BoundProbe:
         def result():
             packed = run([w if isinstance(w, tf.Tensor) else tf.constant(w) for w in weights])
             return self._result(packed["pre"], packed["post"], packed["kernels"], packed.get("gradients"),
-                                packed.get("loss"), packed.get("grid"), packed.get("biases"))
+                                packed.get("loss"), packed.get("grid") if with_grid else None,
+                                packed.get("biases") if with_grid else None)
 
         return result
 
@@ -445,9 +448,12 @@ class _ChainProgram:
         return run
 
     def _concrete_function(self, arguments):
-        key = (self.jit_compile, tuple((tuple(a.shape), a.dtype) for a in arguments))
+        specs = [tf.TensorSpec(a.shape, a.dtype) for a in arguments]
+        if self.grid and not self.jit_compile:  # the grid (last) of any rows: the whole plane or one row
+            specs[-1] = tf.TensorSpec([None, *arguments[-1].shape[1:]], arguments[-1].dtype)
+        key = (self.jit_compile, tuple((tuple(spec.shape), spec.dtype) for spec in specs))
         if key not in self._concrete:
-            self._concrete[key] = self._function().get_concrete_function(*arguments)
+            self._concrete[key] = self._function().get_concrete_function(*specs)
         return self._concrete[key]
 
     def _layout(self, kernel_shapes, rows, grid_rows) -> list:
