@@ -356,10 +356,6 @@ def train_seeds(name: str, seeds=None, callbacks=None, **recipe_overrides) -> li
         >>> [result.seed for result in train_seeds("xor-3-relu", seeds=[0, 1])]
         [0, 1]
     """
-    import time
-
-    from kit.training import many
-
     entry = get(name)
     seeds = list(entry.seeds if seeds is None else seeds)
     callbacks = callbacks or {}
@@ -372,26 +368,52 @@ def train_seeds(name: str, seeds=None, callbacks=None, **recipe_overrides) -> li
     def one_by_one():
         return [train(name, seed=seed, callbacks=callbacks.get(seed), **recipe_overrides) for seed in seeds]
 
-    if not entry.stacked or not set(recipe) <= STACKED_RECIPE or str(
-            recipe.get("optimizer", "sgd")).lower() not in many.OPTIMIZERS:
+    if not _stacks(entry, recipe):
         return one_by_one()
-    data = dataset(name)
+    results = _train_stacked([(name, seed) for seed in seeds], [recipe] * len(seeds),
+                             lambda job: callbacks.get(job[1]))
+    return one_by_one() if results is None else results
+
+
+def _stacks(entry, recipe) -> bool:
+    """Whether ``entry`` trains its seeds in one ``train_many`` call with ``recipe`` (its ``stacked``,
+    and a recipe of what ``train_many`` takes)."""
+    from kit.training import many
+
+    return bool(entry.stacked) and set(recipe) <= STACKED_RECIPE and str(
+        recipe.get("optimizer", "sgd")).lower() in many.OPTIMIZERS
+
+
+def _train_stacked(jobs, recipes, callbacks) -> list | None:
+    """One ``train_many`` call for ``jobs`` ((entry name, seed) pairs) with their ``recipes`` (alike
+    but for ``PER_MODEL_RECIPE``) and ``callbacks((name, seed))``'s lists of Keras callbacks: a
+    :class:`Result` per job, in order, or None when a network cannot be stacked."""
+    import time
+
+    from kit.training import many
+
+    data = {name: dataset(name) for name, _ in jobs}
     # No global seed is set here (``train`` sets it, for what draws from it): ``create`` seeds every
     # initialiser itself, and setting it clears TensorFlow's caches, so each network's build and
     # each measure's program were made again (16 networks of 2-3-3-2-1: 1.4 s instead of 0.5 s).
-    models = [create(name, seed=seed) for seed in seeds]
+    models = [create(name, seed=seed) for name, seed in jobs]
     if not all(many.stackable(model) for model in models):
-        return one_by_one()
-    metrics = [{m: MEASURES[m](model, data) for m in entry.measures if m.startswith("init_")} for model in models]
+        return None
+    # Measured once every network is built: setting the global seed clears TensorFlow's function
+    # caches, and a measure's program would be instantiated again for each seed (~70 ms each).
+    metrics = [{m: MEASURES[m](model, data[name]) for m in get(name).measures if m.startswith("init_")}
+               for (name, _), model in zip(jobs, models)]
+    shared = {key: value for key, value in recipes[0].items() if key not in PER_MODEL_RECIPE}
+    per_model = {key: [recipe[key] for recipe in recipes] for key in recipes[0] if key in PER_MODEL_RECIPE}
     started = time.perf_counter()
-    histories = many.train_many(models, data, seeds=seeds, callbacks=[callbacks.get(seed) for seed in seeds],
-                                verbose=0, **recipe)
-    seconds = (time.perf_counter() - started) / len(seeds)
+    histories = many.train_many(models, [data[name] for name, _ in jobs], seeds=[seed for _, seed in jobs],
+                                callbacks=[callbacks(job) for job in jobs], verbose=0, **shared, **per_model)
+    seconds = (time.perf_counter() - started) / len(jobs)
     results = []
-    for seed, model, history, values in zip(seeds, models, histories, metrics):
+    for (name, seed), model, history, values in zip(jobs, models, histories, metrics):
         if history.diverged is not None:
             raise history.diverged  # what train(name, seed) raises
-        results.append(_result(entry, seed, model, data, history.history, values, seconds))
+        results.append(_result(get(name), seed, model, data[name], history.history, values, seconds))
     return results
 
 
@@ -403,16 +425,14 @@ initialisation) can share a call (:func:`train_entries`)."""
 def _sharing_key(entry):
     """What entries must have alike to train in one ``train_many`` call, or None when the entry trains
     alone (:func:`train_seeds`'s rule: not stacked, or a recipe ``train_many`` does not take)."""
-    from kit.training import many
-
     recipe = entry.recipe
-    if not entry.stacked or not set(recipe) <= STACKED_RECIPE or str(
-            recipe.get("optimizer", "sgd")).lower() not in many.OPTIMIZERS:
+    if not _stacks(entry, recipe):
         return None
     data = dataset(entry.name)
     network = {key: value for key, value in entry.model.items() if key not in ("activation", "initializer")}
+    # The per-model keys each recipe gives, too: a missing one would need train_many's default.
     return (repr(sorted((key, value) for key, value in recipe.items() if key not in PER_MODEL_RECIPE)),
-            repr(sorted(network.items())), data.n_features, len(data.x_train), len(data.x_test), str(data.labels),
+            tuple(sorted(set(recipe) & PER_MODEL_RECIPE)), repr(sorted(network.items())), data.n_features, len(data.x_train), len(data.x_test), str(data.labels),
             tuple(np.shape(data.y_train)[1:]))
 
 
@@ -445,10 +465,6 @@ def train_entries(names, callbacks=None, seeds=None) -> dict[str, list[Result]]:
         >>> sorted(runs), len(runs["deep-relu"])  # doctest: +SKIP
         (['deep-relu', 'deep-sigmoid'], 16)
     """
-    import time
-
-    from kit.training import many
-
     callbacks = callbacks or {}
     unknown = [name for name in callbacks if name not in names]
     if unknown:
@@ -460,31 +476,14 @@ def train_entries(names, callbacks=None, seeds=None) -> dict[str, list[Result]]:
         groups.setdefault(name if key is None else key, []).append(name)
     results = {}
     for group in groups.values():
-        if len(group) == 1:
-            results[group[0]] = train_seeds(group[0], seeds, callbacks=callbacks.get(group[0]))
-            continue
         jobs = [(name, seed) for name in group for seed in (get(name).seeds if seeds is None else seeds)]
-        data = {name: dataset(name) for name in group}
-        models = [create(name, seed=seed) for name, seed in jobs]  # no global seed: see train_seeds
-        if not all(many.stackable(model) for model in models):
+        trained = None if len(group) == 1 else _train_stacked(
+            jobs, [get(name).recipe for name, _ in jobs], lambda job: callbacks.get(job[0], {}).get(job[1]))
+        if trained is None:
             results.update({name: train_seeds(name, seeds, callbacks=callbacks.get(name)) for name in group})
             continue
-        metrics = [{m: MEASURES[m](model, data[name]) for m in get(name).measures if m.startswith("init_")}
-                   for (name, _), model in zip(jobs, models)]
-        recipes = [get(name).recipe for name, _ in jobs]
-        shared = {key: value for key, value in recipes[0].items() if key not in PER_MODEL_RECIPE}
-        per_model = {key: [recipe.get(key, default) for recipe in recipes]
-                     for key, default in (("learning_rate", 0.03), ("l1", 0.0), ("l2", 0.0), ("stop_when", None))}
-        started = time.perf_counter()
-        histories = many.train_many(models, [data[name] for name, _ in jobs], seeds=[seed for _, seed in jobs],
-                                    callbacks=[callbacks.get(name, {}).get(seed) for name, seed in jobs],
-                                    verbose=0, **shared, **per_model)
-        seconds = (time.perf_counter() - started) / len(jobs)
-        for (name, seed), model, history, values in zip(jobs, models, histories, metrics):
-            if history.diverged is not None:
-                raise history.diverged  # what train(name, seed) raises
-            results.setdefault(name, []).append(_result(get(name), seed, model, data[name], history.history, values,
-                                                        seconds))
+        for (name, _), result in zip(jobs, trained):
+            results.setdefault(name, []).append(result)
     return {name: results[name] for name in names}
 
 

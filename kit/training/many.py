@@ -398,12 +398,9 @@ def _make_run(key: _Program):
         instead of two: less to trace and compile; each row's numbers are its own either way)."""
         predictions = forward(params, x, unrolled_dense)
         y = tf.broadcast_to(y, tf.concat([tf.shape(y)[:1], tf.shape(predictions)[1:2], tf.shape(y)[2:]], 0))
-        train = head_loss(y[:key.n_train], predictions[:key.n_train]), accuracy(y[:key.n_train],
-                                                                                predictions[:key.n_train])
-        if not key.n_test:
-            return train + (tf.zeros_like(train[0]), tf.zeros_like(train[0]))
-        return train + (head_loss(y[key.n_train:], predictions[key.n_train:]),
-                        accuracy(y[key.n_train:], predictions[key.n_train:]))
+        splits = [slice(None, key.n_train)] + ([slice(key.n_train, None)] if key.n_test else [])
+        values = [metric(y[rows], predictions[rows]) for rows in splits for metric in (head_loss, accuracy)]
+        return tuple(values) if key.n_test else (*values, tf.zeros_like(values[0]), tf.zeros_like(values[0]))
 
     def finite_per_model(tensors):
         finite = None

@@ -155,6 +155,8 @@ def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate
     lane = loop.Lane(model, callbacks, {"epochs": epochs, "steps": steps, "verbose": 0, "seed": int(seed),
                                         "batch_size": batch_size, "trainer": "train"}, learning_rate)
 
+    variable_ids = [id(variable) for variable in model.trainable_variables]
+
     def call(epoch, n_epochs, active):
         nonlocal runner
         try:
@@ -168,7 +170,8 @@ def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate
             runner = compiled.runner_for(model, optimizer, head, shapes, shuffle, False, options)
             rows, done, status, weights = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets, rate,
                                                   state)
-        lane.weights = dict(zip(map(id, model.trainable_variables), weights))
+        if lane.callbacks:  # for the callbacks that take them (loop.Lane.weights)
+            lane.weights = dict(zip(variable_ids, weights))
         return rows[:, :, None], done, np.array([status]), np.array([done])
 
     def diverged(lane, epoch, loss):
