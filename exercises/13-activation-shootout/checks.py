@@ -47,7 +47,9 @@ here, run by run, with TensorBoard's own reader (``kit.grading.sandbox.logdirs.r
 them runs. HParams are read by name, and added tags or HParams are ignored. The re-training
 happens here, with the kit's trainer the run records (``train_many`` or ``train``), on
 ``kit.datasets.playground(name)`` (noise 0, data seed 0, the data the exercise names), once per
-grading (memoised), whichever checks ask.
+grading (memoised), whichever checks ask; every run of the two pools that ``train_many`` trained is
+trained in that one call and kept by the grading process (``retrain``), so a later check with the
+same recipe trains nothing, whichever two runs its file draws.
 
 Thresholds (measured on this machine; runs are deterministic):
 - Time: LIMITS gives every sandboxed call of this exercise 30 s of wall time (31 s of CPU)
@@ -99,6 +101,7 @@ Thresholds (measured on this machine; runs are deterministic):
   float32 number (the trainer's history); any other accuracy differs by at least 0.004.
 """
 
+import collections
 import dataclasses
 import hashlib
 import math
@@ -106,6 +109,7 @@ import re
 
 import numpy as np
 
+from kit import caches
 from kit.grading.authoring import (CallFailed, CheckFailed, Limits, check, expect, expected_values, fail, hidden_data,
                                    partial, raised)
 
@@ -508,9 +512,33 @@ def chosen(source: str, present=RUN_KEYS, salt=None) -> tuple[str, str]:
     return tuple(picks)
 
 
+RETRAINED_KEPT = 512  # re-trained runs kept in the grading process (a few thousand floats each; LRU dropped)
+_retrained: "collections.OrderedDict[Training, list]" = caches.register(
+    collections.OrderedDict(), "kit.exercises.13.retrained")
+
+
 def retrain(runs: dict) -> dict:
     """key → the test accuracy after each epoch of that run trained here as its ``Training`` says
-    (as far as it got: a run that diverged stops at its last finite epoch)."""
+    (as far as it got: a run that diverged stops at its last finite epoch).
+
+    A run's curve depends on its ``Training`` alone (the data is fixed; a model's numbers do not
+    depend on the models that share its ``train_many`` call), so curves are kept by it: a check
+    of a file whose runs were trained before, by this grading process, trains nothing."""
+    missing = {key: run for key, run in runs.items() if run not in _retrained}
+    if missing:
+        for key, curve in _train_again(missing).items():
+            _retrained[missing[key]] = curve
+    curves = {}
+    for key, run in runs.items():
+        _retrained.move_to_end(run)
+        curves[key] = list(_retrained[run])
+    while len(_retrained) > RETRAINED_KEPT:
+        _retrained.popitem(last=False)
+    return curves
+
+
+def _train_again(runs: dict) -> dict:
+    """key → the test accuracy after each epoch of that run, trained here (see :func:`retrain`)."""
     from kit import builders, datasets
     from kit.training import TrainingDiverged, train, train_many
 
@@ -576,8 +604,12 @@ def _verdict(session, shoot: Shootout):
         except CheckFailed as problem:
             return GATE + str(problem)
     keys = chosen(session.source, present)  # never empty: the shoot-out learned, so non-linear runs are present
+    # Every run of the pools that train_many trained, in the one call the drawn two need anyway (a stack of
+    # one model per activation: 5 models instead of 4), so that a later check of this recipe, whichever two
+    # runs its file draws, finds them trained (retrain keeps them); runs trained with train are trained alone.
+    pooled = [key for key in (*LINEAR_POOL, *SPIRAL_POOL) if key in runs and runs[key].trainer == "train_many"]
     try:
-        curves = retrain({key: runs[key] for key in keys})
+        curves = retrain({key: runs[key] for key in dict.fromkeys([*keys, *pooled])})
     except ValueError as refused:  # the kit's builder or trainer refuses a logged value
         return GATE + f"the grader could not train your runs again from what they record: {str(refused)[:300]}"
     for key in keys:

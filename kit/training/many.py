@@ -313,21 +313,24 @@ def _make_run(key: _Program):
     def broadcast_dense(h, kernel, bias):
         # (batch, inputs, 1, K) × (1, inputs, units, K) summed over inputs: one fused loop, and its
         # gradient is as cheap; the training step's layer.
-        return tf.reduce_sum(h[:, :, None, :] * kernel[None], axis=1) + bias[None]
+        # (expand_dims, not [:, :, None]: a strided slice is four ops to trace and lower, and its gradient a fifth)
+        return tf.reduce_sum(tf.expand_dims(h, 2) * tf.expand_dims(kernel, 0), axis=1) + tf.expand_dims(bias, 0)
 
     def unrolled_dense(h, kernel, bias):
         # The same sum, one input at a time: no (batch, inputs, units, K) intermediate, ~3× faster
         # for the full-split evaluation (measured at K = 48, 250 rows), but its gradient is slow.
-        z = h[:, 0:1, :] * kernel[0][None]
+        # (one split and one unstack, not two strided slices per input: fewer ops to trace and lower)
+        inputs, rows = tf.split(h, kernel.shape[0], axis=1), tf.unstack(tf.expand_dims(kernel, 1), axis=0)
+        z = inputs[0] * rows[0]
         for row in range(1, kernel.shape[0]):
-            z = z + h[:, row:row + 1, :] * kernel[row][None]
-        return z + bias[None]
+            z = z + inputs[row] * rows[row]
+        return z + tf.expand_dims(bias, 0)
 
     def matmul_dense(h, kernel, bias):
         # One (batch, inputs) × (inputs, units) product per model: for a layer of DOT_WEIGHTS weights
         # or more, the broadcast's (batch, inputs, units, K) intermediate costs more than K matmuls.
         h = tf.broadcast_to(h, tf.concat([tf.shape(h)[:2], tf.shape(kernel)[2:]], 0))
-        return tf.einsum("bik,iuk->buk", h, kernel) + bias[None]
+        return tf.einsum("bik,iuk->buk", h, kernel) + tf.expand_dims(bias, 0)
 
     def forward(params, x, dense=broadcast_dense):
         """Outputs (batch, K, outputs) for inputs (batch, features, K or 1)."""
