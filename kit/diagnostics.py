@@ -372,6 +372,12 @@ diagnostics``' network at load ~1: overhead 0.55-0.63 with XLA, 0.16-0.26 withou
 probes cost 91 ms with it, 136 ms without)."""
 
 
+def _known_function(function) -> bool:
+    """Whether ``function`` (an activation or a loss) is Keras's, TensorFlow's or the kit's own."""
+    module = getattr(function, "__module__", None) or getattr(type(function), "__module__", "")
+    return module.split(".")[0] in ("keras", "tensorflow", "kit")
+
+
 class _ChainProgram:
     """The probe pass of a plain Dense chain: (weights, x[, y][, grid]) → one packed float32 vector.
 
@@ -385,6 +391,10 @@ class _ChainProgram:
         self.activations_list, self.loss_function = activations_list, loss_function
         self.labels, self.grid = labels, grid
         self.jit_compile = PROBE_JIT_COMPILE  # and False for good once XLA refuses an activation
+        # AutoGraph rewrites the Python control flow of the functions it traces (~0.2 s a process, the
+        # first trace): the pass has none that depends on a tensor, nor do Keras's, TensorFlow's and the
+        # kit's activations and losses. Only a function from elsewhere (a student's activation) may.
+        self.autograph = not all(_known_function(f) for f in (*activations_list, loss_function) if f is not None)
         self._functions = {}
         self._concrete = {}
 
@@ -410,7 +420,8 @@ class _ChainProgram:
 
     def _function(self):
         if self.jit_compile not in self._functions:
-            self._functions[self.jit_compile] = tf.function(self._pass, jit_compile=self.jit_compile)
+            self._functions[self.jit_compile] = tf.function(self._pass, jit_compile=self.jit_compile,
+                                                            autograph=self.autograph)
         return self._functions[self.jit_compile]
 
     def prepare(self, weights, x, y=None, grid=None):
