@@ -28,8 +28,8 @@ Two modes, each reported in full:
 Before both, one untimed run of every condition pays the once-per-process start-up (TensorFlow's
 runtime, XLA's, matplotlib, TensorBoard's summary writer), so no condition is charged for it.
 Runs are taken in turns (round robin over both modes and every condition, ``--repeats`` rounds,
-an untimed run of each kit condition refilling the caches before each warm round), medians
-reported. Ratios:
+an untimed run of each kit condition refilling the caches before each warm round; in a warm round
+each kit condition runs ``KIT_WARM_RUNS`` times, in turns), medians reported. Ratios:
 ``overhead_*`` (extra time over the trainer alone, as fractions) and ``speedup_vs_keras_tensorboard*``
 (peer time / trainer-with-every-epoch time). The ``steady_*`` figures time only epochs 2..N
 (after compiling and tracing), the cost per epoch of a long run.
@@ -95,6 +95,12 @@ def _model():
 
     return builders.build_mlp(2, [8, 8], "relu", head="playground", initializer="playground", seed=0)
 
+
+KIT_WARM_RUNS = 9
+"""Runs of each kit condition per warm round (in turns; the peers run once a round): a warm kit run takes
+40-150 ms, where a scheduler's hiccup moves one run's time by tens of percent, so its median needs more
+runs than the peers' 15-30 s ones (three rounds of one run each gave a warm overhead of +84 % to +169 %
+for the same code)."""
 
 PEER_CONFIGS = {"fit_keras_tensorboard": {"jit_compile": False, "steps_per_execution": 1},
                 "fit_keras_tensorboard_fast": {"jit_compile": True, "steps_per_execution": 25}}
@@ -210,11 +216,15 @@ def run(args) -> dict:
             # caches, so each warm round is preceded by an untimed warm-up.
             warm_up(peers_too=first_time)
             for mode in ("warm", "cold"):
-                for name, condition in conditions.items():
-                    timings[mode][name].append(condition(mode == "cold"))
+                kit_runs = KIT_WARM_RUNS if mode == "warm" and not args.quick else 1
+                for turn in range(kit_runs):
+                    for name, condition in conditions.items():
+                        if turn == 0 or name.startswith("trainer"):
+                            timings[mode][name].append(condition(mode == "cold"))
         results = {mode: _figures(by_condition) for mode, by_condition in timings.items()}
 
     cold, warm = results["cold"], results["warm"]
+    kit_warm_runs = 1 if args.quick else KIT_WARM_RUNS
     return {
         "speedup_vs_keras_tensorboard": cold["speedup_vs_keras_tensorboard"],
         "speedup_vs_keras_tensorboard_fast": cold["speedup_vs_keras_tensorboard_fast"],
@@ -226,7 +236,8 @@ def run(args) -> dict:
         "warm": warm,
         "includes": (
             "seconds from making the callback to the end of training, median of `repeats` runs taken round "
-            "robin over both modes, after one untimed warm-up run of every condition (and of each kit condition "
+            f"robin over both modes (warm: the kit's conditions {kit_warm_runs} times a round, in turns, the "
+            "peers once), after one untimed warm-up run of every condition (and of each kit condition "
             "before every warm round); cold: the kit's caches (compiled "
             "trainer, probe programs, activation-curve images, plane grids) cleared before every run and "
             "every run on a fresh model, so the kit compiles and the peer traces again; warm: the kit's "
@@ -235,5 +246,5 @@ def run(args) -> dict:
             "trainer evaluates it; steady = epochs 2..N only"),
         "setup": {"model": "2-8-8-1 ReLU, Playground head and initialisation, seed 0",
                   "data": "spiral, noise 0, 250 train / 250 test", "batch_size": 10, "epochs": epochs,
-                  "repeats": repeats, "quick": bool(args.quick)},
+                  "repeats": repeats, "kit_warm_runs_per_round": kit_warm_runs, "quick": bool(args.quick)},
     }

@@ -162,7 +162,9 @@ def _diagnostics(results: dict) -> str:
     setup, cold, warm = diagnostics["setup"], diagnostics["cold"], diagnostics["warm"]
     configs = diagnostics["peer_configs"]
     lines = [f"Measured by `{diagnostics['command']}` on a {_machine(diagnostics)}. 2-8-8-1 ReLU on spiral, "
-             f"batch {setup['batch_size']}, {setup['epochs']} epochs, medians of {setup['repeats']} runs per mode:", "",
+             f"batch {setup['batch_size']}, {setup['epochs']} epochs, medians of {setup['repeats']} runs per mode"
+             + (f" ({setup['repeats'] * setup['kit_warm_runs_per_round']} of each kit condition warm)"
+                if setup.get("kit_warm_runs_per_round", 1) > 1 else "") + ":", "",
              "| seconds (cold: everyone compiles; warm: compiled code reused) | cold | warm |", "|---|---|---|"]
     names = [("trainer", "trainer alone"),
              ("trainer_diagnostics_default", "trainer + Diagnostics, default cadence"),
