@@ -432,8 +432,8 @@ def _sharing_key(entry):
     network = {key: value for key, value in entry.model.items() if key not in ("activation", "initializer")}
     # The per-model keys each recipe gives, too: a missing one would need train_many's default.
     return (repr(sorted((key, value) for key, value in recipe.items() if key not in PER_MODEL_RECIPE)),
-            tuple(sorted(set(recipe) & PER_MODEL_RECIPE)), repr(sorted(network.items())), data.n_features, len(data.x_train), len(data.x_test), str(data.labels),
-            tuple(np.shape(data.y_train)[1:]))
+            tuple(sorted(set(recipe) & PER_MODEL_RECIPE)), repr(sorted(network.items())), data.n_features,
+            len(data.x_train), len(data.x_test), str(data.labels), tuple(np.shape(data.y_train)[1:]))
 
 
 @validate_params(name=ENTRY_NAME)

@@ -210,21 +210,20 @@ def run(args) -> dict:
 
         # The first warm-up also pays once-per-process start-up, which is nobody's cost.
         timings = {mode: {name: [] for name in conditions} for mode in ("warm", "cold")}
+        kit_warm_runs = 1 if args.quick else KIT_WARM_RUNS
         for first_time in [True] + [False] * (repeats - 1):
             # Round robin over modes and conditions: load from other processes on a shared
             # machine hits every condition of both modes alike. A cold round empties the kit's
             # caches, so each warm round is preceded by an untimed warm-up.
             warm_up(peers_too=first_time)
             for mode in ("warm", "cold"):
-                kit_runs = KIT_WARM_RUNS if mode == "warm" and not args.quick else 1
-                for turn in range(kit_runs):
+                for turn in range(kit_warm_runs if mode == "warm" else 1):
                     for name, condition in conditions.items():
                         if turn == 0 or name.startswith("trainer"):
                             timings[mode][name].append(condition(mode == "cold"))
         results = {mode: _figures(by_condition) for mode, by_condition in timings.items()}
 
     cold, warm = results["cold"], results["warm"]
-    kit_warm_runs = 1 if args.quick else KIT_WARM_RUNS
     return {
         "speedup_vs_keras_tensorboard": cold["speedup_vs_keras_tensorboard"],
         "speedup_vs_keras_tensorboard_fast": cold["speedup_vs_keras_tensorboard_fast"],

@@ -296,9 +296,9 @@ class Diagnostics(keras.callbacks.Callback):
 
     def current_weights(self, weights: dict) -> None:
         """Called by ``kit.training.train`` and ``train_many`` after each compiled call: the model's
-        trainable weights as the call left them (tensors or arrays by ``id(variable)``). The probe at the end of that call takes them
-        instead of reading the variables (six eager reads, ~0.4 ms, more while the writer thread
-        holds the GIL)."""
+        trainable weights as the call left them (tensors or arrays by ``id(variable)``). The probe at
+        the end of that call takes them instead of reading the variables (six eager reads, ~0.4 ms,
+        more while the writer thread holds the GIL)."""
         self._current = weights
 
     def needs_model_after(self, epoch) -> bool:

@@ -157,19 +157,20 @@ def train(model, data, epochs=100, batch_size=10, optimizer="sgd", learning_rate
 
     variable_ids = [id(variable) for variable in model.trainable_variables]
 
+    def run_chunk(epoch, n_epochs):
+        return runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets, rate, state)
+
     def call(epoch, n_epochs, active):
         nonlocal runner
         try:
-            rows, done, status, weights = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets, rate,
-                                                  state)
+            rows, done, status, weights = run_chunk(epoch, n_epochs)
         except compiled.XLA_ERRORS as error:
             if jit_compile != "auto" or not runner.jit_compile or not compiled.xla_refused(error):
                 raise
             # The model has an op XLA cannot compile: same loop, plain tf.function.
             compiled.refuse_xla(runner)
             runner = compiled.runner_for(model, optimizer, head, shapes, shuffle, False, options)
-            rows, done, status, weights = runner(model, optimizer, tensors, seed, epoch, n_epochs, l1, l2, targets, rate,
-                                                  state)
+            rows, done, status, weights = run_chunk(epoch, n_epochs)
         if lane.callbacks:  # for the callbacks that take them (loop.Lane.weights)
             lane.weights = dict(zip(variable_ids, weights))
         return rows[:, :, None], done, np.array([status]), np.array([done])

@@ -36,7 +36,6 @@ __all__ = ["MAX_ELEMENTS", "KINDS", "MAX_RUNS", "Logdir", "read_event_files", "r
 MAX_ELEMENTS = 1_000_000  # a histogram is (30, 3); no summary of the course holds more than a few thousand values
 KINDS = ("scalars", "histograms")  # the plugins read as series; images and text are left alone
 MAX_RUNS = 64  # as many runs as the driver sends event files at most
-_DT_FLOAT = 1  # TensorFlow's DT_FLOAT in a TensorProto (tensorflow/core/framework/types.proto)
 
 
 @dataclasses.dataclass
@@ -85,9 +84,10 @@ def _elements(tensor_proto) -> int:
 
 def _value(tensor_proto, kind: str):
     """A scalar (float) or histogram ((k, 3) array) from a TensorProto, or a str saying why not."""
+    from tensorboard.compat.proto import types_pb2
     from tensorboard.util import tensor_util
 
-    if kind == "scalars" and tensor_proto.dtype == _DT_FLOAT and not tensor_proto.tensor_shape.dim \
+    if kind == "scalars" and tensor_proto.dtype == types_pb2.DT_FLOAT and not tensor_proto.tensor_shape.dim \
             and len(tensor_proto.float_val) == 1 and not tensor_proto.tensor_content:
         # What a scalar summary holds (a run logs a dozen thousand): the same float as the general path
         # below, without building an array for it.
