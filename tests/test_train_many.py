@@ -269,3 +269,53 @@ def test_one_compilation_serves_calls_that_start_anywhere_in_a_block(xor, monkey
     assert [int(args[9]) for args in calls] == [0, 3, 6] and len(programs) == 1  # order_start
     hlo = {programs[0].experimental_get_compiler_ir(*args)(stage="hlo") for args in calls}
     assert len(hlo) == 1
+
+
+def test_a_program_description_compiles_the_same_program_again(xor):
+    """What a prepared runner of the sandbox does (Zygote.prepare): the description is plain JSON
+    data, and the program it names is the one train_many then finds compiled."""
+    import json
+
+    from kit.training import many
+
+    many.clear_cache()
+    models = [builders.build_mlp(2, HIDDEN, a, seed=1) for a in ("tanh", "relu")]
+    first = train_many(models, xor, epochs=3, optimizer="adam", seeds=[1, 1])
+    (description,) = many.traced_programs()
+    assert json.loads(json.dumps(description)) == description
+    assert description["groups"][0][0] == ["tanh", "tanh"]
+    many.clear_cache()
+    assert many.warm_up(description) and many.trace_count() == 1
+    again = train_many([builders.build_mlp(2, HIDDEN, a, seed=1) for a in ("tanh", "relu")], xor, epochs=3,
+                       optimizer="adam", seeds=[1, 1])
+    assert many.trace_count() == 1, "train_many found the warmed-up program"
+    assert [h.history["loss"] for h in again] == [h.history["loss"] for h in first]
+
+
+@pytest.mark.parametrize("change", [
+    {"layers": 99}, {"layers": "3"}, {"groups": [[["__import__", "tanh"], 0, 2]]}, {"head": "eval"},
+    {"output": "exec"}, {"optimizer": "os"}, {"shuffle": 1}, {"batch_size": 10 ** 9},
+    {"arguments": {"list": [[[1 << 22, 1 << 22], "float32"]] * 14}}, {"arguments": [[2, 2], "object"]},
+    {"arguments": {"list": [{"list": [{"list": [{"list": [{"list": [{"list": []}]}]}]}]}]}}])
+def test_a_description_off_in_any_way_is_refused_before_anything_is_traced(described, change):
+    from kit.training import many
+
+    many.clear_cache()
+    assert not many.warm_up({**described, **change})
+    assert many.trace_count() == 0
+
+
+@pytest.fixture(scope="module")
+def described(xor):
+    from kit.training import many
+
+    train_many([builders.build_mlp(2, HIDDEN, "tanh", seed=1)], xor, epochs=1)
+    return many.traced_programs()[-1]
+
+
+def test_a_student_s_own_activation_is_never_described(xor):
+    from kit.training import many
+
+    many.clear_cache()
+    train_many([builders.build_mlp(2, HIDDEN, lambda x: x * keras.ops.sigmoid(x), seed=1)], xor, epochs=1)
+    assert many.traced_programs() == []

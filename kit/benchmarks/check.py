@@ -33,6 +33,10 @@ HELP = ("seconds of a cold and a warm kit check 04, kit exercises and a typo'd k
 EXERCISES = "01,02,03,06,07,08,09,11,12,13"  # the exercises whose checks train networks
 QUICK_EXERCISES = "06"  # --quick: one of them
 EPOCHS = re.compile(r'(return \{[^}]*"epochs": )(\d+)')
+READ_SECONDS = 5.0
+"""How long the student reads a report before checking again (warm and edited checks): the check
+server prepares the next check's runner meanwhile (``Zygote.prepare``). A check that follows the
+last one at once is reported too (``back_to_back_check_seconds``)."""
 
 
 def add_arguments(parser) -> None:
@@ -127,7 +131,8 @@ def _exercise(identifier: str, repeats: int) -> dict:
         check = ["check", identifier, str(path)]
         try:
             first = _seconds(check, environment, 0)
-            warm = [_seconds(check, environment, 0) for _ in range(repeats)]
+            back_to_back = _seconds(check, environment, 0)
+            warm = [_seconds_after(lambda: time.sleep(READ_SECONDS), check, environment) for _ in range(repeats)]
             later = _seconds_after(lambda: server.stop(run_folder), check, environment)
             for saved in run_folder.glob("*.runs.json"):
                 saved.unlink()  # the next server starts with nothing trained
@@ -137,13 +142,14 @@ def _exercise(identifier: str, repeats: int) -> dict:
             for _ in range(repeats):
                 source = edited(source)
                 path.write_text(source, encoding="utf-8")
-                edits.append(_seconds(check, environment, 0))
+                edits.append(_seconds_after(lambda: time.sleep(READ_SECONDS), check, environment))
         except (RuntimeError, subprocess.TimeoutExpired) as error:
             return {"error": " ".join(str(error).split())[-600:]}
         finally:
             server.stop(run_folder)
     return {"first_check_seconds": round(first, 3), "warm_check_seconds": round(statistics.median(warm), 3),
             "edited_check_seconds": round(statistics.median(edits), 3),
+            "back_to_back_check_seconds": round(back_to_back, 3),
             "after_start_check_seconds": round(started, 3), "later_session_check_seconds": round(later, 3)}
 
 

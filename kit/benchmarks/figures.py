@@ -256,7 +256,7 @@ def _batch(results: dict) -> str:
 
 CHECK_COLUMNS = (("first check", "first_check_seconds"), ("after `kit start`", "after_start_check_seconds"),
                  ("warm", "warm_check_seconds"), ("edited", "edited_check_seconds"),
-                 ("later session", "later_session_check_seconds"))
+                 ("back to back", "back_to_back_check_seconds"), ("later session", "later_session_check_seconds"))
 """The check-latency table's columns: ``kit bench check``'s figures per exercise (docs/grading.md
 says what each one measures)."""
 

@@ -49,7 +49,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kit import activations
+from kit import activations, heads
 from kit.builders import make_optimizer
 from kit.datasets import DATASET
 from kit.errors import (BATCH_SIZE, COUNT, FLAG, LEARNING_RATE, MODEL, PENALTY, SEED, InstanceOf, InvalidParameter,
@@ -272,11 +272,178 @@ def _program(key: _Program):
 def clear_cache() -> None:
     """Drop every compiled program (the next ``train_many`` compiles again)."""
     _programs.clear()
+    _traced.clear()
+
+
+# ------------------------------------------------------------------------------------------------
+# Programs described as plain data, compiled again elsewhere (a prepared runner of the sandbox)
+
+_traced: list = []  # descriptions of the programs this process ran, the newest last
+TRACED_KEPT = 4
+"""How many descriptions :func:`traced_programs` keeps (a shoot-out traces one program)."""
+
+HINT_BOUNDS = {"layers": 16, "groups": 16, "lanes": 1024, "units": 1024, "rows": 1 << 22, "leaves": 256,
+               "rank": 4, "elements": 1 << 24}
+"""What :func:`warm_up` accepts of a description, at most (it comes from a submission's process):
+layers, activation groups, stacked models, units of a layer (the unrolled layer's loop runs over
+them), rows of a data set (or any other axis), tensors in all, the rank of each and its elements
+(:func:`warm_up` fills them with zeros)."""
+
+_DTYPES = ("float32", "int32", "int64", "bool")
+
+
+def _function_name(function):
+    """The activation name that :func:`_named_function` turns back into ``function`` (Keras's or
+    the kit's), or None for any other function (a student's own: never traced elsewhere)."""
+    try:
+        name = activations.name_of(function)
+        return name if isinstance(name, str) and _named_function(name) is function else None
+    except Exception:
+        return None
+
+
+def _named_function(name: str):
+    return keras.activations.get(activations.resolve(name))
+
+
+def _spec(value):
+    """The tensor structure of a program's arguments as JSON data: lists and tuples kept apart
+    (the trace cache tells them apart), each tensor as ``[shape, dtype]``."""
+    if isinstance(value, (list, tuple)):
+        return {"list" if isinstance(value, list) else "tuple": [_spec(item) for item in value]}
+    return [[int(d) for d in value.shape], str(value.dtype.name if hasattr(value.dtype, "name") else value.dtype)]
+
+
+def _describe(key: _Program, arguments: tuple):
+    """``key`` and its call's argument shapes as JSON data, or None when a function in it is not
+    Keras's or the kit's."""
+    groups = []
+    for functions, start, end in key.groups:
+        names = [_function_name(f) for f in functions]
+        if None in names:
+            return None
+        groups.append([names, start, end])
+    output = _function_name(key.output_activation)
+    if output is None:
+        return None
+    return {"layers": key.n_layers, "groups": groups, "head": key.head.name, "output": output,
+            "optimizer": key.optimizer, "batch_size": key.batch_size, "n_train": key.n_train, "n_test": key.n_test,
+            "shuffle": key.shuffle, "arguments": _spec(list(arguments))}
+
+
+def _remember(key: _Program, arguments: tuple) -> None:
+    description = _describe(key, arguments)
+    if description is not None:
+        if description in _traced:
+            _traced.remove(description)
+        _traced.append(description)
+        del _traced[:-TRACED_KEPT]
+
+
+def traced_programs() -> list:
+    """Descriptions (JSON data) of the last programs ``train_many`` ran in this process, the
+    newest last: what :func:`warm_up` needs to compile one again in another process.
+
+    Example:
+        >>> clear_cache(); traced_programs()
+        []
+    """
+    return list(_traced)
+
+
+def _bounded(value, low: int, high: int, what: str) -> int:
+    if type(value) is not int or not low <= value <= high:
+        raise ValueError(f"{what} must be an int from {low} to {high}; got {value!r}")
+    return value
+
+
+def _decode_spec(value, budget: list, depth: int = 0):
+    if depth > 4:
+        raise ValueError("the arguments nest too deep")
+    if type(value) is dict and len(value) == 1 and next(iter(value)) in ("list", "tuple") \
+            and type(next(iter(value.values()))) is list:
+        kind, items = next(iter(value.items()))
+        decoded = [_decode_spec(item, budget, depth + 1) for item in items]
+        return decoded if kind == "list" else tuple(decoded)
+    if type(value) is not list or len(value) != 2 or type(value[0]) is not list or value[1] not in _DTYPES:
+        raise ValueError("a tensor must be [shape, dtype]")
+    budget[0] -= 1
+    if budget[0] < 0 or len(value[0]) > HINT_BOUNDS["rank"]:
+        raise ValueError("too many tensors, or one of too high a rank")
+    shape = [_bounded(d, 0, HINT_BOUNDS["rows"], "a dimension") for d in value[0]]
+    if int(np.prod(shape, dtype=np.int64)) > HINT_BOUNDS["elements"]:
+        raise ValueError("a tensor is too large")
+    return tf.TensorSpec(shape, value[1])
+
+
+def _decode(description) -> tuple:
+    """(key, argument specs) from :func:`_describe`'s data; ValueError when anything is off."""
+    if type(description) is not dict:
+        raise ValueError("a description is a dict")
+    layers = _bounded(description.get("layers"), 1, HINT_BOUNDS["layers"], "layers")
+    groups_data = description.get("groups")
+    if type(groups_data) is not list or not 1 <= len(groups_data) <= HINT_BOUNDS["groups"]:
+        raise ValueError("groups must be a non-empty list")
+    groups, start = [], 0
+    for item in groups_data:
+        if type(item) is not list or len(item) != 3 or type(item[0]) is not list or len(item[0]) != layers - 1:
+            raise ValueError("a group is [activation names per hidden layer, start, end]")
+        if not all(type(name) is str and _function_name(_named_function(name)) == name for name in item[0]):
+            raise ValueError("a group names an activation that is not Keras's or the kit's")
+        if item[1] != start:
+            raise ValueError("groups must follow each other")
+        start = _bounded(item[2], start + 1, HINT_BOUNDS["lanes"], "a group's end")
+        groups.append((tuple(_named_function(name) for name in item[0]), item[1], item[2]))
+    head = description.get("head")
+    if head not in heads.HEADS or type(description.get("output")) is not str \
+            or _function_name(_named_function(description["output"])) != description["output"]:
+        raise ValueError("unknown head or output activation")
+    if description.get("optimizer") not in OPTIMIZERS or type(description.get("shuffle")) is not bool:
+        raise ValueError("unknown optimizer, or shuffle not a bool")
+    n_train = _bounded(description.get("n_train"), 1, HINT_BOUNDS["rows"], "n_train")
+    key = _Program(layers, tuple(groups), heads.HEADS[head], _named_function(description["output"]),
+                   description["optimizer"], _bounded(description.get("batch_size"), 1, n_train, "batch_size"),
+                   n_train, _bounded(description.get("n_test"), 0, HINT_BOUNDS["rows"], "n_test"),
+                   description["shuffle"])
+    arguments = _decode_spec(description.get("arguments"), [HINT_BOUNDS["leaves"]])
+    if type(arguments) is not list or len(arguments) != 14:
+        raise ValueError("a program takes 14 arguments")
+    for spec in arguments[0]:  # the stacked weights: the unrolled layer loops over a kernel's inputs
+        if not isinstance(spec, tf.TensorSpec) or any(d > HINT_BOUNDS["units"] for d in spec.shape[:-1]) \
+                or spec.shape[-1:] != [start]:
+            raise ValueError("the weights must be (inputs, units, models) and (units, models) tensors")
+    return key, arguments
 
 
 def trace_count() -> int:
     """How many times the cached programs were traced (each trace is one XLA compilation)."""
     return sum(int(function.experimental_get_tracing_count()) for function in _programs.values())
+
+
+def warm_up(description) -> bool:
+    """Trace, compile and run for no epoch (on zeros) the program a description of
+    :func:`traced_programs` names, so that ``train_many`` in this process finds it compiled: what
+    a prepared runner of the grader's sandbox does before its call comes
+    (:meth:`kit.grading.sandbox.zygote.Zygote.prepare`; ~3 s of a shoot-out's check). The
+    description came from a submission's process, so it is data, checked against
+    :data:`HINT_BOUNDS` and naming only Keras's and the kit's activations; False (nothing done)
+    when anything in it is off.
+
+    Never in a process that forks a TensorFlow user later: a runtime started in a parent hangs
+    the programs of its forked children (even tracing starts it: a while loop registers its
+    functions with the runtime).
+    """
+    try:
+        key, arguments = _decode(description)
+    except (ValueError, TypeError, KeyError, InvalidParameter):
+        return False
+    zeros = tf.nest.map_structure(lambda spec: tf.zeros(spec.shape, spec.dtype), arguments)
+    try:
+        _program(key)(*zeros)
+    except Exception:
+        _programs.pop(key, None)
+        return False
+    return True
 
 
 # Keras 3's Adam defaults, as kit.builders.make_optimizer("adam") builds it.
@@ -669,10 +836,12 @@ def train_many(models, data, epochs=100, batch_size=10, optimizer="sgd", learnin
         nonlocal params, moments, iterations
         orders, order_start, n_epochs = orders_for(epoch, n_epochs)
         stacked_active = tf.constant([bool(active[k]) for k in order])
-        params, moments, iterations, metrics, done, status, stopped = function(
-            params, moments, iterations, x_all, y_all, evaluation, orders, seed_index, data_offset,
-            tf.constant(order_start, tf.int32), tf.constant(n_epochs, tf.int32), rates,
-            (target_values, target_signs), stacked_active)
+        arguments = (params, moments, iterations, x_all, y_all, evaluation, orders, seed_index, data_offset,
+                     tf.constant(order_start, tf.int32), tf.constant(n_epochs, tf.int32), rates,
+                     (target_values, target_signs), stacked_active)
+        if epoch == 0:
+            _remember(key, arguments)
+        params, moments, iterations, metrics, done, status, stopped = function(*arguments)
         # Columns per model (a twin lane's model reads its first lane).
         return metrics.numpy()[:, :, slots], int(done), status.numpy()[slots], stopped.numpy()[slots]
 

@@ -439,6 +439,11 @@ class _Server:
                     _send(connection, self.grade(request))
                 except (OSError, ValueError) as error:  # a client that left or sent garbage costs its request only
                     print(f"kit check server: a request failed: {error}", file=sys.stderr, flush=True)
+                    continue
+            if self.zygote is not None:
+                # While the student reads the report: the next check's runner traces and compiles
+                # the train_many program this one ran (Zygote.prepare; nothing when none did).
+                self.zygote.prepare(idle_seconds())
 
     def grade(self, request: dict) -> dict:
         from kit.grading.runners.engine import grade_submission

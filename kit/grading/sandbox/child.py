@@ -47,7 +47,8 @@ __all__ = ["CLONE_NEWNS", "CLONE_NEWPID", "CLONE_NEWNET", "MS_RDONLY", "MS_NOSUI
            "drop_capabilities", "make_root_only", "make_searchable", "private_ancestors", "SECCOMP_LIBRARY", "SCMP_ACT_ALLOW",
            "SCMP_ACT_ERRNO", "SCMP_CMP_NE", "SOCKET_ERRNO", "IO_URING_ERRNO", "install_network_filter", "probe",
            "kept_paths", "isolation_level", "isolation_problems", "MAX_IMPORTS", "record_imports", "load_submission",
-           "send_report", "keep", "remove_files_of", "Usage", "kill_leftovers"]
+           "send_report", "keep", "remove_files_of", "Usage", "kill_leftovers", "PREPARED_CPU_SECONDS",
+           "PREPARED_WAIT_SECONDS", "PREPARED_UNAVAILABLE", "MAX_PROGRAMS"]
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 4096, 16384, 1 << 18
@@ -73,6 +74,10 @@ SAMPLE_SECONDS = 0.05  # how often (at most) the keeper reads the runner's memor
 FORK_BOMB_SHARE = 0.25  # that share of the process limit in processes (not threads) is a fork bomb
 MEMORY_SLACK_MB = 128  # a peak this close to the memory limit (at most a quarter of it) reached it
 SUBMISSION_NAME = "submission"
+PREPARED_CPU_SECONDS = 60  # CPU a prepared runner's warm-up may use (on top of the call's own limit)
+PREPARED_WAIT_SECONDS = 60.0  # how long a call waits for its prepared runner to finish warming up
+PREPARED_UNAVAILABLE = "the prepared runner did not take the call"  # the grader then runs it unprepared
+MAX_PROGRAMS = 4  # train_many programs a prepared runner warms up (a shoot-out has one)
 IN_SANDBOX = False  # True in a runner: a notebook's own `kit.check(...)` cell then does nothing
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -587,17 +592,19 @@ def _cpu_limit(limits: dict) -> int:
     return int(limits["cpu"] if limits.get("cpu") else limits["timeout"] + 1) + 1
 
 
-def _set_limits(limits: dict, user) -> None:
-    cpu = _cpu_limit(limits)
+def _set_limits(limits: dict, user, extra_cpu: int = 0, beside: bool = False) -> None:
+    cpu = _cpu_limit(limits) + extra_cpu
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     data = (_memory_base_kb() + int(limits["memory_mb"]) * 1024) * 1024
     resource.setrlimit(resource.RLIMIT_DATA, (data, data))
     size = int(limits["file_mb"]) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    # RLIMIT_NPROC counts every task of the real user: the sandbox user's are all ours; without
-    # root, the grader's user already runs others, which the limit must leave room for.
-    allowed = int(limits["processes"]) + (0 if user is not None else _tasks_of(os.getuid()))
+    # RLIMIT_NPROC counts every task of the real user: the sandbox user's are all ours, but for a
+    # prepared runner waiting beside this call (``beside``: Zygote.prepare), whose tasks get room on
+    # top; without root, the grader's user already runs others, which the limit must leave room for.
+    room = user is None or beside
+    allowed = int(limits["processes"]) + (_tasks_of(user[0] if user is not None else os.getuid()) if room else 0)
     resource.setrlimit(resource.RLIMIT_NPROC, (allowed, allowed))
 
 
@@ -729,6 +736,11 @@ def _run(request: dict, result_fd: int, gate_fd: int | None = None) -> None:
         answer["imports"] = [str(name) for name in list(imported)[:MAX_IMPORTS]]
     except BaseException:
         answer["imports"] = []
+    try:  # what a prepared runner of the next call warms up (see _prepared_start): hints, checked there
+        many = sys.modules.get("kit.training.many")
+        answer["programs"] = list(many.traced_programs())[-MAX_PROGRAMS:] if many is not None else []
+    except BaseException:
+        answer["programs"] = []
     try:
         payload = protocol.encode(answer)
     except BaseException as error:
@@ -758,7 +770,10 @@ def _run(request: dict, result_fd: int, gate_fd: int | None = None) -> None:
     os._exit(0)
 
 
-def _start_runner(request, limits, user, workdir, result_w, output_w, level: str, gate_r=None):
+def _start_runner(request, limits, user, workdir, result_w, output_w, level: str, gate_r=None, start=None):
+    """Fork the runner. ``start`` (a prepared runner: see :func:`_run_prepared`) is ``(start_r,
+    ack_w)``: the runner warms up first, output discarded, then reads its call's request from
+    ``start_r`` and acknowledges it on ``ack_w``."""
     pid = os.fork()
     if pid:
         return pid
@@ -770,13 +785,17 @@ def _start_runner(request, limits, user, workdir, result_w, output_w, level: str
         os.dup2(output_w, 1)
         os.dup2(output_w, 2)
         keep = {0, 1, 2, result_w, gate_r}
+        if start is not None:  # the warm-up's output is not the call's: kept aside until the call starts
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+            os.dup2(1, 2)
+            keep |= {output_w, *start}
         for fd in range(3, 1024):  # the call's socket among them: only the keeper may write it
             if fd not in keep:
                 try:
                     os.close(fd)
                 except OSError:
                     pass
-        _set_limits(limits, user)
+        _set_limits(limits, user, PREPARED_CPU_SECONDS if start is not None else 0, request.get("beside") is True)
         _drop_privileges(user, workdir, level)
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         os.chdir(workdir)
@@ -785,9 +804,44 @@ def _start_runner(request, limits, user, workdir, result_w, output_w, level: str
                            "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"})
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if start is not None:
+            request = _prepared_start(request, limits, output_w, *start)
         _run(request, result_w, gate_r)
     finally:
         os._exit(71)
+
+
+def _prepared_start(prepared: dict, limits: dict, output_w: int, start_r: int, ack_w: int) -> dict:
+    """A prepared runner, isolated already: warm up the ``train_many`` programs the last call
+    traced (``prepared["programs"]``, a submission's report: :func:`kit.training.many.warm_up`
+    checks each and runs only the kit's code, here in the sandbox), wait for the call's request,
+    acknowledge it with the CPU seconds used so far, take the call's own CPU limit on top of them
+    and its output channel. Returns the call's request; ends the process when none comes."""
+    programs = prepared.get("programs")
+    if type(programs) is list:
+        try:
+            from kit.training import many
+
+            for description in programs[:MAX_PROGRAMS]:
+                many.warm_up(description)
+        except BaseException:  # a warm-up that fails costs its time only: the call runs as it would
+            pass
+    try:
+        length = struct.unpack("<Q", _receive(start_r, 8))[0]
+        request = json.loads(_receive(start_r, length))
+    except BaseException:  # the keeper ran the call without this runner, or ended
+        os._exit(0)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = usage.ru_utime + usage.ru_stime
+    cpu = int(used) + 1 + _cpu_limit(limits)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))  # lowered: never raised back
+    os.dup2(output_w, 1)
+    os.dup2(output_w, 2)
+    for fd in (output_w, start_r):
+        os.close(fd)
+    os.write(ack_w, f"{used:.3f}".encode())
+    os.close(ack_w)
+    return request
 
 
 def _read_some(fd, sink: bytearray, cap: int, tail: bool) -> int:
@@ -849,7 +903,10 @@ def keep(call_fd: int, control_fd: int | None = None) -> None:
             expected = request.get("level")
             if expected in LEVELS and level_rank(level) > level_rank(expected):
                 status["notes"].append(f"this call ran at level {level}, not {expected} as found at the start")
-            status.update(_run_once(request, level, answer, output))
+            if request.get("prepare"):
+                status.update(_run_prepared(request, level, call_fd, answer, output))
+            else:
+                status.update(_run_once(request, level, answer, output))
     except BaseException as error:  # a keeper failure is the grader's, reported as such
         status.update(state="internal", message=f"{type(error).__name__}: {error}")
     reap = status.pop("reap", None)
@@ -896,6 +953,96 @@ def _run_once(request: dict, level: str, answer: bytearray, output: bytearray) -
             shutil.rmtree(workdir, ignore_errors=True)
         if level == "container" and user is not None and request.get("user") and not config.read("KIT_SANDBOX_USER"):
             remove_files_of(user[0])
+
+
+def _run_prepared(prepared: dict, level: str, call_fd: int, answer: bytearray, output: bytearray) -> dict:
+    """A prepared call (:meth:`kit.grading.sandbox.zygote.Zygote.prepare`): fork the runner now,
+    isolated as for any call, and let it warm up while the grader has no call for it; then read
+    the call's request from ``call_fd`` and hand it over. The clock starts when the runner has
+    read it, so the warm-up is never the submission's time. A call whose limits, user or hidden
+    paths differ from the prepared ones, or a runner that died or did not finish warming up
+    within :data:`PREPARED_WAIT_SECONDS`, is reported as :data:`PREPARED_UNAVAILABLE` before any of
+    the call runs, and the grader runs it in a fresh keeper (at ``full`` level the runner is the
+    first process of the call's PID namespace: no second one could start there)."""
+    import tempfile
+
+    limits = prepared["limits"]
+    user = sandbox_user(prepared.get("user"))
+    workdir = tempfile.mkdtemp(prefix="kit-sandbox-")
+    runner = None
+    pipes = [os.pipe() for _ in range(5)]  # result, output, gate, start, ack
+    (result_r, result_w), (output_r, output_w), (gate_r, gate_w), (start_r, start_w), (ack_r, ack_w) = pipes
+    try:
+        if user is not None:
+            os.chown(workdir, *user)
+        os.chmod(workdir, 0o700)
+        seen = Usage(limits, workdir)
+        runner = _start_runner({"programs": prepared.get("programs")}, limits, user, workdir, result_w, output_w,
+                               level, gate_r, (start_r, ack_w))
+        for fd in (result_w, output_w, gate_r, start_r, ack_w):
+            os.close(fd)
+        length = struct.unpack("<Q", _receive(call_fd, 8))[0]  # EOFError: the grader discarded this call
+        request = json.loads(_receive(call_fd, length))
+        same = all(request.get(key) == prepared.get(key) for key in ("limits", "user", "hide"))
+        cpu_before = _hand_over(request, workdir, user, start_w, ack_r) if same else None
+        if cpu_before is None:  # nothing of the call ran: the grader runs it again, unprepared
+            return {"state": "internal", "message": PREPARED_UNAVAILABLE}
+        started = time.monotonic()
+        for fd in (result_r, output_r):
+            os.set_blocking(fd, False)
+        result = _watch(runner, level == "full", limits, started, result_r, output_r, answer, output, seen, gate_w,
+                        cpu_before)
+        runner = None  # watched, reaped or handed back for reaping ("reap")
+        return result
+    finally:
+        if runner is not None:
+            _kill(runner, level == "full")
+            os.waitpid(runner, 0)
+        for fd in (result_r, output_r, gate_w, start_w, ack_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if level != "full":
+            shutil.rmtree(workdir, ignore_errors=True)
+        if level == "container" and user is not None and prepared.get("user") and not config.read("KIT_SANDBOX_USER"):
+            remove_files_of(user[0])
+
+
+def _hand_over(request: dict, workdir: str, user, start_w: int, ack_r: int) -> float | None:
+    """Write the call's submission into ``workdir`` and its request to the prepared runner; the CPU
+    seconds the runner used before the call (its acknowledgement), or None when it did not take
+    the request within :data:`PREPARED_WAIT_SECONDS` (died, or still warming up)."""
+    path = os.path.join(workdir, request["filename"])
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(request["source"])
+    if user is not None:
+        os.chown(path, *user)
+    request["filename"] = path
+    payload = json.dumps(request).encode()
+    pending = memoryview(struct.pack("<Q", len(payload)) + payload)
+    os.set_blocking(start_w, False)
+    deadline = time.monotonic() + PREPARED_WAIT_SECONDS
+    acknowledgement = b""
+    while time.monotonic() < deadline:
+        ready_r, ready_w, _ = select.select([ack_r], [start_w] if pending else [], [],
+                                            max(deadline - time.monotonic(), 0))
+        if pending and ready_w:
+            try:
+                pending = pending[os.write(start_w, pending):]
+            except BlockingIOError:
+                continue
+            except BrokenPipeError:  # the runner died
+                return None
+        if ready_r:
+            chunk = os.read(ack_r, 64)
+            if not chunk:
+                break
+            acknowledgement += chunk
+    try:
+        return float(acknowledgement.decode()) if not pending and acknowledgement else None
+    except ValueError:
+        return None
 
 
 def remove_files_of(uid: int) -> int:
@@ -1052,7 +1199,8 @@ def _verdict(reason: str, seen: Usage) -> str:
     return reached[0] if reached else reason
 
 
-def _watch(runner, pidns, limits, started, result_r, output_r, answer, output, seen=None, gate=None) -> dict:
+def _watch(runner, pidns, limits, started, result_r, output_r, answer, output, seen=None, gate=None,
+           cpu_before: float = 0.0) -> dict:
     """Watch the runner until it answers, ends or breaks a limit; its status. ``gate`` (the
     write end of a pipe the runner waits on after its answer) is closed here once the keeper has
     read the runner's memory peak, which the runner's end would otherwise take with it."""
@@ -1140,7 +1288,7 @@ def _watch(runner, pidns, limits, started, result_r, output_r, answer, output, s
     if settle:
         result.update(state=_verdict(reason, seen), signal="SIGKILL", reap=runner, settle=True)
         return result
-    cpu_seconds = usage.ru_utime + usage.ru_stime
+    cpu_seconds = max(0.0, usage.ru_utime + usage.ru_stime - cpu_before)  # a prepared runner's warm-up aside
     result["cpu_seconds"] = round(cpu_seconds, 3)
     if os.WIFSIGNALED(exit_status):
         result["signal"] = signal.Signals(os.WTERMSIG(exit_status)).name

@@ -51,7 +51,8 @@ from kit.grading.sandbox import child, protocol
 from kit.grading.sandbox.limits import LIMIT_STATES, RESOURCE_ERRORS, Limits  # noqa: F401 (re-exported)
 
 __all__ = ["LIMIT_STATES", "RESOURCE_ERRORS", "Limits", "READY_TIMEOUT", "BACKSTOP_MARGIN", "GRADESCOPE_SOURCE",
-           "STATES", "MAX_STATUS_BYTES", "MAX_NOTES", "NOTE_CHARACTERS", "PROBE_LIMITS", "SandboxError",
+           "PREPARED_SECONDS", "MAX_PROGRAM_BYTES", "STATES", "MAX_STATUS_BYTES", "MAX_NOTES", "NOTE_CHARACTERS",
+           "PROBE_LIMITS", "SandboxError",
            "DEFAULT_SANDBOX_UIDS", "UID_LOCKS", "sandbox_uids", "claim_sandbox_user", "REQUIRED_LEVELS",
            "IsolationRequired", "required_level", "isolation_required", "meets", "CallOutcome",
            "default_hidden_paths", "outcome_from_report", "resource_state", "decode_answer", "Zygote"]
@@ -65,6 +66,10 @@ MAX_STATUS_BYTES = 1 << 20  # the keeper's status is a few hundred bytes
 MAX_NOTES = 20
 NOTE_CHARACTERS = 500
 PROBE_LIMITS = Limits(timeout=10)
+PREPARED_SECONDS = config.default("KIT_CHECK_SERVER_IDLE")
+"""How long a prepared call (:meth:`Zygote.prepare`) waits for its call by default: the check
+server's idle time, after which the server ends anyway."""
+MAX_PROGRAM_BYTES = 1 << 16  # a call's program descriptions, as JSON (one is about 1.2 kB)
 
 
 class SandboxError(KitError, RuntimeError):
@@ -238,6 +243,9 @@ class CallOutcome:
     above the kit made searchable).
     ``imports``: the modules the submission's own code imported during the call (see
     :func:`kit.grading.sandbox.child.record_imports`), for an exercise's forbidden imports.
+    ``programs``: descriptions of the ``train_many`` programs the call traced
+    (:func:`kit.training.many.traced_programs`), as the runner reported them: hints for a
+    prepared call (:meth:`Zygote.prepare`), which checks them in its own sandbox, never trusted here.
     """
 
     state: str
@@ -247,6 +255,7 @@ class CallOutcome:
     seconds: float = 0.0
     details: dict = dataclasses.field(default_factory=dict)
     imports: tuple = ()  # the modules the submission's code imported in this call (names, as reported)
+    programs: tuple = ()  # the train_many programs it traced (descriptions, as reported)
 
     @property
     def ok(self) -> bool:
@@ -393,6 +402,13 @@ def decode_answer(answer: bytes, outcome: CallOutcome) -> CallOutcome:
     imports = message.get("imports")
     outcome.imports = tuple(protocol.clean_text(name, NOTE_CHARACTERS) for name in imports[:child.MAX_IMPORTS]
                             if type(name) is str) if type(imports) is list else ()
+    programs = message.get("programs")
+    if type(programs) is list and all(type(p) is dict for p in programs[:child.MAX_PROGRAMS]):
+        try:
+            if len(json.dumps(programs[:child.MAX_PROGRAMS])) <= MAX_PROGRAM_BYTES:
+                outcome.programs = tuple(programs[:child.MAX_PROGRAMS])
+        except (TypeError, ValueError, RecursionError):
+            pass
     if message["ok"]:
         outcome.value = message.get("value")
     else:
@@ -431,6 +447,8 @@ class Zygote:
         self._launched = 0.0
         self._ready = False
         self.user: tuple[int, int] | None = None  # as root, the sandbox user its calls run as
+        self._hint = None  # (call key, limits, programs) of the last call that trained with train_many
+        self._prepared = None  # (socket, call key, deadline) of the prepared call, see prepare()
 
     @property
     def pid(self) -> int | None:
@@ -518,22 +536,112 @@ class Zygote:
             raise TypeError(f"source must be the submission's text (str); got {type(source).__name__}.")
         if not isinstance(limits, Limits):
             raise TypeError(f"limits must be a kit.grading.Limits; got {type(limits).__name__}.")
+        key = (driver, arguments.get("function") if isinstance(arguments, dict) else None,
+               json.dumps(limits.as_dict(), sort_keys=True))
         with self._lock:
             self.start()
             request = {"source": source, "filename": os.path.basename(filename) or "submission.py",
                        "driver": driver, "arguments": protocol.encode(arguments).decode(),
                        "limits": limits.as_dict(), "hide": self.hide, "user": self.user, "level": self.level}
-            return self._exchange(request, limits.timeout + BACKSTOP_MARGIN, limits)
+            prepared = self._take_prepared(key)
+            outcome = None
+            if prepared is not None:
+                outcome = self._exchange(request, limits.timeout + BACKSTOP_MARGIN, limits, prepared)
+                if outcome.state == "internal" and outcome.details.get("message") == child.PREPARED_UNAVAILABLE:
+                    outcome = None  # nothing of the call ran there: run it as any call
+            if outcome is None:
+                request["beside"] = self._prepared is not None  # its runner's tasks get room: see prepare()
+                outcome = self._exchange(request, limits.timeout + BACKSTOP_MARGIN, limits)
+            if outcome.programs:
+                self._hint = (key, limits, outcome.programs)
+            return outcome
 
-    def _exchange(self, request: dict, backstop: float, limits: Limits) -> CallOutcome:
-        """One keeper: send it ``request`` on a fresh socket, read its report from that socket only."""
-        deadline = time.monotonic() + backstop + BACKSTOP_MARGIN
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        report = None
-        with ours:
+    def prepare(self, wait: float = PREPARED_SECONDS) -> bool:
+        """Fork the keeper and runner of the next call like the last one that trained with
+        ``train_many`` now, and let the runner, isolated as for any call, trace, compile and run for
+        no epoch the programs that call traced (``CallOutcome.programs``; checked there, in the
+        sandbox) while nothing else happens: the next such call (the same driver, function and
+        limits: a student's next check) skips seconds of tracing and compiling. Its clock starts
+        when the runner takes the call, so the warm-up is never the submission's time.
+
+        What the check server does once it has answered a check: the runner's memory then holds
+        programs described by the last submission, which in a check server is the same student's.
+        Batch grading never prepares. False when there is nothing to prepare (no call trained, one
+        is prepared already, a NumPy zygote) or the zygote would not fork. Calls not like the
+        prepared one run beside it as usual (their process limit gets room for the prepared
+        runner's tasks, which share their user: :func:`kit.grading.sandbox.child._set_limits`); a
+        call after ``wait`` seconds ends it.
+        """
+        with self._lock:
+            if self._prepared is not None or self._hint is None or not self._ready or self.runtime != "keras":
+                return False
+            key, limits, programs = self._hint
+            backstop = wait + child.PREPARED_WAIT_SECONDS + limits.timeout + BACKSTOP_MARGIN
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
                 with theirs:
                     socket.send_fds(self._control, [json.dumps({"backstop": backstop}).encode()], [theirs.fileno()])
+                if not self._receive(READY_TIMEOUT).get("done"):
+                    ours.close()
+                    self.close()
+                    return False
+                payload = json.dumps({"prepare": True, "programs": list(programs), "limits": limits.as_dict(),
+                                      "hide": self.hide, "user": self.user, "level": self.level}).encode()
+                ours.sendall(struct.pack("<Q", len(payload)) + payload)
+            except OSError:
+                ours.close()
+                return False
+            self._prepared = (ours, key, time.monotonic() + wait)
+            return True
+
+    def discard_prepared(self) -> None:
+        """End the prepared call (:meth:`prepare`), if any, and wait until its keeper has ended."""
+        with self._lock:
+            if self._prepared is not None:
+                connection, self._prepared = self._prepared[0], None
+                self._end_prepared(connection)
+
+    def _take_prepared(self, key):
+        """The prepared call's socket when it was prepared for a call like this one, else None: a
+        call not like it leaves it waiting (a check's first call lists the submission's names),
+        one past its wait ends it."""
+        if self._prepared is None:
+            return None
+        connection, prepared_key, deadline = self._prepared
+        if time.monotonic() >= deadline - BACKSTOP_MARGIN:
+            self._prepared = None
+            self._end_prepared(connection)
+            return None
+        if prepared_key != key:
+            return None
+        self._prepared = None
+        return connection
+
+    @staticmethod
+    def _end_prepared(connection: socket.socket, wait: bool = True) -> None:
+        """End a prepared call: its keeper reads the end of the request, kills its runner, reaps it
+        and ends, which closes the socket (awaited, unless ``wait`` is False)."""
+        with connection:
+            try:
+                connection.shutdown(socket.SHUT_WR)
+                if wait:
+                    Zygote._await_end(connection, time.monotonic() + BACKSTOP_MARGIN)
+            except OSError:
+                pass
+
+    def _exchange(self, request: dict, backstop: float, limits: Limits, prepared=None) -> CallOutcome:
+        """One keeper: send it ``request`` on a fresh socket (or on ``prepared``'s, whose keeper
+        waits for it: see :meth:`prepare`), read its report from that socket only."""
+        deadline = time.monotonic() + backstop + BACKSTOP_MARGIN
+        ours, theirs = (prepared, None) if prepared is not None else socket.socketpair(socket.AF_UNIX,
+                                                                                       socket.SOCK_STREAM)
+        report = None
+        with ours:
+            try:
+                if theirs is not None:
+                    with theirs:
+                        socket.send_fds(self._control, [json.dumps({"backstop": backstop}).encode()],
+                                        [theirs.fileno()])
                 payload = json.dumps(request).encode()
                 ours.settimeout(max(deadline - time.monotonic(), 0.001))
                 ours.sendall(struct.pack("<Q", len(payload)) + payload)
@@ -542,6 +650,10 @@ class Zygote:
                     self._await_end(ours, deadline)
             except OSError:  # the zygote or the keeper died: reported below
                 pass
+        if prepared is not None:  # its keeper's fork was answered when it was prepared
+            if report is None:  # the keeper ended before the call (its backstop): nothing of the call ran
+                return CallOutcome("internal", details={"message": child.PREPARED_UNAVAILABLE, "notes": []})
+            return outcome_from_report(*report)
         done = self._receive(deadline - time.monotonic())
         if not done.get("done"):  # the zygote died or hung: restart it for the next call
             self.close()
@@ -582,6 +694,9 @@ class Zygote:
                 return
 
     def close(self) -> None:
+        if self._prepared is not None:  # its keeper ends when the zygote does
+            self._end_prepared(self._prepared[0], wait=False)
+            self._prepared = None
         if self._control is not None:
             self._control.close()
             self._control = None
