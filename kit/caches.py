@@ -40,7 +40,6 @@ _REGISTERED: dict = {}  # name → the cache (a dict, set, list or lru_cache fun
 IN_FINGERPRINTED_MODULES = {
     "kit.diagnostics": ("_CHAIN_PROGRAMS", "_PASSES"),  # probe programs shared across models; per-model passes
     "kit.training.compiled": ("_cache", "_xla_refused"),  # compiled epoch runners; models XLA refused
-    "kit.training.many": ("_programs",),  # compiled many-model programs
     "kit.zoo": ("code_fingerprint", "_LINE_LOSSES"),  # the hash of the fingerprinted sources; best lines per data set
 }
 """Caches of the modules whose source fingerprints the zoo's results: module → attribute names."""

@@ -49,7 +49,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kit import activations, heads
+from kit import activations, caches, heads
 from kit.builders import make_optimizer
 from kit.datasets import DATASET
 from kit.errors import (BATCH_SIZE, COUNT, FLAG, LEARNING_RATE, MODEL, PENALTY, SEED, InstanceOf, InvalidParameter,
@@ -254,7 +254,7 @@ class _Program:
     shuffle: bool
 
 
-_programs: dict = {}
+_programs: dict = caches.register({}, "kit.training.many._programs")  # compiled many-model programs
 
 
 def _program(key: _Program):
@@ -278,7 +278,7 @@ def clear_cache() -> None:
 # ------------------------------------------------------------------------------------------------
 # Programs described as plain data, compiled again elsewhere (a prepared runner of the sandbox)
 
-_traced: list = []  # descriptions of the programs this process ran, the newest last
+_traced: list = caches.register([], "kit.training.many._traced")  # descriptions of the programs run, newest last
 TRACED_KEPT = 4
 """How many descriptions :func:`traced_programs` keeps (a shoot-out traces one program)."""
 

@@ -74,6 +74,9 @@ def test_a_prepared_call_answers_as_a_fresh_one_with_its_program_compiled(clean)
     # Another recipe of the same program (the epochs are data, not the program): prepared again.
     assert clean.prepare()
     assert _run(clean, TRAINS, 7)[1]["compiled_before"] == 1
+    # What the check server does when the student checks another exercise: nothing left to prepare.
+    clean.discard_prepared(forget=True)
+    assert not clean.prepare()
 
 
 def test_a_call_with_other_limits_does_not_take_the_prepared_runner(clean):

@@ -380,6 +380,7 @@ class _Server:
         self.listener.listen(16)
         self.zygote = None
         self.checks = {}
+        self.graded = None  # the exercise of the last check: the one its zygote prepares a runner for
         self.runs_file = path.with_suffix(".runs.json")  # the trained runs kept for the next server
 
     def warm_up(self, prepare: str | None = None) -> None:
@@ -454,6 +455,9 @@ class _Server:
         try:
             os.chdir(request["cwd"])  # relative paths, and the path in the report, as the student typed them
             exercise = find(request["exercise"])
+            if exercise.id != self.graded and self.zygote is not None:
+                self.zygote.discard_prepared(forget=True)  # another exercise's: its memory is better freed
+            self.graded = exercise.id
             if exercise.id not in self.checks:
                 self.checks[exercise.id] = load_checks(exercise)  # the sources hash pins them
             limits = Limits(timeout=request["timeout"]) if request.get("timeout") else None

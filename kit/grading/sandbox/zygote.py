@@ -594,9 +594,12 @@ class Zygote:
             self._prepared = (ours, key, time.monotonic() + wait)
             return True
 
-    def discard_prepared(self) -> None:
-        """End the prepared call (:meth:`prepare`), if any, and wait until its keeper has ended."""
+    def discard_prepared(self, forget: bool = False) -> None:
+        """End the prepared call (:meth:`prepare`), if any, and wait until its keeper has ended;
+        with ``forget``, also what the last call ran (nothing to prepare until a call trains again)."""
         with self._lock:
+            if forget:
+                self._hint = None
             if self._prepared is not None:
                 connection, self._prepared = self._prepared[0], None
                 self._end_prepared(connection)
