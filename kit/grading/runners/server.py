@@ -444,7 +444,11 @@ class _Server:
             if self.zygote is not None:
                 # While the student reads the report: the next check's runner traces and compiles
                 # the train_many program this one ran (Zygote.prepare; nothing when none did).
-                self.zygote.prepare(idle_seconds())
+                try:
+                    self.zygote.prepare(idle_seconds())
+                except Exception as error:  # the next check runs unprepared; the server goes on
+                    print(f"kit check server: preparing the next check: {type(error).__name__}: {error}",
+                          file=sys.stderr, flush=True)
 
     def grade(self, request: dict) -> dict:
         from kit.grading.runners.engine import grade_submission

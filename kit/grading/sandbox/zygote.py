@@ -545,8 +545,9 @@ class Zygote:
                        "limits": limits.as_dict(), "hide": self.hide, "user": self.user, "level": self.level}
             prepared = self._take_prepared(key)
             outcome = None
-            if prepared is not None:
-                outcome = self._exchange(request, limits.timeout + BACKSTOP_MARGIN, limits, prepared)
+            if prepared is not None:  # its keeper may wait for the warm-up before the call's clock starts
+                outcome = self._exchange(request, limits.timeout + BACKSTOP_MARGIN + child.PREPARED_WAIT_SECONDS,
+                                         limits, prepared)
                 if outcome.state == "internal" and outcome.details.get("message") == child.PREPARED_UNAVAILABLE:
                     outcome = None  # nothing of the call ran there: run it as any call
             if outcome is None:
