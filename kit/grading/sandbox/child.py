@@ -929,14 +929,8 @@ def _run_once(request: dict, level: str, answer: bytearray, output: bytearray) -
     user = sandbox_user(request.get("user"))
     workdir = tempfile.mkdtemp(prefix="kit-sandbox-")
     try:
-        path = os.path.join(workdir, request["filename"])
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(request["source"])
-        if user is not None:
-            os.chown(workdir, *user)
-            os.chown(path, *user)
-        os.chmod(workdir, 0o700)
-        request["filename"] = path
+        _make_scratch(workdir, user)
+        _write_submission(request, workdir, user)
         result_r, result_w = os.pipe()
         output_r, output_w = os.pipe()
         gate_r, gate_w = os.pipe()
@@ -949,10 +943,33 @@ def _run_once(request: dict, level: str, answer: bytearray, output: bytearray) -
             os.set_blocking(fd, False)
         return _watch(runner, level == "full", limits, started, result_r, output_r, answer, output, seen, gate_w)
     finally:
-        if level != "full":  # at full level the private tmpfs vanishes with the namespace
-            shutil.rmtree(workdir, ignore_errors=True)
-        if level == "container" and user is not None and request.get("user") and not config.read("KIT_SANDBOX_USER"):
-            remove_files_of(user[0])
+        _remove_scratch(workdir, level, user, request)
+
+
+def _make_scratch(workdir: str, user) -> None:
+    """The call's scratch folder: the sandbox user's (as root), nobody else's."""
+    if user is not None:
+        os.chown(workdir, *user)
+    os.chmod(workdir, 0o700)
+
+
+def _write_submission(request: dict, workdir: str, user) -> None:
+    """Write the submission into the scratch folder, the sandbox user's; ``request["filename"]``
+    becomes its path."""
+    path = os.path.join(workdir, request["filename"])
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(request["source"])
+    if user is not None:
+        os.chown(path, *user)
+    request["filename"] = path
+
+
+def _remove_scratch(workdir: str, level: str, user, request: dict) -> None:
+    """After a call: its scratch folder, and at ``container`` level what its own user left in /tmp."""
+    if level != "full":  # at full level the private tmpfs vanishes with the namespace
+        shutil.rmtree(workdir, ignore_errors=True)
+    if level == "container" and user is not None and request.get("user") and not config.read("KIT_SANDBOX_USER"):
+        remove_files_of(user[0])
 
 
 def _run_prepared(prepared: dict, level: str, call_fd: int, answer: bytearray, output: bytearray) -> dict:
@@ -973,9 +990,7 @@ def _run_prepared(prepared: dict, level: str, call_fd: int, answer: bytearray, o
     pipes = [os.pipe() for _ in range(5)]  # result, output, gate, start, ack
     (result_r, result_w), (output_r, output_w), (gate_r, gate_w), (start_r, start_w), (ack_r, ack_w) = pipes
     try:
-        if user is not None:
-            os.chown(workdir, *user)
-        os.chmod(workdir, 0o700)
+        _make_scratch(workdir, user)
         seen = Usage(limits, workdir)
         runner = _start_runner({"programs": prepared.get("programs")}, limits, user, workdir, result_w, output_w,
                                level, gate_r, (start_r, ack_w))
@@ -1003,22 +1018,14 @@ def _run_prepared(prepared: dict, level: str, call_fd: int, answer: bytearray, o
                 os.close(fd)
             except OSError:
                 pass
-        if level != "full":
-            shutil.rmtree(workdir, ignore_errors=True)
-        if level == "container" and user is not None and prepared.get("user") and not config.read("KIT_SANDBOX_USER"):
-            remove_files_of(user[0])
+        _remove_scratch(workdir, level, user, prepared)
 
 
 def _hand_over(request: dict, workdir: str, user, start_w: int, ack_r: int) -> float | None:
     """Write the call's submission into ``workdir`` and its request to the prepared runner; the CPU
     seconds the runner used before the call (its acknowledgement), or None when it did not take
     the request within :data:`PREPARED_WAIT_SECONDS` (died, or still warming up)."""
-    path = os.path.join(workdir, request["filename"])
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(request["source"])
-    if user is not None:
-        os.chown(path, *user)
-    request["filename"] = path
+    _write_submission(request, workdir, user)
     payload = json.dumps(request).encode()
     pending = memoryview(struct.pack("<Q", len(payload)) + payload)
     os.set_blocking(start_w, False)
