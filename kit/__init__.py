@@ -4,7 +4,9 @@ Importing ``kit`` is cheap: TensorFlow and Keras load only when a submodule that
 imported (``kit.activations``, ``kit.builders``, ``kit.training`` …).
 """
 
-from kit.startup import STARTUP_NOISE, import_tensorflow_quietly  # noqa: F401 (public here)
+from kit.startup import STARTUP_NOISE, import_tensorflow_quietly, set_thread_default  # noqa: F401 (public here)
+
+set_thread_default()  # before TensorFlow's runtime starts: kit.startup.INTRA_OP_THREADS
 
 __all__ = ["STARTUP_NOISE", "check", "clear_caches", "import_tensorflow_quietly"]
 

@@ -73,6 +73,13 @@ def test_quick_bench_measures_every_fit_configuration_and_rates_the_kit_against_
     assert figures["many_models_speedup_vs_fit_best"]["8"] == pytest.approx(
         figures["many_models_steps_per_s"]["8"] / figures["fit_best_steps_per_s"], rel=0.01)
     assert "evaluates the full train and test splits" in figures["includes"]
+    # TensorFlow's default threads against the kit's one, each in fresh processes, for both sides.
+    threads = figures["threads"]
+    for name in ("kit", "fit_best"):
+        assert set(threads[name]) == {"0", "1"}
+        assert all(run["steps_per_s"] > 0 and run["cpu_per_wall"] > 0 for run in threads[name].values())
+        assert threads[f"{name}_speedup_one_thread"] == pytest.approx(
+            threads[name]["1"]["steps_per_s"] / threads[name]["0"]["steps_per_s"], abs=0.02)
     assert figures["setup"]["quick"] is True and figures["setup"]["steps_per_epoch"] == 25
     assert figures["machine"]["cpus"] >= 1 and figures["machine"]["tensorflow"]
     assert figures["command"] == f"kit bench train --quick --json --out {out}"

@@ -154,6 +154,14 @@ def _train(results: dict) -> str:
               f"`train_many` call, {sweep['one_at_a_time_seconds']:.1f} s one `train` call at a time. "
               "Many models at once, model-steps/s (models × steps ÷ seconds): "
               + ", ".join(f"K = {k}: {v:,.0f}" for k, v in train["many_models_steps_per_s"].items()) + "."]
+    if "threads" in train:
+        threads = train["threads"]
+        lines += ["", "Every contender ran with one TensorFlow intra-op thread (`kit.startup.INTRA_OP_THREADS`). In "
+                  "fresh processes, `TF_NUM_INTRAOP_THREADS` 0 (TensorFlow's default, one per core) against 1: the kit "
+                  f"{threads['kit']['0']['steps_per_s']:,.0f} against {threads['kit']['1']['steps_per_s']:,.0f} "
+                  f"steps/s ({_x(threads['kit_speedup_one_thread'])} on one thread), fit's best "
+                  f"{threads['fit_best']['0']['steps_per_s']:,.0f} against {threads['fit_best']['1']['steps_per_s']:,.0f} "
+                  f"({_x(threads['fit_best_speedup_one_thread'])})."]
     return "\n".join(lines) + "\n"
 
 

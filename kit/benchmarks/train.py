@@ -26,6 +26,12 @@ at a time and as one ``kit.training.train_many`` call; ``many_models_steps_per_s
 ``train_many``'s model-steps/s for K = 1, 8, 48 models of the same network (K × steps ÷ seconds,
 after a first one-epoch call on an empty cache, reported as ``many_compile_seconds``).
 
+A process that imports the kit runs TensorFlow with one intra-op thread (``kit.startup.INTRA_OP_THREADS``),
+fit's contenders too. ``threads`` measures what that setting is worth: the kit and fit's fastest
+configuration (``jit_compile=True, steps_per_execution=25``), each in fresh processes with
+``TF_NUM_INTRAOP_THREADS`` 0 (TensorFlow's default: one per core) and 1, in turns (``--repeats`` rounds),
+with the processes' CPU seconds per wall second of training (``cpu_per_wall``).
+
 Example:
     kit bench train --json --out docs/benchmarks/train.json
 """
@@ -90,6 +96,65 @@ def _kit(data, batch_size, callbacks=None):
     model = _model()
     return lambda epochs: train(model, data, epochs=epochs, batch_size=batch_size, optimizer="sgd",
                                 learning_rate=LEARNING_RATE, callbacks=callbacks, verbose=0)
+
+
+THREAD_SETTINGS = ("0", "1")  # TF_NUM_INTRAOP_THREADS: TensorFlow's default (one per core), the kit's
+
+
+def thread_rates(epochs: int) -> dict:
+    """In this process (its thread setting fixed when TensorFlow started): the kit's and fit's best
+    steps/s over ``epochs`` epochs after one warm-up epoch each, and the process's CPU seconds per
+    wall second while each trained. Run by ``threads`` in fresh processes."""
+    import os
+
+    from kit import datasets
+
+    data = datasets.playground("spiral", noise=0, seed=0)
+    steps = epochs * -(-len(data.x_train) // BATCH_SIZE)
+    rates = {}
+    for name, make in (("kit", lambda: _kit(data, BATCH_SIZE)), ("fit_best", lambda: _fit(data, BATCH_SIZE, True, 25))):
+        run = make()
+        run(1)
+        times, cpu = [], []
+        for _ in range(3):
+            before, started = os.times(), time.perf_counter()
+            run(epochs)
+            seconds, after = time.perf_counter() - started, os.times()
+            times.append(seconds)
+            cpu.append((after.user + after.system - before.user - before.system) / seconds)
+        rates[name] = {"steps_per_s": steps / statistics.median(times), "cpu_per_wall": statistics.median(cpu)}
+    return rates
+
+
+def threads(epochs: int, repeats: int) -> dict:
+    """The kit and fit's best under each ``TF_NUM_INTRAOP_THREADS`` of ``THREAD_SETTINGS``, each a fresh
+    process, settings in turns; medians over ``repeats`` processes per setting."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = ("import json, sys; from kit.benchmarks.train import thread_rates; "
+              "print(json.dumps(thread_rates(int(sys.argv[1]))))")
+    runs = {setting: [] for setting in THREAD_SETTINGS}
+    for _ in range(repeats):
+        for setting in THREAD_SETTINGS:
+            completed = subprocess.run([sys.executable, "-c", script, str(epochs)], capture_output=True, text=True,
+                                       env=dict(os.environ, TF_NUM_INTRAOP_THREADS=setting), timeout=600)
+            if completed.returncode != 0:
+                raise RuntimeError(f"the TF_NUM_INTRAOP_THREADS={setting} process failed: {completed.stderr[-500:]}")
+            runs[setting].append(json.loads(completed.stdout.strip().splitlines()[-1]))
+    figures = {}
+    for name in ("kit", "fit_best"):
+        figures[name] = {setting: {figure: round(statistics.median(run[name][figure] for run in runs[setting]), 2)
+                                   for figure in ("steps_per_s", "cpu_per_wall")} for setting in THREAD_SETTINGS}
+        figures[f"{name}_speedup_one_thread"] = round(
+            figures[name]["1"]["steps_per_s"] / figures[name]["0"]["steps_per_s"], 2)
+    figures["includes"] = ("TF_NUM_INTRAOP_THREADS 0 (TensorFlow's default, one thread per core) and 1 (the kit's "
+                           "default), each a fresh process, in turns; steps/s of `epochs` epochs after one warm-up "
+                           "epoch, median of 3 in a process, then of `repeats` processes; fit_best: jit_compile=True, "
+                           "steps_per_execution=25; cpu_per_wall: the process's CPU seconds per wall second")
+    return figures
 
 
 def _config(jit_compile, steps_per_execution) -> str:
@@ -246,6 +311,7 @@ def run(args) -> dict:
         stacked[str(count)] = round(count * epochs * steps_per_epoch / timed, 1)
         stacked_compile[str(count)] = round(first, 3)
     stacked_sweep_seconds, stacked_sweep_accuracy = stacked_sweep(*sweep_grid, epochs)
+    thread_figures = threads(epochs, repeats)
 
     steps = epochs * steps_per_epoch
     batch = _comparison(results, fit_names, "kit", steps)
@@ -262,6 +328,7 @@ def run(args) -> dict:
         "fit_best_with_callback_steps_per_s": with_callback["fit_best_steps_per_s"],
         "fit_with_callback": with_callback["fit"],
         "full_batch": full,
+        "threads": thread_figures,
         "many_models_steps_per_s": stacked,
         "many_models_compile_seconds": stacked_compile,
         "many_models_speedup_vs_fit_best": {count: round(value / batch["fit_best_steps_per_s"], 1)

@@ -37,6 +37,7 @@ from pathlib import Path
 
 from kit import config
 from kit.paths import PACKAGE
+from kit.startup import tensorflow_threads
 
 __all__ = ["CLONE_NEWNS", "CLONE_NEWPID", "CLONE_NEWNET", "MS_RDONLY", "MS_NOSUID", "MS_NODEV", "MS_NOEXEC",
            "MS_BIND", "MS_REC", "MS_PRIVATE", "MS_REMOUNT", "PRIVATE_TMP", "PR_SET_PDEATHSIG", "PR_SET_DUMPABLE",
@@ -799,9 +800,10 @@ def _start_runner(request, limits, user, workdir, result_w, output_w, level: str
         _drop_privileges(user, workdir, level)
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         os.chdir(workdir)
+        threads = tensorflow_threads()  # the grader's, not the submission's
         os.environ.clear()
         os.environ.update({"HOME": workdir, "TMPDIR": workdir, "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "2",
-                           "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"})
+                           "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", **threads})
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         if start is not None:
