@@ -11,7 +11,7 @@ when it serves every call of the process; it registers the cache where it define
     def _painter(...): ...
 
 Only the modules already imported have registered (and filled) theirs, so clearing imports
-nothing. This module imports only ``sys``.
+nothing. This module imports only ``sys`` and ``collections``.
 
 The modules whose source fingerprints the zoo's results (``kit.zoo.CODE_MODULES``: an edit there,
 even a comment, marks ``models/RESULTS.*`` stale) are named in :data:`IN_FINGERPRINTED_MODULES`
@@ -31,9 +31,10 @@ Example:
 
 from __future__ import annotations
 
+import collections
 import sys
 
-__all__ = ["register", "clear", "sizes", "IN_FINGERPRINTED_MODULES"]
+__all__ = ["register", "clear", "sizes", "Recent", "IN_FINGERPRINTED_MODULES"]
 
 _REGISTERED: dict = {}  # name → the cache (a dict, set, list or lru_cache function)
 
@@ -83,3 +84,49 @@ def clear(*prefixes: str) -> None:
     for name, cache in _all().items():
         if not prefixes or name.startswith(prefixes):
             (cache.cache_clear if hasattr(cache, "cache_clear") else cache.clear)()
+
+
+class Recent(collections.OrderedDict):
+    """A registered cache of the ``size`` most recently used entries (the least recently used are
+    dropped), for values computed many at a time: :meth:`get_many` computes the missing ones in one call.
+
+    Example:
+        >>> from kit import caches
+        >>> squares = caches.Recent(2, "kit.example.squares")
+        >>> squares.get_many([3, 4], lambda keys: [key * key for key in keys])
+        [9, 16]
+        >>> squares.get_many([5, 4], lambda keys: [key * key for key in keys])  # only 5 is computed
+        [25, 16]
+        >>> list(squares)  # 3 was used least recently: dropped
+        [5, 4]
+    """
+
+    def __init__(self, size: int, name: str):
+        super().__init__()
+        if type(size) is not int or size < 1:
+            raise ValueError(f"A Recent cache's size must be an int >= 1. Got {size!r}.")
+        self.size = size
+        register(self, name)
+
+    def get_many(self, keys, compute) -> list:
+        """The values of ``keys`` (hashable, in order, repeats allowed): those not kept are computed by
+        ``compute(missing)``, called once with the missing keys (each once, in first-seen order) and
+        returning their values in that order; every key becomes the most recently used."""
+        keys = list(keys)
+        missing = [key for key in dict.fromkeys(keys) if key not in self]
+        if missing:
+            values = list(compute(missing))
+            if len(values) != len(missing):
+                raise ValueError(f"compute returned {len(values)} values for {len(missing)} keys.")
+            self.update(zip(missing, values))
+        found = []
+        for key in keys:
+            self.move_to_end(key)
+            found.append(self[key])
+        self.trim()
+        return found
+
+    def trim(self) -> None:
+        """Drop the least recently used entries beyond ``size``."""
+        while len(self) > self.size:
+            self.popitem(last=False)

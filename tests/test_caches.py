@@ -37,7 +37,11 @@ def _module_level_caches():
             elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
                 target = node.targets[0] if isinstance(node, ast.Assign) else node.target
                 value = node.value
-                registered = isinstance(value, ast.Call) and ast.unparse(value.func) == "caches.register"
+                made_by = ast.unparse(value.func) if isinstance(value, ast.Call) else None
+                if made_by == "caches.Recent" and isinstance(target, ast.Name):  # a cache that registers itself
+                    found.append((f"{module}.{target.id}", True))
+                    continue
+                registered = made_by == "caches.register"
                 if registered:
                     value = value.args[0]
                 empty = (isinstance(value, (ast.Dict, ast.Set, ast.List)) and not ast.unparse(value).strip("{}[]")) \

@@ -101,7 +101,6 @@ Thresholds (measured on this machine; runs are deterministic):
   float32 number (the trainer's history); any other accuracy differs by at least 0.004.
 """
 
-import collections
 import dataclasses
 import hashlib
 import math
@@ -513,8 +512,7 @@ def chosen(source: str, present=RUN_KEYS, salt=None) -> tuple[str, str]:
 
 
 RETRAINED_KEPT = 512  # re-trained runs kept in the grading process (a few thousand floats each; LRU dropped)
-_retrained: "collections.OrderedDict[Training, list]" = caches.register(
-    collections.OrderedDict(), "kit.exercises.13.retrained")
+_retrained: "caches.Recent[Training, list]" = caches.Recent(RETRAINED_KEPT, "kit.exercises.13.retrained")
 
 
 def retrain(runs: dict) -> dict:
@@ -524,17 +522,16 @@ def retrain(runs: dict) -> dict:
     A run's curve depends on its ``Training`` alone (the data is fixed; a model's numbers do not
     depend on the models that share its ``train_many`` call), so curves are kept by it: a check
     of a file whose runs were trained before, by this grading process, trains nothing."""
-    missing = {key: run for key, run in runs.items() if run not in _retrained}
-    if missing:
-        for key, curve in _train_again(missing).items():
-            _retrained[missing[key]] = curve
-    curves = {}
-    for key, run in runs.items():
-        _retrained.move_to_end(run)
-        curves[key] = list(_retrained[run])
-    while len(_retrained) > RETRAINED_KEPT:
-        _retrained.popitem(last=False)
-    return curves
+    keys = list(runs)
+
+    def trained(missing):  # the Trainings not kept, each named by its (first) key
+        named = {}
+        for key in keys:
+            named.setdefault(runs[key], key)
+        curves = _train_again({named[run]: run for run in missing})
+        return [curves[named[run]] for run in missing]
+
+    return {key: list(curve) for key, curve in zip(keys, _retrained.get_many([runs[key] for key in keys], trained))}
 
 
 def _train_again(runs: dict) -> dict:

@@ -139,7 +139,7 @@ def test_saved_runs_come_back_only_under_their_tag(tmp_path, monkeypatch):
     # The check server saves its runs when a check trains and its next start reads them: the same
     # runs under the same tag (sources, libraries, machine), nothing under another or from a
     # damaged file, so a later session never reuses a run trained by other code.
-    monkeypatch.setattr(trials, "_cache", __import__("collections").OrderedDict())
+    monkeypatch.setattr(trials, "_cache", kit.caches.Recent(trials.CACHE_SIZE, "kit.tests.saved_runs"))
     runs = {"a": trials.Run(0, 0.1, 0.9, 0.05, train_accuracy=0.95),
             "b": trials.Run(1, math.inf, 0.0, math.inf, diverged=True, train_accuracy=0.0)}
     trials._cache.update(runs)

@@ -22,7 +22,6 @@ Example (parent side):
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import json
 import math
@@ -38,8 +37,7 @@ METRICS = ("loss", "accuracy", "train_loss", "train_accuracy")
 CACHE_SIZE = 1024
 """Runs kept (least recently used dropped): a few floats each."""
 
-_cache: "collections.OrderedDict[str, Run]" = caches.register(
-    collections.OrderedDict(), "kit.grading.authoring.trials._cache")
+_cache: "caches.Recent[str, Run]" = caches.Recent(CACHE_SIZE, "kit.grading.authoring.trials._cache")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,18 +175,12 @@ def train_runs(description, data, recipe, seeds) -> Runs:
     layers = architecture(description)
     recipe = models.check_recipe(recipe, len(data_sets[0].x_train))
     keys = [_key(layers, d, recipe, seed) for d, seed in zip(data_sets, seeds)]
-    missing = list({key: index for index, key in enumerate(keys) if key not in _cache}.values())
-    if missing:
-        trained = _train(layers, [data_sets[i] for i in missing], recipe, [seeds[i] for i in missing])
-        for index, run in zip(missing, trained):
-            _cache[keys[index]] = run
-    runs = []
-    for key in keys:
-        _cache.move_to_end(key)
-        runs.append(_cache[key])
-    while len(_cache) > CACHE_SIZE:
-        _cache.popitem(last=False)
-    return Runs(tuple(runs))
+    first = {key: index for index, key in reversed(list(enumerate(keys)))}  # each key's first position
+
+    def trained(missing):
+        return _train(layers, [data_sets[first[key]] for key in missing], recipe, [seeds[first[key]] for key in missing])
+
+    return Runs(tuple(_cache.get_many(keys, trained)))
 
 
 SAVED_VERSION = 1
@@ -247,8 +239,7 @@ def load_runs(path, tag: str) -> int:
             continue
         _cache[entry[0]] = Run(**values)
         added += 1
-    while len(_cache) > CACHE_SIZE:
-        _cache.popitem(last=False)
+    _cache.trim()
     return added
 
 
