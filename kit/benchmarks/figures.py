@@ -64,7 +64,7 @@ def _x(value) -> str:
 
 
 def _percent(fraction) -> str:
-    return f"{fraction * 100:+.0f} %"
+    return f"{int(round(fraction * 100)):+d} %"  # -0.4 % is "+0 %", not "-0 %"
 
 
 def _machine(result: dict) -> str:
