@@ -282,7 +282,7 @@ _traced: list = caches.register([], "kit.training.many._traced")  # descriptions
 TRACED_KEPT = 4
 """How many descriptions :func:`traced_programs` keeps (a shoot-out traces one program)."""
 
-HINT_BOUNDS = {"layers": 16, "groups": 16, "lanes": 1024, "units": 1024, "rows": 1 << 22, "leaves": 256,
+DESCRIPTION_BOUNDS = {"layers": 16, "groups": 16, "lanes": 1024, "units": 1024, "rows": 1 << 22, "leaves": 256,
                "rank": 4, "elements": 1 << 24}
 """What :func:`warm_up` accepts of a description, at most (it comes from a submission's process):
 layers, activation groups, stacked models, units of a layer (the unrolled layer's loop runs over
@@ -304,6 +304,15 @@ def _function_name(function):
 
 def _named_function(name: str):
     return keras.activations.get(activations.resolve(name))
+
+
+def _known_function(name, where: str):
+    """The activation function that ``name`` names, where it is Keras's or the kit's and names it back
+    (:func:`_function_name`); ValueError otherwise. Each name is resolved once."""
+    function = _named_function(name) if type(name) is str else None
+    if function is None or _function_name(function) != name:
+        raise ValueError(f"{where} names an activation that is not Keras's or the kit's")
+    return function
 
 
 def _spec(value):
@@ -368,10 +377,10 @@ def _decode_spec(value, budget: list, depth: int = 0):
     if type(value) is not list or len(value) != 2 or type(value[0]) is not list or value[1] not in _DTYPES:
         raise ValueError("a tensor must be [shape, dtype]")
     budget[0] -= 1
-    if budget[0] < 0 or len(value[0]) > HINT_BOUNDS["rank"]:
+    if budget[0] < 0 or len(value[0]) > DESCRIPTION_BOUNDS["rank"]:
         raise ValueError("too many tensors, or one of too high a rank")
-    shape = [_bounded(d, 0, HINT_BOUNDS["rows"], "a dimension") for d in value[0]]
-    if int(np.prod(shape, dtype=np.int64)) > HINT_BOUNDS["elements"]:
+    shape = [_bounded(d, 0, DESCRIPTION_BOUNDS["rows"], "a dimension") for d in value[0]]
+    if int(np.prod(shape, dtype=np.int64)) > DESCRIPTION_BOUNDS["elements"]:
         raise ValueError("a tensor is too large")
     return tf.TensorSpec(shape, value[1])
 
@@ -380,36 +389,35 @@ def _decode(description) -> tuple:
     """(key, argument specs) from :func:`_describe`'s data; ValueError when anything is off."""
     if type(description) is not dict:
         raise ValueError("a description is a dict")
-    layers = _bounded(description.get("layers"), 1, HINT_BOUNDS["layers"], "layers")
+    layers = _bounded(description.get("layers"), 1, DESCRIPTION_BOUNDS["layers"], "layers")
     groups_data = description.get("groups")
-    if type(groups_data) is not list or not 1 <= len(groups_data) <= HINT_BOUNDS["groups"]:
+    if type(groups_data) is not list or not 1 <= len(groups_data) <= DESCRIPTION_BOUNDS["groups"]:
         raise ValueError("groups must be a non-empty list")
     groups, start = [], 0
     for item in groups_data:
         if type(item) is not list or len(item) != 3 or type(item[0]) is not list or len(item[0]) != layers - 1:
             raise ValueError("a group is [activation names per hidden layer, start, end]")
-        if not all(type(name) is str and _function_name(_named_function(name)) == name for name in item[0]):
-            raise ValueError("a group names an activation that is not Keras's or the kit's")
+        functions = tuple(_known_function(name, "a group") for name in item[0])
         if item[1] != start:
             raise ValueError("groups must follow each other")
-        start = _bounded(item[2], start + 1, HINT_BOUNDS["lanes"], "a group's end")
-        groups.append((tuple(_named_function(name) for name in item[0]), item[1], item[2]))
+        start = _bounded(item[2], start + 1, DESCRIPTION_BOUNDS["lanes"], "a group's end")
+        groups.append((functions, item[1], item[2]))
     head = description.get("head")
-    if head not in heads.HEADS or type(description.get("output")) is not str \
-            or _function_name(_named_function(description["output"])) != description["output"]:
-        raise ValueError("unknown head or output activation")
+    if head not in heads.HEADS:
+        raise ValueError("unknown head")
+    output = _known_function(description.get("output"), "the output")
     if description.get("optimizer") not in OPTIMIZERS or type(description.get("shuffle")) is not bool:
         raise ValueError("unknown optimizer, or shuffle not a bool")
-    n_train = _bounded(description.get("n_train"), 1, HINT_BOUNDS["rows"], "n_train")
-    key = _Program(layers, tuple(groups), heads.HEADS[head], _named_function(description["output"]),
+    n_train = _bounded(description.get("n_train"), 1, DESCRIPTION_BOUNDS["rows"], "n_train")
+    key = _Program(layers, tuple(groups), heads.HEADS[head], output,
                    description["optimizer"], _bounded(description.get("batch_size"), 1, n_train, "batch_size"),
-                   n_train, _bounded(description.get("n_test"), 0, HINT_BOUNDS["rows"], "n_test"),
+                   n_train, _bounded(description.get("n_test"), 0, DESCRIPTION_BOUNDS["rows"], "n_test"),
                    description["shuffle"])
-    arguments = _decode_spec(description.get("arguments"), [HINT_BOUNDS["leaves"]])
+    arguments = _decode_spec(description.get("arguments"), [DESCRIPTION_BOUNDS["leaves"]])
     if type(arguments) is not list or len(arguments) != 14:
         raise ValueError("a program takes 14 arguments")
     for spec in arguments[0]:  # the stacked weights: the unrolled layer loops over a kernel's inputs
-        if not isinstance(spec, tf.TensorSpec) or any(d > HINT_BOUNDS["units"] for d in spec.shape[:-1]) \
+        if not isinstance(spec, tf.TensorSpec) or any(d > DESCRIPTION_BOUNDS["units"] for d in spec.shape[:-1]) \
                 or spec.shape[-1:] != [start]:
             raise ValueError("the weights must be (inputs, units, models) and (units, models) tensors")
     return key, arguments
@@ -426,7 +434,7 @@ def warm_up(description) -> bool:
     a prepared runner of the grader's sandbox does before its call comes
     (:meth:`kit.grading.sandbox.zygote.Zygote.prepare`; ~3 s of a shoot-out's check). The
     description came from a submission's process, so it is data, checked against
-    :data:`HINT_BOUNDS` and naming only Keras's and the kit's activations; False (nothing done)
+    :data:`DESCRIPTION_BOUNDS` and naming only Keras's and the kit's activations; False (nothing done)
     when anything in it is off.
 
     Never in a process that forks a TensorFlow user later: a runtime started in a parent hangs
