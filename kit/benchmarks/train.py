@@ -126,9 +126,10 @@ def thread_rates(epochs: int) -> dict:
     return rates
 
 
-def threads(epochs: int, repeats: int) -> dict:
+def threads(epochs: int, repeats: int, at_once: bool = False) -> dict:
     """The kit and fit's best under each ``TF_NUM_INTRAOP_THREADS`` of ``THREAD_SETTINGS``, each a fresh
-    process, settings in turns; medians over ``repeats`` processes per setting."""
+    process, settings in turns; medians over ``repeats`` processes per setting. ``at_once``: a round's
+    processes run together (``--quick``: checks the figures are made, the timings mean nothing)."""
     import json
     import os
     import subprocess
@@ -136,14 +137,32 @@ def threads(epochs: int, repeats: int) -> dict:
 
     script = ("import json, sys; from kit.benchmarks.train import thread_rates; "
               "print(json.dumps(thread_rates(int(sys.argv[1]))))")
+
+    def start(setting):
+        return subprocess.Popen([sys.executable, "-c", script, str(epochs)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=dict(os.environ, TF_NUM_INTRAOP_THREADS=setting))
+
+    def result(setting, process):
+        stdout, stderr = process.communicate(timeout=600)
+        if process.returncode != 0:
+            raise RuntimeError(f"the TF_NUM_INTRAOP_THREADS={setting} process failed: {stderr[-500:]}")
+        return json.loads(stdout.strip().splitlines()[-1])
+
     runs = {setting: [] for setting in THREAD_SETTINGS}
     for _ in range(repeats):
-        for setting in THREAD_SETTINGS:
-            completed = subprocess.run([sys.executable, "-c", script, str(epochs)], capture_output=True, text=True,
-                                       env=dict(os.environ, TF_NUM_INTRAOP_THREADS=setting), timeout=600)
-            if completed.returncode != 0:
-                raise RuntimeError(f"the TF_NUM_INTRAOP_THREADS={setting} process failed: {completed.stderr[-500:]}")
-            runs[setting].append(json.loads(completed.stdout.strip().splitlines()[-1]))
+        if at_once:
+            started = {setting: start(setting) for setting in THREAD_SETTINGS}
+            try:
+                for setting, process in started.items():
+                    runs[setting].append(result(setting, process))
+            finally:  # a failed one: the other is not left running
+                for process in started.values():
+                    if process.poll() is None:
+                        process.kill()
+                        process.communicate()
+        else:
+            for setting in THREAD_SETTINGS:
+                runs[setting].append(result(setting, start(setting)))
     figures = {}
     for name in ("kit", "fit_best"):
         figures[name] = {setting: {figure: round(statistics.median(run[name][figure] for run in runs[setting]), 2)
@@ -311,7 +330,7 @@ def run(args) -> dict:
         stacked[str(count)] = round(count * epochs * steps_per_epoch / timed, 1)
         stacked_compile[str(count)] = round(first, 3)
     stacked_sweep_seconds, stacked_sweep_accuracy = stacked_sweep(*sweep_grid, epochs)
-    thread_figures = threads(epochs, repeats)
+    thread_figures = threads(epochs, repeats, at_once=args.quick)
 
     steps = epochs * steps_per_epoch
     batch = _comparison(results, fit_names, "kit", steps)
