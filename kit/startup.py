@@ -15,11 +15,10 @@ THREADS_VARIABLE = "TF_NUM_INTRAOP_THREADS"
 INTRA_OP_THREADS = "1"
 """TensorFlow's intra-op threads in a process that imports the kit, unless ``TF_NUM_INTRAOP_THREADS``
 is set (``0``: TensorFlow's default, one per core). The kit's compiled trainer runs a Playground
-network's epochs faster on one thread than spread over every core, and with a third of the CPU
-time (``kit bench train``, ``threads``: the 2-8-8-1 net's 100 epochs 46 -> 28 ms on 2 cores, the
-48-run stack 340k -> 544k model-steps/s), and the same numbers (weights and accuracies bit for bit);
-``model.fit`` runs as fast either way. A core left free draws Diagnostics' pictures beside the
-training, and a grader's sandboxed calls use one core each."""
+network's epochs faster on one thread than spread over every core, with less CPU time, and gives the
+same numbers (weights and accuracies bit for bit); ``model.fit`` is not slower. ``kit bench train``
+measures both settings (its ``threads`` figures, docs/benchmarks/train.json). A core left free draws
+Diagnostics' pictures beside the training, and a grader's sandboxed calls use one core each."""
 
 STARTUP_NOISE = re.compile(
     r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
