@@ -128,41 +128,25 @@ def thread_rates(epochs: int) -> dict:
 
 def threads(epochs: int, repeats: int, at_once: bool = False) -> dict:
     """The kit and fit's best under each ``TF_NUM_INTRAOP_THREADS`` of ``THREAD_SETTINGS``, each a fresh
-    process, settings in turns; medians over ``repeats`` processes per setting. ``at_once``: a round's
-    processes run together (``--quick``: checks the figures are made, the timings mean nothing)."""
+    process (:func:`kit.benchmarks.processes.measure_many`), settings in turns; medians over ``repeats``
+    processes per setting. ``at_once``: two processes at a time (``--quick``: checks the figures are
+    made, the timings mean nothing)."""
     import json
-    import os
-    import subprocess
     import sys
 
-    script = ("import json, sys; from kit.benchmarks.train import thread_rates; "
-              "print(json.dumps(thread_rates(int(sys.argv[1]))))")
+    from kit.benchmarks.processes import kit_environment, measure_many
 
-    def start(setting):
-        return subprocess.Popen([sys.executable, "-c", script, str(epochs)], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=dict(os.environ, TF_NUM_INTRAOP_THREADS=setting))
-
-    def result(setting, process):
-        stdout, stderr = process.communicate(timeout=600)
-        if process.returncode != 0:
-            raise RuntimeError(f"the TF_NUM_INTRAOP_THREADS={setting} process failed: {stderr[-500:]}")
-        return json.loads(stdout.strip().splitlines()[-1])
-
+    # The variable is set before the kit is imported (which would keep a value already set).
+    script = ("import json, os, sys; os.environ['TF_NUM_INTRAOP_THREADS'] = sys.argv[2]; "
+              "from kit.benchmarks.train import thread_rates; print(json.dumps(thread_rates(int(sys.argv[1]))))")
+    order = [setting for _ in range(repeats) for setting in THREAD_SETTINGS]
+    _, done = measure_many([[sys.executable, "-c", script, str(epochs), setting] for setting in order],
+                           2 if at_once else 1, env=kit_environment(), timeout=600)
     runs = {setting: [] for setting in THREAD_SETTINGS}
-    for _ in range(repeats):
-        if at_once:
-            started = {setting: start(setting) for setting in THREAD_SETTINGS}
-            try:
-                for setting, process in started.items():
-                    runs[setting].append(result(setting, process))
-            finally:  # a failed one: the other is not left running
-                for process in started.values():
-                    if process.poll() is None:
-                        process.kill()
-                        process.communicate()
-        else:
-            for setting in THREAD_SETTINGS:
-                runs[setting].append(result(setting, start(setting)))
+    for setting, measured in zip(order, done):
+        if measured.returncode != 0:
+            raise RuntimeError(f"the TF_NUM_INTRAOP_THREADS={setting} process failed: {measured.stderr[-500:]}")
+        runs[setting].append(json.loads(measured.stdout.strip().splitlines()[-1]))
     figures = {}
     for name in ("kit", "fit_best"):
         figures[name] = {setting: {figure: round(statistics.median(run[name][figure] for run in runs[setting]), 2)

@@ -283,7 +283,7 @@ TRACED_KEPT = 4
 """How many descriptions :func:`traced_programs` keeps (a shoot-out traces one program)."""
 
 DESCRIPTION_BOUNDS = {"layers": 16, "groups": 16, "lanes": 1024, "units": 1024, "rows": 1 << 22, "leaves": 256,
-               "rank": 4, "elements": 1 << 24}
+                      "rank": 4, "elements": 1 << 24}
 """What :func:`warm_up` accepts of a description, at most (it comes from a submission's process):
 layers, activation groups, stacked models, units of a layer (the unrolled layer's loop runs over
 them), rows of a data set (or any other axis), tensors in all, the rank of each and its elements
