@@ -606,6 +606,38 @@ def test_the_other_runs_are_drawn_faint_behind_in_their_own_styles():
     assert (both == own.index).sum() >= (alone == own.index).sum() - 5  # the own line stays on top
 
 
+def test_each_faint_run_is_drawn_as_it_is_alone_whatever_the_others_later_runs_on_top():
+    # A sweep's picture draws up to MAX_RUNS other runs; each run's line at a step is rasterised once
+    # (kept by its points and dash) and stamped into every picture that shows it.
+    from kit.tensorboard import drawing, gradient_flow
+
+    rng = np.random.default_rng(0)
+    styles = [style.run_style(a, d) for a in ("relu", "tanh", "sigmoid") for d in ("spiral", "xor", "circle")]
+    others = [({f"hidden_{i}": float(10 ** rng.uniform(-12, 3)) for i in range(3)}, styles[k % len(styles)])
+              for k in range(40)]
+    own = style.run_style("linear", "gauss")
+    norms = {"hidden_0": 1e-2, "hidden_1": 1e-3, "hidden_2": 1e-1}
+    # The same picture from each line drawn alone, in order: one dash pattern after another, later lines on top.
+    expected = gradient_flow.picture(norms, own)
+    groups: dict = {}
+    for other_norms, other in others:
+        groups.setdefault(other.dash, []).append((other_norms, other))
+    scratch = np.full_like(expected, gradient_flow.WHITE)
+    for members in groups.values():
+        for other_norms, other in members:
+            columns, rows = gradient_flow.positions(other_norms)
+            drawing.stroke(scratch, zip(columns, rows), other.faint_index, gradient_flow.FAINT_WIDTH, other.dash)
+    drawn = gradient_flow.picture(norms, own, others)
+    faint = {other.faint_index for _, other in others}
+    behind = np.isin(drawn, list(faint))
+    behind[:gradient_flow.TOP] = False  # the legend's faint sample line is no run's
+    assert behind.any()
+    assert np.array_equal(drawn[behind], scratch[behind])  # every faint pixel as the lines alone draw it
+    assert np.array_equal(gradient_flow.picture(norms, own, others), drawn)  # kept rasters: the same picture
+    hidden = np.isin(scratch, list(faint)) & ~np.isin(drawn, list(faint))  # covered only by what is drawn over them
+    assert np.isin(drawn[hidden], [own.index, gradient_flow.ZERO, gradient_flow.TEXT]).all()
+
+
 def _flow_images(logdir) -> dict:
     import io
 

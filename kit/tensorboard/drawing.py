@@ -142,9 +142,9 @@ def strokes(pixels: np.ndarray, lines) -> None:
     lengths in line widths, running on along the whole line, across its corners) keeps the samples
     of its "on" parts, and each kept sample paints a ``width`` × ``width`` square; a single point
     paints its square. A dotted line is dozens of dashes, each a Pillow call for :func:`polyline`
-    (about 0.2 ms a line): here a dozen lines cost well under a millisecond together, which
-    matters where a picture draws the other runs of a sweep faint behind its own
-    (``kit.tensorboard.gradient_flow``). Lines are painted in order within a group of one width
+    (about 0.2 ms a line): here a dozen lines cost well under a millisecond together
+    (``kit.tensorboard.gradient_flow`` keeps each faint line's pixels, as a sweep's pictures draw
+    every other run behind their own). Lines are painted in order within a group of one width
     and dash, the groups in the order of their first line. What falls outside the picture is cut off.
     """
     groups: dict = {}

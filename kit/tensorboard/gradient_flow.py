@@ -38,7 +38,7 @@ from kit.tensorboard import drawing
 
 __all__ = ["WIDTH", "HEIGHT", "LEFT", "RIGHT", "TOP", "BOTTOM", "LOW", "HIGH", "TITLE", "DESCRIPTION", "WHITE",
            "GRID", "TEXT", "ZERO", "palette", "layer_norms", "scalars", "log_histograms", "row_of", "positions",
-           "picture", "summary", "MAX_RUNS", "SideBySide"]
+           "picture", "summary", "MAX_RUNS", "SideBySide", "FAINT_WIDTH"]
 
 WIDTH, HEIGHT = 360, 280
 LEFT, RIGHT, TOP, BOTTOM = 40, 10, 40, 22  # margins: decade labels left, title and legend top, layer names below
@@ -158,6 +158,36 @@ def _positions(runs: list) -> list:
     return found
 
 
+FAINT_WIDTH = 2  # pixels: the other runs' lines
+
+
+# A faint line's pixels (flat indices into a picture), by its points and dash: in a sweep each run's
+# line at a step is drawn behind every other run's picture of that step, rasterised once here.
+_RASTERS = caches.Recent(4096, "kit.tensorboard.gradient_flow._RASTERS")
+
+
+def _raster(key) -> np.ndarray:
+    columns, rows, dash = key
+    scratch = np.zeros((HEIGHT, WIDTH), np.uint8)
+    drawing.stroke(scratch, zip(columns, [math.nan if row is None else row for row in rows]), 1, FAINT_WIDTH, dash)
+    return np.flatnonzero(scratch)
+
+
+def _faint_lines(pixels: np.ndarray, lines) -> None:
+    """Draw ``(columns, rows, colour, dash)`` lines into ``pixels`` as ``drawing.strokes`` draws them
+    (lines of one dash pattern together, the patterns in the order of their first line), each
+    line's pixels found once for every picture that draws it."""
+    groups: dict = {}
+    for index, (_, _, _, dash) in enumerate(lines):
+        groups.setdefault(tuple(dash), []).append(index)
+    order = [index for members in groups.values() for index in members]
+    keys = [(tuple(lines[index][0]), tuple(None if isinstance(row, float) and math.isnan(row) else row
+                                           for row in lines[index][1]), tuple(lines[index][3])) for index in order]
+    flat = pixels.reshape(-1)
+    for index, raster in zip(order, _RASTERS.get_many(keys, lambda missing: [_raster(key) for key in missing])):
+        flat[raster] = lines[index][2]
+
+
 def picture(norms: dict, own: style.RunStyle | None = None, others=()) -> np.ndarray:
     """The gradient flow as (HEIGHT, WIDTH) uint8 indices into :func:`palette`: one point per
     layer (input side left), joined by a line in this run's style (``own``: colour by activation,
@@ -176,9 +206,8 @@ def picture(norms: dict, own: style.RunStyle | None = None, others=()) -> np.nda
     bottom = HEIGHT - BOTTOM - 1
     # The lines in NumPy (drawing.stroke): a dotted line is dozens of Pillow calls, and a sweep's
     # picture draws every other run of its folder behind its own.
-    faint = _positions([other_norms for other_norms, _ in others])
-    drawing.strokes(pixels, [(zip(columns, rows), other.faint_index, 2, other.dash)
-                             for (columns, rows), (_, other) in zip(faint, others)])
+    _faint_lines(pixels, [(columns, rows, other.faint_index, other.dash)
+                          for (columns, rows), (_, other) in zip(_positions([norms for norms, _ in others]), others)])
     columns, rows = _positions([norms])[0]
     drawing.stroke(pixels, zip(columns, rows), own.index, 3, own.dash)
     values = [float(value) for value in norms.values()]
