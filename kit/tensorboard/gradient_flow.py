@@ -162,15 +162,17 @@ FAINT_WIDTH = 2  # pixels: the other runs' lines
 
 
 # A faint line's pixels (flat indices into a picture), by its points and dash: in a sweep each run's
-# line at a step is drawn behind every other run's picture of that step, rasterised once here.
-_RASTERS = caches.Recent(4096, "kit.tensorboard.gradient_flow._RASTERS")
+# line at a step is drawn behind every other run's picture of that step, rasterised once here. 8192
+# lines (1-3 KB each) hold MAX_RUNS runs probed at 128 picture steps (a 100-epoch sweep with
+# pictures every epoch); beyond that a line is drawn again, as every line was before.
+_RASTERS = caches.Recent(8192, "kit.tensorboard.gradient_flow._RASTERS")
 
 
 def _raster(key) -> np.ndarray:
     columns, rows, dash = key
     scratch = np.zeros((HEIGHT, WIDTH), np.uint8)
     drawing.stroke(scratch, zip(columns, [math.nan if row is None else row for row in rows]), 1, FAINT_WIDTH, dash)
-    return np.flatnonzero(scratch)
+    return np.flatnonzero(scratch).astype(np.int32)
 
 
 def _faint_lines(pixels: np.ndarray, lines) -> None:
