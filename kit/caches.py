@@ -11,7 +11,7 @@ when it serves every call of the process; it registers the cache where it define
     def _painter(...): ...
 
 Only the modules already imported have registered (and filled) theirs, so clearing imports
-nothing. This module imports only ``sys`` and ``collections``.
+nothing. This module imports only ``os``, ``sys``, ``collections`` and ``threading``.
 
 The modules whose source fingerprints the zoo's results (``kit.zoo.CODE_MODULES``: an edit there,
 even a comment, marks ``models/RESULTS.*`` stale) are named in :data:`IN_FINGERPRINTED_MODULES`
@@ -32,7 +32,9 @@ Example:
 from __future__ import annotations
 
 import collections
+import os
 import sys
+import threading
 
 __all__ = ["register", "clear", "sizes", "Recent", "IN_FINGERPRINTED_MODULES"]
 
@@ -106,27 +108,34 @@ class Recent(collections.OrderedDict):
         if type(size) is not int or size < 1:
             raise ValueError(f"A Recent cache's size must be an int >= 1. Got {size!r}.")
         self.size = size
+        self._lock = threading.RLock()  # a writer thread and the caller's may both use it
+        os.register_at_fork(after_in_child=self._new_lock)  # a lock held by a thread the child lacks
         register(self, name)
+
+    def _new_lock(self) -> None:
+        self._lock = threading.RLock()
 
     def get_many(self, keys, compute) -> list:
         """The values of ``keys`` (hashable, in order, repeats allowed): those not kept are computed by
         ``compute(missing)``, called once with the missing keys (each once, in first-seen order) and
         returning their values in that order; every key becomes the most recently used."""
         keys = list(keys)
-        missing = [key for key in dict.fromkeys(keys) if key not in self]
-        if missing:
-            values = list(compute(missing))
-            if len(values) != len(missing):
-                raise ValueError(f"compute returned {len(values)} values for {len(missing)} keys.")
-            self.update(zip(missing, values))
-        found = []
-        for key in keys:
-            self.move_to_end(key)
-            found.append(self[key])
-        self.trim()
+        with self._lock:
+            missing = [key for key in dict.fromkeys(keys) if key not in self]
+            if missing:
+                values = list(compute(missing))
+                if len(values) != len(missing):
+                    raise ValueError(f"compute returned {len(values)} values for {len(missing)} keys.")
+                self.update(zip(missing, values))
+            found = []
+            for key in keys:
+                self.move_to_end(key)
+                found.append(self[key])
+            self.trim()
         return found
 
     def trim(self) -> None:
         """Drop the least recently used entries beyond ``size``."""
-        while len(self) > self.size:
-            self.popitem(last=False)
+        with self._lock:
+            while len(self) > self.size:
+                self.popitem(last=False)

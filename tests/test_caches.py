@@ -94,3 +94,39 @@ def test_importing_kit_registers_nothing_and_loads_no_numpy():
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                                cwd=paths.repository_root())
     assert completed.stdout.strip() == "{} False", completed.stdout
+
+
+def test_a_recent_cache_serves_a_forked_child_though_a_thread_held_it_at_the_fork():
+    # The Diagnostics writer thread may be inside a Recent cache when the process forks: the child,
+    # which has no such thread, gets a free lock of its own instead of one that is never released.
+    import os
+    import threading
+
+    from kit import caches
+
+    cache = caches.Recent(4, "kit.tests.forked")
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        with cache._lock:
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert holding.wait(30)
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: a working cache within the time limit, or exit code 1
+            code = 1
+            try:
+                threading.Timer(10, lambda: os._exit(1)).start()
+                code = 0 if cache.get_many([2], lambda keys: [k * k for k in keys]) == [4] else 1
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        release.set()
+        thread.join()
+        caches._REGISTERED.pop("kit.tests.forked")  # this test's cache leaves the registry with it

@@ -176,9 +176,10 @@ def _raster(key) -> np.ndarray:
 
 
 def _faint_lines(pixels: np.ndarray, lines) -> None:
-    """Draw ``(columns, rows, colour, dash)`` lines into ``pixels`` as ``drawing.strokes`` draws them
-    (lines of one dash pattern together, the patterns in the order of their first line), each
-    line's pixels found once for every picture that draws it."""
+    """Draw ``(columns, rows, colour, dash)`` lines into ``pixels``, each as ``drawing.stroke`` draws
+    it alone, in ``drawing.strokes``' order (lines of one dash pattern together, the patterns in the
+    order of their first line, later lines on top); each line's pixels are found once for every
+    picture that draws it."""
     groups: dict = {}
     for index, (_, _, _, dash) in enumerate(lines):
         groups.setdefault(tuple(dash), []).append(index)
